@@ -1,0 +1,1 @@
+/* placeholder */ int tr_experiments_placeholder;

@@ -1,0 +1,222 @@
+/* The in-memory data set and the path-based loader that picks a reader (HDF5, CSV,
+ * LIBSVM, a directory or glob of HDF5 shards). */
+#define _GNU_SOURCE
+#include "io/dataset.h"
+
+#include <dirent.h>
+#include <glob.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "io/h5io.h"
+#include "io/textdata.h"
+
+float *ds_alloc_floats(size_t n) {
+  size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
+  if (bytes == 0) bytes = 64;
+  float *p = aligned_alloc(64, bytes);
+  if (p) memset(p, 0, bytes);
+  return p;
+}
+
+ds_dataset *ds_new(size_t rows, size_t cols, bool with_y) {
+  ds_dataset *d = calloc(1, sizeof *d);
+  if (!d) return tr_check_alloc(NULL, "data set");
+  d->rows = rows;
+  d->cols = cols;
+  if (cols && rows > SIZE_MAX / sizeof(float) / cols) {
+    free(d);
+    tr_error_set(TR_ENOMEM, "data set", "%zu x %zu is too large", rows, cols);
+    return NULL;
+  }
+  d->X = ds_alloc_floats(rows * cols);
+  d->y = with_y ? ds_alloc_floats(rows) : NULL;
+  if (!d->X || (with_y && !d->y)) {
+    ds_free(&d);
+    return tr_check_alloc(NULL, "data set");
+  }
+  return d;
+}
+
+static void free_names(char **names, size_t n) {
+  if (!names) return;
+  for (size_t j = 0; j < n; j++) free(names[j]);
+  free(names);
+}
+
+void ds_free(ds_dataset **d) {
+  if (!d || !*d) return;
+  free((*d)->X);
+  free((*d)->y);
+  free_names((*d)->feature_names, (*d)->cols);
+  free(*d);
+  *d = NULL;
+}
+
+tr_err ds_set_feature_names(ds_dataset *d, const char *const *names) {
+  free_names(d->feature_names, d->cols);
+  d->feature_names = NULL;
+  if (!names) return TR_OK;
+  d->feature_names = calloc(d->cols ? d->cols : 1, sizeof(char *));
+  if (!d->feature_names) return tr_error_set(TR_ENOMEM, "feature names", "out of memory");
+  for (size_t j = 0; j < d->cols; j++) {
+    d->feature_names[j] = strdup(names[j] ? names[j] : "");
+    if (!d->feature_names[j]) return tr_error_set(TR_ENOMEM, "feature names", "out of memory");
+  }
+  return TR_OK;
+}
+
+ds_dataset *ds_take_rows(const ds_dataset *src, const size_t *idx, size_t n) {
+  ds_dataset *d = ds_new(n, src->cols, src->y != NULL);
+  if (!d) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    memcpy(d->X + i * src->cols, src->X + idx[i] * src->cols, src->cols * sizeof(float));
+    if (src->y) d->y[i] = src->y[idx[i]];
+  }
+  if (ds_set_feature_names(d, (const char *const *)src->feature_names) != TR_OK) ds_free(&d);
+  return d;
+}
+
+ds_dataset *ds_concat(const ds_dataset *a, const ds_dataset *b) {
+  ds_dataset *d = ds_new(a->rows + b->rows, a->cols, a->y && b->y);
+  if (!d) return NULL;
+  memcpy(d->X, a->X, a->rows * a->cols * sizeof(float));
+  memcpy(d->X + a->rows * a->cols, b->X, b->rows * b->cols * sizeof(float));
+  if (d->y) {
+    memcpy(d->y, a->y, a->rows * sizeof(float));
+    memcpy(d->y + a->rows, b->y, b->rows * sizeof(float));
+  }
+  if (ds_set_feature_names(d, (const char *const *)a->feature_names) != TR_OK) ds_free(&d);
+  return d;
+}
+
+tr_err ds_check_finite(const ds_dataset *d, const char *path) {
+  size_t n = d->rows * d->cols;
+  size_t bad = n;
+#pragma omp parallel for reduction(min : bad) schedule(static)
+  for (size_t k = 0; k < n; k++)
+    if (!isfinite(d->X[k]) && k < bad) bad = k;
+  if (bad == n) return TR_OK;
+  return tr_error_set(TR_EINPUT, path, "row %zu, feature %zu is %s", bad / d->cols + 1,
+                      bad % d->cols + 1, isnan(d->X[bad]) ? "NaN" : "Inf");
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+static bool is_hdf5_name(const char *p) { return ends_with(p, ".h5") || ends_with(p, ".hdf5"); }
+
+/* Reads every HDF5 shard in paths[0..n) (already sorted) and concatenates them. */
+static tr_err load_shards(const char *what, char **paths, size_t n, const ds_load_opts *o,
+                          ds_dataset **out) {
+  if (n == 0) return tr_error_set(TR_EINPUT, what, "no HDF5 files (*.h5, *.hdf5) found");
+  ds_dataset *all = NULL;
+  for (size_t i = 0; i < n; i++) {
+    ds_dataset *part = NULL;
+    tr_err rc = ds_load(paths[i], o, &part);
+    if (rc != TR_OK) {
+      ds_free(&all);
+      return rc;
+    }
+    if (all && part->cols != all->cols) {
+      rc = tr_error_set(TR_EINPUT, paths[i], "has %zu features, the first shard has %zu",
+                        part->cols, all->cols);
+      ds_free(&all);
+      ds_free(&part);
+      return rc;
+    }
+    if (!all) {
+      all = part;
+      continue;
+    }
+    ds_dataset *joined = ds_concat(all, part);
+    ds_free(&all);
+    ds_free(&part);
+    if (!joined) return tr_error_code();
+    all = joined;
+  }
+  *out = all;
+  return TR_OK;
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static tr_err load_directory(const char *dir, const ds_load_opts *o, ds_dataset **out) {
+  DIR *dp = opendir(dir);
+  if (!dp) return tr_error_set(TR_EINPUT, dir, "cannot open directory");
+  char **paths = NULL;
+  size_t n = 0, cap = 0;
+  tr_err rc = TR_OK;
+  struct dirent *e;
+  while ((e = readdir(dp))) {
+    if (!is_hdf5_name(e->d_name)) continue;
+    if (n == cap) {
+      cap = cap ? 2 * cap : 16;
+      char **grown = realloc(paths, cap * sizeof *paths);
+      if (!grown) {
+        rc = tr_error_set(TR_ENOMEM, dir, "out of memory");
+        break;
+      }
+      paths = grown;
+    }
+    if (asprintf(&paths[n], "%s/%s", dir, e->d_name) < 0) {
+      rc = tr_error_set(TR_ENOMEM, dir, "out of memory");
+      break;
+    }
+    n++;
+  }
+  closedir(dp);
+  if (rc == TR_OK) {
+    qsort(paths, n, sizeof *paths, cmp_str);
+    rc = load_shards(dir, paths, n, o, out);
+  }
+  for (size_t i = 0; i < n; i++) free(paths[i]);
+  free(paths);
+  return rc;
+}
+
+tr_err ds_load(const char *path, const ds_load_opts *opts, ds_dataset **out) {
+  ds_load_opts o = opts ? *opts : (ds_load_opts){0};
+  *out = NULL;
+  struct stat st;
+  tr_err rc;
+  if (strpbrk(path, "*?[")) {
+    glob_t g;
+    int grc = glob(path, 0, NULL, &g);
+    if (grc == GLOB_NOMATCH) return tr_error_set(TR_EINPUT, path, "no file matches");
+    if (grc != 0) return tr_error_set(TR_EIO, path, "glob failed");
+    rc = load_shards(path, g.gl_pathv, g.gl_pathc, &o, out); /* glob sorts */
+    globfree(&g);
+    return rc;
+  }
+  if (stat(path, &st) != 0) return tr_error_set(TR_EINPUT, path, "no such file");
+  if (S_ISDIR(st.st_mode)) return load_directory(path, &o, out);
+  if (is_hdf5_name(path)) {
+    h5io_read_opts h = {o.x_dataset, o.y_dataset, o.row_start, o.row_count, o.threads};
+    rc = h5io_read(path, &h, out);
+  } else if (ends_with(path, ".csv") || ends_with(path, ".csv.gz")) {
+    rc = csv_read(path, o.label_column, out);
+  } else if (ends_with(path, ".libsvm") || ends_with(path, ".svm") ||
+             ends_with(path, ".libsvm.gz") || ends_with(path, ".svm.gz")) {
+    rc = libsvm_read(path, out);
+  } else {
+    return tr_error_set(TR_EINPUT, path,
+                        "unknown data format (expected .h5, .hdf5, .csv, .libsvm or .svm, "
+                        "optionally .gz, or a directory of .h5 shards)");
+  }
+  if (rc != TR_OK) return rc;
+  if ((*out)->rows == 0 || (*out)->cols == 0) {
+    ds_free(out);
+    return tr_error_set(TR_EINPUT, path, "the data set is empty");
+  }
+  if ((rc = ds_check_finite(*out, path)) != TR_OK) ds_free(out);
+  return rc;
+}

@@ -1,0 +1,19 @@
+/* Helpers shared by the Check suites: scratch directories and small files. */
+#ifndef TR_TESTUTIL_H
+#define TR_TESTUTIL_H
+#include <check.h>
+#include <stddef.h>
+
+/* A fresh empty directory under $TMPDIR (malloc'd path); removed by tu_rmrf(). */
+char *tu_tmpdir(void);
+/* Removes a directory tree. */
+void tu_rmrf(const char *path);
+/* dir/name (malloc'd). */
+char *tu_path(const char *dir, const char *name);
+/* Writes text to path (creating or truncating it). */
+void tu_write(const char *path, const char *text);
+/* Writes text gzip-compressed to path. */
+void tu_write_gz(const char *path, const char *text);
+/* Runs a suite and returns the process exit status (0 when all passed). */
+int tu_run(Suite *s);
+#endif

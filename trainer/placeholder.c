@@ -1,0 +1,1 @@
+/* placeholder until the trainer lands */ int tr_trainer_placeholder;
