@@ -1,0 +1,237 @@
+/* Tests for common/config.c: defaults, parsing, overrides, and every malformed input. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/config.h"
+#include "testutil.h"
+
+static const cfg_option table[] = {
+    {"data", "train", CFG_STR, "", 0, 0, NULL, "training data"},
+    {"data", "stratify", CFG_BOOL, "true", 0, 0, NULL, "stratified split"},
+    {"model", "type", CFG_ENUM, "logistic", 0, 0, "linear|logistic|softmax|mlp", "model"},
+    {"model", "hidden", CFG_LIST, "256,128", 1, 1e6, NULL, "hidden widths"},
+    {"optimizer", "lr", CFG_FLOAT, "0.001", 0, 10, NULL, "learning rate"},
+    {"optimizer", "epochs", CFG_INT, "100", 1, 1e6, NULL, "max epochs"},
+    {"storage", "s3.first_byte_ms", CFG_FLOAT, "30", 0, 1e4, NULL, "latency"},
+};
+static const size_t ntable = sizeof table / sizeof table[0];
+static char *dir;
+
+static void setup(void) {
+  dir = tu_tmpdir();
+  tr_error_clear();
+}
+static void teardown(void) {
+  tu_rmrf(dir);
+  free(dir);
+}
+
+/* Loads text as a job file; returns the code, message in tr_error_message(). */
+static tr_err load_text(cfg *c, const char *text) {
+  char *p = tu_path(dir, "job.ini");
+  tu_write(p, text);
+  tr_err rc = cfg_load_file(c, p);
+  free(p);
+  return rc;
+}
+
+static void assert_error(tr_err rc, const char *needle) {
+  ck_assert_int_eq(rc, TR_ECONFIG);
+  ck_assert_msg(strstr(tr_error_message(), needle), "message '%s' lacks '%s'",
+                tr_error_message(), needle);
+}
+
+START_TEST(defaults) {
+  cfg *c = cfg_new(table, ntable);
+  ck_assert_str_eq(cfg_str(c, "model", "type"), "logistic");
+  ck_assert_int_eq(cfg_int(c, "optimizer", "epochs"), 100);
+  ck_assert_double_eq_tol(cfg_float(c, "optimizer", "lr"), 0.001, 1e-12);
+  ck_assert(cfg_bool(c, "data", "stratify"));
+  long h[4];
+  ck_assert_int_eq(cfg_list(c, "model", "hidden", h, 4), 2);
+  ck_assert_int_eq(h[1], 128);
+  ck_assert(!cfg_is_set(c, "model", "type"));
+  cfg_free(&c);
+  ck_assert_ptr_null(c);
+}
+END_TEST
+
+START_TEST(parses_file_with_comments) {
+  cfg *c = cfg_new(table, ntable);
+  ck_assert_int_eq(load_text(c, "# job\n[data]\ntrain = d.h5 ; inline\nstratify = no\n\n"
+                                "[model]\ntype=mlp\nhidden = 64, 32,16\n"
+                                "[storage]\ns3.first_byte_ms = 12.5\n"),
+                   TR_OK);
+  ck_assert_str_eq(cfg_str(c, "data", "train"), "d.h5");
+  ck_assert(!cfg_bool(c, "data", "stratify"));
+  ck_assert_str_eq(cfg_str(c, "model", "type"), "mlp");
+  long h[4];
+  ck_assert_int_eq(cfg_list(c, "model", "hidden", h, 4), 3);
+  ck_assert_int_eq(h[2], 16);
+  ck_assert_double_eq_tol(cfg_float(c, "storage", "s3.first_byte_ms"), 12.5, 1e-12);
+  ck_assert(cfg_is_set(c, "data", "train"));
+  cfg_free(&c);
+}
+END_TEST
+
+START_TEST(set_overrides) {
+  cfg *c = cfg_new(table, ntable);
+  ck_assert_int_eq(cfg_set(c, "optimizer.lr=0.5"), TR_OK);
+  ck_assert_int_eq(cfg_set(c, "storage.s3.first_byte_ms=7"), TR_OK);
+  ck_assert_double_eq_tol(cfg_float(c, "optimizer", "lr"), 0.5, 1e-12);
+  ck_assert_double_eq_tol(cfg_float(c, "storage", "s3.first_byte_ms"), 7, 1e-12);
+  cfg_free(&c);
+}
+END_TEST
+
+START_TEST(set_errors) {
+  cfg *c = cfg_new(table, ntable);
+  ck_assert_int_eq(cfg_set(c, "optimizer.lr"), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "SECTION.KEY=VALUE"));
+  tr_error_clear();
+  ck_assert_int_eq(cfg_set(c, "optimizer.lrr=1"), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "optimizer.lrr: unknown key"));
+  tr_error_clear();
+  ck_assert_int_eq(cfg_set(c, "nope.lr=1"), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "unknown section"));
+  tr_error_clear();
+  ck_assert_int_eq(cfg_set(c, "optimizer.epochs=0"), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "optimizer.epochs: must be in [1"));
+  cfg_free(&c);
+}
+END_TEST
+
+START_TEST(unknown_section) {
+  cfg *c = cfg_new(table, ntable);
+  assert_error(load_text(c, "[data]\ntrain = a\n[bogus]\nx = 1\n"), "job.ini:4: unknown section [bogus]");
+  cfg_free(&c);
+}
+END_TEST
+
+START_TEST(unknown_key) {
+  cfg *c = cfg_new(table, ntable);
+  assert_error(load_text(c, "[optimizer]\nlr = 0.1\nlrr = 0.2\n"), "job.ini:3: unknown key 'lrr' in [optimizer]");
+  cfg_free(&c);
+}
+END_TEST
+
+START_TEST(wrong_types) {
+  const char *cases[][2] = {
+      {"[optimizer]\nlr = fast\n", "job.ini:2: optimizer.lr: expected a number, got 'fast'"},
+      {"[optimizer]\nepochs = 1.5\n", "job.ini:2: optimizer.epochs: expected an integer"},
+      {"[data]\nstratify = maybe\n", "job.ini:2: data.stratify: expected true or false"},
+      {"[model]\ntype = forest\n", "job.ini:2: model.type: expected one of linear|logistic"},
+      {"[model]\nhidden = 64,x\n", "job.ini:2: model.hidden: expected comma-separated integers"},
+      {"[optimizer]\nlr = nan\n", "job.ini:2: optimizer.lr: expected a number"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    cfg *c = cfg_new(table, ntable);
+    tr_error_clear();
+    assert_error(load_text(c, cases[i][0]), cases[i][1]);
+    cfg_free(&c);
+  }
+}
+END_TEST
+
+START_TEST(out_of_range) {
+  cfg *c = cfg_new(table, ntable);
+  assert_error(load_text(c, "[optimizer]\n\nlr = 11\n"), "job.ini:3: optimizer.lr: must be in [0, 10], got 11");
+  tr_error_clear();
+  cfg_free(&c);
+  c = cfg_new(table, ntable);
+  assert_error(load_text(c, "[model]\nhidden = 64,0\n"), "job.ini:2: model.hidden: each value must be in [1");
+  cfg_free(&c);
+}
+END_TEST
+
+START_TEST(syntax_and_duplicates) {
+  cfg *c = cfg_new(table, ntable);
+  assert_error(load_text(c, "[data]\ntrain d.h5\n"), "job.ini:2: syntax error");
+  cfg_free(&c);
+  tr_error_clear();
+  c = cfg_new(table, ntable);
+  assert_error(load_text(c, "[data\ntrain = d.h5\n"), "job.ini:1: syntax error");
+  cfg_free(&c);
+  tr_error_clear();
+  c = cfg_new(table, ntable);
+  assert_error(load_text(c, "[optimizer]\nlr = 1\nlr = 2\n"), "job.ini:3: optimizer.lr is set twice (first at");
+  cfg_free(&c);
+  tr_error_clear();
+  c = cfg_new(table, ntable);
+  assert_error(load_text(c, "key = 1\n"), "job.ini:1: unknown section []");
+  cfg_free(&c);
+}
+END_TEST
+
+START_TEST(long_line_and_missing_file) {
+  cfg *c = cfg_new(table, ntable);
+  char text[600] = "[data]\ntrain = ";
+  memset(text + strlen(text), 'a', 400);
+  assert_error(load_text(c, text), "job.ini:2: line longer than");
+  tr_error_clear();
+  assert_error(cfg_load_file(c, "/nonexistent/job.ini"), "/nonexistent/job.ini: cannot open job file");
+  tr_error_clear();
+  char *p = tu_path(dir, "bin.ini");
+  FILE *f = fopen(p, "wb");
+  fwrite("[data]\0\0\n", 1, 9, f);
+  fclose(f);
+  assert_error(cfg_load_file(c, p), "not a text file");
+  free(p);
+  cfg_free(&c);
+}
+END_TEST
+
+START_TEST(error_points_at_line) {
+  cfg *c = cfg_new(table, ntable);
+  ck_assert_int_eq(load_text(c, "[data]\n\ntrain = missing.h5\n"), TR_OK);
+  ck_assert_int_eq(cfg_error(c, TR_EINPUT, "data", "train", "no such file"), TR_EINPUT);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "job.ini:3: data.train: no such file"));
+  tr_error_clear();
+  cfg_error(c, TR_ECONFIG, "optimizer", "lr", "too big");
+  ck_assert_str_eq(tr_error_message(), "optimizer.lr: too big");
+  cfg_free(&c);
+}
+END_TEST
+
+START_TEST(dump_and_help) {
+  cfg *c = cfg_new(table, ntable);
+  cfg_set(c, "optimizer.lr=0.25");
+  char *text = cfg_dump(c);
+  ck_assert_ptr_nonnull(strstr(text, "[optimizer]\nlr = 0.25\n"));
+  /* the dump parses back to the same values */
+  cfg *d = cfg_new(table, ntable);
+  ck_assert_int_eq(load_text(d, text), TR_OK);
+  ck_assert_double_eq_tol(cfg_float(d, "optimizer", "lr"), 0.25, 1e-12);
+  free(text);
+  cfg_free(&d);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  cfg_print_help(table, ntable, f);
+  fclose(f);
+  ck_assert_ptr_nonnull(strstr(buf, "linear|logistic|softmax|mlp"));
+  ck_assert_ptr_nonnull(strstr(buf, "[storage]"));
+  free(buf);
+  cfg_free(&c);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("config");
+  TCase *tc = tcase_create("core");
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, defaults);
+  tcase_add_test(tc, parses_file_with_comments);
+  tcase_add_test(tc, set_overrides);
+  tcase_add_test(tc, set_errors);
+  tcase_add_test(tc, unknown_section);
+  tcase_add_test(tc, unknown_key);
+  tcase_add_test(tc, wrong_types);
+  tcase_add_test(tc, out_of_range);
+  tcase_add_test(tc, syntax_and_duplicates);
+  tcase_add_test(tc, long_line_and_missing_file);
+  tcase_add_test(tc, error_points_at_line);
+  tcase_add_test(tc, dump_and_help);
+  suite_add_tcase(s, tc);
+  return tu_run(s);
+}
