@@ -1,1 +1,0 @@
-/* placeholder until the trainer lands */ int tr_trainer_placeholder;
