@@ -1,2 +1,57 @@
+/* The tradeoff executable: dispatches to one subcommand, prints the first error as
+ * "tradeoff: WHERE: what is wrong" and exits 0, 1 (runtime failure) or 2 (bad usage,
+ * configuration or input). */
 #include <stdio.h>
-int main(void) { puts("tradeoff: skeleton"); return 0; }
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char usage[] =
+    "usage: tradeoff SUBCOMMAND [ARGS]\n"
+    "\n"
+    "Train baseline and MLP models, emulate the storage they read from, and price every\n"
+    "run, to decide with numbers between models, storage, node counts and spot.\n"
+    "\n"
+    "subcommands:\n"
+    "  train JOB.ini [--set SECTION.KEY=VALUE]... [--out DIR] [--resume] [--quiet]\n"
+    "  gen --task classification|regression --rows N --features D [--classes K]\n"
+    "      [--informative I] [--noise F] [--weights W0,W1,..] [--seed S]\n"
+    "      [--shards M] [--compress 0-9] --out PATH.h5|DIR\n"
+    "  import FILE(.csv|.libsvm|.svm)[.gz] --out FILE.h5 [--label-column NAME|INDEX]\n"
+    "  info FILE                  JSON on stdout: rows, features, dtype, labels\n"
+    "\n"
+    "  tradeoff SUBCOMMAND --help   options of one subcommand\n"
+    "  tradeoff --version\n"
+    "\n"
+    "exit status: 0 success, 1 runtime failure, 2 bad usage, configuration or input\n";
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fputs(usage, stderr);
+    return 2;
+  }
+  const char *sub = argv[1];
+  if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
+    fputs(usage, stdout);
+    return 0;
+  }
+  if (!strcmp(sub, "--version")) {
+    printf("tradeoff %s\n", TRADEOFF_VERSION);
+    return 0;
+  }
+  static const struct {
+    const char *name;
+    tr_err (*run)(int, char **);
+  } commands[] = {{"train", cmd_train}, {"gen", cmd_gen}, {"import", cmd_import}, {"info", cmd_info}};
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+    if (strcmp(sub, commands[i].name) != 0) continue;
+    tr_err rc = commands[i].run(argc - 1, argv + 1);
+    if (rc != TR_OK) {
+      const char *msg = tr_error_message();
+      fprintf(stderr, "tradeoff: %s\n", *msg ? msg : tr_strerror(rc));
+    }
+    return tr_exit_code(rc);
+  }
+  fprintf(stderr, "tradeoff: unknown subcommand '%s' (see tradeoff --help)\n", sub);
+  return 2;
+}

@@ -220,3 +220,47 @@ tr_err ds_load(const char *path, const ds_load_opts *opts, ds_dataset **out) {
   if ((rc = ds_check_finite(*out, path)) != TR_OK) ds_free(out);
   return rc;
 }
+
+static int cmp_float(const void *a, const void *b) {
+  float x = *(const float *)a, y = *(const float *)b;
+  return (x > y) - (x < y);
+}
+
+cJSON *ds_label_summary(const float *y, size_t n) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o) return NULL;
+  cJSON_AddStringToObject(o, "dtype", "float32");
+  bool integral = n > 0;
+  double sum = 0, lo = n ? y[0] : 0, hi = n ? y[0] : 0;
+  for (size_t i = 0; i < n; i++) {
+    integral &= y[i] == floorf(y[i]);
+    sum += y[i];
+    lo = y[i] < lo ? y[i] : lo;
+    hi = y[i] > hi ? y[i] : hi;
+  }
+  float *sorted = integral ? malloc(n * sizeof(float)) : NULL;
+  size_t distinct = 0;
+  if (sorted) {
+    memcpy(sorted, y, n * sizeof(float));
+    qsort(sorted, n, sizeof(float), cmp_float);
+    for (size_t i = 0; i < n; i++) distinct += i == 0 || sorted[i] != sorted[i - 1];
+  }
+  if (sorted && distinct <= 1000) {
+    cJSON_AddNumberToObject(o, "classes", (double)distinct);
+    cJSON *counts = cJSON_AddObjectToObject(o, "counts");
+    for (size_t i = 0; i < n;) {
+      size_t j = i;
+      while (j < n && sorted[j] == sorted[i]) j++;
+      char key[32];
+      snprintf(key, sizeof key, "%.0f", sorted[i]);
+      cJSON_AddNumberToObject(counts, key, (double)(j - i));
+      i = j;
+    }
+  } else {
+    cJSON_AddNumberToObject(o, "min", lo);
+    cJSON_AddNumberToObject(o, "max", hi);
+    cJSON_AddNumberToObject(o, "mean", n ? sum / (double)n : 0);
+  }
+  free(sorted);
+  return o;
+}

@@ -45,4 +45,10 @@ typedef struct {
  * directory or glob of HDF5 shards concatenated in sorted order. Rejects empty data and
  * non-finite features (TR_EINPUT with file and row). */
 tr_err ds_load(const char *path, const ds_load_opts *opts, ds_dataset **out);
+
+#include <cjson/cJSON.h>
+/* A JSON summary of labels y[0..n): {"dtype", "classes", "counts": {"0": n0, ...}} when
+ * every label is an integer and there are at most 1000 distinct ones, else
+ * {"dtype", "min", "max", "mean"}. NULL on ENOMEM. */
+cJSON *ds_label_summary(const float *y, size_t n);
 #endif

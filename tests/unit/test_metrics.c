@@ -41,7 +41,7 @@ START_TEST(ties_and_single_class) {
   float yy[] = {1, 0};
   /* clipping keeps log-loss finite for certain, wrong predictions */
   ck_assert(isfinite(metrics_log_loss(yy, zero_p, 2)));
-  ck_assert_double_eq_tol(metrics_log_loss(yy, zero_p, 2), -log(1e-15), 1e-6);
+  ck_assert_double_eq_tol(metrics_log_loss(yy, zero_p, 2), -log(1e-15), 1e-3);
 }
 END_TEST
 

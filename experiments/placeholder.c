@@ -1,1 +1,0 @@
-/* placeholder */ int tr_experiments_placeholder;
