@@ -330,7 +330,7 @@ tr_err cfg_set(cfg *c, const char *assignment) {
       rc = tr_error_set(TR_ECONFIG, loc, section_known(c, section) ? "unknown key"
                                                                     : "unknown section");
     else
-      rc = assign(c, (size_t)i, eq + 1, "--set", "--set");
+      rc = assign(c, (size_t)i, eq + 1, "--set", NULL);
   }
   free(section);
   free(key);

@@ -1,0 +1,23 @@
+/* Subcommands of the tradeoff executable. Each takes argv after the subcommand name
+ * (argv[0] is the subcommand) and returns a tr_err; main() prints the error and maps
+ * it to the exit status. */
+#ifndef TR_CLI_H
+#define TR_CLI_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/error.h"
+
+tr_err cmd_train(int argc, char **argv);
+tr_err cmd_gen(int argc, char **argv);
+tr_err cmd_import(int argc, char **argv);
+tr_err cmd_info(int argc, char **argv);
+
+/* Shared argument helpers: they record TR_EUSAGE "SUBCOMMAND: ..." on failure. */
+tr_err cli_parse_size(const char *cmd, const char *flag, const char *text, size_t min,
+                      size_t *out);
+tr_err cli_parse_double(const char *cmd, const char *flag, const char *text, double lo,
+                        double hi, double *out);
+/* Records the error for an option getopt_long rejected (unknown or missing argument). */
+tr_err cli_bad_option(const char *cmd, char **argv, int optopt);
+#endif

@@ -1,0 +1,34 @@
+/* Progress display for long training runs. */
+#include "cli/progress.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+#include "common/timer.h"
+
+progress progress_start(int total_epochs, const char *monitor, bool quiet) {
+  return (progress){.quiet = quiet, .tty = isatty(STDERR_FILENO), .total_epochs = total_epochs,
+                    .start = tr_now(), .monitor = monitor};
+}
+
+void progress_epoch(progress *p, int epoch, double train_loss, double val_loss, double monitored) {
+  if (p->quiet) return;
+  double elapsed = tr_now() - p->start;
+  double eta = elapsed / epoch * (p->total_epochs - epoch);
+  if (p->tty) {
+    int width = 24, filled = (int)((double)width * epoch / p->total_epochs);
+    char bar[32];
+    for (int i = 0; i < width; i++) bar[i] = i < filled ? '#' : '.';
+    bar[width] = '\0';
+    fprintf(stderr, "\r[%s] epoch %d/%d  loss %.4f  val_loss %.4f  %s %.4f  ETA %.0fs   ", bar,
+            epoch, p->total_epochs, train_loss, val_loss, p->monitor, monitored, eta);
+  } else {
+    fprintf(stderr, "epoch %d/%d train_loss %.6f val_loss %.6f %s %.6f elapsed %.2fs eta %.1fs\n",
+            epoch, p->total_epochs, train_loss, val_loss, p->monitor, monitored, elapsed, eta);
+  }
+  fflush(stderr);
+}
+
+void progress_end(progress *p) {
+  if (!p->quiet && p->tty) fputc('\n', stderr);
+}

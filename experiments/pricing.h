@@ -1,0 +1,23 @@
+/* The pricing catalog (configs/pricing.ini): EC2 instance rates and storage prices,
+ * each with its source. Cost = rate x nodes x hours (x (1 - spot_discount) on spot). */
+#ifndef TR_PRICING_H
+#define TR_PRICING_H
+#include <stdbool.h>
+
+#include "common/error.h"
+
+typedef struct {
+  double usd_per_hour;   /* on-demand */
+  double spot_discount;  /* 0..1 */
+  int vcpus, gpus;
+  double memory_gib;
+} pricing_instance;
+
+/* Looks up [instance.<type>] in the catalog at path. Errors: TR_ECONFIG with
+ * "path:line" for a malformed catalog, "path" for a missing file, and
+ * "cost.instance: unknown instance type" when the section is absent. */
+tr_err pricing_find_instance(const char *path, const char *type, pricing_instance *out);
+
+/* USD per hour for one node: on-demand, or discounted on spot. */
+double pricing_rate(const pricing_instance *it, bool spot);
+#endif

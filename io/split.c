@@ -1,0 +1,174 @@
+/* Splitting, scaling and duplicate detection. Stratification sorts the row indices by
+ * class, shuffles each class's rows, and cuts each class in the requested fractions,
+ * as sklearn's StratifiedShuffleSplit does (up to rounding). */
+#define _GNU_SOURCE
+#include "io/split.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/rng.h"
+
+void split_free(split_indices *s) {
+  free(s->train);
+  free(s->val);
+  free(s->test);
+  memset(s, 0, sizeof *s);
+}
+
+static int cmp_size(const void *a, const void *b) {
+  size_t x = *(const size_t *)a, y = *(const size_t *)b;
+  return (x > y) - (x < y);
+}
+
+static int cmp_by_label(const void *a, const void *b, void *labels) {
+  const float *y = labels;
+  float x = y[*(const size_t *)a], z = y[*(const size_t *)b];
+  if (x != z) return (x > z) - (x < z);
+  return cmp_size(a, b);
+}
+
+/* Cuts group[0..n) into test, val, train (appending to out). */
+static void cut(const size_t *group, size_t n, double val_f, double test_f, split_indices *o) {
+  size_t nt = (size_t)llround((double)n * test_f), nv = (size_t)llround((double)n * val_f);
+  if (nt + nv > n) nv = n - nt;
+  memcpy(o->test + o->n_test, group, nt * sizeof(size_t));
+  memcpy(o->val + o->n_val, group + nt, nv * sizeof(size_t));
+  memcpy(o->train + o->n_train, group + nt + nv, (n - nt - nv) * sizeof(size_t));
+  o->n_test += nt;
+  o->n_val += nv;
+  o->n_train += n - nt - nv;
+}
+
+tr_err split_make(const float *y, size_t n, double val_fraction, double test_fraction,
+                  bool stratify, uint64_t seed, split_indices *out) {
+  memset(out, 0, sizeof *out);
+  size_t *idx = malloc((n ? n : 1) * sizeof(size_t));
+  out->train = malloc((n ? n : 1) * sizeof(size_t));
+  out->val = malloc((n ? n : 1) * sizeof(size_t));
+  out->test = malloc((n ? n : 1) * sizeof(size_t));
+  if (!idx || !out->train || !out->val || !out->test) {
+    free(idx);
+    split_free(out);
+    return tr_error_set(TR_ENOMEM, "split", "out of memory");
+  }
+  for (size_t i = 0; i < n; i++) idx[i] = i;
+  rng_t r;
+  rng_seed(&r, seed);
+  if (stratify && y) {
+    qsort_r(idx, n, sizeof(size_t), cmp_by_label, (void *)y);
+    for (size_t start = 0; start < n;) {
+      size_t end = start;
+      while (end < n && y[idx[end]] == y[idx[start]]) end++;
+      rng_shuffle(&r, idx + start, end - start);
+      cut(idx + start, end - start, val_fraction, test_fraction, out);
+      start = end;
+    }
+  } else {
+    rng_shuffle(&r, idx, n);
+    cut(idx, n, val_fraction, test_fraction, out);
+  }
+  free(idx);
+  qsort(out->train, out->n_train, sizeof(size_t), cmp_size);
+  qsort(out->val, out->n_val, sizeof(size_t), cmp_size);
+  qsort(out->test, out->n_test, sizeof(size_t), cmp_size);
+  const char *empty = out->n_train == 0                      ? "training"
+                      : (val_fraction > 0 && out->n_val == 0)   ? "validation"
+                      : (test_fraction > 0 && out->n_test == 0) ? "test"
+                                                                : NULL;
+  if (empty) {
+    split_free(out);
+    return tr_error_set(TR_EINPUT, "data", "%zu rows leave the %s split empty", n, empty);
+  }
+  return TR_OK;
+}
+
+tr_err scaler_fit(const ds_dataset *d, scaler *s) {
+  s->cols = d->cols;
+  s->mean = calloc(d->cols ? d->cols : 1, sizeof(double));
+  s->scale = calloc(d->cols ? d->cols : 1, sizeof(double));
+  if (!s->mean || !s->scale) {
+    scaler_free(s);
+    return tr_error_set(TR_ENOMEM, "scaler", "out of memory");
+  }
+#pragma omp parallel for schedule(static)
+  for (size_t j = 0; j < d->cols; j++) {
+    double sum = 0, sq = 0;
+    for (size_t i = 0; i < d->rows; i++) sum += d->X[i * d->cols + j];
+    double mean = d->rows ? sum / (double)d->rows : 0;
+    for (size_t i = 0; i < d->rows; i++) {
+      double dv = d->X[i * d->cols + j] - mean;
+      sq += dv * dv;
+    }
+    double sd = d->rows ? sqrt(sq / (double)d->rows) : 0;
+    s->mean[j] = mean;
+    s->scale[j] = sd > 1e-12 ? sd : 1.0;
+  }
+  return TR_OK;
+}
+
+void scaler_apply(const scaler *s, ds_dataset *d) {
+#pragma omp parallel for schedule(static)
+  for (size_t i = 0; i < d->rows; i++) {
+    float *x = d->X + i * d->cols;
+    for (size_t j = 0; j < d->cols; j++) x[j] = (float)((x[j] - s->mean[j]) / s->scale[j]);
+  }
+}
+
+void scaler_free(scaler *s) {
+  free(s->mean);
+  free(s->scale);
+  memset(s, 0, sizeof *s);
+}
+
+static uint64_t row_hash(const ds_dataset *d, size_t i) {
+  uint64_t h = 1469598103934665603ULL;  /* FNV-1a */
+  const unsigned char *p = (const unsigned char *)(d->X + i * d->cols);
+  for (size_t k = 0; k < d->cols * sizeof(float); k++) h = (h ^ p[k]) * 1099511628211ULL;
+  if (d->y) {
+    p = (const unsigned char *)(d->y + i);
+    for (size_t k = 0; k < sizeof(float); k++) h = (h ^ p[k]) * 1099511628211ULL;
+  }
+  return h;
+}
+
+static bool rows_equal(const ds_dataset *a, size_t i, const ds_dataset *b, size_t j) {
+  if (memcmp(a->X + i * a->cols, b->X + j * b->cols, a->cols * sizeof(float)) != 0) return false;
+  return !a->y || !b->y || a->y[i] == b->y[j];
+}
+
+size_t split_count_duplicates(const ds_dataset *a, const ds_dataset *b) {
+  if (a->cols != b->cols || a->rows == 0 || b->rows == 0) return 0;
+  size_t cap = 1;
+  while (cap < 2 * a->rows) cap <<= 1;
+  size_t *slot = malloc(cap * sizeof(size_t));  /* row index + 1, 0 = empty */
+  uint64_t *hash = malloc(cap * sizeof(uint64_t));
+  if (!slot || !hash) {
+    free(slot);
+    free(hash);
+    return 0;
+  }
+  memset(slot, 0, cap * sizeof(size_t));
+  for (size_t i = 0; i < a->rows; i++) {
+    uint64_t h = row_hash(a, i);
+    size_t k = h & (cap - 1);
+    while (slot[k]) k = (k + 1) & (cap - 1);
+    slot[k] = i + 1;
+    hash[k] = h;
+  }
+  size_t dup = 0;
+#pragma omp parallel for reduction(+ : dup) schedule(static)
+  for (size_t j = 0; j < b->rows; j++) {
+    uint64_t h = row_hash(b, j);
+    for (size_t k = h & (cap - 1); slot[k]; k = (k + 1) & (cap - 1)) {
+      if (hash[k] == h && rows_equal(a, slot[k] - 1, b, j)) {
+        dup++;
+        break;
+      }
+    }
+  }
+  free(slot);
+  free(hash);
+  return dup;
+}

@@ -1,0 +1,83 @@
+# Bad input on every path: exit 2, one line naming the file and line (or key) and
+# what is wrong, no partial output. (DESIGN.md "CLI", issue 2 "Bad input".)
+source "$(dirname "$0")/lib.sh"
+
+# usage
+expect_error 2 "unknown subcommand 'frobnicate'" "$BIN" frobnicate
+expect_error 2 "train: unknown option '--bogus'" "$BIN" train job.ini --bogus
+expect_error 2 "gen: option '--rows' needs a value" "$BIN" gen --rows
+expect_error 2 "gen: --rows: expected an integer >= 1, got 'ten'" "$BIN" gen --task classification --rows ten --features 3 --out x.h5
+expect_error 2 "gen: --task must be classification or regression" "$BIN" gen --task cluster --rows 10 --features 3 --out x.h5
+expect_error 2 "gen: --weights has 3 values for 2 classes" "$BIN" gen --task classification --rows 10 --features 3 --weights 1,2,3 --out x.h5
+expect_error 2 "import: --out FILE.h5 is required" "$BIN" import a.csv
+
+# a valid data set to point jobs at
+"$BIN" gen --task classification --rows 600 --features 5 --seed 3 --out ok.h5 2>/dev/null
+printf '[data]\ntrain = ok.h5\n[optimizer]\nepochs = 2\n' > good.ini
+
+# job files
+expect_error 2 "missing.ini: cannot open job file" "$BIN" train missing.ini
+printf '[data]\ntrain = ok.h5\n[nonsense]\nx = 1\n' > j1.ini
+expect_error 2 "j1.ini:4: unknown section \[nonsense\]" "$BIN" train j1.ini
+printf '[data]\ntrain = ok.h5\n\n[optimizer]\nlearning_rate = 0.1\n' > j2.ini
+expect_error 2 "j2.ini:5: unknown key 'learning_rate' in \[optimizer\]" "$BIN" train j2.ini
+printf '[data]\ntrain = ok.h5\n[optimizer]\nepochs = many\n' > j3.ini
+expect_error 2 "j3.ini:4: optimizer.epochs: expected an integer, got 'many'" "$BIN" train j3.ini
+printf '[data]\ntrain = ok.h5\n[data]\nval_fraction = 1.5\n' > j4.ini
+expect_error 2 "j4.ini:4: data.val_fraction: must be in \[0, 0.9\], got 1.5" "$BIN" train j4.ini
+printf '[data]\ntrain ok.h5\n' > j5.ini
+expect_error 2 "j5.ini:2: syntax error" "$BIN" train j5.ini
+expect_error 2 "^tradeoff: optimizer.lr: expected a number, got 'fast'" "$BIN" train good.ini --set optimizer.lr=fast
+expect_error 2 "^tradeoff: model.kind: unknown key" "$BIN" train good.ini --set model.kind=mlp
+expect_error 2 "cost.instance: unknown instance type 'z9.huge'" "$BIN" train good.ini --set cost.instance=z9.huge --set cost.pricing="$SRC/configs/pricing.ini"
+
+# data files named by a job
+run_job() {  # run_job NAME TRAIN_PATH [extra --set...]
+  local name=$1 train=$2
+  shift 2
+  printf '[data]\ntrain = %s\n[optimizer]\nepochs = 2\n[cost]\npricing = %s\n' "$train" "$SRC/configs/pricing.ini" > "$name.ini"
+  "$BIN" train "$name.ini" --quiet --out "out-$name" "$@"
+}
+expect_error 2 "nofile.ini:2: data.train: no such file or directory: absent.h5" run_job nofile absent.h5
+echo "not hdf5 at all" > fake.h5
+expect_error 2 "fake.h5: .*(not an HDF5|HDF5)" run_job fake fake.h5
+$PY - <<'PY'
+import h5py, numpy as np
+with h5py.File("noX.h5", "w") as f: f["features"] = np.zeros((5, 2), "f4"); f["y"] = np.zeros(5)
+with h5py.File("rank3.h5", "w") as f: f["X"] = np.zeros((5, 2, 2), "f4"); f["y"] = np.zeros(5)
+with h5py.File("mismatch.h5", "w") as f: f["X"] = np.zeros((5, 2), "f4"); f["y"] = np.zeros(4)
+with h5py.File("empty.h5", "w") as f: f["X"] = np.zeros((0, 2), "f4"); f["y"] = np.zeros(0)
+x = np.ones((50, 2), "f4"); x[7, 1] = np.nan
+with h5py.File("nan.h5", "w") as f: f["X"] = x; f["y"] = np.arange(50) % 2
+with h5py.File("real_y.h5", "w") as f: f["X"] = np.random.rand(50, 2).astype("f4"); f["y"] = np.random.rand(50)
+PY
+expect_error 2 "noX.h5: .*'X'" run_job nox noX.h5
+expect_error 2 "rank3.h5: .*(rank|2-D|dimension)" run_job rank3 rank3.h5
+expect_error 2 "mismatch.h5: .*(5|4).*(rows|row)" run_job mismatch mismatch.h5
+expect_error 2 "empty.h5: .*(empty|no rows|0 rows)" run_job empty empty.h5
+expect_error 2 "nan.h5: row 8, feature 2 is NaN" run_job nan nan.h5
+expect_error 2 "real_y.ini:2: data.train: row 1: label .* is not an integer" run_job real_y real_y.h5
+check "no outputs after failed runs" test -z "$(ls -d out-* 2>/dev/null | xargs -r -I{} find {} -type f)"
+
+# text formats
+printf 'a,b,label\n1,2,0\n3,4\n' > ragged.csv
+expect_error 2 "ragged.csv:3: .*2 cells.*3" run_job ragged ragged.csv
+printf 'a,b,label\n1,2,0\n3,x,1\n' > nonnum.csv
+expect_error 2 "nonnum.csv:3: .*(b|numeric|number)" run_job nonnum nonnum.csv
+printf '1 0:1 2:3\n' > zero.libsvm
+expect_error 2 "zero.libsvm:1: .*index" run_job zero zero.libsvm
+printf '1 1:1 2:3\n0 3:1 2:3\n' > order.libsvm
+expect_error 2 "order.libsvm:2: .*(order|increasing)" run_job order order.libsvm
+printf '1 1:1 2:abc\n' > value.libsvm
+expect_error 2 "value.libsvm:1: .*(numeric|number|value)" run_job value value.libsvm
+$PY -c "
+import gzip
+data = gzip.compress(b'a,b,label\n' + b''.join(b'%d,%d,%d\n' % (i, i * 2, i % 2) for i in range(20000)))
+open('trunc.csv.gz', 'wb').write(data[: len(data) // 2])
+"
+expect_error 2 "trunc.csv.gz.*(truncated|unexpected end|corrupt)" run_job trunc trunc.csv.gz
+
+# import leaves nothing behind on bad input
+expect_error 2 "ragged.csv:3" "$BIN" import ragged.csv --out ragged.h5
+check "no partial import output" test ! -e ragged.h5
+finish

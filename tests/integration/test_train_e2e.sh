@@ -1,0 +1,145 @@
+# The whole path: gen -> info -> train (logistic and linear) -> result.json and
+# history.csv as DESIGN.md specifies; import of CSV and LIBSVM; h5py reads our files.
+source "$(dirname "$0")/lib.sh"
+
+expect_ok "$BIN" gen --task classification --rows 5000 --features 12 --informative 4 --noise 0.02 --seed 7 --out cls.h5
+expect_ok "$BIN" info cls.h5
+"$BIN" info cls.h5 > info.json
+check "info: rows, features, dtype, label counts" $PY -c "
+import json; d = json.load(open('info.json'))
+assert d['rows'] == 5000 and d['features'] == 12 and d['dtype'] == 'float32', d
+assert sum(d['labels']['counts'].values()) == 5000 and set(d['labels']['counts']) == {'0', '1'}, d
+"
+check "h5py reads gen output" $PY -c "
+import h5py; f = h5py.File('cls.h5', 'r')
+assert f['X'].shape == (5000, 12) and f['X'].dtype == 'float32' and f['y'].shape == (5000,)
+names = [n.decode() if isinstance(n, bytes) else n for n in f['X'].attrs['feature_names']]
+assert names[0] == 'informative_0', names[:3]
+"
+# same seed, same bytes
+"$BIN" gen --task classification --rows 5000 --features 12 --informative 4 --noise 0.02 --seed 7 --out cls2.h5 2>/dev/null
+check "gen is deterministic" $PY -c "
+import h5py, numpy as np
+a, b = h5py.File('cls.h5', 'r'), h5py.File('cls2.h5', 'r')
+assert np.array_equal(a['X'][:], b['X'][:]) and np.array_equal(a['y'][:], b['y'][:])
+"
+expect_ok "$BIN" gen --task regression --rows 3000 --features 6 --noise 0.5 --shards 3 --out regshards
+check "three shards" test -f regshards/part-00000.h5 -a -f regshards/part-00002.h5 -a ! -f regshards/part-00003.h5
+
+cat > cls.ini <<EOF2
+[data]
+train = cls.h5
+seed = 3
+[model]
+type = logistic
+[optimizer]
+lr = 0.05
+batch_size = 64
+epochs = 30
+[early_stopping]
+monitor = val_auc
+patience = 3
+[cost]
+instance = c5.4xlarge
+pricing = $SRC/configs/pricing.ini
+EOF2
+expect_ok "$BIN" train cls.ini --out run1 --quiet
+check "result.json has the contract's fields" $PY -c "
+import json; r = json.load(open('run1/result.json'))
+for k in ['job','task','model','data','epochs_run','best_epoch','stop_reason','val','test','time',
+          'throughput','au_percent','parallel','storage','cost']:
+    assert k in r, k
+assert r['job'] == 'cls' and r['task'] == 'binary' and r['model']['type'] == 'logistic'
+d = r['data']
+assert d['train_rows'] + d['val_rows'] + d['test_rows'] == 5000 and d['features'] == 12
+assert d['duplicate_rows_test_in_train'] == 0
+assert r['stop_reason'] in ('patience', 'max_epochs') and 1 <= r['best_epoch'] <= r['epochs_run'] <= 30
+for k in ['accuracy','precision','recall','f1','auc','log_loss']: assert k in r['test'], k
+assert r['test']['accuracy'] > 0.8 and r['test']['auc'] > 0.85, r['test']
+for k in ['total_s','train_s','compute_s','io_wait_s','comm_s','checkpoint_s']: assert k in r['time'], k
+c = r['cost']
+for k in ['instance','nodes','spot','rate_usd_per_h','compute_usd','storage_usd','requests_usd','total_usd','saved_by_early_stop_usd']: assert k in c, k
+assert abs(c['rate_usd_per_h'] - 0.68) < 1e-9 and c['total_usd'] > 0
+assert abs(r['throughput']['samples_per_s'] - r['epochs_run'] * d['train_rows'] / r['time']['train_s']) < 1e-6 * r['throughput']['samples_per_s']
+"
+check "history.csv: header and one row per epoch" $PY -c "
+import csv, json; rows = list(csv.reader(open('run1/history.csv')))
+assert rows[0] == ['epoch','train_loss','val_loss','val_auc','lr','epoch_s','io_wait_s','comm_s'], rows[0]
+assert len(rows) - 1 == json.load(open('run1/result.json'))['epochs_run']
+"
+# spot pricing and --set
+expect_ok "$BIN" train cls.ini --out run2 --quiet --set cost.spot=true --set optimizer.epochs=3 --set early_stopping.enabled=false
+check "spot rate is discounted; epochs from --set" $PY -c "
+import json; r = json.load(open('run2/result.json'))
+assert abs(r['cost']['rate_usd_per_h'] - 0.68 * (1 - 0.62)) < 1e-9 and r['cost']['spot'] is True
+assert r['epochs_run'] == 3 and r['stop_reason'] == 'max_epochs'
+"
+# leakage guard: the test file is the training file
+cat > leak.ini <<EOF2
+[data]
+train = cls.h5
+test = cls.h5
+[optimizer]
+epochs = 2
+[cost]
+pricing = $SRC/configs/pricing.ini
+EOF2
+"$BIN" train leak.ini --out leak > leak.out 2>&1
+check "duplicates reported and warned" $PY -c "
+import json; r = json.load(open('leak/result.json'))
+assert r['data']['duplicate_rows_test_in_train'] > 4000, r['data']
+assert 'duplicates' in open('leak.out').read()
+"
+# regression on shards
+cat > reg.ini <<EOF2
+[data]
+train = regshards
+[model]
+type = linear
+[optimizer]
+lr = 0.01
+epochs = 20
+[early_stopping]
+monitor = val_r2
+[cost]
+pricing = $SRC/configs/pricing.ini
+EOF2
+expect_ok "$BIN" train reg.ini --out reg --quiet
+check "linear regression learns the shards" $PY -c "
+import json; r = json.load(open('reg/result.json'))
+assert r['task'] == 'regression' and r['test']['r2'] > 0.95, r['test']
+assert r['data']['train_rows'] + r['data']['val_rows'] + r['data']['test_rows'] == 3000
+"
+# progress lines on a non-TTY stderr, nothing with --quiet
+"$BIN" train cls.ini --out run3 --set optimizer.epochs=2 2> progress.txt
+check "plain progress lines" grep -q "^epoch 1/2 train_loss" progress.txt
+"$BIN" train cls.ini --out run4 --set optimizer.epochs=2 --quiet 2> quiet.txt
+check "quiet is quiet" test ! -s quiet.txt
+expect_ok "$BIN" train --help
+
+# import CSV and LIBSVM (gz) and train on the imported file
+$PY - <<'PY'
+import gzip, numpy as np
+rng = np.random.default_rng(0)
+X = rng.normal(size=(2000, 4)); y = (X[:, 0] + X[:, 1] > 0).astype(int)
+with open("d.csv", "w") as f:
+    f.write("f0,f1,f2,f3,target\n")
+    for row, t in zip(X, y): f.write(",".join("%.6f" % v for v in row) + ",%d\n" % t)
+with gzip.open("d.libsvm.gz", "wt") as f:
+    for row, t in zip(X, y): f.write("%d " % (2 * t - 1) + " ".join("%d:%.6f" % (j + 1, v) for j, v in enumerate(row) if v > -1) + "\n")
+PY
+expect_ok "$BIN" import d.csv --label-column target --out d.h5
+check "imported CSV keeps names and labels" $PY -c "
+import h5py, numpy as np; f = h5py.File('d.h5', 'r')
+assert f['X'].shape == (2000, 4)
+names = [n.decode() if isinstance(n, bytes) else n for n in f['X'].attrs['feature_names']]
+assert names == ['f0', 'f1', 'f2', 'f3'], names
+assert set(np.unique(f['y'][:])) == {0.0, 1.0}
+"
+expect_ok "$BIN" import d.libsvm.gz --out s.h5
+printf '[data]\ntrain = s.h5\n[optimizer]\nepochs = 20\n[cost]\npricing = %s\n' "$SRC/configs/pricing.ini" > s.ini
+expect_ok "$BIN" train s.ini --out srun --quiet
+check "LIBSVM -1/+1 labels train as binary" $PY -c "
+import json; r = json.load(open('srun/result.json')); assert r['test']['accuracy'] > 0.75, r['test']
+"
+finish
