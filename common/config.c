@@ -423,7 +423,7 @@ void cfg_print_help(const cfg_option *table, size_t n, FILE *out) {
     if (o->type == CFG_ENUM)
       snprintf(kind, sizeof kind, "%s", o->choices);
     else if (has_range(o))
-      snprintf(kind, sizeof kind, "%s in [%g, %g]", type_name(o->type), o->min, o->max);
+      snprintf(kind, sizeof kind, "%s in [%.10g, %.10g]", type_name(o->type), o->min, o->max);
     else
       snprintf(kind, sizeof kind, "%s", type_name(o->type));
     fprintf(out, "  %-22s = %-12s %s (%s)\n", o->key, *o->def ? o->def : "\"\"", o->help, kind);

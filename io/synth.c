@@ -152,9 +152,9 @@ static tr_err name_features(ds_dataset *d, size_t inf, size_t red) {
   tr_err rc = TR_OK;
   for (size_t j = 0; j < d->cols && rc == TR_OK; j++) {
     const char *kind = j < inf ? "informative" : j < inf + red ? "redundant" : "noise";
-    names[j] = malloc(32);
+    names[j] = malloc(48);
     if (!names[j]) rc = tr_error_set(TR_ENOMEM, "gen", "out of memory");
-    else snprintf(names[j], 32, "%s_%zu", kind, j);
+    else snprintf(names[j], 48, "%s_%zu", kind, j);
   }
   if (rc == TR_OK) rc = ds_set_feature_names(d, (const char *const *)names);
   for (size_t j = 0; j < d->cols; j++) free(names[j]);
