@@ -1,0 +1,57 @@
+/* Tests for experiments/pricing.c: lookups in the shipped catalog and malformed ones. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "experiments/pricing.h"
+#include "testutil.h"
+
+#define CATALOG TEST_DATA_DIR "/../../configs/pricing.ini"
+
+START_TEST(shipped_catalog) {
+  pricing_instance it;
+  ck_assert_int_eq(pricing_find_instance(CATALOG, "c5.4xlarge", &it), TR_OK);
+  ck_assert_double_eq_tol(it.usd_per_hour, 0.68, 1e-12);
+  ck_assert_int_eq(it.vcpus, 16);
+  ck_assert_double_eq_tol(pricing_rate(&it, false), 0.68, 1e-12);
+  ck_assert_double_eq_tol(pricing_rate(&it, true), 0.68 * (1 - it.spot_discount), 1e-12);
+  ck_assert_int_eq(pricing_find_instance(CATALOG, "p4d.24xlarge", &it), TR_OK);
+  ck_assert_int_eq(it.gpus, 8);
+}
+END_TEST
+
+START_TEST(errors) {
+  pricing_instance it;
+  tr_error_clear();
+  ck_assert_int_eq(pricing_find_instance(CATALOG, "c5.huge", &it), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "cost.instance: unknown instance type 'c5.huge'"));
+  tr_error_clear();
+  ck_assert_int_eq(pricing_find_instance("/nonexistent.ini", "c5.xlarge", &it), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "cannot open pricing catalog"));
+  char *dir = tu_tmpdir(), *p = tu_path(dir, "p.ini");
+  tu_write(p, "[instance.x1]\nvcpus = 4\nusd_per_hour = cheap\n");
+  tr_error_clear();
+  ck_assert_int_eq(pricing_find_instance(p, "x1", &it), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "p.ini:3: [instance.x1] usd_per_hour"));
+  tu_write(p, "[instance.x1]\nspot_discount = 1.5\nusd_per_hour = 1\n");
+  tr_error_clear();
+  ck_assert_int_eq(pricing_find_instance(p, "x1", &it), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "p.ini:2:"));
+  tu_write(p, "[instance.x1]\nvcpus = 4\n");
+  tr_error_clear();
+  ck_assert_int_eq(pricing_find_instance(p, "x1", &it), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "has no usd_per_hour"));
+  tr_error_clear();
+  tu_rmrf(dir);
+  free(p);
+  free(dir);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("pricing");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, shipped_catalog);
+  tcase_add_test(tc, errors);
+  suite_add_tcase(s, tc);
+  return tu_run(s);
+}
