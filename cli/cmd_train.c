@@ -23,13 +23,14 @@
 #include "io/split.h"
 #include "trainer/linear.h"
 #include "trainer/metrics.h"
+#include "trainer/model_io.h"
 
 static const char help[] =
     "usage: tradeoff train JOB.ini [--set SECTION.KEY=VALUE]... [--out DIR] [--resume]\n"
     "                      [--quiet]\n"
     "\n"
-    "Trains the job's model, then writes OUT/result.json and OUT/history.csv\n"
-    "(OUT defaults to runs/<job name>). Job file keys and their defaults:\n";
+    "Trains the job's model, then writes OUT/result.json, OUT/history.csv and\n"
+    "OUT/model.h5 (OUT defaults to runs/<job name>). Job file keys and their defaults:\n";
 
 /* Everything one run needs, gathered so the steps below stay small. */
 typedef struct {
@@ -42,6 +43,7 @@ typedef struct {
   size_t duplicates;
   lin_task task;
   float class_values[2];  /* binary: the label values mapped to 0 and 1 */
+  scaler scale;           /* fitted on the training split; cols == 0 if not standardized */
   tr_atomic history;
   progress prog;
   double t_start;
@@ -149,12 +151,10 @@ static tr_err prepare_data(run *r) {
     log_warn("%zu test rows are exact duplicates of training rows: test metrics are optimistic",
              r->duplicates);
   if (cfg_bool(job, "data", "standardize")) {
-    scaler sc;
-    if ((rc = scaler_fit(r->train, &sc)) != TR_OK) return rc;
-    scaler_apply(&sc, r->train);
-    scaler_apply(&sc, r->val);
-    scaler_apply(&sc, r->test);
-    scaler_free(&sc);
+    if ((rc = scaler_fit(r->train, &r->scale)) != TR_OK) return rc;
+    scaler_apply(&r->scale, r->train);
+    scaler_apply(&r->scale, r->val);
+    scaler_apply(&r->scale, r->test);
   }
   return TR_OK;
 }
@@ -341,11 +341,12 @@ static tr_err train_and_report(run *r) {
                     (int)cfg_int(job, "early_stopping", "start_from_epoch")),
       .restore_best = cfg_bool(job, "early_stopping", "restore_best"),
   };
-  char *hist_path = NULL, *result_path = NULL;
+  char *hist_path = NULL, *result_path = NULL, *model_path = NULL, *job_text = NULL;
   lin_model *m = lin_new(r->task, r->train->cols);
   if (!m || (rc = tr_mkdir_p(r->out_dir)) != TR_OK) goto done;
   if (asprintf(&hist_path, "%s/history.csv", r->out_dir) < 0 ||
-      asprintf(&result_path, "%s/result.json", r->out_dir) < 0) {
+      asprintf(&result_path, "%s/result.json", r->out_dir) < 0 ||
+      asprintf(&model_path, "%s/model.h5", r->out_dir) < 0 || !(job_text = cfg_dump(job))) {
     rc = tr_error_set(TR_ENOMEM, "train", "out of memory");
     goto done;
   }
@@ -357,6 +358,8 @@ static tr_err train_and_report(run *r) {
   progress_end(&r->prog);
   if (rc != TR_OK) goto done;
   if ((rc = tr_atomic_commit(&r->history)) != TR_OK) goto done;
+  rc = model_save(model_path, m, &r->scale, r->class_values, cfg_str(job, "model", "type"), job_text);
+  if (rc != TR_OK) goto done;
   cJSON *result = result_json(r, m, &oc, &it);
   rc = json_write_file(result_path, result);
   if (rc == TR_OK && !r->quiet) {
@@ -374,6 +377,8 @@ done:
   lin_free(&m);
   free(hist_path);
   free(result_path);
+  free(model_path);
+  free(job_text);
   return rc;
 }
 
@@ -396,6 +401,7 @@ tr_err cmd_train(int argc, char **argv) {
   ds_free(&r.train);
   ds_free(&r.val);
   ds_free(&r.test);
+  scaler_free(&r.scale);
   free(r.out_dir);
   free(sets);
   return rc;

@@ -18,6 +18,7 @@ static const char usage[] =
     "      [--informative I] [--noise F] [--weights W0,W1,..] [--seed S]\n"
     "      [--shards M] [--compress 0-9] --out PATH.h5|DIR\n"
     "  import FILE(.csv|.libsvm|.svm)[.gz] --out FILE.h5 [--label-column NAME|INDEX]\n"
+    "  predict --model DIR/model.h5 --data FILE [--out preds.csv]\n"
     "  info FILE                  JSON on stdout: rows, features, dtype, labels\n"
     "\n"
     "  tradeoff SUBCOMMAND --help   options of one subcommand\n"
@@ -42,7 +43,8 @@ int main(int argc, char **argv) {
   static const struct {
     const char *name;
     tr_err (*run)(int, char **);
-  } commands[] = {{"train", cmd_train}, {"gen", cmd_gen}, {"import", cmd_import}, {"info", cmd_info}};
+  } commands[] = {{"train", cmd_train}, {"gen", cmd_gen}, {"import", cmd_import}, {"info", cmd_info},
+                  {"predict", cmd_predict}};
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
     if (strcmp(sub, commands[i].name) != 0) continue;
     tr_err rc = commands[i].run(argc - 1, argv + 1);

@@ -67,6 +67,30 @@ import csv, json; rows = list(csv.reader(open('run1/history.csv')))
 assert rows[0] == ['epoch','train_loss','val_loss','val_auc','lr','epoch_s','io_wait_s','comm_s'], rows[0]
 assert len(rows) - 1 == json.load(open('run1/result.json'))['epochs_run']
 "
+# model.h5 is h5py-readable and predict reproduces the accuracy
+check "model.h5 layout" $PY -c "
+import h5py; f = h5py.File('run1/model.h5', 'r')
+a = dict(f.attrs)
+assert a['format'] in ('tradeoff-model', b'tradeoff-model') and a['format_version'] == 1, a
+assert f['layers/0/W'].shape == (12, 1) and f['scaler/mean'].shape == (12,) and list(f['classes'][:]) == [0.0, 1.0]
+job = a['job'].decode() if isinstance(a['job'], bytes) else a['job']
+assert 'monitor = val_auc' in job
+"
+expect_ok "$BIN" predict --model run1/model.h5 --data cls.h5 --out preds.csv
+check "predictions match labels" $PY -c "
+import csv, h5py, numpy as np
+rows = list(csv.DictReader(open('preds.csv')))
+y = h5py.File('cls.h5', 'r')['y'][:]
+pred = np.array([float(r['pred']) for r in rows]); prob = np.array([float(r['prob_1']) for r in rows])
+assert len(rows) == 5000 and ((prob >= 0.5) == (pred == 1)).all()
+assert (pred == y).mean() > 0.8, (pred == y).mean()
+"
+expect_error 2 "predict: --model and --data are required" "$BIN" predict --data cls.h5
+expect_error 2 "cls.h5: not a tradeoff model file" "$BIN" predict --model cls.h5 --data cls.h5
+expect_error 2 "nomodel.h5: no such model file" "$BIN" predict --model nomodel.h5 --data cls.h5
+expect_error 2 "regshards: has 6 features, the model expects 12" "$BIN" predict --model run1/model.h5 --data regshards --out p2.csv
+check "no partial predictions" test ! -e p2.csv
+
 # spot pricing and --set
 expect_ok "$BIN" train cls.ini --out run2 --quiet --set cost.spot=true --set optimizer.epochs=3 --set early_stopping.enabled=false
 check "spot rate is discounted; epochs from --set" $PY -c "
