@@ -1,0 +1,977 @@
+/* HDF5 data files: the feature matrix /X and the labels /y, as h5py and `tradeoff gen`
+ * write them. Reading is the hot path of every training run, so for the common layout
+ * (chunked, deflate with or without shuffle, native float32/float64) the main thread
+ * pulls the raw compressed chunks out of the file with H5Dread_chunk, in batches, while
+ * OpenMP threads inflate the previous batch with zlib and scatter the rows into the
+ * output. HDF5 (serial build) is only ever called from the calling thread; the worker
+ * threads run zlib and memcpy only. Every other layout, filter or type (contiguous,
+ * big-endian, integer X, szip, fletcher32, ...) is read with a plain hyperslab H5Dread
+ * that converts to float32. Integer X is accepted and converted to float32. Writing
+ * goes to a temporary file renamed into place, so no partial file is ever visible. */
+#define _GNU_SOURCE
+#include "io/h5io.h"
+
+#include <errno.h>
+#include <hdf5.h>
+#include <math.h>
+#include <omp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "common/atomic_file.h"
+#include "common/json.h"
+#include "common/log.h"
+
+#define H5IO_BATCH_BYTES ((size_t)16 << 20) /* compressed bytes read per batch */
+#define H5IO_FIRST_BATCH_BYTES ((size_t)1 << 20)
+#define H5IO_MAX_CLASSES 1000 /* more distinct labels: report min/max/mean */
+
+/* ---------------------------------------------------------------- handles, files */
+
+static void h5io_close(hid_t *id) {
+  if (*id < 0) return;
+  switch (H5Iget_type(*id)) {
+    case H5I_FILE:
+      H5Fclose(*id);
+      break;
+    case H5I_DATASET:
+      H5Dclose(*id);
+      break;
+    case H5I_DATASPACE:
+      H5Sclose(*id);
+      break;
+    case H5I_DATATYPE:
+      H5Tclose(*id);
+      break;
+    case H5I_ATTR:
+      H5Aclose(*id);
+      break;
+    case H5I_GENPROP_LST:
+      H5Pclose(*id);
+      break;
+    case H5I_GROUP:
+      H5Gclose(*id);
+      break;
+    default:
+      H5Idec_ref(*id);
+      break;
+  }
+  *id = H5I_INVALID_HID;
+}
+
+/* Opens path read-only after checking it exists and is an HDF5 file. */
+static tr_err h5io_open(const char *path, hid_t *file) {
+  *file = H5I_INVALID_HID;
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* errors are reported through tr_error */
+  struct stat st;
+  if (stat(path, &st) != 0)
+    return tr_error_set(errno == ENOENT ? TR_EINPUT : TR_EIO, path, "cannot open: %s",
+                        strerror(errno));
+  if (S_ISDIR(st.st_mode)) return tr_error_set(TR_EINPUT, path, "is a directory, not an HDF5 file");
+  if (access(path, R_OK) != 0)
+    return tr_error_set(TR_EIO, path, "cannot read: %s", strerror(errno));
+  if (H5Fis_hdf5(path) <= 0) return tr_error_set(TR_EINPUT, path, "not an HDF5 file");
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+#if H5_VERSION_GE(1, 10, 7)
+  /* Read-only: tolerate file systems without locks (NFS, some Lustre mounts). */
+  if (fapl >= 0) H5Pset_file_locking(fapl, true, true);
+#endif
+  *file = fapl < 0 ? H5I_INVALID_HID : H5Fopen(path, H5F_ACC_RDONLY, fapl);
+  h5io_close(&fapl);
+  if (*file < 0)
+    return tr_error_set(TR_EINPUT, path, "cannot open as HDF5 (truncated or corrupt file?)");
+  return TR_OK;
+}
+
+/* Opens dataset name; a missing one is an error when required, else *out = -1. */
+static tr_err h5io_open_dataset(const char *path, hid_t file, const char *name, bool required,
+                                hid_t *out) {
+  *out = H5I_INVALID_HID;
+  /* H5Lexists fails (< 0) when an intermediate group is missing: same as absent. */
+  htri_t ex = name[0] ? H5Lexists(file, name, H5P_DEFAULT) : 0;
+  if (ex > 0) ex = H5Oexists_by_name(file, name, H5P_DEFAULT); /* dangling links */
+  if (ex <= 0) return required ? tr_error_set(TR_EINPUT, path, "no dataset '%s'", name) : TR_OK;
+  H5O_info_t info;
+  if (H5Oget_info_by_name2(file, name, &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0)
+    return tr_error_set(TR_EHDF5, path, "cannot inspect '%s'", name);
+  if (info.type != H5O_TYPE_DATASET)
+    return tr_error_set(TR_EINPUT, path, "'%s' is not a dataset", name);
+  *out = H5Dopen2(file, name, H5P_DEFAULT);
+  if (*out < 0) return tr_error_set(TR_EHDF5, path, "cannot open dataset '%s'", name);
+  return TR_OK;
+}
+
+/* Rank (at most 2 dimensions returned) and type class of a dataset. */
+static tr_err h5io_shape(const char *path, const char *name, hid_t dset, int *rank, hsize_t dims[2],
+                         H5T_class_t *cls) {
+  hid_t space = H5Dget_space(dset), type = H5Dget_type(dset);
+  tr_err rc = TR_OK;
+  *rank = space < 0 ? -1 : H5Sget_simple_extent_ndims(space);
+  *cls = type < 0 ? H5T_NO_CLASS : H5Tget_class(type);
+  dims[0] = dims[1] = 0;
+  if (*rank < 0 || *cls == H5T_NO_CLASS)
+    rc = tr_error_set(TR_EHDF5, path, "cannot inspect dataset '%s'", name);
+  else if (*rank >= 1 && *rank <= 2 && H5Sget_simple_extent_dims(space, dims, NULL) < 0)
+    rc = tr_error_set(TR_EHDF5, path, "cannot read the shape of '%s'", name);
+  h5io_close(&space);
+  h5io_close(&type);
+  return rc;
+}
+
+/* Checks that X is a 2-D numeric matrix with at least one column. */
+static tr_err h5io_check_x(const char *path, const char *name, hid_t x, hsize_t *rows,
+                           hsize_t *cols) {
+  int rank;
+  hsize_t dims[2];
+  H5T_class_t cls;
+  tr_err rc = h5io_shape(path, name, x, &rank, dims, &cls);
+  if (rc != TR_OK) return rc;
+  if (rank != 2)
+    return tr_error_set(TR_EINPUT, path,
+                        "dataset '%s' must be 2-D (rows x features) but has rank %d", name, rank);
+  if (cls != H5T_FLOAT && cls != H5T_INTEGER)
+    return tr_error_set(TR_EINPUT, path,
+                        "dataset '%s' is not numeric (expected float32 or float64)", name);
+  if (dims[1] == 0) return tr_error_set(TR_EINPUT, path, "dataset '%s' has no columns", name);
+  *rows = dims[0];
+  *cols = dims[1];
+  return TR_OK;
+}
+
+/* Checks that y is numeric, of shape (rows,) or (rows, 1); returns its rank. */
+static tr_err h5io_check_y(const char *path, const char *xname, const char *name, hid_t y,
+                           hsize_t rows, int *rank) {
+  hsize_t dims[2];
+  H5T_class_t cls;
+  tr_err rc = h5io_shape(path, name, y, rank, dims, &cls);
+  if (rc != TR_OK) return rc;
+  if (*rank != 1 && !(*rank == 2 && dims[1] == 1))
+    return tr_error_set(TR_EINPUT, path, "dataset '%s' must have shape (N,) or (N, 1)", name);
+  if (cls != H5T_FLOAT && cls != H5T_INTEGER && cls != H5T_ENUM) /* h5py's bool: enum */
+    return tr_error_set(TR_EINPUT, path, "dataset '%s' is not numeric (integer or float)", name);
+  if (dims[0] != rows)
+    return tr_error_set(TR_EINPUT, path, "'%s' has %llu rows but '%s' has %llu", xname,
+                        (unsigned long long)rows, name, (unsigned long long)dims[0]);
+  return TR_OK;
+}
+
+/* Reads rows [r0, r0+n) of a rank-1 or rank-2 dataset (cols columns) as memtype. */
+static tr_err h5io_read_slab(const char *path, const char *name, hid_t dset, int rank, hsize_t r0,
+                             hsize_t n, hsize_t cols, hid_t memtype, void *buf) {
+  hsize_t start[2] = {r0, 0}, count[2] = {n, cols};
+  hid_t fspace = H5Dget_space(dset), mspace = H5Screate_simple(rank, count, NULL);
+  tr_err rc = TR_OK;
+  if (fspace < 0 || mspace < 0 ||
+      H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+      H5Dread(dset, memtype, mspace, fspace, H5P_DEFAULT, buf) < 0)
+    rc = tr_error_set(TR_EHDF5, path, "cannot read rows %llu-%llu of '%s'", (unsigned long long)r0,
+                      (unsigned long long)(r0 + n), name);
+  h5io_close(&mspace);
+  h5io_close(&fspace);
+  return rc;
+}
+
+/* Rows [r0, r0+n) of y as doubles: integer and float types through HDF5's conversion,
+ * enumerations (h5py stores bool as an enum over int8) through their integer values. */
+static tr_err h5io_read_y(const char *path, const char *name, hid_t y, int rank, hsize_t r0,
+                          hsize_t n, double *out) {
+  hid_t type = H5Dget_type(y), mem = H5I_INVALID_HID, base = H5I_INVALID_HID;
+  tr_err rc = TR_OK;
+  H5T_class_t cls = type < 0 ? H5T_NO_CLASS : H5Tget_class(type);
+  if (cls != H5T_ENUM) {
+    h5io_close(&type);
+    return h5io_read_slab(path, name, y, rank, r0, n, 1, H5T_NATIVE_DOUBLE, out);
+  }
+  mem = H5Tget_native_type(type, H5T_DIR_ASCEND);
+  base = mem < 0 ? H5I_INVALID_HID : H5Tget_super(mem);
+  size_t sz = base < 0 ? 0 : H5Tget_size(base);
+  bool sign = base >= 0 && H5Tget_sign(base) == H5T_SGN_2;
+  if (sz != 1 && sz != 2 && sz != 4 && sz != 8) {
+    rc = tr_error_set(TR_EHDF5, path, "cannot read the enumeration '%s'", name);
+    goto done;
+  }
+  /* Read the raw values into out, then widen them in place from the end (element i
+   * occupies bytes [i*sz, i*sz+sz), never past out[i]). */
+  if ((rc = h5io_read_slab(path, name, y, rank, r0, n, 1, mem, out)) != TR_OK) goto done;
+  for (hsize_t k = n; k-- > 0;) {
+    const unsigned char *p = (const unsigned char *)out + k * sz;
+    double v;
+    if (sz == 1) {
+      uint8_t u;
+      memcpy(&u, p, 1);
+      v = sign ? (double)(int8_t)u : (double)u;
+    } else if (sz == 2) {
+      uint16_t u;
+      memcpy(&u, p, 2);
+      v = sign ? (double)(int16_t)u : (double)u;
+    } else if (sz == 4) {
+      uint32_t u;
+      memcpy(&u, p, 4);
+      v = sign ? (double)(int32_t)u : (double)u;
+    } else {
+      uint64_t u;
+      memcpy(&u, p, 8);
+      v = sign ? (double)(int64_t)u : (double)u;
+    }
+    out[k] = v;
+  }
+done:
+  h5io_close(&base);
+  h5io_close(&mem);
+  h5io_close(&type);
+  return rc;
+}
+
+/* ---------------------------------------------------------------- storage layout */
+
+typedef struct {
+  H5D_layout_t layout;
+  hsize_t chunk[2]; /* chunked only */
+  size_t elsize;    /* bytes per element in the file */
+  bool native_f32;  /* file type is the native float / double */
+  bool native_f64;
+  int deflate_idx; /* position in the filter pipeline, -1 when absent */
+  int deflate_level;
+  int shuffle_idx;
+  bool shuffle_ok;   /* shuffle element size is the type size */
+  int other_filters; /* filters we cannot undo ourselves */
+  bool fletcher32;
+  char other_name[64]; /* name of the first such filter */
+  H5Z_filter_t other_id;
+} h5io_layout;
+
+static tr_err h5io_get_layout(const char *path, const char *name, hid_t dset, h5io_layout *l) {
+  memset(l, 0, sizeof *l);
+  l->deflate_idx = l->shuffle_idx = l->deflate_level = -1;
+  hid_t type = H5Dget_type(dset), dcpl = H5Dget_create_plist(dset);
+  tr_err rc = TR_OK;
+  if (type < 0 || dcpl < 0) {
+    rc = tr_error_set(TR_EHDF5, path, "cannot inspect dataset '%s'", name);
+    goto done;
+  }
+  l->elsize = H5Tget_size(type);
+  l->native_f32 = H5Tequal(type, H5T_NATIVE_FLOAT) > 0;
+  l->native_f64 = H5Tequal(type, H5T_NATIVE_DOUBLE) > 0;
+  l->layout = H5Pget_layout(dcpl);
+  if (l->layout != H5D_CHUNKED) goto done;
+  if (H5Pget_chunk(dcpl, 2, l->chunk) != 2) {
+    rc = tr_error_set(TR_EHDF5, path, "cannot read the chunk shape of '%s'", name);
+    goto done;
+  }
+  int nf = H5Pget_nfilters(dcpl);
+  for (int i = 0; i < nf; i++) {
+    unsigned flags, cd[8];
+    size_t ncd = 8;
+    char fname[64] = "";
+    H5Z_filter_t id =
+        H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cd, sizeof fname, fname, NULL);
+    if (id == H5Z_FILTER_DEFLATE) {
+      l->deflate_idx = i;
+      l->deflate_level = ncd >= 1 ? (int)cd[0] : -1;
+    } else if (id == H5Z_FILTER_SHUFFLE) {
+      l->shuffle_idx = i;
+      l->shuffle_ok = ncd < 1 || cd[0] == l->elsize;
+    } else {
+      if (id == H5Z_FILTER_FLETCHER32) l->fletcher32 = true;
+      if (l->other_filters++ == 0) {
+        l->other_id = id;
+        snprintf(l->other_name, sizeof l->other_name, "%s", fname);
+      }
+    }
+  }
+done:
+  h5io_close(&dcpl);
+  h5io_close(&type);
+  return rc;
+}
+
+/* True when the chunk-by-chunk reader below can decode this dataset. */
+static bool h5io_fast_ok(const h5io_layout *l) {
+  if (l->layout != H5D_CHUNKED || l->other_filters) return false;
+  if (!l->native_f32 && !l->native_f64) return false;
+  if (l->shuffle_idx >= 0 && !l->shuffle_ok) return false;
+  /* Writing applies filters in order: shuffle must have run before deflate. */
+  if (l->shuffle_idx >= 0 && l->deflate_idx >= 0 && l->shuffle_idx > l->deflate_idx) return false;
+  return l->chunk[0] > 0 && l->chunk[1] > 0;
+}
+
+/* ---------------------------------------------------------------- parallel chunk reader */
+
+typedef struct {
+  hsize_t off[2]; /* chunk origin (row, column) */
+  hsize_t nbytes; /* stored (compressed) size */
+  size_t pos;     /* offset in its batch buffer */
+  uint32_t mask;  /* filters skipped for this chunk */
+} h5io_chunk;
+
+typedef struct {
+  z_stream zs;
+  bool zs_ready;
+  unsigned char *a, *b; /* scratch, one chunk each */
+} h5io_worker;
+
+typedef struct {
+  const h5io_layout *l;
+  hsize_t r0, r1, cols; /* output rows [r0, r1) of X, all columns */
+  size_t chunk_bytes;
+  float *out;
+} h5io_fast;
+
+static bool h5io_inflate(h5io_worker *w, const unsigned char *src, size_t n, unsigned char *dst,
+                         size_t cap) {
+  if (!w->zs_ready) {
+    memset(&w->zs, 0, sizeof w->zs);
+    if (inflateInit(&w->zs) != Z_OK) return false;
+    w->zs_ready = true;
+  } else if (inflateReset(&w->zs) != Z_OK) {
+    return false;
+  }
+  w->zs.next_in = (unsigned char *)src;
+  w->zs.avail_in = (uInt)n;
+  w->zs.next_out = dst;
+  w->zs.avail_out = (uInt)cap;
+  int zrc = inflate(&w->zs, Z_FINISH);
+  return zrc == Z_STREAM_END && w->zs.total_out == cap;
+}
+
+/* Undoes the HDF5 shuffle filter: byte b of element i was stored at b*count + i. */
+static void h5io_unshuffle(const unsigned char *in, unsigned char *out, size_t bytes, size_t es) {
+  size_t n = bytes / es;
+  if (es == 4) {
+    const unsigned char *p0 = in, *p1 = in + n, *p2 = in + 2 * n, *p3 = in + 3 * n;
+    for (size_t i = 0; i < n; i++) {
+      out[4 * i] = p0[i];
+      out[4 * i + 1] = p1[i];
+      out[4 * i + 2] = p2[i];
+      out[4 * i + 3] = p3[i];
+    }
+  } else {
+    for (size_t b = 0; b < es; b++) {
+      const unsigned char *p = in + b * n;
+      for (size_t i = 0; i < n; i++) out[i * es + b] = p[i];
+    }
+  }
+  memcpy(out + n * es, in + n * es, bytes - n * es); /* a partial element stays as is */
+}
+
+/* Decodes one chunk and copies its rows within [r0, r1) into the output. */
+static bool h5io_decode(const h5io_fast *f, h5io_worker *w, const h5io_chunk *c,
+                        const unsigned char *src) {
+  const h5io_layout *l = f->l;
+  hsize_t cr = l->chunk[0], cc = l->chunk[1], row0 = c->off[0], col0 = c->off[1];
+  hsize_t i0 = (row0 < f->r0 ? f->r0 : row0) - row0;
+  hsize_t i1 = (row0 + cr > f->r1 ? f->r1 : row0 + cr) - row0;
+  hsize_t ncol = col0 + cc > f->cols ? f->cols - col0 : cc;
+  bool inflating = l->deflate_idx >= 0 && !(c->mask & (1u << l->deflate_idx));
+  bool unshuffling = l->shuffle_idx >= 0 && !(c->mask & (1u << l->shuffle_idx));
+  /* A float32 chunk of whole rows inside the range inflates straight into place. */
+  bool direct = l->native_f32 && cc == f->cols && i0 == 0 && i1 == cr && !unshuffling;
+  const unsigned char *data = src;
+  if (inflating) {
+    unsigned char *dst = direct ? (unsigned char *)(f->out + (row0 - f->r0) * f->cols) : w->a;
+    if (!h5io_inflate(w, src, (size_t)c->nbytes, dst, f->chunk_bytes)) return false;
+    if (direct) return true;
+    data = dst;
+  } else if (c->nbytes != f->chunk_bytes) {
+    return false;
+  }
+  if (unshuffling) {
+    h5io_unshuffle(data, w->b, f->chunk_bytes, l->elsize);
+    data = w->b;
+  }
+  float *out = f->out + (row0 + i0 - f->r0) * f->cols + col0;
+  if (l->native_f32) {
+    const float *s = (const float *)data + i0 * cc;
+    if (ncol == 1) {
+      for (hsize_t i = i0; i < i1; i++, s += cc, out += f->cols) out[0] = s[0];
+    } else if (ncol == 2) {
+      for (hsize_t i = i0; i < i1; i++, s += cc, out += f->cols) {
+        out[0] = s[0];
+        out[1] = s[1];
+      }
+    } else {
+      for (hsize_t i = i0; i < i1; i++, s += cc, out += f->cols)
+        memcpy(out, s, ncol * sizeof(float));
+    }
+  } else {
+    const double *s = (const double *)data + i0 * cc;
+    for (hsize_t i = i0; i < i1; i++, s += cc, out += f->cols)
+      for (hsize_t j = 0; j < ncol; j++) out[j] = (float)s[j];
+  }
+  return true;
+}
+
+/* Main thread only: reads the raw chunks [first, end) into buf. */
+static bool h5io_read_batch(hid_t dset, h5io_chunk *ch, size_t first, size_t end,
+                            unsigned char *buf) {
+  for (size_t k = first; k < end; k++) {
+    uint32_t mask = 0;
+    if (H5Dread_chunk(dset, H5P_DEFAULT, ch[k].off, &mask, buf + ch[k].pos) < 0) return false;
+    ch[k].mask = mask;
+  }
+  return true;
+}
+
+/* Reads rows [r0, r0+n) of a chunked X with the parallel decoder. Sets *handled false
+ * (and reads nothing) when some chunk is not stored (fill values): the caller falls back. */
+static tr_err h5io_read_fast(const char *path, const char *name, hid_t x, const h5io_layout *l,
+                             hsize_t r0, hsize_t n, hsize_t cols, int threads, float *out,
+                             bool *handled) {
+  *handled = false;
+  hsize_t cr = l->chunk[0], cc = l->chunk[1];
+  hsize_t ci0 = r0 / cr, ci1 = (r0 + n - 1) / cr + 1, ncj = (cols + cc - 1) / cc;
+  if (cr > SIZE_MAX / cc / l->elsize || cr * cc * l->elsize > UINT32_MAX) return TR_OK;
+  size_t nch = (size_t)((ci1 - ci0) * ncj), chunk_bytes = (size_t)(cr * cc * l->elsize);
+  h5io_chunk *ch = calloc(nch ? nch : 1, sizeof *ch);
+  size_t *batch = calloc(nch + 1, sizeof *batch); /* batch b = chunks [batch[b], batch[b+1]) */
+  unsigned char *buf[2] = {NULL, NULL};
+  h5io_worker *w = NULL;
+  int nt = 0;
+  tr_err rc = TR_OK;
+  if (!ch || !batch) {
+    rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+    goto done;
+  }
+  /* Chunks in row-block order (keeps the output rows being filled in cache); each
+   * batch holds about H5IO_BATCH_BYTES of compressed data. */
+  size_t nbatch = 0, fill = 0, cap = 0, k = 0;
+  for (hsize_t ci = ci0; ci < ci1; ci++) {
+    for (hsize_t cj = 0; cj < ncj; cj++, k++) {
+      h5io_chunk *c = &ch[k];
+      c->off[0] = ci * cr;
+      c->off[1] = cj * cc;
+      if (H5Dget_chunk_storage_size(x, c->off, &c->nbytes) < 0 || c->nbytes == 0) goto done;
+      size_t need = ((size_t)c->nbytes + 63) / 64 * 64;
+      /* The first batch is read before any thread can start: keep it small. */
+      if (k == 0 || fill + need > (nbatch == 1 ? H5IO_FIRST_BATCH_BYTES : H5IO_BATCH_BYTES)) {
+        batch[nbatch++] = k;
+        fill = 0;
+      }
+      c->pos = fill;
+      fill += need;
+      if (fill > cap) cap = fill;
+    }
+  }
+  batch[nbatch] = nch;
+  *handled = true;
+
+  nt = threads > 0 ? threads : omp_get_max_threads();
+  if ((size_t)nt > nch) nt = (int)nch;
+  if (nt < 1) nt = 1;
+  buf[0] = malloc(cap);
+  buf[1] = nbatch > 1 ? malloc(cap) : NULL;
+  w = calloc((size_t)nt, sizeof *w);
+  if (!buf[0] || (nbatch > 1 && !buf[1]) || !w) {
+    rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+    goto done;
+  }
+  h5io_fast f = {l, r0, r0 + n, cols, chunk_bytes, out};
+  int stop = 0;            /* 1: HDF5 failed, 2: a chunk did not decode, 3: no memory */
+  size_t bad = (size_t)-1; /* the first chunk that failed */
+  if (!h5io_read_batch(x, ch, batch[0], batch[1], buf[0])) {
+    stop = 1;
+    bad = batch[0];
+  }
+#pragma omp parallel num_threads(nt)
+  {
+    h5io_worker *me = &w[omp_get_thread_num()];
+    for (size_t b = 0; b < nbatch; b++) {
+      /* The calling thread (the only one allowed into HDF5) reads the next batch into
+       * the other buffer, then joins the decoding of this one. */
+#pragma omp master
+      {
+        int s;
+#pragma omp atomic read
+        s = stop;
+        if (b + 1 < nbatch && !s &&
+            !h5io_read_batch(x, ch, batch[b + 1], batch[b + 2], buf[(b + 1) & 1])) {
+#pragma omp critical(h5io_fail)
+          if (!stop) {
+            bad = batch[b + 1];
+#pragma omp atomic write
+            stop = 1;
+          }
+        }
+      }
+#pragma omp for schedule(dynamic, 1)
+      for (size_t i = batch[b]; i < batch[b + 1]; i++) {
+        int s;
+#pragma omp atomic read
+        s = stop;
+        if (s) continue;
+        bool ok =
+            (me->a || (me->a = malloc(chunk_bytes))) && (me->b || (me->b = malloc(chunk_bytes)));
+        if (!ok || !h5io_decode(&f, me, &ch[i], buf[b & 1] + ch[i].pos)) {
+#pragma omp critical(h5io_fail)
+          if (!stop) {
+            bad = i;
+#pragma omp atomic write
+            stop = ok ? 2 : 3;
+          }
+        }
+      }
+    }
+  }
+  if (stop == 1)
+    rc = tr_error_set(TR_EHDF5, path, "cannot read the chunk of '%s' at row %llu, column %llu",
+                      name, (unsigned long long)ch[bad].off[0], (unsigned long long)ch[bad].off[1]);
+  else if (stop == 2)
+    rc = tr_error_set(TR_EINPUT, path, "corrupt compressed chunk of '%s' at row %llu, column %llu",
+                      name, (unsigned long long)ch[bad].off[0], (unsigned long long)ch[bad].off[1]);
+  else if (stop == 3)
+    rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+done:
+  if (w) {
+    for (int t = 0; t < nt; t++) {
+      if (w[t].zs_ready) inflateEnd(&w[t].zs);
+      free(w[t].a);
+      free(w[t].b);
+    }
+  }
+  free(w);
+  free(buf[0]);
+  free(buf[1]);
+  free(batch);
+  free(ch);
+  return rc;
+}
+
+/* Rows [r0, r0+n) of X as float32, through the fast reader when it applies. */
+static tr_err h5io_read_x(const char *path, const char *name, hid_t x, hsize_t r0, hsize_t n,
+                          hsize_t cols, int threads, float *out) {
+  h5io_layout l;
+  tr_err rc = h5io_get_layout(path, name, x, &l);
+  if (rc != TR_OK) return rc;
+  if (h5io_fast_ok(&l)) {
+    bool handled;
+    rc = h5io_read_fast(path, name, x, &l, r0, n, cols, threads, out, &handled);
+    if (rc != TR_OK || handled) return rc;
+    log_debug("%s: '%s' has unallocated chunks, reading it through H5Dread", path, name);
+  }
+  return h5io_read_slab(path, name, x, 2, r0, n, cols, H5T_NATIVE_FLOAT, out);
+}
+
+/* ---------------------------------------------------------------- feature names */
+
+static void h5io_free_names(char **names, hsize_t cols) {
+  if (!names) return;
+  for (hsize_t j = 0; j < cols; j++) free(names[j]);
+  free(names);
+}
+
+/* Reads the string array attribute feature_names of X into names[cols] (malloc'd,
+ * free with h5io_free_names). Absent or unusable attributes give *names = NULL. */
+static tr_err h5io_get_names(const char *path, hid_t x, hsize_t cols, char ***names) {
+  *names = NULL;
+  if (H5Aexists(x, "feature_names") <= 0) return TR_OK;
+  hid_t attr = H5Aopen(x, "feature_names", H5P_DEFAULT);
+  hid_t type = attr < 0 ? -1 : H5Aget_type(attr), space = attr < 0 ? -1 : H5Aget_space(attr);
+  hid_t mem = H5I_INVALID_HID;
+  char **v = NULL, *fixed = NULL;
+  tr_err rc = TR_OK;
+  if (attr < 0 || type < 0 || space < 0) {
+    rc = tr_error_set(TR_EHDF5, path, "cannot open the attribute feature_names");
+    goto done;
+  }
+  hssize_t npts = H5Sget_simple_extent_npoints(space);
+  if (H5Tget_class(type) != H5T_STRING || npts != (hssize_t)cols) {
+    log_warn("%s: ignoring attribute feature_names (not %llu strings)", path,
+             (unsigned long long)cols);
+    goto done;
+  }
+  v = calloc(cols, sizeof *v);
+  mem = H5Tcopy(H5T_C_S1);
+  if (!v || mem < 0 || H5Tset_cset(mem, H5Tget_cset(type)) < 0) {
+    rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+    goto done;
+  }
+  if (H5Tis_variable_str(type) > 0) {
+    char **raw = calloc(cols, sizeof *raw);
+    if (!raw || H5Tset_size(mem, H5T_VARIABLE) < 0 || H5Aread(attr, mem, raw) < 0) {
+      free(raw);
+      rc = tr_error_set(TR_EHDF5, path, "cannot read the attribute feature_names");
+      goto done;
+    }
+    for (hsize_t j = 0; j < cols && rc == TR_OK; j++)
+      if (!(v[j] = strdup(raw[j] ? raw[j] : "")))
+        rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+    H5Dvlen_reclaim(mem, space, H5P_DEFAULT, raw);
+    free(raw);
+  } else {
+    size_t sz = H5Tget_size(type) + 1;
+    fixed = calloc(cols, sz);
+    if (!fixed || H5Tset_size(mem, sz) < 0 || H5Tset_strpad(mem, H5T_STR_NULLTERM) < 0 ||
+        H5Aread(attr, mem, fixed) < 0) {
+      rc = tr_error_set(TR_EHDF5, path, "cannot read the attribute feature_names");
+      goto done;
+    }
+    for (hsize_t j = 0; j < cols && rc == TR_OK; j++)
+      if (!(v[j] = strndup(fixed + j * sz, sz)))
+        rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+  }
+  if (rc == TR_OK) {
+    *names = v;
+    v = NULL;
+  }
+done:
+  h5io_free_names(v, cols);
+  free(fixed);
+  h5io_close(&mem);
+  h5io_close(&space);
+  h5io_close(&type);
+  h5io_close(&attr);
+  return rc;
+}
+
+/* ---------------------------------------------------------------- read */
+
+/* Asks for transparent huge pages on a large buffer about to be filled: 512 times fewer
+ * page faults (the kernel default on many systems is madvise-only). A hint: errors are
+ * ignored. */
+static void h5io_huge_pages(void *p, size_t bytes) {
+  const uintptr_t huge = (uintptr_t)2 << 20;
+  if (!p || bytes < 4 * huge) return;
+  uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1), hi = ((uintptr_t)p + bytes) & ~(huge - 1);
+  if (hi > lo) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+}
+
+/* As ds_new(), but X is not zero-filled: every element is about to be overwritten, and
+ * leaving the pages untouched lets the decoding threads fault them in in parallel
+ * (zero-filling 100 MB serially costs more than a tenth of a fast read). */
+static ds_dataset *h5io_new_dataset(const char *path, size_t rows, size_t cols, bool with_y) {
+  if (rows > SIZE_MAX / sizeof(float) / cols) {
+    tr_error_set(TR_ENOMEM, path, "%zu x %zu is too large", rows, cols);
+    return NULL;
+  }
+  ds_dataset *d = calloc(1, sizeof *d);
+  size_t bytes = (rows * cols * sizeof(float) + 63) / 64 * 64;
+  if (d) {
+    d->rows = rows;
+    d->cols = cols;
+    d->X = aligned_alloc(64, bytes); /* freed by ds_free() with free() */
+    h5io_huge_pages(d->X, bytes);
+    d->y = with_y ? ds_alloc_floats(rows) : NULL;
+  }
+  if (!d || !d->X || (with_y && !d->y)) {
+    ds_free(&d);
+    tr_error_set(TR_ENOMEM, path, "out of memory for %zu x %zu values", rows, cols);
+    return NULL;
+  }
+  return d;
+}
+
+tr_err h5io_read(const char *path, const h5io_read_opts *opts, ds_dataset **out) {
+  h5io_read_opts o = opts ? *opts : (h5io_read_opts){0};
+  const char *xn = o.x_name ? o.x_name : "X", *yn = o.y_name ? o.y_name : "y";
+  hid_t file = H5I_INVALID_HID, x = H5I_INVALID_HID, y = H5I_INVALID_HID;
+  ds_dataset *d = NULL;
+  char **names = NULL;
+  hsize_t rows = 0, cols = 0;
+  int yrank = 0;
+  tr_err rc;
+  *out = NULL;
+  if ((rc = h5io_open(path, &file)) != TR_OK) goto done;
+  if ((rc = h5io_open_dataset(path, file, xn, true, &x)) != TR_OK) goto done;
+  if ((rc = h5io_check_x(path, xn, x, &rows, &cols)) != TR_OK) goto done;
+  if ((rc = h5io_open_dataset(path, file, yn, false, &y)) != TR_OK) goto done;
+  if (y >= 0 && (rc = h5io_check_y(path, xn, yn, y, rows, &yrank)) != TR_OK) goto done;
+
+  if (o.row_start > rows) {
+    rc = tr_error_set(TR_EINPUT, path, "first row %zu is past the end of '%s' (%llu rows)",
+                      o.row_start, xn, (unsigned long long)rows);
+    goto done;
+  }
+  if (o.row_count > rows - o.row_start) {
+    rc = tr_error_set(TR_EINPUT, path, "rows %zu to %zu run past the end of '%s' (%llu rows)",
+                      o.row_start, o.row_start + o.row_count - 1, xn, (unsigned long long)rows);
+    goto done;
+  }
+  hsize_t n = o.row_count ? o.row_count : rows - o.row_start;
+  if (n == 0) {
+    rc = tr_error_set(TR_EINPUT, path, "empty row range: '%s' has %llu rows, starting at %zu", xn,
+                      (unsigned long long)rows, o.row_start);
+    goto done;
+  }
+  if (!(d = h5io_new_dataset(path, (size_t)n, (size_t)cols, y >= 0))) {
+    rc = TR_ENOMEM;
+    goto done;
+  }
+  if ((rc = h5io_read_x(path, xn, x, o.row_start, n, cols, o.threads, d->X)) != TR_OK) goto done;
+  if (y >= 0) {
+    double *yv = malloc((size_t)n * sizeof *yv);
+    if (!yv) {
+      rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+      goto done;
+    }
+    rc = h5io_read_y(path, yn, y, yrank, o.row_start, n, yv);
+    for (hsize_t i = 0; i < n && rc == TR_OK; i++) d->y[i] = (float)yv[i];
+    free(yv);
+    if (rc != TR_OK) goto done;
+  }
+  if ((rc = h5io_get_names(path, x, cols, &names)) != TR_OK) goto done;
+  if (names) rc = ds_set_feature_names(d, (const char *const *)names);
+done:
+  h5io_free_names(names, cols);
+  h5io_close(&y);
+  h5io_close(&x);
+  h5io_close(&file);
+  if (rc == TR_OK)
+    *out = d;
+  else
+    ds_free(&d);
+  return rc;
+}
+
+/* ---------------------------------------------------------------- write */
+
+/* Creates a chunked float32 dataset (rank 1 or 2) and writes buf into it. */
+static tr_err h5io_write_dataset(const char *path, hid_t file, const char *name, int rank,
+                                 const hsize_t dims[2], hsize_t chunk_rows, int deflate,
+                                 const float *buf, hid_t *out) {
+  hid_t space = H5Screate_simple(rank, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  tr_err rc = TR_OK;
+  *out = H5I_INVALID_HID;
+  hsize_t chunk[2] = {chunk_rows, rank == 2 ? dims[1] : 1};
+  bool chunked = dims[0] > 0 && (rank == 1 || dims[1] > 0);
+  if (space < 0 || dcpl < 0 || (chunked && H5Pset_chunk(dcpl, rank, chunk) < 0) ||
+      (chunked && deflate > 0 && H5Pset_deflate(dcpl, (unsigned)deflate) < 0)) {
+    rc = tr_error_set(TR_EHDF5, path, "cannot set up dataset '%s'", name);
+    goto done;
+  }
+  *out = H5Dcreate2(file, name, H5T_IEEE_F32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  if (*out < 0) {
+    rc = tr_error_set(TR_EHDF5, path, "cannot create dataset '%s'", name);
+    goto done;
+  }
+  if (chunked && H5Dwrite(*out, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+    rc = tr_error_set(TR_EIO, path, "cannot write dataset '%s' (disk full?)", name);
+done:
+  h5io_close(&dcpl);
+  h5io_close(&space);
+  return rc;
+}
+
+/* Attaches the names as a variable-length UTF-8 string array attribute. */
+static tr_err h5io_write_names(const char *path, hid_t x, char *const *names, size_t cols) {
+  hsize_t n = cols;
+  hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate_simple(1, &n, NULL), attr = -1;
+  tr_err rc = TR_OK;
+  if (type < 0 || space < 0 || H5Tset_size(type, H5T_VARIABLE) < 0 ||
+      H5Tset_cset(type, H5T_CSET_UTF8) < 0 ||
+      (attr = H5Acreate2(x, "feature_names", type, space, H5P_DEFAULT, H5P_DEFAULT)) < 0 ||
+      H5Awrite(attr, type, names) < 0)
+    rc = tr_error_set(TR_EHDF5, path, "cannot write the attribute feature_names");
+  h5io_close(&attr);
+  h5io_close(&space);
+  h5io_close(&type);
+  return rc;
+}
+
+tr_err h5io_write(const char *path, const ds_dataset *d, const h5io_write_opts *opts) {
+  h5io_write_opts o = opts ? *opts : (h5io_write_opts){0};
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  if (o.deflate < 0 || o.deflate > 9)
+    return tr_error_set(TR_ECONFIG, path, "deflate level %d is not in 0-9", o.deflate);
+  if (!d || (d->rows && d->cols && !d->X))
+    return tr_error_set(TR_EINTERNAL, path, "no data to write");
+  size_t row_bytes = d->cols * sizeof(float);
+  hsize_t chunk_rows =
+      o.chunk_rows ? o.chunk_rows : (row_bytes ? ((size_t)1 << 20) / row_bytes : 1);
+  if (chunk_rows < 1) chunk_rows = 1;
+  if (chunk_rows > d->rows) chunk_rows = d->rows ? d->rows : 1;
+  if (row_bytes && chunk_rows > (UINT32_MAX - 1) / row_bytes)
+    return tr_error_set(TR_EINPUT, path, "chunks of %llu rows x %zu features exceed 4 GiB",
+                        (unsigned long long)chunk_rows, d->cols);
+
+  char *tmp = tr_tmp_name(path);
+  if (!tmp) return tr_error_set(TR_ENOMEM, path, "out of memory");
+  hid_t file = H5I_INVALID_HID, x = H5I_INVALID_HID, y = H5I_INVALID_HID;
+  tr_err rc = TR_OK;
+  errno = 0;
+  file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (file < 0) {
+    int e = errno;
+    rc = tr_error_set(TR_EIO, path, "cannot create: %s",
+                      e ? strerror(e) : "HDF5 could not create the file");
+    goto done;
+  }
+  hsize_t dims[2] = {d->rows, d->cols};
+  if ((rc = h5io_write_dataset(path, file, "X", 2, dims, chunk_rows, o.deflate, d->X, &x)))
+    goto done;
+  if (d->y && (rc = h5io_write_dataset(path, file, "y", 1, dims, chunk_rows, o.deflate, d->y, &y)))
+    goto done;
+  if (d->feature_names && d->cols &&
+      (rc = h5io_write_names(path, x, d->feature_names, d->cols)) != TR_OK)
+    goto done;
+  h5io_close(&y);
+  h5io_close(&x);
+  if (H5Fclose(file) < 0) {
+    file = H5I_INVALID_HID;
+    rc = tr_error_set(TR_EIO, path, "cannot finish writing (disk full?)");
+    goto done;
+  }
+  file = H5I_INVALID_HID;
+  rc = tr_rename_durable(tmp, path);
+done:
+  h5io_close(&y);
+  h5io_close(&x);
+  h5io_close(&file);
+  if (rc != TR_OK) unlink(tmp); /* harmless when it was never created or is renamed */
+  free(tmp);
+  return rc;
+}
+
+/* ---------------------------------------------------------------- info */
+
+static const char *h5io_dtype_name(hid_t type, char *buf, size_t cap) {
+  H5T_class_t cls = H5Tget_class(type);
+  size_t bits = H5Tget_size(type) * 8;
+  if (cls == H5T_FLOAT)
+    snprintf(buf, cap, "float%zu", bits);
+  else if (cls == H5T_INTEGER)
+    snprintf(buf, cap, "%sint%zu", H5Tget_sign(type) == H5T_SGN_NONE ? "u" : "", bits);
+  else if (cls == H5T_ENUM)
+    snprintf(buf, cap, "%s", H5Tget_nmembers(type) == 2 && bits == 8 ? "bool" : "enum");
+  else
+    snprintf(buf, cap, "other");
+  return buf;
+}
+
+static int h5io_cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* labels: dtype plus counts/classes (integer values, few distinct) or min/max/mean. */
+static tr_err h5io_label_info(const char *path, const char *name, hid_t y, int rank, hsize_t rows,
+                              cJSON *lab) {
+  char tbuf[32];
+  hid_t type = H5Dget_type(y);
+  if (type < 0) return tr_error_set(TR_EHDF5, path, "cannot inspect '%s'", name);
+  cJSON_AddStringToObject(lab, "dtype", h5io_dtype_name(type, tbuf, sizeof tbuf));
+  h5io_close(&type);
+  double *v = malloc((rows ? rows : 1) * sizeof *v);
+  if (!v) return tr_error_set(TR_ENOMEM, path, "out of memory");
+  tr_err rc = rows ? h5io_read_y(path, name, y, rank, 0, rows, v) : TR_OK;
+  if (rc != TR_OK) {
+    free(v);
+    return rc;
+  }
+  bool integral = true;
+  double sum = 0, lo = INFINITY, hi = -INFINITY;
+  for (hsize_t i = 0; i < rows; i++) {
+    integral = integral && isfinite(v[i]) && v[i] == floor(v[i]);
+    sum += v[i];
+    lo = fmin(lo, v[i]);
+    hi = fmax(hi, v[i]);
+  }
+  size_t classes = 0;
+  if (integral && rows) {
+    qsort(v, rows, sizeof *v, h5io_cmp_double);
+    for (hsize_t i = 0; i < rows; i++) classes += i == 0 || v[i] != v[i - 1];
+  }
+  if (integral && rows && classes <= H5IO_MAX_CLASSES) {
+    cJSON *counts = cJSON_AddObjectToObject(lab, "counts");
+    for (hsize_t i = 0, j; i < rows; i = j) {
+      for (j = i; j < rows && v[j] == v[i]; j++) {
+      }
+      char key[32];
+      snprintf(key, sizeof key, "%.0f", v[i] + 0.0); /* + 0.0: no "-0" */
+      cJSON_AddNumberToObject(counts, key, (double)(j - i));
+    }
+    cJSON_AddNumberToObject(lab, "classes", (double)classes);
+  } else {
+    json_add_number(lab, "min", rows ? lo : NAN);
+    json_add_number(lab, "max", rows ? hi : NAN);
+    json_add_number(lab, "mean", rows ? sum / (double)rows : NAN);
+  }
+  free(v);
+  return TR_OK;
+}
+
+tr_err h5io_info(const char *path, const char *x_name, const char *y_name, cJSON **out) {
+  const char *xn = x_name ? x_name : "X", *yn = y_name ? y_name : "y";
+  hid_t file = H5I_INVALID_HID, x = H5I_INVALID_HID, y = H5I_INVALID_HID, type = -1;
+  hsize_t rows = 0, cols = 0;
+  char **names = NULL;
+  cJSON *j = NULL;
+  int yrank = 0;
+  tr_err rc;
+  *out = NULL;
+  if ((rc = h5io_open(path, &file)) != TR_OK) goto done;
+  if ((rc = h5io_open_dataset(path, file, xn, true, &x)) != TR_OK) goto done;
+  if ((rc = h5io_check_x(path, xn, x, &rows, &cols)) != TR_OK) goto done;
+  if ((rc = h5io_open_dataset(path, file, yn, false, &y)) != TR_OK) goto done;
+  if (y >= 0 && (rc = h5io_check_y(path, xn, yn, y, rows, &yrank)) != TR_OK) goto done;
+  h5io_layout l;
+  if ((rc = h5io_get_layout(path, xn, x, &l)) != TR_OK) goto done;
+  if ((type = H5Dget_type(x)) < 0) {
+    rc = tr_error_set(TR_EHDF5, path, "cannot inspect '%s'", xn);
+    goto done;
+  }
+  if (!(j = cJSON_CreateObject())) {
+    rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+    goto done;
+  }
+  char tbuf[32];
+  cJSON_AddStringToObject(j, "path", path);
+  cJSON_AddStringToObject(j, "dataset", xn);
+  cJSON_AddNumberToObject(j, "rows", (double)rows);
+  cJSON_AddNumberToObject(j, "features", (double)cols);
+  cJSON_AddStringToObject(j, "dtype", h5io_dtype_name(type, tbuf, sizeof tbuf));
+  cJSON_AddStringToObject(j, "layout",
+                          l.layout == H5D_CHUNKED   ? "chunked"
+                          : l.layout == H5D_COMPACT ? "compact"
+                                                    : "contiguous");
+  if (l.layout == H5D_CHUNKED) {
+    cJSON *c = cJSON_AddArrayToObject(j, "chunks");
+    cJSON_AddItemToArray(c, cJSON_CreateNumber((double)l.chunk[0]));
+    cJSON_AddItemToArray(c, cJSON_CreateNumber((double)l.chunk[1]));
+  } else {
+    cJSON_AddNullToObject(j, "chunks");
+  }
+  if (l.deflate_idx >= 0) {
+    cJSON_AddStringToObject(j, "compression", "gzip");
+    cJSON_AddNumberToObject(j, "compression_level", l.deflate_level);
+  } else if (l.other_filters && !(l.other_filters == 1 && l.fletcher32)) {
+    cJSON_AddStringToObject(j, "compression",
+                            l.other_id == H5Z_FILTER_SZIP ? "szip"
+                            : l.other_id == 32000         ? "lzf"
+                            : l.other_name[0]             ? l.other_name
+                                                          : "unknown");
+  } else {
+    cJSON_AddNullToObject(j, "compression");
+  }
+  cJSON_AddBoolToObject(j, "shuffle", l.shuffle_idx >= 0);
+  cJSON_AddBoolToObject(j, "fletcher32", l.fletcher32);
+  if (y >= 0) {
+    cJSON *lab = cJSON_AddObjectToObject(j, "labels");
+    cJSON_AddStringToObject(lab, "dataset", yn);
+    if ((rc = h5io_label_info(path, yn, y, yrank, rows, lab)) != TR_OK) goto done;
+  } else {
+    cJSON_AddNullToObject(j, "labels");
+  }
+  if ((rc = h5io_get_names(path, x, cols, &names)) != TR_OK) goto done;
+  if (names) {
+    cJSON *a = cJSON_AddArrayToObject(j, "feature_names");
+    for (hsize_t k = 0; k < cols; k++) cJSON_AddItemToArray(a, cJSON_CreateString(names[k]));
+  }
+done:
+  h5io_free_names(names, cols);
+  h5io_close(&type);
+  h5io_close(&y);
+  h5io_close(&x);
+  h5io_close(&file);
+  if (rc == TR_OK)
+    *out = j;
+  else
+    cJSON_Delete(j);
+  return rc;
+}
