@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/json.h"
 #include "io/h5io.h"
 #include "io/textdata.h"
 
@@ -221,46 +222,53 @@ tr_err ds_load(const char *path, const ds_load_opts *opts, ds_dataset **out) {
   return rc;
 }
 
-static int cmp_float(const void *a, const void *b) {
-  float x = *(const float *)a, y = *(const float *)b;
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
+}
+
+void ds_label_stats(cJSON *lab, double *v, size_t n) {
+  bool integral = n > 0;
+  double sum = 0, lo = INFINITY, hi = -INFINITY;
+  for (size_t i = 0; i < n; i++) {
+    integral = integral && isfinite(v[i]) && v[i] == floor(v[i]);
+    sum += v[i];
+    lo = fmin(lo, v[i]);
+    hi = fmax(hi, v[i]);
+  }
+  size_t classes = 0;
+  if (integral) {
+    qsort(v, n, sizeof *v, cmp_double);
+    for (size_t i = 0; i < n; i++) classes += i == 0 || v[i] != v[i - 1];
+  }
+  if (integral && classes <= DS_MAX_CLASSES) {
+    cJSON *counts = cJSON_AddObjectToObject(lab, "counts");
+    for (size_t i = 0, j; i < n; i = j) {
+      for (j = i; j < n && v[j] == v[i]; j++) {
+      }
+      char key[32];
+      snprintf(key, sizeof key, "%.0f", v[i] + 0.0); /* + 0.0: no "-0" */
+      cJSON_AddNumberToObject(counts, key, (double)(j - i));
+    }
+    cJSON_AddNumberToObject(lab, "classes", (double)classes);
+  } else {
+    json_add_number(lab, "min", n ? lo : NAN);
+    json_add_number(lab, "max", n ? hi : NAN);
+    json_add_number(lab, "mean", n ? sum / (double)n : NAN);
+  }
 }
 
 cJSON *ds_label_summary(const float *y, size_t n) {
   cJSON *o = cJSON_CreateObject();
-  if (!o) return NULL;
+  double *v = malloc((n ? n : 1) * sizeof *v);
+  if (!o || !v) {
+    cJSON_Delete(o);
+    free(v);
+    return NULL;
+  }
   cJSON_AddStringToObject(o, "dtype", "float32");
-  bool integral = n > 0;
-  double sum = 0, lo = n ? y[0] : 0, hi = n ? y[0] : 0;
-  for (size_t i = 0; i < n; i++) {
-    integral &= y[i] == floorf(y[i]);
-    sum += y[i];
-    lo = y[i] < lo ? y[i] : lo;
-    hi = y[i] > hi ? y[i] : hi;
-  }
-  float *sorted = integral ? malloc(n * sizeof(float)) : NULL;
-  size_t distinct = 0;
-  if (sorted) {
-    memcpy(sorted, y, n * sizeof(float));
-    qsort(sorted, n, sizeof(float), cmp_float);
-    for (size_t i = 0; i < n; i++) distinct += i == 0 || sorted[i] != sorted[i - 1];
-  }
-  if (sorted && distinct <= 1000) {
-    cJSON_AddNumberToObject(o, "classes", (double)distinct);
-    cJSON *counts = cJSON_AddObjectToObject(o, "counts");
-    for (size_t i = 0; i < n;) {
-      size_t j = i;
-      while (j < n && sorted[j] == sorted[i]) j++;
-      char key[32];
-      snprintf(key, sizeof key, "%.0f", sorted[i]);
-      cJSON_AddNumberToObject(counts, key, (double)(j - i));
-      i = j;
-    }
-  } else {
-    cJSON_AddNumberToObject(o, "min", lo);
-    cJSON_AddNumberToObject(o, "max", hi);
-    cJSON_AddNumberToObject(o, "mean", n ? sum / (double)n : 0);
-  }
-  free(sorted);
+  for (size_t i = 0; i < n; i++) v[i] = y[i];
+  ds_label_stats(o, v, n);
+  free(v);
   return o;
 }

@@ -47,8 +47,11 @@ typedef struct {
 tr_err ds_load(const char *path, const ds_load_opts *opts, ds_dataset **out);
 
 #include <cjson/cJSON.h>
-/* A JSON summary of labels y[0..n): {"dtype", "classes", "counts": {"0": n0, ...}} when
- * every label is an integer and there are at most 1000 distinct ones, else
- * {"dtype", "min", "max", "mean"}. NULL on ENOMEM. */
+#define DS_MAX_CLASSES 1000
+/* Adds label statistics of v[0..n) to lab: "counts" ({"0": n0, ...}) and "classes" when
+ * every value is a whole number and at most DS_MAX_CLASSES are distinct, else "min",
+ * "max", "mean". Sorts v in place. */
+void ds_label_stats(cJSON *lab, double *v, size_t n);
+/* {"dtype": "float32", ...ds_label_stats} for float labels; NULL on ENOMEM. */
 cJSON *ds_label_summary(const float *y, size_t n);
 #endif

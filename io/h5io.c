@@ -31,7 +31,6 @@
 
 #define H5IO_BATCH_BYTES ((size_t)16 << 20) /* compressed bytes read per batch */
 #define H5IO_FIRST_BATCH_BYTES ((size_t)1 << 20)
-#define H5IO_MAX_CLASSES 1000 /* more distinct labels: report min/max/mean */
 
 /* ---------------------------------------------------------------- handles, files */
 
@@ -844,11 +843,6 @@ static const char *h5io_dtype_name(hid_t type, char *buf, size_t cap) {
   return buf;
 }
 
-static int h5io_cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 /* labels: dtype plus counts/classes (integer values, few distinct) or min/max/mean. */
 static tr_err h5io_label_info(const char *path, const char *name, hid_t y, int rank, hsize_t rows,
                               cJSON *lab) {
@@ -864,34 +858,7 @@ static tr_err h5io_label_info(const char *path, const char *name, hid_t y, int r
     free(v);
     return rc;
   }
-  bool integral = true;
-  double sum = 0, lo = INFINITY, hi = -INFINITY;
-  for (hsize_t i = 0; i < rows; i++) {
-    integral = integral && isfinite(v[i]) && v[i] == floor(v[i]);
-    sum += v[i];
-    lo = fmin(lo, v[i]);
-    hi = fmax(hi, v[i]);
-  }
-  size_t classes = 0;
-  if (integral && rows) {
-    qsort(v, rows, sizeof *v, h5io_cmp_double);
-    for (hsize_t i = 0; i < rows; i++) classes += i == 0 || v[i] != v[i - 1];
-  }
-  if (integral && rows && classes <= H5IO_MAX_CLASSES) {
-    cJSON *counts = cJSON_AddObjectToObject(lab, "counts");
-    for (hsize_t i = 0, j; i < rows; i = j) {
-      for (j = i; j < rows && v[j] == v[i]; j++) {
-      }
-      char key[32];
-      snprintf(key, sizeof key, "%.0f", v[i] + 0.0); /* + 0.0: no "-0" */
-      cJSON_AddNumberToObject(counts, key, (double)(j - i));
-    }
-    cJSON_AddNumberToObject(lab, "classes", (double)classes);
-  } else {
-    json_add_number(lab, "min", rows ? lo : NAN);
-    json_add_number(lab, "max", rows ? hi : NAN);
-    json_add_number(lab, "mean", rows ? sum / (double)rows : NAN);
-  }
+  ds_label_stats(lab, v, (size_t)rows);
   free(v);
   return TR_OK;
 }
