@@ -176,7 +176,7 @@ static tr_err load_directory(const char *dir, const ds_load_opts *o, ds_dataset 
   }
   closedir(dp);
   if (rc == TR_OK) {
-    qsort(paths, n, sizeof *paths, cmp_str);
+    if (n) qsort(paths, n, sizeof *paths, cmp_str);
     rc = load_shards(dir, paths, n, o, out);
   }
   for (size_t i = 0; i < n; i++) free(paths[i]);
