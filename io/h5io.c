@@ -730,6 +730,55 @@ done:
 
 /* ---------------------------------------------------------------- write */
 
+/* Writes full-width row chunks of buf (rows x cols) compressed in parallel: OpenMP
+ * threads deflate a batch of chunks with zlib (the format of HDF5's deflate filter) while
+ * only this thread calls HDF5, storing each with H5Dwrite_chunk. Edge chunks are padded
+ * with zeros to the full chunk size, as HDF5 stores them. */
+static tr_err h5io_write_deflated(const char *path, hid_t ds, const char *name, hsize_t rows,
+                                  hsize_t cols, hsize_t chunk_rows, int level, const float *buf) {
+  size_t chunk_bytes = (size_t)(chunk_rows * cols) * sizeof(float);
+  size_t n_chunks = (size_t)((rows + chunk_rows - 1) / chunk_rows);
+  size_t batch = (size_t)omp_get_max_threads() * 4;
+  uLong bound = compressBound((uLong)chunk_bytes);
+  unsigned char *out = malloc(batch * bound);
+  uLongf *sizes = malloc(batch * sizeof *sizes);
+  float *edge = malloc(chunk_bytes);
+  tr_err rc = TR_OK;
+  if (!out || !sizes || !edge) rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+  for (size_t first = 0; rc == TR_OK && first < n_chunks; first += batch) {
+    size_t count = n_chunks - first < batch ? n_chunks - first : batch;
+    int zfail = 0;
+#pragma omp parallel for schedule(dynamic) reduction(| : zfail)
+    for (size_t k = 0; k < count; k++) {
+      size_t c = first + k;
+      hsize_t start = (hsize_t)c * chunk_rows;
+      hsize_t have = rows - start < chunk_rows ? rows - start : chunk_rows;
+      const float *src = buf + start * cols;
+      if (have < chunk_rows) { /* at most one edge chunk, the last one */
+        memset(edge, 0, chunk_bytes);
+        memcpy(edge, src, (size_t)(have * cols) * sizeof(float));
+        src = edge;
+      }
+      sizes[k] = bound;
+      zfail |= compress2(out + k * bound, &sizes[k], (const Bytef *)src, (uLong)chunk_bytes,
+                         level) != Z_OK;
+    }
+    if (zfail) {
+      rc = tr_error_set(TR_ENOMEM, path, "zlib could not compress a chunk of '%s'", name);
+      break;
+    }
+    for (size_t k = 0; k < count && rc == TR_OK; k++) {
+      hsize_t offset[2] = {(hsize_t)(first + k) * chunk_rows, 0};
+      if (H5Dwrite_chunk(ds, H5P_DEFAULT, 0, offset, (size_t)sizes[k], out + k * bound) < 0)
+        rc = tr_error_set(TR_EIO, path, "cannot write dataset '%s' (disk full?)", name);
+    }
+  }
+  free(out);
+  free(sizes);
+  free(edge);
+  return rc;
+}
+
 /* Creates a chunked float32 dataset (rank 1 or 2) and writes buf into it. */
 static tr_err h5io_write_dataset(const char *path, hid_t file, const char *name, int rank,
                                  const hsize_t dims[2], hsize_t chunk_rows, int deflate,
@@ -749,7 +798,10 @@ static tr_err h5io_write_dataset(const char *path, hid_t file, const char *name,
     rc = tr_error_set(TR_EHDF5, path, "cannot create dataset '%s'", name);
     goto done;
   }
-  if (chunked && H5Dwrite(*out, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+  if (chunked && deflate > 0 && H5Tequal(H5T_NATIVE_FLOAT, H5T_IEEE_F32LE) > 0)
+    rc = h5io_write_deflated(path, *out, name, dims[0], rank == 2 ? dims[1] : 1, chunk_rows,
+                             deflate, buf);
+  else if (chunked && H5Dwrite(*out, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
     rc = tr_error_set(TR_EIO, path, "cannot write dataset '%s' (disk full?)", name);
 done:
   h5io_close(&dcpl);
