@@ -15,20 +15,10 @@ static const cfg_option table[] = {
     {"storage", "s3.first_byte_ms", CFG_FLOAT, "30", 0, 1e4, NULL, "latency"},
 };
 static const size_t ntable = sizeof table / sizeof table[0];
-static char *dir;
-
-static void setup(void) {
-  dir = tu_tmpdir();
-  tr_error_clear();
-}
-static void teardown(void) {
-  tu_rmrf(dir);
-  free(dir);
-}
 
 /* Loads text as a job file; returns the code, message in tr_error_message(). */
 static tr_err load_text(cfg *c, const char *text) {
-  char *p = tu_path(dir, "job.ini");
+  char *p = tu_path(tu_dir, "job.ini");
   tu_write(p, text);
   tr_err rc = cfg_load_file(c, p);
   free(p);
@@ -171,7 +161,7 @@ START_TEST(long_line_and_missing_file) {
   tr_error_clear();
   assert_error(cfg_load_file(c, "/nonexistent/job.ini"), "/nonexistent/job.ini: cannot open job file");
   tr_error_clear();
-  char *p = tu_path(dir, "bin.ini");
+  char *p = tu_path(tu_dir, "bin.ini");
   FILE *f = fopen(p, "wb");
   fwrite("[data]\0\0\n", 1, 9, f);
   fclose(f);
@@ -219,7 +209,7 @@ END_TEST
 int main(void) {
   Suite *s = suite_create("config");
   TCase *tc = tcase_create("core");
-  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
   tcase_add_test(tc, defaults);
   tcase_add_test(tc, parses_file_with_comments);
   tcase_add_test(tc, set_overrides);

@@ -13,22 +13,11 @@
 #include "io/textread.h"
 #include "testutil.h"
 
-static char *dir;
 
-static void setup(void) {
-  dir = tu_tmpdir();
-  tr_error_clear();
-}
-
-static void teardown(void) {
-  tu_rmrf(dir);
-  free(dir);
-}
-
-/* Writes text to dir/name and reads it; the caller frees the path. */
+/* Writes text to tu_dir/name and reads it; the caller frees the path. */
 static tr_err read_text(const char *name, const char *text, const char *label,
                         ds_dataset **d, char **path) {
-  *path = tu_path(dir, name);
+  *path = tu_path(tu_dir, name);
   tu_write(*path, text);
   tr_error_clear();
   return csv_read(*path, label, d);
@@ -127,7 +116,7 @@ START_TEST(test_crlf_spaces_quotes) {
 END_TEST
 
 START_TEST(test_gzip) {
-  char *path = tu_path(dir, "a.csv.gz");
+  char *path = tu_path(tu_dir, "a.csv.gz");
   tu_write_gz(path, "f1,f2,label\n0.25,1e3,1\n-0.5,2E-2,0\n");
   ds_dataset *d = NULL;
   ck_assert_int_eq(csv_read(path, NULL, &d), TR_OK);
@@ -266,7 +255,7 @@ START_TEST(test_real_data) {
 END_TEST
 
 START_TEST(test_missing_file) {
-  char *path = tu_path(dir, "nope.csv");
+  char *path = tu_path(tu_dir, "nope.csv");
   ds_dataset *d = NULL;
   ck_assert_int_eq(csv_read(path, NULL, &d), TR_EINPUT);
   ck_assert_ptr_null(d);
@@ -312,7 +301,7 @@ END_TEST
 
 START_TEST(test_truncated_gzip) {
   /* A real .gz cut in half: zlib reports an unexpected end of file. */
-  char *path = tu_path(dir, "t.csv.gz");
+  char *path = tu_path(tu_dir, "t.csv.gz");
   size_t n = 2000;
   char *text = malloc(n * 40 + 64);
   size_t k = (size_t)sprintf(text, "a,b,label\n");
@@ -351,7 +340,7 @@ START_TEST(test_truncated_gzip) {
 END_TEST
 
 START_TEST(test_corrupt_gzip) {
-  char *path = tu_path(dir, "c.csv.gz");
+  char *path = tu_path(tu_dir, "c.csv.gz");
   size_t n = 20000;
   char *text = malloc(n * 40 + 64);
   size_t k = (size_t)sprintf(text, "a,b,label\n");
@@ -393,7 +382,7 @@ END_TEST
 static Suite *suite(void) {
   Suite *s = suite_create("csv");
   TCase *tc = tcase_create("csv");
-  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, test_default_label_named);
   tcase_add_test(tc, test_default_label_last);

@@ -9,17 +9,6 @@
 #include "io/h5io.h"
 #include "testutil.h"
 
-static char *dir;
-static void setup(void) {
-  dir = tu_tmpdir();
-  tr_error_clear();
-}
-static void teardown(void) {
-  tu_rmrf(dir);
-  free(dir);
-  tr_error_clear();
-}
-
 static ds_dataset *counting(size_t rows, size_t cols, float start) {
   ds_dataset *d = ds_new(rows, cols, true);
   for (size_t k = 0; k < rows * cols; k++) d->X[k] = start + (float)k;
@@ -69,7 +58,7 @@ START_TEST(finite_check_names_row_and_column) {
 END_TEST
 
 START_TEST(load_dispatches_by_extension) {
-  char *csv = tu_path(dir, "a.csv"), *other = tu_path(dir, "a.parquet");
+  char *csv = tu_path(tu_dir, "a.csv"), *other = tu_path(tu_dir, "a.parquet");
   tu_write(csv, "x,label\n1,0\n2,1\n");
   tu_write(other, "PAR1");
   ds_dataset *d = NULL;
@@ -87,7 +76,7 @@ START_TEST(load_dispatches_by_extension) {
 END_TEST
 
 START_TEST(load_shards_in_sorted_order) {
-  char *sub = tu_path(dir, "shards");
+  char *sub = tu_path(tu_dir, "shards");
   char cmd[600];
   snprintf(cmd, sizeof cmd, "mkdir -p %s", sub);
   ck_assert_int_eq(system(cmd), 0);
@@ -96,7 +85,7 @@ START_TEST(load_shards_in_sorted_order) {
     ds_dataset *d = counting(3, 2, (float)(s * 1000));
     char name[64];
     snprintf(name, sizeof name, "shards/part-%05d.h5", s);
-    char *p = tu_path(dir, name);
+    char *p = tu_path(tu_dir, name);
     h5io_write_opts o = {.deflate = 1};
     ck_assert_int_eq(h5io_write(p, d, &o), TR_OK);
     free(p);
@@ -108,12 +97,12 @@ START_TEST(load_shards_in_sorted_order) {
   ck_assert_float_eq(all->X[0], 0.0f);
   ck_assert_float_eq(all->X[6], 1000.0f);
   ds_free(&all);
-  char *pattern = tu_path(dir, "shards/part-*.h5");
+  char *pattern = tu_path(tu_dir, "shards/part-*.h5");
   ck_assert_int_eq(ds_load(pattern, NULL, &all), TR_OK);
   ck_assert_uint_eq(all->rows, 6);
   ds_free(&all);
   free(pattern);
-  pattern = tu_path(dir, "shards/none-*.h5");
+  pattern = tu_path(tu_dir, "shards/none-*.h5");
   ck_assert_int_eq(ds_load(pattern, NULL, &all), TR_EINPUT);
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "no file matches"));
   free(pattern);
@@ -123,15 +112,15 @@ END_TEST
 
 START_TEST(empty_directory_and_mismatched_shards) {
   ds_dataset *d = NULL;
-  ck_assert_int_eq(ds_load(dir, NULL, &d), TR_EINPUT);
+  ck_assert_int_eq(ds_load(tu_dir, NULL, &d), TR_EINPUT);
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "no HDF5 files"));
   tr_error_clear();
   ds_dataset *a = counting(2, 2, 0), *b = counting(2, 3, 0);
-  char *pa = tu_path(dir, "a.h5"), *pb = tu_path(dir, "b.h5");
+  char *pa = tu_path(tu_dir, "a.h5"), *pb = tu_path(tu_dir, "b.h5");
   h5io_write_opts o = {0};
   h5io_write(pa, a, &o);
   h5io_write(pb, b, &o);
-  ck_assert_int_eq(ds_load(dir, NULL, &d), TR_EINPUT);
+  ck_assert_int_eq(ds_load(tu_dir, NULL, &d), TR_EINPUT);
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "b.h5: has 3 features, the first shard has 2"));
   free(pa);
   free(pb);
@@ -158,7 +147,7 @@ END_TEST
 int main(void) {
   Suite *s = suite_create("dataset");
   TCase *tc = tcase_create("core");
-  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
   tcase_add_test(tc, new_is_aligned_and_zeroed);
   tcase_add_test(tc, take_and_concat);
   tcase_add_test(tc, finite_check_names_row_and_column);

@@ -17,17 +17,10 @@
 #include "io/h5io.h"
 #include "testutil.h"
 
-static char *dir;
 
 static void setup(void) {
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  tr_error_clear();
-  dir = tu_tmpdir();
-}
-
-static void teardown(void) {
-  tu_rmrf(dir);
-  free(dir);
+  tu_setup();
 }
 
 /* No HDF5 object of any file is left open. */
@@ -153,7 +146,7 @@ static void check_read(const char *path, const fx_spec *s, size_t start, size_t 
 }
 
 static char *fx_file(const char *name, const fx_spec *s) {
-  char *p = tu_path(dir, name);
+  char *p = tu_path(tu_dir, name);
   fx_write(p, s);
   return p;
 }
@@ -161,7 +154,7 @@ static char *fx_file(const char *name, const fx_spec *s) {
 /* ---------------------------------------------------------------- malformed input */
 
 START_TEST(test_missing_file) {
-  char *p = tu_path(dir, "nope.h5");
+  char *p = tu_path(tu_dir, "nope.h5");
   ds_dataset *d = (ds_dataset *)1;
   assert_error(h5io_read(p, NULL, &d), TR_EINPUT, p, NULL);
   ck_assert_ptr_null(d);
@@ -174,13 +167,13 @@ START_TEST(test_missing_file) {
 END_TEST
 
 START_TEST(test_not_hdf5) {
-  char *p = tu_path(dir, "text.h5");
+  char *p = tu_path(tu_dir, "text.h5");
   tu_write(p, "a,b,c\n1,2,3\n");
   ds_dataset *d = NULL;
   assert_error(h5io_read(p, NULL, &d), TR_EINPUT, p, "not an HDF5 file");
   ck_assert_ptr_null(d);
   tr_error_clear();
-  assert_error(h5io_read(dir, NULL, &d), TR_EINPUT, dir, "directory");
+  assert_error(h5io_read(tu_dir, NULL, &d), TR_EINPUT, tu_dir, "directory");
   free(p);
 }
 END_TEST
@@ -192,7 +185,7 @@ START_TEST(test_truncated_file) {
   char head[1500];
   size_t got = fread(head, 1, sizeof head, in);
   fclose(in);
-  char *p = tu_path(dir, "truncated.h5");
+  char *p = tu_path(tu_dir, "truncated.h5");
   FILE *out = fopen(p, "wb");
   fwrite(head, 1, got, out);
   fclose(out);
@@ -225,7 +218,7 @@ START_TEST(test_missing_x) {
 END_TEST
 
 START_TEST(test_x_is_group) {
-  char *p = tu_path(dir, "group.h5");
+  char *p = tu_path(tu_dir, "group.h5");
   hid_t f = H5Fcreate(p, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   H5Gclose(H5Gcreate2(f, "X", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
   H5Fclose(f);
@@ -331,7 +324,7 @@ END_TEST
 
 START_TEST(test_corrupt_chunk) {
   /* A deflate chunk holding garbage: the parallel decoder reports it. */
-  char *p = tu_path(dir, "corrupt.h5");
+  char *p = tu_path(tu_dir, "corrupt.h5");
   fx_spec s = {.rows = 20, .cols = 2, .chunk = {10, 2}, .deflate = 6};
   fx_write(p, &s);
   hid_t f = H5Fopen(p, H5F_ACC_RDWR, H5P_DEFAULT);
@@ -364,7 +357,7 @@ START_TEST(test_round_trip) {
     }
     const char *names[] = {"alpha", "beta", "gamma", "délta", ""};
     ck_assert_int_eq(ds_set_feature_names(d, names), TR_OK);
-    char *p = tu_path(dir, levels[k] ? "rt6.h5" : "rt0.h5");
+    char *p = tu_path(tu_dir, levels[k] ? "rt6.h5" : "rt0.h5");
     h5io_write_opts w = {.deflate = levels[k], .chunk_rows = 128};
     ck_assert_msg(h5io_write(p, d, &w) == TR_OK, "%s", tr_error_message());
     assert_no_open_handles();
@@ -401,7 +394,7 @@ START_TEST(test_write_defaults) {
   /* chunk_rows 0: about 1 MiB chunks, capped at the row count; no y, no names. */
   ds_dataset *d = ds_new(300000, 2, false);
   for (size_t k = 0; k < 600000; k++) d->X[k] = (float)k;
-  char *p = tu_path(dir, "defaults.h5");
+  char *p = tu_path(tu_dir, "defaults.h5");
   ck_assert_int_eq(h5io_write(p, d, NULL), TR_OK);
   cJSON *j = NULL;
   ck_assert_int_eq(h5io_info(p, NULL, NULL, &j), TR_OK);
@@ -631,7 +624,7 @@ START_TEST(test_large_many_batches) {
     d->X[k] = (float)(st >> 8) / 65536.0f;
   }
   for (size_t i = 0; i < d->rows; i++) d->y[i] = (float)(i % 7);
-  char *p = tu_path(dir, "large.h5");
+  char *p = tu_path(tu_dir, "large.h5");
   h5io_write_opts w = {.deflate = 1, .chunk_rows = 3000};
   ck_assert_int_eq(h5io_write(p, d, &w), TR_OK);
   for (int t = 0; t <= 2; t++) {
@@ -665,22 +658,22 @@ static int count_tmp_files(const char *where) {
 
 START_TEST(test_atomic_write_failure) {
   ds_dataset *d = ds_new(10, 2, true);
-  char *p = tu_path(dir, "no/such/dir/out.h5");
+  char *p = tu_path(tu_dir, "no/such/dir/out.h5");
   h5io_write_opts w = {.deflate = 6};
   assert_error(h5io_write(p, d, &w), TR_EIO, p, NULL);
-  ck_assert_int_eq(count_tmp_files(dir), 0);
+  ck_assert_int_eq(count_tmp_files(tu_dir), 0);
   /* The temporary is created, but renaming over a directory fails: it is removed. */
-  char *sub = tu_path(dir, "adir");
+  char *sub = tu_path(tu_dir, "adir");
   char *cmd = NULL;
   ck_assert_int_ge(asprintf(&cmd, "mkdir -p '%s/x'", sub), 0);
   ck_assert_int_eq(system(cmd), 0);
   tr_error_clear();
   assert_error(h5io_write(sub, d, &w), TR_EIO, sub, NULL);
-  ck_assert_int_eq(count_tmp_files(dir), 0);
+  ck_assert_int_eq(count_tmp_files(tu_dir), 0);
   /* A successful write leaves only the file. */
-  char *ok = tu_path(dir, "ok.h5");
+  char *ok = tu_path(tu_dir, "ok.h5");
   ck_assert_int_eq(h5io_write(ok, d, &w), TR_OK);
-  ck_assert_int_eq(count_tmp_files(dir), 0);
+  ck_assert_int_eq(count_tmp_files(tu_dir), 0);
   ck_assert_int_eq(access(ok, R_OK), 0);
   free(cmd);
   free(sub);
@@ -712,7 +705,7 @@ START_TEST(test_info_fields) {
   free(p);
 
   /* Real-valued labels: min, max, mean. */
-  char *pr = tu_path(dir, "reg.h5");
+  char *pr = tu_path(tu_dir, "reg.h5");
   ds_dataset *d = ds_new(4, 1, true);
   float yv[] = {0.5f, -1.5f, 2.0f, 3.0f};
   memcpy(d->y, yv, sizeof yv);
@@ -809,7 +802,7 @@ END_TEST
 static Suite *h5io_suite(void) {
   Suite *s = suite_create("h5io");
   TCase *err = tcase_create("errors");
-  tcase_add_checked_fixture(err, setup, teardown);
+  tcase_add_checked_fixture(err, setup, tu_teardown);
   tcase_add_test(err, test_missing_file);
   tcase_add_test(err, test_not_hdf5);
   tcase_add_test(err, test_truncated_file);
@@ -826,7 +819,7 @@ static Suite *h5io_suite(void) {
   tcase_add_test(err, test_atomic_write_failure);
   suite_add_tcase(s, err);
   TCase *rd = tcase_create("read_write");
-  tcase_add_checked_fixture(rd, setup, teardown);
+  tcase_add_checked_fixture(rd, setup, tu_teardown);
   tcase_set_timeout(rd, 120);
   tcase_add_test(rd, test_integer_x_is_converted);
   tcase_add_test(rd, test_round_trip);

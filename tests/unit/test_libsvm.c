@@ -9,21 +9,10 @@
 #include "io/textdata.h"
 #include "testutil.h"
 
-static char *dir;
 
-static void setup(void) {
-  dir = tu_tmpdir();
-  tr_error_clear();
-}
-
-static void teardown(void) {
-  tu_rmrf(dir);
-  free(dir);
-}
-
-/* Writes text to dir/name and reads it; the caller frees the path. */
+/* Writes text to tu_dir/name and reads it; the caller frees the path. */
 static tr_err read_text(const char *name, const char *text, ds_dataset **d, char **path) {
-  *path = tu_path(dir, name);
+  *path = tu_path(tu_dir, name);
   tu_write(*path, text);
   tr_error_clear();
   return libsvm_read(*path, d);
@@ -87,7 +76,7 @@ START_TEST(test_gzip_many_rows) {
   size_t k = 0;
   for (size_t i = 0; i < rows; i++)
     k += (size_t)sprintf(text + k, "%d %zu:%zu\n", i % 2 ? 1 : -1, i % 50 + 1, i);
-  char *path = tu_path(dir, "big.svm.gz");
+  char *path = tu_path(tu_dir, "big.svm.gz");
   tu_write_gz(path, text);
   free(text);
   ds_dataset *d = NULL;
@@ -105,7 +94,7 @@ START_TEST(test_gzip_many_rows) {
 END_TEST
 
 START_TEST(test_missing_file) {
-  char *path = tu_path(dir, "nope.svm");
+  char *path = tu_path(tu_dir, "nope.svm");
   ds_dataset *d = NULL;
   ck_assert_int_eq(libsvm_read(path, &d), TR_EINPUT);
   ck_assert_ptr_null(d);
@@ -156,7 +145,7 @@ START_TEST(test_truncated_gzip) {
   size_t k = 0;
   for (size_t i = 0; i < rows; i++)
     k += (size_t)sprintf(text + k, "%zu 1:%zu 7:0.%zu\n", i % 2, i * 7919 % 1000, i);
-  char *path = tu_path(dir, "t.svm.gz");
+  char *path = tu_path(tu_dir, "t.svm.gz");
   tu_write_gz(path, text);
   free(text);
   FILE *f = fopen(path, "rb");
@@ -191,7 +180,7 @@ END_TEST
 static Suite *suite(void) {
   Suite *s = suite_create("libsvm");
   TCase *tc = tcase_create("libsvm");
-  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, test_dense_from_sparse);
   tcase_add_test(tc, test_comments_blank_crlf);

@@ -6,6 +6,22 @@
 #include <stdlib.h>
 #include <zlib.h>
 
+#include "common/error.h"
+
+char *tu_dir;
+
+void tu_setup(void) {
+  tu_dir = tu_tmpdir();
+  tr_error_clear();
+}
+
+void tu_teardown(void) {
+  tu_rmrf(tu_dir);
+  free(tu_dir);
+  tu_dir = NULL;
+  tr_error_clear();
+}
+
 char *tu_tmpdir(void) {
   const char *base = getenv("TMPDIR");
   char *tmpl = NULL;

@@ -14,6 +14,11 @@ char *tu_path(const char *dir, const char *name);
 void tu_write(const char *path, const char *text);
 /* Writes text gzip-compressed to path. */
 void tu_write_gz(const char *path, const char *text);
+/* A checked fixture: tu_setup() makes a fresh scratch directory tu_dir and clears the
+ * recorded error; tu_teardown() removes the directory and clears the error. */
+extern char *tu_dir;
+void tu_setup(void);
+void tu_teardown(void);
 /* Runs a suite and returns the process exit status (0 when all passed). */
 int tu_run(Suite *s);
 #endif
