@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,7 +237,6 @@ static cJSON *result_json(const run *r, const lin_model *m, const lin_outcome *o
   cJSON *par = cJSON_AddObjectToObject(o, "parallel");
   cJSON_AddNumberToObject(par, "ranks", 1);
   long threads = cfg_int(job, "optimizer", "threads");
-  extern int omp_get_max_threads(void);
   cJSON_AddNumberToObject(par, "threads_per_rank", threads > 0 ? threads : omp_get_max_threads());
   cJSON *st = cJSON_AddObjectToObject(o, "storage");
   cJSON_AddStringToObject(st, "backend", cfg_str(job, "storage", "backend"));
