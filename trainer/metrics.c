@@ -1,5 +1,6 @@
 /* Classification and regression metrics. AUC sorts the scores once and averages the
- * ranks of tied scores, which gives ties half credit as sklearn's roc_auc_score. */
+ * ranks of tied scores, which gives ties half credit as sklearn's roc_auc_score; the
+ * multiclass AUC is the mean of one-vs-rest binary AUCs, one class per OpenMP task. */
 #define _GNU_SOURCE
 #include "trainer/metrics.h"
 
@@ -8,6 +9,17 @@
 #include <string.h>
 
 static double clip(double p) { return p < 1e-15 ? 1e-15 : p > 1 - 1e-15 ? 1 - 1e-15 : p; }
+
+/* Precision, recall and F1 of one class from its counts; 0 when undefined (sklearn's
+ * zero_division=0). */
+static void prf(size_t tp, size_t fp, size_t fn, double *precision, double *recall,
+                double *f1) {
+  double p = tp + fp ? (double)tp / (double)(tp + fp) : 0;
+  double r = tp + fn ? (double)tp / (double)(tp + fn) : 0;
+  *precision = p;
+  *recall = r;
+  *f1 = p + r > 0 ? 2 * p * r / (p + r) : 0;
+}
 
 double metrics_log_loss(const float *y, const float *p, size_t n) {
   double sum = 0;
@@ -58,12 +70,112 @@ metrics_binary metrics_binary_eval(const float *y, const float *p, size_t n) {
     m.fn += truth && !guess;
   }
   m.accuracy = n ? (double)(m.tp + m.tn) / (double)n : NAN;
-  m.precision = m.tp + m.fp ? (double)m.tp / (double)(m.tp + m.fp) : 0;
-  m.recall = m.tp + m.fn ? (double)m.tp / (double)(m.tp + m.fn) : 0;
-  m.f1 = m.precision + m.recall > 0 ? 2 * m.precision * m.recall / (m.precision + m.recall) : 0;
+  prf(m.tp, m.fp, m.fn, &m.precision, &m.recall, &m.f1);
   m.auc = metrics_auc(y, p, n);
   m.log_loss = metrics_log_loss(y, p, n);
   return m;
+}
+
+/* One-vs-rest AUC of each class k into auc[k] (NaN when y has no row, or only rows, of
+ * class k: the counts are the confusion row sums). Returns 0, or -1 when memory ran out:
+ * metrics_auc() returns NaN both for a single class and for a failed malloc, so a NaN
+ * where both classes are present is its allocation failure. */
+static int ovr_auc(const float *y, const float *P, size_t n, int K, const size_t *true_count,
+                   double *auc) {
+  int oom = 0;
+  /* one class per iteration; each holds 2 float columns here and n indices in metrics_auc */
+#pragma omp parallel for reduction(|| : oom) schedule(dynamic, 1) if (n > 10000)
+  for (int k = 0; k < K; k++) {
+    auc[k] = NAN;
+    if (true_count[k] == 0 || true_count[k] == n) continue;
+    float *yk = malloc(2 * n * sizeof(float));
+    if (!yk) {
+      oom = 1;
+      continue;
+    }
+    float *sk = yk + n;
+    for (size_t i = 0; i < n; i++) {
+      yk[i] = (int)y[i] == k ? 1.0f : 0.0f;
+      sk[i] = P[i * (size_t)K + (size_t)k];
+    }
+    auc[k] = metrics_auc(yk, sk, n);
+    oom = oom || isnan(auc[k]);
+    free(yk);
+  }
+  return oom ? -1 : 0;
+}
+
+tr_err metrics_multi_eval(const float *y, const float *P, size_t n, int K, metrics_multi *out) {
+  *out = (metrics_multi){.classes = K, .accuracy = NAN, .precision = NAN, .recall = NAN,
+                         .f1 = NAN, .auc = NAN, .log_loss = NAN, .confusion = NULL};
+  if (K < 1) return tr_error_at(TR_EINPUT, __FILE__, __LINE__, "metrics: %d classes", K);
+  size_t k = (size_t)K;
+  tr_err rc = TR_OK;
+  size_t *cm = calloc(k * k, sizeof *cm);
+  size_t *count = calloc(2 * k, sizeof *count); /* rows of each true, then predicted, class */
+  double *auc = malloc(k * sizeof *auc);
+  if (!cm || !count || !auc) {
+    rc = tr_error_at(TR_ENOMEM, __FILE__, __LINE__, "metrics: %zu classes", k);
+    goto done;
+  }
+  double loss = 0;
+  for (size_t i = 0; i < n; i++) {
+    float v = y[i];
+    if (!(v >= 0 && v < (float)K && v == floorf(v))) {
+      rc = tr_error_at(TR_EINPUT, __FILE__, __LINE__,
+                       "metrics: label %g of row %zu is not a class in 0..%d", v, i, K - 1);
+      goto done;
+    }
+    const float *row = P + i * k;
+    size_t t = (size_t)v, best = 0;
+    for (size_t j = 1; j < k; j++)
+      if (row[j] > row[best]) best = j;
+    cm[t * k + best]++;
+    loss -= log(clip(row[t]));
+  }
+  for (size_t t = 0; t < k; t++)
+    for (size_t j = 0; j < k; j++) {
+      count[t] += cm[t * k + j];
+      count[k + j] += cm[t * k + j];
+    }
+  if (ovr_auc(y, P, n, K, count, auc)) {
+    rc = tr_error_at(TR_ENOMEM, __FILE__, __LINE__, "metrics: AUC of %zu rows", n);
+    goto done;
+  }
+  size_t correct = 0, labels = 0;
+  double psum = 0, rsum = 0, fsum = 0, auc_sum = 0;
+  for (size_t c = 0; c < k; c++) {
+    size_t tp = cm[c * k + c];
+    correct += tp;
+    auc_sum += auc[c];
+    if (count[c] == 0 && count[k + c] == 0) continue; /* in neither y nor the predictions */
+    double p, r, f;
+    prf(tp, count[k + c] - tp, count[c] - tp, &p, &r, &f);
+    psum += p;
+    rsum += r;
+    fsum += f;
+    labels++;
+  }
+  if (n) {
+    out->accuracy = (double)correct / (double)n;
+    out->precision = psum / (double)labels;
+    out->recall = rsum / (double)labels;
+    out->f1 = fsum / (double)labels;
+    out->auc = auc_sum / (double)k;
+    out->log_loss = loss / (double)n;
+  }
+  out->confusion = cm;
+  cm = NULL;
+done:
+  free(cm);
+  free(count);
+  free(auc);
+  return rc;
+}
+
+void metrics_multi_free(metrics_multi *m) {
+  free(m->confusion);
+  m->confusion = NULL;
 }
 
 metrics_regression metrics_regression_eval(const float *y, const float *pred, size_t n) {
@@ -100,5 +212,15 @@ double metrics_regression_get(const metrics_regression *m, const char *name) {
   if (!strcmp(name, "rmse")) return m->rmse;
   if (!strcmp(name, "mae")) return m->mae;
   if (!strcmp(name, "r2")) return m->r2;
+  return NAN;
+}
+
+double metrics_multi_get(const metrics_multi *m, const char *name) {
+  if (!strcmp(name, "accuracy")) return m->accuracy;
+  if (!strcmp(name, "precision")) return m->precision;
+  if (!strcmp(name, "recall")) return m->recall;
+  if (!strcmp(name, "f1")) return m->f1;
+  if (!strcmp(name, "auc")) return m->auc;
+  if (!strcmp(name, "log_loss") || !strcmp(name, "loss")) return m->log_loss;
   return NAN;
 }
