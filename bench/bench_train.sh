@@ -171,6 +171,7 @@ ours() {
   fi
 }
 
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 # 3. sgemm first, on the idle machine.
 sgemm=${SGEMM_BIN:-$build/bench/bench_sgemm}
 if [ ! -x "$sgemm" ] && [ -z "${SGEMM_BIN:-}" ]; then
@@ -206,7 +207,7 @@ ours mlp "$out/jobs/mlp.ini" "$mlp"
 
 # The tables.
 {
-  echo "Run $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'), THREADS=$threads ROWS_LOGIT=$rows_logit ROWS_MLP=$rows_mlp PEER_MLP_EPOCHS=$peer_epochs OUR_MLP_EPOCHS=$our_mlp_epochs REPEATS=$reps${OURS_EXTRA:+ OURS_EXTRA=\"$OURS_EXTRA\"}."
+  echo "Run $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), load average at the start $load0, commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'), THREADS=$threads ROWS_LOGIT=$rows_logit ROWS_MLP=$rows_mlp PEER_MLP_EPOCHS=$peer_epochs OUR_MLP_EPOCHS=$our_mlp_epochs REPEATS=$reps${OURS_EXTRA:+ OURS_EXTRA=\"$OURS_EXTRA\"}."
   echo
   "$py" "$peers/tables.py" "$out" "$reps"
 } | tee "$out/tables.md"

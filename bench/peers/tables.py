@@ -103,6 +103,15 @@ def check_result(name, r):
     if r.get("epochs_run") is not None and r.get("best_epoch") is not None \
             and r["best_epoch"] > r["epochs_run"]:
         odd.append(f"{name}: best_epoch {r['best_epoch']} > epochs_run {r['epochs_run']}")
+    try:
+        with open(os.path.join(OUT, "runs", name, "history.csv")) as h:
+            cols = h.readline().strip().split(",")
+        dup = sorted({c for c in cols if cols.count(c) > 1})
+        if dup:
+            odd.append(f"{name}: history.csv header repeats column(s) {', '.join(dup)}: "
+                       f"`{','.join(cols)}`")
+    except OSError:
+        odd.append(f"{name}: no history.csv")
     if get(r, "storage", "backend") == "local" and get(r, "storage", "bytes_read") == 0:
         odd.append(f"{name}: storage.bytes_read is 0 for the local backend (the data was read)")
 
@@ -168,7 +177,7 @@ for i, (r, _) in enumerate(lb_runs):
     check_result(f"logit_lbfgs.{i + 1}", r)
 data_check("logit_lbfgs", lb, n_train, n_test)
 if lb:
-    print(f"| tradeoff | lbfgs, l2 = 1/n_train (train_s) | {statistics.median(lb_train):.3f} "
+    print(f"| tradeoff | {get(lb, 'model', 'optimizer') or 'lbfgs'}, l2 = 1/n_train (train_s) | {statistics.median(lb_train):.3f} "
           f"[{min(lb_train):.3f}] | {statistics.median(lb_total):.3f} | {lb['epochs_run']} it "
           f"({lb['stop_reason']}) | {lb['test']['auc']:.5f} | "
           f"{f(lb['test']['auc'] - sk_auc if sk_auc else None, '+.5f')} | "
@@ -179,7 +188,8 @@ ad, why = ours("logit_adam")
 check_result("logit_adam", ad)
 data_check("logit_adam", ad, n_train, n_test)
 if ad:
-    print(f"| tradeoff | adam lr 0.001, batch 256, early stop (train_s) | "
+    print(f"| tradeoff | {get(ad, 'model', 'optimizer') or 'adam'} lr 0.001, batch 256, "
+          f"early stop (train_s) | "
           f"{ad['time']['train_s']:.3f} | {ad['time']['total_s']:.3f} | {ad['epochs_run']} ep "
           f"(best {ad['best_epoch']}, {ad['stop_reason']}) | {ad['test']['auc']:.5f} | "
           f"{f(ad['test']['auc'] - sk_auc if sk_auc else None, '+.5f')} | "
@@ -245,7 +255,8 @@ if tm:
 else:
     print(f"| PyTorch | {NA} | | | | | | | | |")
 if ml:
-    mlp_row("tradeoff (train_s)", ml["epochs_run"], job_value("mlp", "optimizer", "epochs"),
+    mlp_row("tradeoff (train_s)", ml["epochs_run"],
+            ml.get("epochs_max", job_value("mlp", "optimizer", "epochs")),
             ml["stop_reason"], ml["time"]["train_s"], get(ml, "throughput", "samples_per_s"),
             get(ml, "test", "accuracy"), get(ml, "test", "log_loss"))
 else:
@@ -255,6 +266,10 @@ dacc = abs(ml["test"]["accuracy"] - sk_acc) * 100 if ml and sk_acc is not None e
 print(f"\nTargets: our throughput {f(thr, ',.0f')} samples/s (target >= 200,000: "
       f"{met(None if thr is None else thr >= 200000)}); |accuracy - sklearn's| = "
       f"{f(dacc, '.2f')} points (target <= 0.5: {met(None if dacc is None else dacc <= 0.5)}).")
+gf_own = get(ml, "throughput", "gflops")
+if gf_own is not None and thr:
+    print(f"result.json's own throughput.gflops: {gf_own:.1f} (= {gf_own * 1e9 / thr:,.0f} FLOPs "
+          f"per sample at its samples_per_s; the formula above counts {fps:,}).")
 if ml:
     print(f"Our total_s {ml['time']['total_s']:.2f} (train_s {ml['time']['train_s']:.2f}, "
           f"compute_s {f(ml['time'].get('compute_s'), '.2f')}, io_wait_s "
@@ -287,25 +302,26 @@ else:
 # ---------------------------------------------------------------- 4. early stopping
 print("\n### Early stopping (ours, from result.json)\n")
 print("| run | epochs (cap) | epochs_run | best_epoch | stop_reason | epochs saved | train_s | "
-      "compute_usd | total_usd | saved_by_early_stop_usd | compute_usd x saved/run |")
+      "compute_usd | total_usd | saved_by_early_stop_usd | rate x saved epochs x train_s/epoch |")
 print("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|")
 for name, label in (("logit_adam", "logistic, adam"), ("mlp", "MLP, adam")):
     r, why = ours(name)
-    cap = job_value(name, "optimizer", "epochs")
+    cap = (r or {}).get("epochs_max", job_value(name, "optimizer", "epochs"))
     if not r:
         print(f"| {label} | {cap} | {NA} ({why}) | | | | | | | | |")
         continue
     er, c = r["epochs_run"], r.get("cost", {})
     saved = int(cap) - er if cap else None
-    est = c.get("compute_usd") * saved / er if saved is not None and c.get("compute_usd") and er else None
+    rate = (c.get("rate_usd_per_h") or 0) * (c.get("nodes") or 1)
+    est = rate * saved * r["time"]["train_s"] / er / 3600 if saved is not None and rate and er else None
     print(f"| {label} | {cap} | {er} | {r.get('best_epoch')} | {r.get('stop_reason')} | {saved} | "
           f"{r['time']['train_s']:.2f} | {f(c.get('compute_usd'), '.6f')} | "
           f"{f(c.get('total_usd'), '.6f')} | {f(c.get('saved_by_early_stop_usd'), '.6f')} | "
           f"{f(est, '.6f')} |")
     sv = c.get("saved_by_early_stop_usd")
     if sv is not None and est is not None and est > 0 and abs(sv - est) > 0.25 * est:
-        odd.append(f"{name}: saved_by_early_stop_usd {sv:.6g} vs compute_usd x (cap - epochs_run)"
-                   f" / epochs_run = {est:.6g}")
+        odd.append(f"{name}: saved_by_early_stop_usd {sv:.6g} vs rate x nodes x (cap - epochs_run)"
+                   f" x train_s / epochs_run = {est:.6g}")
     if r.get("stop_reason") == "max_epochs" and sv:
         odd.append(f"{name}: stop_reason max_epochs but saved_by_early_stop_usd = {sv}")
 if skm or tm:
