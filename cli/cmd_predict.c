@@ -1,6 +1,7 @@
 /* `tradeoff predict --model DIR/model.h5 --data FILE`: applies a trained model (and its
- * stored scaler) to new rows and writes CSV: "prob_1,pred" for a binary model (pred in
- * the original label values), "pred" for regression. */
+ * stored scaler) to new rows and writes CSV: "prob_1,pred" for a binary model,
+ * "prob_<class>,...,pred" for a multiclass one (pred in the original label values), and
+ * "pred" for regression. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,21 +11,38 @@
 #include "common/atomic_file.h"
 #include "io/dataset.h"
 #include "trainer/model_io.h"
+#include "trainer/train.h"
 
 static const char help[] =
     "usage: tradeoff predict --model DIR/model.h5 --data FILE [--out preds.csv]\n"
     "\n"
     "Writes one CSV line per row of FILE (.h5, .csv, .libsvm, .gz ok; labels optional):\n"
-    "prob_1,pred for binary models, pred for regression. Default output: stdout.\n";
+    "prob_1,pred (binary), prob_<class>...,pred (multiclass) or pred (regression), with\n"
+    "pred in the training labels' values. Default output: stdout.\n";
 
 static void write_rows(FILE *out, const model_file *mf, const float *pred, size_t n) {
-  bool binary = mf->model->task == TASK_BINARY;
-  fputs(binary ? "prob_1,pred\n" : "pred\n", out);
-  for (size_t i = 0; i < n; i++) {
-    if (binary)
+  size_t width = mf->model->spec.outputs;
+  if (mf->head == HEAD_REGRESSION) {
+    fputs("pred\n", out);
+    for (size_t i = 0; i < n; i++) fprintf(out, "%.9g\n", pred[i]);
+    return;
+  }
+  if (mf->head == HEAD_BINARY) {
+    fputs("prob_1,pred\n", out);
+    for (size_t i = 0; i < n; i++)
       fprintf(out, "%.7g,%g\n", pred[i], mf->classes[pred[i] >= 0.5f ? 1 : 0]);
-    else
-      fprintf(out, "%.9g\n", pred[i]);
+    return;
+  }
+  for (size_t k = 0; k < width; k++) fprintf(out, "prob_%g,", mf->classes[k]);
+  fputs("pred\n", out);
+  for (size_t i = 0; i < n; i++) {
+    const float *p = pred + i * width;
+    size_t best = 0;
+    for (size_t k = 0; k < width; k++) {
+      fprintf(out, "%.7g,", p[k]);
+      if (p[k] > p[best]) best = k;
+    }
+    fprintf(out, "%g\n", mf->classes[best]);
   }
 }
 
@@ -57,17 +75,17 @@ tr_err cmd_predict(int argc, char **argv) {
   ds_dataset *d = NULL;
   float *pred = NULL;
   if ((rc = ds_load(data_path, NULL, &d)) != TR_OK) goto done;
-  if (d->cols != mf.model->features) {
+  if (d->cols != mf.model->spec.inputs) {
     rc = tr_error_set(TR_EINPUT, data_path, "has %zu features, the model expects %zu", d->cols,
-                      mf.model->features);
+                      mf.model->spec.inputs);
     goto done;
   }
   if (mf.scale.cols) scaler_apply(&mf.scale, d);
-  if (!(pred = ds_alloc_floats(d->rows))) {
+  if (!(pred = ds_alloc_floats(d->rows * mf.model->spec.outputs))) {
     rc = tr_error_set(TR_ENOMEM, "predict", "out of memory");
     goto done;
   }
-  lin_predict(mf.model, d, pred);
+  if ((rc = train_predict(mf.model, mf.head, d, pred, NULL)) != TR_OK) goto done;
   if (!out_path) {
     write_rows(stdout, &mf, pred, d->rows);
     if (fflush(stdout) != 0) rc = tr_error_set(TR_EIO, "stdout", "write failed");

@@ -1,11 +1,13 @@
-/* `tradeoff train JOB.ini`: load and split the data, standardize, train, evaluate on
- * the test split, price the run, and write OUT/result.json and OUT/history.csv
- * (DESIGN.md "Outputs of train"), each atomically. */
+/* `tradeoff train JOB.ini`: load and split the data, standardize, build the model the
+ * job names, train it (checkpointing every N epochs and on SIGTERM/SIGINT), evaluate on
+ * the test split, price the run, and write OUT/result.json, OUT/history.csv and
+ * OUT/model.h5 (DESIGN.md "Outputs of train"), each atomically. */
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <libgen.h>
 #include <math.h>
 #include <omp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,37 +19,47 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/timer.h"
-#include "dist/dist.h"
 #include "experiments/job.h"
 #include "experiments/pricing.h"
 #include "io/dataset.h"
 #include "io/split.h"
-#include "trainer/linear.h"
+#include "trainer/checkpoint.h"
 #include "trainer/metrics.h"
 #include "trainer/model_io.h"
+#include "trainer/train.h"
 
 static const char help[] =
     "usage: tradeoff train JOB.ini [--set SECTION.KEY=VALUE]... [--out DIR] [--resume]\n"
     "                      [--quiet]\n"
     "\n"
     "Trains the job's model, then writes OUT/result.json, OUT/history.csv and\n"
-    "OUT/model.h5 (OUT defaults to runs/<job name>). Job file keys and their defaults:\n";
+    "OUT/model.h5 (OUT defaults to runs/<job name>). Checkpoints go to checkpoint.dir\n"
+    "(default OUT/checkpoint) every checkpoint.every_epochs epochs and on SIGTERM or\n"
+    "SIGINT, after which the run exits 0 with stop_reason \"interrupted\"; --resume\n"
+    "continues from the checkpoint to the result an uninterrupted run gives.\n"
+    "Job file keys and their defaults:\n";
+
+#define MAX_CLASSES 1000
+
+static volatile sig_atomic_t stop_requested = 0;
+static void on_signal(int sig) { stop_requested = sig; }
 
 /* Everything one run needs, gathered so the steps below stay small. */
 typedef struct {
   cfg *job;
   const char *job_path;
   char job_name[256];
-  char *out_dir;
-  bool quiet;
+  char *out_dir, *ckpt_path, *job_text;
+  bool quiet, resume;
   ds_dataset *train, *val, *test;
   size_t duplicates;
-  lin_task task;
-  float class_values[2];  /* binary: the label values mapped to 0 and 1 */
-  scaler scale;           /* fitted on the training split; cols == 0 if not standardized */
-  tr_atomic history;
+  loss_head head;
+  float classes[MAX_CLASSES];  /* label value of each class index */
+  size_t n_classes;
+  scaler scale;                /* fitted on the training split; cols == 0 if not standardized */
   progress prog;
-  double t_start;
+  int every_epochs;
+  double checkpoint_s, t_start;
 } run;
 
 static tr_err check_exists(const cfg *job, const char *key) {
@@ -64,8 +76,7 @@ static tr_err load(const cfg *job, const char *key, ds_dataset **out) {
   const char *label = cfg_str(job, "data", "label_column");
   ds_load_opts o = {.x_dataset = cfg_str(job, "data", "x_dataset"),
                     .y_dataset = cfg_str(job, "data", "y_dataset"),
-                    .label_column = *label ? label : NULL,
-                    .threads = (int)cfg_int(job, "optimizer", "threads")};
+                    .label_column = *label ? label : NULL};
   if ((rc = ds_load(cfg_str(job, "data", key), &o, out)) != TR_OK) return rc;
   if (!(*out)->y) {
     ds_free(out);
@@ -74,49 +85,82 @@ static tr_err load(const cfg *job, const char *key, ds_dataset **out) {
   return TR_OK;
 }
 
-/* Decides the task from the model and labels; binary labels are mapped to 0/1. */
-static tr_err prepare_labels(run *r, ds_dataset *all, ds_dataset *test) {
-  const char *type = cfg_str(r->job, "model", "type");
-  if (!strcmp(type, "linear")) {
-    r->task = TASK_REGRESSION;
-    return TR_OK;
-  }
-  if (strcmp(type, "logistic") != 0)
-    return cfg_error(r->job, TR_ECONFIG, "model", "type",
-                     "'%s' is not available in this version (use logistic or linear)", type);
-  float lo = all->y[0], hi = all->y[0];
-  for (size_t i = 0; i < all->rows; i++) {
-    float v = all->y[i];
-    if (v != floorf(v))
-      return cfg_error(r->job, TR_EINPUT, "data", "train",
-                       "row %zu: label %g is not an integer (logistic needs class labels; use "
-                       "model.type = linear for a real-valued target)", i + 1, v);
-    lo = v < lo ? v : lo;
-    hi = v > hi ? v : hi;
-  }
-  for (size_t i = 0; i < all->rows; i++)
-    if (all->y[i] != lo && all->y[i] != hi)
-      return cfg_error(r->job, TR_EINPUT, "data", "train",
-                       "logistic needs exactly 2 classes; the labels have more (softmax "
-                       "arrives with the trainer)");
-  if (lo == hi)
-    return cfg_error(r->job, TR_EINPUT, "data", "train", "every label is %g: need 2 classes", lo);
-  r->task = TASK_BINARY;
-  r->class_values[0] = lo;
-  r->class_values[1] = hi;
-  ds_dataset *parts[2] = {all, test};
-  for (int k = 0; k < 2; k++) {
-    if (!parts[k]) continue;
-    for (size_t i = 0; i < parts[k]->rows; i++) {
-      float v = parts[k]->y[i];
-      if (v != lo && v != hi)
-        return cfg_error(r->job, TR_EINPUT, "data", "test",
-                         "row %zu: label %g is not one of the training classes %g, %g", i + 1,
-                         v, lo, hi);
-      parts[k]->y[i] = v == hi ? 1.0f : 0.0f;
+static int cmp_float(const void *a, const void *b) {
+  float x = *(const float *)a, y = *(const float *)b;
+  return (x > y) - (x < y);
+}
+
+/* The distinct label values of d (sorted) into classes; false when a label is not a
+ * whole number or there are more than MAX_CLASSES. */
+static bool find_classes(const ds_dataset *d, float *classes, size_t *n, size_t *bad_row) {
+  float *sorted = malloc(d->rows * sizeof(float));
+  if (!sorted) return false;
+  for (size_t i = 0; i < d->rows; i++) {
+    if (d->y[i] != floorf(d->y[i])) {
+      *bad_row = i;
+      free(sorted);
+      return false;
     }
+    sorted[i] = d->y[i];
+  }
+  qsort(sorted, d->rows, sizeof(float), cmp_float);
+  *n = 0;
+  for (size_t i = 0; i < d->rows; i++) {
+    if (i && sorted[i] == sorted[i - 1]) continue;
+    if (*n == MAX_CLASSES) {
+      *n = MAX_CLASSES + 1;
+      break;
+    }
+    classes[(*n)++] = sorted[i];
+  }
+  free(sorted);
+  *bad_row = SIZE_MAX;
+  return *n <= MAX_CLASSES;
+}
+
+/* Replaces labels by class indexes 0..K-1; a value not among the classes is an error. */
+static tr_err encode_labels(const run *r, ds_dataset *d, const char *key) {
+  for (size_t i = 0; d && i < d->rows; i++) {
+    const float *hit = bsearch(&d->y[i], r->classes, r->n_classes, sizeof(float), cmp_float);
+    if (!hit)
+      return cfg_error(r->job, TR_EINPUT, "data", key,
+                       "row %zu: label %g is not one of the training classes", i + 1, d->y[i]);
+    d->y[i] = (float)(hit - r->classes);
   }
   return TR_OK;
+}
+
+/* Decides the task from the model type and the labels (DESIGN.md: a mismatch is exit 2). */
+static tr_err decide_task(run *r, ds_dataset *all, ds_dataset *test) {
+  const cfg *job = r->job;
+  const char *type = cfg_str(job, "model", "type"), *task = cfg_str(job, "model", "task");
+  size_t bad_row = SIZE_MAX;
+  bool integral = find_classes(all, r->classes, &r->n_classes, &bad_row);
+  bool classify = !strcmp(type, "logistic") || !strcmp(type, "softmax") ||
+                  (!strcmp(type, "mlp") && (!strcmp(task, "classification") ||
+                                            (!strcmp(task, "auto") && integral)));
+  if (!strcmp(type, "linear") || !classify) {
+    r->head = HEAD_REGRESSION;
+    r->n_classes = 0;
+    return TR_OK;
+  }
+  if (bad_row != SIZE_MAX)
+    return cfg_error(job, TR_EINPUT, "data", "train",
+                     "row %zu: label %g is not a whole number: %s needs class labels (use "
+                     "model.type = linear, or mlp with model.task = regression, for a "
+                     "real-valued target)", bad_row + 1, all->y[bad_row], type);
+  if (!integral)
+    return cfg_error(job, TR_EINPUT, "data", "train", "more than %d distinct labels", MAX_CLASSES);
+  if (r->n_classes < 2)
+    return cfg_error(job, TR_EINPUT, "data", "train", "every label is %g: need at least 2 classes",
+                     r->classes[0]);
+  if (!strcmp(type, "logistic") && r->n_classes != 2)
+    return cfg_error(job, TR_EINPUT, "model", "type",
+                     "logistic needs 2 classes; the labels have %zu (use softmax or mlp)",
+                     r->n_classes);
+  r->head = r->n_classes == 2 && strcmp(type, "softmax") != 0 ? HEAD_BINARY : HEAD_MULTICLASS;
+  tr_err rc = encode_labels(r, all, "train");
+  return rc == TR_OK ? encode_labels(r, test, "test") : rc;
 }
 
 /* Loads train (and test), splits, counts leaked duplicates, standardizes. */
@@ -129,12 +173,12 @@ static tr_err prepare_data(run *r) {
   if (rc == TR_OK && test && test->cols != all->cols)
     rc = cfg_error(job, TR_EINPUT, "data", "test", "has %zu features, train has %zu", test->cols,
                    all->cols);
-  if (rc == TR_OK) rc = prepare_labels(r, all, test);
+  if (rc == TR_OK) rc = decide_task(r, all, test);
   split_indices s = {0};
   if (rc == TR_OK)
     rc = split_make(all->y, all->rows, cfg_float(job, "data", "val_fraction"),
                     has_test ? 0.0 : cfg_float(job, "data", "test_fraction"),
-                    cfg_bool(job, "data", "stratify") && r->task == TASK_BINARY,
+                    cfg_bool(job, "data", "stratify") && r->head != HEAD_REGRESSION,
                     (uint64_t)cfg_int(job, "data", "seed"), &s);
   if (rc == TR_OK) {
     r->train = ds_take_rows(all, s.train, s.n_train);
@@ -160,68 +204,181 @@ static tr_err prepare_data(run *r) {
   return TR_OK;
 }
 
-static void on_epoch(const lin_epoch *e, void *user) {
-  run *r = user;
-  fprintf(r->history.fp, "%d,%.9g,%.9g,%.9g,%.9g,%.6f,%.6f,%.6f\n", e->epoch, e->train_loss,
-          e->val_loss, e->val_monitor, e->lr, e->epoch_s, e->io_wait_s, e->comm_s);
-  progress_epoch(&r->prog, e->epoch, e->train_loss, e->val_loss, e->val_monitor);
+static const char *const classification_metrics[] = {"val_loss", "val_accuracy", "val_precision",
+                                                     "val_recall", "val_f1", "val_auc", "val_log_loss"};
+static const char *const regression_metrics[] = {"val_loss", "val_mse", "val_rmse", "val_mae", "val_r2"};
+
+static bool in_list(const char *s, const char *const *list, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(s, list[i])) return true;
+  return false;
 }
 
-static cJSON *metrics_json(const lin_model *m, const ds_dataset *d, bool with_confusion) {
+/* The net's shape from the job and the task. */
+static tr_err build_spec(const run *r, net_spec *spec) {
+  const cfg *job = r->job;
+  const char *type = cfg_str(job, "model", "type"), *act = cfg_str(job, "model", "activation");
+  memset(spec, 0, sizeof *spec);
+  spec->inputs = r->train->cols;
+  spec->outputs = r->head == HEAD_MULTICLASS ? r->n_classes : 1;
+  spec->act = !strcmp(act, "tanh") ? ACT_TANH : !strcmp(act, "sigmoid") ? ACT_SIGMOID : ACT_RELU;
+  if (!strcmp(type, "mlp")) {
+    long hidden[NET_MAX_LAYERS];
+    size_t n = cfg_list(job, "model", "hidden", hidden, NET_MAX_LAYERS);
+    if (n > NET_MAX_LAYERS - 1)
+      return cfg_error(job, TR_ECONFIG, "model", "hidden", "at most %d hidden layers", NET_MAX_LAYERS - 1);
+    for (size_t i = 0; i < n; i++) spec->hidden[i] = (size_t)hidden[i];
+    spec->n_hidden = n;
+    spec->dropout = (float)cfg_float(job, "model", "dropout");
+  } else if (cfg_float(job, "model", "dropout") > 0) {
+    return cfg_error(job, TR_ECONFIG, "model", "dropout", "applies to model.type = mlp only");
+  }
+  return TR_OK;
+}
+
+static tr_err build_params(const run *r, train_params *p) {
+  const cfg *job = r->job;
+  const char *monitor = cfg_str(job, "early_stopping", "monitor");
+  bool classify = r->head != HEAD_REGRESSION;
+  if (classify ? !in_list(monitor, classification_metrics, 7) : !in_list(monitor, regression_metrics, 5))
+    return cfg_error(job, TR_ECONFIG, "early_stopping", "monitor", "'%s' does not apply to a %s task",
+                     monitor, classify ? "classification" : "regression");
+  bool es_on = cfg_bool(job, "early_stopping", "enabled");
+  if (es_on && r->val->rows == 0 && strcmp(monitor, "val_loss") != 0)
+    return cfg_error(job, TR_ECONFIG, "early_stopping", "monitor",
+                     "%s needs a validation split (data.val_fraction > 0)", monitor);
+  *p = (train_params){
+      .optimizer = (opt_kind)opt_kind_from_name(cfg_str(job, "optimizer", "name")),
+      .lr = cfg_float(job, "optimizer", "lr"),
+      .l1 = cfg_float(job, "optimizer", "l1"),
+      .l2 = cfg_float(job, "optimizer", "l2"),
+      .tol = cfg_float(job, "optimizer", "tol"),
+      .batch_size = (size_t)cfg_int(job, "optimizer", "batch_size"),
+      .epochs = (int)cfg_int(job, "optimizer", "epochs"),
+      .seed = (uint64_t)cfg_int(job, "data", "seed"),
+      .schedule = (sched_kind)sched_kind_from_name(cfg_str(job, "optimizer", "schedule")),
+      .lr_min = cfg_float(job, "optimizer", "lr_min"),
+      .lr_gamma = cfg_float(job, "optimizer", "lr_gamma"),
+      .lr_step_epochs = (int)cfg_int(job, "optimizer", "lr_step_epochs"),
+      .lr_patience = (int)cfg_int(job, "optimizer", "lr_patience"),
+      .es = {.enabled = es_on, .monitor = monitor, .mode = cfg_str(job, "early_stopping", "mode"),
+             .patience = (int)cfg_int(job, "early_stopping", "patience"),
+             .min_delta = cfg_float(job, "early_stopping", "min_delta"),
+             .start_from_epoch = (int)cfg_int(job, "early_stopping", "start_from_epoch"),
+             .baseline = cfg_float(job, "early_stopping", "baseline"),
+             .stopping_threshold = cfg_float(job, "early_stopping", "stopping_threshold"),
+             .divergence_threshold = cfg_float(job, "early_stopping", "divergence_threshold"),
+             .check_finite = cfg_bool(job, "early_stopping", "check_finite")},
+      .restore_best = cfg_bool(job, "early_stopping", "restore_best"),
+      .stop = &stop_requested,
+  };
+  if (p->optimizer == OPT_LBFGS && p->l1 > 0)
+    return cfg_error(job, TR_ECONFIG, "optimizer", "l1",
+                     "lbfgs does not handle an L1 penalty (use sgd, adam or adamw)");
+  return TR_OK;
+}
+
+static tr_err on_epoch(const train_epoch *e, const net *n, const train_state *s, void *user) {
+  run *r = user;
+  progress_epoch(&r->prog, e->epoch, e->train_loss, e->val_loss, e->val_monitor);
+  if (r->every_epochs > 0 && e->epoch % r->every_epochs == 0) {
+    double t0 = tr_now();
+    tr_err rc = ckpt_save(r->ckpt_path, n, s, r->job_text);
+    r->checkpoint_s += tr_now() - t0;
+    return rc;
+  }
+  return TR_OK;
+}
+
+static tr_err write_history(const char *path, const train_state *s, const char *monitor) {
+  tr_atomic a;
+  tr_err rc = tr_atomic_open(&a, path);
+  if (rc != TR_OK) return rc;
+  fprintf(a.fp, "epoch,train_loss,val_loss,%s,lr,epoch_s,io_wait_s,comm_s\n", monitor);
+  for (int i = 0; i < s->epoch; i++) {
+    const train_epoch *e = &s->history[i];
+    fprintf(a.fp, "%d,%.9g,%.9g,%.9g,%.9g,%.6f,%.6f,%.6f\n", e->epoch, e->train_loss, e->val_loss,
+            e->val_monitor, e->lr, e->epoch_s, e->io_wait_s, e->comm_s);
+  }
+  return tr_atomic_commit(&a);
+}
+
+static cJSON *metrics_json(const run *r, const net *n, const ds_dataset *d, bool with_confusion) {
   cJSON *o = cJSON_CreateObject();
-  float *pred = ds_alloc_floats(d->rows ? d->rows : 1);
-  if (!o || !pred) {
+  size_t width = n->spec.outputs;
+  float *pred = ds_alloc_floats(d->rows * width + 1);
+  if (!o || !pred || d->rows == 0 || train_predict(n, r->head, d, pred, NULL) != TR_OK) {
     free(pred);
     return o;
   }
-  lin_predict(m, d, pred);
-  if (m->task == TASK_BINARY) {
-    metrics_binary b = metrics_binary_eval(d->y, pred, d->rows);
-    json_add_number(o, "accuracy", b.accuracy);
-    json_add_number(o, "precision", b.precision);
-    json_add_number(o, "recall", b.recall);
-    json_add_number(o, "f1", b.f1);
-    json_add_number(o, "auc", b.auc);
-    json_add_number(o, "log_loss", b.log_loss);
-    if (with_confusion) {
-      /* rows: true class 0, 1; columns: predicted class 0, 1 (sklearn's layout) */
-      int cm[2][2] = {{(int)b.tn, (int)b.fp}, {(int)b.fn, (int)b.tp}};
-      cJSON *rows = cJSON_AddArrayToObject(o, "confusion_matrix");
-      for (int i = 0; i < 2; i++) cJSON_AddItemToArray(rows, cJSON_CreateIntArray(cm[i], 2));
-    }
-  } else {
+  if (r->head == HEAD_REGRESSION) {
     metrics_regression g = metrics_regression_eval(d->y, pred, d->rows);
     json_add_number(o, "mse", g.mse);
     json_add_number(o, "rmse", g.rmse);
     json_add_number(o, "mae", g.mae);
     json_add_number(o, "r2", g.r2);
+    free(pred);
+    return o;
   }
+  size_t K = r->n_classes;
+  size_t *cm = calloc(K * K, sizeof(size_t));
+  if (r->head == HEAD_BINARY) {
+    metrics_binary b = metrics_binary_eval(d->y, pred, d->rows);
+    double v[] = {b.accuracy, b.precision, b.recall, b.f1, b.auc, b.log_loss};
+    const char *names[] = {"accuracy", "precision", "recall", "f1", "auc", "log_loss"};
+    for (int i = 0; i < 6; i++) json_add_number(o, names[i], v[i]);
+    if (cm) cm[0] = b.tn, cm[1] = b.fp, cm[2] = b.fn, cm[3] = b.tp;
+  } else {
+    metrics_multi m;
+    if (metrics_multi_eval(d->y, pred, d->rows, (int)K, &m) == TR_OK) {
+      double v[] = {m.accuracy, m.precision, m.recall, m.f1, m.auc, m.log_loss};
+      const char *names[] = {"accuracy", "precision", "recall", "f1", "auc", "log_loss"};
+      for (int i = 0; i < 6; i++) json_add_number(o, names[i], v[i]);
+      if (cm) memcpy(cm, m.confusion, K * K * sizeof(size_t));
+      metrics_multi_free(&m);
+    }
+  }
+  if (with_confusion && cm) { /* rows: true class; columns: predicted (sklearn's layout) */
+    cJSON *rows = cJSON_AddArrayToObject(o, "confusion_matrix");
+    for (size_t i = 0; i < K; i++) {
+      cJSON *row = cJSON_CreateArray();
+      for (size_t j = 0; j < K; j++) cJSON_AddItemToArray(row, cJSON_CreateNumber((double)cm[i * K + j]));
+      cJSON_AddItemToArray(rows, row);
+    }
+  }
+  free(cm);
   free(pred);
   return o;
 }
 
-static cJSON *result_json(const run *r, const lin_model *m, const lin_outcome *oc,
-                          const pricing_instance *it) {
+static const char *task_name(loss_head h) {
+  return h == HEAD_BINARY ? "binary" : h == HEAD_MULTICLASS ? "multiclass" : "regression";
+}
+
+static cJSON *result_json(const run *r, const net *n, const train_params *p,
+                          const train_outcome *oc, const pricing_instance *it) {
   const cfg *job = r->job;
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "job", r->job_name);
-  cJSON_AddStringToObject(o, "task", r->task == TASK_BINARY ? "binary" : "regression");
+  cJSON_AddStringToObject(o, "task", task_name(r->head));
   cJSON *model = cJSON_AddObjectToObject(o, "model");
   cJSON_AddStringToObject(model, "type", cfg_str(job, "model", "type"));
-  cJSON_AddNumberToObject(model, "params", (double)m->features + 1);
+  cJSON_AddNumberToObject(model, "params", (double)n->n_params);
+  cJSON_AddStringToObject(model, "optimizer", cfg_str(job, "optimizer", "name"));
   cJSON *data = cJSON_AddObjectToObject(o, "data");
   cJSON_AddNumberToObject(data, "train_rows", (double)r->train->rows);
   cJSON_AddNumberToObject(data, "val_rows", (double)r->val->rows);
   cJSON_AddNumberToObject(data, "test_rows", (double)r->test->rows);
   cJSON_AddNumberToObject(data, "features", (double)r->train->cols);
-  if (r->task == TASK_BINARY) cJSON_AddNumberToObject(data, "classes", 2);
+  if (r->head != HEAD_REGRESSION) cJSON_AddNumberToObject(data, "classes", (double)r->n_classes);
   else cJSON_AddNullToObject(data, "classes");
   cJSON_AddNumberToObject(data, "duplicate_rows_test_in_train", (double)r->duplicates);
   cJSON_AddNumberToObject(o, "epochs_run", oc->epochs_run);
+  cJSON_AddNumberToObject(o, "epochs_max", p->epochs);
   cJSON_AddNumberToObject(o, "best_epoch", oc->best_epoch);
   cJSON_AddStringToObject(o, "stop_reason", oc->stop_reason);
-  cJSON_AddItemToObject(o, "val", r->val->rows ? metrics_json(m, r->val, false) : cJSON_CreateObject());
-  cJSON_AddItemToObject(o, "test", r->test->rows ? metrics_json(m, r->test, true) : cJSON_CreateObject());
+  cJSON_AddItemToObject(o, "val", metrics_json(r, n, r->val, false));
+  cJSON_AddItemToObject(o, "test", metrics_json(r, n, r->test, true));
   double total_s = tr_now() - r->t_start;
   cJSON *t = cJSON_AddObjectToObject(o, "time");
   json_add_number(t, "total_s", total_s);
@@ -229,15 +386,16 @@ static cJSON *result_json(const run *r, const lin_model *m, const lin_outcome *o
   json_add_number(t, "compute_s", oc->compute_s);
   json_add_number(t, "io_wait_s", 0.0);
   json_add_number(t, "comm_s", 0.0);
-  json_add_number(t, "checkpoint_s", 0.0);
+  json_add_number(t, "checkpoint_s", r->checkpoint_s);
+  double rate_samples = oc->train_s > 0 ? oc->epochs_run * (double)r->train->rows / oc->train_s : 0;
   cJSON *tp = cJSON_AddObjectToObject(o, "throughput");
-  json_add_number(tp, "samples_per_s",
-                  oc->train_s > 0 ? oc->epochs_run * (double)r->train->rows / oc->train_s : 0);
-  json_add_number(o, "au_percent", oc->train_s > 0 ? 100.0 * oc->compute_s / oc->train_s : 0);
+  json_add_number(tp, "samples_per_s", rate_samples);
+  /* forward + backward (weight and input gradients) multiply-adds, as FLOPs */
+  json_add_number(tp, "gflops", rate_samples * 3.0 * net_flops_per_row(n) / 1e9);
+  json_add_number(o, "au_percent", oc->train_s > 0 ? fmin(100.0, 100.0 * oc->compute_s / oc->train_s) : 0);
   cJSON *par = cJSON_AddObjectToObject(o, "parallel");
   cJSON_AddNumberToObject(par, "ranks", 1);
-  long threads = cfg_int(job, "optimizer", "threads");
-  cJSON_AddNumberToObject(par, "threads_per_rank", threads > 0 ? threads : omp_get_max_threads());
+  cJSON_AddNumberToObject(par, "threads_per_rank", omp_get_max_threads());
   cJSON *st = cJSON_AddObjectToObject(o, "storage");
   cJSON_AddStringToObject(st, "backend", cfg_str(job, "storage", "backend"));
   cJSON_AddNumberToObject(st, "bytes_read", 0);
@@ -247,7 +405,8 @@ static cJSON *result_json(const run *r, const lin_model *m, const lin_outcome *o
   long nodes = cfg_int(job, "cost", "nodes");
   double rate = pricing_rate(it, spot) * (double)nodes;
   double per_epoch = oc->epochs_run ? oc->train_s / oc->epochs_run : 0;
-  int skipped = (int)cfg_int(job, "optimizer", "epochs") - oc->epochs_run;
+  bool early = strcmp(oc->stop_reason, "max_epochs") && strcmp(oc->stop_reason, "interrupted");
+  int skipped = early ? p->epochs - oc->epochs_run : 0;
   cJSON *c = cJSON_AddObjectToObject(o, "cost");
   cJSON_AddStringToObject(c, "instance", cfg_str(job, "cost", "instance"));
   cJSON_AddNumberToObject(c, "nodes", (double)nodes);
@@ -257,13 +416,13 @@ static cJSON *result_json(const run *r, const lin_model *m, const lin_outcome *o
   json_add_number(c, "storage_usd", 0.0);
   json_add_number(c, "requests_usd", 0.0);
   json_add_number(c, "total_usd", rate * total_s / 3600.0);
-  json_add_number(c, "saved_by_early_stop_usd",
-                  skipped > 0 ? rate * per_epoch * skipped / 3600.0 : 0.0);
+  cJSON_AddNumberToObject(c, "epochs_saved_by_early_stop", skipped);
+  json_add_number(c, "saved_by_early_stop_usd", rate * per_epoch * skipped / 3600.0);
   return o;
 }
 
 static tr_err parse_args(int argc, char **argv, run *r, char ***sets, size_t *n_sets,
-                         bool *resume, bool *help_only) {
+                         bool *help_only) {
   static const struct option longopts[] = {
       {"set", required_argument, 0, 's'}, {"out", required_argument, 0, 'o'},
       {"resume", no_argument, 0, 'r'},    {"quiet", no_argument, 0, 'q'},
@@ -276,8 +435,8 @@ static tr_err parse_args(int argc, char **argv, run *r, char ***sets, size_t *n_
   while ((opt = getopt_long(argc, argv, ":hq", longopts, NULL)) != -1) {
     switch (opt) {
     case 's': (*sets)[(*n_sets)++] = optarg; break;
-    case 'o': r->out_dir = strdup(optarg); break;
-    case 'r': *resume = true; break;
+    case 'o': free(r->out_dir); r->out_dir = strdup(optarg); break;
+    case 'r': r->resume = true; break;
     case 'q': r->quiet = true; break;
     case 'h': *help_only = true; return TR_OK;
     default: return cli_bad_option("train", argv, opt);
@@ -296,89 +455,117 @@ static tr_err parse_args(int argc, char **argv, run *r, char ***sets, size_t *n_
   return r->out_dir ? TR_OK : tr_error_set(TR_ENOMEM, "train", "out of memory");
 }
 
-static tr_err check_supported(const cfg *job, bool resume) {
+static tr_err setup_run(run *r) {
+  const cfg *job = r->job;
   if (strcmp(cfg_str(job, "storage", "backend"), "local") != 0)
     return cfg_error(job, TR_ECONFIG, "storage", "backend",
                      "only 'local' is available in this version");
-  if (strcmp(cfg_str(job, "optimizer", "name"), "sgd") != 0)
-    return cfg_error(job, TR_ECONFIG, "optimizer", "name",
-                     "only 'sgd' is available in this version");
-  if (resume)
-    return tr_error_set(TR_EUSAGE, "--resume", "no checkpoint to resume from (checkpoints are "
-                                               "not written by this version)");
-  return TR_OK;
+  long threads = cfg_int(job, "optimizer", "threads");
+  if (threads > 0) omp_set_num_threads((int)threads);
+  const char *dir = cfg_str(job, "checkpoint", "dir");
+  char *ckpt_dir = NULL;
+  if (asprintf(&ckpt_dir, "%s", *dir ? dir : r->out_dir) < 0 ||
+      (!*dir && (free(ckpt_dir), asprintf(&ckpt_dir, "%s/checkpoint", r->out_dir) < 0)) ||
+      asprintf(&r->ckpt_path, "%s/checkpoint.h5", ckpt_dir) < 0 || !(r->job_text = cfg_dump(job))) {
+    free(ckpt_dir);
+    return tr_error_set(TR_ENOMEM, "train", "out of memory");
+  }
+  r->every_epochs = (int)cfg_int(job, "checkpoint", "every_epochs");
+  tr_err rc = tr_mkdir_p(r->out_dir);
+  if (rc == TR_OK) rc = tr_mkdir_p(ckpt_dir);
+  free(ckpt_dir);
+  return rc;
+}
+
+/* Writes model.h5, history.csv and result.json (in that order: result.json last, so its
+ * presence means the run's outputs are complete). */
+static tr_err write_outputs(const run *r, const net *n, const train_params *p,
+                            const train_state *s, const train_outcome *oc,
+                            const pricing_instance *it) {
+  char *model_path = NULL, *hist_path = NULL, *result_path = NULL;
+  tr_err rc = TR_OK;
+  if (asprintf(&model_path, "%s/model.h5", r->out_dir) < 0 ||
+      asprintf(&hist_path, "%s/history.csv", r->out_dir) < 0 ||
+      asprintf(&result_path, "%s/result.json", r->out_dir) < 0)
+    rc = tr_error_set(TR_ENOMEM, "train", "out of memory");
+  if (rc == TR_OK)
+    rc = model_save(model_path, n, r->head, &r->scale, r->n_classes ? r->classes : NULL,
+                    r->n_classes, cfg_str(r->job, "model", "type"), r->job_text);
+  if (rc == TR_OK) rc = write_history(hist_path, s, p->es.monitor);
+  cJSON *result = rc == TR_OK ? result_json(r, n, p, oc, it) : NULL;
+  if (result) rc = json_write_file(result_path, result);
+  if (rc == TR_OK && !r->quiet) {
+    cJSON *test = cJSON_GetObjectItem(result, "test"), *cost = cJSON_GetObjectItem(result, "cost");
+    const char *key = r->head == HEAD_REGRESSION ? "rmse" : "accuracy";
+    log_info("train: %d epochs (best %d, %s), test %s %.4f, %.2fs, $%.6f; wrote %s", oc->epochs_run,
+             oc->best_epoch, oc->stop_reason, key, cJSON_GetNumberValue(cJSON_GetObjectItem(test, key)),
+             oc->train_s, cJSON_GetNumberValue(cJSON_GetObjectItem(cost, "total_usd")), result_path);
+  }
+  cJSON_Delete(result);
+  free(model_path);
+  free(hist_path);
+  free(result_path);
+  return rc;
 }
 
 static tr_err train_and_report(run *r) {
-  const cfg *job = r->job;
   pricing_instance it;
-  tr_err rc = pricing_find_instance(cfg_str(job, "cost", "pricing"), cfg_str(job, "cost", "instance"), &it);
+  tr_err rc = pricing_find_instance(cfg_str(r->job, "cost", "pricing"),
+                                    cfg_str(r->job, "cost", "instance"), &it);
+  if (rc == TR_OK) rc = setup_run(r);
   if (rc == TR_OK) rc = prepare_data(r);
+  net_spec spec;
+  train_params p;
+  if (rc == TR_OK) rc = build_spec(r, &spec);
+  if (rc == TR_OK) rc = build_params(r, &p);
   if (rc != TR_OK) return rc;
-  const char *monitor = cfg_str(job, "early_stopping", "monitor");
-  bool metric_ok = r->task == TASK_BINARY
-                       ? strcmp(monitor, "val_mse") && strcmp(monitor, "val_rmse") &&
-                             strcmp(monitor, "val_mae") && strcmp(monitor, "val_r2")
-                       : !strcmp(monitor, "val_loss") || !strcmp(monitor, "val_mse") ||
-                             !strcmp(monitor, "val_rmse") || !strcmp(monitor, "val_mae") ||
-                             !strcmp(monitor, "val_r2");
-  if (!metric_ok)
-    return cfg_error(job, TR_ECONFIG, "early_stopping", "monitor", "'%s' does not apply to a %s task",
-                     monitor, r->task == TASK_BINARY ? "binary" : "regression");
-  lin_params p = {
-      .lr = cfg_float(job, "optimizer", "lr"),
-      .l1 = cfg_float(job, "optimizer", "l1"),
-      .l2 = cfg_float(job, "optimizer", "l2"),
-      .batch_size = (size_t)cfg_int(job, "optimizer", "batch_size"),
-      .epochs = (int)cfg_int(job, "optimizer", "epochs"),
-      .seed = (uint64_t)cfg_int(job, "data", "seed"),
-      .threads = (int)cfg_int(job, "optimizer", "threads"),
-      .monitor = monitor,
-      .es = es_init(cfg_bool(job, "early_stopping", "enabled"), monitor,
-                    cfg_str(job, "early_stopping", "mode"),
-                    (int)cfg_int(job, "early_stopping", "patience"),
-                    cfg_float(job, "early_stopping", "min_delta"),
-                    (int)cfg_int(job, "early_stopping", "start_from_epoch")),
-      .restore_best = cfg_bool(job, "early_stopping", "restore_best"),
-  };
-  char *hist_path = NULL, *result_path = NULL, *model_path = NULL, *job_text = NULL;
-  lin_model *m = lin_new(r->task, r->train->cols);
-  if (!m || (rc = tr_mkdir_p(r->out_dir)) != TR_OK) goto done;
-  if (asprintf(&hist_path, "%s/history.csv", r->out_dir) < 0 ||
-      asprintf(&result_path, "%s/result.json", r->out_dir) < 0 ||
-      asprintf(&model_path, "%s/model.h5", r->out_dir) < 0 || !(job_text = cfg_dump(job))) {
-    rc = tr_error_set(TR_ENOMEM, "train", "out of memory");
+  net *n = net_new(&spec);
+  train_state *s = n ? train_state_new(n, &p) : NULL;
+  if (!n || !s) {
+    rc = tr_error_code();
     goto done;
   }
-  if ((rc = tr_atomic_open(&r->history, hist_path)) != TR_OK) goto done;
-  fprintf(r->history.fp, "epoch,train_loss,val_loss,%s,lr,epoch_s,io_wait_s,comm_s\n", monitor);
-  r->prog = progress_start(p.epochs, monitor, r->quiet);
-  lin_outcome oc;
-  rc = lin_fit(m, r->train, r->val, &p, on_epoch, r, &oc);
+  rng_t init_rng;
+  rng_seed(&init_rng, p.seed ^ 0x5eedULL);
+  net_init(n, &init_rng, spec.n_hidden == 0); /* linear models start at zero, as sklearn */
+  memcpy(s->best_params, n->params, n->n_params * sizeof(float));
+  if (r->resume && (rc = ckpt_load(r->ckpt_path, n, s, r->job_text)) != TR_OK) goto done;
+  if (r->resume) log_info("train: resuming after epoch %d from %s", s->epoch, r->ckpt_path);
+  struct sigaction sa = {.sa_handler = on_signal}, old_term, old_int;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, &old_term);
+  sigaction(SIGINT, &sa, &old_int);
+  r->prog = progress_start(p.epochs, p.es.monitor, r->quiet);
+  train_outcome oc;
+  rc = train_fit(n, r->head, r->train, r->val, &p, s, on_epoch, r, &oc);
   progress_end(&r->prog);
-  if (rc != TR_OK) goto done;
-  if ((rc = tr_atomic_commit(&r->history)) != TR_OK) goto done;
-  rc = model_save(model_path, m, &r->scale, r->class_values, cfg_str(job, "model", "type"), job_text);
-  if (rc != TR_OK) goto done;
-  cJSON *result = result_json(r, m, &oc, &it);
-  rc = json_write_file(result_path, result);
-  if (rc == TR_OK && !r->quiet) {
-    cJSON *test = cJSON_GetObjectItem(result, "test");
-    cJSON *cost = cJSON_GetObjectItem(result, "cost");
-    const char *key = r->task == TASK_BINARY ? "accuracy" : "rmse";
-    log_info("train: %d epochs (best %d, %s), test %s %.4f, %.2fs, $%.6f; wrote %s", oc.epochs_run,
-             oc.best_epoch, oc.stop_reason, key,
-             cJSON_GetNumberValue(cJSON_GetObjectItem(test, key)), oc.train_s,
-             cJSON_GetNumberValue(cJSON_GetObjectItem(cost, "total_usd")), result_path);
+  sigaction(SIGTERM, &old_term, NULL);
+  sigaction(SIGINT, &old_int, NULL);
+  bool interrupted = !strcmp(oc.stop_reason, "interrupted");
+  if (interrupted) {
+    double t0 = tr_now();
+    tr_err crc = ckpt_save(r->ckpt_path, n, s, r->job_text);
+    r->checkpoint_s += tr_now() - t0;
+    if (crc != TR_OK) {
+      rc = crc;
+      goto done;
+    }
+    log_info("train: interrupted by signal %d after epoch %d; checkpoint %s (continue with --resume)",
+             (int)stop_requested, s->epoch, r->ckpt_path);
   }
-  cJSON_Delete(result);
+  if (rc != TR_OK && rc != TR_ENUMERIC) goto done;
+  train_restore_best(n, s, &p);
+  /* a diverged run still records what happened, then exits 1 */
+  tr_error saved;
+  tr_error_save(&saved);
+  tr_error_clear();
+  tr_err wrc = write_outputs(r, n, &p, s, &oc, &it);
+  tr_error_clear();
+  tr_error_restore(&saved);
+  if (wrc != TR_OK && rc == TR_OK) rc = wrc;
 done:
-  tr_atomic_abort(&r->history);
-  lin_free(&m);
-  free(hist_path);
-  free(result_path);
-  free(model_path);
-  free(job_text);
+  train_state_free(&s);
+  net_free(&n);
   return rc;
 }
 
@@ -386,16 +573,15 @@ tr_err cmd_train(int argc, char **argv) {
   run r = {.t_start = tr_now()};
   char **sets = NULL;
   size_t n_sets = 0;
-  bool resume = false, help_only = false;
-  tr_err rc = parse_args(argc, argv, &r, &sets, &n_sets, &resume, &help_only);
+  bool help_only = false;
+  tr_err rc = parse_args(argc, argv, &r, &sets, &n_sets, &help_only);
   if (rc == TR_OK && help_only) {
     fputs(help, stdout);
     cfg_print_help(job_options, job_options_count, stdout);
   } else if (rc == TR_OK) {
     log_set_quiet(r.quiet);
     r.job = job_load(r.job_path, sets, n_sets);
-    rc = r.job ? check_supported(r.job, resume) : tr_error_code();
-    if (rc == TR_OK) rc = train_and_report(&r);
+    rc = r.job ? train_and_report(&r) : tr_error_code();
   }
   cfg_free(&r.job);
   ds_free(&r.train);
@@ -403,6 +589,8 @@ tr_err cmd_train(int argc, char **argv) {
   ds_free(&r.test);
   scaler_free(&r.scale);
   free(r.out_dir);
+  free(r.ckpt_path);
+  free(r.job_text);
   free(sets);
   return rc;
 }

@@ -118,6 +118,7 @@ static bool has_range(const cfg_option *o) { return o->min < o->max; }
 static bool validate(const cfg_option *o, const char *text, char *msg, size_t len) {
   double v = 0;
   long l;
+  if (*text == '\0' && o->def && *o->def == '\0' && o->type != CFG_ENUM) return true; /* optional */
   switch (o->type) {
   case CFG_STR: return true;
   case CFG_BOOL:
@@ -348,8 +349,10 @@ long cfg_int(const cfg *c, const char *section, const char *key) {
 }
 
 double cfg_float(const cfg *c, const char *section, const char *key) {
+  const char *text = cfg_str(c, section, key);
   double v = 0;
-  parse_double(cfg_str(c, section, key), &v);
+  if (!*text) return NAN; /* an optional number left empty */
+  parse_double(text, &v);
   return v;
 }
 

@@ -13,7 +13,8 @@
 typedef enum {
   CFG_STR,    /* any text, may be empty */
   CFG_INT,    /* integer, within [min, max] when min < max */
-  CFG_FLOAT,  /* finite number, within [min, max] when min < max */
+  CFG_FLOAT,  /* finite number, within [min, max] when min < max; with default "" the
+                 value is optional and reads as NaN when left empty */
   CFG_BOOL,   /* true|false|yes|no|on|off|1|0 */
   CFG_ENUM,   /* one of choices "a|b|c" */
   CFG_LIST,   /* comma-separated integers, each within [min, max] when min < max */

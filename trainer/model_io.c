@@ -8,49 +8,17 @@
 #include <string.h>
 
 #include "common/atomic_file.h"
+#include "trainer/h5util.h"
 
 #define FORMAT "tradeoff-model"
-#define FORMAT_VERSION 1
+#define FORMAT_VERSION 2
 
-static herr_t put_string_attr(hid_t obj, const char *name, const char *value) {
-  hid_t type = H5Tcopy(H5T_C_S1);
-  H5Tset_size(type, H5T_VARIABLE);
-  H5Tset_cset(type, H5T_CSET_UTF8);
-  hid_t space = H5Screate(H5S_SCALAR);
-  hid_t attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
-  herr_t rc = attr < 0 ? -1 : H5Awrite(attr, type, &value);
-  if (attr >= 0) H5Aclose(attr);
-  H5Sclose(space);
-  H5Tclose(type);
-  return rc;
-}
+static const char *head_names[] = {"binary", "multiclass", "regression"};
+static const char *act_names[] = {"relu", "tanh", "sigmoid"};
 
-static herr_t put_long_attr(hid_t obj, const char *name, long value) {
-  hid_t space = H5Screate(H5S_SCALAR);
-  hid_t attr = H5Acreate2(obj, name, H5T_NATIVE_LONG, space, H5P_DEFAULT, H5P_DEFAULT);
-  herr_t rc = attr < 0 ? -1 : H5Awrite(attr, H5T_NATIVE_LONG, &value);
-  if (attr >= 0) H5Aclose(attr);
-  H5Sclose(space);
-  return rc;
-}
-
-/* Writes a 1-D or 2-D dataset (dims[1] == 0 means 1-D) of the given memory type. */
-static herr_t put_array(hid_t loc, const char *name, hid_t file_type, hid_t mem_type,
-                        hsize_t rows, hsize_t cols, const void *data) {
-  hsize_t dims[2] = {rows, cols};
-  hid_t space = H5Screate_simple(cols ? 2 : 1, dims, NULL);
-  hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
-  H5Pset_create_intermediate_group(lcpl, 1);
-  hid_t ds = H5Dcreate2(loc, name, file_type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
-  herr_t rc = ds < 0 ? -1 : H5Dwrite(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
-  if (ds >= 0) H5Dclose(ds);
-  H5Pclose(lcpl);
-  H5Sclose(space);
-  return rc;
-}
-
-tr_err model_save(const char *path, const lin_model *m, const scaler *sc, const float classes[2],
-                  const char *model_type, const char *job_text) {
+tr_err model_save(const char *path, const net *n, loss_head head, const scaler *sc,
+                  const float *classes, size_t n_classes, const char *model_type,
+                  const char *job_text) {
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   char *tmp = tr_tmp_name(path);
   if (!tmp) return tr_error_set(TR_ENOMEM, path, "out of memory");
@@ -59,22 +27,35 @@ tr_err model_save(const char *path, const lin_model *m, const scaler *sc, const 
     free(tmp);
     return tr_error_set(TR_EIO, path, "cannot create model file");
   }
+  long version = FORMAT_VERSION, features = (long)n->spec.inputs, outputs = (long)n->spec.outputs;
+  long hidden[NET_MAX_LAYERS];
+  for (size_t i = 0; i < n->spec.n_hidden; i++) hidden[i] = (long)n->spec.hidden[i];
   herr_t bad = 0;
-  bad |= put_string_attr(f, "format", FORMAT);
-  bad |= put_long_attr(f, "format_version", FORMAT_VERSION);
-  bad |= put_string_attr(f, "model_type", model_type);
-  bad |= put_string_attr(f, "task", m->task == TASK_BINARY ? "binary" : "regression");
-  bad |= put_long_attr(f, "features", (long)m->features);
-  bad |= put_string_attr(f, "created_by", "tradeoff " TRADEOFF_VERSION);
-  bad |= put_string_attr(f, "job", job_text ? job_text : "");
-  bad |= put_array(f, "layers/0/W", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, m->features, 1, m->w);
-  bad |= put_array(f, "layers/0/b", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, 0, &m->b);
-  if (sc && sc->cols) {
-    bad |= put_array(f, "scaler/mean", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, sc->cols, 0, sc->mean);
-    bad |= put_array(f, "scaler/scale", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, sc->cols, 0, sc->scale);
+  bad |= h5u_put_string_attr(f, "format", FORMAT);
+  bad |= h5u_put_longs_attr(f, "format_version", &version, 1, true);
+  bad |= h5u_put_string_attr(f, "model_type", model_type);
+  bad |= h5u_put_string_attr(f, "task", head_names[head]);
+  bad |= h5u_put_longs_attr(f, "features", &features, 1, true);
+  bad |= h5u_put_longs_attr(f, "outputs", &outputs, 1, true);
+  bad |= h5u_put_longs_attr(f, "hidden", hidden, n->spec.n_hidden, false);
+  bad |= h5u_put_string_attr(f, "activation", act_names[n->spec.act]);
+  bad |= h5u_put_double_attr(f, "dropout", n->spec.dropout);
+  bad |= h5u_put_string_attr(f, "created_by", "tradeoff " TRADEOFF_VERSION);
+  bad |= h5u_put_string_attr(f, "job", job_text ? job_text : "");
+  for (size_t l = 0; l < n->n_layers; l++) {
+    const net_layer *L = &n->layer[l];
+    char name[64];
+    snprintf(name, sizeof name, "layers/%zu/W", l);
+    bad |= h5u_put_array(f, name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, L->in, L->out, n->params + L->w_off);
+    snprintf(name, sizeof name, "layers/%zu/b", l);
+    bad |= h5u_put_array(f, name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, L->out, 0, n->params + L->b_off);
   }
-  if (m->task == TASK_BINARY)
-    bad |= put_array(f, "classes", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2, 0, classes);
+  if (sc && sc->cols) {
+    bad |= h5u_put_array(f, "scaler/mean", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, sc->cols, 0, sc->mean);
+    bad |= h5u_put_array(f, "scaler/scale", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, sc->cols, 0, sc->scale);
+  }
+  if (classes && n_classes)
+    bad |= h5u_put_array(f, "classes", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, n_classes, 0, classes);
   bad |= H5Fclose(f);
   tr_err rc = TR_OK;
   if (bad < 0) {
@@ -87,36 +68,79 @@ tr_err model_save(const char *path, const lin_model *m, const scaler *sc, const 
   return rc;
 }
 
-static bool get_string_attr(hid_t obj, const char *name, char *out, size_t len) {
-  if (H5Aexists(obj, name) <= 0) return false;
-  hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
-  hid_t type = H5Tcopy(H5T_C_S1);
-  H5Tset_size(type, H5T_VARIABLE);
-  H5Tset_cset(type, H5T_CSET_UTF8);
-  char *value = NULL;
-  bool ok = attr >= 0 && H5Aread(attr, type, &value) >= 0 && value;
-  if (ok) snprintf(out, len, "%s", value);
-  if (value) H5free_memory(value);
-  H5Tclose(type);
-  if (attr >= 0) H5Aclose(attr);
-  return ok;
+/* Reads exactly n floats of dataset name, or records why not. */
+static tr_err get_floats(hid_t loc, const char *path, const char *name, float *v, size_t n) {
+  if (!h5u_get_array(loc, name, H5T_NATIVE_FLOAT, n, v))
+    return tr_error_set(TR_EINPUT, path, "'%s' is missing or has the wrong size (want %zu values)",
+                        name, n);
+  return TR_OK;
 }
 
-/* Reads a whole dataset of n elements into out (converted to mem_type). */
-static bool get_array(hid_t f, const char *name, hid_t mem_type, size_t n, void *out) {
-  hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
-  if (ds < 0) return false;
-  hid_t space = H5Dget_space(ds);
-  bool ok = (size_t)H5Sget_simple_extent_npoints(space) == n &&
-            H5Dread(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0;
-  H5Sclose(space);
-  H5Dclose(ds);
-  return ok;
+static int index_of(const char *const *names, int n, const char *s) {
+  for (int i = 0; i < n; i++)
+    if (!strcmp(names[i], s)) return i;
+  return -1;
 }
 
 void model_file_free(model_file *mf) {
-  lin_free(&mf->model);
+  net_free(&mf->model);
   scaler_free(&mf->scale);
+  free(mf->classes);
+  mf->classes = NULL;
+}
+
+static tr_err read_model(hid_t f, const char *path, model_file *out) {
+  char format[64] = "", task[32] = "", act[32] = "relu";
+  long version = 0, features = 0, outputs = 0, hidden[NET_MAX_LAYERS];
+  if (!h5u_get_string_attr(f, "format", format, sizeof format) || strcmp(format, FORMAT) != 0)
+    return tr_error_set(TR_EINPUT, path, "not a tradeoff model file (no format = \"" FORMAT "\")");
+  h5u_get_longs_attr(f, "format_version", &version, 1);
+  if (version != FORMAT_VERSION)
+    return tr_error_set(TR_EINPUT, path, "model format version %ld; this tradeoff reads version %d",
+                        version, FORMAT_VERSION);
+  h5u_get_string_attr(f, "task", task, sizeof task);
+  h5u_get_string_attr(f, "activation", act, sizeof act);
+  h5u_get_string_attr(f, "model_type", out->model_type, sizeof out->model_type);
+  long n_hidden = h5u_get_longs_attr(f, "hidden", hidden, NET_MAX_LAYERS - 1);
+  int head = index_of(head_names, 3, task), activation = index_of(act_names, 3, act);
+  if (h5u_get_longs_attr(f, "features", &features, 1) != 1 || h5u_get_longs_attr(f, "outputs", &outputs, 1) != 1 ||
+      features <= 0 || outputs <= 0 || outputs > MODEL_MAX_CLASSES || n_hidden < 0 || head < 0 ||
+      activation < 0)
+    return tr_error_set(TR_EINPUT, path, "model file has damaged metadata");
+  net_spec spec = {.inputs = (size_t)features, .outputs = (size_t)outputs,
+                   .n_hidden = (size_t)n_hidden, .act = (net_act)activation};
+  for (long i = 0; i < n_hidden; i++) spec.hidden[i] = hidden[i] > 0 ? (size_t)hidden[i] : 0;
+  double dropout = 0;
+  h5u_get_double_attr(f, "dropout", &dropout);
+  spec.dropout = (float)dropout;
+  out->head = (loss_head)head;
+  if (!(out->model = net_new(&spec))) return tr_error_code();
+  for (size_t l = 0; l < out->model->n_layers; l++) {
+    const net_layer *L = &out->model->layer[l];
+    char name[64];
+    snprintf(name, sizeof name, "layers/%zu/W", l);
+    tr_err rc = get_floats(f, path, name, out->model->params + L->w_off, L->in * L->out);
+    snprintf(name, sizeof name, "layers/%zu/b", l);
+    if (rc == TR_OK) rc = get_floats(f, path, name, out->model->params + L->b_off, L->out);
+    if (rc != TR_OK) return rc;
+  }
+  if (head != HEAD_REGRESSION) {
+    out->n_classes = head == HEAD_BINARY ? 2 : (size_t)outputs;
+    if (!(out->classes = malloc(out->n_classes * sizeof(float))))
+      return tr_error_set(TR_ENOMEM, path, "out of memory");
+    tr_err rc = get_floats(f, path, "classes", out->classes, out->n_classes);
+    if (rc != TR_OK) return rc;
+  }
+  if (H5Lexists(f, "scaler", H5P_DEFAULT) > 0) {
+    out->scale.cols = (size_t)features;
+    out->scale.mean = malloc((size_t)features * sizeof(double));
+    out->scale.scale = malloc((size_t)features * sizeof(double));
+    if (!out->scale.mean || !out->scale.scale ||
+        !h5u_get_array(f, "scaler/mean", H5T_NATIVE_DOUBLE, (size_t)features, out->scale.mean) ||
+        !h5u_get_array(f, "scaler/scale", H5T_NATIVE_DOUBLE, (size_t)features, out->scale.scale))
+      return tr_error_set(TR_EINPUT, path, "model file has a damaged scaler");
+  }
+  return TR_OK;
 }
 
 tr_err model_load(const char *path, model_file *out) {
@@ -128,55 +152,7 @@ tr_err model_load(const char *path, model_file *out) {
   if (H5Fis_hdf5(path) <= 0) return tr_error_set(TR_EINPUT, path, "not an HDF5 file");
   hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (f < 0) return tr_error_set(TR_EINPUT, path, "cannot open model file");
-  char format[64] = "", task[32] = "";
-  long version = 0, features = 0;
-  tr_err rc = TR_OK;
-  if (!get_string_attr(f, "format", format, sizeof format) || strcmp(format, FORMAT) != 0) {
-    rc = tr_error_set(TR_EINPUT, path, "not a tradeoff model file (no format = \"" FORMAT "\")");
-    goto done;
-  }
-  hid_t a = H5Aopen(f, "format_version", H5P_DEFAULT);
-  if (a >= 0) {
-    H5Aread(a, H5T_NATIVE_LONG, &version);
-    H5Aclose(a);
-  }
-  if ((a = H5Aopen(f, "features", H5P_DEFAULT)) >= 0) {
-    H5Aread(a, H5T_NATIVE_LONG, &features);
-    H5Aclose(a);
-  }
-  if (version != FORMAT_VERSION) {
-    rc = tr_error_set(TR_EINPUT, path, "model format version %ld; this tradeoff reads version %d",
-                      version, FORMAT_VERSION);
-    goto done;
-  }
-  get_string_attr(f, "task", task, sizeof task);
-  get_string_attr(f, "model_type", out->model_type, sizeof out->model_type);
-  if (features <= 0 || (strcmp(task, "binary") && strcmp(task, "regression"))) {
-    rc = tr_error_set(TR_EINPUT, path, "model file has no valid task or feature count");
-    goto done;
-  }
-  out->model = lin_new(!strcmp(task, "binary") ? TASK_BINARY : TASK_REGRESSION, (size_t)features);
-  if (!out->model) {
-    rc = tr_error_code();
-    goto done;
-  }
-  if (!get_array(f, "layers/0/W", H5T_NATIVE_FLOAT, (size_t)features, out->model->w) ||
-      !get_array(f, "layers/0/b", H5T_NATIVE_FLOAT, 1, &out->model->b) ||
-      (out->model->task == TASK_BINARY &&
-       !get_array(f, "classes", H5T_NATIVE_FLOAT, 2, out->classes))) {
-    rc = tr_error_set(TR_EINPUT, path, "model file lacks its weights or classes");
-    goto done;
-  }
-  if (H5Lexists(f, "scaler", H5P_DEFAULT) > 0) {
-    out->scale.cols = (size_t)features;
-    out->scale.mean = malloc((size_t)features * sizeof(double));
-    out->scale.scale = malloc((size_t)features * sizeof(double));
-    if (!out->scale.mean || !out->scale.scale ||
-        !get_array(f, "scaler/mean", H5T_NATIVE_DOUBLE, (size_t)features, out->scale.mean) ||
-        !get_array(f, "scaler/scale", H5T_NATIVE_DOUBLE, (size_t)features, out->scale.scale))
-      rc = tr_error_set(TR_EINPUT, path, "model file has a damaged scaler");
-  }
-done:
+  tr_err rc = read_model(f, path, out);
   H5Fclose(f);
   if (rc != TR_OK) model_file_free(out);
   return rc;

@@ -56,7 +56,13 @@ expect_error 2 "rank3.h5: .*(rank|2-D|dimension)" run_job rank3 rank3.h5
 expect_error 2 "mismatch.h5: .*(5|4).*(rows|row)" run_job mismatch mismatch.h5
 expect_error 2 "empty.h5: .*(empty|no rows|0 rows)" run_job empty empty.h5
 expect_error 2 "nan.h5: row 8, feature 2 is NaN" run_job nan nan.h5
-expect_error 2 "real_y.ini:2: data.train: row 1: label .* is not an integer" run_job real_y real_y.h5
+expect_error 2 "real_y.ini:2: data.train: row 1: label .* is not a whole number: logistic needs class labels" run_job real_y real_y.h5
+expect_error 2 "real_y_softmax.ini:2: data.train: row 1: label .* softmax needs class labels" run_job real_y_softmax real_y.h5 --set model.type=softmax
+expect_error 2 "^tradeoff: model.type: logistic needs 2 classes; the labels have 3" run_job iris_logistic "$SRC/tests/data/iris.csv"
+expect_error 2 "^tradeoff: optimizer.l1: lbfgs does not handle an L1 penalty" run_job lbfgs_l1 ok.h5 --set optimizer.name=lbfgs --set optimizer.l1=0.1
+expect_error 2 "^tradeoff: model.dropout: applies to model.type = mlp only" run_job dropout ok.h5 --set model.dropout=0.5
+expect_error 2 "^tradeoff: early_stopping.monitor: .val_rmse. does not apply to a classification task" run_job monitor ok.h5 --set early_stopping.monitor=val_rmse
+expect_error 2 "noresume.*no checkpoint to resume from" run_job noresume ok.h5 --resume
 check "no outputs after failed runs" test -z "$(ls -d out-* 2>/dev/null | xargs -r -I{} find {} -type f)"
 
 # text formats

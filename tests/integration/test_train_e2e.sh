@@ -71,7 +71,8 @@ assert len(rows) - 1 == json.load(open('run1/result.json'))['epochs_run']
 check "model.h5 layout" $PY -c "
 import h5py; f = h5py.File('run1/model.h5', 'r')
 a = dict(f.attrs)
-assert a['format'] in ('tradeoff-model', b'tradeoff-model') and a['format_version'] == 1, a
+assert a['format'] in ('tradeoff-model', b'tradeoff-model') and a['format_version'] == 2, a
+assert a['task'] == 'binary' and a['outputs'] == 1 and a['model_type'] == 'logistic'
 assert f['layers/0/W'].shape == (12, 1) and f['scaler/mean'].shape == (12,) and list(f['classes'][:]) == [0.0, 1.0]
 job = a['job'].decode() if isinstance(a['job'], bytes) else a['job']
 assert 'monitor = val_auc' in job
@@ -121,8 +122,8 @@ train = regshards
 [model]
 type = linear
 [optimizer]
-lr = 0.01
-epochs = 20
+name = lbfgs
+epochs = 200
 [early_stopping]
 monitor = val_r2
 [cost]

@@ -1,66 +1,85 @@
-/* Tests for trainer/model_io.c: save/load round trip, and files that are not models. */
+/* Tests for trainer/model_io.c: save/load round trips for every model shape, and files
+ * that are not models. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
 #include "trainer/model_io.h"
 
-START_TEST(round_trip) {
-  char *dir = tu_tmpdir(), *p = tu_path(dir, "model.h5");
-  lin_model *m = lin_new(TASK_BINARY, 3);
-  m->w[0] = 1.5f, m->w[1] = -2.0f, m->w[2] = 0.25f, m->b = 0.5f;
+static net *random_net(net_spec s) {
+  net *n = net_new(&s);
+  rng_t r;
+  rng_seed(&r, 3);
+  net_init(n, &r, false);
+  for (size_t i = 0; i < n->n_params; i++) n->params[i] += (float)(0.01 * i);
+  return n;
+}
+
+START_TEST(round_trip_mlp_multiclass) {
+  char *p = tu_path(tu_dir, "model.h5");
+  net *n = random_net((net_spec){.inputs = 3, .outputs = 4, .hidden = {5, 2}, .n_hidden = 2, .act = ACT_TANH, .dropout = 0.25f});
   double mean[] = {1, 2, 3}, scale[] = {4, 5, 6};
   scaler sc = {.cols = 3, .mean = mean, .scale = scale};
-  float classes[2] = {-1, 1};
-  ck_assert_int_eq(model_save(p, m, &sc, classes, "logistic", "[model]\ntype = logistic\n"), TR_OK);
+  float classes[4] = {-1, 0, 2, 7};
+  ck_assert_int_eq(model_save(p, n, HEAD_MULTICLASS, &sc, classes, 4, "mlp", "[model]\ntype = mlp\n"), TR_OK);
   model_file mf;
   ck_assert_int_eq(model_load(p, &mf), TR_OK);
-  ck_assert_int_eq(mf.model->task, TASK_BINARY);
-  ck_assert_mem_eq(mf.model->w, m->w, 3 * sizeof(float));
-  ck_assert_float_eq(mf.model->b, 0.5f);
+  ck_assert_int_eq(mf.head, HEAD_MULTICLASS);
+  ck_assert_uint_eq(mf.model->n_params, n->n_params);
+  ck_assert_mem_eq(mf.model->params, n->params, n->n_params * sizeof(float));
+  ck_assert_int_eq(mf.model->spec.act, ACT_TANH);
+  ck_assert_uint_eq(mf.model->spec.hidden[1], 2);
+  ck_assert_float_eq(mf.model->spec.dropout, 0.25f);
   ck_assert_double_eq(mf.scale.scale[2], 6);
-  ck_assert_float_eq(mf.classes[0], -1);
-  ck_assert_str_eq(mf.model_type, "logistic");
+  ck_assert_uint_eq(mf.n_classes, 4);
+  ck_assert_float_eq(mf.classes[3], 7);
+  ck_assert_str_eq(mf.model_type, "mlp");
   model_file_free(&mf);
-  /* regression without a scaler */
-  m->task = TASK_REGRESSION;
-  scaler none = {0};
-  ck_assert_int_eq(model_save(p, m, &none, NULL, "linear", NULL), TR_OK);
+  model_file_free(&mf); /* safe twice */
+  net_free(&n);
+  free(p);
+}
+END_TEST
+
+START_TEST(round_trip_linear_without_scaler) {
+  char *p = tu_path(tu_dir, "model.h5");
+  net *n = random_net((net_spec){.inputs = 6, .outputs = 1});
+  ck_assert_int_eq(model_save(p, n, HEAD_REGRESSION, NULL, NULL, 0, "linear", NULL), TR_OK);
+  model_file mf;
   ck_assert_int_eq(model_load(p, &mf), TR_OK);
   ck_assert_uint_eq(mf.scale.cols, 0);
-  ck_assert_int_eq(mf.model->task, TASK_REGRESSION);
+  ck_assert_ptr_null(mf.classes);
+  ck_assert_uint_eq(mf.model->spec.n_hidden, 0);
+  ck_assert_mem_eq(mf.model->params, n->params, n->n_params * sizeof(float));
   model_file_free(&mf);
-  lin_free(&m);
-  tu_rmrf(dir);
+  net_free(&n);
   free(p);
-  free(dir);
 }
 END_TEST
 
 START_TEST(not_a_model) {
-  char *dir = tu_tmpdir(), *p = tu_path(dir, "x.h5");
+  char *p = tu_path(tu_dir, "x.h5");
   tu_write(p, "plain text");
   model_file mf;
-  tr_error_clear();
   ck_assert_int_eq(model_load(p, &mf), TR_EINPUT);
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "not an HDF5 file"));
   tr_error_clear();
   ck_assert_int_eq(model_load("/nonexistent/model.h5", &mf), TR_EINPUT);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "no such model file"));
   tr_error_clear();
-  lin_model *m = lin_new(TASK_BINARY, 2);
-  ck_assert_int_eq(model_save("/nonexistent/dir/model.h5", m, NULL, (float[2]){0, 1}, "logistic", NULL), TR_EIO);
-  tr_error_clear();
-  lin_free(&m);
-  tu_rmrf(dir);
+  net *n = random_net((net_spec){.inputs = 2, .outputs = 1});
+  ck_assert_int_eq(model_save("/nonexistent/dir/model.h5", n, HEAD_BINARY, NULL, (float[2]){0, 1}, 2, "logistic", NULL), TR_EIO);
+  net_free(&n);
   free(p);
-  free(dir);
 }
 END_TEST
 
 int main(void) {
   Suite *s = suite_create("model_io");
   TCase *tc = tcase_create("core");
-  tcase_add_test(tc, round_trip);
+  tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
+  tcase_add_test(tc, round_trip_mlp_multiclass);
+  tcase_add_test(tc, round_trip_linear_without_scaler);
   tcase_add_test(tc, not_a_model);
   suite_add_tcase(s, tc);
   return tu_run(s);

@@ -1,0 +1,287 @@
+/* Tests for trainer/train.c and trainer/checkpoint.c: each model family learns a problem
+ * it can solve, L-BFGS converges, early stopping restores the best epoch, a non-finite
+ * loss stops with its reason, and an interrupted run resumed from its checkpoint ends
+ * bit-identical to an uninterrupted one. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/synth.h"
+#include "testutil.h"
+#include "trainer/checkpoint.h"
+#include "trainer/metrics.h"
+#include "trainer/train.h"
+
+static train_params params(opt_kind kind, double lr, int epochs) {
+  return (train_params){.optimizer = kind, .lr = lr, .tol = 1e-5, .batch_size = 32,
+                        .epochs = epochs, .seed = 1, .schedule = SCHED_CONSTANT, .lr_gamma = 0.1,
+                        .lr_step_epochs = 10,
+                        .es = {.enabled = false, .monitor = "val_loss", .mode = "auto", .patience = 3,
+                               .baseline = NAN, .stopping_threshold = NAN,
+                               .divergence_threshold = NAN, .check_finite = true},
+                        .restore_best = true};
+}
+
+static ds_dataset *classification(size_t rows, size_t features, int classes, uint64_t seed) {
+  synth_params sp = synth_defaults();
+  sp.rows = rows;
+  sp.features = features;
+  sp.classes = classes;
+  sp.informative = features / 2 > 2 ? features / 2 : 2;
+  sp.noise = 0;
+  sp.class_sep = 2;
+  sp.seed = seed;
+  ds_dataset *d = NULL;
+  ck_assert_int_eq(synth_classification(&sp, &d), TR_OK);
+  return d;
+}
+
+/* Trains a fresh net and returns accuracy on the training data. */
+static double fit_accuracy(net_spec spec, loss_head head, ds_dataset *d, train_params p, train_outcome *oc) {
+  net *n = net_new(&spec);
+  rng_t r;
+  rng_seed(&r, 7);
+  net_init(n, &r, spec.n_hidden == 0);
+  train_state *s = train_state_new(n, &p);
+  ds_dataset none = *d;
+  none.rows = 0;
+  ck_assert_int_eq(train_fit(n, head, d, &none, &p, s, NULL, NULL, oc), TR_OK);
+  size_t width = spec.outputs;
+  float *pred = malloc(d->rows * width * sizeof(float));
+  ck_assert_int_eq(train_predict(n, head, d, pred, NULL), TR_OK);
+  double acc = train_metric(head, "accuracy", d, pred, width);
+  free(pred);
+  train_state_free(&s);
+  net_free(&n);
+  return acc;
+}
+
+START_TEST(logistic_sgd_and_lbfgs) {
+  ds_dataset *d = classification(2000, 8, 2, 1);
+  train_outcome oc;
+  net_spec spec = {.inputs = 8, .outputs = 1};
+  ck_assert_double_gt(fit_accuracy(spec, HEAD_BINARY, d, params(OPT_SGD, 0.1, 10), &oc), 0.85);
+  ck_assert_double_gt(fit_accuracy(spec, HEAD_BINARY, d, params(OPT_LBFGS, 0, 200), &oc), 0.85);
+  ck_assert_str_eq(oc.stop_reason, "converged");
+  ck_assert_int_lt(oc.epochs_run, 200);
+  ds_free(&d);
+}
+END_TEST
+
+START_TEST(softmax_and_mlp_multiclass) {
+  ds_dataset *d = classification(3000, 10, 4, 2);
+  train_outcome oc;
+  net_spec lin = {.inputs = 10, .outputs = 4};
+  /* two clusters per class: a linear model does well above chance (0.25), not perfectly */
+  ck_assert_double_gt(fit_accuracy(lin, HEAD_MULTICLASS, d, params(OPT_ADAM, 0.01, 20), &oc), 0.55);
+  net_spec mlp = {.inputs = 10, .outputs = 4, .hidden = {32, 16}, .n_hidden = 2, .act = ACT_RELU};
+  double acc_mlp = fit_accuracy(mlp, HEAD_MULTICLASS, d, params(OPT_ADAM, 0.003, 30), &oc);
+  ck_assert_double_gt(acc_mlp, 0.9);
+  ds_free(&d);
+}
+END_TEST
+
+START_TEST(mlp_solves_xor) {
+  /* two informative dimensions, two clusters per class: the XOR no linear model fits */
+  synth_params sp = synth_defaults();
+  sp.rows = 2000;
+  sp.features = 2;
+  sp.informative = 2;
+  sp.redundant = 0;
+  sp.noise = 0;
+  sp.class_sep = 3;
+  ds_dataset *d = NULL;
+  ck_assert_int_eq(synth_classification(&sp, &d), TR_OK);
+  train_outcome oc;
+  net_spec lin = {.inputs = 2, .outputs = 1};
+  double acc_lin = fit_accuracy(lin, HEAD_BINARY, d, params(OPT_LBFGS, 0, 100), &oc);
+  net_spec mlp = {.inputs = 2, .outputs = 1, .hidden = {16}, .n_hidden = 1, .act = ACT_TANH};
+  double acc_mlp = fit_accuracy(mlp, HEAD_BINARY, d, params(OPT_ADAM, 0.01, 40), &oc);
+  ck_assert_double_gt(acc_mlp, 0.9);
+  ck_assert_double_gt(acc_mlp, acc_lin + 0.2);
+  ds_free(&d);
+}
+END_TEST
+
+/* Records the history rows the callback sees. */
+typedef struct {
+  int calls;
+  double last_val;
+  volatile sig_atomic_t *stop;
+  int stop_after;
+} probe;
+
+static tr_err on_epoch(const train_epoch *e, const net *n, const train_state *s, void *user) {
+  (void)n;
+  (void)s;
+  probe *pr = user;
+  pr->calls++;
+  pr->last_val = e->val_loss;
+  if (pr->stop && e->epoch == pr->stop_after) *pr->stop = 1;
+  return TR_OK;
+}
+
+START_TEST(early_stopping_restores_best) {
+  synth_params sp = synth_defaults();
+  sp.rows = 400;
+  sp.features = 60;
+  sp.informative = 2;
+  sp.noise = 0.3;
+  ds_dataset *d = NULL;
+  ck_assert_int_eq(synth_classification(&sp, &d), TR_OK);
+  ds_dataset train = *d, val = *d;
+  train.rows = val.rows = 200;
+  val.X = d->X + 200 * d->cols;
+  val.y = d->y + 200;
+  net_spec spec = {.inputs = 60, .outputs = 1, .hidden = {64}, .n_hidden = 1};
+  net *n = net_new(&spec);
+  rng_t r;
+  rng_seed(&r, 1);
+  net_init(n, &r, false);
+  train_params p = params(OPT_ADAM, 0.01, 200);
+  p.es.enabled = true;
+  train_state *s = train_state_new(n, &p);
+  probe pr = {0};
+  train_outcome oc;
+  ck_assert_int_eq(train_fit(n, HEAD_BINARY, &train, &val, &p, s, on_epoch, &pr, &oc), TR_OK);
+  ck_assert_str_eq(oc.stop_reason, "patience");
+  ck_assert_int_eq(pr.calls, oc.epochs_run);
+  ck_assert_int_eq(oc.epochs_run, oc.best_epoch + 3);
+  double last_loss;
+  train_restore_best(n, s, &p);
+  float *pred = malloc(200 * sizeof(float));
+  train_predict(n, HEAD_BINARY, &val, pred, &last_loss);
+  ck_assert_double_eq_tol(last_loss, s->history[oc.best_epoch - 1].val_loss, 1e-9);
+  ck_assert_double_lt(last_loss, pr.last_val);
+  free(pred);
+  train_state_free(&s);
+  net_free(&n);
+  ds_free(&d);
+}
+END_TEST
+
+START_TEST(non_finite_loss_stops) {
+  ds_dataset *d = ds_new(64, 2, true);
+  for (size_t i = 0; i < 128; i++) d->X[i] = (float)(i % 7) * 1e18f;
+  for (size_t i = 0; i < 64; i++) d->y[i] = (float)(i % 2) * 1e18f;
+  ds_dataset none = *d;
+  none.rows = 0;
+  net_spec spec = {.inputs = 2, .outputs = 1};
+  net *n = net_new(&spec);
+  train_params p = params(OPT_SGD, 10, 5);
+  train_state *s = train_state_new(n, &p);
+  train_outcome oc;
+  ck_assert_int_eq(train_fit(n, HEAD_REGRESSION, d, &none, &p, s, NULL, NULL, &oc), TR_ENUMERIC);
+  ck_assert_str_eq(oc.stop_reason, "non_finite");
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "non-finite"));
+  train_state_free(&s);
+  net_free(&n);
+  ds_free(&d);
+}
+END_TEST
+
+/* Runs to the end, optionally interrupted after `stop_after` epochs, checkpointed and
+ * resumed in a fresh net and state; returns the final parameters (malloc'd). */
+static float *run_maybe_interrupted(ds_dataset *train, ds_dataset *val, int stop_after, size_t *np) {
+  net_spec spec = {.inputs = train->cols, .outputs = 3, .hidden = {16}, .n_hidden = 1, .dropout = 0.2f};
+  train_params p = params(OPT_ADAM, 0.01, 8);
+  p.es.enabled = true;
+  p.es.patience = 100;
+  p.schedule = SCHED_PLATEAU;
+  p.lr_patience = 1;
+  volatile sig_atomic_t stop = 0;
+  p.stop = &stop;
+  net *n = net_new(&spec);
+  rng_t r;
+  rng_seed(&r, 3);
+  net_init(n, &r, false);
+  train_state *s = train_state_new(n, &p);
+  probe pr = {.stop = stop_after ? &stop : NULL, .stop_after = stop_after};
+  train_outcome oc;
+  ck_assert_int_eq(train_fit(n, HEAD_MULTICLASS, train, val, &p, s, on_epoch, &pr, &oc), TR_OK);
+  if (stop_after) {
+    ck_assert_str_eq(oc.stop_reason, "interrupted");
+    ck_assert_int_eq(s->epoch, stop_after);
+    char *path = tu_path(tu_dir, "ckpt.h5");
+    ck_assert_int_eq(ckpt_save(path, n, s, "job"), TR_OK);
+    train_state_free(&s);
+    net_free(&n);
+    n = net_new(&spec);
+    s = train_state_new(n, &p);
+    ck_assert_int_eq(ckpt_load(path, n, s, "other job"), TR_EINPUT);
+    tr_error_clear();
+    ck_assert_int_eq(ckpt_load(path, n, s, "job"), TR_OK);
+    ck_assert_int_eq(s->epoch, stop_after);
+    stop = 0;
+    ck_assert_int_eq(train_fit(n, HEAD_MULTICLASS, train, val, &p, s, NULL, NULL, &oc), TR_OK);
+    free(path);
+  }
+  ck_assert_int_eq(s->epoch, 8);
+  train_restore_best(n, s, &p);
+  *np = n->n_params;
+  float *out = malloc(n->n_params * sizeof(float));
+  memcpy(out, n->params, n->n_params * sizeof(float));
+  train_state_free(&s);
+  net_free(&n);
+  return out;
+}
+
+START_TEST(resume_is_bit_identical) {
+  ds_dataset *d = classification(1200, 6, 3, 4);
+  ds_dataset train = *d, val = *d;
+  train.rows = 1000;
+  val.rows = 200;
+  val.X = d->X + 1000 * d->cols;
+  val.y = d->y + 1000;
+  size_t n1, n2;
+  float *whole = run_maybe_interrupted(&train, &val, 0, &n1);
+  float *resumed = run_maybe_interrupted(&train, &val, 3, &n2);
+  ck_assert_uint_eq(n1, n2);
+  ck_assert_mem_eq(whole, resumed, n1 * sizeof(float));
+  free(whole);
+  free(resumed);
+  ds_free(&d);
+}
+END_TEST
+
+START_TEST(checkpoint_errors) {
+  char *p = tu_path(tu_dir, "c.h5");
+  net_spec spec = {.inputs = 3, .outputs = 1};
+  net *n = net_new(&spec);
+  train_params tp = params(OPT_SGD, 0.1, 5);
+  train_state *s = train_state_new(n, &tp);
+  ck_assert_int_eq(ckpt_load(p, n, s, NULL), TR_EINPUT);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "no checkpoint to resume from"));
+  tr_error_clear();
+  ck_assert_int_eq(ckpt_save(p, n, s, NULL), TR_OK);
+  net_spec bigger = {.inputs = 4, .outputs = 1};
+  net *m = net_new(&bigger);
+  train_state *t = train_state_new(m, &tp);
+  ck_assert_int_eq(ckpt_load(p, m, t, NULL), TR_EINPUT);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "parameters"));
+  tr_error_clear();
+  tu_write(p, "garbage");
+  ck_assert_int_eq(ckpt_load(p, n, s, NULL), TR_EINPUT);
+  train_state_free(&s);
+  train_state_free(&t);
+  net_free(&n);
+  net_free(&m);
+  free(p);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("train");
+  TCase *tc = tcase_create("core");
+  tcase_set_timeout(tc, 120);
+  tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
+  tcase_add_test(tc, logistic_sgd_and_lbfgs);
+  tcase_add_test(tc, softmax_and_mlp_multiclass);
+  tcase_add_test(tc, mlp_solves_xor);
+  tcase_add_test(tc, early_stopping_restores_best);
+  tcase_add_test(tc, non_finite_loss_stops);
+  tcase_add_test(tc, resume_is_bit_identical);
+  tcase_add_test(tc, checkpoint_errors);
+  suite_add_tcase(s, tc);
+  return tu_run(s);
+}

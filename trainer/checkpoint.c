@@ -1,0 +1,137 @@
+/* Checkpoint files. The RNG states are stored as raw 64-bit words and the history as an
+ * epochs x 8 table of doubles (the columns of history.csv). */
+#include "trainer/checkpoint.h"
+
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/atomic_file.h"
+#include "trainer/h5util.h"
+
+#define FORMAT "tradeoff-checkpoint"
+#define FORMAT_VERSION 1
+#define HISTORY_COLS 8
+
+static void history_row(const train_epoch *e, double *row) {
+  double v[HISTORY_COLS] = {e->epoch, e->train_loss, e->val_loss, e->val_monitor,
+                            e->lr,    e->epoch_s,    e->io_wait_s, e->comm_s};
+  memcpy(row, v, sizeof v);
+}
+
+tr_err ckpt_save(const char *path, const net *n, const train_state *s, const char *job_text) {
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  char *tmp = tr_tmp_name(path);
+  double *hist = malloc(((size_t)s->epoch + 1) * HISTORY_COLS * sizeof(double));
+  if (!tmp || !hist) {
+    free(tmp);
+    free(hist);
+    return tr_error_set(TR_ENOMEM, path, "out of memory");
+  }
+  for (int e = 0; e < s->epoch; e++) history_row(&s->history[e], hist + (size_t)e * HISTORY_COLS);
+  hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  herr_t bad = f < 0 ? -1 : 0;
+  if (f >= 0) {
+    long version = FORMAT_VERSION, epoch = s->epoch, step = s->opt->step, nparams = (long)n->n_params;
+    long counters[3] = {s->es.best_epoch, s->es.wait, s->sched.wait};
+    uint64_t rng[8];
+    memcpy(rng, s->shuffle_rng.s, 4 * sizeof(uint64_t));
+    memcpy(rng + 4, s->dropout_rng.s, 4 * sizeof(uint64_t));
+    bad |= h5u_put_string_attr(f, "format", FORMAT);
+    bad |= h5u_put_longs_attr(f, "format_version", &version, 1, true);
+    bad |= h5u_put_longs_attr(f, "epoch", &epoch, 1, true);
+    bad |= h5u_put_longs_attr(f, "optimizer_step", &step, 1, true);
+    bad |= h5u_put_longs_attr(f, "n_params", &nparams, 1, true);
+    bad |= h5u_put_longs_attr(f, "counters", counters, 3, false);
+    bad |= h5u_put_double_attr(f, "es_best", s->es.best);
+    bad |= h5u_put_double_attr(f, "lr", s->sched.lr);
+    bad |= h5u_put_double_attr(f, "sched_best", s->sched.best);
+    bad |= h5u_put_double_attr(f, "compute_s", s->compute_s);
+    bad |= h5u_put_string_attr(f, "job", job_text ? job_text : "");
+    bad |= h5u_put_array(f, "params", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, n->n_params, 0, n->params);
+    bad |= h5u_put_array(f, "best_params", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, n->n_params, 0, s->best_params);
+    if (s->opt->m) bad |= h5u_put_array(f, "optimizer/m", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, n->n_params, 0, s->opt->m);
+    if (s->opt->v) bad |= h5u_put_array(f, "optimizer/v", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, n->n_params, 0, s->opt->v);
+    bad |= h5u_put_array(f, "rng", H5T_STD_U64LE, H5T_NATIVE_UINT64, 8, 0, rng);
+    bad |= h5u_put_array(f, "history", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (hsize_t)s->epoch, HISTORY_COLS, hist);
+    bad |= H5Fclose(f);
+  }
+  free(hist);
+  tr_err rc;
+  if (bad < 0) {
+    remove(tmp);
+    rc = tr_error_set(TR_EIO, path, "cannot write checkpoint");
+  } else {
+    rc = tr_rename_durable(tmp, path);
+  }
+  free(tmp);
+  return rc;
+}
+
+static tr_err read_checkpoint(hid_t f, const char *path, net *n, train_state *s, const char *job_text,
+                              int max_epochs) {
+  char format[64] = "";
+  long version = 0, epoch = -1, step = 0, nparams = 0, counters[3] = {0};
+  if (!h5u_get_string_attr(f, "format", format, sizeof format) || strcmp(format, FORMAT) != 0)
+    return tr_error_set(TR_EINPUT, path, "not a tradeoff checkpoint");
+  h5u_get_longs_attr(f, "format_version", &version, 1);
+  if (version != FORMAT_VERSION)
+    return tr_error_set(TR_EINPUT, path, "checkpoint format version %ld; this tradeoff reads %d",
+                        version, FORMAT_VERSION);
+  if (h5u_get_longs_attr(f, "n_params", &nparams, 1) != 1 || (size_t)nparams != n->n_params)
+    return tr_error_set(TR_EINPUT, path, "checkpoint holds %ld parameters, the job's model has %zu",
+                        nparams, n->n_params);
+  if (job_text) {
+    char *saved = h5u_get_string_attr_dup(f, "job");
+    bool same = saved && strcmp(saved, job_text) == 0;
+    free(saved);
+    if (!same)
+      return tr_error_set(TR_EINPUT, path, "checkpoint was written by a different job "
+                                           "(resume with the same job file and --set options)");
+  }
+  uint64_t rng[8];
+  if (h5u_get_longs_attr(f, "epoch", &epoch, 1) != 1 || epoch < 0 || epoch > max_epochs ||
+      h5u_get_longs_attr(f, "optimizer_step", &step, 1) != 1 ||
+      h5u_get_longs_attr(f, "counters", counters, 3) != 3 ||
+      !h5u_get_double_attr(f, "es_best", &s->es.best) ||
+      !h5u_get_double_attr(f, "lr", &s->sched.lr) ||
+      !h5u_get_double_attr(f, "sched_best", &s->sched.best) ||
+      !h5u_get_double_attr(f, "compute_s", &s->compute_s) ||
+      !h5u_get_array(f, "params", H5T_NATIVE_FLOAT, n->n_params, n->params) ||
+      !h5u_get_array(f, "best_params", H5T_NATIVE_FLOAT, n->n_params, s->best_params) ||
+      (s->opt->m && !h5u_get_array(f, "optimizer/m", H5T_NATIVE_FLOAT, n->n_params, s->opt->m)) ||
+      (s->opt->v && !h5u_get_array(f, "optimizer/v", H5T_NATIVE_FLOAT, n->n_params, s->opt->v)) ||
+      !h5u_get_array(f, "rng", H5T_NATIVE_UINT64, 8, rng))
+    return tr_error_set(TR_EINPUT, path, "checkpoint is damaged or from another optimizer");
+  double *hist = malloc(((size_t)epoch + 1) * HISTORY_COLS * sizeof(double));
+  if (!hist) return tr_error_set(TR_ENOMEM, path, "out of memory");
+  bool ok = h5u_get_array(f, "history", H5T_NATIVE_DOUBLE, (size_t)epoch * HISTORY_COLS, hist);
+  for (long e = 0; ok && e < epoch; e++) {
+    const double *r = hist + e * HISTORY_COLS;
+    s->history[e] = (train_epoch){(int)r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]};
+  }
+  free(hist);
+  if (!ok) return tr_error_set(TR_EINPUT, path, "checkpoint history is damaged");
+  s->epoch = (int)epoch;
+  s->opt->step = step;
+  s->es.best_epoch = (int)counters[0];
+  s->es.wait = (int)counters[1];
+  s->sched.wait = (int)counters[2];
+  memcpy(s->shuffle_rng.s, rng, 4 * sizeof(uint64_t));
+  memcpy(s->dropout_rng.s, rng + 4, 4 * sizeof(uint64_t));
+  return TR_OK;
+}
+
+tr_err ckpt_load(const char *path, net *n, train_state *s, const char *job_text) {
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  FILE *probe = fopen(path, "rb");
+  if (!probe) return tr_error_set(TR_EINPUT, path, "no checkpoint to resume from");
+  fclose(probe);
+  if (H5Fis_hdf5(path) <= 0) return tr_error_set(TR_EINPUT, path, "not an HDF5 file");
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) return tr_error_set(TR_EINPUT, path, "cannot open checkpoint");
+  tr_err rc = read_checkpoint(f, path, n, s, job_text, s->history_cap);
+  H5Fclose(f);
+  return rc;
+}

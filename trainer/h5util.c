@@ -1,0 +1,106 @@
+/* HDF5 helpers shared by model files and checkpoints. Strings are variable-length UTF-8,
+ * which h5py reads as str. */
+#include "trainer/h5util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static hid_t utf8_string_type(void) {
+  hid_t type = H5Tcopy(H5T_C_S1);
+  H5Tset_size(type, H5T_VARIABLE);
+  H5Tset_cset(type, H5T_CSET_UTF8);
+  return type;
+}
+
+herr_t h5u_put_array(hid_t loc, const char *name, hid_t file_type, hid_t mem_type, hsize_t rows,
+                     hsize_t cols, const void *data) {
+  hsize_t dims[2] = {rows, cols};
+  hid_t space = H5Screate_simple(cols ? 2 : 1, dims, NULL);
+  hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+  H5Pset_create_intermediate_group(lcpl, 1);
+  hid_t ds = H5Dcreate2(loc, name, file_type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+  herr_t rc = ds < 0 ? -1 : rows ? H5Dwrite(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) : 0;
+  if (ds >= 0) H5Dclose(ds);
+  H5Pclose(lcpl);
+  H5Sclose(space);
+  return rc;
+}
+
+bool h5u_get_array(hid_t loc, const char *name, hid_t mem_type, size_t n, void *out) {
+  hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT);
+  if (ds < 0) return false;
+  hid_t space = H5Dget_space(ds);
+  bool ok = (size_t)H5Sget_simple_extent_npoints(space) == n &&
+            (n == 0 || H5Dread(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0);
+  H5Sclose(space);
+  H5Dclose(ds);
+  return ok;
+}
+
+herr_t h5u_put_string_attr(hid_t obj, const char *name, const char *value) {
+  hid_t type = utf8_string_type(), space = H5Screate(H5S_SCALAR);
+  hid_t attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+  herr_t rc = attr < 0 ? -1 : H5Awrite(attr, type, &value);
+  if (attr >= 0) H5Aclose(attr);
+  H5Sclose(space);
+  H5Tclose(type);
+  return rc;
+}
+
+char *h5u_get_string_attr_dup(hid_t obj, const char *name) {
+  if (H5Aexists(obj, name) <= 0) return NULL;
+  hid_t attr = H5Aopen(obj, name, H5P_DEFAULT), type = utf8_string_type();
+  char *value = NULL, *copy = NULL;
+  if (attr >= 0 && H5Aread(attr, type, &value) >= 0 && value) copy = strdup(value);
+  if (value) H5free_memory(value);
+  H5Tclose(type);
+  if (attr >= 0) H5Aclose(attr);
+  return copy;
+}
+
+bool h5u_get_string_attr(hid_t obj, const char *name, char *out, size_t len) {
+  char *v = h5u_get_string_attr_dup(obj, name);
+  if (!v) return false;
+  snprintf(out, len, "%s", v);
+  free(v);
+  return true;
+}
+
+herr_t h5u_put_longs_attr(hid_t obj, const char *name, const long *v, size_t n, bool scalar) {
+  hsize_t dims = n;
+  hid_t space = scalar ? H5Screate(H5S_SCALAR)
+                       : n ? H5Screate_simple(1, &dims, NULL) : H5Screate(H5S_NULL);
+  hid_t attr = H5Acreate2(obj, name, H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT);
+  herr_t rc = attr < 0 ? -1 : (n || scalar) ? H5Awrite(attr, H5T_NATIVE_LONG, v) : 0;
+  if (attr >= 0) H5Aclose(attr);
+  H5Sclose(space);
+  return rc;
+}
+
+long h5u_get_longs_attr(hid_t obj, const char *name, long *v, size_t max) {
+  if (H5Aexists(obj, name) <= 0) return -1;
+  hid_t attr = H5Aopen(obj, name, H5P_DEFAULT), space = H5Aget_space(attr);
+  long count = H5Sget_simple_extent_type(space) == H5S_NULL ? 0 : (long)H5Sget_select_npoints(space);
+  if (count < 0 || (size_t)count > max || (count && H5Aread(attr, H5T_NATIVE_LONG, v) < 0)) count = -1;
+  H5Sclose(space);
+  H5Aclose(attr);
+  return count;
+}
+
+herr_t h5u_put_double_attr(hid_t obj, const char *name, double v) {
+  hid_t space = H5Screate(H5S_SCALAR);
+  hid_t attr = H5Acreate2(obj, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT);
+  herr_t rc = attr < 0 ? -1 : H5Awrite(attr, H5T_NATIVE_DOUBLE, &v);
+  if (attr >= 0) H5Aclose(attr);
+  H5Sclose(space);
+  return rc;
+}
+
+bool h5u_get_double_attr(hid_t obj, const char *name, double *v) {
+  if (H5Aexists(obj, name) <= 0) return false;
+  hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
+  bool ok = attr >= 0 && H5Aread(attr, H5T_NATIVE_DOUBLE, v) >= 0;
+  if (attr >= 0) H5Aclose(attr);
+  return ok;
+}

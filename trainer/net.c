@@ -1,0 +1,206 @@
+/* Dense layers through CBLAS sgemm: forward Y = X W + b, backward dW += X^T dY,
+ * db += colsum(dY), dX = dY W^T. Activation derivatives are taken from the outputs
+ * (relu: y > 0, tanh: 1 - y^2, sigmoid: y (1 - y)), so no pre-activations are stored. */
+#include "trainer/net.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/dataset.h"
+
+const char *net_check_spec(const net_spec *s) {
+  if (s->inputs == 0) return "the data has no features";
+  if (s->outputs == 0) return "the model has no outputs";
+  if (s->n_hidden > NET_MAX_LAYERS - 1) return "model.hidden has too many layers";
+  for (size_t i = 0; i < s->n_hidden; i++)
+    if (s->hidden[i] == 0) return "model.hidden widths must be at least 1";
+  if (!(s->dropout >= 0 && s->dropout < 1)) return "model.dropout must be in [0, 1)";
+  return NULL;
+}
+
+net *net_new(const net_spec *s) {
+  const char *bad = net_check_spec(s);
+  if (bad) {
+    tr_error_set(TR_ECONFIG, "model", "%s", bad);
+    return NULL;
+  }
+  net *n = calloc(1, sizeof *n);
+  if (!n) return tr_check_alloc(NULL, "model");
+  n->spec = *s;
+  n->n_layers = s->n_hidden + 1;
+  size_t in = s->inputs, off = 0;
+  for (size_t l = 0; l < n->n_layers; l++) {
+    size_t out = l < s->n_hidden ? s->hidden[l] : s->outputs;
+    n->layer[l] = (net_layer){.in = in, .out = out, .w_off = off, .b_off = off + in * out};
+    off += in * out + out;
+    in = out;
+  }
+  n->n_params = off;
+  n->params = ds_alloc_floats(off);
+  n->decay = calloc(off, 1);
+  if (!n->params || !n->decay) {
+    net_free(&n);
+    return tr_check_alloc(NULL, "model");
+  }
+  for (size_t l = 0; l < n->n_layers; l++)
+    memset(n->decay + n->layer[l].w_off, 1, n->layer[l].in * n->layer[l].out);
+  return n;
+}
+
+void net_free(net **n) {
+  if (!n || !*n) return;
+  free((*n)->params);
+  free((*n)->decay);
+  free(*n);
+  *n = NULL;
+}
+
+void net_init(net *n, rng_t *rng, bool zero_init) {
+  memset(n->params, 0, n->n_params * sizeof(float));
+  if (zero_init) return;
+  for (size_t l = 0; l < n->n_layers; l++) {
+    const net_layer *L = &n->layer[l];
+    float *W = n->params + L->w_off;
+    bool hidden = l + 1 < n->n_layers;
+    if (hidden && n->spec.act == ACT_RELU) {
+      double sd = sqrt(2.0 / (double)L->in); /* He */
+      for (size_t k = 0; k < L->in * L->out; k++) W[k] = (float)(sd * rng_normal(rng));
+    } else {
+      double a = sqrt(6.0 / (double)(L->in + L->out)); /* Xavier/Glorot uniform */
+      for (size_t k = 0; k < L->in * L->out; k++) W[k] = (float)(a * (2 * rng_uniform(rng) - 1));
+    }
+  }
+}
+
+net_ws *net_ws_new(const net *n, size_t max_rows) {
+  net_ws *ws = calloc(1, sizeof *ws);
+  if (!ws) return tr_check_alloc(NULL, "workspace");
+  ws->max_rows = max_rows;
+  size_t widest = n->spec.inputs;
+  bool ok = true;
+  for (size_t l = 0; l < n->n_layers; l++) {
+    size_t out = n->layer[l].out;
+    widest = out > widest ? out : widest;
+    ok &= (ws->act[l] = ds_alloc_floats(max_rows * out)) != NULL;
+    if (l + 1 < n->n_layers && n->spec.dropout > 0)
+      ok &= (ws->mask[l] = ds_alloc_floats(max_rows * out)) != NULL;
+  }
+  ok &= (ws->delta[0] = ds_alloc_floats(max_rows * widest)) != NULL;
+  ok &= (ws->delta[1] = ds_alloc_floats(max_rows * widest)) != NULL;
+  if (!ok) {
+    net_ws_free(&ws);
+    return tr_check_alloc(NULL, "workspace");
+  }
+  return ws;
+}
+
+void net_ws_free(net_ws **ws) {
+  if (!ws || !*ws) return;
+  for (size_t l = 0; l < NET_MAX_LAYERS; l++) {
+    free((*ws)->act[l]);
+    free((*ws)->mask[l]);
+  }
+  free((*ws)->delta[0]);
+  free((*ws)->delta[1]);
+  free(*ws);
+  *ws = NULL;
+}
+
+/* Elementwise work is parallel only when large enough to pay for the threads, and
+ * never nested inside a caller's parallel region (full-batch chunks). */
+#define PAR_MIN 16384
+
+static void bias_activate(float *Y, const float *b, size_t rows, size_t out, bool hidden,
+                          net_act act) {
+  size_t total = rows * out;
+#pragma omp parallel for schedule(static) if (total > PAR_MIN)
+  for (size_t i = 0; i < rows; i++) {
+    float *y = Y + i * out;
+    for (size_t j = 0; j < out; j++) {
+      float v = y[j] + b[j];
+      if (hidden) {
+        switch (act) {
+        case ACT_RELU: v = v > 0 ? v : 0; break;
+        case ACT_TANH: v = tanhf(v); break;
+        case ACT_SIGMOID: v = 1.0f / (1.0f + expf(-v)); break;
+        }
+      }
+      y[j] = v;
+    }
+  }
+}
+
+static void dropout(float *Y, float *mask, size_t total, float p, rng_t *rng) {
+  float keep = 1.0f / (1.0f - p);
+  for (size_t k = 0; k < total; k++) mask[k] = rng_uniform(rng) >= p ? keep : 0.0f;
+#pragma omp parallel for schedule(static) if (total > PAR_MIN)
+  for (size_t k = 0; k < total; k++) Y[k] *= mask[k];
+}
+
+const float *net_forward(const net *n, net_ws *ws, const float *X, size_t rows, bool train,
+                         rng_t *rng) {
+  const float *in = X;
+  for (size_t l = 0; l < n->n_layers; l++) {
+    const net_layer *L = &n->layer[l];
+    float *Y = ws->act[l];
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)L->out, (int)L->in,
+                1.0f, in, (int)L->in, n->params + L->w_off, (int)L->out, 0.0f, Y, (int)L->out);
+    bool hidden = l + 1 < n->n_layers;
+    bias_activate(Y, n->params + L->b_off, rows, L->out, hidden, n->spec.act);
+    if (hidden && train && n->spec.dropout > 0)
+      dropout(Y, ws->mask[l], rows * L->out, n->spec.dropout, rng);
+    in = Y;
+  }
+  return ws->act[n->n_layers - 1];
+}
+
+/* delta *= f'(activation output y) (and the dropout mask) for hidden layer l. */
+static void activation_grad(const net *n, const net_ws *ws, size_t l, float *delta, size_t rows) {
+  size_t total = rows * n->layer[l].out;
+  const float *y = ws->act[l], *mask = ws->mask[l];
+  net_act act = n->spec.act;
+#pragma omp parallel for schedule(static) if (total > PAR_MIN)
+  for (size_t k = 0; k < total; k++) {
+    float g = delta[k];
+    if (mask) {
+      /* y holds the masked output; recover the activation for the derivative */
+      g *= mask[k];
+      float a = mask[k] > 0 ? y[k] / mask[k] : 0.0f;
+      g *= act == ACT_RELU ? (a > 0) : act == ACT_TANH ? 1 - a * a : a * (1 - a);
+    } else {
+      float a = y[k];
+      g *= act == ACT_RELU ? (a > 0) : act == ACT_TANH ? 1 - a * a : a * (1 - a);
+    }
+    delta[k] = g;
+  }
+}
+
+void net_backward(const net *n, net_ws *ws, const float *X, size_t rows, const float *dlogits,
+                  float *grads) {
+  const float *delta = dlogits;
+  int flip = 0;
+  for (size_t l = n->n_layers; l-- > 0;) {
+    const net_layer *L = &n->layer[l];
+    const float *in = l == 0 ? X : ws->act[l - 1];
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)L->in, (int)L->out, (int)rows,
+                1.0f, in, (int)L->in, delta, (int)L->out, 1.0f, grads + L->w_off, (int)L->out);
+    float *db = grads + L->b_off;
+    for (size_t i = 0; i < rows; i++)
+      for (size_t j = 0; j < L->out; j++) db[j] += delta[i * L->out + j];
+    if (l == 0) break; /* no gradient w.r.t. the data */
+    float *prev = ws->delta[flip];
+    flip ^= 1;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)L->in, (int)L->out, 1.0f,
+                delta, (int)L->out, n->params + L->w_off, (int)L->out, 0.0f, prev, (int)L->in);
+    activation_grad(n, ws, l - 1, prev, rows);
+    delta = prev;
+  }
+}
+
+double net_flops_per_row(const net *n) {
+  double f = 0;
+  for (size_t l = 0; l < n->n_layers; l++) f += 2.0 * (double)n->layer[l].in * n->layer[l].out;
+  return f;
+}

@@ -1,0 +1,77 @@
+/* Feed-forward networks built from one layer kind: dense (x W + b) followed by an
+ * activation and optional dropout on hidden layers. linear, logistic and softmax models
+ * are nets without hidden layers; mlp adds them. All parameters live in one flat float32
+ * buffer (weights then bias per layer) so optimizers, checkpoints and gradient
+ * allreduce see a single vector. Forward/backward buffers live in a workspace, one per
+ * thread, so full-batch passes can run chunks in parallel. */
+#ifndef TR_NET_H
+#define TR_NET_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/error.h"
+#include "common/rng.h"
+
+typedef enum { ACT_RELU, ACT_TANH, ACT_SIGMOID } net_act;
+
+#define NET_MAX_LAYERS 16
+
+typedef struct {
+  size_t inputs;                    /* features */
+  size_t outputs;                   /* 1 (binary, regression) or K classes */
+  size_t hidden[NET_MAX_LAYERS - 1];
+  size_t n_hidden;
+  net_act act;
+  float dropout;                    /* hidden layers only, in [0, 1) */
+} net_spec;
+
+typedef struct {
+  size_t in, out;
+  size_t w_off, b_off;  /* offsets of W (in x out, row-major) and b (out) in the flat buffer */
+} net_layer;
+
+typedef struct {
+  net_spec spec;
+  size_t n_layers;
+  net_layer layer[NET_MAX_LAYERS];
+  size_t n_params;
+  float *params;          /* n_params, 64-byte aligned */
+  unsigned char *decay;   /* n_params: 1 for weights (penalized), 0 for biases */
+} net;
+
+/* NULL or a message naming the bad field. */
+const char *net_check_spec(const net_spec *s);
+
+/* A net with zero parameters; NULL with the error recorded. */
+net *net_new(const net_spec *s);
+void net_free(net **n);
+
+/* Initializes weights: He normal before ReLU, Xavier uniform otherwise, zero biases.
+ * With zero_init (convex linear models, as sklearn starts lbfgs) everything is 0. */
+void net_init(net *n, rng_t *rng, bool zero_init);
+
+/* Forward/backward buffers for up to max_rows rows. */
+typedef struct {
+  size_t max_rows;
+  float *act[NET_MAX_LAYERS];   /* rows x out of each layer, after activation/dropout */
+  float *mask[NET_MAX_LAYERS];  /* dropout scale per unit (0 or 1/(1-p)), hidden layers */
+  float *delta[2];              /* backprop scratch, rows x widest layer */
+} net_ws;
+
+net_ws *net_ws_new(const net *n, size_t max_rows);
+void net_ws_free(net_ws **ws);
+
+/* Forward pass of rows X (rows x inputs); returns the logits (rows x outputs, inside
+ * ws). Dropout applies when train is true (masks drawn from rng, which may then not be
+ * NULL). */
+const float *net_forward(const net *n, net_ws *ws, const float *X, size_t rows, bool train,
+                         rng_t *rng);
+
+/* Backward pass after net_forward on the same ws and X: dlogits (rows x outputs) is the
+ * loss gradient w.r.t. the logits; parameter gradients are ADDED to grads (n_params). */
+void net_backward(const net *n, net_ws *ws, const float *X, size_t rows, const float *dlogits,
+                  float *grads);
+
+/* Multiply-adds of one forward pass per row (for GFLOP/s reports). */
+double net_flops_per_row(const net *n);
+#endif

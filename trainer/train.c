@@ -1,0 +1,375 @@
+/* The training loop. Minibatch epochs gather the shuffled rows of each batch into one
+ * contiguous block so every layer is a single sgemm (OpenBLAS threads it); full-batch
+ * passes (L-BFGS objective, validation, prediction) split the rows into chunks that
+ * threads process with their own workspaces and gradient buffers, summed in a fixed order
+ * so results do not depend on scheduling. */
+#include "trainer/train.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/timer.h"
+#include "trainer/lbfgs.h"
+#include "trainer/metrics.h"
+
+#define CHUNK_ROWS 1024
+
+/* Per-thread buffers for full-batch passes. */
+typedef struct {
+  int threads;
+  net_ws *ws[64];
+  float *dlogits[64];
+  float *grads[64];
+} pool;
+
+static void pool_free(pool *p) {
+  for (int t = 0; t < p->threads; t++) {
+    net_ws_free(&p->ws[t]);
+    free(p->dlogits[t]);
+    free(p->grads[t]);
+  }
+  p->threads = 0;
+}
+
+static tr_err pool_init(pool *p, const net *n, bool with_grads) {
+  memset(p, 0, sizeof *p);
+  p->threads = omp_get_max_threads();
+  if (p->threads > 64) p->threads = 64;
+  for (int t = 0; t < p->threads; t++) {
+    p->ws[t] = net_ws_new(n, CHUNK_ROWS);
+    p->dlogits[t] = ds_alloc_floats(CHUNK_ROWS * n->spec.outputs);
+    p->grads[t] = with_grads ? ds_alloc_floats(n->n_params) : NULL;
+    if (!p->ws[t] || !p->dlogits[t] || (with_grads && !p->grads[t])) {
+      pool_free(p);
+      return tr_error_set(TR_ENOMEM, "training", "out of memory");
+    }
+  }
+  return TR_OK;
+}
+
+static size_t chunk_count(size_t rows) { return (rows + CHUNK_ROWS - 1) / CHUNK_ROWS; }
+
+/* Mean loss over d and (when g) its gradient, parameters as in n. */
+static double full_pass(const net *n, loss_head head, const ds_dataset *d, pool *pl, float *g,
+                        float *pred_out) {
+  size_t chunks = chunk_count(d->rows), width = n->spec.outputs;
+  double *chunk_loss = calloc(chunks ? chunks : 1, sizeof(double));
+  if (!chunk_loss) return NAN;
+  if (g)
+    for (int t = 0; t < pl->threads; t++) memset(pl->grads[t], 0, n->n_params * sizeof(float));
+#pragma omp parallel num_threads(pl->threads)
+  {
+    int t = omp_get_thread_num();
+#pragma omp for schedule(static)
+    for (size_t c = 0; c < chunks; c++) {
+      size_t start = c * CHUNK_ROWS, rows = d->rows - start < CHUNK_ROWS ? d->rows - start : CHUNK_ROWS;
+      const float *X = d->X + start * d->cols;
+      const float *logits = net_forward(n, pl->ws[t], X, rows, false, NULL);
+      if (d->y)
+        chunk_loss[c] = loss_eval(head, logits, d->y + start, rows, width,
+                                  g ? pl->dlogits[t] : NULL, 1.0f);
+      if (g) net_backward(n, pl->ws[t], X, rows, pl->dlogits[t], pl->grads[t]);
+      if (pred_out) loss_predict(head, logits, rows, width, pred_out + start * width);
+    }
+  }
+  double loss = 0;
+  for (size_t c = 0; c < chunks; c++) loss += chunk_loss[c];
+  free(chunk_loss);
+  double inv = d->rows ? 1.0 / (double)d->rows : 0;
+  if (g) {
+    for (size_t i = 0; i < n->n_params; i++) {
+      double sum = 0;
+      for (int t = 0; t < pl->threads; t++) sum += pl->grads[t][i];
+      g[i] = (float)(sum * inv);
+    }
+  }
+  return loss * inv;
+}
+
+tr_err train_predict(const net *n, loss_head head, const ds_dataset *d, float *out, double *loss) {
+  pool pl;
+  tr_err rc = pool_init(&pl, n, false);
+  if (rc != TR_OK) return rc;
+  double l = full_pass(n, head, d, &pl, NULL, out);
+  if (loss) *loss = d->y ? l : NAN;
+  pool_free(&pl);
+  return TR_OK;
+}
+
+double train_metric(loss_head head, const char *name, const ds_dataset *d, const float *pred,
+                    size_t width) {
+  if (!d->y || d->rows == 0) return NAN;
+  if (head == HEAD_BINARY) {
+    metrics_binary m = metrics_binary_eval(d->y, pred, d->rows);
+    return metrics_binary_get(&m, name);
+  }
+  if (head == HEAD_REGRESSION) {
+    metrics_regression m = metrics_regression_eval(d->y, pred, d->rows);
+    return metrics_regression_get(&m, name);
+  }
+  metrics_multi m;
+  if (metrics_multi_eval(d->y, pred, d->rows, (int)width, &m) != TR_OK) return NAN;
+  double v = metrics_multi_get(&m, name);
+  metrics_multi_free(&m);
+  return v;
+}
+
+train_state *train_state_new(const net *n, const train_params *p) {
+  train_state *s = calloc(1, sizeof *s);
+  if (!s) return tr_check_alloc(NULL, "training state");
+  s->opt = opt_new(p->optimizer, n->n_params, p->l1, p->l2);
+  s->best_params = ds_alloc_floats(n->n_params);
+  s->history_cap = p->epochs > 0 ? p->epochs : 1;
+  s->history = calloc((size_t)s->history_cap, sizeof(train_epoch));
+  if (!s->opt || !s->best_params || !s->history) {
+    train_state_free(&s);
+    return tr_check_alloc(NULL, "training state");
+  }
+  memcpy(s->best_params, n->params, n->n_params * sizeof(float));
+  es_state es = es_init(&p->es);
+  s->es = es;
+  s->sched = sched_init(p->schedule, p->lr, p->lr_min, p->lr_gamma, p->lr_step_epochs, p->epochs,
+                        p->lr_patience, es.maximize);
+  rng_t root;
+  rng_seed(&root, p->seed);
+  s->shuffle_rng = rng_split(&root, 1);
+  s->dropout_rng = rng_split(&root, 2);
+  return s;
+}
+
+void train_state_free(train_state **s) {
+  if (!s || !*s) return;
+  opt_free(&(*s)->opt);
+  free((*s)->best_params);
+  free((*s)->history);
+  free(*s);
+  *s = NULL;
+}
+
+/* What an interrupted epoch must undo: the state at the epoch's start. */
+typedef struct {
+  float *params, *m, *v;
+  long step;
+  rng_t shuffle_rng, dropout_rng;
+} snapshot;
+
+static void snapshot_take(snapshot *k, const net *n, const train_state *s) {
+  size_t bytes = n->n_params * sizeof(float);
+  memcpy(k->params, n->params, bytes);
+  if (s->opt->m) memcpy(k->m, s->opt->m, bytes);
+  if (s->opt->v) memcpy(k->v, s->opt->v, bytes);
+  k->step = s->opt->step;
+  k->shuffle_rng = s->shuffle_rng;
+  k->dropout_rng = s->dropout_rng;
+}
+
+static void snapshot_restore(const snapshot *k, net *n, train_state *s) {
+  size_t bytes = n->n_params * sizeof(float);
+  memcpy(n->params, k->params, bytes);
+  if (s->opt->m) memcpy(s->opt->m, k->m, bytes);
+  if (s->opt->v) memcpy(s->opt->v, k->v, bytes);
+  s->opt->step = k->step;
+  s->shuffle_rng = k->shuffle_rng;
+  s->dropout_rng = k->dropout_rng;
+}
+
+/* Minibatch buffers. */
+typedef struct {
+  size_t *order;
+  float *Xb, *yb, *dlogits, *grads;
+  net_ws *ws;
+  snapshot snap;
+} batch_bufs;
+
+static void batch_free(batch_bufs *b) {
+  free(b->order);
+  free(b->Xb);
+  free(b->yb);
+  free(b->dlogits);
+  free(b->grads);
+  net_ws_free(&b->ws);
+  free(b->snap.params);
+  free(b->snap.m);
+  free(b->snap.v);
+}
+
+static tr_err batch_init(batch_bufs *b, const net *n, size_t rows, size_t bs) {
+  memset(b, 0, sizeof *b);
+  size_t np = n->n_params;
+  b->order = malloc((rows ? rows : 1) * sizeof(size_t));
+  b->Xb = ds_alloc_floats(bs * n->spec.inputs);
+  b->yb = ds_alloc_floats(bs);
+  b->dlogits = ds_alloc_floats(bs * n->spec.outputs);
+  b->grads = ds_alloc_floats(np);
+  b->ws = net_ws_new(n, bs);
+  b->snap.params = ds_alloc_floats(np);
+  b->snap.m = ds_alloc_floats(np);
+  b->snap.v = ds_alloc_floats(np);
+  if (!b->order || !b->Xb || !b->yb || !b->dlogits || !b->grads || !b->ws || !b->snap.params ||
+      !b->snap.m || !b->snap.v) {
+    batch_free(b);
+    return tr_error_set(TR_ENOMEM, "training", "out of memory");
+  }
+  return TR_OK;
+}
+
+/* One minibatch epoch; returns the mean training loss, or NaN when interrupted. */
+static double minibatch_epoch(net *n, loss_head head, const ds_dataset *d, const train_params *p,
+                              train_state *s, batch_bufs *b, bool *interrupted) {
+  size_t rows = d->rows, cols = d->cols, width = n->spec.outputs;
+  size_t bs = p->batch_size < rows ? p->batch_size : rows;
+  snapshot_take(&b->snap, n, s);
+  /* each epoch's order is a function of the RNG state alone, so a resumed run (which
+     restores only the RNG) sees the same batches */
+  for (size_t i = 0; i < rows; i++) b->order[i] = i;
+  rng_shuffle(&s->shuffle_rng, b->order, rows);
+  double loss_sum = 0;
+  for (size_t start = 0; start < rows; start += bs) {
+    if (p->stop && *p->stop) {
+      snapshot_restore(&b->snap, n, s);
+      *interrupted = true;
+      return NAN;
+    }
+    size_t nb = start + bs <= rows ? bs : rows - start;
+    for (size_t i = 0; i < nb; i++) {
+      size_t r = b->order[start + i];
+      memcpy(b->Xb + i * cols, d->X + r * cols, cols * sizeof(float));
+      b->yb[i] = d->y[r];
+    }
+    const float *logits = net_forward(n, b->ws, b->Xb, nb, true, &s->dropout_rng);
+    loss_sum += loss_eval(head, logits, b->yb, nb, width, b->dlogits, 1.0f / (float)nb);
+    memset(b->grads, 0, n->n_params * sizeof(float));
+    net_backward(n, b->ws, b->Xb, nb, b->dlogits, b->grads);
+    opt_step(s->opt, n->params, b->grads, n->decay, s->sched.lr);
+  }
+  return loss_sum / (double)rows;
+}
+
+/* The L-BFGS objective: mean loss + 0.5 l2 |w|^2 over the training rows. */
+typedef struct {
+  net *n;
+  loss_head head;
+  const ds_dataset *d;
+  pool *pl;
+  double l2;
+} objective;
+
+static double lbfgs_objective(const float *x, float *g, void *user) {
+  objective *o = user;
+  float *saved = o->n->params;
+  o->n->params = (float *)x;
+  double f = full_pass(o->n, o->head, o->d, o->pl, g, NULL);
+  o->n->params = saved;
+  if (o->l2 > 0) {
+    double pen = 0;
+    for (size_t i = 0; i < o->n->n_params; i++)
+      if (o->n->decay[i]) {
+        pen += (double)x[i] * x[i];
+        g[i] += (float)(o->l2 * x[i]);
+      }
+    f += 0.5 * o->l2 * pen;
+  }
+  return f;
+}
+
+static const char *monitored_name(const train_params *p) {
+  const char *m = p->es.monitor;
+  return strncmp(m, "val_", 4) == 0 ? m + 4 : m;
+}
+
+void train_restore_best(net *n, const train_state *s, const train_params *p) {
+  if (p->restore_best && p->es.enabled && s->es.best_epoch)
+    memcpy(n->params, s->best_params, n->n_params * sizeof(float));
+}
+
+tr_err train_fit(net *n, loss_head head, const ds_dataset *train, const ds_dataset *val,
+                 const train_params *p, train_state *s, train_epoch_fn on_epoch, void *user,
+                 train_outcome *out) {
+  memset(out, 0, sizeof *out);
+  out->stop_reason = "max_epochs";
+  bool lbfgs = p->optimizer == OPT_LBFGS;
+  size_t width = n->spec.outputs;
+  batch_bufs b;
+  pool pl;
+  memset(&pl, 0, sizeof pl);
+  lbfgs_state *lb = NULL;
+  float *val_pred = ds_alloc_floats(val->rows * width + 1);
+  tr_err rc = val_pred ? TR_OK : tr_error_set(TR_ENOMEM, "training", "out of memory");
+  if (rc == TR_OK) rc = batch_init(&b, n, train->rows, lbfgs ? 1 : p->batch_size);
+  if (rc != TR_OK) {
+    free(val_pred);
+    return rc;
+  }
+  if (lbfgs && ((rc = pool_init(&pl, n, true)) != TR_OK || !(lb = lbfgs_new(n->n_params, 10)))) {
+    rc = rc != TR_OK ? rc : tr_error_code();
+    goto done;
+  }
+  objective obj = {n, head, train, &pl, p->l2};
+  const char *name = monitored_name(p);
+  double t_start = tr_now();
+  bool interrupted = false, converged = false;
+  for (int epoch = s->epoch + 1; epoch <= p->epochs; epoch++) {
+    double t0 = tr_now(), train_loss;
+    if (lbfgs) {
+      if (p->stop && *p->stop) {
+        interrupted = true;
+        break;
+      }
+      lbfgs_result r = lbfgs_iterate(lb, n->params, lbfgs_objective, &obj, p->tol, 64 * 2.22e-16);
+      train_loss = lb->f;  /* includes the penalty, as the solver sees it */
+      converged = r != LBFGS_STEP;
+    } else {
+      train_loss = minibatch_epoch(n, head, train, p, s, &b, &interrupted);
+      if (interrupted) break;
+    }
+    train_epoch e = {.epoch = epoch, .train_loss = train_loss, .lr = s->sched.lr};
+    if (val->rows) {
+      train_predict(n, head, val, val_pred, &e.val_loss);
+      e.val_monitor = !strcmp(name, "loss") ? e.val_loss : train_metric(head, name, val, val_pred, width);
+    } else {
+      e.val_loss = e.val_monitor = NAN;
+    }
+    e.epoch_s = tr_now() - t0;
+    s->compute_s += e.epoch_s;
+    bool improved = false;
+    es_verdict v = es_after_epoch(&s->es, epoch, val->rows ? e.val_monitor : train_loss, &improved);
+    if (improved) memcpy(s->best_params, n->params, n->n_params * sizeof(float));
+    sched_after_epoch(&s->sched, epoch, val->rows ? e.val_monitor : train_loss);
+    s->history[epoch - 1] = e;
+    s->epoch = epoch;
+    out->epochs_run = epoch;
+    if (on_epoch && (rc = on_epoch(&e, n, s, user)) != TR_OK) break;
+    if (!isfinite(train_loss)) {
+      out->stop_reason = "non_finite";
+      rc = tr_error_set(TR_ENUMERIC, "training",
+                        "the training loss became non-finite at epoch %d (lower optimizer.lr?)", epoch);
+      break;
+    }
+    if (v != ES_CONTINUE) {
+      out->stop_reason = es_reason(v);
+      if (v == ES_NON_FINITE || v == ES_DIVERGENCE)
+        rc = tr_error_set(TR_ENUMERIC, "training", "stopped at epoch %d: %s %g %s", epoch,
+                          p->es.monitor, e.val_monitor,
+                          v == ES_NON_FINITE ? "is not finite"
+                                             : "crossed early_stopping.divergence_threshold");
+      break;
+    }
+    if (converged) {
+      out->stop_reason = "converged";
+      break;
+    }
+  }
+  if (interrupted) out->stop_reason = "interrupted";
+  out->epochs_run = s->epoch;
+  out->best_epoch = s->es.best_epoch ? s->es.best_epoch : s->epoch;
+  out->train_s = tr_now() - t_start;
+  out->compute_s = s->compute_s;
+done:
+  batch_free(&b);
+  pool_free(&pl);
+  lbfgs_free(&lb);
+  free(val_pred);
+  return rc;
+}

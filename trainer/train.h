@@ -1,0 +1,92 @@
+/* The training loop: minibatch first-order optimizers or full-batch L-BFGS over a net
+ * and a loss head, validation after every epoch, schedules, early stopping with
+ * restore_best, and a cooperative stop (signals) that leaves a resumable state. All of
+ * the loop's state is in train_state, which checkpoints save and restore. */
+#ifndef TR_TRAIN_H
+#define TR_TRAIN_H
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "common/rng.h"
+#include "io/dataset.h"
+#include "trainer/early_stop.h"
+#include "trainer/loss.h"
+#include "trainer/net.h"
+#include "trainer/optim.h"
+
+typedef struct {
+  opt_kind optimizer;
+  double lr, l1, l2;
+  double tol;              /* lbfgs: gradient max-norm tolerance */
+  size_t batch_size;
+  int epochs;              /* upper bound (lbfgs: iterations) */
+  uint64_t seed;
+  sched_kind schedule;
+  double lr_min, lr_gamma;
+  int lr_step_epochs, lr_patience;
+  es_config es;
+  bool restore_best;
+  volatile sig_atomic_t *stop;  /* when it becomes non-zero the loop stops (may be NULL) */
+} train_params;
+
+/* One history.csv row. */
+typedef struct {
+  int epoch;
+  double train_loss, val_loss, val_monitor, lr, epoch_s, io_wait_s, comm_s;
+} train_epoch;
+
+/* Everything needed to continue training exactly where it stopped. */
+typedef struct {
+  int epoch;               /* epochs completed */
+  opt_state *opt;
+  sched_state sched;
+  es_state es;
+  rng_t shuffle_rng, dropout_rng;
+  float *best_params;      /* weights of the best epoch */
+  double compute_s;
+  train_epoch *history;    /* one row per completed epoch */
+  int history_cap;         /* rows allocated: the job's epochs */
+} train_state;
+
+/* A fresh state for net n: seeded RNGs, zeroed optimizer, empty history. NULL on ENOMEM. */
+train_state *train_state_new(const net *n, const train_params *p);
+void train_state_free(train_state **s);
+
+typedef struct {
+  int epochs_run, best_epoch;
+  const char *stop_reason;  /* patience|max_epochs|converged|non_finite|divergence|threshold|interrupted */
+  double train_s, compute_s;
+} train_outcome;
+
+/* Called after every epoch with the new history row and the state as it is at the end of
+ * that epoch (for checkpoints). Returns TR_OK to continue. */
+typedef tr_err (*train_epoch_fn)(const train_epoch *e, const net *n, const train_state *s,
+                                 void *user);
+
+/* Trains n (parameters as initialized or restored) on train (labels 0/1, class index
+ * or target per head), validating on val (0 rows: the training loss is monitored).
+ * Continues from state s (epochs already completed are skipped). On an interrupt the
+ * unfinished epoch is abandoned and n's parameters are those at its start, so a
+ * checkpoint of (n, s) resumes to the same result. n ends with the last epoch's
+ * weights: call train_restore_best() after checkpointing.
+ * TR_ENUMERIC when the training loss becomes non-finite. */
+tr_err train_fit(net *n, loss_head head, const ds_dataset *train, const ds_dataset *val,
+                 const train_params *p, train_state *s, train_epoch_fn on_epoch, void *user,
+                 train_outcome *out);
+
+/* With restore_best and early stopping enabled, puts the best epoch's weights into n. */
+void train_restore_best(net *n, const train_state *s, const train_params *p);
+
+/* Predictions for all rows of d (rows x outputs: P(class 1), class probabilities, or
+ * values) and, when loss is not NULL and d has labels, the mean loss. Parallel over row
+ * chunks. */
+tr_err train_predict(const net *n, loss_head head, const ds_dataset *d, float *out, double *loss);
+
+/* A metric ("accuracy", "auc", "f1", "rmse", "r2", "loss"...) of predictions pred for d's
+ * labels; NaN when it does not apply to the head. */
+double train_metric(loss_head head, const char *name, const ds_dataset *d, const float *pred,
+                    size_t width);
+#endif
