@@ -85,26 +85,50 @@ tr_err split_make(const float *y, size_t n, double val_fraction, double test_fra
 }
 
 tr_err scaler_fit(const ds_dataset *d, scaler *s) {
-  s->cols = d->cols;
-  s->mean = calloc(d->cols ? d->cols : 1, sizeof(double));
-  s->scale = calloc(d->cols ? d->cols : 1, sizeof(double));
+  size_t cols = d->cols;
+  s->cols = cols;
+  s->mean = calloc(cols ? cols : 1, sizeof(double));
+  s->scale = calloc(cols ? cols : 1, sizeof(double));
   if (!s->mean || !s->scale) {
     scaler_free(s);
     return tr_error_set(TR_ENOMEM, "scaler", "out of memory");
   }
+  /* two row-major passes (mean, then squared deviations) over fixed blocks of rows,
+     each block summed in double, blocks combined in order: cache-friendly, and the
+     result does not depend on the thread count */
+  size_t block = 4096, nblocks = (d->rows + block - 1) / block;
+  double *part = calloc((nblocks ? nblocks : 1) * cols, sizeof(double));
+  if (!part) {
+    scaler_free(s);
+    return tr_error_set(TR_ENOMEM, "scaler", "out of memory");
+  }
+  for (int pass = 0; pass < 2; pass++) {
+    memset(part, 0, nblocks * cols * sizeof(double));
 #pragma omp parallel for schedule(static)
-  for (size_t j = 0; j < d->cols; j++) {
-    double sum = 0, sq = 0;
-    for (size_t i = 0; i < d->rows; i++) sum += d->X[i * d->cols + j];
-    double mean = d->rows ? sum / (double)d->rows : 0;
-    for (size_t i = 0; i < d->rows; i++) {
-      double dv = d->X[i * d->cols + j] - mean;
-      sq += dv * dv;
+    for (size_t b = 0; b < nblocks; b++) {
+      double *acc = part + b * cols;
+      size_t end = (b + 1) * block < d->rows ? (b + 1) * block : d->rows;
+      for (size_t i = b * block; i < end; i++) {
+        const float *x = d->X + i * cols;
+        if (pass == 0)
+          for (size_t j = 0; j < cols; j++) acc[j] += x[j];
+        else
+          for (size_t j = 0; j < cols; j++) {
+            double dv = x[j] - s->mean[j];
+            acc[j] += dv * dv;
+          }
+      }
     }
-    double sd = d->rows ? sqrt(sq / (double)d->rows) : 0;
-    s->mean[j] = mean;
+    double *out = pass == 0 ? s->mean : s->scale;
+    for (size_t b = 0; b < nblocks; b++)
+      for (size_t j = 0; j < cols; j++) out[j] += part[b * cols + j];
+    for (size_t j = 0; j < cols; j++) out[j] = d->rows ? out[j] / (double)d->rows : 0;
+  }
+  for (size_t j = 0; j < cols; j++) {
+    double sd = sqrt(s->scale[j]);
     s->scale[j] = sd > 1e-12 ? sd : 1.0;
   }
+  free(part);
   return TR_OK;
 }
 

@@ -115,19 +115,21 @@ void net_ws_free(net_ws **ws) {
 static void bias_activate(float *Y, const float *b, size_t rows, size_t out, bool hidden,
                           net_act act) {
   size_t total = rows * out;
+  /* one branch-free inner loop per case, so the compiler vectorizes it */
 #pragma omp parallel for schedule(static) if (total > PAR_MIN)
   for (size_t i = 0; i < rows; i++) {
-    float *y = Y + i * out;
-    for (size_t j = 0; j < out; j++) {
-      float v = y[j] + b[j];
-      if (hidden) {
-        switch (act) {
-        case ACT_RELU: v = v > 0 ? v : 0; break;
-        case ACT_TANH: v = tanhf(v); break;
-        case ACT_SIGMOID: v = 1.0f / (1.0f + expf(-v)); break;
-        }
+    float *restrict y = Y + i * out;
+    if (!hidden) {
+      for (size_t j = 0; j < out; j++) y[j] += b[j];
+    } else if (act == ACT_RELU) {
+      for (size_t j = 0; j < out; j++) {
+        float v = y[j] + b[j];
+        y[j] = v > 0.0f ? v : 0.0f;
       }
-      y[j] = v;
+    } else if (act == ACT_TANH) {
+      for (size_t j = 0; j < out; j++) y[j] = tanhf(y[j] + b[j]);
+    } else {
+      for (size_t j = 0; j < out; j++) y[j] = 1.0f / (1.0f + expf(-(y[j] + b[j])));
     }
   }
 }
@@ -156,24 +158,25 @@ const float *net_forward(const net *n, net_ws *ws, const float *X, size_t rows, 
   return ws->act[n->n_layers - 1];
 }
 
-/* delta *= f'(activation output y) (and the dropout mask) for hidden layer l. */
+/* delta *= f'(activation output y) (and the dropout mask) for hidden layer l. With
+ * dropout y holds a * mask, so a = y / mask where the unit was kept. */
 static void activation_grad(const net *n, const net_ws *ws, size_t l, float *delta, size_t rows) {
   size_t total = rows * n->layer[l].out;
-  const float *y = ws->act[l], *mask = ws->mask[l];
+  const float *restrict y = ws->act[l], *restrict mask = ws->mask[l];
   net_act act = n->spec.act;
+  if (act == ACT_RELU && !mask) {
+#pragma omp parallel for simd schedule(static) if (total > PAR_MIN)
+    for (size_t k = 0; k < total; k++) delta[k] = y[k] > 0.0f ? delta[k] : 0.0f;
+  } else if (act == ACT_RELU) {
+#pragma omp parallel for simd schedule(static) if (total > PAR_MIN)
+    for (size_t k = 0; k < total; k++) delta[k] = y[k] > 0.0f ? delta[k] * mask[k] : 0.0f;
+  } else {
 #pragma omp parallel for schedule(static) if (total > PAR_MIN)
-  for (size_t k = 0; k < total; k++) {
-    float g = delta[k];
-    if (mask) {
-      /* y holds the masked output; recover the activation for the derivative */
-      g *= mask[k];
-      float a = mask[k] > 0 ? y[k] / mask[k] : 0.0f;
-      g *= act == ACT_RELU ? (a > 0) : act == ACT_TANH ? 1 - a * a : a * (1 - a);
-    } else {
-      float a = y[k];
-      g *= act == ACT_RELU ? (a > 0) : act == ACT_TANH ? 1 - a * a : a * (1 - a);
+    for (size_t k = 0; k < total; k++) {
+      float m = mask ? mask[k] : 1.0f, a = m > 0.0f ? y[k] / m : 0.0f;
+      float d = act == ACT_TANH ? 1.0f - a * a : a * (1.0f - a);
+      delta[k] *= m * d;
     }
-    delta[k] = g;
   }
 }
 
@@ -186,9 +189,11 @@ void net_backward(const net *n, net_ws *ws, const float *X, size_t rows, const f
     const float *in = l == 0 ? X : ws->act[l - 1];
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)L->in, (int)L->out, (int)rows,
                 1.0f, in, (int)L->in, delta, (int)L->out, 1.0f, grads + L->w_off, (int)L->out);
-    float *db = grads + L->b_off;
-    for (size_t i = 0; i < rows; i++)
-      for (size_t j = 0; j < L->out; j++) db[j] += delta[i * L->out + j];
+    float *restrict db = grads + L->b_off;
+    for (size_t i = 0; i < rows; i++) {
+      const float *restrict d = delta + i * L->out;
+      for (size_t j = 0; j < L->out; j++) db[j] += d[j];
+    }
     if (l == 0) break; /* no gradient w.r.t. the data */
     float *prev = ws->delta[flip];
     flip ^= 1;
