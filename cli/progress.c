@@ -2,6 +2,7 @@
 #include "cli/progress.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "common/timer.h"
@@ -14,17 +15,20 @@ progress progress_start(int total_epochs, const char *monitor, bool quiet) {
 void progress_epoch(progress *p, int epoch, double train_loss, double val_loss, double monitored) {
   if (p->quiet) return;
   double elapsed = tr_now() - p->start;
+  bool extra = strcmp(p->monitor, "val_loss") != 0; /* val_loss is always shown */
+  char watched[64] = "";
+  if (extra) snprintf(watched, sizeof watched, p->tty ? "  %s %.4f" : " %s %.6f", p->monitor, monitored);
   double eta = elapsed / epoch * (p->total_epochs - epoch);
   if (p->tty) {
     int width = 24, filled = (int)((double)width * epoch / p->total_epochs);
     char bar[32];
     for (int i = 0; i < width; i++) bar[i] = i < filled ? '#' : '.';
     bar[width] = '\0';
-    fprintf(stderr, "\r[%s] epoch %d/%d  loss %.4f  val_loss %.4f  %s %.4f  ETA %.0fs   ", bar,
-            epoch, p->total_epochs, train_loss, val_loss, p->monitor, monitored, eta);
+    fprintf(stderr, "\r[%s] epoch %d/%d  loss %.4f  val_loss %.4f%s  ETA %.0fs   ", bar, epoch,
+            p->total_epochs, train_loss, val_loss, watched, eta);
   } else {
-    fprintf(stderr, "epoch %d/%d train_loss %.6f val_loss %.6f %s %.6f elapsed %.2fs eta %.1fs\n",
-            epoch, p->total_epochs, train_loss, val_loss, p->monitor, monitored, elapsed, eta);
+    fprintf(stderr, "epoch %d/%d train_loss %.6f val_loss %.6f%s elapsed %.2fs eta %.1fs\n", epoch,
+            p->total_epochs, train_loss, val_loss, watched, elapsed, eta);
   }
   fflush(stderr);
 }
