@@ -197,14 +197,20 @@ metrics_regression metrics_regression_eval(const float *y, const float *pred, si
   return m;
 }
 
-double metrics_binary_get(const metrics_binary *m, const char *name) {
-  if (!strcmp(name, "accuracy")) return m->accuracy;
-  if (!strcmp(name, "precision")) return m->precision;
-  if (!strcmp(name, "recall")) return m->recall;
-  if (!strcmp(name, "f1")) return m->f1;
-  if (!strcmp(name, "auc")) return m->auc;
-  if (!strcmp(name, "log_loss") || !strcmp(name, "loss")) return m->log_loss;
+/* A classification score by name (shared by the binary and multiclass getters). */
+static double classification_get(const char *name, double accuracy, double precision,
+                                 double recall, double f1, double auc, double log_loss) {
+  if (!strcmp(name, "accuracy")) return accuracy;
+  if (!strcmp(name, "precision")) return precision;
+  if (!strcmp(name, "recall")) return recall;
+  if (!strcmp(name, "f1")) return f1;
+  if (!strcmp(name, "auc")) return auc;
+  if (!strcmp(name, "log_loss") || !strcmp(name, "loss")) return log_loss;
   return NAN;
+}
+
+double metrics_binary_get(const metrics_binary *m, const char *name) {
+  return classification_get(name, m->accuracy, m->precision, m->recall, m->f1, m->auc, m->log_loss);
 }
 
 double metrics_regression_get(const metrics_regression *m, const char *name) {
@@ -216,11 +222,5 @@ double metrics_regression_get(const metrics_regression *m, const char *name) {
 }
 
 double metrics_multi_get(const metrics_multi *m, const char *name) {
-  if (!strcmp(name, "accuracy")) return m->accuracy;
-  if (!strcmp(name, "precision")) return m->precision;
-  if (!strcmp(name, "recall")) return m->recall;
-  if (!strcmp(name, "f1")) return m->f1;
-  if (!strcmp(name, "auc")) return m->auc;
-  if (!strcmp(name, "log_loss") || !strcmp(name, "loss")) return m->log_loss;
-  return NAN;
+  return classification_get(name, m->accuracy, m->precision, m->recall, m->f1, m->auc, m->log_loss);
 }
