@@ -19,7 +19,7 @@
 #
 # Usage: bench/bench_train.sh [BUILD_DIR]     (default: build; needs tradeoff, bench_sgemm)
 # Environment: ROWS_LOGIT=400000 ROWS_MLP=200000 PEER_MLP_EPOCHS=20 OUR_MLP_EPOCHS=200
-#              THREADS=2 REPEATS=3 (logistic timings) OURS_TIMEOUT=1800 (s, per run)
+#              THREADS=2 REPEATS=5 (logistic timings) OURS_TIMEOUT=1800 (s, per run)
 #              OURS_EXTRA="--set optimizer.name=sgd ..." (added to every `tradeoff train`)
 #              SGEMM_BIN=path (default BUILD_DIR/bench/bench_sgemm)
 # Peers: /usr/bin/python3 with numpy, h5py, sklearn, torch and liblinear-tools
@@ -35,7 +35,7 @@ rows_mlp=${ROWS_MLP:-200000}
 peer_epochs=${PEER_MLP_EPOCHS:-20}
 our_mlp_epochs=${OUR_MLP_EPOCHS:-200}
 threads=${THREADS:-2}
-reps=${REPEATS:-3}
+reps=${REPEATS:-5}
 ours_timeout=${OURS_TIMEOUT:-1800}
 read -r -a ours_extra <<<"${OURS_EXTRA:-}"
 py=/usr/bin/python3
@@ -153,10 +153,11 @@ restore_best = true
 EOF
 } >"$out/jobs/mlp.ini"
 
-# One of our runs: NAME JOB STEM. Leaves runs/NAME/, runs/NAME.rc, runs/NAME.stderr and,
+# One of our runs: NAME JOB STEM [check_preds.py options]. Leaves runs/NAME/, runs/NAME.rc, runs/NAME.stderr and,
 # when a model was written, runs/NAME.check.json (sklearn's metrics on `tradeoff predict`).
 ours() {
   local name=$1 job=$2 stem=$3 rc=0
+  shift 3
   rm -rf "$out/runs/$name" "$out/runs/$name".*
   log "ours: $name"
   timeout "$ours_timeout" "$bin" train "$job" --out "$out/runs/$name" --quiet \
@@ -167,7 +168,7 @@ ours() {
      "$bin" predict --model "$out/runs/$name/model.h5" --data "$here/out/${stem}_test.h5" \
        --out "$out/runs/$name.preds.csv" 2>>"$out/runs/$name.stderr"; then
     "$py" "$peers/check_preds.py" "$here/out/${stem}_test.h5" "$out/runs/$name.preds.csv" \
-      "$out/runs/$name.check.json" || true
+      "$out/runs/$name.check.json" "$@" || true
   fi
 }
 
@@ -192,7 +193,8 @@ log "peers: sklearn LogisticRegression, LIBLINEAR"
 (cd "$peers" && "$py" sk_logit.py "$here/out/${logit}_train.h5" "$here/out/${logit}_test.h5" \
   "$out/sk_logit.json" --repeats "$reps" --workdir "$here/out") || log "sk_logit.py failed"
 for i in $(seq 1 "$reps"); do
-  ours "logit_lbfgs.$i" "$out/jobs/logit_lbfgs.ini" "$logit"
+  ours "logit_lbfgs.$i" "$out/jobs/logit_lbfgs.ini" "$logit" --objective \
+    "$here/out/${logit}_train.h5" "$l2_logit" "$out/runs/logit_lbfgs.$i/model.h5"
 done
 ours logit_adam "$out/jobs/logit_adam.ini" "$logit"
 

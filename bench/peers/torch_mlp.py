@@ -64,7 +64,7 @@ def main():
 
     n = len(yf)
     train_s, val_s, epochs, best, best_epoch, best_state, bad = 0.0, 0.0, 0, float("inf"), 0, None, 0
-    stop = "max_epochs"
+    stop, epoch_s = "max_epochs", []
     for epoch in range(1, a.epochs + 1):
         net.train()
         t = time.perf_counter()
@@ -75,7 +75,8 @@ def main():
             loss = F.cross_entropy(net(Xf[idx]), yf[idx])
             loss.backward()
             opt.step()
-        train_s += time.perf_counter() - t
+        epoch_s.append(time.perf_counter() - t)
+        train_s += epoch_s[-1]
         epochs = epoch
         t = time.perf_counter()
         net.eval()
@@ -99,7 +100,7 @@ def main():
     res = {"n_train": int(len(ytr)), "n_train_after_val": int(n), "n_val": int(len(yv)),
            "n_test": int(len(yt)), "torch": torch.__version__, "threads": torch.get_num_threads(),
            "max_epochs": a.epochs, "epochs": epochs, "best_epoch": best_epoch, "stop": stop,
-           "capped": stop == "max_epochs", "train_s": train_s, "val_s": val_s,
+           "capped": stop == "max_epochs", "train_s": train_s, "epoch_s": epoch_s, "val_s": val_s,
            "wall_s": time.perf_counter() - t_all, "samples_per_s": n * epochs / train_s,
            "best_val_loss": best, "test_accuracy": acc, "test_log_loss": tloss}
     write_json(a.out, res)
