@@ -10,7 +10,6 @@
 #include "common/atomic_file.h"
 #include "common/log.h"
 #include "common/timer.h"
-#include "dist/dist.h"
 #include "io/h5io.h"
 #include "io/synth.h"
 
@@ -147,7 +146,7 @@ tr_err cmd_gen(int argc, char **argv) {
     rc = tr_mkdir_p(out);
     for (size_t s = 0; rc == TR_OK && s < shards; s++) {
       size_t start, count;
-      dist_shard_range(d->rows, (int)s, (int)shards, &start, &count);
+      ds_part_range(d->rows, (int)s, (int)shards, &start, &count);
       char *path = NULL;
       if (asprintf(&path, "%s/part-%05zu.h5", out, s) < 0)
         rc = tr_error_set(TR_ENOMEM, "gen", "out of memory");

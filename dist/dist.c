@@ -1,8 +1,13 @@
-/* MPI start-up and shard ranges. Open MPI runs a program started without mpirun as a
- * singleton (one rank), so the same binary serves laptops and clusters. */
+/* MPI start-up and collectives. Open MPI runs a program started without mpirun as a
+ * singleton (one rank), so the same binary serves laptops and clusters. Every collective
+ * is timed here, so communication time is measured in one place. */
 #include "dist/dist.h"
 
 #include <mpi.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "common/timer.h"
 
 static int we_initialized = 0;
 
@@ -14,9 +19,19 @@ tr_err dist_init(int *argc, char ***argv, dist_ctx *ctx) {
     if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
       return tr_error_set(TR_EMPI, "MPI_Init_thread", "failed");
     we_initialized = 1;
+    /* errors come back as codes, so a failing rank reports and aborts the job */
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   }
   MPI_Comm_rank(MPI_COMM_WORLD, &ctx->rank);
   MPI_Comm_size(MPI_COMM_WORLD, &ctx->size);
+  MPI_Comm node;
+  ctx->local_size = 1;
+  if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, ctx->rank, MPI_INFO_NULL, &node) ==
+      MPI_SUCCESS) {
+    MPI_Comm_size(node, &ctx->local_size);
+    MPI_Comm_free(&node);
+  }
+  ctx->comm_s = 0;
   return TR_OK;
 }
 
@@ -28,8 +43,100 @@ void dist_finalize(void) {
 
 void dist_abort(int status) { MPI_Abort(MPI_COMM_WORLD, status); }
 
-void dist_shard_range(size_t n, int rank, int size, size_t *start, size_t *count) {
-  size_t base = n / (size_t)size, extra = n % (size_t)size, r = (size_t)rank;
-  *start = r * base + (r < extra ? r : extra);
-  *count = base + (r < extra ? 1 : 0);
+int dist_threads_per_rank(const dist_ctx *ctx, int requested) {
+  if (requested > 0) return requested;
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  int per = (int)(cores / (ctx && ctx->local_size > 0 ? ctx->local_size : 1));
+  return per > 0 ? per : 1;
+}
+
+static bool solo(const dist_ctx *ctx) { return !ctx || ctx->size <= 1; }
+
+static tr_err check(dist_ctx *ctx, int rc, const char *what, double t0) {
+  ctx->comm_s += tr_now() - t0;
+  if (rc == MPI_SUCCESS) return TR_OK;
+  char msg[MPI_MAX_ERROR_STRING];
+  int len = 0;
+  MPI_Error_string(rc, msg, &len);
+  return tr_error_set(TR_EMPI, what, "%s", msg);
+}
+
+static tr_err allreduce(dist_ctx *ctx, void *buf, size_t n, MPI_Datatype type, MPI_Op op,
+                        const char *what) {
+  if (solo(ctx) || n == 0) return TR_OK;
+  double t0 = tr_now();
+  return check(ctx, MPI_Allreduce(MPI_IN_PLACE, buf, (int)n, type, op, MPI_COMM_WORLD), what, t0);
+}
+
+tr_err dist_sum_floats(dist_ctx *ctx, float *buf, size_t n) {
+  return allreduce(ctx, buf, n, MPI_FLOAT, MPI_SUM, "MPI_Allreduce");
+}
+
+tr_err dist_sum_doubles(dist_ctx *ctx, double *buf, size_t n) {
+  return allreduce(ctx, buf, n, MPI_DOUBLE, MPI_SUM, "MPI_Allreduce");
+}
+
+tr_err dist_max_doubles(dist_ctx *ctx, double *buf, size_t n) {
+  return allreduce(ctx, buf, n, MPI_DOUBLE, MPI_MAX, "MPI_Allreduce");
+}
+
+tr_err dist_sum_size(dist_ctx *ctx, size_t local, size_t *total) {
+  unsigned long long v = local;
+  tr_err rc = allreduce(ctx, &v, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, "MPI_Allreduce");
+  *total = (size_t)v;
+  return rc;
+}
+
+tr_err dist_allgather_floats(dist_ctx *ctx, const float *local, size_t n_local, float *all,
+                             size_t *n_all) {
+  if (solo(ctx)) {
+    for (size_t i = 0; i < n_local; i++) all[i] = local[i];
+    *n_all = n_local;
+    return TR_OK;
+  }
+  int *counts = malloc((size_t)ctx->size * sizeof(int)), *displs = malloc((size_t)ctx->size * sizeof(int));
+  if (!counts || !displs) {
+    free(counts);
+    free(displs);
+    return tr_error_set(TR_ENOMEM, "MPI_Allgatherv", "out of memory");
+  }
+  double t0 = tr_now();
+  int mine = (int)n_local;
+  int rc = MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
+  size_t total = 0;
+  for (int r = 0; r < ctx->size; r++) {
+    displs[r] = (int)total;
+    total += (size_t)counts[r];
+  }
+  if (rc == MPI_SUCCESS)
+    rc = MPI_Allgatherv(local, mine, MPI_FLOAT, all, counts, displs, MPI_FLOAT, MPI_COMM_WORLD);
+  free(counts);
+  free(displs);
+  *n_all = total;
+  return check(ctx, rc, "MPI_Allgatherv", t0);
+}
+
+tr_err dist_bcast_floats(dist_ctx *ctx, float *buf, size_t n, int root) {
+  if (solo(ctx) || n == 0) return TR_OK;
+  double t0 = tr_now();
+  return check(ctx, MPI_Bcast(buf, (int)n, MPI_FLOAT, root, MPI_COMM_WORLD), "MPI_Bcast", t0);
+}
+
+tr_err dist_gather_u64(dist_ctx *ctx, const uint64_t *local, size_t n, uint64_t *all, int root) {
+  if (solo(ctx)) {
+    for (size_t i = 0; i < n; i++) all[i] = local[i];
+    return TR_OK;
+  }
+  double t0 = tr_now();
+  return check(ctx, MPI_Gather(local, (int)n, MPI_UINT64_T, all, (int)n, MPI_UINT64_T, root,
+                               MPI_COMM_WORLD), "MPI_Gather", t0);
+}
+
+bool dist_any(dist_ctx *ctx, bool flag) {
+  if (solo(ctx)) return flag;
+  int v = flag ? 1 : 0;
+  double t0 = tr_now();
+  MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPI_INT, MPI_LOR, MPI_COMM_WORLD);
+  ctx->comm_s += tr_now() - t0;
+  return v != 0;
 }

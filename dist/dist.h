@@ -1,23 +1,47 @@
-/* MPI for the rest of the program: initialization that works as a singleton and under
- * mpirun/srun, this process's rank and the rank count, and shard ranges. The trainer
- * talks to MPI only through this module. */
+/* MPI for the rest of the program: start-up that works as a singleton and under
+ * mpirun/srun (MPI_THREAD_FUNNELED: only the main thread calls MPI while OpenMP threads
+ * compute), timed collectives, and the abort that ends every rank after an error. The
+ * trainer talks to MPI only through this module; a NULL context means one process. */
 #ifndef TR_DIST_H
 #define TR_DIST_H
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/error.h"
 
 typedef struct {
-  int rank;   /* 0 .. size-1 */
-  int size;   /* ranks in the job, 1 for a singleton */
+  int rank;         /* 0 .. size-1 */
+  int size;         /* ranks in the job, 1 for a singleton */
+  int local_size;   /* ranks sharing this node */
+  double comm_s;    /* seconds spent in collectives so far */
 } dist_ctx;
 
-/* Initializes MPI (MPI_THREAD_FUNNELED) once and fills *ctx; a second call only fills. */
+/* Initializes MPI once and fills *ctx; a second call only fills. */
 tr_err dist_init(int *argc, char ***argv, dist_ctx *ctx);
 /* Finalizes MPI if dist_init() initialized it. */
 void dist_finalize(void);
-/* Aborts every rank with the exit status (used by main() after an error). */
+/* Ends every rank of the job with the exit status (after an error on any rank). */
 void dist_abort(int status);
-/* This rank's rows of n split as evenly as possible: [*start, *start + *count). */
-void dist_shard_range(size_t n, int rank, int size, size_t *start, size_t *count);
+/* OpenMP threads for this rank: requested if > 0, else the node's cores shared
+ * evenly among its ranks (at least 1). */
+int dist_threads_per_rank(const dist_ctx *ctx, int requested);
+
+/* Collectives. With ctx NULL or one rank they return at once (buffers unchanged).
+ * Failures record TR_EMPI. Time spent is added to ctx->comm_s. */
+tr_err dist_sum_floats(dist_ctx *ctx, float *buf, size_t n);
+tr_err dist_sum_doubles(dist_ctx *ctx, double *buf, size_t n);
+tr_err dist_max_doubles(dist_ctx *ctx, double *buf, size_t n);
+/* Concatenates every rank's n_local floats, in rank order, into all (on every rank);
+ * *n_all receives the total. all must hold the total (ask dist_sum_sizes first). */
+tr_err dist_allgather_floats(dist_ctx *ctx, const float *local, size_t n_local, float *all,
+                             size_t *n_all);
+/* Sum of a count over ranks. */
+tr_err dist_sum_size(dist_ctx *ctx, size_t local, size_t *total);
+/* Copies root's n floats to every rank. */
+tr_err dist_bcast_floats(dist_ctx *ctx, float *buf, size_t n, int root);
+/* Gathers n 64-bit words from every rank into all (size * n words) on root only. */
+tr_err dist_gather_u64(dist_ctx *ctx, const uint64_t *local, size_t n, uint64_t *all, int root);
+/* True on every rank when flag is true on any rank. */
+bool dist_any(dist_ctx *ctx, bool flag);
 #endif

@@ -150,76 +150,155 @@ static int cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static tr_err load_directory(const char *dir, const ds_load_opts *o, ds_dataset **out) {
-  DIR *dp = opendir(dir);
-  if (!dp) return tr_error_set(TR_EINPUT, dir, "cannot open directory");
+/* The HDF5 shards of a directory or glob, sorted (malloc'd array of malloc'd paths). */
+static tr_err list_shards(const char *path, char ***out, size_t *n_out) {
   char **paths = NULL;
   size_t n = 0, cap = 0;
   tr_err rc = TR_OK;
-  struct dirent *e;
-  while ((e = readdir(dp))) {
-    if (!is_hdf5_name(e->d_name)) continue;
-    if (n == cap) {
-      cap = cap ? 2 * cap : 16;
-      char **grown = realloc(paths, cap * sizeof *paths);
-      if (!grown) {
-        rc = tr_error_set(TR_ENOMEM, dir, "out of memory");
-        break;
-      }
-      paths = grown;
-    }
-    if (asprintf(&paths[n], "%s/%s", dir, e->d_name) < 0) {
-      rc = tr_error_set(TR_ENOMEM, dir, "out of memory");
-      break;
-    }
-    n++;
-  }
-  closedir(dp);
-  if (rc == TR_OK) {
-    if (n) qsort(paths, n, sizeof *paths, cmp_str);
-    rc = load_shards(dir, paths, n, o, out);
-  }
-  for (size_t i = 0; i < n; i++) free(paths[i]);
-  free(paths);
-  return rc;
-}
-
-tr_err ds_load(const char *path, const ds_load_opts *opts, ds_dataset **out) {
-  ds_load_opts o = opts ? *opts : (ds_load_opts){0};
   *out = NULL;
-  struct stat st;
-  tr_err rc;
+  *n_out = 0;
   if (strpbrk(path, "*?[")) {
     glob_t g;
     int grc = glob(path, 0, NULL, &g);
     if (grc == GLOB_NOMATCH) return tr_error_set(TR_EINPUT, path, "no file matches");
     if (grc != 0) return tr_error_set(TR_EIO, path, "glob failed");
-    rc = load_shards(path, g.gl_pathv, g.gl_pathc, &o, out); /* glob sorts */
-    globfree(&g);
+    paths = calloc(g.gl_pathc ? g.gl_pathc : 1, sizeof *paths);
+    for (size_t i = 0; paths && i < g.gl_pathc; i++)
+      if (!(paths[n++] = strdup(g.gl_pathv[i]))) rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+    if (!paths) rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+    globfree(&g); /* glob sorts */
+  } else {
+    DIR *dp = opendir(path);
+    if (!dp) return tr_error_set(TR_EINPUT, path, "cannot open directory");
+    struct dirent *e;
+    while (rc == TR_OK && (e = readdir(dp))) {
+      if (!is_hdf5_name(e->d_name)) continue;
+      if (n == cap) {
+        cap = cap ? 2 * cap : 16;
+        char **grown = realloc(paths, cap * sizeof *paths);
+        if (!grown) {
+          rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+          break;
+        }
+        paths = grown;
+      }
+      if (asprintf(&paths[n], "%s/%s", path, e->d_name) < 0)
+        rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+      else
+        n++;
+    }
+    closedir(dp);
+    if (n) qsort(paths, n, sizeof *paths, cmp_str);
+  }
+  if (rc == TR_OK && n == 0) rc = tr_error_set(TR_EINPUT, path, "no HDF5 files (*.h5, *.hdf5) found");
+  if (rc != TR_OK) {
+    for (size_t i = 0; i < n; i++) free(paths[i]);
+    free(paths);
     return rc;
   }
-  if (stat(path, &st) != 0) return tr_error_set(TR_EINPUT, path, "no such file");
-  if (S_ISDIR(st.st_mode)) return load_directory(path, &o, out);
+  *out = paths;
+  *n_out = n;
+  return TR_OK;
+}
+
+static void free_list(char **paths, size_t n) {
+  for (size_t i = 0; i < n; i++) free(paths[i]);
+  free(paths);
+}
+
+static bool is_shard_set(const char *path) {
+  struct stat st;
+  return strpbrk(path, "*?[") || (stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+}
+
+/* Reads one file by its format (no validation). */
+static tr_err read_file(const char *path, const ds_load_opts *o, ds_dataset **out) {
   if (is_hdf5_name(path)) {
-    h5io_read_opts h = {o.x_dataset, o.y_dataset, o.row_start, o.row_count, o.threads};
-    rc = h5io_read(path, &h, out);
-  } else if (ends_with(path, ".csv") || ends_with(path, ".csv.gz")) {
-    rc = csv_read(path, o.label_column, out);
-  } else if (ends_with(path, ".libsvm") || ends_with(path, ".svm") ||
-             ends_with(path, ".libsvm.gz") || ends_with(path, ".svm.gz")) {
-    rc = libsvm_read(path, out);
+    h5io_read_opts h = {o->x_dataset, o->y_dataset, o->row_start, o->row_count, o->threads};
+    return h5io_read(path, &h, out);
+  }
+  if (ends_with(path, ".csv") || ends_with(path, ".csv.gz")) return csv_read(path, o->label_column, out);
+  if (ends_with(path, ".libsvm") || ends_with(path, ".svm") || ends_with(path, ".libsvm.gz") ||
+      ends_with(path, ".svm.gz"))
+    return libsvm_read(path, out);
+  return tr_error_set(TR_EINPUT, path,
+                      "unknown data format (expected .h5, .hdf5, .csv, .libsvm or .svm, "
+                      "optionally .gz, or a directory of .h5 shards)");
+}
+
+/* Rejects empty data (unless allowed) and non-finite features; frees *out on error. */
+static tr_err validate(const char *path, ds_dataset **out, bool allow_empty) {
+  tr_err rc = TR_OK;
+  if (!allow_empty && ((*out)->rows == 0 || (*out)->cols == 0))
+    rc = tr_error_set(TR_EINPUT, path, "the data set is empty");
+  else
+    rc = ds_check_finite(*out, path);
+  if (rc != TR_OK) ds_free(out);
+  return rc;
+}
+
+void ds_part_range(size_t n, int part, int parts, size_t *start, size_t *count) {
+  size_t base = n / (size_t)parts, extra = n % (size_t)parts, r = (size_t)part;
+  *start = r * base + (r < extra ? r : extra);
+  *count = base + (r < extra ? 1 : 0);
+}
+
+tr_err ds_load(const char *path, const ds_load_opts *opts, ds_dataset **out) {
+  return ds_load_part(path, opts, 0, 1, out);
+}
+
+tr_err ds_load_part(const char *path, const ds_load_opts *opts, int part, int parts,
+                    ds_dataset **out) {
+  ds_load_opts o = opts ? *opts : (ds_load_opts){0};
+  *out = NULL;
+  struct stat st;
+  tr_err rc;
+  if (is_shard_set(path)) {
+    char **paths = NULL;
+    size_t n = 0;
+    if ((rc = list_shards(path, &paths, &n)) != TR_OK) return rc;
+    if (parts > 1 && n >= (size_t)parts) { /* whole files per part */
+      size_t first, count;
+      ds_part_range(n, part, parts, &first, &count);
+      rc = load_shards(path, paths + first, count, &o, out);
+      free_list(paths, n);
+      return rc == TR_OK ? validate(path, out, false) : rc;
+    }
+    rc = load_shards(path, paths, n, &o, out);
+    free_list(paths, n);
+  } else if (stat(path, &st) != 0) {
+    return tr_error_set(TR_EINPUT, path, "no such file");
+  } else if (parts > 1 && is_hdf5_name(path)) { /* a hyperslab of one file */
+    size_t rows, cols, start, count;
+    if ((rc = h5io_shape_of(path, o.x_dataset, &rows, &cols)) != TR_OK) return rc;
+    if (rows == 0 || cols == 0) return tr_error_set(TR_EINPUT, path, "the data set is empty");
+    ds_part_range(rows, part, parts, &start, &count);
+    if (count == 0) {
+      *out = ds_new(0, cols, true);
+      return *out ? TR_OK : tr_error_code();
+    }
+    o.row_start = start;
+    o.row_count = count;
+    rc = read_file(path, &o, out);
+    return rc == TR_OK ? validate(path, out, false) : rc;
   } else {
-    return tr_error_set(TR_EINPUT, path,
-                        "unknown data format (expected .h5, .hdf5, .csv, .libsvm or .svm, "
-                        "optionally .gz, or a directory of .h5 shards)");
+    rc = read_file(path, &o, out);
   }
   if (rc != TR_OK) return rc;
-  if ((*out)->rows == 0 || (*out)->cols == 0) {
+  if ((rc = validate(path, out, false)) != TR_OK || parts <= 1) return rc;
+  size_t start, count; /* text formats cannot seek rows: take this part's range */
+  ds_part_range((*out)->rows, part, parts, &start, &count);
+  size_t *idx = malloc((count ? count : 1) * sizeof(size_t));
+  if (!idx) {
     ds_free(out);
-    return tr_error_set(TR_EINPUT, path, "the data set is empty");
+    return tr_error_set(TR_ENOMEM, path, "out of memory");
   }
-  if ((rc = ds_check_finite(*out, path)) != TR_OK) ds_free(out);
-  return rc;
+  for (size_t i = 0; i < count; i++) idx[i] = start + i;
+  ds_dataset *mine = ds_take_rows(*out, idx, count);
+  free(idx);
+  ds_free(out);
+  *out = mine;
+  return mine ? TR_OK : tr_error_code();
 }
 
 static int cmp_double(const void *a, const void *b) {

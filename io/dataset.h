@@ -27,6 +27,10 @@ tr_err ds_set_feature_names(ds_dataset *d, const char *const *names);
 ds_dataset *ds_take_rows(const ds_dataset *src, const size_t *idx, size_t n);
 /* A new data set: the rows of a followed by those of b (same cols). */
 ds_dataset *ds_concat(const ds_dataset *a, const ds_dataset *b);
+/* Part `part` of `parts` of n rows, as even as possible (the first n % parts parts get
+ * one more): rows [*start, *start + *count). */
+void ds_part_range(size_t n, int part, int parts, size_t *start, size_t *count);
+
 /* TR_EINPUT "path: row R, feature J is NaN|Inf" for the first non-finite value. */
 tr_err ds_check_finite(const ds_dataset *d, const char *path);
 
@@ -45,6 +49,13 @@ typedef struct {
  * directory or glob of HDF5 shards concatenated in sorted order. Rejects empty data and
  * non-finite features (TR_EINPUT with file and row). */
 tr_err ds_load(const char *path, const ds_load_opts *opts, ds_dataset **out);
+
+/* Loads only part `part` of `parts` of the rows (one rank's share): a hyperslab of a
+ * single HDF5 file; whole shard files when a directory or glob has at least `parts` of
+ * them (file i to part i * parts / files); otherwise the part's row range of the
+ * whole data. parts = 1 is ds_load(). A part may have 0 rows. */
+tr_err ds_load_part(const char *path, const ds_load_opts *opts, int part, int parts,
+                    ds_dataset **out);
 
 #include <cjson/cJSON.h>
 #define DS_MAX_CLASSES 1000

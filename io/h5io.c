@@ -728,6 +728,21 @@ done:
   return rc;
 }
 
+tr_err h5io_shape_of(const char *path, const char *x_name, size_t *rows, size_t *cols) {
+  const char *xn = x_name ? x_name : "X";
+  hid_t file = H5I_INVALID_HID, x = H5I_INVALID_HID;
+  hsize_t r = 0, c = 0;
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  tr_err rc = h5io_open(path, &file);
+  if (rc == TR_OK) rc = h5io_open_dataset(path, file, xn, true, &x);
+  if (rc == TR_OK) rc = h5io_check_x(path, xn, x, &r, &c);
+  h5io_close(&x);
+  h5io_close(&file);
+  *rows = (size_t)r;
+  *cols = (size_t)c;
+  return rc;
+}
+
 /* ---------------------------------------------------------------- write */
 
 /* Writes full-width row chunks of buf (rows x cols) compressed in parallel: OpenMP

@@ -21,6 +21,9 @@ typedef struct {
  * non-float X, X/y row counts that differ, empty range, range past the end. */
 tr_err h5io_read(const char *path, const h5io_read_opts *opts, ds_dataset **out);
 
+/* Rows and columns of the 2-D dataset x_name (default "X") without reading it. */
+tr_err h5io_shape_of(const char *path, const char *x_name, size_t *rows, size_t *cols);
+
 typedef struct {
   int deflate;        /* 0 = no compression, 1-9 gzip level */
   size_t chunk_rows;  /* rows per chunk, 0 = about 1 MiB chunks */

@@ -1,6 +1,8 @@
-/* Tests for dist/dist.c: shard ranges cover every row once, balanced to one row;
- * singleton MPI start-up. */
+/* Tests for dist/dist.c as a singleton (the collectives under mpirun are exercised by
+ * tests/integration/test_mpi.sh): start-up, thread share, collectives that are identities
+ * on one rank. Also the shard ranges the ranks read (io/dataset.c). */
 #include "dist/dist.h"
+#include "io/dataset.h"
 #include "testutil.h"
 
 START_TEST(shards_cover_rows) {
@@ -10,7 +12,7 @@ START_TEST(shards_cover_rows) {
       size_t next = 0, lo = (size_t)-1, hi = 0;
       for (int r = 0; r < ranks; r++) {
         size_t start, count;
-        dist_shard_range(sizes[k], r, ranks, &start, &count);
+        ds_part_range(sizes[k], r, ranks, &start, &count);
         ck_assert_uint_eq(start, next);
         next = start + count;
         lo = count < lo ? count : lo;
@@ -30,6 +32,19 @@ START_TEST(singleton_init) {
   ck_assert_int_eq(dist_init(&argc, &argv, &ctx), TR_OK);
   ck_assert_int_eq(ctx.rank, 0);
   ck_assert_int_eq(ctx.size, 1);
+  ck_assert_int_eq(ctx.local_size, 1);
+  ck_assert_int_eq(dist_threads_per_rank(&ctx, 3), 3);
+  ck_assert_int_ge(dist_threads_per_rank(&ctx, 0), 1);
+  float f[2] = {1.5f, 2.5f}, all[2];
+  size_t n = 0;
+  ck_assert_int_eq(dist_sum_floats(&ctx, f, 2), TR_OK);
+  ck_assert_float_eq(f[1], 2.5f);
+  ck_assert_int_eq(dist_allgather_floats(&ctx, f, 2, all, &n), TR_OK);
+  ck_assert_uint_eq(n, 2);
+  ck_assert_float_eq(all[0], 1.5f);
+  ck_assert(dist_any(&ctx, true));
+  ck_assert(!dist_any(&ctx, false));
+  ck_assert(!dist_any(NULL, false));
   dist_finalize();
 }
 END_TEST
