@@ -390,22 +390,25 @@ static cJSON *result_json(const run *r, const net *n, const train_params *p,
   double rate_samples = oc->train_s > 0 ? oc->epochs_run * (double)r->train->rows / oc->train_s : 0;
   cJSON *tp = cJSON_AddObjectToObject(o, "throughput");
   json_add_number(tp, "samples_per_s", rate_samples);
-  /* forward + backward (weight and input gradients) multiply-adds, as FLOPs */
-  json_add_number(tp, "gflops", rate_samples * 3.0 * net_flops_per_row(n) / 1e9);
+  json_add_number(tp, "gflops", rate_samples * net_train_flops_per_row(n) / 1e9);
   json_add_number(o, "au_percent", oc->train_s > 0 ? fmin(100.0, 100.0 * oc->compute_s / oc->train_s) : 0);
   cJSON *par = cJSON_AddObjectToObject(o, "parallel");
   cJSON_AddNumberToObject(par, "ranks", 1);
   cJSON_AddNumberToObject(par, "threads_per_rank", omp_get_max_threads());
   cJSON *st = cJSON_AddObjectToObject(o, "storage");
   cJSON_AddStringToObject(st, "backend", cfg_str(job, "storage", "backend"));
-  cJSON_AddNumberToObject(st, "bytes_read", 0);
+  /* until the storage backends land: the bytes of data loaded (features and labels) */
+  size_t rows = r->train->rows + r->val->rows + r->test->rows;
+  cJSON_AddNumberToObject(st, "bytes_read", (double)(rows * (r->train->cols + 1) * sizeof(float)));
   cJSON_AddNumberToObject(st, "requests", 0);
   cJSON_AddNumberToObject(st, "cache_hits", 0);
   bool spot = cfg_bool(job, "cost", "spot");
   long nodes = cfg_int(job, "cost", "nodes");
   double rate = pricing_rate(it, spot) * (double)nodes;
   double per_epoch = oc->epochs_run ? oc->train_s / oc->epochs_run : 0;
-  bool early = strcmp(oc->stop_reason, "max_epochs") && strcmp(oc->stop_reason, "interrupted");
+  /* what early stopping saved: epochs it cut (a converged solver or a failure is not
+     early stopping) */
+  bool early = !strcmp(oc->stop_reason, "patience") || !strcmp(oc->stop_reason, "threshold");
   int skipped = early ? p->epochs - oc->epochs_run : 0;
   cJSON *c = cJSON_AddObjectToObject(o, "cost");
   cJSON_AddStringToObject(c, "instance", cfg_str(job, "cost", "instance"));
@@ -554,7 +557,7 @@ static tr_err train_and_report(run *r) {
              (int)stop_requested, s->epoch, r->ckpt_path);
   }
   if (rc != TR_OK && rc != TR_ENUMERIC) goto done;
-  train_restore_best(n, s, &p);
+  oc.best_epoch = train_restore_best(n, s, &p); /* the epoch the saved weights are from */
   /* a diverged run still records what happened, then exits 1 */
   tr_error saved;
   tr_error_save(&saved);

@@ -125,6 +125,7 @@ lbfgs_result lbfgs_iterate(lbfgs_state *s, float *x, lbfgs_fn fn, void *user, do
     if (s->count < s->memory) s->count++;
   }
   double f_old = s->f;
+  s->step = t;
   memcpy(x, s->x_new, n * sizeof(float));
   memcpy(s->g, s->g_new, n * sizeof(float));
   s->f = f_new;

@@ -21,6 +21,7 @@ typedef struct {
   double *d;            /* search direction */
   bool started;
   long evaluations;
+  double step;          /* step length the last line search accepted */
 } lbfgs_state;
 
 /* A state for n parameters keeping `memory` pairs (10 is sklearn's); NULL on ENOMEM. */

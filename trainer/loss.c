@@ -12,11 +12,12 @@ double loss_eval(loss_head h, const float *logits, const float *y, size_t rows, 
   for (size_t i = 0; i < rows; i++) {
     const float *z = logits + i * width;
     if (h == HEAD_BINARY) {
-      double zi = z[0], t = y[i];
-      sum += fmax(zi, 0) - zi * t + log1p(exp(-fabs(zi)));
+      /* one exponential serves the loss and the sigmoid: e = exp(-|z|) */
+      float zi = z[0], t = y[i], e = expf(-fabsf(zi));
+      sum += (double)(fmaxf(zi, 0.0f) - zi * t) + (double)log1pf(e);
       if (dlogits) {
-        float p = zi >= 0 ? 1.0f / (1.0f + expf((float)-zi)) : expf((float)zi) / (1.0f + expf((float)zi));
-        dlogits[i] = (p - (float)t) * scale;
+        float p = zi >= 0 ? 1.0f / (1.0f + e) : e / (1.0f + e);
+        dlogits[i] = (p - t) * scale;
       }
     } else if (h == HEAD_REGRESSION) {
       double e = (double)z[0] - y[i];

@@ -147,8 +147,12 @@ const float *net_forward(const net *n, net_ws *ws, const float *X, size_t rows, 
   for (size_t l = 0; l < n->n_layers; l++) {
     const net_layer *L = &n->layer[l];
     float *Y = ws->act[l];
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)L->out, (int)L->in,
-                1.0f, in, (int)L->in, n->params + L->w_off, (int)L->out, 0.0f, Y, (int)L->out);
+    if (L->out == 1) /* a single output (linear, logistic heads): matrix-vector is faster */
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)L->in, 1.0f, in, (int)L->in,
+                  n->params + L->w_off, 1, 0.0f, Y, 1);
+    else
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)L->out, (int)L->in,
+                  1.0f, in, (int)L->in, n->params + L->w_off, (int)L->out, 0.0f, Y, (int)L->out);
     bool hidden = l + 1 < n->n_layers;
     bias_activate(Y, n->params + L->b_off, rows, L->out, hidden, n->spec.act);
     if (hidden && train && n->spec.dropout > 0)
@@ -187,8 +191,12 @@ void net_backward(const net *n, net_ws *ws, const float *X, size_t rows, const f
   for (size_t l = n->n_layers; l-- > 0;) {
     const net_layer *L = &n->layer[l];
     const float *in = l == 0 ? X : ws->act[l - 1];
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)L->in, (int)L->out, (int)rows,
-                1.0f, in, (int)L->in, delta, (int)L->out, 1.0f, grads + L->w_off, (int)L->out);
+    if (L->out == 1)
+      cblas_sgemv(CblasRowMajor, CblasTrans, (int)rows, (int)L->in, 1.0f, in, (int)L->in, delta, 1,
+                  1.0f, grads + L->w_off, 1);
+    else
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)L->in, (int)L->out, (int)rows,
+                  1.0f, in, (int)L->in, delta, (int)L->out, 1.0f, grads + L->w_off, (int)L->out);
     float *restrict db = grads + L->b_off;
     for (size_t i = 0; i < rows; i++) {
       const float *restrict d = delta + i * L->out;
@@ -208,4 +216,10 @@ double net_flops_per_row(const net *n) {
   double f = 0;
   for (size_t l = 0; l < n->n_layers; l++) f += 2.0 * (double)n->layer[l].in * n->layer[l].out;
   return f;
+}
+
+double net_train_flops_per_row(const net *n) {
+  double f = 2 * net_flops_per_row(n); /* forward, and the weight gradients */
+  for (size_t l = 1; l < n->n_layers; l++) f += 2.0 * (double)n->layer[l].in * n->layer[l].out;
+  return f; /* plus input gradients of every layer but the first */
 }

@@ -72,6 +72,9 @@ const float *net_forward(const net *n, net_ws *ws, const float *X, size_t rows, 
 void net_backward(const net *n, net_ws *ws, const float *X, size_t rows, const float *dlogits,
                   float *grads);
 
-/* Multiply-adds of one forward pass per row (for GFLOP/s reports). */
+/* FLOPs (2 per multiply-add) of one forward pass per row. */
 double net_flops_per_row(const net *n);
+/* FLOPs per row of a training step: forward, weight gradients, and input gradients of
+ * every layer but the first (the data needs none). Elementwise work is not counted. */
+double net_train_flops_per_row(const net *n);
 #endif

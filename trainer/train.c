@@ -279,9 +279,10 @@ static const char *monitored_name(const train_params *p) {
   return strncmp(m, "val_", 4) == 0 ? m + 4 : m;
 }
 
-void train_restore_best(net *n, const train_state *s, const train_params *p) {
-  if (p->restore_best && p->es.enabled && s->es.best_epoch)
-    memcpy(n->params, s->best_params, n->n_params * sizeof(float));
+int train_restore_best(net *n, const train_state *s, const train_params *p) {
+  if (!(p->restore_best && p->es.enabled && s->es.best_epoch)) return s->epoch;
+  memcpy(n->params, s->best_params, n->n_params * sizeof(float));
+  return s->es.best_epoch;
 }
 
 tr_err train_fit(net *n, loss_head head, const ds_dataset *train, const ds_dataset *val,
@@ -324,7 +325,8 @@ tr_err train_fit(net *n, loss_head head, const ds_dataset *train, const ds_datas
       train_loss = minibatch_epoch(n, head, train, p, s, &b, &interrupted);
       if (interrupted) break;
     }
-    train_epoch e = {.epoch = epoch, .train_loss = train_loss, .lr = s->sched.lr};
+    /* lbfgs has no learning rate: its column holds the accepted line-search step */
+    train_epoch e = {.epoch = epoch, .train_loss = train_loss, .lr = lbfgs ? lb->step : s->sched.lr};
     if (val->rows) {
       train_predict(n, head, val, val_pred, &e.val_loss);
       e.val_monitor = !strcmp(name, "loss") ? e.val_loss : train_metric(head, name, val, val_pred, width);
