@@ -7,8 +7,10 @@
 #include <stddef.h>
 
 #include "common/error.h"
+#include "dist/dist.h"
 
-tr_err cmd_train(int argc, char **argv);
+/* Runs on every rank of an MPI job (dist from dist_init; size 1 without mpirun). */
+tr_err cmd_train(int argc, char **argv, dist_ctx *dist);
 tr_err cmd_gen(int argc, char **argv);
 tr_err cmd_import(int argc, char **argv);
 tr_err cmd_info(int argc, char **argv);

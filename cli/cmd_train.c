@@ -19,6 +19,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/timer.h"
+#include "dist/dist.h"
 #include "experiments/job.h"
 #include "experiments/pricing.h"
 #include "io/dataset.h"
@@ -44,8 +45,10 @@ static const char help[] =
 static volatile sig_atomic_t stop_requested = 0;
 static void on_signal(int sig) { stop_requested = sig; }
 
-/* Everything one run needs, gathered so the steps below stay small. */
+/* Everything one run needs, gathered so the steps below stay small. Under MPI each rank
+ * holds its share of the rows in train/val/test; counts in results are global. */
 typedef struct {
+  dist_ctx *dist;
   cfg *job;
   const char *job_path;
   char job_name[256];
@@ -54,7 +57,7 @@ typedef struct {
   ds_dataset *train, *val, *test;
   size_t duplicates;
   loss_head head;
-  float classes[MAX_CLASSES];  /* label value of each class index */
+  float classes[MAX_CLASSES + 1];  /* label value of each class index */
   size_t n_classes;
   scaler scale;                /* fitted on the training split; cols == 0 if not standardized */
   progress prog;
@@ -70,14 +73,16 @@ static tr_err check_exists(const cfg *job, const char *key) {
   return TR_OK;
 }
 
-static tr_err load(const cfg *job, const char *key, ds_dataset **out) {
+static tr_err load(const run *r, const char *key, ds_dataset **out) {
+  const cfg *job = r->job;
   tr_err rc = check_exists(job, key);
   if (rc != TR_OK) return rc;
   const char *label = cfg_str(job, "data", "label_column");
   ds_load_opts o = {.x_dataset = cfg_str(job, "data", "x_dataset"),
                     .y_dataset = cfg_str(job, "data", "y_dataset"),
                     .label_column = *label ? label : NULL};
-  if ((rc = ds_load(cfg_str(job, "data", key), &o, out)) != TR_OK) return rc;
+  if ((rc = ds_load_part(cfg_str(job, "data", key), &o, r->dist->rank, r->dist->size, out)) != TR_OK)
+    return rc;
   if (!(*out)->y) {
     ds_free(out);
     return cfg_error(job, TR_EINPUT, "data", key, "%s has no labels", cfg_str(job, "data", key));
@@ -90,32 +95,38 @@ static int cmp_float(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* The distinct label values of d (sorted) into classes; false when a label is not a
- * whole number or there are more than MAX_CLASSES. */
-static bool find_classes(const ds_dataset *d, float *classes, size_t *n, size_t *bad_row) {
-  float *sorted = malloc(d->rows * sizeof(float));
-  if (!sorted) return false;
+/* The distinct label values of d (sorted, at most MAX_CLASSES + 1) into classes. *bad_row
+ * is the first row whose label is not a whole number (SIZE_MAX when none). */
+static tr_err find_classes(const ds_dataset *d, float *classes, size_t *n, size_t *bad_row) {
+  float *sorted = malloc((d->rows ? d->rows : 1) * sizeof(float));
+  if (!sorted) return tr_error_set(TR_ENOMEM, "labels", "out of memory");
+  *bad_row = SIZE_MAX;
   for (size_t i = 0; i < d->rows; i++) {
-    if (d->y[i] != floorf(d->y[i])) {
-      *bad_row = i;
-      free(sorted);
-      return false;
-    }
+    if (d->y[i] != floorf(d->y[i]) && *bad_row == SIZE_MAX) *bad_row = i;
     sorted[i] = d->y[i];
   }
   qsort(sorted, d->rows, sizeof(float), cmp_float);
   *n = 0;
-  for (size_t i = 0; i < d->rows; i++) {
-    if (i && sorted[i] == sorted[i - 1]) continue;
-    if (*n == MAX_CLASSES) {
-      *n = MAX_CLASSES + 1;
-      break;
-    }
-    classes[(*n)++] = sorted[i];
-  }
+  for (size_t i = 0; i < d->rows && *n <= MAX_CLASSES; i++)
+    if (i == 0 || sorted[i] != sorted[i - 1]) classes[(*n)++] = sorted[i];
   free(sorted);
-  *bad_row = SIZE_MAX;
-  return *n <= MAX_CLASSES;
+  return TR_OK;
+}
+
+/* The classes of every rank's labels, merged (sorted, distinct) on every rank. */
+static tr_err merge_classes(run *r) {
+  float *all = malloc((size_t)r->dist->size * (MAX_CLASSES + 1) * sizeof(float));
+  size_t n_all = 0;
+  if (!all) return tr_error_set(TR_ENOMEM, "labels", "out of memory");
+  tr_err rc = dist_allgather_floats(r->dist, r->classes, r->n_classes, all, &n_all);
+  if (rc == TR_OK) {
+    qsort(all, n_all, sizeof(float), cmp_float);
+    r->n_classes = 0;
+    for (size_t i = 0; i < n_all && r->n_classes <= MAX_CLASSES; i++)
+      if (i == 0 || all[i] != all[i - 1]) r->classes[r->n_classes++] = all[i];
+  }
+  free(all);
+  return rc;
 }
 
 /* Replaces labels by class indexes 0..K-1; a value not among the classes is an error. */
@@ -130,15 +141,20 @@ static tr_err encode_labels(const run *r, ds_dataset *d, const char *key) {
   return TR_OK;
 }
 
-/* Decides the task from the model type and the labels (DESIGN.md: a mismatch is exit 2). */
+/* Decides the task from the model type and every rank's labels (DESIGN.md: a mismatch
+ * is exit 2). */
 static tr_err decide_task(run *r, ds_dataset *all, ds_dataset *test) {
   const cfg *job = r->job;
   const char *type = cfg_str(job, "model", "type"), *task = cfg_str(job, "model", "task");
   size_t bad_row = SIZE_MAX;
-  bool integral = find_classes(all, r->classes, &r->n_classes, &bad_row);
+  tr_err rc = find_classes(all, r->classes, &r->n_classes, &bad_row);
+  if (rc != TR_OK) return rc;
+  bool integral = !dist_any(r->dist, bad_row != SIZE_MAX);
+  if ((rc = merge_classes(r)) != TR_OK) return rc;
   bool classify = !strcmp(type, "logistic") || !strcmp(type, "softmax") ||
                   (!strcmp(type, "mlp") && (!strcmp(task, "classification") ||
-                                            (!strcmp(task, "auto") && integral)));
+                                            (!strcmp(task, "auto") && integral &&
+                                             r->n_classes <= MAX_CLASSES)));
   if (!strcmp(type, "linear") || !classify) {
     r->head = HEAD_REGRESSION;
     r->n_classes = 0;
@@ -150,6 +166,9 @@ static tr_err decide_task(run *r, ds_dataset *all, ds_dataset *test) {
                      "model.type = linear, or mlp with model.task = regression, for a "
                      "real-valued target)", bad_row + 1, all->y[bad_row], type);
   if (!integral)
+    return cfg_error(job, TR_EINPUT, "data", "train",
+                     "another rank's labels are not whole numbers: %s needs class labels", type);
+  if (r->n_classes > MAX_CLASSES)
     return cfg_error(job, TR_EINPUT, "data", "train", "more than %d distinct labels", MAX_CLASSES);
   if (r->n_classes < 2)
     return cfg_error(job, TR_EINPUT, "data", "train", "every label is %g: need at least 2 classes",
@@ -159,17 +178,19 @@ static tr_err decide_task(run *r, ds_dataset *all, ds_dataset *test) {
                      "logistic needs 2 classes; the labels have %zu (use softmax or mlp)",
                      r->n_classes);
   r->head = r->n_classes == 2 && strcmp(type, "softmax") != 0 ? HEAD_BINARY : HEAD_MULTICLASS;
-  tr_err rc = encode_labels(r, all, "train");
+  rc = encode_labels(r, all, "train");
   return rc == TR_OK ? encode_labels(r, test, "test") : rc;
 }
+
+static tr_err sum_over_ranks(double *buf, size_t n, void *ctx) { return dist_sum_doubles(ctx, buf, n); }
 
 /* Loads train (and test), splits, counts leaked duplicates, standardizes. */
 static tr_err prepare_data(run *r) {
   const cfg *job = r->job;
   ds_dataset *all = NULL, *test = NULL;
-  tr_err rc = load(job, "train", &all);
+  tr_err rc = load(r, "train", &all);
   bool has_test = *cfg_str(job, "data", "test") != '\0';
-  if (rc == TR_OK && has_test) rc = load(job, "test", &test);
+  if (rc == TR_OK && has_test) rc = load(r, "test", &test);
   if (rc == TR_OK && test && test->cols != all->cols)
     rc = cfg_error(job, TR_EINPUT, "data", "test", "has %zu features, train has %zu", test->cols,
                    all->cols);
@@ -179,7 +200,9 @@ static tr_err prepare_data(run *r) {
     rc = split_make(all->y, all->rows, cfg_float(job, "data", "val_fraction"),
                     has_test ? 0.0 : cfg_float(job, "data", "test_fraction"),
                     cfg_bool(job, "data", "stratify") && r->head != HEAD_REGRESSION,
-                    (uint64_t)cfg_int(job, "data", "seed"), &s);
+                    /* each rank splits its own block, with its own stream of the seed */
+                    (uint64_t)cfg_int(job, "data", "seed") ^ (0x9E3779B97F4A7C15ULL * (uint64_t)r->dist->rank),
+                    &s);
   if (rc == TR_OK) {
     r->train = ds_take_rows(all, s.train, s.n_train);
     r->val = ds_take_rows(all, s.val, s.n_val);
@@ -191,12 +214,15 @@ static tr_err prepare_data(run *r) {
   ds_free(&all);
   ds_free(&test);
   if (rc != TR_OK) return rc;
-  r->duplicates = split_count_duplicates(r->train, r->test);
+  /* duplicates are found within each rank's block (a row and its copy on different
+     ranks are not compared), then counted over all ranks */
+  if ((rc = dist_sum_size(r->dist, split_count_duplicates(r->train, r->test), &r->duplicates)) != TR_OK)
+    return rc;
   if (r->duplicates)
     log_warn("%zu test rows are exact duplicates of training rows: test metrics are optimistic",
              r->duplicates);
   if (cfg_bool(job, "data", "standardize")) {
-    if ((rc = scaler_fit(r->train, &r->scale)) != TR_OK) return rc;
+    if ((rc = scaler_fit_parts(r->train, &r->scale, sum_over_ranks, r->dist)) != TR_OK) return rc;
     scaler_apply(&r->scale, r->train);
     scaler_apply(&r->scale, r->val);
     scaler_apply(&r->scale, r->test);
@@ -244,7 +270,10 @@ static tr_err build_params(const run *r, train_params *p) {
     return cfg_error(job, TR_ECONFIG, "early_stopping", "monitor", "'%s' does not apply to a %s task",
                      monitor, classify ? "classification" : "regression");
   bool es_on = cfg_bool(job, "early_stopping", "enabled");
-  if (es_on && r->val->rows == 0 && strcmp(monitor, "val_loss") != 0)
+  size_t val_rows = 0;
+  tr_err rc = dist_sum_size(r->dist, r->val->rows, &val_rows);
+  if (rc != TR_OK) return rc;
+  if (es_on && val_rows == 0 && strcmp(monitor, "val_loss") != 0)
     return cfg_error(job, TR_ECONFIG, "early_stopping", "monitor",
                      "%s needs a validation split (data.val_fraction > 0)", monitor);
   *p = (train_params){
@@ -271,6 +300,7 @@ static tr_err build_params(const run *r, train_params *p) {
              .check_finite = cfg_bool(job, "early_stopping", "check_finite")},
       .restore_best = cfg_bool(job, "early_stopping", "restore_best"),
       .stop = &stop_requested,
+      .dist = r->dist,
   };
   if (p->optimizer == OPT_LBFGS && p->l1 > 0)
     return cfg_error(job, TR_ECONFIG, "optimizer", "l1",
@@ -283,7 +313,7 @@ static tr_err on_epoch(const train_epoch *e, const net *n, const train_state *s,
   progress_epoch(&r->prog, e->epoch, e->train_loss, e->val_loss, e->val_monitor);
   if (r->every_epochs > 0 && e->epoch % r->every_epochs == 0) {
     double t0 = tr_now();
-    tr_err rc = ckpt_save(r->ckpt_path, n, s, r->job_text);
+    tr_err rc = ckpt_save(r->ckpt_path, n, s, r->job_text, r->dist);
     r->checkpoint_s += tr_now() - t0;
     return rc;
   }
@@ -303,51 +333,70 @@ static tr_err write_history(const char *path, const train_state *s, const char *
   return tr_atomic_commit(&a);
 }
 
+/* Metrics of n on d over every rank's rows (collective: every rank calls it). */
 static cJSON *metrics_json(const run *r, const net *n, const ds_dataset *d, bool with_confusion) {
   cJSON *o = cJSON_CreateObject();
-  size_t width = n->spec.outputs;
-  float *pred = ds_alloc_floats(d->rows * width + 1);
-  if (!o || !pred || d->rows == 0 || train_predict(n, r->head, d, pred, NULL) != TR_OK) {
+  size_t width = n->spec.outputs, rows = 0;
+  float *local = ds_alloc_floats(d->rows * width + 1), *y = NULL, *pred = NULL;
+  if (!o || !local || train_predict(n, r->head, d, local, NULL) != TR_OK ||
+      train_gather_predictions(r->dist, d, local, width, &y, &pred, &rows) != TR_OK || rows == 0) {
+    free(local);
+    free(y);
     free(pred);
     return o;
   }
+  free(local);
   if (r->head == HEAD_REGRESSION) {
-    metrics_regression g = metrics_regression_eval(d->y, pred, d->rows);
+    metrics_regression g = metrics_regression_eval(y, pred, rows);
     json_add_number(o, "mse", g.mse);
     json_add_number(o, "rmse", g.rmse);
     json_add_number(o, "mae", g.mae);
     json_add_number(o, "r2", g.r2);
+    free(y);
     free(pred);
     return o;
   }
   size_t K = r->n_classes;
   size_t *cm = calloc(K * K, sizeof(size_t));
+  double v[6] = {NAN, NAN, NAN, NAN, NAN, NAN};
   if (r->head == HEAD_BINARY) {
-    metrics_binary b = metrics_binary_eval(d->y, pred, d->rows);
-    double v[] = {b.accuracy, b.precision, b.recall, b.f1, b.auc, b.log_loss};
-    const char *names[] = {"accuracy", "precision", "recall", "f1", "auc", "log_loss"};
-    for (int i = 0; i < 6; i++) json_add_number(o, names[i], v[i]);
+    metrics_binary b = metrics_binary_eval(y, pred, rows);
+    double bv[] = {b.accuracy, b.precision, b.recall, b.f1, b.auc, b.log_loss};
+    memcpy(v, bv, sizeof v);
     if (cm) cm[0] = b.tn, cm[1] = b.fp, cm[2] = b.fn, cm[3] = b.tp;
   } else {
     metrics_multi m;
-    if (metrics_multi_eval(d->y, pred, d->rows, (int)K, &m) == TR_OK) {
-      double v[] = {m.accuracy, m.precision, m.recall, m.f1, m.auc, m.log_loss};
-      const char *names[] = {"accuracy", "precision", "recall", "f1", "auc", "log_loss"};
-      for (int i = 0; i < 6; i++) json_add_number(o, names[i], v[i]);
+    if (metrics_multi_eval(y, pred, rows, (int)K, &m) == TR_OK) {
+      double mv[] = {m.accuracy, m.precision, m.recall, m.f1, m.auc, m.log_loss};
+      memcpy(v, mv, sizeof v);
       if (cm) memcpy(cm, m.confusion, K * K * sizeof(size_t));
       metrics_multi_free(&m);
     }
   }
+  const char *names[] = {"accuracy", "precision", "recall", "f1", "auc", "log_loss"};
+  for (int i = 0; i < 6; i++) json_add_number(o, names[i], v[i]);
   if (with_confusion && cm) { /* rows: true class; columns: predicted (sklearn's layout) */
-    cJSON *rows = cJSON_AddArrayToObject(o, "confusion_matrix");
+    cJSON *rows_json = cJSON_AddArrayToObject(o, "confusion_matrix");
     for (size_t i = 0; i < K; i++) {
       cJSON *row = cJSON_CreateArray();
       for (size_t j = 0; j < K; j++) cJSON_AddItemToArray(row, cJSON_CreateNumber((double)cm[i * K + j]));
-      cJSON_AddItemToArray(rows, row);
+      cJSON_AddItemToArray(rows_json, row);
     }
   }
   free(cm);
+  free(y);
   free(pred);
+  return o;
+}
+
+/* {"max", "mean"} of a per-rank value (collective). */
+static cJSON *over_ranks(dist_ctx *dist, double v) {
+  double mx = v, sum = v;
+  dist_max_doubles(dist, &mx, 1);
+  dist_sum_doubles(dist, &sum, 1);
+  cJSON *o = cJSON_CreateObject();
+  json_add_number(o, "max", mx);
+  json_add_number(o, "mean", sum / (double)dist->size);
   return o;
 }
 
@@ -365,10 +414,14 @@ static cJSON *result_json(const run *r, const net *n, const train_params *p,
   cJSON_AddStringToObject(model, "type", cfg_str(job, "model", "type"));
   cJSON_AddNumberToObject(model, "params", (double)n->n_params);
   cJSON_AddStringToObject(model, "optimizer", cfg_str(job, "optimizer", "name"));
+  size_t train_rows = 0, val_rows = 0, test_rows = 0;
+  dist_sum_size(r->dist, r->train->rows, &train_rows);
+  dist_sum_size(r->dist, r->val->rows, &val_rows);
+  dist_sum_size(r->dist, r->test->rows, &test_rows);
   cJSON *data = cJSON_AddObjectToObject(o, "data");
-  cJSON_AddNumberToObject(data, "train_rows", (double)r->train->rows);
-  cJSON_AddNumberToObject(data, "val_rows", (double)r->val->rows);
-  cJSON_AddNumberToObject(data, "test_rows", (double)r->test->rows);
+  cJSON_AddNumberToObject(data, "train_rows", (double)train_rows);
+  cJSON_AddNumberToObject(data, "val_rows", (double)val_rows);
+  cJSON_AddNumberToObject(data, "test_rows", (double)test_rows);
   cJSON_AddNumberToObject(data, "features", (double)r->train->cols);
   if (r->head != HEAD_REGRESSION) cJSON_AddNumberToObject(data, "classes", (double)r->n_classes);
   else cJSON_AddNullToObject(data, "classes");
@@ -385,20 +438,25 @@ static cJSON *result_json(const run *r, const net *n, const train_params *p,
   json_add_number(t, "train_s", oc->train_s);
   json_add_number(t, "compute_s", oc->compute_s);
   json_add_number(t, "io_wait_s", 0.0);
-  json_add_number(t, "comm_s", 0.0);
+  json_add_number(t, "comm_s", r->dist->comm_s);
   json_add_number(t, "checkpoint_s", r->checkpoint_s);
-  double rate_samples = oc->train_s > 0 ? oc->epochs_run * (double)r->train->rows / oc->train_s : 0;
+  double rate_samples = oc->train_s > 0 ? oc->epochs_run * (double)train_rows / oc->train_s : 0;
   cJSON *tp = cJSON_AddObjectToObject(o, "throughput");
   json_add_number(tp, "samples_per_s", rate_samples);
   json_add_number(tp, "gflops", rate_samples * net_train_flops_per_row(n) / 1e9);
   json_add_number(o, "au_percent", oc->train_s > 0 ? fmin(100.0, 100.0 * oc->compute_s / oc->train_s) : 0);
   cJSON *par = cJSON_AddObjectToObject(o, "parallel");
-  cJSON_AddNumberToObject(par, "ranks", 1);
+  cJSON_AddNumberToObject(par, "ranks", r->dist->size);
   cJSON_AddNumberToObject(par, "threads_per_rank", omp_get_max_threads());
+  cJSON *per_rank = cJSON_AddObjectToObject(par, "per_rank");
+  cJSON_AddItemToObject(per_rank, "compute_s", over_ranks(r->dist, oc->compute_s));
+  cJSON_AddItemToObject(per_rank, "comm_s", over_ranks(r->dist, r->dist->comm_s));
+  cJSON_AddItemToObject(per_rank, "io_wait_s", over_ranks(r->dist, 0.0));
+  cJSON_AddBoolToObject(par, "weights_identical", true); /* checked after every epoch */
   cJSON *st = cJSON_AddObjectToObject(o, "storage");
   cJSON_AddStringToObject(st, "backend", cfg_str(job, "storage", "backend"));
   /* until the storage backends land: the bytes of data loaded (features and labels) */
-  size_t rows = r->train->rows + r->val->rows + r->test->rows;
+  size_t rows = train_rows + val_rows + test_rows;
   cJSON_AddNumberToObject(st, "bytes_read", (double)(rows * (r->train->cols + 1) * sizeof(float)));
   cJSON_AddNumberToObject(st, "requests", 0);
   cJSON_AddNumberToObject(st, "cache_hits", 0);
@@ -463,8 +521,7 @@ static tr_err setup_run(run *r) {
   if (strcmp(cfg_str(job, "storage", "backend"), "local") != 0)
     return cfg_error(job, TR_ECONFIG, "storage", "backend",
                      "only 'local' is available in this version");
-  long threads = cfg_int(job, "optimizer", "threads");
-  if (threads > 0) omp_set_num_threads((int)threads);
+  omp_set_num_threads(dist_threads_per_rank(r->dist, (int)cfg_int(job, "optimizer", "threads")));
   const char *dir = cfg_str(job, "checkpoint", "dir");
   char *ckpt_dir = NULL;
   if (asprintf(&ckpt_dir, "%s", *dir ? dir : r->out_dir) < 0 ||
@@ -487,6 +544,12 @@ static tr_err write_outputs(const run *r, const net *n, const train_params *p,
                             const pricing_instance *it) {
   char *model_path = NULL, *hist_path = NULL, *result_path = NULL;
   tr_err rc = TR_OK;
+  bool writer = r->dist->rank == 0;
+  cJSON *result = result_json(r, n, p, oc, it); /* collective: every rank takes part */
+  if (!writer) {
+    cJSON_Delete(result);
+    return TR_OK;
+  }
   if (asprintf(&model_path, "%s/model.h5", r->out_dir) < 0 ||
       asprintf(&hist_path, "%s/history.csv", r->out_dir) < 0 ||
       asprintf(&result_path, "%s/result.json", r->out_dir) < 0)
@@ -495,8 +558,7 @@ static tr_err write_outputs(const run *r, const net *n, const train_params *p,
     rc = model_save(model_path, n, r->head, &r->scale, r->n_classes ? r->classes : NULL,
                     r->n_classes, cfg_str(r->job, "model", "type"), r->job_text);
   if (rc == TR_OK) rc = write_history(hist_path, s, p->es.monitor);
-  cJSON *result = rc == TR_OK ? result_json(r, n, p, oc, it) : NULL;
-  if (result) rc = json_write_file(result_path, result);
+  if (rc == TR_OK) rc = json_write_file(result_path, result);
   if (rc == TR_OK && !r->quiet) {
     cJSON *test = cJSON_GetObjectItem(result, "test"), *cost = cJSON_GetObjectItem(result, "cost");
     const char *key = r->head == HEAD_REGRESSION ? "rmse" : "accuracy";
@@ -532,13 +594,13 @@ static tr_err train_and_report(run *r) {
   rng_seed(&init_rng, p.seed ^ 0x5eedULL);
   net_init(n, &init_rng, spec.n_hidden == 0); /* linear models start at zero, as sklearn */
   memcpy(s->best_params, n->params, n->n_params * sizeof(float));
-  if (r->resume && (rc = ckpt_load(r->ckpt_path, n, s, r->job_text)) != TR_OK) goto done;
+  if (r->resume && (rc = ckpt_load(r->ckpt_path, n, s, r->job_text, r->dist)) != TR_OK) goto done;
   if (r->resume) log_info("train: resuming after epoch %d from %s", s->epoch, r->ckpt_path);
   struct sigaction sa = {.sa_handler = on_signal}, old_term, old_int;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGTERM, &sa, &old_term);
   sigaction(SIGINT, &sa, &old_int);
-  r->prog = progress_start(p.epochs, p.es.monitor, r->quiet);
+  r->prog = progress_start(p.epochs, p.es.monitor, r->quiet || r->dist->rank != 0);
   train_outcome oc;
   rc = train_fit(n, r->head, r->train, r->val, &p, s, on_epoch, r, &oc);
   progress_end(&r->prog);
@@ -547,7 +609,7 @@ static tr_err train_and_report(run *r) {
   bool interrupted = !strcmp(oc.stop_reason, "interrupted");
   if (interrupted) {
     double t0 = tr_now();
-    tr_err crc = ckpt_save(r->ckpt_path, n, s, r->job_text);
+    tr_err crc = ckpt_save(r->ckpt_path, n, s, r->job_text, r->dist);
     r->checkpoint_s += tr_now() - t0;
     if (crc != TR_OK) {
       rc = crc;
@@ -572,8 +634,8 @@ done:
   return rc;
 }
 
-tr_err cmd_train(int argc, char **argv) {
-  run r = {.t_start = tr_now()};
+tr_err cmd_train(int argc, char **argv, dist_ctx *dist) {
+  run r = {.t_start = tr_now(), .dist = dist};
   char **sets = NULL;
   size_t n_sets = 0;
   bool help_only = false;
@@ -582,7 +644,8 @@ tr_err cmd_train(int argc, char **argv) {
     fputs(help, stdout);
     cfg_print_help(job_options, job_options_count, stdout);
   } else if (rc == TR_OK) {
-    log_set_quiet(r.quiet);
+    log_set_quiet(r.quiet || dist->rank != 0); /* rank 0 speaks for the job */
+    log_set_rank(dist->size > 1 ? dist->rank : -1);
     r.job = job_load(r.job_path, sets, n_sets);
     rc = r.job ? train_and_report(&r) : tr_error_code();
   }

@@ -1,10 +1,14 @@
 /* The tradeoff executable: dispatches to one subcommand, prints the first error as
  * "tradeoff: WHERE: what is wrong" and exits 0, 1 (runtime failure) or 2 (bad usage,
- * configuration or input). */
+ * configuration or input). `train` runs under MPI (a singleton without mpirun); an error
+ * on any rank of a multi-rank job is printed by that rank and ends every rank with
+ * MPI_Abort, so no rank waits forever in a collective. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/log.h"
+#include "dist/dist.h"
 
 static const char usage[] =
     "usage: tradeoff SUBCOMMAND [ARGS]\n"
@@ -40,10 +44,26 @@ int main(int argc, char **argv) {
     printf("tradeoff %s\n", TRADEOFF_VERSION);
     return 0;
   }
+  if (!strcmp(sub, "train")) {
+    dist_ctx dist = {.rank = 0, .size = 1, .local_size = 1};
+    tr_err rc = dist_init(&argc, &argv, &dist);
+    if (rc == TR_OK) rc = cmd_train(argc - 1, argv + 1, &dist);
+    if (rc != TR_OK) {
+      const char *msg = tr_error_message();
+      if (dist.size > 1)
+        fprintf(stderr, "tradeoff: [rank %d] %s\n", dist.rank, *msg ? msg : tr_strerror(rc));
+      else
+        fprintf(stderr, "tradeoff: %s\n", *msg ? msg : tr_strerror(rc));
+      fflush(stderr);
+      if (dist.size > 1) dist_abort(1); /* any failure ends the whole job: exit 1 */
+    }
+    dist_finalize();
+    return tr_exit_code(rc);
+  }
   static const struct {
     const char *name;
     tr_err (*run)(int, char **);
-  } commands[] = {{"train", cmd_train}, {"gen", cmd_gen}, {"import", cmd_import}, {"info", cmd_info},
+  } commands[] = {{"gen", cmd_gen}, {"import", cmd_import}, {"info", cmd_info},
                   {"predict", cmd_predict}};
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
     if (strcmp(sub, commands[i].name) != 0) continue;

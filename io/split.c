@@ -84,25 +84,26 @@ tr_err split_make(const float *y, size_t n, double val_fraction, double test_fra
   return TR_OK;
 }
 
-tr_err scaler_fit(const ds_dataset *d, scaler *s) {
+tr_err scaler_fit(const ds_dataset *d, scaler *s) { return scaler_fit_parts(d, s, NULL, NULL); }
+
+tr_err scaler_fit_parts(const ds_dataset *d, scaler *s, scaler_sum_fn sum, void *ctx) {
   size_t cols = d->cols;
   s->cols = cols;
-  s->mean = calloc(cols ? cols : 1, sizeof(double));
-  s->scale = calloc(cols ? cols : 1, sizeof(double));
-  if (!s->mean || !s->scale) {
-    scaler_free(s);
-    return tr_error_set(TR_ENOMEM, "scaler", "out of memory");
-  }
+  s->mean = calloc(cols + 1, sizeof(double)); /* + 1: the row count travels with the sums */
+  s->scale = calloc(cols + 1, sizeof(double));
   /* two row-major passes (mean, then squared deviations) over fixed blocks of rows,
      each block summed in double, blocks combined in order: cache-friendly, and the
      result does not depend on the thread count */
   size_t block = 4096, nblocks = (d->rows + block - 1) / block;
-  double *part = calloc((nblocks ? nblocks : 1) * cols, sizeof(double));
-  if (!part) {
+  double *part = calloc((nblocks ? nblocks : 1) * cols + 1, sizeof(double));
+  if (!s->mean || !s->scale || !part) {
+    free(part);
     scaler_free(s);
     return tr_error_set(TR_ENOMEM, "scaler", "out of memory");
   }
-  for (int pass = 0; pass < 2; pass++) {
+  tr_err rc = TR_OK;
+  double rows = 0;
+  for (int pass = 0; pass < 2 && rc == TR_OK; pass++) {
     memset(part, 0, nblocks * cols * sizeof(double));
 #pragma omp parallel for schedule(static)
     for (size_t b = 0; b < nblocks; b++) {
@@ -122,13 +123,20 @@ tr_err scaler_fit(const ds_dataset *d, scaler *s) {
     double *out = pass == 0 ? s->mean : s->scale;
     for (size_t b = 0; b < nblocks; b++)
       for (size_t j = 0; j < cols; j++) out[j] += part[b * cols + j];
-    for (size_t j = 0; j < cols; j++) out[j] = d->rows ? out[j] / (double)d->rows : 0;
+    out[cols] = (double)d->rows;
+    if (sum) rc = sum(out, cols + 1, ctx);
+    rows = out[cols];
+    for (size_t j = 0; j < cols; j++) out[j] = rows > 0 ? out[j] / rows : 0;
+  }
+  free(part);
+  if (rc != TR_OK) {
+    scaler_free(s);
+    return rc;
   }
   for (size_t j = 0; j < cols; j++) {
     double sd = sqrt(s->scale[j]);
     s->scale[j] = sd > 1e-12 ? sd : 1.0;
   }
-  free(part);
   return TR_OK;
 }
 

@@ -32,6 +32,13 @@ typedef struct {
 
 /* Fits on d (accumulating in double). */
 tr_err scaler_fit(const ds_dataset *d, scaler *s);
+
+/* Sums buf[0..n) over the parts of a data set held elsewhere (MPI ranks), in place. */
+typedef tr_err (*scaler_sum_fn)(double *buf, size_t n, void *ctx);
+
+/* As scaler_fit, over the union of every part's rows: local sums are combined with sum
+ * (NULL: d is all the data), so every part gets the same scaler. */
+tr_err scaler_fit_parts(const ds_dataset *d, scaler *s, scaler_sum_fn sum, void *ctx);
 /* x = (x - mean) / scale for every row of d; d->cols must equal s->cols. */
 void scaler_apply(const scaler *s, ds_dataset *d);
 void scaler_free(scaler *s);

@@ -20,13 +20,25 @@ static void history_row(const train_epoch *e, double *row) {
   memcpy(row, v, sizeof v);
 }
 
-tr_err ckpt_save(const char *path, const net *n, const train_state *s, const char *job_text) {
+tr_err ckpt_save(const char *path, const net *n, const train_state *s, const char *job_text,
+                 dist_ctx *dist) {
+  int ranks = dist ? dist->size : 1;
+  uint64_t mine[8], *rng = malloc((size_t)ranks * 8 * sizeof(uint64_t));
+  if (!rng) return tr_error_set(TR_ENOMEM, path, "out of memory");
+  memcpy(mine, s->shuffle_rng.s, 4 * sizeof(uint64_t));
+  memcpy(mine + 4, s->dropout_rng.s, 4 * sizeof(uint64_t));
+  tr_err grc = dist_gather_u64(dist, mine, 8, rng, 0);
+  if (grc != TR_OK || (dist && dist->rank != 0)) {
+    free(rng);
+    return grc;
+  }
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   char *tmp = tr_tmp_name(path);
   double *hist = malloc(((size_t)s->epoch + 1) * HISTORY_COLS * sizeof(double));
   if (!tmp || !hist) {
     free(tmp);
     free(hist);
+    free(rng);
     return tr_error_set(TR_ENOMEM, path, "out of memory");
   }
   for (int e = 0; e < s->epoch; e++) history_row(&s->history[e], hist + (size_t)e * HISTORY_COLS);
@@ -35,9 +47,6 @@ tr_err ckpt_save(const char *path, const net *n, const train_state *s, const cha
   if (f >= 0) {
     long version = FORMAT_VERSION, epoch = s->epoch, step = s->opt->step, nparams = (long)n->n_params;
     long counters[3] = {s->es.best_epoch, s->es.wait, s->sched.wait};
-    uint64_t rng[8];
-    memcpy(rng, s->shuffle_rng.s, 4 * sizeof(uint64_t));
-    memcpy(rng + 4, s->dropout_rng.s, 4 * sizeof(uint64_t));
     bad |= h5u_put_string_attr(f, "format", FORMAT);
     bad |= h5u_put_longs_attr(f, "format_version", &version, 1, true);
     bad |= h5u_put_longs_attr(f, "epoch", &epoch, 1, true);
@@ -53,11 +62,12 @@ tr_err ckpt_save(const char *path, const net *n, const train_state *s, const cha
     bad |= h5u_put_array(f, "best_params", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, n->n_params, 0, s->best_params);
     if (s->opt->m) bad |= h5u_put_array(f, "optimizer/m", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, n->n_params, 0, s->opt->m);
     if (s->opt->v) bad |= h5u_put_array(f, "optimizer/v", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, n->n_params, 0, s->opt->v);
-    bad |= h5u_put_array(f, "rng", H5T_STD_U64LE, H5T_NATIVE_UINT64, 8, 0, rng);
+    bad |= h5u_put_array(f, "rng", H5T_STD_U64LE, H5T_NATIVE_UINT64, (hsize_t)ranks, 8, rng);
     bad |= h5u_put_array(f, "history", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (hsize_t)s->epoch, HISTORY_COLS, hist);
     bad |= H5Fclose(f);
   }
   free(hist);
+  free(rng);
   tr_err rc;
   if (bad < 0) {
     remove(tmp);
@@ -70,7 +80,7 @@ tr_err ckpt_save(const char *path, const net *n, const train_state *s, const cha
 }
 
 static tr_err read_checkpoint(hid_t f, const char *path, net *n, train_state *s, const char *job_text,
-                              int max_epochs) {
+                              int max_epochs, int rank, int ranks) {
   char format[64] = "";
   long version = 0, epoch = -1, step = 0, nparams = 0, counters[3] = {0};
   if (!h5u_get_string_attr(f, "format", format, sizeof format) || strcmp(format, FORMAT) != 0)
@@ -90,7 +100,14 @@ static tr_err read_checkpoint(hid_t f, const char *path, net *n, train_state *s,
       return tr_error_set(TR_EINPUT, path, "checkpoint was written by a different job "
                                            "(resume with the same job file and --set options)");
   }
-  uint64_t rng[8];
+  uint64_t *all = malloc((size_t)ranks * 8 * sizeof(uint64_t)), rng[8];
+  if (!all) return tr_error_set(TR_ENOMEM, path, "out of memory");
+  bool rng_ok = h5u_get_array(f, "rng", H5T_NATIVE_UINT64, (size_t)ranks * 8, all);
+  if (rng_ok) memcpy(rng, all + (size_t)rank * 8, sizeof rng);
+  free(all);
+  if (!rng_ok)
+    return tr_error_set(TR_EINPUT, path, "checkpoint was not written by %d rank%s (resume with "
+                                         "the rank count that wrote it)", ranks, ranks == 1 ? "" : "s");
   if (h5u_get_longs_attr(f, "epoch", &epoch, 1) != 1 || epoch < 0 || epoch > max_epochs ||
       h5u_get_longs_attr(f, "optimizer_step", &step, 1) != 1 ||
       h5u_get_longs_attr(f, "counters", counters, 3) != 3 ||
@@ -101,8 +118,7 @@ static tr_err read_checkpoint(hid_t f, const char *path, net *n, train_state *s,
       !h5u_get_array(f, "params", H5T_NATIVE_FLOAT, n->n_params, n->params) ||
       !h5u_get_array(f, "best_params", H5T_NATIVE_FLOAT, n->n_params, s->best_params) ||
       (s->opt->m && !h5u_get_array(f, "optimizer/m", H5T_NATIVE_FLOAT, n->n_params, s->opt->m)) ||
-      (s->opt->v && !h5u_get_array(f, "optimizer/v", H5T_NATIVE_FLOAT, n->n_params, s->opt->v)) ||
-      !h5u_get_array(f, "rng", H5T_NATIVE_UINT64, 8, rng))
+      (s->opt->v && !h5u_get_array(f, "optimizer/v", H5T_NATIVE_FLOAT, n->n_params, s->opt->v)))
     return tr_error_set(TR_EINPUT, path, "checkpoint is damaged or from another optimizer");
   double *hist = malloc(((size_t)epoch + 1) * HISTORY_COLS * sizeof(double));
   if (!hist) return tr_error_set(TR_ENOMEM, path, "out of memory");
@@ -123,7 +139,8 @@ static tr_err read_checkpoint(hid_t f, const char *path, net *n, train_state *s,
   return TR_OK;
 }
 
-tr_err ckpt_load(const char *path, net *n, train_state *s, const char *job_text) {
+tr_err ckpt_load(const char *path, net *n, train_state *s, const char *job_text,
+                 const dist_ctx *dist) {
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   FILE *probe = fopen(path, "rb");
   if (!probe) return tr_error_set(TR_EINPUT, path, "no checkpoint to resume from");
@@ -131,7 +148,8 @@ tr_err ckpt_load(const char *path, net *n, train_state *s, const char *job_text)
   if (H5Fis_hdf5(path) <= 0) return tr_error_set(TR_EINPUT, path, "not an HDF5 file");
   hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (f < 0) return tr_error_set(TR_EINPUT, path, "cannot open checkpoint");
-  tr_err rc = read_checkpoint(f, path, n, s, job_text, s->history_cap);
+  tr_err rc = read_checkpoint(f, path, n, s, job_text, s->history_cap, dist ? dist->rank : 0,
+                              dist ? dist->size : 1);
   H5Fclose(f);
   return rc;
 }

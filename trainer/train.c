@@ -51,7 +51,8 @@ static tr_err pool_init(pool *p, const net *n, bool with_grads) {
 
 static size_t chunk_count(size_t rows) { return (rows + CHUNK_ROWS - 1) / CHUNK_ROWS; }
 
-/* Mean loss over d and (when g) its gradient, parameters as in n. */
+/* Sum of losses over d's rows and (when g) the sum of their gradients, parameters as in
+ * n; this rank's rows only. */
 static double full_pass(const net *n, loss_head head, const ds_dataset *d, pool *pl, float *g,
                         float *pred_out) {
   size_t chunks = chunk_count(d->rows), width = n->spec.outputs;
@@ -77,15 +78,14 @@ static double full_pass(const net *n, loss_head head, const ds_dataset *d, pool 
   double loss = 0;
   for (size_t c = 0; c < chunks; c++) loss += chunk_loss[c];
   free(chunk_loss);
-  double inv = d->rows ? 1.0 / (double)d->rows : 0;
   if (g) {
     for (size_t i = 0; i < n->n_params; i++) {
       double sum = 0;
       for (int t = 0; t < pl->threads; t++) sum += pl->grads[t][i];
-      g[i] = (float)(sum * inv);
+      g[i] = (float)sum;
     }
   }
-  return loss * inv;
+  return loss;
 }
 
 tr_err train_predict(const net *n, loss_head head, const ds_dataset *d, float *out, double *loss) {
@@ -93,7 +93,7 @@ tr_err train_predict(const net *n, loss_head head, const ds_dataset *d, float *o
   tr_err rc = pool_init(&pl, n, false);
   if (rc != TR_OK) return rc;
   double l = full_pass(n, head, d, &pl, NULL, out);
-  if (loss) *loss = d->y ? l : NAN;
+  if (loss) *loss = d->y && d->rows ? l / (double)d->rows : NAN;
   pool_free(&pl);
   return TR_OK;
 }
@@ -116,6 +116,25 @@ double train_metric(loss_head head, const char *name, const ds_dataset *d, const
   return v;
 }
 
+tr_err train_gather_predictions(dist_ctx *dist, const ds_dataset *d, const float *pred,
+                                size_t width, float **y_all, float **pred_all, size_t *rows_all) {
+  size_t total = 0, n_pred = 0;
+  *y_all = *pred_all = NULL;
+  tr_err rc = dist_sum_size(dist, d->rows, &total);
+  if (rc != TR_OK) return rc;
+  *y_all = malloc((total ? total : 1) * sizeof(float));
+  *pred_all = malloc((total ? total : 1) * width * sizeof(float));
+  if (!*y_all || !*pred_all) rc = tr_error_set(TR_ENOMEM, "metrics", "out of memory");
+  if (rc == TR_OK) rc = dist_allgather_floats(dist, d->y, d->rows, *y_all, rows_all);
+  if (rc == TR_OK) rc = dist_allgather_floats(dist, pred, d->rows * width, *pred_all, &n_pred);
+  if (rc != TR_OK) {
+    free(*y_all);
+    free(*pred_all);
+    *y_all = *pred_all = NULL;
+  }
+  return rc;
+}
+
 train_state *train_state_new(const net *n, const train_params *p) {
   train_state *s = calloc(1, sizeof *s);
   if (!s) return tr_check_alloc(NULL, "training state");
@@ -132,10 +151,13 @@ train_state *train_state_new(const net *n, const train_params *p) {
   s->es = es;
   s->sched = sched_init(p->schedule, p->lr, p->lr_min, p->lr_gamma, p->lr_step_epochs, p->epochs,
                         p->lr_patience, es.maximize);
-  rng_t root;
+  rng_t root, shuffle, drop;
   rng_seed(&root, p->seed);
-  s->shuffle_rng = rng_split(&root, 1);
-  s->dropout_rng = rng_split(&root, 2);
+  shuffle = rng_split(&root, 1);
+  drop = rng_split(&root, 2);
+  int rank = p->dist ? p->dist->rank : 0;
+  s->shuffle_rng = rng_split(&shuffle, (uint64_t)rank); /* each rank its own stream */
+  s->dropout_rng = rng_split(&drop, (uint64_t)rank);
   return s;
 }
 
@@ -178,10 +200,16 @@ static void snapshot_restore(const snapshot *k, net *n, train_state *s) {
 /* Minibatch buffers. */
 typedef struct {
   size_t *order;
-  float *Xb, *yb, *dlogits, *grads;
+  float *Xb, *yb, *dlogits;
+  float *grads;   /* n_params gradient sums, then loss sum, row count and stop flag: the
+                     one buffer a step allreduces */
   net_ws *ws;
   snapshot snap;
+  size_t local_bs;  /* this rank's share of the global batch */
+  size_t steps;     /* steps per epoch, the same on every rank */
 } batch_bufs;
+
+#define FUSED_EXTRA 3
 
 static void batch_free(batch_bufs *b) {
   free(b->order);
@@ -202,7 +230,7 @@ static tr_err batch_init(batch_bufs *b, const net *n, size_t rows, size_t bs) {
   b->Xb = ds_alloc_floats(bs * n->spec.inputs);
   b->yb = ds_alloc_floats(bs);
   b->dlogits = ds_alloc_floats(bs * n->spec.outputs);
-  b->grads = ds_alloc_floats(np);
+  b->grads = ds_alloc_floats(np + FUSED_EXTRA);
   b->ws = net_ws_new(n, bs);
   b->snap.params = ds_alloc_floats(np);
   b->snap.m = ds_alloc_floats(np);
@@ -215,63 +243,124 @@ static tr_err batch_init(batch_bufs *b, const net *n, size_t rows, size_t bs) {
   return TR_OK;
 }
 
-/* One minibatch epoch; returns the mean training loss, or NaN when interrupted. */
+/* One minibatch epoch; returns the mean training loss, or NaN when interrupted. Every
+ * rank runs b->steps steps; at step k it takes rows [k * local_bs, (k+1) * local_bs) of
+ * its shuffled rows (possibly none near the end), and one allreduce of the fused buffer
+ * gives every rank the same gradient, loss and stop decision. */
 static double minibatch_epoch(net *n, loss_head head, const ds_dataset *d, const train_params *p,
-                              train_state *s, batch_bufs *b, bool *interrupted) {
-  size_t rows = d->rows, cols = d->cols, width = n->spec.outputs;
-  size_t bs = p->batch_size < rows ? p->batch_size : rows;
+                              train_state *s, batch_bufs *b, bool *interrupted, tr_err *rc) {
+  size_t rows = d->rows, cols = d->cols, width = n->spec.outputs, np = n->n_params;
   snapshot_take(&b->snap, n, s);
   /* each epoch's order is a function of the RNG state alone, so a resumed run (which
      restores only the RNG) sees the same batches */
   for (size_t i = 0; i < rows; i++) b->order[i] = i;
   rng_shuffle(&s->shuffle_rng, b->order, rows);
-  double loss_sum = 0;
-  for (size_t start = 0; start < rows; start += bs) {
-    if (p->stop && *p->stop) {
+  double loss_sum = 0, rows_seen = 0;
+  for (size_t step = 0; step < b->steps; step++) {
+    size_t start = step * b->local_bs;
+    size_t nb = start >= rows ? 0 : (rows - start < b->local_bs ? rows - start : b->local_bs);
+    float *fused = b->grads;
+    memset(fused, 0, (np + FUSED_EXTRA) * sizeof(float));
+    if (nb) {
+      for (size_t i = 0; i < nb; i++) {
+        size_t r = b->order[start + i];
+        memcpy(b->Xb + i * cols, d->X + r * cols, cols * sizeof(float));
+        b->yb[i] = d->y[r];
+      }
+      const float *logits = net_forward(n, b->ws, b->Xb, nb, true, &s->dropout_rng);
+      fused[np] = (float)loss_eval(head, logits, b->yb, nb, width, b->dlogits, 1.0f);
+      net_backward(n, b->ws, b->Xb, nb, b->dlogits, fused);
+    }
+    fused[np + 1] = (float)nb;
+    fused[np + 2] = p->stop && *p->stop ? 1.0f : 0.0f;
+    if ((*rc = dist_sum_floats(p->dist, fused, np + FUSED_EXTRA)) != TR_OK) return NAN;
+    if (fused[np + 2] > 0) { /* a signal on any rank stops every rank at the same step */
       snapshot_restore(&b->snap, n, s);
       *interrupted = true;
       return NAN;
     }
-    size_t nb = start + bs <= rows ? bs : rows - start;
-    for (size_t i = 0; i < nb; i++) {
-      size_t r = b->order[start + i];
-      memcpy(b->Xb + i * cols, d->X + r * cols, cols * sizeof(float));
-      b->yb[i] = d->y[r];
-    }
-    const float *logits = net_forward(n, b->ws, b->Xb, nb, true, &s->dropout_rng);
-    loss_sum += loss_eval(head, logits, b->yb, nb, width, b->dlogits, 1.0f / (float)nb);
-    memset(b->grads, 0, n->n_params * sizeof(float));
-    net_backward(n, b->ws, b->Xb, nb, b->dlogits, b->grads);
-    opt_step(s->opt, n->params, b->grads, n->decay, s->sched.lr);
+    float global_rows = fused[np + 1];
+    if (global_rows <= 0) continue;
+    float inv = 1.0f / global_rows;
+    for (size_t i = 0; i < np; i++) fused[i] *= inv;
+    loss_sum += fused[np];
+    rows_seen += global_rows;
+    opt_step(s->opt, n->params, fused, n->decay, s->sched.lr);
   }
-  return loss_sum / (double)rows;
+  return rows_seen > 0 ? loss_sum / rows_seen : NAN;
 }
 
-/* The L-BFGS objective: mean loss + 0.5 l2 |w|^2 over the training rows. */
+/* The L-BFGS objective: mean loss + 0.5 l2 |w|^2 over the training rows of all ranks. */
 typedef struct {
   net *n;
   loss_head head;
   const ds_dataset *d;
   pool *pl;
   double l2;
+  dist_ctx *dist;
+  tr_err rc;
 } objective;
 
 static double lbfgs_objective(const float *x, float *g, void *user) {
   objective *o = user;
   float *saved = o->n->params;
   o->n->params = (float *)x;
-  double f = full_pass(o->n, o->head, o->d, o->pl, g, NULL);
+  double sums[2] = {full_pass(o->n, o->head, o->d, o->pl, g, NULL), (double)o->d->rows};
   o->n->params = saved;
-  if (o->l2 > 0) {
-    double pen = 0;
-    for (size_t i = 0; i < o->n->n_params; i++)
-      if (o->n->decay[i]) {
-        pen += (double)x[i] * x[i];
-        g[i] += (float)(o->l2 * x[i]);
-      }
-    f += 0.5 * o->l2 * pen;
+  tr_err rc = dist_sum_doubles(o->dist, sums, 2);
+  if (rc == TR_OK) rc = dist_sum_floats(o->dist, g, o->n->n_params);
+  if (rc != TR_OK) {
+    o->rc = rc;
+    return NAN;
   }
-  return f;
+  double inv = sums[1] > 0 ? 1.0 / sums[1] : 0, f = sums[0] * inv, pen = 0;
+  for (size_t i = 0; i < o->n->n_params; i++) {
+    g[i] = (float)(g[i] * inv);
+    if (o->n->decay[i]) {
+      pen += (double)x[i] * x[i];
+      g[i] += (float)(o->l2 * x[i]);
+    }
+  }
+  return f + 0.5 * o->l2 * pen;
+}
+
+/* Validation loss and monitored value over every rank's validation rows. */
+static tr_err validate_epoch(const net *n, loss_head head, const ds_dataset *val,
+                             const train_params *p, const char *name, float *val_pred,
+                             train_epoch *e) {
+  size_t width = n->spec.outputs;
+  double local_loss = NAN;
+  tr_err rc = train_predict(n, head, val, val_pred, &local_loss);
+  double sums[2] = {val->rows ? local_loss * (double)val->rows : 0, (double)val->rows};
+  if (rc == TR_OK) rc = dist_sum_doubles(p->dist, sums, 2);
+  if (rc != TR_OK) return rc;
+  e->val_loss = sums[1] > 0 ? sums[0] / sums[1] : NAN;
+  if (!strcmp(name, "loss")) {
+    e->val_monitor = e->val_loss;
+    return TR_OK;
+  }
+  float *y_all = NULL, *pred_all = NULL;
+  size_t rows_all = 0;
+  if ((rc = train_gather_predictions(p->dist, val, val_pred, width, &y_all, &pred_all, &rows_all)) != TR_OK)
+    return rc;
+  ds_dataset all = {.rows = rows_all, .cols = 0, .y = y_all};
+  e->val_monitor = train_metric(head, name, &all, pred_all, width);
+  free(y_all);
+  free(pred_all);
+  return TR_OK;
+}
+
+/* Ranks apply identical updates, so their weights must agree bit for bit; a sum of the
+ * parameters in a fixed order is compared across ranks after every epoch. */
+static tr_err check_ranks_agree(const net *n, dist_ctx *dist, int epoch) {
+  if (!dist || dist->size <= 1) return TR_OK;
+  double sum = 0;
+  for (size_t i = 0; i < n->n_params; i++) sum += n->params[i];
+  double v[2] = {sum, -sum};
+  tr_err rc = dist_max_doubles(dist, v, 2);
+  if (rc == TR_OK && v[0] != -v[1])
+    rc = tr_error_set(TR_EINTERNAL, "training", "ranks' weights differ after epoch %d", epoch);
+  return rc;
 }
 
 static const char *monitored_name(const train_params *p) {
@@ -297,48 +386,61 @@ tr_err train_fit(net *n, loss_head head, const ds_dataset *train, const ds_datas
   memset(&pl, 0, sizeof pl);
   lbfgs_state *lb = NULL;
   float *val_pred = ds_alloc_floats(val->rows * width + 1);
+  int ranks = p->dist ? p->dist->size : 1, rank = p->dist ? p->dist->rank : 0;
+  size_t local_bs = p->batch_size / (size_t)ranks + ((size_t)rank < p->batch_size % (size_t)ranks);
+  if (local_bs == 0) local_bs = 1;
   tr_err rc = val_pred ? TR_OK : tr_error_set(TR_ENOMEM, "training", "out of memory");
-  if (rc == TR_OK) rc = batch_init(&b, n, train->rows, lbfgs ? 1 : p->batch_size);
+  if (rc == TR_OK) rc = batch_init(&b, n, train->rows, lbfgs ? 1 : local_bs);
   if (rc != TR_OK) {
     free(val_pred);
     return rc;
   }
+  b.local_bs = local_bs;
+  double steps = (double)((train->rows + local_bs - 1) / local_bs);
+  if ((rc = dist_max_doubles(p->dist, &steps, 1)) != TR_OK) goto done;
+  b.steps = (size_t)steps;
   if (lbfgs && ((rc = pool_init(&pl, n, true)) != TR_OK || !(lb = lbfgs_new(n->n_params, 10)))) {
     rc = rc != TR_OK ? rc : tr_error_code();
     goto done;
   }
-  objective obj = {n, head, train, &pl, p->l2};
+  objective obj = {n, head, train, &pl, p->l2, p->dist, TR_OK};
   const char *name = monitored_name(p);
+  size_t val_total = 0;
+  if ((rc = dist_sum_size(p->dist, val->rows, &val_total)) != TR_OK) goto done;
+  bool has_val = val_total > 0;
+  if ((rc = dist_bcast_floats(p->dist, n->params, n->n_params, 0)) != TR_OK) goto done;
   double t_start = tr_now();
   bool interrupted = false, converged = false;
   for (int epoch = s->epoch + 1; epoch <= p->epochs; epoch++) {
-    double t0 = tr_now(), train_loss;
+    double t0 = tr_now(), comm0 = p->dist ? p->dist->comm_s : 0, train_loss;
     if (lbfgs) {
-      if (p->stop && *p->stop) {
+      if (dist_any(p->dist, p->stop && *p->stop)) {
         interrupted = true;
         break;
       }
       lbfgs_result r = lbfgs_iterate(lb, n->params, lbfgs_objective, &obj, p->tol, 64 * 2.22e-16);
+      if ((rc = obj.rc) != TR_OK) break;
       train_loss = lb->f;  /* includes the penalty, as the solver sees it */
       converged = r != LBFGS_STEP;
     } else {
-      train_loss = minibatch_epoch(n, head, train, p, s, &b, &interrupted);
-      if (interrupted) break;
+      train_loss = minibatch_epoch(n, head, train, p, s, &b, &interrupted, &rc);
+      if (interrupted || rc != TR_OK) break;
     }
     /* lbfgs has no learning rate: its column holds the accepted line-search step */
     train_epoch e = {.epoch = epoch, .train_loss = train_loss, .lr = lbfgs ? lb->step : s->sched.lr};
-    if (val->rows) {
-      train_predict(n, head, val, val_pred, &e.val_loss);
-      e.val_monitor = !strcmp(name, "loss") ? e.val_loss : train_metric(head, name, val, val_pred, width);
+    if (has_val) {
+      if ((rc = validate_epoch(n, head, val, p, name, val_pred, &e)) != TR_OK) break;
     } else {
       e.val_loss = e.val_monitor = NAN;
     }
+    if ((rc = check_ranks_agree(n, p->dist, epoch)) != TR_OK) break;
     e.epoch_s = tr_now() - t0;
-    s->compute_s += e.epoch_s;
+    e.comm_s = p->dist ? p->dist->comm_s - comm0 : 0;
+    s->compute_s += e.epoch_s - e.comm_s;
     bool improved = false;
-    es_verdict v = es_after_epoch(&s->es, epoch, val->rows ? e.val_monitor : train_loss, &improved);
+    es_verdict v = es_after_epoch(&s->es, epoch, has_val ? e.val_monitor : train_loss, &improved);
     if (improved) memcpy(s->best_params, n->params, n->n_params * sizeof(float));
-    sched_after_epoch(&s->sched, epoch, val->rows ? e.val_monitor : train_loss);
+    sched_after_epoch(&s->sched, epoch, has_val ? e.val_monitor : train_loss);
     s->history[epoch - 1] = e;
     s->epoch = epoch;
     out->epochs_run = epoch;

@@ -11,6 +11,7 @@
 
 #include "common/error.h"
 #include "common/rng.h"
+#include "dist/dist.h"
 #include "io/dataset.h"
 #include "trainer/early_stop.h"
 #include "trainer/loss.h"
@@ -30,6 +31,8 @@ typedef struct {
   es_config es;
   bool restore_best;
   volatile sig_atomic_t *stop;  /* when it becomes non-zero the loop stops (may be NULL) */
+  dist_ctx *dist;               /* data parallel over MPI ranks; NULL = this process alone.
+                                   batch_size is the global batch, split across ranks */
 } train_params;
 
 /* One history.csv row. */
@@ -51,7 +54,8 @@ typedef struct {
   int history_cap;         /* rows allocated: the job's epochs */
 } train_state;
 
-/* A fresh state for net n: seeded RNGs, zeroed optimizer, empty history. NULL on ENOMEM. */
+/* A fresh state for net n: seeded RNGs (one stream per rank), zeroed optimizer, empty
+ * history. NULL on ENOMEM. */
 train_state *train_state_new(const net *n, const train_params *p);
 void train_state_free(train_state **s);
 
@@ -83,11 +87,17 @@ int train_restore_best(net *n, const train_state *s, const train_params *p);
 
 /* Predictions for all rows of d (rows x outputs: P(class 1), class probabilities, or
  * values) and, when loss is not NULL and d has labels, the mean loss. Parallel over row
- * chunks. */
+ * chunks; this rank's rows only. */
 tr_err train_predict(const net *n, loss_head head, const ds_dataset *d, float *out, double *loss);
 
 /* A metric ("accuracy", "auc", "f1", "rmse", "r2", "loss"...) of predictions pred for d's
  * labels; NaN when it does not apply to the head. */
 double train_metric(loss_head head, const char *name, const ds_dataset *d, const float *pred,
                     size_t width);
+
+/* Every rank's labels and predictions of d, concatenated in rank order on every rank
+ * (collective): *y_all (rows) and *pred_all (rows x width), malloc'd; *rows_all is the
+ * total. Global metrics (ROC-AUC over all ranks' scores) are computed from these. */
+tr_err train_gather_predictions(dist_ctx *dist, const ds_dataset *d, const float *pred,
+                                size_t width, float **y_all, float **pred_all, size_t *rows_all);
 #endif

@@ -1,0 +1,105 @@
+# Data-parallel training under `mpirun -n 2` (oversubscribed, root allowed): identical
+# weights on every rank, reproducible runs, global metrics, SIGTERM + --resume under MPI,
+# and a failure on one rank ending the whole job quickly with that rank's message.
+source "$(dirname "$0")/lib.sh"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+MPI="mpirun -n 2 --oversubscribe -x OMP_NUM_THREADS=1 -x OMPI_ALLOW_RUN_AS_ROOT -x OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"
+
+"$BIN" gen --task classification --rows 12000 --features 16 --classes 3 --informative 8 --seed 9 --out all.h5 2>/dev/null
+$PY -c "
+import h5py
+f = h5py.File('all.h5', 'r'); X, y = f['X'][:], f['y'][:]
+for name, sl in (('train.h5', slice(0, 10000)), ('test.h5', slice(10000, None))):
+    with h5py.File(name, 'w') as g: g['X'] = X[sl]; g['y'] = y[sl]
+"
+cat > job.ini <<EOF2
+[data]
+train = train.h5
+test = test.h5
+[model]
+type = mlp
+hidden = 64,32
+[optimizer]
+name = adam
+lr = 0.003
+batch_size = 128
+epochs = 25
+[early_stopping]
+monitor = val_auc
+patience = 100
+[checkpoint]
+every_epochs = 5
+[cost]
+pricing = $SRC/configs/pricing.ini
+EOF2
+
+expect_ok $MPI "$BIN" train job.ini --out r2a --quiet
+check "2 ranks: global counts, identical weights, per-rank timings" $PY -c "
+import json; r = json.load(open('r2a/result.json')); p = r['parallel']
+assert p['ranks'] == 2 and p['threads_per_rank'] == 1 and p['weights_identical'] is True, p
+assert r['data']['train_rows'] + r['data']['val_rows'] == 10000 and r['data']['test_rows'] == 2000, r['data']
+assert p['per_rank']['comm_s']['max'] > 0 and r['time']['comm_s'] > 0
+assert r['test']['accuracy'] > 0.8, r['test']
+"
+check "test AUC is over all ranks' rows (equals the AUC of predict on the whole test file)" bash -c "
+'$BIN' predict --model r2a/model.h5 --data test.h5 --out p.csv && $PY -c \"
+import csv, json, h5py, numpy as np
+P = np.array([[float(v) for v in row[:3]] for row in list(csv.reader(open('p.csv')))[1:]])
+y = h5py.File('test.h5', 'r')['y'][:]
+def auc(s, t):
+    order = np.argsort(s, kind='mergesort'); r = np.empty(len(s)); r[order] = np.arange(1, len(s) + 1)
+    pos = t.sum(); return (r[t == 1].sum() - pos * (pos + 1) / 2) / (pos * (len(t) - pos))
+ours = np.mean([auc(P[:, k], (y == k).astype(int)) for k in range(3)])
+got = json.load(open('r2a/result.json'))['test']['auc']
+assert abs(got - ours) < 1e-4, (got, ours)
+\""
+expect_ok $MPI "$BIN" train job.ini --out r2b --quiet
+check "same seed and rank count: bit-identical model.h5 weights" $PY -c "
+import h5py, numpy as np
+a, b = h5py.File('r2a/model.h5', 'r'), h5py.File('r2b/model.h5', 'r')
+assert all(np.array_equal(a['layers'][l][p][:], b['layers'][l][p][:]) for l in a['layers'] for p in ('W', 'b'))
+"
+
+# a spot interruption under MPI: SIGTERM reaches every rank, they agree on the step,
+# checkpoint and exit 0; mpirun --resume continues to the uninterrupted result
+sed -i 's/^epochs = 25/epochs = 400/; s/^patience = 100/patience = 1000/' job.ini  # long enough to be cut
+expect_ok $MPI "$BIN" train job.ini --out whole --quiet
+($MPI "$BIN" train job.ini --out cut --quiet; echo $? > cut.rc) &
+sleep 1.5
+pkill -TERM -x tradeoff
+wait
+check "interrupted ranks exit 0 (got $(cat cut.rc))" test "$(cat cut.rc)" = 0
+check "interrupted run recorded" $PY -c "
+import json; r = json.load(open('cut/result.json')); assert r['stop_reason'] == 'interrupted' and r['epochs_run'] < 400, r['epochs_run']
+"
+expect_ok $MPI "$BIN" train job.ini --out cut --quiet --resume
+check "resumed under MPI: bit-identical to the uninterrupted run" $PY -c "
+import h5py, numpy as np
+a, b = h5py.File('whole/model.h5', 'r'), h5py.File('cut/model.h5', 'r')
+assert all(np.array_equal(a['layers'][l][p][:], b['layers'][l][p][:]) for l in a['layers'] for p in ('W', 'b'))
+"
+expect_error 2 "checkpoint.h5: checkpoint was not written by 1 rank" "$BIN" train job.ini --out cut --quiet --resume
+
+# L-BFGS over ranks: one objective, summed over both ranks' rows
+printf '[data]\ntrain = train.h5\ntest = test.h5\n[model]\ntype = softmax\n[optimizer]\nname = lbfgs\nepochs = 200\n[early_stopping]\nenabled = false\n[cost]\npricing = %s\n' "$SRC/configs/pricing.ini" > lb.ini
+expect_ok $MPI "$BIN" train lb.ini --out lb2 --quiet
+expect_ok "$BIN" train lb.ini --out lb1 --quiet
+check "lbfgs on 2 ranks matches 1 rank" $PY -c "
+import json; a, b = json.load(open('lb1/result.json')), json.load(open('lb2/result.json'))
+assert a['stop_reason'] == b['stop_reason'] == 'converged'
+assert abs(a['test']['accuracy'] - b['test']['accuracy']) < 0.01, (a['test'], b['test'])
+"
+
+# a bad shard on one rank ends every rank within seconds, with that rank's message
+"$BIN" gen --task classification --rows 2000 --features 8 --shards 2 --out shards 2>/dev/null
+echo "not hdf5" > shards/part-00001.h5
+printf '[data]\ntrain = shards\n[optimizer]\nepochs = 3\n[cost]\npricing = %s\n' "$SRC/configs/pricing.ini" > bad.ini
+t0=$(date +%s)
+$MPI "$BIN" train bad.ini --out badrun > bad.out 2>&1
+rc=$?
+t1=$(date +%s)
+check "failing rank: exit 1 (got $rc)" test $rc -eq 1
+check "failing rank: within 10 s" test $((t1 - t0)) -lt 10
+check "failing rank's message" grep -q "\[rank 1\] shards/part-00001.h5: not an HDF5 file" bad.out
+check "no result from the failed run" test ! -e badrun/result.json
+finish
