@@ -92,6 +92,19 @@ assert a['stop_reason'] == b['stop_reason'] == 'converged'
 assert abs(a['test']['accuracy'] - b['test']['accuracy']) < 0.01, (a['test'], b['test'])
 "
 
+# the scaling study: same job on 1 and 2 ranks, speedup, efficiency and cost per count
+STUDY="$SRC/scripts/scaling-study"
+expect_ok env MPIRUN_ARGS=--oversubscribe BIN="$BIN" "$STUDY" lb.ini --ranks 1,2 --out study
+check "scaling study tables" $PY -c "
+import csv, json
+rows = list(csv.DictReader(open('study/scaling.csv')))
+assert [int(r['ranks']) for r in rows] == [1, 2] and float(rows[0]['speedup']) == 1.0, rows
+j = json.load(open('study/scaling.json')); assert j[1]['efficiency'] > 0 and j[1]['cost_usd'] > 0, j
+assert json.load(open('study/ranks-2/result.json'))['cost']['nodes'] == 2
+"
+check "scaling study rejects a bad rank list" bash -c "! BIN='$BIN' '$STUDY' lb.ini --ranks 1,x 2>/dev/null"
+check "scaling study rejects a missing job" bash -c "! BIN='$BIN' '$STUDY' nojob.ini 2>/dev/null"
+
 # a bad shard on one rank ends every rank within seconds, with that rank's message
 "$BIN" gen --task classification --rows 2000 --features 8 --shards 2 --out shards 2>/dev/null
 echo "not hdf5" > shards/part-00001.h5
