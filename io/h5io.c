@@ -666,6 +666,18 @@ static ds_dataset *h5io_new_dataset(const char *path, size_t rows, size_t cols, 
   return d;
 }
 
+/* Opens path and its X (checked: 2-D, numeric) and, when present, y (checked against X's
+ * rows). Handles left open on error are closed by the caller's cleanup. */
+static tr_err h5io_open_xy(const char *path, const char *xn, const char *yn, hid_t *file, hid_t *x,
+                           hid_t *y, hsize_t *rows, hsize_t *cols, int *yrank) {
+  tr_err rc = h5io_open(path, file);
+  if (rc == TR_OK) rc = h5io_open_dataset(path, *file, xn, true, x);
+  if (rc == TR_OK) rc = h5io_check_x(path, xn, *x, rows, cols);
+  if (rc == TR_OK) rc = h5io_open_dataset(path, *file, yn, false, y);
+  if (rc == TR_OK && *y >= 0) rc = h5io_check_y(path, xn, yn, *y, *rows, yrank);
+  return rc;
+}
+
 tr_err h5io_read(const char *path, const h5io_read_opts *opts, ds_dataset **out) {
   h5io_read_opts o = opts ? *opts : (h5io_read_opts){0};
   const char *xn = o.x_name ? o.x_name : "X", *yn = o.y_name ? o.y_name : "y";
@@ -676,11 +688,7 @@ tr_err h5io_read(const char *path, const h5io_read_opts *opts, ds_dataset **out)
   int yrank = 0;
   tr_err rc;
   *out = NULL;
-  if ((rc = h5io_open(path, &file)) != TR_OK) goto done;
-  if ((rc = h5io_open_dataset(path, file, xn, true, &x)) != TR_OK) goto done;
-  if ((rc = h5io_check_x(path, xn, x, &rows, &cols)) != TR_OK) goto done;
-  if ((rc = h5io_open_dataset(path, file, yn, false, &y)) != TR_OK) goto done;
-  if (y >= 0 && (rc = h5io_check_y(path, xn, yn, y, rows, &yrank)) != TR_OK) goto done;
+  if ((rc = h5io_open_xy(path, xn, yn, &file, &x, &y, &rows, &cols, &yrank)) != TR_OK) goto done;
 
   if (o.row_start > rows) {
     rc = tr_error_set(TR_EINPUT, path, "first row %zu is past the end of '%s' (%llu rows)",
@@ -939,11 +947,7 @@ tr_err h5io_info(const char *path, const char *x_name, const char *y_name, cJSON
   int yrank = 0;
   tr_err rc;
   *out = NULL;
-  if ((rc = h5io_open(path, &file)) != TR_OK) goto done;
-  if ((rc = h5io_open_dataset(path, file, xn, true, &x)) != TR_OK) goto done;
-  if ((rc = h5io_check_x(path, xn, x, &rows, &cols)) != TR_OK) goto done;
-  if ((rc = h5io_open_dataset(path, file, yn, false, &y)) != TR_OK) goto done;
-  if (y >= 0 && (rc = h5io_check_y(path, xn, yn, y, rows, &yrank)) != TR_OK) goto done;
+  if ((rc = h5io_open_xy(path, xn, yn, &file, &x, &y, &rows, &cols, &yrank)) != TR_OK) goto done;
   h5io_layout l;
   if ((rc = h5io_get_layout(path, xn, x, &l)) != TR_OK) goto done;
   if ((type = H5Dget_type(x)) < 0) {

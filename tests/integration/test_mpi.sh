@@ -100,7 +100,8 @@ import csv, json
 rows = list(csv.DictReader(open('study/scaling.csv')))
 assert [int(r['ranks']) for r in rows] == [1, 2] and float(rows[0]['speedup']) == 1.0, rows
 j = json.load(open('study/scaling.json')); assert j[1]['efficiency'] > 0 and j[1]['cost_usd'] > 0, j
-assert json.load(open('study/ranks-2/result.json'))['cost']['nodes'] == 2
+r2 = json.load(open('study/ranks-2/result.json'))
+assert r2['cost']['nodes'] == 2 and abs(r2['parallel']['scaling_efficiency'] - j[1]['efficiency']) < 1e-12
 "
 check "scaling study rejects a bad rank list" bash -c "! BIN='$BIN' '$STUDY' lb.ini --ranks 1,x 2>/dev/null"
 check "scaling study rejects a missing job" bash -c "! BIN='$BIN' '$STUDY' nojob.ini 2>/dev/null"
