@@ -531,8 +531,19 @@ static tr_err setup_run(run *r) {
     return tr_error_set(TR_ENOMEM, "train", "out of memory");
   }
   r->every_epochs = (int)cfg_int(job, "checkpoint", "every_epochs");
+  free(ckpt_dir);
+  return TR_OK;
+}
+
+/* Creates OUT and the checkpoint directory (once the job and data are known good, so a
+ * rejected job leaves nothing behind). */
+static tr_err make_dirs(const run *r) {
+  char *ckpt_dir = strdup(r->ckpt_path);
+  if (!ckpt_dir) return tr_error_set(TR_ENOMEM, "train", "out of memory");
+  char *slash = strrchr(ckpt_dir, '/');
+  if (slash) *slash = '\0';
   tr_err rc = tr_mkdir_p(r->out_dir);
-  if (rc == TR_OK) rc = tr_mkdir_p(ckpt_dir);
+  if (rc == TR_OK && slash) rc = tr_mkdir_p(ckpt_dir);
   free(ckpt_dir);
   return rc;
 }
@@ -596,6 +607,7 @@ static tr_err train_and_report(run *r) {
   memcpy(s->best_params, n->params, n->n_params * sizeof(float));
   if (r->resume && (rc = ckpt_load(r->ckpt_path, n, s, r->job_text, r->dist)) != TR_OK) goto done;
   if (r->resume) log_info("train: resuming after epoch %d from %s", s->epoch, r->ckpt_path);
+  if ((rc = make_dirs(r)) != TR_OK) goto done;
   struct sigaction sa = {.sa_handler = on_signal}, old_term, old_int;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGTERM, &sa, &old_term);
