@@ -4,6 +4,8 @@
  * OUT/model.h5 (DESIGN.md "Outputs of train"), each atomically. */
 #define _GNU_SOURCE
 #include <getopt.h>
+#include <glob.h>
+#include <unistd.h>
 #include <libgen.h>
 #include <math.h>
 #include <omp.h>
@@ -544,6 +546,23 @@ static tr_err make_dirs(const run *r) {
   if (slash) *slash = '\0';
   tr_err rc = tr_mkdir_p(r->out_dir);
   if (rc == TR_OK && slash) rc = tr_mkdir_p(ckpt_dir);
+  if (rc == TR_OK && r->dist->rank == 0) {
+    /* a run killed while writing (kill -9, power loss) leaves its temporaries: the
+       complete files were never replaced, so the temporaries are only clutter */
+    const char *names[] = {"result.json", "history.csv", "model.h5"};
+    for (int i = 0; i < 4; i++) {
+      char *pattern = NULL;
+      if (i < 3 ? asprintf(&pattern, "%s/%s.tmp.*", r->out_dir, names[i]) < 0
+                : asprintf(&pattern, "%s.tmp.*", r->ckpt_path) < 0)
+        break;
+      glob_t g;
+      if (glob(pattern, 0, NULL, &g) == 0) {
+        for (size_t k = 0; k < g.gl_pathc; k++) unlink(g.gl_pathv[k]);
+        globfree(&g);
+      }
+      free(pattern);
+    }
+  }
   free(ckpt_dir);
   return rc;
 }
