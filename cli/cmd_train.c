@@ -584,7 +584,9 @@ static tr_err write_outputs(const run *r, const net *n, const train_params *p,
       asprintf(&hist_path, "%s/history.csv", r->out_dir) < 0 ||
       asprintf(&result_path, "%s/result.json", r->out_dir) < 0)
     rc = tr_error_set(TR_ENOMEM, "train", "out of memory");
-  if (rc == TR_OK)
+  if (rc == TR_OK && !train_params_finite(n)) /* never a silent NaN model */
+    log_warn("no model.h5: the weights are not finite (no epoch ended with good weights)");
+  else if (rc == TR_OK)
     rc = model_save(model_path, n, r->head, &r->scale, r->n_classes ? r->classes : NULL,
                     r->n_classes, cfg_str(r->job, "model", "type"), r->job_text);
   if (rc == TR_OK) rc = write_history(hist_path, s, p->es.monitor);
@@ -650,7 +652,8 @@ static tr_err train_and_report(run *r) {
              (int)stop_requested, s->epoch, r->ckpt_path);
   }
   if (rc != TR_OK && rc != TR_ENUMERIC) goto done;
-  oc.best_epoch = train_restore_best(n, s, &p); /* the epoch the saved weights are from */
+  /* the epoch the saved weights are from; after a numerical failure, the last good one */
+  oc.best_epoch = train_restore_best(n, s, &p, rc == TR_ENUMERIC);
   /* a diverged run still records what happened, then exits 1 */
   tr_error saved;
   tr_error_save(&saved);

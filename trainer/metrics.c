@@ -5,6 +5,7 @@
 #include "trainer/metrics.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,7 +40,10 @@ static int cmp_score(const void *a, const void *b, void *scores) {
 
 double metrics_auc(const float *y, const float *s, size_t n) {
   size_t pos = 0;
-  for (size_t i = 0; i < n; i++) pos += y[i] > 0.5f;
+  for (size_t i = 0; i < n; i++) {
+    if (isnan(s[i])) return NAN; /* no ranking of NaN scores (a diverged model) */
+    pos += y[i] > 0.5f;
+  }
   size_t neg = n - pos;
   if (pos == 0 || neg == 0) return NAN;
   size_t *idx = malloc(n * sizeof(size_t));
@@ -48,7 +52,7 @@ double metrics_auc(const float *y, const float *s, size_t n) {
   qsort_r(idx, n, sizeof(size_t), cmp_score, (void *)s);
   double rank_sum = 0;  /* sum of (1-based, tie-averaged) ranks of the positives */
   for (size_t i = 0; i < n;) {
-    size_t j = i;
+    size_t j = i + 1; /* a tie group has at least one member */
     while (j < n && s[idx[j]] == s[idx[i]]) j++;
     double avg_rank = 0.5 * (double)(i + 1 + j);
     for (size_t k = i; k < j; k++)
@@ -94,12 +98,15 @@ static int ovr_auc(const float *y, const float *P, size_t n, int K, const size_t
       continue;
     }
     float *sk = yk + n;
+    bool nan_scores = false;
     for (size_t i = 0; i < n; i++) {
       yk[i] = (int)y[i] == k ? 1.0f : 0.0f;
       sk[i] = P[i * (size_t)K + (size_t)k];
+      nan_scores = nan_scores || isnan(sk[i]);
     }
     auc[k] = metrics_auc(yk, sk, n);
-    oom = oom || isnan(auc[k]);
+    /* both classes are present, so a NaN AUC means NaN scores or no memory */
+    oom = oom || (isnan(auc[k]) && !nan_scores);
     free(yk);
   }
   return oom ? -1 : 0;

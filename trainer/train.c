@@ -368,10 +368,18 @@ static const char *monitored_name(const train_params *p) {
   return strncmp(m, "val_", 4) == 0 ? m + 4 : m;
 }
 
-int train_restore_best(net *n, const train_state *s, const train_params *p) {
-  if (!(p->restore_best && p->es.enabled && s->es.best_epoch)) return s->epoch;
+int train_restore_best(net *n, const train_state *s, const train_params *p, bool failed) {
+  bool restore = failed || (p->restore_best && p->es.enabled);
+  if (!restore) return s->epoch;
+  if (!s->es.best_epoch) return failed ? 0 : s->epoch;
   memcpy(n->params, s->best_params, n->n_params * sizeof(float));
   return s->es.best_epoch;
+}
+
+bool train_params_finite(const net *n) {
+  for (size_t i = 0; i < n->n_params; i++)
+    if (!isfinite(n->params[i])) return false;
+  return true;
 }
 
 tr_err train_fit(net *n, loss_head head, const ds_dataset *train, const ds_dataset *val,

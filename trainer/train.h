@@ -81,9 +81,13 @@ tr_err train_fit(net *n, loss_head head, const ds_dataset *train, const ds_datas
                  const train_params *p, train_state *s, train_epoch_fn on_epoch, void *user,
                  train_outcome *out);
 
-/* With restore_best and early stopping enabled, puts the best epoch's weights into n.
- * Returns the epoch whose weights n now holds. */
-int train_restore_best(net *n, const train_state *s, const train_params *p);
+/* Puts the best epoch's weights into n when restore_best and early stopping are on, or
+ * whenever the run failed numerically (failed: never end on the weights that blew up).
+ * Returns the epoch whose weights n now holds (0: none were ever good). */
+int train_restore_best(net *n, const train_state *s, const train_params *p, bool failed);
+
+/* True when every parameter of n is finite. */
+bool train_params_finite(const net *n);
 
 /* Predictions for all rows of d (rows x outputs: P(class 1), class probabilities, or
  * values) and, when loss is not NULL and d has labels, the mean loss. Parallel over row

@@ -76,6 +76,32 @@ for o in ['sgd', 'momentum', 'nesterov', 'adamw']:
     r = json.load(open('opt-%s/result.json' % o)); assert r['test']['accuracy'] > 0.35, (o, r['test'])  # chance: 0.25
 "
 
+# numerical faults: an exploding run stops with its reason, exit 1, and never leaves a
+# model with non-finite weights; a divergence threshold stops on the monitored value
+"$BIN" train mlp.ini --out boom --quiet --set optimizer.name=sgd --set optimizer.lr=90 \
+  --set early_stopping.enabled=false --set model.dropout=0 2> boom.err
+rc=$?
+check "exploding loss: exit 1 (got $rc)" test $rc -eq 1
+check "exploding loss: clear message" grep -q "non-finite" boom.err
+check "exploding loss: recorded, and no NaN model" $PY -c "
+import json, os, h5py, numpy as np
+r = json.load(open('boom/result.json')); assert r['stop_reason'] == 'non_finite', r['stop_reason']
+if os.path.exists('boom/model.h5'):
+    f = h5py.File('boom/model.h5', 'r')
+    assert all(np.isfinite(f['layers'][l][p][:]).all() for l in f['layers'] for p in ('W', 'b'))
+    assert r['best_epoch'] >= 1
+"
+"$BIN" train mlp.ini --out div --quiet --set early_stopping.monitor=val_loss \
+  --set early_stopping.divergence_threshold=0.0001 2> div.err
+rc=$?
+check "divergence threshold: exit 1 (got $rc)" test $rc -eq 1
+check "divergence threshold: recorded with the best weights" $PY -c "
+import json, h5py, numpy as np
+r = json.load(open('div/result.json')); assert r['stop_reason'] == 'divergence' and r['best_epoch'] == 1, r
+f = h5py.File('div/model.h5', 'r')
+assert all(np.isfinite(f['layers'][l][p][:]).all() for l in f['layers'] for p in ('W', 'b'))
+"
+
 # interruption: the same job, killed with SIGTERM mid-run, then resumed
 "$BIN" train mlp.ini --out cut --quiet &
 pid=$!

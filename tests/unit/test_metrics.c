@@ -54,6 +54,21 @@ START_TEST(ties_and_single_class) {
 }
 END_TEST
 
+START_TEST(nan_scores_give_nan_not_a_hang) {
+  /* a diverged model's probabilities: the AUC must be NaN, quickly, and not an error */
+  float y[] = {0, 1, 0, 1}, p[] = {NAN, NAN, 0.2f, NAN};
+  ck_assert(isnan(metrics_auc(y, p, 4)));
+  float P[] = {NAN, NAN, NAN, 0.5f, 0.25f, 0.25f, 0.2f, 0.7f, 0.1f};
+  float y3[] = {0, 1, 2};
+  metrics_multi m;
+  tr_error_clear();
+  ck_assert_int_eq(metrics_multi_eval(y3, P, 3, 3, &m), TR_OK);
+  ck_assert(isnan(m.auc));
+  ck_assert_int_eq(tr_error_code(), TR_OK);
+  metrics_multi_free(&m);
+}
+END_TEST
+
 START_TEST(regression_matches_sklearn) {
   float y[] = {3.0f, -0.5f, 2.0f, 7.0f}, p[] = {2.5f, 0.0f, 2.0f, 8.0f};
   metrics_regression m = metrics_regression_eval(y, p, 4);
@@ -264,6 +279,7 @@ int main(void) {
   tcase_add_test(tc, all_wrong);
   tcase_add_test(tc, ties_and_single_class);
   tcase_add_test(tc, regression_matches_sklearn);
+  tcase_add_test(tc, nan_scores_give_nan_not_a_hang);
   tcase_add_test(tc, multi_ties);
   tcase_add_test(tc, multi_never_predicted);
   tcase_add_test(tc, multi_all_wrong);

@@ -148,7 +148,7 @@ START_TEST(early_stopping_restores_best) {
   ck_assert_int_eq(pr.calls, oc.epochs_run);
   ck_assert_int_eq(oc.epochs_run, oc.best_epoch + 3);
   double last_loss;
-  train_restore_best(n, s, &p);
+  train_restore_best(n, s, &p, false);
   float *pred = malloc(200 * sizeof(float));
   train_predict(n, HEAD_BINARY, &val, pred, &last_loss);
   ck_assert_double_eq_tol(last_loss, s->history[oc.best_epoch - 1].val_loss, 1e-9);
@@ -217,7 +217,7 @@ static float *run_maybe_interrupted(ds_dataset *train, ds_dataset *val, int stop
     free(path);
   }
   ck_assert_int_eq(s->epoch, 8);
-  train_restore_best(n, s, &p);
+  train_restore_best(n, s, &p, false);
   *np = n->n_params;
   float *out = malloc(n->n_params * sizeof(float));
   memcpy(out, n->params, n->n_params * sizeof(float));
