@@ -3,11 +3,12 @@
 #   make test   build and run every test (Check suites + CLI integration scripts)
 #   make asan   the same tests built with -fsanitize=address,undefined
 #   make bench  the benchmarks of bench/ (installs the peers: h5py, sklearn, torch)
+#   make fuzz   the libFuzzer harnesses of tests/fuzz, 15 s each over their corpus
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps build demo test asan bench clean
+.PHONY: all deps build demo test asan bench fuzz clean
 all: build
 
 deps:
@@ -22,14 +23,25 @@ demo: build
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@if [ "$(FUZZ)" != 0 ]; then $(MAKE) --no-print-directory fuzz; fi
 
 asan: deps
-	@$(MAKE) --no-print-directory test BUILD=build-asan \
+	@$(MAKE) --no-print-directory test BUILD=build-asan FUZZ=0 \
 	  CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Debug -DTRADEOFF_SANITIZE=ON"
 
 bench: build
 	@scripts/install-deps --bench
 	@bash bench/run-all $(BUILD)
 
+# Fuzzing (issue 7): clang + libFuzzer build in build-fuzz; only the harnesses are built
+# and only the fuzz/* ctests run (FUZZ_SECONDS each, over a scratch copy of the corpus).
+# (`make test FUZZ=0` skips it.)
+FUZZ_SECONDS ?= 15
+fuzz: deps
+	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRADEOFF_FUZZ=ON \
+	  -DTRADEOFF_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target fuzzers -- --no-print-directory
+	@cd build-fuzz && ctest --output-on-failure -j $(JOBS) -L fuzz
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

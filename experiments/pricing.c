@@ -3,6 +3,8 @@
 #include "experiments/pricing.h"
 
 #include <ini.h>
+#include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +25,10 @@ static int on_value(void *user, const char *section, const char *key, const char
     if (strcmp(key, numeric[i]) != 0) continue;
     char *end;
     double v = strtod(value, &end);
-    if (end == value || *end || v < 0 || (i == 1 && v > 1)) {
+    /* NaN, infinities and counts past INT_MAX are rejected too (a count is converted
+     * to int below; found by fuzz_pricing). */
+    if (end == value || *end || !isfinite(v) || v < 0 || (i == 1 && v > 1) ||
+        ((i == 2 || i == 3) && v > INT_MAX)) {
       snprintf(l->bad_key, sizeof l->bad_key, "%s", key);
       return 0;
     }

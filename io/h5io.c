@@ -438,6 +438,10 @@ static tr_err h5io_read_fast(const char *path, const char *name, hid_t x, const 
     rc = tr_error_set(TR_ENOMEM, path, "out of memory");
     goto done;
   }
+  hsize_t fsize = 0;
+  hid_t fid = H5Iget_file_id(x);
+  if (fid < 0 || H5Fget_filesize(fid, &fsize) < 0) fsize = (hsize_t)-1; /* no check */
+  h5io_close(&fid);
   /* Chunks in row-block order (keeps the output rows being filled in cache); each
    * batch holds about H5IO_BATCH_BYTES of compressed data. */
   size_t nbatch = 0, fill = 0, cap = 0, k = 0;
@@ -447,6 +451,16 @@ static tr_err h5io_read_fast(const char *path, const char *name, hid_t x, const 
       c->off[0] = ci * cr;
       c->off[1] = cj * cc;
       if (H5Dget_chunk_storage_size(x, c->off, &c->nbytes) < 0 || c->nbytes == 0) goto done;
+      /* A corrupt chunk index can claim any size; no chunk is larger than the file
+       * (found by fuzz_h5io: a 4 GiB buffer for a 48 KiB file). */
+      if (c->nbytes > fsize) {
+        rc = tr_error_set(TR_EINPUT, path,
+                          "corrupt chunk index of '%s': the chunk at row %llu, column %llu "
+                          "claims %llu bytes, more than the file holds",
+                          name, (unsigned long long)c->off[0], (unsigned long long)c->off[1],
+                          (unsigned long long)c->nbytes);
+        goto done;
+      }
       size_t need = ((size_t)c->nbytes + 63) / 64 * 64;
       /* The first batch is read before any thread can start: keep it small. */
       if (k == 0 || fill + need > (nbatch == 1 ? H5IO_FIRST_BATCH_BYTES : H5IO_BATCH_BYTES)) {
@@ -645,7 +659,7 @@ static void h5io_huge_pages(void *p, size_t bytes) {
  * leaving the pages untouched lets the decoding threads fault them in in parallel
  * (zero-filling 100 MB serially costs more than a tenth of a fast read). */
 static ds_dataset *h5io_new_dataset(const char *path, size_t rows, size_t cols, bool with_y) {
-  if (rows > SIZE_MAX / sizeof(float) / cols) {
+  if (rows > (SIZE_MAX - 63) / sizeof(float) / cols) { /* bytes below must not wrap */
     tr_error_set(TR_ENOMEM, path, "%zu x %zu is too large", rows, cols);
     return NULL;
   }

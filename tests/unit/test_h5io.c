@@ -739,6 +739,20 @@ static void check_h5py_data(const ds_dataset *d) {
   ck_assert_double_eq(sy, 954.0);
 }
 
+/* Found by fuzz_h5io: a mutated chunk index claiming a 4 GiB chunk in a small file made
+ * the reader allocate that much; now it is a corrupt-file error. */
+START_TEST(test_fuzz_chunk_size_past_file) {
+  const char *path = TEST_DATA_DIR "/../fuzz/corpus/h5io/oom-chunk-size.h5";
+  ds_dataset *d = NULL;
+  h5io_read_opts o = {.threads = 1};
+  tr_error_clear();
+  tr_err rc = h5io_read(path, &o, &d);
+  ck_assert_ptr_null(d);
+  assert_error(rc, TR_EINPUT, path, "more than the file holds");
+  tr_error_clear();
+}
+END_TEST
+
 START_TEST(test_h5py_fixtures) {
   const char *files[] = {TEST_DATA_DIR "/h5py_gzip.h5", TEST_DATA_DIR "/h5py_shuffle.h5"};
   ds_dataset *ref = NULL;
@@ -834,6 +848,7 @@ static Suite *h5io_suite(void) {
   tcase_add_test(rd, test_large_many_batches);
   tcase_add_test(rd, test_info_fields);
   tcase_add_test(rd, test_h5py_fixtures);
+  tcase_add_test(rd, test_fuzz_chunk_size_past_file);
   suite_add_tcase(s, rd);
   return s;
 }

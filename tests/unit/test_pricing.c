@@ -36,6 +36,18 @@ START_TEST(errors) {
   tr_error_clear();
   ck_assert_int_eq(pricing_find_instance(p, "x1", &it), TR_ECONFIG);
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "p.ini:2:"));
+  /* Found by fuzz_pricing: a count past INT_MAX was converted to int (undefined), and
+   * NaN or infinite values were accepted. */
+  tu_write(p, "[instance.x1]\nusd_per_hour = 1\nvcpus = 7777777777777777\n");
+  tr_error_clear();
+  ck_assert_int_eq(pricing_find_instance(p, "x1", &it), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "p.ini:3: [instance.x1] vcpus"));
+  tu_write(p, "[instance.x1]\nusd_per_hour = nan\n");
+  tr_error_clear();
+  ck_assert_int_eq(pricing_find_instance(p, "x1", &it), TR_ECONFIG);
+  tu_write(p, "[instance.x1]\nusd_per_hour = 1\ngpus = inf\n");
+  tr_error_clear();
+  ck_assert_int_eq(pricing_find_instance(p, "x1", &it), TR_ECONFIG);
   tu_write(p, "[instance.x1]\nvcpus = 4\n");
   tr_error_clear();
   ck_assert_int_eq(pricing_find_instance(p, "x1", &it), TR_ECONFIG);

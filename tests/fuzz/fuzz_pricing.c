@@ -1,0 +1,17 @@
+/* libFuzzer harness: the pricing catalog (pricing_find_instance). */
+#include <stdint.h>
+
+#include "common/error.h"
+#include "experiments/pricing.h"
+#include "fuzz_util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  const char *path = fuzz_write("pricing.ini", data, size);
+  static const char *const types[] = {"c5.xlarge", "p4d.24xlarge", ""};
+  for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
+    pricing_instance it;
+    pricing_find_instance(path, types[i], &it);
+    tr_error_clear();
+  }
+  return 0;
+}
