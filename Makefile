@@ -3,7 +3,7 @@
 #   make test   build and run every test (Check suites + CLI integration scripts)
 #   make asan   the same tests built with -fsanitize=address,undefined
 #   make bench  the benchmarks of bench/ (installs the peers: h5py, sklearn, torch)
-#   make fuzz   the libFuzzer harnesses of tests/fuzz, 15 s each over their corpus
+#   make fuzz   the libFuzzer harnesses of tests/fuzz, a fixed seed and count over their corpus
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
@@ -34,12 +34,13 @@ bench: build
 	@bash bench/run-all $(BUILD)
 
 # Fuzzing (issue 7): clang + libFuzzer build in build-fuzz; only the harnesses are built
-# and only the fuzz/* ctests run (FUZZ_SECONDS each, over a scratch copy of the corpus).
-# (`make test FUZZ=0` skips it.)
+# and only the fuzz/* ctests run (seed 1, FUZZ_RUNS inputs each, over a scratch copy of
+# the corpus; FUZZ_SECONDS bounds each). (`make test FUZZ=0` skips it.)
+FUZZ_RUNS ?= 20000
 FUZZ_SECONDS ?= 15
 fuzz: deps
 	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRADEOFF_FUZZ=ON \
-	  -DTRADEOFF_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	  -DTRADEOFF_FUZZ_SECONDS=$(FUZZ_SECONDS) -DTRADEOFF_FUZZ_RUNS=$(FUZZ_RUNS) >/dev/null
 	@cmake --build build-fuzz -j $(JOBS) --target fuzzers -- --no-print-directory
 	@cd build-fuzz && ctest --output-on-failure -j $(JOBS) -L fuzz
 
