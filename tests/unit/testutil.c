@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <zlib.h>
 
 #include "common/error.h"
@@ -55,6 +56,15 @@ void tu_write_gz(const char *path, const char *text) {
   ck_assert_ptr_nonnull(g);
   gzputs(g, text);
   gzclose(g);
+}
+
+void tu_assert_input_error(const char *path, long line, const char *what) {
+  ck_assert_int_eq(tr_error_code(), TR_EINPUT);
+  char where[600];
+  snprintf(where, sizeof where, "%s:%ld: ", path, line);
+  const char *msg = tr_error_message();
+  ck_assert_msg(strstr(msg, where) != NULL, "message \"%s\" lacks \"%s\"", msg, where);
+  ck_assert_msg(strstr(msg, what) != NULL, "message \"%s\" lacks \"%s\"", msg, what);
 }
 
 int tu_run(Suite *s) {

@@ -19,6 +19,9 @@ void tu_write_gz(const char *path, const char *text);
 extern char *tu_dir;
 void tu_setup(void);
 void tu_teardown(void);
+/* Asserts the recorded error is TR_EINPUT and its message names "path:line: " and
+ * contains what. */
+void tu_assert_input_error(const char *path, long line, const char *what);
 /* Runs a suite and returns the process exit status (0 when all passed). */
 int tu_run(Suite *s);
 #endif
