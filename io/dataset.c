@@ -201,14 +201,28 @@ static tr_err list_shards(const char *path, char ***out, size_t *n_out) {
   return TR_OK;
 }
 
-static void free_list(char **paths, size_t n) {
-  for (size_t i = 0; i < n; i++) free(paths[i]);
-  free(paths);
+void ds_free_files(char ***paths, size_t n) {
+  if (!*paths) return;
+  for (size_t i = 0; i < n; i++) free((*paths)[i]);
+  free(*paths);
+  *paths = NULL;
 }
 
 static bool is_shard_set(const char *path) {
   struct stat st;
   return strpbrk(path, "*?[") || (stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+}
+
+tr_err ds_list_files(const char *path, char ***paths, size_t *n) {
+  if (is_shard_set(path)) return list_shards(path, paths, n);
+  *n = 0;
+  if (!(*paths = malloc(sizeof **paths)) || !((*paths)[0] = strdup(path))) {
+    free(*paths);
+    *paths = NULL;
+    return tr_error_set(TR_ENOMEM, path, "out of memory");
+  }
+  *n = 1;
+  return TR_OK;
 }
 
 /* Reads one file by its format (no validation). */
@@ -261,11 +275,11 @@ tr_err ds_load_part(const char *path, const ds_load_opts *opts, int part, int pa
       size_t first, count;
       ds_part_range(n, part, parts, &first, &count);
       rc = load_shards(path, paths + first, count, &o, out);
-      free_list(paths, n);
+      ds_free_files(&paths, n);
       return rc == TR_OK ? validate(path, out, false) : rc;
     }
     rc = load_shards(path, paths, n, &o, out);
-    free_list(paths, n);
+    ds_free_files(&paths, n);
   } else if (stat(path, &st) != 0) {
     return tr_error_set(TR_EINPUT, path, "no such file");
   } else if (parts > 1 && is_hdf5_name(path)) { /* a hyperslab of one file */

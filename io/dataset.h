@@ -50,6 +50,14 @@ typedef struct {
  * non-finite features (TR_EINPUT with file and row). */
 tr_err ds_load(const char *path, const ds_load_opts *opts, ds_dataset **out);
 
+/* The files ds_load() reads for path, in its order: the HDF5 shards (*.h5, *.hdf5) of a
+ * directory or the matches of a glob, sorted; any other path is a one-file list of itself
+ * (not checked). *paths is malloc'd (free with ds_free_files); TR_EINPUT when a
+ * directory or glob has no HDF5 file. */
+tr_err ds_list_files(const char *path, char ***paths, size_t *n);
+/* Frees a list from ds_list_files() and sets *paths to NULL. Safe on NULL. */
+void ds_free_files(char ***paths, size_t n);
+
 /* Loads only part `part` of `parts` of the rows (one rank's share): a hyperslab of a
  * single HDF5 file; whole shard files when a directory or glob has at least `parts` of
  * them (file i to part i * parts / files); otherwise the part's row range of the

@@ -28,13 +28,15 @@
 #include "common/atomic_file.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "io/h5io_internal.h"
+#include "io/layout.h"
 
 #define H5IO_BATCH_BYTES ((size_t)16 << 20) /* compressed bytes read per batch */
 #define H5IO_FIRST_BATCH_BYTES ((size_t)1 << 20)
 
 /* ---------------------------------------------------------------- handles, files */
 
-static void h5io_close(hid_t *id) {
+void h5io_close(hid_t *id) {
   if (*id < 0) return;
   switch (H5Iget_type(*id)) {
     case H5I_FILE:
@@ -65,8 +67,11 @@ static void h5io_close(hid_t *id) {
   *id = H5I_INVALID_HID;
 }
 
-/* Opens path read-only after checking it exists and is an HDF5 file. */
-static tr_err h5io_open(const char *path, hid_t *file) {
+tr_err h5io_open(const char *path, hid_t *file) {
+  return h5io_open_fapl(path, H5I_INVALID_HID, file);
+}
+
+tr_err h5io_open_fapl(const char *path, hid_t fapl, hid_t *file) {
   *file = H5I_INVALID_HID;
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* errors are reported through tr_error */
   struct stat st;
@@ -77,21 +82,22 @@ static tr_err h5io_open(const char *path, hid_t *file) {
   if (access(path, R_OK) != 0)
     return tr_error_set(TR_EIO, path, "cannot read: %s", strerror(errno));
   if (H5Fis_hdf5(path) <= 0) return tr_error_set(TR_EINPUT, path, "not an HDF5 file");
-  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  hid_t own = fapl < 0 ? H5Pcreate(H5P_FILE_ACCESS) : H5I_INVALID_HID;
 #if H5_VERSION_GE(1, 10, 7)
   /* Read-only: tolerate file systems without locks (NFS, some Lustre mounts). */
-  if (fapl >= 0) H5Pset_file_locking(fapl, true, true);
+  if (own >= 0) H5Pset_file_locking(own, true, true);
 #endif
+  if (fapl < 0) fapl = own;
   *file = fapl < 0 ? H5I_INVALID_HID : H5Fopen(path, H5F_ACC_RDONLY, fapl);
-  h5io_close(&fapl);
+  h5io_close(&own);
   if (*file < 0)
     return tr_error_set(TR_EINPUT, path, "cannot open as HDF5 (truncated or corrupt file?)");
   return TR_OK;
 }
 
 /* Opens dataset name; a missing one is an error when required, else *out = -1. */
-static tr_err h5io_open_dataset(const char *path, hid_t file, const char *name, bool required,
-                                hid_t *out) {
+tr_err h5io_open_dataset(const char *path, hid_t file, const char *name, bool required,
+                         hid_t *out) {
   *out = H5I_INVALID_HID;
   /* H5Lexists fails (< 0) when an intermediate group is missing: same as absent. */
   htri_t ex = name[0] ? H5Lexists(file, name, H5P_DEFAULT) : 0;
@@ -125,8 +131,7 @@ static tr_err h5io_shape(const char *path, const char *name, hid_t dset, int *ra
 }
 
 /* Checks that X is a 2-D numeric matrix with at least one column. */
-static tr_err h5io_check_x(const char *path, const char *name, hid_t x, hsize_t *rows,
-                           hsize_t *cols) {
+tr_err h5io_check_x(const char *path, const char *name, hid_t x, hsize_t *rows, hsize_t *cols) {
   int rank;
   hsize_t dims[2];
   H5T_class_t cls;
@@ -230,23 +235,7 @@ done:
 
 /* ---------------------------------------------------------------- storage layout */
 
-typedef struct {
-  H5D_layout_t layout;
-  hsize_t chunk[2]; /* chunked only */
-  size_t elsize;    /* bytes per element in the file */
-  bool native_f32;  /* file type is the native float / double */
-  bool native_f64;
-  int deflate_idx; /* position in the filter pipeline, -1 when absent */
-  int deflate_level;
-  int shuffle_idx;
-  bool shuffle_ok;   /* shuffle element size is the type size */
-  int other_filters; /* filters we cannot undo ourselves */
-  bool fletcher32;
-  char other_name[64]; /* name of the first such filter */
-  H5Z_filter_t other_id;
-} h5io_layout;
-
-static tr_err h5io_get_layout(const char *path, const char *name, hid_t dset, h5io_layout *l) {
+tr_err h5io_get_layout(const char *path, const char *name, hid_t dset, h5io_layout *l) {
   memset(l, 0, sizeof *l);
   l->deflate_idx = l->shuffle_idx = l->deflate_level = -1;
   hid_t type = H5Dget_type(dset), dcpl = H5Dget_create_plist(dset);
@@ -311,58 +300,16 @@ typedef struct {
 } h5io_chunk;
 
 typedef struct {
-  z_stream zs;
-  bool zs_ready;
-  unsigned char *a, *b; /* scratch, one chunk each */
-} h5io_worker;
-
-typedef struct {
   const h5io_layout *l;
   hsize_t r0, r1, cols; /* output rows [r0, r1) of X, all columns */
   size_t chunk_bytes;
   float *out;
 } h5io_fast;
 
-static bool h5io_inflate(h5io_worker *w, const unsigned char *src, size_t n, unsigned char *dst,
-                         size_t cap) {
-  if (!w->zs_ready) {
-    memset(&w->zs, 0, sizeof w->zs);
-    if (inflateInit(&w->zs) != Z_OK) return false;
-    w->zs_ready = true;
-  } else if (inflateReset(&w->zs) != Z_OK) {
-    return false;
-  }
-  w->zs.next_in = (unsigned char *)src;
-  w->zs.avail_in = (uInt)n;
-  w->zs.next_out = dst;
-  w->zs.avail_out = (uInt)cap;
-  int zrc = inflate(&w->zs, Z_FINISH);
-  return zrc == Z_STREAM_END && w->zs.total_out == cap;
-}
-
-/* Undoes the HDF5 shuffle filter: byte b of element i was stored at b*count + i. */
-static void h5io_unshuffle(const unsigned char *in, unsigned char *out, size_t bytes, size_t es) {
-  size_t n = bytes / es;
-  if (es == 4) {
-    const unsigned char *p0 = in, *p1 = in + n, *p2 = in + 2 * n, *p3 = in + 3 * n;
-    for (size_t i = 0; i < n; i++) {
-      out[4 * i] = p0[i];
-      out[4 * i + 1] = p1[i];
-      out[4 * i + 2] = p2[i];
-      out[4 * i + 3] = p3[i];
-    }
-  } else {
-    for (size_t b = 0; b < es; b++) {
-      const unsigned char *p = in + b * n;
-      for (size_t i = 0; i < n; i++) out[i * es + b] = p[i];
-    }
-  }
-  memcpy(out + n * es, in + n * es, bytes - n * es); /* a partial element stays as is */
-}
-
-/* Decodes one chunk and copies its rows within [r0, r1) into the output. */
-static bool h5io_decode(const h5io_fast *f, h5io_worker *w, const h5io_chunk *c,
-                        const unsigned char *src) {
+/* Decodes one chunk and copies its rows within [r0, r1) into the output: TR_OK, or
+ * TR_EINPUT (corrupt data) or TR_ENOMEM, unrecorded (runs on the worker threads). */
+static tr_err h5io_decode(const h5io_fast *f, layout_scratch *w, const h5io_chunk *c,
+                          const unsigned char *src) {
   const h5io_layout *l = f->l;
   hsize_t cr = l->chunk[0], cc = l->chunk[1], row0 = c->off[0], col0 = c->off[1];
   hsize_t i0 = (row0 < f->r0 ? f->r0 : row0) - row0;
@@ -372,19 +319,12 @@ static bool h5io_decode(const h5io_fast *f, h5io_worker *w, const h5io_chunk *c,
   bool unshuffling = l->shuffle_idx >= 0 && !(c->mask & (1u << l->shuffle_idx));
   /* A float32 chunk of whole rows inside the range inflates straight into place. */
   bool direct = l->native_f32 && cc == f->cols && i0 == 0 && i1 == cr && !unshuffling;
-  const unsigned char *data = src;
-  if (inflating) {
-    unsigned char *dst = direct ? (unsigned char *)(f->out + (row0 - f->r0) * f->cols) : w->a;
-    if (!h5io_inflate(w, src, (size_t)c->nbytes, dst, f->chunk_bytes)) return false;
-    if (direct) return true;
-    data = dst;
-  } else if (c->nbytes != f->chunk_bytes) {
-    return false;
-  }
-  if (unshuffling) {
-    h5io_unshuffle(data, w->b, f->chunk_bytes, l->elsize);
-    data = w->b;
-  }
+  void *dst = direct ? f->out + (row0 - f->r0) * f->cols : NULL;
+  const void *decoded;
+  tr_err rc = layout_unfilter(w, src, (size_t)c->nbytes, f->chunk_bytes, l->elsize, inflating,
+                              unshuffling, dst, &decoded);
+  if (rc != TR_OK || decoded == dst) return rc;
+  const unsigned char *data = decoded;
   float *out = f->out + (row0 + i0 - f->r0) * f->cols + col0;
   if (l->native_f32) {
     const float *s = (const float *)data + i0 * cc;
@@ -404,7 +344,7 @@ static bool h5io_decode(const h5io_fast *f, h5io_worker *w, const h5io_chunk *c,
     for (hsize_t i = i0; i < i1; i++, s += cc, out += f->cols)
       for (hsize_t j = 0; j < ncol; j++) out[j] = (float)s[j];
   }
-  return true;
+  return TR_OK;
 }
 
 /* Main thread only: reads the raw chunks [first, end) into buf. */
@@ -431,7 +371,7 @@ static tr_err h5io_read_fast(const char *path, const char *name, hid_t x, const 
   h5io_chunk *ch = calloc(nch ? nch : 1, sizeof *ch);
   size_t *batch = calloc(nch + 1, sizeof *batch); /* batch b = chunks [batch[b], batch[b+1]) */
   unsigned char *buf[2] = {NULL, NULL};
-  h5io_worker *w = NULL;
+  layout_scratch **w = NULL; /* one per thread, made by the thread */
   int nt = 0;
   tr_err rc = TR_OK;
   if (!ch || !batch) {
@@ -494,7 +434,7 @@ static tr_err h5io_read_fast(const char *path, const char *name, hid_t x, const 
   }
 #pragma omp parallel num_threads(nt)
   {
-    h5io_worker *me = &w[omp_get_thread_num()];
+    layout_scratch **me = &w[omp_get_thread_num()];
     for (size_t b = 0; b < nbatch; b++) {
       /* The calling thread (the only one allowed into HDF5) reads the next batch into
        * the other buffer, then joins the decoding of this one. */
@@ -519,14 +459,14 @@ static tr_err h5io_read_fast(const char *path, const char *name, hid_t x, const 
 #pragma omp atomic read
         s = stop;
         if (s) continue;
-        bool ok =
-            (me->a || (me->a = malloc(chunk_bytes))) && (me->b || (me->b = malloc(chunk_bytes)));
-        if (!ok || !h5io_decode(&f, me, &ch[i], buf[b & 1] + ch[i].pos)) {
+        if (!*me) *me = layout_scratch_new(NULL);
+        tr_err drc = *me ? h5io_decode(&f, *me, &ch[i], buf[b & 1] + ch[i].pos) : TR_ENOMEM;
+        if (drc != TR_OK) {
 #pragma omp critical(h5io_fail)
           if (!stop) {
             bad = i;
 #pragma omp atomic write
-            stop = ok ? 2 : 3;
+            stop = drc == TR_ENOMEM ? 3 : 2;
           }
         }
       }
@@ -541,13 +481,8 @@ static tr_err h5io_read_fast(const char *path, const char *name, hid_t x, const 
   else if (stop == 3)
     rc = tr_error_set(TR_ENOMEM, path, "out of memory");
 done:
-  if (w) {
-    for (int t = 0; t < nt; t++) {
-      if (w[t].zs_ready) inflateEnd(&w[t].zs);
-      free(w[t].a);
-      free(w[t].b);
-    }
-  }
+  if (w)
+    for (int t = 0; t < nt; t++) layout_scratch_free(&w[t]);
   free(w);
   free(buf[0]);
   free(buf[1]);
