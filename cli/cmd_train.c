@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "common/timer.h"
 #include "dist/dist.h"
+#include "experiments/iostack.h"
 #include "experiments/job.h"
 #include "experiments/pricing.h"
 #include "io/dataset.h"
@@ -29,6 +30,7 @@
 #include "trainer/checkpoint.h"
 #include "trainer/metrics.h"
 #include "trainer/model_io.h"
+#include "trainer/stream.h"
 #include "trainer/train.h"
 
 static const char help[] =
@@ -65,7 +67,35 @@ typedef struct {
   progress prog;
   int every_epochs;
   double checkpoint_s, t_start;
+  /* streaming (the job has a [storage] section): training batches come from storage */
+  bool streaming;
+  uint64_t *train_global;      /* global row of each local training row */
+  iostack *io;
+  stream *stream;
+  train_source source;
 } run;
+
+/* True when the job sets any [storage] key: then every epoch streams its batches through
+ * the emulated storage; otherwise the data set is loaded into memory once. */
+static bool has_storage_section(const cfg *job) {
+  for (size_t i = 0; i < job_options_count; i++)
+    if (!strcmp(job_options[i].section, "storage") && cfg_is_set(job, "storage", job_options[i].key))
+      return true;
+  return false;
+}
+
+/* The first global row of this rank's block (ranks hold consecutive blocks in order). */
+static tr_err first_global_row(const run *r, size_t local_rows, uint64_t *first) {
+  int size = r->dist->size;
+  double *counts = calloc((size_t)size, sizeof(double));
+  if (!counts) return tr_error_set(TR_ENOMEM, "train", "out of memory");
+  counts[r->dist->rank] = (double)local_rows;
+  tr_err rc = dist_sum_doubles(r->dist, counts, (size_t)size);
+  *first = 0;
+  for (int i = 0; i < r->dist->rank; i++) *first += (uint64_t)counts[i];
+  free(counts);
+  return rc;
+}
 
 static tr_err check_exists(const cfg *job, const char *key) {
   const char *path = cfg_str(job, "data", key);
@@ -205,6 +235,13 @@ static tr_err prepare_data(run *r) {
                     /* each rank splits its own block, with its own stream of the seed */
                     (uint64_t)cfg_int(job, "data", "seed") ^ (0x9E3779B97F4A7C15ULL * (uint64_t)r->dist->rank),
                     &s);
+  if (rc == TR_OK && r->streaming) {
+    uint64_t first = 0;
+    rc = first_global_row(r, all->rows, &first);
+    if (rc == TR_OK && !(r->train_global = malloc((s.n_train ? s.n_train : 1) * sizeof(uint64_t))))
+      rc = tr_error_set(TR_ENOMEM, "train", "out of memory");
+    for (size_t i = 0; rc == TR_OK && i < s.n_train; i++) r->train_global[i] = first + s.train[i];
+  }
   if (rc == TR_OK) {
     r->train = ds_take_rows(all, s.train, s.n_train);
     r->val = ds_take_rows(all, s.val, s.n_val);
@@ -310,6 +347,34 @@ static tr_err build_params(const run *r, train_params *p) {
   return TR_OK;
 }
 
+/* Training batches through the job's storage: the layout of data.train, the backend and
+ * the loader; the training rows are then dropped from memory (every epoch reads them). */
+static tr_err open_stream(run *r, train_params *p) {
+  const cfg *job = r->job;
+  if (p->optimizer == OPT_LBFGS)
+    return cfg_error(job, TR_ECONFIG, "optimizer", "name",
+                     "lbfgs is full-batch and reads the data from memory; a [storage] section "
+                     "streams minibatches (use sgd, adam..., or remove [storage])");
+  tr_err rc = iostack_open(job, NULL, r->dist->size, r->dist->local_size, false, &r->io);
+  size_t total = 0;
+  if (rc == TR_OK) rc = dist_sum_size(r->dist, r->train->rows + r->val->rows +
+                                                   (*cfg_str(job, "data", "test") ? 0 : r->test->rows),
+                                      &total);
+  if (rc == TR_OK && total != layout_rows(r->io->L))
+    rc = cfg_error(job, TR_EINPUT, "data", "train", "has %zu rows in its layout but %zu were loaded",
+                   layout_rows(r->io->L), total);
+  if (rc == TR_OK &&
+      !(r->stream = stream_new(r->io->ld, r->io->L, r->train_global, r->train->rows,
+                               r->scale.cols ? &r->scale : NULL, r->io->shuffle, r->io->transfer_bytes)))
+    rc = tr_error_code();
+  if (rc != TR_OK) return rc;
+  r->source = stream_source(r->stream);
+  p->source = &r->source;
+  free(r->train->X);
+  r->train->X = NULL;
+  return TR_OK;
+}
+
 static tr_err on_epoch(const train_epoch *e, const net *n, const train_state *s, void *user) {
   run *r = user;
   progress_epoch(&r->prog, e->epoch, e->train_loss, e->val_loss, e->val_monitor);
@@ -402,6 +467,19 @@ static cJSON *over_ranks(dist_ctx *dist, double v) {
   return o;
 }
 
+/* The storage counters summed over ranks (collective). */
+static stg_counters global_counters(const run *r) {
+  stg_counters c = stg_stats(r->io->store);
+  double v[9] = {(double)c.bytes, (double)c.ops, (double)c.requests, (double)c.cache_hits,
+                 (double)c.lazy_bytes, (double)c.slowdowns, (double)c.retries,
+                 (double)c.short_reads, c.preload_s};
+  dist_sum_doubles(r->dist, v, 9);
+  return (stg_counters){.bytes = (uint64_t)v[0], .ops = (uint64_t)v[1], .requests = (uint64_t)v[2],
+                        .cache_hits = (uint64_t)v[3], .lazy_bytes = (uint64_t)v[4],
+                        .slowdowns = (uint64_t)v[5], .retries = (uint64_t)v[6],
+                        .short_reads = (uint64_t)v[7], .preload_s = v[8]};
+}
+
 static const char *task_name(loss_head h) {
   return h == HEAD_BINARY ? "binary" : h == HEAD_MULTICLASS ? "multiclass" : "regression";
 }
@@ -439,7 +517,7 @@ static cJSON *result_json(const run *r, const net *n, const train_params *p,
   json_add_number(t, "total_s", total_s);
   json_add_number(t, "train_s", oc->train_s);
   json_add_number(t, "compute_s", oc->compute_s);
-  json_add_number(t, "io_wait_s", 0.0);
+  json_add_number(t, "io_wait_s", oc->io_wait_s);
   json_add_number(t, "comm_s", r->dist->comm_s);
   json_add_number(t, "checkpoint_s", r->checkpoint_s);
   double rate_samples = oc->train_s > 0 ? oc->epochs_run * (double)train_rows / oc->train_s : 0;
@@ -453,15 +531,24 @@ static cJSON *result_json(const run *r, const net *n, const train_params *p,
   cJSON *per_rank = cJSON_AddObjectToObject(par, "per_rank");
   cJSON_AddItemToObject(per_rank, "compute_s", over_ranks(r->dist, oc->compute_s));
   cJSON_AddItemToObject(per_rank, "comm_s", over_ranks(r->dist, r->dist->comm_s));
-  cJSON_AddItemToObject(per_rank, "io_wait_s", over_ranks(r->dist, 0.0));
+  cJSON_AddItemToObject(per_rank, "io_wait_s", over_ranks(r->dist, oc->io_wait_s));
   cJSON_AddBoolToObject(par, "weights_identical", true); /* checked after every epoch */
-  cJSON *st = cJSON_AddObjectToObject(o, "storage");
-  cJSON_AddStringToObject(st, "backend", cfg_str(job, "storage", "backend"));
-  /* until the storage backends land: the bytes of data loaded (features and labels) */
-  size_t rows = train_rows + val_rows + test_rows;
-  cJSON_AddNumberToObject(st, "bytes_read", (double)(rows * (r->train->cols + 1) * sizeof(float)));
-  cJSON_AddNumberToObject(st, "requests", 0);
-  cJSON_AddNumberToObject(st, "cache_hits", 0);
+  cost_storage_out sc = {0, 0};
+  if (r->io) {
+    stg_counters c = global_counters(r);
+    cJSON_AddItemToObject(o, "storage", iostack_json(cfg_str(job, "storage", "backend"), &c));
+    if (iostack_cost(r->io, job, total_s / 3600.0, &c, &sc) != TR_OK) {
+      log_warn("no storage cost: %s", tr_error_message());
+      tr_error_clear();
+    }
+  } else { /* loaded into memory once: the bytes of the data (features and labels) */
+    cJSON *st = cJSON_AddObjectToObject(o, "storage");
+    cJSON_AddStringToObject(st, "backend", cfg_str(job, "storage", "backend"));
+    size_t rows = train_rows + val_rows + test_rows;
+    cJSON_AddNumberToObject(st, "bytes_read", (double)(rows * (r->train->cols + 1) * sizeof(float)));
+    cJSON_AddNumberToObject(st, "requests", 0);
+    cJSON_AddNumberToObject(st, "cache_hits", 0);
+  }
   bool spot = cfg_bool(job, "cost", "spot");
   long nodes = cfg_int(job, "cost", "nodes");
   double rate = pricing_rate(it, spot) * (double)nodes;
@@ -476,9 +563,9 @@ static cJSON *result_json(const run *r, const net *n, const train_params *p,
   cJSON_AddBoolToObject(c, "spot", spot);
   json_add_number(c, "rate_usd_per_h", rate);
   json_add_number(c, "compute_usd", rate * total_s / 3600.0);
-  json_add_number(c, "storage_usd", 0.0);
-  json_add_number(c, "requests_usd", 0.0);
-  json_add_number(c, "total_usd", rate * total_s / 3600.0);
+  json_add_number(c, "storage_usd", sc.storage_usd);
+  json_add_number(c, "requests_usd", sc.requests_usd);
+  json_add_number(c, "total_usd", rate * total_s / 3600.0 + sc.storage_usd + sc.requests_usd);
   cJSON_AddNumberToObject(c, "epochs_saved_by_early_stop", skipped);
   json_add_number(c, "saved_by_early_stop_usd", rate * per_epoch * skipped / 3600.0);
   return o;
@@ -520,9 +607,7 @@ static tr_err parse_args(int argc, char **argv, run *r, char ***sets, size_t *n_
 
 static tr_err setup_run(run *r) {
   const cfg *job = r->job;
-  if (strcmp(cfg_str(job, "storage", "backend"), "local") != 0)
-    return cfg_error(job, TR_ECONFIG, "storage", "backend",
-                     "only 'local' is available in this version");
+  r->streaming = has_storage_section(job);
   omp_set_num_threads(dist_threads_per_rank(r->dist, (int)cfg_int(job, "optimizer", "threads")));
   const char *dir = cfg_str(job, "checkpoint", "dir");
   char *ckpt_dir = NULL;
@@ -615,6 +700,7 @@ static tr_err train_and_report(run *r) {
   train_params p;
   if (rc == TR_OK) rc = build_spec(r, &spec);
   if (rc == TR_OK) rc = build_params(r, &p);
+  if (rc == TR_OK && r->streaming) rc = open_stream(r, &p);
   if (rc != TR_OK) return rc;
   net *n = net_new(&spec);
   train_state *s = n ? train_state_new(n, &p) : NULL;
@@ -683,6 +769,9 @@ tr_err cmd_train(int argc, char **argv, dist_ctx *dist) {
     r.job = job_load(r.job_path, sets, n_sets);
     rc = r.job ? train_and_report(&r) : tr_error_code();
   }
+  stream_free(&r.stream);
+  iostack_free(&r.io);
+  free(r.train_global);
   cfg_free(&r.job);
   ds_free(&r.train);
   ds_free(&r.val);

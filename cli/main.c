@@ -24,6 +24,8 @@ static const char usage[] =
     "  import FILE(.csv|.libsvm|.svm)[.gz] --out FILE.h5 [--label-column NAME|INDEX]\n"
     "  predict --model DIR/model.h5 --data FILE [--out preds.csv]\n"
     "  info FILE                  JSON on stdout: rows, features, dtype, labels\n"
+    "  io-bench JOB.ini [--set SECTION.KEY=VALUE]... [--clock real|virtual] [--out DIR]\n"
+    "                             read through emulated storage (DLIO metrics in io.json)\n"
     "\n"
     "  tradeoff SUBCOMMAND --help   options of one subcommand\n"
     "  tradeoff --version\n"
@@ -64,7 +66,7 @@ int main(int argc, char **argv) {
     const char *name;
     tr_err (*run)(int, char **);
   } commands[] = {{"gen", cmd_gen}, {"import", cmd_import}, {"info", cmd_info},
-                  {"predict", cmd_predict}};
+                  {"predict", cmd_predict}, {"io-bench", cmd_io_bench}};
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
     if (strcmp(sub, commands[i].name) != 0) continue;
     tr_err rc = commands[i].run(argc - 1, argv + 1);

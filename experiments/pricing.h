@@ -18,6 +18,16 @@ typedef struct {
  * "cost.instance: unknown instance type" when the section is absent. */
 tr_err pricing_find_instance(const char *path, const char *type, pricing_instance *out);
 
+typedef struct {
+  double usd_per_gb_month;  /* stored (or provisioned, FSx) GB-month */
+  double usd_per_1k_get;    /* per 1,000 GET requests (S3) */
+  double usd_per_gb_read;   /* per GB read (EFS elastic throughput) */
+} pricing_storage;
+
+/* Looks up [storage.<name>] ("s3", "efs", "fsx.SCRATCH_2", ...); absent keys are 0.
+ * Errors as pricing_find_instance's ("storage.backend: unknown storage service"). */
+tr_err pricing_find_storage(const char *path, const char *name, pricing_storage *out);
+
 /* USD per hour for one node: on-demand, or discounted on spot. */
 double pricing_rate(const pricing_instance *it, bool spot);
 #endif

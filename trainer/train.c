@@ -248,36 +248,50 @@ static tr_err batch_init(batch_bufs *b, const net *n, size_t rows, size_t bs) {
  * its shuffled rows (possibly none near the end), and one allreduce of the fused buffer
  * gives every rank the same gradient, loss and stop decision. */
 static double minibatch_epoch(net *n, loss_head head, const ds_dataset *d, const train_params *p,
-                              train_state *s, batch_bufs *b, bool *interrupted, tr_err *rc) {
+                              train_state *s, batch_bufs *b, bool *interrupted, double *io_wait_s,
+                              tr_err *rc) {
   size_t rows = d->rows, cols = d->cols, width = n->spec.outputs, np = n->n_params;
+  const train_source *src = p->source;
   snapshot_take(&b->snap, n, s);
   /* each epoch's order is a function of the RNG state alone, so a resumed run (which
      restores only the RNG) sees the same batches */
-  for (size_t i = 0; i < rows; i++) b->order[i] = i;
-  rng_shuffle(&s->shuffle_rng, b->order, rows);
+  if (src) {
+    src->order(src->ctx, &s->shuffle_rng, b->order, rows);
+    if ((*rc = src->start(src->ctx, b->order, rows, b->local_bs)) != TR_OK) return NAN;
+  } else {
+    for (size_t i = 0; i < rows; i++) b->order[i] = i;
+    rng_shuffle(&s->shuffle_rng, b->order, rows);
+  }
   double loss_sum = 0, rows_seen = 0;
   for (size_t step = 0; step < b->steps; step++) {
     size_t start = step * b->local_bs;
     size_t nb = start >= rows ? 0 : (rows - start < b->local_bs ? rows - start : b->local_bs);
-    float *fused = b->grads;
+    float *fused = b->grads, *Xb = b->Xb;
     memset(fused, 0, (np + FUSED_EXTRA) * sizeof(float));
+    if (nb && src) {
+      size_t got = 0;
+      *rc = src->next(src->ctx, &Xb, &got, io_wait_s);
+      if (*rc == TR_OK && got != nb)
+        *rc = tr_error_set(TR_EINTERNAL, "training", "the loader gave %zu rows, expected %zu", got, nb);
+    }
+    if (*rc != TR_OK) break;
     if (nb) {
       for (size_t i = 0; i < nb; i++) {
         size_t r = b->order[start + i];
-        memcpy(b->Xb + i * cols, d->X + r * cols, cols * sizeof(float));
+        if (!src) memcpy(Xb + i * cols, d->X + r * cols, cols * sizeof(float));
         b->yb[i] = d->y[r];
       }
-      const float *logits = net_forward(n, b->ws, b->Xb, nb, true, &s->dropout_rng);
+      const float *logits = net_forward(n, b->ws, Xb, nb, true, &s->dropout_rng);
       fused[np] = (float)loss_eval(head, logits, b->yb, nb, width, b->dlogits, 1.0f);
-      net_backward(n, b->ws, b->Xb, nb, b->dlogits, fused);
+      net_backward(n, b->ws, Xb, nb, b->dlogits, fused);
     }
     fused[np + 1] = (float)nb;
     fused[np + 2] = p->stop && *p->stop ? 1.0f : 0.0f;
-    if ((*rc = dist_sum_floats(p->dist, fused, np + FUSED_EXTRA)) != TR_OK) return NAN;
+    if ((*rc = dist_sum_floats(p->dist, fused, np + FUSED_EXTRA)) != TR_OK) break;
     if (fused[np + 2] > 0) { /* a signal on any rank stops every rank at the same step */
       snapshot_restore(&b->snap, n, s);
       *interrupted = true;
-      return NAN;
+      break;
     }
     float global_rows = fused[np + 1];
     if (global_rows <= 0) continue;
@@ -287,6 +301,8 @@ static double minibatch_epoch(net *n, loss_head head, const ds_dataset *d, const
     rows_seen += global_rows;
     opt_step(s->opt, n->params, fused, n->decay, s->sched.lr);
   }
+  if (src) src->end(src->ctx);
+  if (*interrupted || *rc != TR_OK) return NAN;
   return rows_seen > 0 ? loss_sum / rows_seen : NAN;
 }
 
@@ -398,6 +414,8 @@ tr_err train_fit(net *n, loss_head head, const ds_dataset *train, const ds_datas
   size_t local_bs = p->batch_size / (size_t)ranks + ((size_t)rank < p->batch_size % (size_t)ranks);
   if (local_bs == 0) local_bs = 1;
   tr_err rc = val_pred ? TR_OK : tr_error_set(TR_ENOMEM, "training", "out of memory");
+  if (rc == TR_OK && lbfgs && p->source)
+    rc = tr_error_set(TR_EINTERNAL, "training", "lbfgs is full-batch: it cannot stream minibatches");
   if (rc == TR_OK) rc = batch_init(&b, n, train->rows, lbfgs ? 1 : local_bs);
   if (rc != TR_OK) {
     free(val_pred);
@@ -420,7 +438,7 @@ tr_err train_fit(net *n, loss_head head, const ds_dataset *train, const ds_datas
   double t_start = tr_now();
   bool interrupted = false, converged = false;
   for (int epoch = s->epoch + 1; epoch <= p->epochs; epoch++) {
-    double t0 = tr_now(), comm0 = p->dist ? p->dist->comm_s : 0, train_loss;
+    double t0 = tr_now(), comm0 = p->dist ? p->dist->comm_s : 0, train_loss, io_wait = 0;
     if (lbfgs) {
       if (dist_any(p->dist, p->stop && *p->stop)) {
         interrupted = true;
@@ -431,7 +449,7 @@ tr_err train_fit(net *n, loss_head head, const ds_dataset *train, const ds_datas
       train_loss = lb->f;  /* includes the penalty, as the solver sees it */
       converged = r != LBFGS_STEP;
     } else {
-      train_loss = minibatch_epoch(n, head, train, p, s, &b, &interrupted, &rc);
+      train_loss = minibatch_epoch(n, head, train, p, s, &b, &interrupted, &io_wait, &rc);
       if (interrupted || rc != TR_OK) break;
     }
     /* lbfgs has no learning rate: its column holds the accepted line-search step */
@@ -444,7 +462,8 @@ tr_err train_fit(net *n, loss_head head, const ds_dataset *train, const ds_datas
     if ((rc = check_ranks_agree(n, p->dist, epoch)) != TR_OK) break;
     e.epoch_s = tr_now() - t0;
     e.comm_s = p->dist ? p->dist->comm_s - comm0 : 0;
-    s->compute_s += e.epoch_s - e.comm_s;
+    e.io_wait_s = io_wait;
+    s->compute_s += e.epoch_s - e.comm_s - e.io_wait_s;
     bool improved = false;
     es_verdict v = es_after_epoch(&s->es, epoch, has_val ? e.val_monitor : train_loss, &improved);
     if (improved) memcpy(s->best_params, n->params, n->n_params * sizeof(float));
@@ -478,6 +497,7 @@ tr_err train_fit(net *n, loss_head head, const ds_dataset *train, const ds_datas
   out->best_epoch = s->es.best_epoch ? s->es.best_epoch : s->epoch;
   out->train_s = tr_now() - t_start;
   out->compute_s = s->compute_s;
+  for (int i = 0; i < s->epoch; i++) out->io_wait_s += s->history[i].io_wait_s;
 done:
   batch_free(&b);
   pool_free(&pl);

@@ -18,6 +18,22 @@
 #include "trainer/net.h"
 #include "trainer/optim.h"
 
+/* Minibatches read from storage (trainer/stream.h) instead of gathered from train->X.
+ * Minibatch optimizers only. */
+typedef struct {
+  /* Fills order[0..rows) with this epoch's order of the local training rows, drawing
+     from rng only (a resumed run restores rng and sees the same order). */
+  void (*order)(void *ctx, rng_t *rng, size_t *order, size_t rows);
+  /* Starts reading the epoch: batches of batch_rows consecutive entries of order. */
+  tr_err (*start)(void *ctx, const size_t *order, size_t rows, size_t batch_rows);
+  /* The next batch's features (rows x cols, ready for the net); adds the wait to
+     *wait_s. */
+  tr_err (*next)(void *ctx, float **X, size_t *rows, double *wait_s);
+  /* Ends the epoch (also an interrupted one). */
+  void (*end)(void *ctx);
+  void *ctx;
+} train_source;
+
 typedef struct {
   opt_kind optimizer;
   double lr, l1, l2;
@@ -33,6 +49,7 @@ typedef struct {
   volatile sig_atomic_t *stop;  /* when it becomes non-zero the loop stops (may be NULL) */
   dist_ctx *dist;               /* data parallel over MPI ranks; NULL = this process alone.
                                    batch_size is the global batch, split across ranks */
+  const train_source *source;   /* NULL: batches are gathered from train->X */
 } train_params;
 
 /* One history.csv row. */
@@ -62,7 +79,7 @@ void train_state_free(train_state **s);
 typedef struct {
   int epochs_run, best_epoch;
   const char *stop_reason;  /* patience|max_epochs|converged|non_finite|divergence|threshold|interrupted */
-  double train_s, compute_s;
+  double train_s, compute_s, io_wait_s;
 } train_outcome;
 
 /* Called after every epoch with the new history row and the state as it is at the end of

@@ -1,0 +1,35 @@
+/* The storage part of a run's cost, from the pricing catalog (configs/pricing.ini):
+ *   s3    data GB x GB-month price x hours / 730  +  GETs / 1000 x GET price
+ *   efs   data GB x GB-month price x hours / 730  +  GB read x read price (elastic mode)
+ *   fsx   capacity GB x the deployment's GB-month price x hours / 730 (capacity is
+ *         provisioned, used or not)  +  the linked S3 bucket's storage and its GETs
+ *         (lazy loads and preload)
+ *   local, null: 0 (the instance's own disk is in its hourly rate).
+ * GB are 2^30 bytes; a month is 730 hours, as AWS prorates. */
+#ifndef TR_COST_H
+#define TR_COST_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+#define COST_HOURS_PER_MONTH 730.0
+
+typedef struct {
+  const char *backend;        /* local | null | s3 | efs | fsx */
+  const char *fsx_deployment; /* fsx only */
+  double data_gb;             /* size of the data set */
+  double fsx_capacity_tib;    /* fsx only */
+  double hours;               /* how long the storage is held: the run's wall time */
+  uint64_t requests;          /* billable GETs */
+  double read_gb;             /* GB read (EFS elastic) */
+  bool efs_elastic;
+} cost_storage_in;
+
+typedef struct {
+  double storage_usd, requests_usd;
+} cost_storage_out;
+
+/* Prices in for the catalog at pricing_path. Errors: those of pricing_find_storage. */
+tr_err cost_storage(const char *pricing_path, const cost_storage_in *in, cost_storage_out *out);
+#endif

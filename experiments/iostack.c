@@ -1,0 +1,107 @@
+/* Assembles layout -> backend -> loader from a job's [data] and [storage] sections, and
+ * turns the backend's counters into the storage part of a result and its cost. */
+#include "experiments/iostack.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/json.h"
+#include "experiments/job.h"
+
+/* True for the text formats ds_load() parses (the loader streams HDF5 only). */
+static bool is_text_data(const char *p) {
+  static const char *const ext[] = {".csv", ".csv.gz", ".libsvm", ".libsvm.gz", ".svm", ".svm.gz"};
+  size_t n = strlen(p);
+  for (size_t i = 0; i < sizeof ext / sizeof *ext; i++) {
+    size_t m = strlen(ext[i]);
+    if (n >= m && !strcmp(p + n - m, ext[i])) return true;
+  }
+  return false;
+}
+
+tr_err iostack_open(const cfg *job, layout *L, int ranks, int ranks_per_node, bool virtual_clock,
+                    iostack **out) {
+  *out = NULL;
+  iostack *s = calloc(1, sizeof *s);
+  if (!s) {
+    layout_free(&L);
+    return tr_error_set(TR_ENOMEM, "storage", "out of memory");
+  }
+  tr_err rc = TR_OK;
+  if (!L) {
+    const char *path = cfg_str(job, "data", "train");
+    struct stat st;
+    if (!strpbrk(path, "*?[") && stat(path, &st) != 0)
+      rc = cfg_error(job, TR_EINPUT, "data", "train", "no such file or directory: %s", path);
+    else if (is_text_data(path))
+      rc = cfg_error(job, TR_EINPUT, "data", "train",
+                     "the storage loader reads HDF5 data; convert %s with `tradeoff import` "
+                     "(or remove the [storage] section to load it into memory)", path);
+    else
+      rc = layout_open(path, cfg_str(job, "data", "x_dataset"), &L);
+  }
+  s->L = L;
+  if (rc == TR_OK) {
+    for (size_t k = 0; k < layout_files(L); k++) s->data_bytes += layout_file_bytes(L, k);
+    job_storage_params(job, &s->params);
+    s->shuffle = (loader_shuffle)loader_shuffle_from_name(cfg_str(job, "storage", "shuffle"));
+    s->transfer_bytes = (size_t)cfg_int(job, "storage", "transfer_kib") * 1024;
+    stg_env env = {.ranks = ranks, .ranks_per_node = ranks_per_node, .data_bytes = s->data_bytes};
+    s->store = stg_new(cfg_str(job, "storage", "backend"), &s->params, &env, virtual_clock);
+    if (!s->store) rc = tr_error_code();
+  }
+  loader_opts lo = {.read_threads = (int)cfg_int(job, "storage", "read_threads"),
+                    .prefetch = (int)cfg_int(job, "storage", "prefetch"),
+                    .transfer_bytes = s->transfer_bytes};
+  if (rc == TR_OK) rc = loader_new(L, s->store, &lo, &s->ld);
+  double t = 0;
+  if (rc == TR_OK && !virtual_clock) rc = loader_preload(s->ld, &t);
+  if (rc != TR_OK) {
+    iostack_free(&s);
+    return rc;
+  }
+  *out = s;
+  return TR_OK;
+}
+
+void iostack_free(iostack **s) {
+  if (!s || !*s) return;
+  loader_free(&(*s)->ld);
+  stg_free(&(*s)->store);
+  layout_free(&(*s)->L);
+  free(*s);
+  *s = NULL;
+}
+
+cJSON *iostack_json(const char *backend, const stg_counters *c) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o) return NULL;
+  cJSON_AddStringToObject(o, "backend", backend);
+  cJSON_AddNumberToObject(o, "bytes_read", (double)c->bytes);
+  cJSON_AddNumberToObject(o, "requests", (double)c->requests);
+  cJSON_AddNumberToObject(o, "cache_hits", (double)c->cache_hits);
+  cJSON_AddNumberToObject(o, "read_ops", (double)c->ops);
+  cJSON_AddNumberToObject(o, "lazy_loaded_bytes", (double)c->lazy_bytes);
+  cJSON_AddNumberToObject(o, "slowdowns", (double)c->slowdowns);
+  cJSON_AddNumberToObject(o, "retries", (double)c->retries);
+  cJSON_AddNumberToObject(o, "short_reads", (double)c->short_reads);
+  json_add_number(o, "preload_s", c->preload_s);
+  return o;
+}
+
+tr_err iostack_cost(const iostack *s, const cfg *job, double hours, const stg_counters *c,
+                    cost_storage_out *out) {
+  const double gb = 1073741824.0;
+  cost_storage_in in = {
+      .backend = cfg_str(job, "storage", "backend"),
+      .fsx_deployment = s->params.fsx_deployment,
+      .data_gb = (double)s->data_bytes / gb,
+      .fsx_capacity_tib = stg_fsx_capacity_tib(&s->params, s->data_bytes),
+      .hours = hours,
+      .requests = c->requests,
+      .read_gb = (double)c->bytes / gb,
+      .efs_elastic = !strcmp(s->params.efs_mode, "elastic"),
+  };
+  return cost_storage(cfg_str(job, "cost", "pricing"), &in, out);
+}

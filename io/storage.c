@@ -1,0 +1,262 @@
+/* The storage wrappers (SQLite os.c style): the registry of backends, the one place
+ * where reads are counted, faults injected, short reads completed, failed reads retried
+ * and the clock applied (a timed sleep on the real clock, a returned time on the virtual
+ * one), and the small queueing primitives (link, token bucket, connection pool) the
+ * backend models are built from. */
+#define _GNU_SOURCE
+#include "io/storage.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/rng.h"
+#include "common/timer.h"
+
+extern const struct storage_ops stg_local_ops, stg_null_ops, stg_s3_ops, stg_efs_ops, stg_fsx_ops;
+
+static const struct storage_ops *const registry[] = {&stg_local_ops, &stg_null_ops, &stg_s3_ops,
+                                                      &stg_efs_ops, &stg_fsx_ops};
+#define N_BACKENDS (sizeof registry / sizeof registry[0])
+
+struct stg {
+  const struct storage_ops *ops;
+  stg_params p;
+  void *model;
+  bool virtual_clock;
+  double t0;
+  pthread_mutex_t lock;  /* model, counters, fault state */
+  stg_counters c;
+  rng_t fault_rng;
+  long calls;
+  size_t next_id;
+};
+
+const struct storage_ops *stg_find(const char *name) {
+  for (size_t i = 0; i < N_BACKENDS; i++)
+    if (!strcmp(registry[i]->name, name)) return registry[i];
+  return NULL;
+}
+
+const char *stg_names(void) { return "local|null|s3|efs|fsx"; }
+
+stg *stg_new(const char *backend, const stg_params *p, const stg_env *env, bool virtual_clock) {
+  const struct storage_ops *ops = stg_find(backend);
+  if (!ops) {
+    tr_error_set(TR_ECONFIG, "storage.backend", "unknown backend '%s' (one of %s)", backend,
+                 stg_names());
+    return NULL;
+  }
+  stg *s = calloc(1, sizeof *s);
+  if (!s) return tr_check_alloc(NULL, "storage");
+  s->ops = ops;
+  s->p = *p;
+  s->virtual_clock = virtual_clock;
+  s->t0 = tr_now();
+  pthread_mutex_init(&s->lock, NULL);
+  rng_seed(&s->fault_rng, p->seed ^ 0xFA17ULL);
+  if (ops->model_new && !(s->model = ops->model_new(p, env))) {
+    stg_free(&s);
+    return tr_check_alloc(NULL, "storage model");
+  }
+  return s;
+}
+
+void stg_free(stg **s) {
+  if (!s || !*s) return;
+  if ((*s)->model && (*s)->ops->model_free) (*s)->ops->model_free((*s)->model);
+  pthread_mutex_destroy(&(*s)->lock);
+  free(*s);
+  *s = NULL;
+}
+
+const char *stg_backend(const stg *s) { return s->ops->name; }
+bool stg_virtual(const stg *s) { return s->virtual_clock; }
+bool stg_zero_filled(const stg *s) { return s->ops->zero_filled; }
+double stg_now(const stg *s) { return s->virtual_clock ? 0.0 : tr_now() - s->t0; }
+
+stg_counters stg_stats(const stg *s) {
+  pthread_mutex_lock((pthread_mutex_t *)&s->lock);
+  stg_counters c = s->c;
+  pthread_mutex_unlock((pthread_mutex_t *)&s->lock);
+  return c;
+}
+
+tr_err stg_open(stg *s, const char *path, uint64_t size, stg_file **out) {
+  stg_file *f = calloc(1, sizeof *f);
+  if (!f || !(f->path = strdup(path ? path : ""))) {
+    free(f);
+    return tr_error_set(TR_ENOMEM, "storage", "out of memory");
+  }
+  f->owner = s;
+  f->size = size;
+  f->fd = -1;
+  pthread_mutex_lock(&s->lock);
+  f->id = s->next_id++;
+  pthread_mutex_unlock(&s->lock);
+  tr_err rc = TR_OK;
+  if (!s->virtual_clock && !s->ops->zero_filled) {
+    if (s->ops->open) {
+      rc = s->ops->open(f);
+    } else if ((f->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+      rc = tr_error_set(TR_EINPUT, path, "cannot open: %s", strerror(errno));
+    }
+  }
+  if (rc != TR_OK) {
+    free(f->path);
+    free(f);
+    return rc;
+  }
+  *out = f;
+  return TR_OK;
+}
+
+void stg_close(stg_file **f) {
+  if (!f || !*f) return;
+  const struct storage_ops *ops = (*f)->owner->ops;
+  if (ops->close) ops->close(*f);
+  else if ((*f)->fd >= 0) close((*f)->fd);
+  free((*f)->path);
+  free(*f);
+  *f = NULL;
+}
+
+/* Sleeps until t seconds after s's start (the real clock's modelled completion). */
+static void sleep_until(const stg *s, double t) {
+  double abs_t = s->t0 + t;
+  struct timespec ts = {.tv_sec = (time_t)abs_t, .tv_nsec = (long)((abs_t - floor(abs_t)) * 1e9)};
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+  }
+}
+
+typedef enum { FAULT_NONE, FAULT_ERROR, FAULT_SHORT } fault;
+
+/* Under the lock: the model's completion time for this call, and whether to fail it. */
+static double model_call(stg *s, const stg_file *f, uint64_t off, size_t n, double t, fault *fl) {
+  double done = t;
+  pthread_mutex_lock(&s->lock);
+  long call = ++s->calls;
+  *fl = FAULT_NONE;
+  if ((s->p.fault_error_at > 0 && call == s->p.fault_error_at) ||
+      (s->p.fault_error_rate > 0 && rng_uniform(&s->fault_rng) < s->p.fault_error_rate))
+    *fl = FAULT_ERROR;
+  else if (s->p.fault_short_rate > 0 && n > 1 && rng_uniform(&s->fault_rng) < s->p.fault_short_rate)
+    *fl = FAULT_SHORT;
+  if (s->ops->service) done = s->ops->service(s->model, f, off, n, t, &s->c);
+  s->c.ops++;
+  if (*fl != FAULT_ERROR) s->c.bytes += n;
+  pthread_mutex_unlock(&s->lock);
+  return done;
+}
+
+/* The bytes of one call: zeros, or pread until n bytes (a short read continues). */
+static tr_err copy_bytes(stg_file *f, unsigned char *buf, uint64_t off, size_t n, bool short_once) {
+  stg *s = f->owner;
+  if (s->ops->zero_filled) {
+    memset(buf, 0, n);
+    return TR_OK;
+  }
+  size_t done = 0;
+  while (done < n) {
+    size_t want = n - done;
+    if (short_once) {
+      want = want / 2 ? want / 2 : 1;
+      short_once = false;
+      pthread_mutex_lock(&s->lock);
+      s->c.short_reads++;
+      pthread_mutex_unlock(&s->lock);
+    }
+    ssize_t got = s->ops->read ? s->ops->read(f, buf + done, want, off + done)
+                               : pread(f->fd, buf + done, want, (off_t)(off + done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0)
+      return tr_error_set(TR_EIO, f->path, "read of %zu bytes at offset %llu failed: %s", n,
+                          (unsigned long long)off, strerror(errno));
+    if (got == 0)
+      return tr_error_set(TR_EIO, f->path, "unexpected end of file at offset %llu (wanted %zu bytes)",
+                          (unsigned long long)(off + done), n - done);
+    done += (size_t)got;
+  }
+  return TR_OK;
+}
+
+tr_err stg_read(stg_file *f, void *buf, uint64_t off, size_t n, double *t) {
+  stg *s = f->owner;
+  double issue = s->virtual_clock ? *t : stg_now(s);
+  int max_attempts = s->ops->retryable && s->p.s3_max_attempts > 0 ? s->p.s3_max_attempts : 1;
+  for (int attempt = 0;; attempt++) {
+    fault fl;
+    double done = model_call(s, f, off, n, issue, &fl);
+    tr_err rc = TR_OK;
+    if (fl == FAULT_ERROR) {
+      rc = tr_error_set(TR_EIO, f->path, "read of %zu bytes at offset %llu failed (injected fault%s)",
+                        n, (unsigned long long)off,
+                        max_attempts > 1 ? ", retries exhausted" : "");
+    } else if (!s->virtual_clock && buf) {
+      rc = copy_bytes(f, buf, off, n, fl == FAULT_SHORT);
+    }
+    if (!s->virtual_clock) {
+      sleep_until(s, done);
+      double now = stg_now(s);
+      done = now > done ? now : done;
+    }
+    if (rc == TR_OK || fl != FAULT_ERROR || attempt + 1 >= max_attempts) {
+      *t = done;
+      return rc;
+    }
+    tr_error_clear();
+    pthread_mutex_lock(&s->lock);
+    s->c.retries++;
+    pthread_mutex_unlock(&s->lock);
+    issue = done + stg_backoff(s->p.s3_backoff_ms / 1000.0, attempt);
+    if (!s->virtual_clock) sleep_until(s, issue);
+  }
+}
+
+tr_err stg_preload(stg *s, stg_file *const *files, size_t n, double *t) {
+  if (!s->ops->preload) return TR_OK;
+  double issue = s->virtual_clock ? *t : stg_now(s);
+  pthread_mutex_lock(&s->lock);
+  double done = s->ops->preload(s->model, files, n, issue, &s->c);
+  s->c.preload_s += done - issue;
+  pthread_mutex_unlock(&s->lock);
+  if (!s->virtual_clock) sleep_until(s, done);
+  *t = done;
+  return TR_OK;
+}
+
+/* ---- queueing primitives ------------------------------------------------------ */
+
+double stg_pipe_reserve(stg_pipe *p, double t, double bytes) {
+  double start = t > p->free_at ? t : p->free_at;
+  p->free_at = start + (p->rate > 0 ? bytes / p->rate : 0);
+  return p->free_at;
+}
+
+bool stg_bucket_try(stg_bucket *b, double t) {
+  if (t > b->last) {
+    b->tokens += (t - b->last) * b->rate;
+    if (b->tokens > b->burst) b->tokens = b->burst;
+    b->last = t;
+  }
+  if (b->tokens < 1.0) return false;
+  b->tokens -= 1.0;
+  return true;
+}
+
+int stg_slots_pick(const stg_slots *s) {
+  int best = 0;
+  for (int i = 1; i < s->n; i++)
+    if (s->free_at[i] < s->free_at[best]) best = i;
+  return best;
+}
+
+double stg_backoff(double base_s, int k) {
+  double d = base_s * ldexp(1.0, k > 30 ? 30 : k);
+  return d < 20.0 ? d : 20.0;
+}

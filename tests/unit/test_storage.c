@@ -1,0 +1,371 @@
+/* Tests for io/storage.c and io/backends/: the conformance scenario over every backend
+ * (the bytes served, and the modelled time on the virtual clock against numbers worked
+ * by hand from each model), the real clock never returning before the model's time,
+ * fault injection through the wrappers, and the queueing primitives. */
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/timer.h"
+#include "experiments/job.h"
+#include "io/storage.h"
+#include "testutil.h"
+
+#define MB 1e6
+#define MIB 1048576.0
+#define FILE_BYTES (20u << 20)
+
+static char *data_path;
+static unsigned char *expect;
+
+static void make_file(void) {
+  tu_setup();
+  data_path = tu_path(tu_dir, "blob.bin");
+  expect = malloc(FILE_BYTES);
+  for (size_t i = 0; i < FILE_BYTES; i++) expect[i] = (unsigned char)(i * 2654435761u >> 13);
+  int fd = open(data_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ck_assert_int_ge(fd, 0);
+  ck_assert_int_eq(write(fd, expect, FILE_BYTES), FILE_BYTES);
+  close(fd);
+}
+
+static void drop_file(void) {
+  free(data_path);
+  free(expect);
+  tu_teardown();
+}
+
+/* The job file's defaults, then assignments "SECTION.KEY=VALUE". */
+static cfg *job_with(const char *const *sets) {
+  cfg *c = cfg_new(job_options, job_options_count);
+  for (size_t i = 0; sets && sets[i]; i++) ck_assert_int_eq(cfg_set(c, sets[i]), TR_OK);
+  return c;
+}
+
+static stg *open_backend(const char *name, cfg *job, bool virtual_clock, uint64_t data_bytes) {
+  stg_params p;
+  job_storage_params(job, &p);
+  stg_env env = {.ranks = 1, .ranks_per_node = 1, .data_bytes = data_bytes};
+  stg *s = stg_new(name, &p, &env, virtual_clock);
+  ck_assert_ptr_nonnull(s);
+  return s;
+}
+
+static const char *const backends[] = {"local", "null", "s3", "efs", "fsx"};
+
+/* The conformance scenario: a small read, a read spanning S3 ranges, a re-read. */
+static const struct { uint64_t off; size_t n; } scenario[] = {
+    {0, 4096}, {1000, 1 << 20}, {3u << 20, 17u << 20}, {0, 4096}};
+
+/* Modelled completion times of the scenario, each read issued at t = 10 s, with the
+ * defaults (hand-worked from the models' documented formulas). */
+static double expected_done(const char *be, int i) {
+  size_t n = scenario[i].n;
+  double t = 10.0;
+  if (!strcmp(be, "local") || !strcmp(be, "null")) return t;
+  if (!strcmp(be, "s3")) {
+    /* ranges of 8 MiB in parallel on free connections: 30 ms first byte, 90 MB/s each */
+    double biggest = n < 8 * MIB ? (double)n : 8 * MIB;
+    return t + 0.030 + biggest / (90 * MB);
+  }
+  if (!strcmp(be, "efs")) /* elastic: 0.25 ms, then 1500 MiB/s per client (the smaller) */
+    return t + 0.00025 + (double)n / (1500 * MIB);
+  /* fsx SCRATCH_2 1.2 TiB = 240 MB/s; the first read lazily loads the whole 20 MiB file
+     through S3 (3 ranges: 8, 8, 4 MiB), later ones hit */
+  double rate = 200 * MB * 1.2, lazy = 0.030 + 8 * MIB / (90 * MB);
+  return (i == 0 ? t + lazy : t) + 0.0005 + (double)n / rate;
+}
+
+START_TEST(conformance_virtual_times) {
+  const char *be = backends[_i];
+  cfg *job = job_with(NULL);
+  stg *s = open_backend(be, job, true, FILE_BYTES);
+  stg_file *f;
+  ck_assert_int_eq(stg_open(s, "/no/such/file/needed", FILE_BYTES, &f), TR_OK);
+  for (int i = 0; i < 4; i++) {
+    /* each read at t = 10 s + 100 s * i: resources are idle again, so times are exact */
+    double t = 10.0 + 100.0 * i;
+    ck_assert_int_eq(stg_read(f, NULL, scenario[i].off, scenario[i].n, &t), TR_OK);
+    double want = expected_done(be, i) + 100.0 * i;
+    ck_assert_msg(fabs(t - want) < 1e-9, "%s read %d: done %.9f, model %.9f", be, i, t, want);
+  }
+  stg_counters c = stg_stats(s);
+  ck_assert_uint_eq(c.ops, 4);
+  ck_assert_uint_eq(c.bytes, 4096 + (1 << 20) + (17u << 20) + 4096);
+  if (!strcmp(be, "s3")) ck_assert_uint_eq(c.requests, 1 + 1 + 3 + 1);
+  if (!strcmp(be, "fsx")) {
+    ck_assert_uint_eq(c.requests, 3); /* the lazy load of the whole file */
+    ck_assert_uint_eq(c.lazy_bytes, FILE_BYTES);
+    ck_assert_uint_eq(c.cache_hits, 3);
+  }
+  stg_close(&f);
+  stg_free(&s);
+  cfg_free(&job);
+}
+END_TEST
+
+START_TEST(conformance_real_bytes) {
+  const char *be = backends[_i];
+  /* fast models so the real clock's sleeps are short */
+  const char *sets[] = {"storage.s3.first_byte_ms=1", "storage.s3.mb_per_s_per_connection=2000",
+                        "storage.fsx.latency_ms=0.1", NULL};
+  cfg *job = job_with(sets);
+  stg *s = open_backend(be, job, false, FILE_BYTES);
+  stg_file *f;
+  ck_assert_int_eq(stg_open(s, data_path, FILE_BYTES, &f), TR_OK);
+  unsigned char *buf = malloc(17u << 20);
+  for (int i = 0; i < 4; i++) {
+    double issued = stg_now(s), t = 0;
+    memset(buf, 0xAB, scenario[i].n);
+    ck_assert_int_eq(stg_read(f, buf, scenario[i].off, scenario[i].n, &t), TR_OK);
+    if (!strcmp(be, "null")) {
+      unsigned char *zeros = calloc(scenario[i].n, 1);
+      ck_assert_int_eq(memcmp(buf, zeros, scenario[i].n), 0);
+      free(zeros);
+    } else {
+      ck_assert_int_eq(memcmp(buf, expect + scenario[i].off, scenario[i].n), 0);
+    }
+    /* the real clock waits for the model: never done before the modelled time */
+    ck_assert(t >= issued);
+    ck_assert(stg_now(s) >= t - 1e-6);
+  }
+  free(buf);
+  stg_close(&f);
+  stg_free(&s);
+  cfg_free(&job);
+}
+END_TEST
+
+START_TEST(real_clock_waits_for_the_model) {
+  /* one 1 MiB GET at 20 MB/s per connection: 30 ms + 52.4 ms */
+  const char *sets[] = {"storage.s3.mb_per_s_per_connection=20", NULL};
+  cfg *job = job_with(sets);
+  stg *s = open_backend("s3", job, false, FILE_BYTES);
+  stg_file *f;
+  ck_assert_int_eq(stg_open(s, data_path, FILE_BYTES, &f), TR_OK);
+  unsigned char *buf = malloc(1 << 20);
+  double t0 = tr_now(), t = 0;
+  ck_assert_int_eq(stg_read(f, buf, 0, 1 << 20, &t), TR_OK);
+  ck_assert(tr_now() - t0 >= 0.030 + MIB / (20 * MB) - 1e-4);
+  free(buf);
+  stg_close(&f);
+  stg_free(&s);
+  cfg_free(&job);
+}
+END_TEST
+
+START_TEST(s3_connection_pool_and_prefix_limit) {
+  /* 2 connections: 10 one-byte GETs issued at once finish in 5 rounds of 30 ms */
+  const char *sets[] = {"storage.s3.connections=2", NULL};
+  cfg *job = job_with(sets);
+  stg *s = open_backend("s3", job, true, 0);
+  stg_file *f;
+  ck_assert_int_eq(stg_open(s, "x", 100, &f), TR_OK);
+  double last = 0;
+  for (int i = 0; i < 10; i++) {
+    double t = 0;
+    ck_assert_int_eq(stg_read(f, NULL, 0, 1, &t), TR_OK);
+    if (t > last) last = t;
+  }
+  ck_assert_double_eq_tol(last, 5 * (0.030 + 1 / (90 * MB)), 1e-9);
+  stg_close(&f);
+  stg_free(&s);
+  cfg_free(&job);
+  /* 5 GET/s per prefix and a burst of 5: the 6th GET at t = 0 gets SlowDown twice (at
+     0 and at 0.1 s, half a token) and goes at 0.3 s after backoffs of 100 and 200 ms */
+  const char *limit[] = {"storage.s3.get_per_s_per_prefix=5", "storage.s3.connections=100", NULL};
+  job = job_with(limit);
+  s = open_backend("s3", job, true, 0);
+  ck_assert_int_eq(stg_open(s, "x", 100, &f), TR_OK);
+  double t = 0;
+  for (int i = 0; i < 6; i++) {
+    t = 0;
+    ck_assert_int_eq(stg_read(f, NULL, 0, 1, &t), TR_OK);
+  }
+  stg_counters c = stg_stats(s);
+  ck_assert_uint_eq(c.slowdowns, 2);
+  ck_assert_double_eq_tol(t, 0.3 + 0.030 + 1 / (90 * MB), 1e-9);
+  ck_assert_uint_eq(c.requests, 6);
+  stg_close(&f);
+  stg_free(&s);
+  cfg_free(&job);
+}
+END_TEST
+
+START_TEST(efs_bursting_credits) {
+  /* 100 GiB stored: baseline 5000 KiB/s, burst 100 MiB/s; 50 MiB of credits */
+  const char *sets[] = {"storage.efs.mode=bursting", "storage.efs.stored_gib=100",
+                        "storage.efs.burst_credits_gib=0.048828125", "storage.efs.latency_ms=0", NULL};
+  cfg *job = job_with(sets);
+  stg *s = open_backend("efs", job, true, 0);
+  stg_file *f;
+  ck_assert_int_eq(stg_open(s, "x", 1 << 30, &f), TR_OK);
+  double base = 5000 * 1024.0, burst = 100 * MIB, credits = 50 * MIB;
+  /* 10 MiB at burst: drains (burst - base) * d credits */
+  double t = 0;
+  ck_assert_int_eq(stg_read(f, NULL, 0, 10 << 20, &t), TR_OK);
+  ck_assert_double_eq_tol(t, 10 * MIB / burst, 1e-9);
+  credits -= (burst - base) * t;
+  /* 100 MiB right after: bursts until the credits are gone, then the baseline */
+  double t0 = t;
+  ck_assert_int_eq(stg_read(f, NULL, 0, 100 << 20, &t), TR_OK);
+  double d1 = credits / (burst - base), rest = 100 * MIB - d1 * burst;
+  ck_assert_double_eq_tol(t - t0, d1 + rest / base, 1e-6);
+  stg_close(&f);
+  stg_free(&s);
+  cfg_free(&job);
+}
+END_TEST
+
+START_TEST(fsx_preload_and_chunks) {
+  const char *sets[] = {"storage.fsx.preload=true", "storage.fsx.chunk_mib=4", NULL};
+  cfg *job = job_with(sets);
+  stg *s = open_backend("fsx", job, true, FILE_BYTES);
+  stg_file *f;
+  ck_assert_int_eq(stg_open(s, "x", FILE_BYTES, &f), TR_OK);
+  double t = 0;
+  ck_assert_int_eq(stg_preload(s, &f, 1, &t), TR_OK);
+  /* 5 chunks of 4 MiB over 5 of the 10 connections at once */
+  ck_assert_double_eq_tol(t, 0.030 + 4 * MIB / (90 * MB), 1e-9);
+  stg_counters c = stg_stats(s);
+  ck_assert_uint_eq(c.requests, 5);
+  ck_assert_double_eq_tol(c.preload_s, t, 1e-12);
+  double r = 100;
+  ck_assert_int_eq(stg_read(f, NULL, 5u << 20, 1 << 20, &r), TR_OK);
+  ck_assert_uint_eq(stg_stats(s).cache_hits, 1);
+  ck_assert_uint_eq(stg_stats(s).requests, 5);
+  stg_close(&f);
+  stg_free(&s);
+  cfg_free(&job);
+}
+END_TEST
+
+START_TEST(fault_injection) {
+  /* local: the 2nd read fails, naming the file */
+  const char *at2[] = {"storage.fault.error_at=2", NULL};
+  cfg *job = job_with(at2);
+  stg *s = open_backend("local", job, false, FILE_BYTES);
+  stg_file *f;
+  ck_assert_int_eq(stg_open(s, data_path, FILE_BYTES, &f), TR_OK);
+  unsigned char buf[64];
+  double t = 0;
+  ck_assert_int_eq(stg_read(f, buf, 0, 64, &t), TR_OK);
+  tr_error_clear();
+  ck_assert_int_eq(stg_read(f, buf, 0, 64, &t), TR_EIO);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "blob.bin"));
+  ck_assert_int_eq(stg_read(f, buf, 0, 64, &t), TR_OK);
+  stg_close(&f);
+  stg_free(&s);
+  /* s3 retries the same failure with backoff (SDK semantics) and succeeds */
+  const char *fast[] = {"storage.fault.error_at=1", "storage.s3.first_byte_ms=0",
+                        "storage.s3.backoff_ms=1", NULL};
+  cfg_free(&job);
+  job = job_with(fast);
+  s = open_backend("s3", job, false, FILE_BYTES);
+  ck_assert_int_eq(stg_open(s, data_path, FILE_BYTES, &f), TR_OK);
+  tr_error_clear();
+  ck_assert_int_eq(stg_read(f, buf, 100, 64, &t), TR_OK);
+  ck_assert_int_eq(memcmp(buf, expect + 100, 64), 0);
+  ck_assert_uint_eq(stg_stats(s).retries, 1);
+  ck_assert_int_eq(tr_error_code(), TR_OK);
+  stg_close(&f);
+  stg_free(&s);
+  /* every GET fails: after s3.max_attempts the read fails */
+  const char *always[] = {"storage.fault.error_rate=1", "storage.s3.first_byte_ms=0",
+                          "storage.s3.backoff_ms=1", NULL};
+  cfg_free(&job);
+  job = job_with(always);
+  s = open_backend("s3", job, false, FILE_BYTES);
+  ck_assert_int_eq(stg_open(s, data_path, FILE_BYTES, &f), TR_OK);
+  ck_assert_int_eq(stg_read(f, buf, 0, 64, &t), TR_EIO);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "retries exhausted"));
+  ck_assert_uint_eq(stg_stats(s).retries, 2);
+  stg_close(&f);
+  stg_free(&s);
+  /* short reads are completed by the wrapper */
+  const char *shorts[] = {"storage.fault.short_rate=1", NULL};
+  cfg_free(&job);
+  job = job_with(shorts);
+  s = open_backend("local", job, false, FILE_BYTES);
+  ck_assert_int_eq(stg_open(s, data_path, FILE_BYTES, &f), TR_OK);
+  unsigned char *big = malloc(1 << 20);
+  ck_assert_int_eq(stg_read(f, big, 12345, 1 << 20, &t), TR_OK);
+  ck_assert_int_eq(memcmp(big, expect + 12345, 1 << 20), 0);
+  ck_assert_uint_eq(stg_stats(s).short_reads, 1);
+  /* a read past the end is an I/O error naming the file */
+  tr_error_clear();
+  ck_assert_int_eq(stg_read(f, big, FILE_BYTES - 10, 100, &t), TR_EIO);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "end of file"));
+  free(big);
+  stg_close(&f);
+  stg_free(&s);
+  cfg_free(&job);
+}
+END_TEST
+
+START_TEST(open_errors) {
+  cfg *job = job_with(NULL);
+  stg_params p;
+  job_storage_params(job, &p);
+  stg_env env = {1, 1, 0};
+  tr_error_clear();
+  ck_assert_ptr_null(stg_new("tape", &p, &env, false));
+  ck_assert_int_eq(tr_error_code(), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "storage.backend: unknown backend 'tape'"));
+  stg *s = stg_new("s3", &p, &env, false);
+  stg_file *f = NULL;
+  tr_error_clear();
+  ck_assert_int_eq(stg_open(s, "/no/such/shard.h5", 10, &f), TR_EINPUT);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "/no/such/shard.h5"));
+  ck_assert_ptr_null(f);
+  stg_free(&s);
+  cfg_free(&job);
+}
+END_TEST
+
+START_TEST(primitives) {
+  stg_pipe p = {.rate = 100};
+  ck_assert_double_eq_tol(stg_pipe_reserve(&p, 1, 50), 1.5, 1e-12);
+  ck_assert_double_eq_tol(stg_pipe_reserve(&p, 1, 50), 2.0, 1e-12); /* queued behind */
+  ck_assert_double_eq_tol(stg_pipe_reserve(&p, 5, 100), 6.0, 1e-12);
+  stg_bucket b = {.rate = 2, .burst = 2, .tokens = 2};
+  ck_assert(stg_bucket_try(&b, 0));
+  ck_assert(stg_bucket_try(&b, 0));
+  ck_assert(!stg_bucket_try(&b, 0));
+  ck_assert(stg_bucket_try(&b, 0.5)); /* one token refilled */
+  ck_assert(!stg_bucket_try(&b, 0.5));
+  double free_at[3] = {3, 1, 2};
+  stg_slots sl = {3, free_at};
+  ck_assert_int_eq(stg_slots_pick(&sl), 1);
+  ck_assert_double_eq_tol(stg_backoff(0.1, 0), 0.1, 1e-12);
+  ck_assert_double_eq_tol(stg_backoff(0.1, 3), 0.8, 1e-12);
+  ck_assert_double_eq_tol(stg_backoff(0.1, 40), 20.0, 1e-12);
+  ck_assert_ptr_null(stg_find("nfs"));
+  for (size_t i = 0; i < 5; i++) ck_assert_str_eq(stg_find(backends[i])->name, backends[i]);
+  /* FSx capacity steps: 1.2 TiB, then 2.4 TiB increments */
+  stg_params q = {.fsx_capacity_tib = 0};
+  ck_assert_double_eq_tol(stg_fsx_capacity_tib(&q, 1), 1.2, 1e-12);
+  ck_assert_double_eq_tol(stg_fsx_capacity_tib(&q, (uint64_t)(2.0 * 1099511627776.0)), 3.6, 1e-12);
+  q.fsx_capacity_tib = 9.6;
+  ck_assert_double_eq_tol(stg_fsx_capacity_tib(&q, 1), 9.6, 1e-12);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("storage");
+  TCase *tc = tcase_create("storage");
+  tcase_add_unchecked_fixture(tc, make_file, drop_file); /* one 20 MiB file for all */
+  tcase_add_loop_test(tc, conformance_virtual_times, 0, 5);
+  tcase_add_loop_test(tc, conformance_real_bytes, 0, 5);
+  tcase_add_test(tc, real_clock_waits_for_the_model);
+  tcase_add_test(tc, s3_connection_pool_and_prefix_limit);
+  tcase_add_test(tc, efs_bursting_credits);
+  tcase_add_test(tc, fsx_preload_and_chunks);
+  tcase_add_test(tc, fault_injection);
+  tcase_add_test(tc, open_errors);
+  tcase_add_test(tc, primitives);
+  suite_add_tcase(s, tc);
+  return tu_run(s);
+}
