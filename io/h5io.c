@@ -818,7 +818,12 @@ tr_err h5io_write(const char *path, const ds_dataset *d, const h5io_write_opts *
   hid_t file = H5I_INVALID_HID, x = H5I_INVALID_HID, y = H5I_INVALID_HID;
   tr_err rc = TR_OK;
   errno = 0;
-  file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  /* the HDF5 1.8 file format at least: it stores attributes larger than 64 KiB (the
+     feature names of a few thousand features) densely; h5py reads it */
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  if (fapl >= 0 && H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST) >= 0)
+    file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  h5io_close(&fapl);
   if (file < 0) {
     int e = errno;
     rc = tr_error_set(TR_EIO, path, "cannot create: %s",

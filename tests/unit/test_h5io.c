@@ -347,6 +347,31 @@ END_TEST
 
 /* ---------------------------------------------------------------- layouts and ranges */
 
+/* Found with `gen --features 8192`: the names of thousands of features exceed the 64 KiB
+ * an attribute may take in the old file format; they are now stored densely. */
+START_TEST(test_many_feature_names) {
+  size_t cols = 9000;
+  ds_dataset *d = ds_new(2, cols, true);
+  char **names = calloc(cols + 1, sizeof(char *));
+  for (size_t j = 0; j < cols; j++) {
+    names[j] = malloc(16);
+    snprintf(names[j], 16, "pixel_%zu", j);
+  }
+  ck_assert_int_eq(ds_set_feature_names(d, (const char *const *)names), TR_OK);
+  char *p = tu_path(tu_dir, "wide.h5");
+  ck_assert_msg(h5io_write(p, d, NULL) == TR_OK, "%s", tr_error_message());
+  ds_dataset *r = NULL;
+  ck_assert_int_eq(h5io_read(p, NULL, &r), TR_OK);
+  ck_assert_ptr_nonnull(r->feature_names);
+  ck_assert_str_eq(r->feature_names[cols - 1], "pixel_8999");
+  ds_free(&r);
+  ds_free(&d);
+  for (size_t j = 0; j < cols; j++) free(names[j]);
+  free(names);
+  free(p);
+}
+END_TEST
+
 START_TEST(test_round_trip) {
   int levels[] = {0, 6};
   for (int k = 0; k < 2; k++) {
@@ -837,6 +862,7 @@ static Suite *h5io_suite(void) {
   tcase_set_timeout(rd, 120);
   tcase_add_test(rd, test_integer_x_is_converted);
   tcase_add_test(rd, test_round_trip);
+  tcase_add_test(rd, test_many_feature_names);
   tcase_add_test(rd, test_write_defaults);
   tcase_add_test(rd, test_float64_x);
   tcase_add_test(rd, test_label_types);
