@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "common/json.h"
+#include "common/log.h"
 #include "experiments/job.h"
 
 /* True for the text formats ds_load() parses (the loader streams HDF5 only). */
@@ -47,6 +48,14 @@ tr_err iostack_open(const cfg *job, layout *L, int ranks, int ranks_per_node, bo
     job_storage_params(job, &s->params);
     s->shuffle = (loader_shuffle)loader_shuffle_from_name(cfg_str(job, "storage", "shuffle"));
     s->transfer_bytes = (size_t)cfg_int(job, "storage", "transfer_kib") * 1024;
+    for (size_t k = 0; s->shuffle == LOADER_SAMPLE && k < layout_files(L); k++)
+      if (!layout_file_row_reads(L, k)) {
+        log_warn("storage.shuffle = sample reads a whole compressed chunk for every row of %s "
+                 "(an epoch reads the data many times over); shuffle = block reads each chunk "
+                 "once, or write the data uncompressed (gen/import --compress 0)",
+                 layout_file_path(L, k) ? layout_file_path(L, k) : "the data");
+        break;
+      }
     stg_env env = {.ranks = ranks, .ranks_per_node = ranks_per_node, .data_bytes = s->data_bytes};
     s->store = stg_new(cfg_str(job, "storage", "backend"), &s->params, &env, virtual_clock);
     if (!s->store) rc = tr_error_code();

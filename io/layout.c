@@ -690,6 +690,16 @@ static bool lay_push(lay_list *l, layout_extent e) {
   return true;
 }
 
+/* Chunks without filters, as wide as X, hold whole rows as raw bytes at fixed places: a
+ * row is read alone rather than with its whole chunk. */
+static bool lay_raw_chunks(const lay_file *F) {
+  return F->chunked && F->ncc == 1 && F->deflate_idx < 0 && F->shuffle_idx < 0;
+}
+
+bool layout_file_row_reads(const layout *L, size_t k) {
+  return !L->f[k].chunked || lay_raw_chunks(&L->f[k]);
+}
+
 tr_err layout_plan(const layout *L, const uint64_t *rows, size_t n, size_t max_bytes,
                    layout_extent **ext, size_t *n_ext) {
   *ext = NULL;
@@ -715,12 +725,18 @@ tr_err layout_plan(const layout *L, const uint64_t *rows, size_t n, size_t max_b
     if (r[i] >= L->f[k].row0 + L->f[k].rows) k = lay_file_of(L, r[i]);
     const lay_file *F = &L->f[k];
     uint64_t loc = r[i] - F->row0;
-    if (!F->chunked) {
-      uint64_t rb = L->cols * F->elsize, most = max_bytes / rb, cnt = 1;
+    bool raw_chunks = lay_raw_chunks(F);
+    if (!F->chunked || raw_chunks) {
+      uint64_t rb = L->cols * F->elsize, most = max_bytes / rb, cnt = 1, base = F->offset, end = F->rows;
+      if (raw_chunks) { /* rows [first, end) of the file are in this chunk */
+        uint64_t first = loc / F->crows * F->crows;
+        base = F->chunk[loc / F->crows].addr - first * rb;
+        end = first + F->crows < F->rows ? first + F->crows : F->rows;
+      }
       if (most < 1) most = 1;
-      while (i + cnt < m && cnt < most && r[i + cnt] == r[i] + cnt && loc + cnt < F->rows) cnt++;
+      while (i + cnt < m && cnt < most && r[i + cnt] == r[i] + cnt && loc + cnt < end) cnt++;
       ok = lay_push(&out, (layout_extent){.file = (uint32_t)k,
-                                          .offset = F->offset + loc * rb,
+                                          .offset = base + loc * rb,
                                           .bytes = cnt * rb,
                                           .row0 = r[i],
                                           .rows = cnt,
@@ -861,7 +877,7 @@ tr_err layout_decode(const layout *L, const layout_extent *e, const void *bytes,
   uint64_t d;
   if (e->chunk < 0) {
     uint64_t rb = cols * es;
-    if (F->chunked || e->row0 < F->row0 || e->row0 - F->row0 > F->rows ||
+    if ((F->chunked && !lay_raw_chunks(F)) || e->row0 < F->row0 || e->row0 - F->row0 > F->rows ||
         e->rows > F->rows - (e->row0 - F->row0) || e->bytes != e->rows * rb)
       return tr_error_set(TR_EINTERNAL, where, "the extent does not match the layout");
     lay_hits h = lay_hits_of(s, rows, n, e->row0, e->rows);

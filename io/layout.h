@@ -42,6 +42,9 @@ uint64_t layout_file_row0(const layout *L, size_t k);
 uint64_t layout_file_rows(const layout *L, size_t k);
 /* True when file k stores X in chunks (false: contiguous). */
 bool layout_file_chunked(const layout *L, size_t k);
+/* True when a row of file k can be read alone (contiguous X, or unfiltered chunks as
+ * wide as X); false when reading a row means reading (and inflating) its chunks. */
+bool layout_file_row_reads(const layout *L, size_t k);
 /* Bytes of X as stored (sum of the chunks' stored sizes, or rows x row bytes when
  * contiguous) over all files. */
 uint64_t layout_data_bytes(const layout *L);

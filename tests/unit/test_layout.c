@@ -231,13 +231,27 @@ START_TEST(test_h5io_written) {
     else
       ck_assert_uint_eq(layout_data_bytes(L), 16 * 64 * 13 * 4);
     ck_assert_uint_lt(layout_data_bytes(L), layout_file_bytes(L, 0));
-    /* One row: the chunk holding it, all columns. */
+    /* One row: compressed, the chunk holding it, all columns; unfiltered full-width
+       chunks hold rows as raw bytes, so just the row */
     uint64_t row = 700;
     size_t m = 0;
     layout_extent *ext = plan(L, &row, 1, 0, &m);
     ck_assert_uint_eq(m, 1);
-    assert_extent(&ext[0], 0, 640, 64, 0, 13, 10);
-    if (!deflate) ck_assert_uint_eq(ext[0].bytes, 64 * 13 * 4);
+    if (deflate) {
+      assert_extent(&ext[0], 0, 640, 64, 0, 13, 10);
+    } else {
+      assert_extent(&ext[0], 0, 700, 1, 0, 13, -1);
+      ck_assert_uint_eq(ext[0].bytes, 13 * 4);
+    }
+    free(ext);
+    /* raw rows merge within a chunk, never across two */
+    uint64_t two[] = {62, 63, 64, 65};
+    ext = plan(L, two, 4, 1 << 20, &m);
+    ck_assert_uint_eq(m, deflate ? 2 : 2);
+    if (!deflate) {
+      assert_extent(&ext[0], 0, 62, 2, 0, 13, -1);
+      assert_extent(&ext[1], 0, 64, 2, 0, 13, -1);
+    }
     free(ext);
     layout_free(&L);
     check_file(p, NULL, false);
