@@ -1,0 +1,146 @@
+/* Reading results.jsonl into flat records (train and io-bench lines alike), metric
+ * lookup and the Pareto filter. */
+#define _GNU_SOURCE
+#include "experiments/results.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *str_at(const cJSON *o, const char *a, const char *b, const char *def) {
+  const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
+  if (b) x = cJSON_GetObjectItemCaseSensitive(x, b);
+  return cJSON_IsString(x) ? x->valuestring : def;
+}
+
+static double num_at(const cJSON *o, const char *a, const char *b) {
+  const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
+  if (b) x = cJSON_GetObjectItemCaseSensitive(x, b);
+  return cJSON_IsNumber(x) ? x->valuedouble : NAN;
+}
+
+/* The flat fields of one line; false when it lacks a point or a cost. */
+static bool record_of(cJSON *o, run_record *r) {
+  memset(r, 0, sizeof *r);
+  r->obj = o;
+  const cJSON *point = cJSON_GetObjectItemCaseSensitive(o, "point");
+  if (!cJSON_IsObject(point) || !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(o, "cost")))
+    return false;
+  r->id = str_at(o, "point", "id", "");
+  r->variant = str_at(o, "point", "variant", "");
+  r->kind = str_at(o, "point", "kind", "train");
+  r->label = str_at(o, "point", "label", "measured");
+  r->dir = str_at(o, "point", "dir", "");
+  r->instance = str_at(o, "cost", "instance", "");
+  r->spot = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "cost"), "spot"));
+  r->cost_usd = num_at(o, "cost", "total_usd");
+  if (!strcmp(r->kind, "io-bench")) {
+    r->backend = str_at(o, "backend", NULL, "");
+    r->stop_reason = "";
+    r->ranks = (int)num_at(o, "workload", "ranks");
+    r->time_s = num_at(o, "total_s", NULL);
+    const cJSON *ep = cJSON_GetObjectItemCaseSensitive(o, "epoch_s");
+    int n = cJSON_GetArraySize(ep);
+    double sum = 0;
+    for (int i = 0; i < n; i++) sum += cJSON_GetArrayItem(ep, i)->valuedouble;
+    r->train_s = sum;
+    r->epochs_run = n;
+    r->epoch_s = n ? sum / n : NAN;
+    r->au_percent = num_at(o, "train_au_mean_percentage", NULL);
+  } else {
+    r->backend = str_at(o, "storage", "backend", "");
+    r->stop_reason = str_at(o, "stop_reason", NULL, "");
+    r->ranks = (int)num_at(o, "parallel", "ranks");
+    r->time_s = num_at(o, "time", "total_s");
+    r->train_s = num_at(o, "time", "train_s");
+    r->epochs_run = (int)num_at(o, "epochs_run", NULL);
+    r->best_epoch = (int)num_at(o, "best_epoch", NULL);
+    r->epoch_s = r->epochs_run > 0 ? r->train_s / r->epochs_run : NAN;
+    r->au_percent = num_at(o, "au_percent", NULL);
+  }
+  if (r->ranks < 1) r->ranks = 1;
+  return isfinite(r->cost_usd);
+}
+
+tr_err results_load(const char *dir, run_records *out) {
+  memset(out, 0, sizeof *out);
+  char *path = NULL;
+  if (asprintf(&path, "%s/results.jsonl", dir) < 0) return tr_error_set(TR_ENOMEM, dir, "out of memory");
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    tr_err rc = tr_error_set(TR_EINPUT, path, "cannot open (is %s a sweep's output directory?)", dir);
+    free(path);
+    return rc;
+  }
+  char *line = NULL;
+  size_t cap = 0, cap_r = 0;
+  long lineno = 0;
+  tr_err rc = TR_OK;
+  while (getline(&line, &cap, f) > 0) {
+    lineno++;
+    if (strspn(line, " \t\r\n") == strlen(line)) continue;
+    cJSON *o = cJSON_Parse(line);
+    run_record rec;
+    if (!cJSON_IsObject(o) || !record_of(o, &rec)) {
+      cJSON_Delete(o);
+      rc = tr_error_at(TR_EINPUT, path, lineno, "%s",
+                       o ? "not a run record (needs \"point\" and \"cost\" objects)" : "not valid JSON");
+      break;
+    }
+    if (out->n == cap_r) {
+      cap_r = cap_r ? 2 * cap_r : 16;
+      run_record *grown = realloc(out->r, cap_r * sizeof *grown);
+      if (!grown) {
+        cJSON_Delete(o);
+        rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+        break;
+      }
+      out->r = grown;
+    }
+    out->r[out->n++] = rec;
+  }
+  free(line);
+  fclose(f);
+  free(path);
+  if (rc != TR_OK) results_free(out);
+  return rc;
+}
+
+void results_free(run_records *rs) {
+  for (size_t i = 0; i < rs->n; i++) cJSON_Delete(rs->r[i].obj);
+  free(rs->r);
+  rs->r = NULL;
+  rs->n = 0;
+}
+
+double results_metric(const run_record *r, const char *name) {
+  if (!strcmp(name, "au_percent")) return r->au_percent;
+  if (!strcmp(name, "samples_per_s")) {
+    double v = num_at(r->obj, "throughput", "samples_per_s");
+    return isnan(v) ? num_at(r->obj, "train_throughput_samples_per_second", NULL) : v;
+  }
+  return num_at(r->obj, "test", name);
+}
+
+bool results_lower_is_better(const char *name) {
+  static const char *const lower[] = {"loss", "log_loss", "mse", "rmse", "mae"};
+  for (size_t i = 0; i < sizeof lower / sizeof *lower; i++)
+    if (!strcmp(name, lower[i])) return true;
+  return false;
+}
+
+void results_pareto(const run_record *r, size_t n, const char *metric, bool *dominated) {
+  double sign = results_lower_is_better(metric) ? -1.0 : 1.0;
+  for (size_t i = 0; i < n; i++) {
+    double mi = sign * results_metric(&r[i], metric);
+    dominated[i] = isnan(mi) || isnan(r[i].cost_usd) || isnan(r[i].time_s);
+    for (size_t j = 0; j < n && !dominated[i]; j++) {
+      double mj = sign * results_metric(&r[j], metric);
+      if (j == i || isnan(mj)) continue;
+      bool no_worse = mj >= mi && r[j].cost_usd <= r[i].cost_usd && r[j].time_s <= r[i].time_s;
+      bool better = mj > mi || r[j].cost_usd < r[i].cost_usd || r[j].time_s < r[i].time_s;
+      dominated[i] = no_worse && better;
+    }
+  }
+}

@@ -1,0 +1,113 @@
+/* Tests for experiments/results.c: train and io-bench lines read into records, metric
+ * lookup, malformed lines (file:line), and the Pareto filter on hand-made points. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "experiments/results.h"
+#include "testutil.h"
+
+/* A train line: auc, total cost, wall time. */
+static void train_line(FILE *f, const char *id, double auc, double usd, double s) {
+  fprintf(f,
+          "{\"point\": {\"id\": \"%s\", \"variant\": \"v\", \"kind\": \"train\", \"label\": "
+          "\"measured\", \"dir\": \"points/%s\"}, \"test\": {\"auc\": %g, \"rmse\": null}, "
+          "\"time\": {\"total_s\": %g, \"train_s\": %g}, \"epochs_run\": 4, \"best_epoch\": 3, "
+          "\"stop_reason\": \"patience\", \"au_percent\": 97.5, \"parallel\": {\"ranks\": 2}, "
+          "\"storage\": {\"backend\": \"s3\"}, \"cost\": {\"instance\": \"c5.xlarge\", "
+          "\"spot\": true, \"total_usd\": %g}}\n",
+          id, id, auc, s, s / 2, usd);
+}
+
+START_TEST(reads_train_and_io_lines) {
+  char *p = tu_path(tu_dir, "results.jsonl");
+  FILE *f = fopen(p, "w");
+  train_line(f, "p1", 0.9, 0.5, 100);
+  fprintf(f, "\n{\"point\": {\"id\": \"p2\", \"kind\": \"io-bench\", \"label\": \"projected\"}, "
+             "\"backend\": \"fsx\", \"workload\": {\"ranks\": 8}, \"total_s\": 30, "
+             "\"epoch_s\": [20, 10], \"train_au_mean_percentage\": 66, "
+             "\"cost\": {\"instance\": \"g5.xlarge\", \"spot\": false, \"total_usd\": 1.5}}\n");
+  fclose(f);
+  run_records rs;
+  ck_assert_int_eq(results_load(tu_dir, &rs), TR_OK);
+  ck_assert_uint_eq(rs.n, 2);
+  run_record *a = &rs.r[0], *b = &rs.r[1];
+  ck_assert_str_eq(a->id, "p1");
+  ck_assert_str_eq(a->backend, "s3");
+  ck_assert_str_eq(a->dir, "points/p1");
+  ck_assert(a->spot);
+  ck_assert_int_eq(a->ranks, 2);
+  ck_assert_double_eq_tol(a->epoch_s, 50.0 / 4, 1e-12);
+  ck_assert_double_eq_tol(results_metric(a, "auc"), 0.9, 1e-12);
+  ck_assert(isnan(results_metric(a, "rmse")));
+  ck_assert(isnan(results_metric(a, "accuracy")));
+  ck_assert_str_eq(b->kind, "io-bench");
+  ck_assert_str_eq(b->label, "projected");
+  ck_assert_str_eq(b->backend, "fsx");
+  ck_assert_int_eq(b->ranks, 8);
+  ck_assert_double_eq_tol(b->epoch_s, 15, 1e-12);
+  ck_assert_double_eq_tol(b->au_percent, 66, 1e-12);
+  ck_assert_double_eq_tol(results_metric(b, "au_percent"), 66, 1e-12);
+  results_free(&rs);
+  ck_assert_uint_eq(rs.n, 0);
+  free(p);
+}
+END_TEST
+
+START_TEST(malformed_lines) {
+  char *p = tu_path(tu_dir, "results.jsonl");
+  FILE *f = fopen(p, "w");
+  train_line(f, "p1", 0.9, 0.5, 100);
+  fprintf(f, "{\"point\": {\"id\": \"p2\"}, \"test\": {}\n");
+  fclose(f);
+  run_records rs;
+  tr_error_clear();
+  ck_assert_int_eq(results_load(tu_dir, &rs), TR_EINPUT);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "results.jsonl:2: not valid JSON"));
+  f = fopen(p, "w");
+  fprintf(f, "{\"test\": {\"auc\": 1}, \"cost\": {\"total_usd\": 1}}\n");
+  fclose(f);
+  tr_error_clear();
+  ck_assert_int_eq(results_load(tu_dir, &rs), TR_EINPUT);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "results.jsonl:1: not a run record"));
+  tr_error_clear();
+  ck_assert_int_eq(results_load("/no/such/sweep", &rs), TR_EINPUT);
+  free(p);
+}
+END_TEST
+
+START_TEST(pareto_frontier) {
+  char *p = tu_path(tu_dir, "results.jsonl");
+  FILE *f = fopen(p, "w");
+  train_line(f, "cheap", 0.80, 0.10, 60);    /* frontier: cheapest and fastest */
+  train_line(f, "best", 0.95, 1.00, 600);    /* frontier: best metric */
+  train_line(f, "worse", 0.79, 0.20, 70);    /* dominated by cheap */
+  train_line(f, "mid", 0.90, 0.50, 50);      /* frontier: fastest */
+  train_line(f, "tie", 0.80, 0.10, 60);      /* equal to cheap: neither dominates */
+  fclose(f);
+  run_records rs;
+  ck_assert_int_eq(results_load(tu_dir, &rs), TR_OK);
+  bool dom[5];
+  results_pareto(rs.r, rs.n, "auc", dom);
+  ck_assert(!dom[0] && !dom[1] && dom[2] && !dom[3] && !dom[4]);
+  /* a metric that is absent dominates nothing */
+  results_pareto(rs.r, rs.n, "r2", dom);
+  for (int i = 0; i < 5; i++) ck_assert(dom[i]);
+  ck_assert(results_lower_is_better("rmse"));
+  ck_assert(!results_lower_is_better("auc"));
+  results_free(&rs);
+  free(p);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("results");
+  TCase *tc = tcase_create("results");
+  tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
+  tcase_add_test(tc, reads_train_and_io_lines);
+  tcase_add_test(tc, malformed_lines);
+  tcase_add_test(tc, pareto_frontier);
+  suite_add_tcase(s, tc);
+  return tu_run(s);
+}
