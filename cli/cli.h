@@ -16,6 +16,8 @@ tr_err cmd_import(int argc, char **argv);
 tr_err cmd_info(int argc, char **argv);
 tr_err cmd_predict(int argc, char **argv);
 tr_err cmd_io_bench(int argc, char **argv);
+tr_err cmd_sweep(int argc, char **argv);
+tr_err cmd_recommend(int argc, char **argv);
 
 /* Shared argument helpers: they record TR_EUSAGE "SUBCOMMAND: ..." on failure. */
 tr_err cli_parse_size(const char *cmd, const char *flag, const char *text, size_t min,

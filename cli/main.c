@@ -26,6 +26,10 @@ static const char usage[] =
     "  info FILE                  JSON on stdout: rows, features, dtype, labels\n"
     "  io-bench JOB.ini [--set SECTION.KEY=VALUE]... [--clock real|virtual] [--out DIR]\n"
     "                             read through emulated storage (DLIO metrics in io.json)\n"
+    "  sweep SWEEP.ini [--out DIR] [--emit-slurm] [--point I] [--merge]\n"
+    "                             run a grid of jobs into DIR/results.jsonl\n"
+    "  recommend DIR --metric NAME --min VALUE [--deadline-h H] [--top N] [--json]\n"
+    "                             the cheapest runs of a sweep that meet a target\n"
     "\n"
     "  tradeoff SUBCOMMAND --help   options of one subcommand\n"
     "  tradeoff --version\n"
@@ -66,7 +70,8 @@ int main(int argc, char **argv) {
     const char *name;
     tr_err (*run)(int, char **);
   } commands[] = {{"gen", cmd_gen}, {"import", cmd_import}, {"info", cmd_info},
-                  {"predict", cmd_predict}, {"io-bench", cmd_io_bench}};
+                  {"predict", cmd_predict}, {"io-bench", cmd_io_bench},
+                  {"sweep", cmd_sweep}, {"recommend", cmd_recommend}};
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
     if (strcmp(sub, commands[i].name) != 0) continue;
     tr_err rc = commands[i].run(argc - 1, argv + 1);

@@ -1,0 +1,274 @@
+/* Sweep files (see sweep.h): parsed with inih, every override checked against the job
+ * option table at its line, and points enumerated as a mixed-radix counter over the
+ * variants and the grid's axes. */
+#define _GNU_SOURCE
+#include "experiments/sweep.h"
+
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "experiments/job.h"
+
+/* Parsing state for inih's callback. */
+typedef struct {
+  sweep_spec *s;
+  cfg *check;        /* a job configuration to validate overrides on */
+  const char *path;
+  int line;          /* of the current value (counted by the reader below) */
+  tr_err rc;
+} parser;
+
+static char *trim(char *t) {
+  while (*t == ' ' || *t == '\t') t++;
+  char *e = t + strlen(t);
+  while (e > t && (e[-1] == ' ' || e[-1] == '\t')) *--e = '\0';
+  return t;
+}
+
+static bool push_str(char ***v, size_t *n, const char *s) {
+  char **grown = realloc(*v, (*n + 1) * sizeof **v);
+  if (!grown) return false;
+  *v = grown;
+  return ((*v)[*n] = strdup(s)) != NULL && ++*n;
+}
+
+/* Checks "KEY=VALUE" against the job table; records "path:line: ..." on failure. */
+static bool valid_override(parser *ps, const char *key, const char *value) {
+  char *a = NULL;
+  if (asprintf(&a, "%s=%s", key, value) < 0) return false;
+  tr_err rc = cfg_set(ps->check, a);
+  free(a);
+  if (rc == TR_OK) return true;
+  char msg[600];
+  snprintf(msg, sizeof msg, "%s", tr_error_message());
+  tr_error_clear();
+  ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line, "%s", msg);
+  return false;
+}
+
+static bool valid_ranks(parser *ps, const char *v) {
+  char *end;
+  long k = strtol(v, &end, 10);
+  if (end != v && !*end && k >= 1 && k <= 4096) return true;
+  ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line, "ranks: expected an integer in [1, 4096], got '%s'", v);
+  return false;
+}
+
+static int on_sweep_key(parser *ps, const char *key, const char *value) {
+  sweep_spec *s = ps->s;
+  char **slot = !strcmp(key, "job")      ? &s->job
+                : !strcmp(key, "kind")   ? &s->kind
+                : !strcmp(key, "clock")  ? &s->clock
+                : !strcmp(key, "metric") ? &s->metric
+                                         : NULL;
+  if (!slot) {
+    ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line, "unknown key '%s' in [sweep] (job, kind, clock, metric)", key);
+    return 0;
+  }
+  if ((!strcmp(key, "kind") && strcmp(value, "train") && strcmp(value, "io-bench")) ||
+      (!strcmp(key, "clock") && strcmp(value, "real") && strcmp(value, "virtual"))) {
+    ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line, "sweep.%s: unexpected '%s' (%s)", key, value,
+                         !strcmp(key, "kind") ? "train or io-bench" : "real or virtual");
+    return 0;
+  }
+  free(*slot);
+  if (!(*slot = strdup(value))) ps->rc = tr_error_set(TR_ENOMEM, ps->path, "out of memory");
+  return ps->rc == TR_OK;
+}
+
+static sweep_variant *variant_named(sweep_spec *s, const char *name) {
+  for (size_t i = 0; i < s->n_variants; i++)
+    if (!strcmp(s->variants[i].name, name)) return &s->variants[i];
+  sweep_variant *grown = realloc(s->variants, (s->n_variants + 1) * sizeof *grown);
+  if (!grown) return NULL;
+  s->variants = grown;
+  sweep_variant *v = &s->variants[s->n_variants];
+  memset(v, 0, sizeof *v);
+  if (!(v->name = strdup(name))) return NULL;
+  s->n_variants++;
+  return v;
+}
+
+static int on_grid_key(parser *ps, const char *key, const char *value) {
+  sweep_spec *s = ps->s;
+  for (size_t i = 0; i < s->n_axes; i++)
+    if (!strcmp(s->axes[i].key, key)) {
+      ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line, "duplicate key '%s' in [grid]", key);
+      return 0;
+    }
+  sweep_axis *grown = realloc(s->axes, (s->n_axes + 1) * sizeof *grown);
+  if (!grown) return 0;
+  s->axes = grown;
+  sweep_axis *a = &s->axes[s->n_axes++];
+  memset(a, 0, sizeof *a);
+  if (!(a->key = strdup(key))) return 0;
+  char *copy = strdup(value), *save = NULL;
+  if (!copy) return 0;
+  for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    char *v = trim(tok);
+    bool ok = !strcmp(key, "ranks") ? valid_ranks(ps, v) : valid_override(ps, key, v);
+    if (!ok || !push_str(&a->values, &a->n_values, v)) break;
+  }
+  free(copy);
+  if (ps->rc == TR_OK && a->n_values == 0)
+    ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line, "%s: no values (write them comma-separated)", key);
+  return ps->rc == TR_OK;
+}
+
+static int on_value(void *user, const char *section, const char *key, const char *value) {
+  parser *ps = user;
+  sweep_spec *s = ps->s;
+  if (!strcmp(section, "sweep")) return on_sweep_key(ps, key, value);
+  if (!strcmp(section, "grid")) return on_grid_key(ps, key, value);
+  if (!strcmp(section, "project")) {
+    if (strcmp(key, "instances") != 0) {
+      ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line, "unknown key '%s' in [project] (instances)", key);
+      return 0;
+    }
+    char *copy = strdup(value), *save = NULL;
+    for (char *tok = copy ? strtok_r(copy, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save))
+      push_str(&s->project, &s->n_project, trim(tok));
+    free(copy);
+    return 1;
+  }
+  if (!strncmp(section, "variant.", 8) && section[8]) {
+    sweep_variant *v = variant_named(s, section + 8);
+    char *a = NULL;
+    if (!v || !valid_override(ps, key, value)) return 0;
+    if (asprintf(&a, "%s=%s", key, value) < 0) return 0;
+    bool ok = push_str(&v->sets, &v->n_sets, a);
+    free(a);
+    return ok;
+  }
+  ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line,
+                       "unknown section [%s] (sweep, variant.NAME, grid, project)", section);
+  return 0;
+}
+
+/* inih's line reader, counting lines so values can be located. */
+typedef struct {
+  FILE *f;
+  parser *ps;
+} reader;
+
+static char *read_line(char *buf, int size, void *stream) {
+  reader *r = stream;
+  char *got = fgets(buf, size, r->f);
+  if (got) r->ps->line++;
+  return got;
+}
+
+tr_err sweep_load(const char *path, sweep_spec **out) {
+  *out = NULL;
+  FILE *f = fopen(path, "r");
+  if (!f) return tr_error_set(TR_ECONFIG, path, "cannot open the sweep file");
+  sweep_spec *s = calloc(1, sizeof *s);
+  parser ps = {.s = s, .check = cfg_new(job_options, job_options_count), .path = path};
+  if (!s || !ps.check || !(s->path = strdup(path))) {
+    fclose(f);
+    cfg_free(&ps.check);
+    sweep_free(&s);
+    return tr_error_set(TR_ENOMEM, path, "out of memory");
+  }
+  reader r = {f, &ps};
+  int rc = ini_parse_stream(read_line, &r, on_value, &ps);
+  fclose(f);
+  cfg_free(&ps.check);
+  if (ps.rc == TR_OK && rc > 0) ps.rc = tr_error_at(TR_ECONFIG, path, rc, "syntax error");
+  if (ps.rc == TR_OK && rc < 0) ps.rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+  if (ps.rc == TR_OK && (!s->job || !*s->job))
+    ps.rc = tr_error_set(TR_ECONFIG, path, "[sweep] needs job = JOB.ini (the base job)");
+  struct stat st;
+  if (ps.rc == TR_OK && stat(s->job, &st) != 0)
+    ps.rc = tr_error_set(TR_ECONFIG, path, "sweep.job: no such file: %s", s->job);
+  cfg *job = ps.rc == TR_OK ? job_load(s->job, NULL, 0) : NULL; /* the base job must be valid */
+  if (ps.rc == TR_OK && !job) ps.rc = tr_error_code();
+  if (job && !(s->pricing = strdup(cfg_str(job, "cost", "pricing")))) ps.rc = TR_ENOMEM;
+  cfg_free(&job);
+  if (ps.rc == TR_OK && !s->kind && !(s->kind = strdup("train"))) ps.rc = TR_ENOMEM;
+  if (ps.rc == TR_OK && !s->clock && !(s->clock = strdup("real"))) ps.rc = TR_ENOMEM;
+  if (ps.rc != TR_OK) {
+    if (ps.rc == TR_ENOMEM && tr_error_code() == TR_OK) tr_error_set(TR_ENOMEM, path, "out of memory");
+    sweep_free(&s);
+    return tr_error_code();
+  }
+  *out = s;
+  return TR_OK;
+}
+
+static void free_strs(char **v, size_t n) {
+  for (size_t i = 0; i < n; i++) free(v[i]);
+  free(v);
+}
+
+void sweep_free(sweep_spec **sp) {
+  sweep_spec *s = sp ? *sp : NULL;
+  if (!s) return;
+  for (size_t i = 0; i < s->n_variants; i++) {
+    free(s->variants[i].name);
+    free_strs(s->variants[i].sets, s->variants[i].n_sets);
+  }
+  free(s->variants);
+  for (size_t i = 0; i < s->n_axes; i++) {
+    free(s->axes[i].key);
+    free_strs(s->axes[i].values, s->axes[i].n_values);
+  }
+  free(s->axes);
+  free_strs(s->project, s->n_project);
+  free(s->path);
+  free(s->job);
+  free(s->kind);
+  free(s->clock);
+  free(s->metric);
+  free(s->pricing);
+  free(s);
+  *sp = NULL;
+}
+
+size_t sweep_count(const sweep_spec *s) {
+  size_t n = s->n_variants ? s->n_variants : 1;
+  for (size_t i = 0; i < s->n_axes; i++) n *= s->axes[i].n_values;
+  return n;
+}
+
+tr_err sweep_point_at(const sweep_spec *s, size_t i, sweep_point *p) {
+  memset(p, 0, sizeof *p);
+  snprintf(p->id, sizeof p->id, "p%04zu", i + 1);
+  p->ranks = 1;
+  /* mixed radix: the last axis varies fastest, the variant slowest */
+  size_t *digit = calloc(s->n_axes + 1, sizeof(size_t)), rest = i;
+  if (!digit) return tr_error_set(TR_ENOMEM, "sweep", "out of memory");
+  for (size_t a = s->n_axes; a-- > 0;) {
+    digit[a] = rest % s->axes[a].n_values;
+    rest /= s->axes[a].n_values;
+  }
+  const sweep_variant *v = s->n_variants ? &s->variants[rest] : NULL;
+  p->variant = v ? v->name : "";
+  bool ok = true;
+  for (size_t k = 0; v && ok && k < v->n_sets; k++) ok = push_str(&p->sets, &p->n_sets, v->sets[k]);
+  for (size_t a = 0; ok && a < s->n_axes; a++) {
+    const char *val = s->axes[a].values[digit[a]];
+    if (!strcmp(s->axes[a].key, "ranks")) {
+      p->ranks = atoi(val);
+      continue;
+    }
+    char *set = NULL;
+    ok = asprintf(&set, "%s=%s", s->axes[a].key, val) >= 0 && push_str(&p->sets, &p->n_sets, set);
+    free(set);
+  }
+  free(digit);
+  if (!ok) {
+    sweep_point_free(p);
+    return tr_error_set(TR_ENOMEM, "sweep", "out of memory");
+  }
+  return TR_OK;
+}
+
+void sweep_point_free(sweep_point *p) {
+  free_strs(p->sets, p->n_sets);
+  p->sets = NULL;
+  p->n_sets = 0;
+}

@@ -1,0 +1,67 @@
+/* Sweep files: a grid over named job variants and job keys, expanded into points.
+ *
+ *   [sweep]
+ *   job = configs/demo.ini        ; the base job (train or io-bench job file)
+ *   kind = train                  ; train | io-bench
+ *   clock = real                  ; io-bench: real | virtual (virtual runs are "projected")
+ *   metric = auc                  ; what recommend and report rank by (optional)
+ *   [variant.baseline]            ; a named variant: SECTION.KEY = VALUE overrides
+ *   model.type = logistic
+ *   [grid]                        ; every combination of these values
+ *   storage.backend = local, s3
+ *   ranks = 1, 2                  ; MPI ranks of the run
+ *   [project]                     ; optional: rightsizing to other instance types
+ *   instances = c5.xlarge, c5.4xlarge
+ *
+ * Points are variants x the grid's cartesian product, numbered p0001... in that order
+ * (the last grid key varies fastest), so a restarted sweep finds the same points. */
+#ifndef TR_SWEEP_H
+#define TR_SWEEP_H
+#include <stddef.h>
+
+#include "common/error.h"
+
+typedef struct {
+  char *name;
+  char **sets;   /* "SECTION.KEY=VALUE" */
+  size_t n_sets;
+} sweep_variant;
+
+typedef struct {
+  char *key;     /* "SECTION.KEY" or "ranks" */
+  char **values;
+  size_t n_values;
+} sweep_axis;
+
+typedef struct {
+  char *path, *job, *kind, *clock, *metric;
+  char *pricing;   /* the base job's cost.pricing */
+  sweep_variant *variants;
+  size_t n_variants;
+  sweep_axis *axes;
+  size_t n_axes;
+  char **project;  /* instance types to project onto */
+  size_t n_project;
+} sweep_spec;
+
+typedef struct {
+  char id[16];
+  const char *variant;  /* "" without variants */
+  char **sets;          /* the variant's overrides, then the grid's values */
+  size_t n_sets;
+  int ranks;
+} sweep_point;
+
+/* Parses and validates a sweep file: every key must be a job key with a valid value
+ * (or `ranks`, a positive integer). Errors: TR_ECONFIG "path:line: ..." (unknown
+ * section or key, bad value, empty list, duplicate), "path: ..." for a missing file or
+ * job. NULL-safe free. */
+tr_err sweep_load(const char *path, sweep_spec **out);
+void sweep_free(sweep_spec **s);
+
+/* Number of points. */
+size_t sweep_count(const sweep_spec *s);
+/* Point i (0-based) of s; free with sweep_point_free. TR_ENOMEM only. */
+tr_err sweep_point_at(const sweep_spec *s, size_t i, sweep_point *p);
+void sweep_point_free(sweep_point *p);
+#endif

@@ -1,0 +1,145 @@
+/* Tests for experiments/sweep.c: a sweep file's variants and grid expand into numbered
+ * points in a fixed order, and every malformed file is an error at its line. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "experiments/sweep.h"
+#include "testutil.h"
+
+static char *job_path;
+
+static void setup(void) {
+  tu_setup();
+  job_path = tu_path(tu_dir, "job.ini");
+  tu_write(job_path, "[data]\ntrain = x.h5\n");
+}
+
+static void teardown(void) {
+  free(job_path);
+  tu_teardown();
+}
+
+static char *sweep_file(const char *body) {
+  char *p = tu_path(tu_dir, "s.ini"), *text = NULL;
+  ck_assert_int_ge(asprintf(&text, "[sweep]\njob = %s\n%s", job_path, body), 0);
+  tu_write(p, text);
+  free(text);
+  return p;
+}
+
+START_TEST(points_in_order) {
+  char *p = sweep_file("metric = auc\n[variant.a]\nmodel.type = logistic\n[variant.b]\nmodel.type = mlp\n"
+                       "optimizer.lr = 0.01\n[grid]\nstorage.backend = local, s3, fsx\nranks = 1, 2\n"
+                       "[project]\ninstances = c5.xlarge, m5.xlarge\n");
+  sweep_spec *s = NULL;
+  ck_assert_msg(sweep_load(p, &s) == TR_OK, "%s", tr_error_message());
+  ck_assert_str_eq(s->kind, "train");
+  ck_assert_str_eq(s->clock, "real");
+  ck_assert_str_eq(s->metric, "auc");
+  ck_assert_str_eq(s->pricing, "configs/pricing.ini");
+  ck_assert_uint_eq(s->n_project, 2);
+  ck_assert_uint_eq(sweep_count(s), 2 * 3 * 2);
+  sweep_point pt;
+  ck_assert_int_eq(sweep_point_at(s, 0, &pt), TR_OK);
+  ck_assert_str_eq(pt.id, "p0001");
+  ck_assert_str_eq(pt.variant, "a");
+  ck_assert_uint_eq(pt.n_sets, 2);
+  ck_assert_str_eq(pt.sets[0], "model.type=logistic");
+  ck_assert_str_eq(pt.sets[1], "storage.backend=local");
+  ck_assert_int_eq(pt.ranks, 1);
+  sweep_point_free(&pt);
+  /* the last grid key varies fastest, the variant slowest */
+  ck_assert_int_eq(sweep_point_at(s, 1, &pt), TR_OK);
+  ck_assert_int_eq(pt.ranks, 2);
+  ck_assert_str_eq(pt.sets[1], "storage.backend=local");
+  sweep_point_free(&pt);
+  ck_assert_int_eq(sweep_point_at(s, 11, &pt), TR_OK);
+  ck_assert_str_eq(pt.id, "p0012");
+  ck_assert_str_eq(pt.variant, "b");
+  ck_assert_uint_eq(pt.n_sets, 3);
+  ck_assert_str_eq(pt.sets[1], "optimizer.lr=0.01");
+  ck_assert_str_eq(pt.sets[2], "storage.backend=fsx");
+  ck_assert_int_eq(pt.ranks, 2);
+  sweep_point_free(&pt);
+  sweep_free(&s);
+  ck_assert_ptr_null(s);
+  free(p);
+}
+END_TEST
+
+START_TEST(no_grid_no_variants) {
+  char *p = sweep_file("kind = io-bench\nclock = virtual\n");
+  sweep_spec *s = NULL;
+  ck_assert_int_eq(sweep_load(p, &s), TR_OK);
+  ck_assert_uint_eq(sweep_count(s), 1);
+  sweep_point pt;
+  ck_assert_int_eq(sweep_point_at(s, 0, &pt), TR_OK);
+  ck_assert_str_eq(pt.variant, "");
+  ck_assert_uint_eq(pt.n_sets, 0);
+  sweep_point_free(&pt);
+  sweep_free(&s);
+  free(p);
+}
+END_TEST
+
+START_TEST(malformed_files) {
+  static const char *const cases[][2] = {
+      {"[grid]\nmodel.type = logistic, forest\n", "s.ini:4: model.type: expected one of"},
+      {"[grid]\nranks = 1, 0\n", "s.ini:4: ranks: expected an integer"},
+      {"[grid]\nstorage.backend =\n", "s.ini:4:"},
+      {"[grid]\nmodel.colour = red\n", "s.ini:4: model.colour: unknown key"},
+      {"[grid]\nranks = 1\nranks = 2\n", "s.ini:5: duplicate key 'ranks'"},
+      {"[variant.x]\noptimizer.lr = -1\n", "s.ini:4: optimizer.lr: must be in"},
+      {"kind = deploy\n", "s.ini:3: sweep.kind: unexpected 'deploy'"},
+      {"colour = red\n", "s.ini:3: unknown key 'colour' in [sweep]"},
+      {"[matrix]\na = 1\n", "s.ini:4: unknown section [matrix]"},
+      {"[project]\nmachines = c5.xlarge\n", "s.ini:4: unknown key 'machines' in [project]"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *p = sweep_file(cases[i][0]);
+    sweep_spec *s = NULL;
+    tr_error_clear();
+    ck_assert_int_eq(sweep_load(p, &s), TR_ECONFIG);
+    ck_assert_ptr_null(s);
+    ck_assert_msg(strstr(tr_error_message(), cases[i][1]) != NULL, "case %zu: %s", i, tr_error_message());
+    free(p);
+  }
+  /* no job, a missing job, an invalid job, a missing sweep file */
+  char *p = tu_path(tu_dir, "s.ini");
+  sweep_spec *s = NULL;
+  tu_write(p, "[grid]\nranks = 1\n");
+  tr_error_clear();
+  ck_assert_int_eq(sweep_load(p, &s), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "needs job = JOB.ini"));
+  tu_write(p, "[sweep]\njob = /no/such/job.ini\n");
+  tr_error_clear();
+  ck_assert_int_eq(sweep_load(p, &s), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "sweep.job: no such file"));
+  tu_write(job_path, "[model]\ntype = forest\n");
+  tu_write(p, "[sweep]\njob = ");
+  char *text = NULL;
+  ck_assert_int_ge(asprintf(&text, "[sweep]\njob = %s\n", job_path), 0);
+  tu_write(p, text);
+  free(text);
+  tr_error_clear();
+  ck_assert_int_eq(sweep_load(p, &s), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "job.ini:2: model.type"));
+  tr_error_clear();
+  ck_assert_int_eq(sweep_load("/no/sweep.ini", &s), TR_ECONFIG);
+  tr_error_clear();
+  free(p);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("sweep");
+  TCase *tc = tcase_create("sweep");
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, points_in_order);
+  tcase_add_test(tc, no_grid_no_variants);
+  tcase_add_test(tc, malformed_files);
+  suite_add_tcase(s, tc);
+  return tu_run(s);
+}
