@@ -1,0 +1,112 @@
+# Sweeps end to end: a grid over variants and rank counts (mpirun for 2 ranks) into
+# results.jsonl with projections, a restart that skips finished points, a failing point
+# that does not stop the others, the Slurm job array and merge, recommend (text, JSON,
+# nothing qualifies, bad arguments), and malformed sweep files.
+source "$(dirname "$0")/lib.sh"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+
+expect_ok "$BIN" gen --task classification --rows 3000 --features 10 --weights 0.8,0.2 --seed 3 --out d.h5
+cat > job.ini <<EOF
+[data]
+train = d.h5
+[model]
+hidden = 16
+[optimizer]
+epochs = 8
+[early_stopping]
+monitor = val_auc
+patience = 2
+[cost]
+pricing = $SRC/configs/pricing.ini
+EOF
+cat > sw.ini <<EOF
+[sweep]
+job = job.ini
+metric = auc
+[variant.baseline]
+model.type = logistic
+optimizer.name = lbfgs
+[variant.mlp]
+model.type = mlp
+[grid]
+ranks = 1, 2
+[project]
+instances = c5.4xlarge
+EOF
+expect_ok "$BIN" sweep sw.ini --out out
+check "results.jsonl: 4 measured runs and 2 projections, with their points" $PY -c "
+import json
+lines = [json.loads(l) for l in open('out/results.jsonl')]
+assert len(lines) == 6, len(lines)
+ids = [l['point']['id'] for l in lines]
+assert ids[:4] == ['p0001', 'p0002', 'p0003', 'p0004'], ids
+assert [l['point']['ranks'] for l in lines[:4]] == [1, 2, 1, 2]
+assert [l['parallel']['ranks'] for l in lines[:4]] == [1, 2, 1, 2]
+assert [l['point']['variant'] for l in lines[:4]] == ['baseline', 'baseline', 'mlp', 'mlp']
+assert lines[0]['point']['set'] == {'model.type': 'logistic', 'optimizer.name': 'lbfgs'}, lines[0]['point']
+assert all(l['point']['label'] == 'measured' for l in lines[:4])
+for l in lines[4:]:
+    p = l['point']
+    assert p['label'] == 'projected' and p['id'].endswith('@c5.4xlarge') and 'amdahl' in p, p
+    assert l['cost']['instance'] == 'c5.4xlarge'
+for l in lines[:4]:
+    assert 'auc' in l['test'] and l['cost']['total_usd'] > 0
+"
+check "each point keeps its run" test -f out/points/p0002/result.json -a -f out/points/p0002/model.h5 -a -f out/points/p0004/record.json
+cp out/results.jsonl first.jsonl
+out=$("$BIN" sweep sw.ini --out out 2>&1)
+check "a restarted sweep skips finished points" bash -c "[[ \$(grep -c 'done before, skipped' <<< '$out') == 4 ]]"
+check "and leaves results.jsonl as it was" cmp -s first.jsonl out/results.jsonl
+rm out/points/p0003/record.json
+out=$("$BIN" sweep sw.ini --out out 2>&1)
+check "a missing record reruns only its point" bash -c "[[ \$(grep -c 'skipped' <<< '$out') == 3 && '$out' == *'p0003 done in'* ]]"
+
+# a failing point: the others still run and are recorded; exit 1
+cat > fail.ini <<EOF
+[sweep]
+job = job.ini
+[grid]
+data.train = d.h5, missing.h5
+EOF
+"$BIN" sweep fail.ini --out fail 2> fail.err
+check "a failed point: exit 1, the child's error, then the sweep's" bash -c "[[ $? == 1 ]] && grep -q 'missing.h5' fail.err && [[ \$(tail -1 fail.err) == 'tradeoff: sweep: 1 of 2 points failed' ]]"
+check "the good point is recorded" bash -c "[[ \$(wc -l < fail/results.jsonl) == 1 ]]"
+
+# Slurm: a job array, one task per point, then a merge
+expect_ok "$BIN" sweep sw.ini --out slurm --emit-slurm
+check "sweep.sbatch: an array of 4 tasks that run --point" bash -c "grep -q -- '--array=1-4' slurm/sweep.sbatch && grep -q -- '--point \"\$SLURM_ARRAY_TASK_ID\"' slurm/sweep.sbatch && bash -n slurm/sweep.sbatch"
+check "emit-slurm runs nothing" test ! -e slurm/results.jsonl
+expect_ok "$BIN" sweep sw.ini --out slurm --point 3
+check "--point runs one point" bash -c "test -f slurm/points/p0003/record.json && test ! -e slurm/points/p0001"
+expect_ok "$BIN" sweep sw.ini --out slurm --merge
+check "--merge gathers the records" bash -c "[[ \$(head -1 slurm/results.jsonl) == *'\"p0003\"'* ]]"
+expect_error 2 'sweep: --point 9: the sweep has 4 points' "$BIN" sweep sw.ini --out slurm --point 9
+
+# recommend
+"$BIN" recommend out --metric auc --min 0.5 --top 3 > rec.txt
+check "recommend: a ranked table with reasons" bash -c "grep -q '^1 ' rec.txt && grep -q 'why: the cheapest run that meets the target' rec.txt && [[ \$(grep -c 'why:' rec.txt) == 3 ]]"
+"$BIN" recommend out --metric auc --min 0.5 --json > rec.json
+check "recommend --json: sorted by cost, every row meets the target" $PY -c "
+import json; rows = json.load(open('rec.json'))
+assert len(rows) == 5 and [r['rank'] for r in rows] == [1, 2, 3, 4, 5]
+costs = [r['cost_usd'] for r in rows]
+assert costs == sorted(costs) and all(r['auc'] >= 0.5 for r in rows) and rows[0]['why']
+"
+expect_error 1 'no run meets auc >= 0.9999: the best is' "$BIN" recommend out --metric auc --min 0.9999
+expect_error 1 'meet auc >= 0.5 but none finishes within 1e-08 h' "$BIN" recommend out --metric auc --min 0.5 --deadline-h 0.00000001
+expect_error 2 'auc: higher is better: give the target with --min' "$BIN" recommend out --metric auc --max 0.5
+expect_error 2 'rmse: lower is better' "$BIN" recommend out --metric rmse --min 0.5
+expect_error 2 'recommend: --metric NAME is required' "$BIN" recommend out --min 0.5
+expect_error 2 'nowhere/results.jsonl: cannot open' "$BIN" recommend nowhere --metric auc --min 0.5
+echo '{"point": {"id": "x"}' > out/results.jsonl
+expect_error 2 'results.jsonl:1: not valid JSON' "$BIN" recommend out --metric auc --min 0.5
+
+# malformed sweep files
+printf '[sweep]\njob = job.ini\n[grid]\nmodel.type = logistic, forest\n' > bad.ini
+expect_error 2 'bad.ini:4: model.type: expected one of' "$BIN" sweep bad.ini --out bad
+printf '[sweep]\njob = nojob.ini\n' > bad.ini
+expect_error 2 'bad.ini: sweep.job: no such file: nojob.ini' "$BIN" sweep bad.ini --out bad
+expect_error 2 'sweep: expected one SWEEP.ini' "$BIN" sweep
+check "rejected sweeps leave nothing" test ! -e bad
+
+finish
