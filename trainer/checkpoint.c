@@ -33,16 +33,13 @@ tr_err ckpt_save(const char *path, const net *n, const train_state *s, const cha
     return grc;
   }
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  char *tmp = tr_tmp_name(path);
   double *hist = malloc(((size_t)s->epoch + 1) * HISTORY_COLS * sizeof(double));
-  if (!tmp || !hist) {
-    free(tmp);
-    free(hist);
+  if (!hist) {
     free(rng);
     return tr_error_set(TR_ENOMEM, path, "out of memory");
   }
   for (int e = 0; e < s->epoch; e++) history_row(&s->history[e], hist + (size_t)e * HISTORY_COLS);
-  hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t f = h5u_create_memory();
   herr_t bad = f < 0 ? -1 : 0;
   if (f >= 0) {
     long version = FORMAT_VERSION, epoch = s->epoch, step = s->opt->step, nparams = (long)n->n_params;
@@ -64,19 +61,11 @@ tr_err ckpt_save(const char *path, const net *n, const train_state *s, const cha
     if (s->opt->v) bad |= h5u_put_array(f, "optimizer/v", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, n->n_params, 0, s->opt->v);
     bad |= h5u_put_array(f, "rng", H5T_STD_U64LE, H5T_NATIVE_UINT64, (hsize_t)ranks, 8, rng);
     bad |= h5u_put_array(f, "history", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (hsize_t)s->epoch, HISTORY_COLS, hist);
-    bad |= H5Fclose(f);
   }
   free(hist);
   free(rng);
-  tr_err rc;
-  if (bad < 0) {
-    remove(tmp);
-    rc = tr_error_set(TR_EIO, path, "cannot write checkpoint");
-  } else {
-    rc = tr_rename_durable(tmp, path);
-  }
-  free(tmp);
-  return rc;
+  if (f < 0) return tr_error_set(TR_EHDF5, path, "cannot build the checkpoint");
+  return h5u_commit_image(f, bad >= 0, path, "checkpoint");
 }
 
 static tr_err read_checkpoint(hid_t f, const char *path, net *n, train_state *s, const char *job_text,

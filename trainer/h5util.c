@@ -2,9 +2,43 @@
  * which h5py reads as str. */
 #include "trainer/h5util.h"
 
+#include "common/atomic_file.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+hid_t h5u_create_memory(void) {
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  if (fapl < 0) return -1;
+  hid_t f = H5Pset_fapl_core(fapl, 1 << 20, 0) < 0 ? -1
+            : H5Fcreate("in-memory.h5", H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  H5Pclose(fapl);
+  return f;
+}
+
+tr_err h5u_commit_image(hid_t f, bool ok, const char *path, const char *what) {
+  ssize_t n = ok && H5Fflush(f, H5F_SCOPE_LOCAL) >= 0 ? H5Fget_file_image(f, NULL, 0) : -1;
+  void *image = n > 0 ? malloc((size_t)n) : NULL;
+  if (image && H5Fget_file_image(f, image, (size_t)n) != n) n = -1;
+  bool closed = H5Fclose(f) >= 0;
+  tr_err rc = TR_OK;
+  if (!ok || n <= 0 || !closed) {
+    rc = tr_error_set(TR_EHDF5, path, "cannot build the %s", what);
+  } else if (!image) {
+    rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+  } else {
+    tr_atomic a;
+    if ((rc = tr_atomic_open(&a, path)) == TR_OK) {
+      if (fwrite(image, 1, (size_t)n, a.fp) != (size_t)n) {
+        /* tr_atomic_commit reports the stream's error (ENOSPC, EFBIG...) */
+      }
+      rc = tr_atomic_commit(&a);
+    }
+  }
+  free(image);
+  return rc;
+}
 
 static hid_t utf8_string_type(void) {
   hid_t type = H5Tcopy(H5T_C_S1);

@@ -7,6 +7,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/error.h"
+
+/* A new HDF5 file in memory (core driver, no backing store) to build a model or
+ * checkpoint in; negative on failure. Finish it with h5u_commit_image(). */
+hid_t h5u_create_memory(void);
+/* Closes f (always) and, when its building went well (ok), writes its image to path
+ * atomically with our own writes (temporary file, fsync, rename): a full disk is a
+ * clean TR_EIO naming path, and HDF5 never holds a half-written file. */
+tr_err h5u_commit_image(hid_t f, bool ok, const char *path, const char *what);
+
 /* Writes a 1-D (cols == 0) or 2-D dataset, creating intermediate groups. */
 herr_t h5u_put_array(hid_t loc, const char *name, hid_t file_type, hid_t mem_type, hsize_t rows,
                      hsize_t cols, const void *data);

@@ -20,13 +20,8 @@ tr_err model_save(const char *path, const net *n, loss_head head, const scaler *
                   const float *classes, size_t n_classes, const char *model_type,
                   const char *job_text) {
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  char *tmp = tr_tmp_name(path);
-  if (!tmp) return tr_error_set(TR_ENOMEM, path, "out of memory");
-  hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (f < 0) {
-    free(tmp);
-    return tr_error_set(TR_EIO, path, "cannot create model file");
-  }
+  hid_t f = h5u_create_memory();
+  if (f < 0) return tr_error_set(TR_EHDF5, path, "cannot build the model file");
   long version = FORMAT_VERSION, features = (long)n->spec.inputs, outputs = (long)n->spec.outputs;
   long hidden[NET_MAX_LAYERS];
   for (size_t i = 0; i < n->spec.n_hidden; i++) hidden[i] = (long)n->spec.hidden[i];
@@ -56,16 +51,7 @@ tr_err model_save(const char *path, const net *n, loss_head head, const scaler *
   }
   if (classes && n_classes)
     bad |= h5u_put_array(f, "classes", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, n_classes, 0, classes);
-  bad |= H5Fclose(f);
-  tr_err rc = TR_OK;
-  if (bad < 0) {
-    remove(tmp);
-    rc = tr_error_set(TR_EHDF5, path, "cannot write model file");
-  } else {
-    rc = tr_rename_durable(tmp, path);
-  }
-  free(tmp);
-  return rc;
+  return h5u_commit_image(f, bad >= 0, path, "model file");
 }
 
 /* Reads exactly n floats of dataset name, or records why not. */
