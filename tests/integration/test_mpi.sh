@@ -82,6 +82,41 @@ assert all(np.array_equal(a['layers'][l][p][:], b['layers'][l][p][:]) for l in a
 "
 expect_error 2 "checkpoint.h5: checkpoint was not written by 1 rank" "$BIN" train job.ini --out cut --quiet --resume
 
+# one rank killed without warning (kill -9): mpirun ends the job within seconds, no hang,
+# and the run resumes from the last checkpoint to the uninterrupted result
+$MPI "$BIN" train job.ini --out killed --quiet 2>/dev/null &
+mpirun_pid=$!
+for _ in $(seq 500); do [[ -f killed/checkpoint/checkpoint.h5 ]] && break; sleep 0.01; done
+victim=$(pgrep -P $mpirun_pid -x tradeoff | tail -1)
+t0=$(date +%s.%N)
+kill -KILL "$victim"
+timeout 30 bash -c "while kill -0 $mpirun_pid 2>/dev/null; do sleep 0.05; done"
+ended=$?
+wait $mpirun_pid 2>/dev/null
+rc=$?
+t1=$(date +%s.%N)
+check "one rank killed: the job ends (exit $rc) within seconds ($(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s), no hang" bash -c "[[ $ended == 0 && $rc != 0 ]]"
+check "no rank left behind" bash -c "! pgrep -P $mpirun_pid -x tradeoff >/dev/null"
+expect_ok $MPI "$BIN" train job.ini --out killed --quiet --resume
+check "resumed after a killed rank: bit-identical to the uninterrupted run" $PY -c "
+import h5py, numpy as np
+a, b = h5py.File('whole/model.h5', 'r'), h5py.File('killed/model.h5', 'r')
+assert all(np.array_equal(a['layers'][l][p][:], b['layers'][l][p][:]) for l in a['layers'] for p in ('W', 'b'))
+"
+
+# streaming through emulated storage on 2 ranks: each rank reads its rows through the
+# loader; the weights are those of the in-memory 2-rank run
+sed -i 's/^epochs = 400/epochs = 4/' job.ini
+expect_ok $MPI "$BIN" train job.ini --out mem2 --quiet
+expect_ok $MPI "$BIN" train job.ini --out s3-2 --quiet --set storage.backend=s3 --set storage.s3.first_byte_ms=1
+check "streamed on 2 ranks = in memory on 2 ranks; storage counted over both ranks" $PY -c "
+import h5py, numpy as np, json
+a, b = h5py.File('mem2/model.h5', 'r'), h5py.File('s3-2/model.h5', 'r')
+assert all(np.array_equal(a['layers'][l][p][:], b['layers'][l][p][:]) for l in a['layers'] for p in ('W', 'b'))
+r = json.load(open('s3-2/result.json'))
+assert r['storage']['backend'] == 's3' and r['storage']['requests'] > 0 and r['parallel']['ranks'] == 2, r['storage']
+"
+
 # L-BFGS over ranks: one objective, summed over both ranks' rows
 printf '[data]\ntrain = train.h5\ntest = test.h5\n[model]\ntype = softmax\n[optimizer]\nname = lbfgs\nepochs = 200\n[early_stopping]\nenabled = false\n[cost]\npricing = %s\n' "$SRC/configs/pricing.ini" > lb.ini
 expect_ok $MPI "$BIN" train lb.ini --out lb2 --quiet
