@@ -1,14 +1,14 @@
 # Thin wrapper: install what is missing, then drive CMake.
 #   make demo   build, generate a data set, train the baseline, print a comparison
 #   make test   build and run every test (Check suites + CLI integration scripts)
-#   make asan   the same tests built with -fsanitize=address,undefined
+#   make asan   the same tests built with -fsanitize=address,undefined (also: check-sanitize)
 #   make bench  the benchmarks of bench/ (installs the peers: h5py, sklearn, torch)
 #   make fuzz   the libFuzzer harnesses of tests/fuzz, a fixed seed and count over their corpus
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps build demo test asan bench fuzz clean
+.PHONY: all deps build demo test asan check-sanitize bench fuzz clean
 all: build
 
 deps:
@@ -28,6 +28,8 @@ test: build
 asan: deps
 	@$(MAKE) --no-print-directory test BUILD=build-asan FUZZ=0 \
 	  CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Debug -DTRADEOFF_SANITIZE=ON"
+
+check-sanitize: asan
 
 bench: build
 	@scripts/install-deps --bench
