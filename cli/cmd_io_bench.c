@@ -71,15 +71,7 @@ static tr_err parse(int argc, char **argv, args *a, bool *help_only) {
   if (optind != argc - 1)
     return tr_error_set(TR_EUSAGE, "io-bench", "expected one JOB.ini (see tradeoff io-bench --help)");
   a->job_path = argv[optind];
-  if (!a->out_dir) {
-    char *copy = strdup(a->job_path);
-    if (!copy) return tr_error_set(TR_ENOMEM, "io-bench", "out of memory");
-    char *name = basename(copy), *dot = strrchr(name, '.');
-    if (dot && dot != name) *dot = '\0';
-    if (asprintf(&a->out_dir, "runs/%s-io", name) < 0) a->out_dir = NULL;
-    free(copy);
-  }
-  return a->out_dir ? TR_OK : tr_error_set(TR_ENOMEM, "io-bench", "out of memory");
+  return a->out_dir ? TR_OK : cli_default_out("io-bench", a->job_path, "-io", &a->out_dir);
 }
 
 /* The data set to read: synthetic ([workload] files > 0) or the files of data.train. */

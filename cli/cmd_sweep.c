@@ -78,15 +78,7 @@ static tr_err parse(int argc, char **argv, args *a, bool *help_only) {
   if (optind != argc - 1)
     return tr_error_set(TR_EUSAGE, "sweep", "expected one SWEEP.ini (see tradeoff sweep --help)");
   a->sweep_path = argv[optind];
-  if (!a->out_dir) {
-    char *copy = strdup(a->sweep_path);
-    if (!copy) return tr_error_set(TR_ENOMEM, "sweep", "out of memory");
-    char *name = basename(copy), *dot = strrchr(name, '.');
-    if (dot && dot != name) *dot = '\0';
-    if (asprintf(&a->out_dir, "runs/%s", name) < 0) a->out_dir = NULL;
-    free(copy);
-  }
-  return a->out_dir ? TR_OK : tr_error_set(TR_ENOMEM, "sweep", "out of memory");
+  return a->out_dir ? TR_OK : cli_default_out("sweep", a->sweep_path, "", &a->out_dir);
 }
 
 static bool exists(const char *path) {
