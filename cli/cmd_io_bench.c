@@ -133,6 +133,33 @@ static tr_err epoch_virtual(iostack *io, const uint64_t *rows, size_t n, size_t 
   return rc;
 }
 
+/* computation_time from a real training run: its compute seconds per sample (time.compute_s
+ * over epochs_run x train_rows of OUT/result.json) times the batch size. */
+static tr_err measured_compute(const cfg *job, size_t batch, double *comp) {
+  const char *dir = cfg_str(job, "workload", "compute_from");
+  char *path = NULL;
+  if (asprintf(&path, "%s/result.json", dir) < 0) return tr_error_set(TR_ENOMEM, "io-bench", "out of memory");
+  FILE *f = fopen(path, "r");
+  char *text = NULL;
+  size_t cap = 0;
+  cJSON *r = f && getdelim(&text, &cap, '\0', f) > 0 ? cJSON_Parse(text) : NULL;
+  if (f) fclose(f);
+  free(text);
+  double compute = cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "time"), "compute_s"));
+  double epochs = cJSON_GetNumberValue(cJSON_GetObjectItem(r, "epochs_run"));
+  double rows = cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "data"), "train_rows"));
+  cJSON_Delete(r);
+  tr_err rc = TR_OK;
+  if (!(compute > 0 && epochs > 0 && rows > 0))
+    rc = cfg_error(job, TR_EINPUT, "workload", "compute_from",
+                   "%s has no measured compute (time.compute_s, epochs_run, data.train_rows)", path);
+  else
+    *comp = compute / (epochs * rows) * (double)batch;
+  if (rc == TR_OK) log_info("io-bench: computation_time %.6f s per batch of %zu, measured by %s", *comp, batch, dir);
+  free(path);
+  return rc;
+}
+
 static cJSON *number_array(const double *v, int n) {
   cJSON *a = cJSON_CreateArray();
   for (int i = 0; a && i < n; i++) {
@@ -159,6 +186,7 @@ static tr_err run_bench(const args *a, const cfg *job) {
   int epochs = (int)cfg_int(job, "workload", "epochs");
   size_t bs = (size_t)cfg_int(job, "workload", "batch_size");
   double comp = cfg_float(job, "workload", "computation_time"), au = cfg_float(job, "workload", "au");
+  if (rc == TR_OK && *cfg_str(job, "workload", "compute_from")) rc = measured_compute(job, bs, &comp);
   uint64_t *global = malloc((n ? n : 1) * sizeof(uint64_t)), *rows = malloc((n ? n : 1) * sizeof(uint64_t));
   size_t *order = malloc((n ? n : 1) * sizeof(size_t));
   double *epoch_s = calloc((size_t)epochs, sizeof(double)), *au_pct = calloc((size_t)epochs, sizeof(double));

@@ -118,6 +118,17 @@ import csv; rows = list(csv.DictReader(open('tr-s3/history.csv')))
 assert len(rows) == 3 and all(float(r['io_wait_s']) >= 0 for r in rows)
 "
 
+# the emulated compute measured from a real training run
+expect_ok "$BIN" io-bench io.ini --quiet --clock virtual --set workload.compute_from=mem --out io-measured
+check "computation_time from the run's compute per sample x batch_size" $PY -c "
+import json
+r, m = json.load(open('io-measured/io.json')), json.load(open('mem/result.json'))
+want = m['time']['compute_s'] / (m['epochs_run'] * m['data']['train_rows']) * 16
+assert abs(r['workload']['computation_time'] - want) < 1e-12 * max(1, want), (r['workload'], want)
+"
+expect_error 2 'workload.compute_from: nowhere/result.json has no measured compute' \
+  "$BIN" io-bench io.ini --quiet --clock virtual --set workload.compute_from=nowhere
+
 # storage faults: an error on local ends the run naming the file; S3 retries it
 expect_error 1 'd\.h5: read of .* failed \(injected fault\)' \
   "$BIN" train train.ini --quiet --out fault --set storage.backend=local --set storage.fault.error_at=7
