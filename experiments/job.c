@@ -92,6 +92,8 @@ const cfg_option job_options[] = {
     {"storage", "fault.error_at", CFG_INT, "0", 0, 1e15, NULL, "testing: the Nth read fails, 0 = none"},
 
     {"workload", "computation_time", CFG_FLOAT, "0", 0, 1e6, NULL, "io-bench: seconds of emulated compute per batch (DLIO)"},
+    {"workload", "compute_from", CFG_STR, "", 0, 0, NULL,
+     "io-bench: a train run's directory; its measured compute per sample x batch_size replaces computation_time"},
     {"workload", "batch_size", CFG_INT, "256", 1, 1 << 24, NULL, "io-bench: samples per batch"},
     {"workload", "epochs", CFG_INT, "1", 1, 1000000, NULL, "io-bench: epochs"},
     {"workload", "au", CFG_FLOAT, "0.90", 0, 1, NULL, "io-bench: accelerator utilization an epoch must reach"},
