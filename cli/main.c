@@ -30,6 +30,8 @@ static const char usage[] =
     "                             run a grid of jobs into DIR/results.jsonl\n"
     "  recommend DIR --metric NAME --min VALUE [--deadline-h H] [--top N] [--json]\n"
     "                             the cheapest runs of a sweep that meet a target\n"
+    "  report DIR [--out DIR] [--metric NAME]\n"
+    "                             figures (gnuplot PNG/SVG), report.html and report.md\n"
     "\n"
     "  tradeoff SUBCOMMAND --help   options of one subcommand\n"
     "  tradeoff --version\n"
@@ -71,7 +73,8 @@ int main(int argc, char **argv) {
     tr_err (*run)(int, char **);
   } commands[] = {{"gen", cmd_gen}, {"import", cmd_import}, {"info", cmd_info},
                   {"predict", cmd_predict}, {"io-bench", cmd_io_bench},
-                  {"sweep", cmd_sweep}, {"recommend", cmd_recommend}};
+                  {"sweep", cmd_sweep}, {"recommend", cmd_recommend},
+                  {"report", cmd_report}};
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
     if (strcmp(sub, commands[i].name) != 0) continue;
     tr_err rc = commands[i].run(argc - 1, argv + 1);

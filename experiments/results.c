@@ -32,6 +32,8 @@ static bool record_of(cJSON *o, run_record *r) {
   r->kind = str_at(o, "point", "kind", "train");
   r->label = str_at(o, "point", "label", "measured");
   r->dir = str_at(o, "point", "dir", "");
+  const cJSON *set = cJSON_GetObjectItemCaseSensitive(point, "set");
+  r->set = cJSON_IsObject(set) ? set : NULL;
   r->instance = str_at(o, "cost", "instance", "");
   r->spot = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "cost"), "spot"));
   r->cost_usd = num_at(o, "cost", "total_usd");

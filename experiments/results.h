@@ -25,6 +25,7 @@ typedef struct {
   double epoch_s;          /* mean epoch time */
   double au_percent;
   double cost_usd;         /* cost.total_usd */
+  const cJSON *set;        /* point.set: the sweep's KEY: VALUE strings (NULL when none) */
 } run_record;
 
 typedef struct {

@@ -12,7 +12,8 @@
 static void train_line(FILE *f, const char *id, double auc, double usd, double s) {
   fprintf(f,
           "{\"point\": {\"id\": \"%s\", \"variant\": \"v\", \"kind\": \"train\", \"label\": "
-          "\"measured\", \"dir\": \"points/%s\"}, \"test\": {\"auc\": %g, \"rmse\": null}, "
+          "\"measured\", \"set\": {\"model.type\": \"mlp\"}, \"dir\": \"points/%s\"}, "
+          "\"test\": {\"auc\": %g, \"rmse\": null}, "
           "\"time\": {\"total_s\": %g, \"train_s\": %g}, \"epochs_run\": 4, \"best_epoch\": 3, "
           "\"stop_reason\": \"patience\", \"au_percent\": 97.5, \"parallel\": {\"ranks\": 2}, "
           "\"storage\": {\"backend\": \"s3\"}, \"cost\": {\"instance\": \"c5.xlarge\", "
@@ -36,6 +37,8 @@ START_TEST(reads_train_and_io_lines) {
   ck_assert_str_eq(a->id, "p1");
   ck_assert_str_eq(a->backend, "s3");
   ck_assert_str_eq(a->dir, "points/p1");
+  ck_assert_ptr_nonnull(a->set);
+  ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(a->set, "model.type")->valuestring, "mlp");
   ck_assert(a->spot);
   ck_assert_int_eq(a->ranks, 2);
   ck_assert_double_eq_tol(a->epoch_s, 50.0 / 4, 1e-12);
@@ -44,6 +47,7 @@ START_TEST(reads_train_and_io_lines) {
   ck_assert(isnan(results_metric(a, "accuracy")));
   ck_assert_str_eq(b->kind, "io-bench");
   ck_assert_str_eq(b->label, "projected");
+  ck_assert_ptr_null(b->set);
   ck_assert_str_eq(b->backend, "fsx");
   ck_assert_int_eq(b->ranks, 8);
   ck_assert_double_eq_tol(b->epoch_s, 15, 1e-12);
