@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "common/json.h"
+#include "experiments/cost.h"
 #include "experiments/results.h"
 
 static const char help[] =
@@ -84,12 +85,6 @@ static int by_cost(const void *x, const void *y) {
   return strcmp(a->r->id, b->r->id);
 }
 
-/* Dollars readable at any scale: $12.35, $0.0123, $4.56e-06. */
-static void fmt_usd(double v, char *buf, size_t n) {
-  if (fabs(v) >= 1) snprintf(buf, n, "$%.2f", v);
-  else if (fabs(v) >= 1e-3 || v == 0) snprintf(buf, n, "$%.4f", v);
-  else snprintf(buf, n, "$%.3g", v);
-}
 
 static void fmt_time(double s, char *buf, size_t n) {
   if (s < 120) snprintf(buf, n, "%.1f s", s);
@@ -108,7 +103,7 @@ static void why(const args *a, const candidate *c, const candidate *next, bool f
   double dc = next->r->cost_usd - c->r->cost_usd;
   double pct = next->r->cost_usd > 0 ? 100.0 * dc / next->r->cost_usd : 0;
   char usd[32];
-  fmt_usd(dc, usd, sizeof usd);
+  cost_format_usd(dc, usd, sizeof usd);
   len += (size_t)snprintf(buf + len, n - len, "%s (%.0f%%) cheaper than #next (%s)", usd, pct, next->r->id);
   double dm = c->metric - next->metric;
   bool better_metric = results_lower_is_better(a->metric) ? dm < 0 : dm > 0;
@@ -150,7 +145,7 @@ static tr_err explain_none(const args *a, const run_records *rs) {
                         "%zu runs meet %s %s %g but none finishes within %g h", meeting, a->metric,
                         a->has_min ? ">=" : "<=", a->bound, a->deadline_h);
   char usd[32];
-  fmt_usd(best->cost_usd, usd, sizeof usd);
+  cost_format_usd(best->cost_usd, usd, sizeof usd);
   return tr_error_set(TR_EIO, "recommend", "no run meets %s %s %g: the best is %.4g (%s, %s, %.1f s)",
                       a->metric, a->has_min ? ">=" : "<=", a->bound, best_v, best->id, usd, best->time_s);
 }
@@ -192,7 +187,7 @@ static tr_err recommend(const args *a) {
       why(a, &c[i], i + 1 < n ? &c[i + 1] : NULL, i == 0, reason, sizeof reason);
       set_next_rank(reason, i + 2);
       fmt_time(r->time_s, t, sizeof t);
-      fmt_usd(r->cost_usd, usd, sizeof usd);
+      cost_format_usd(r->cost_usd, usd, sizeof usd);
       if (list) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddNumberToObject(o, "rank", (double)(i + 1));

@@ -159,6 +159,7 @@ static cJSON *point_json(const sweep_spec *s, const sweep_point *p, const char *
   cJSON_AddStringToObject(o, "label", projected ? "projected" : "measured");
   if (!strcmp(s->kind, "io-bench")) cJSON_AddStringToObject(o, "clock", s->clock);
   cJSON_AddNumberToObject(o, "ranks", p->ranks);
+  if (s->metric) cJSON_AddStringToObject(o, "metric", s->metric); /* what report ranks by */
   cJSON *set = cJSON_AddObjectToObject(o, "set");
   for (size_t i = 0; i < p->n_sets; i++) {
     char *kv = strdup(p->sets[i]), *eq = kv ? strchr(kv, '=') : NULL;

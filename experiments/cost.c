@@ -1,6 +1,7 @@
 /* Storage cost formulas (see cost.h), one branch per backend. */
 #include "experiments/cost.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,4 +32,11 @@ tr_err cost_storage(const char *pricing_path, const cost_storage_in *in, cost_st
     out->storage_usd += in->fsx_capacity_tib * 1024.0 * p.usd_per_gb_month * months;
   }
   return TR_OK;
+}
+
+void cost_format_usd(double v, char *buf, size_t n) {
+  if (!isfinite(v)) snprintf(buf, n, "-");
+  else if (fabs(v) >= 1) snprintf(buf, n, "$%.2f", v);
+  else if (fabs(v) >= 1e-3 || v == 0) snprintf(buf, n, "$%.4f", v);
+  else snprintf(buf, n, "$%.3g", v);
 }

@@ -9,6 +9,7 @@
 #ifndef TR_COST_H
 #define TR_COST_H
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/error.h"
@@ -29,6 +30,9 @@ typedef struct {
 typedef struct {
   double storage_usd, requests_usd;
 } cost_storage_out;
+
+/* Dollars readable at any scale into buf: $12.35, $0.0123, $4.56e-06 ("-" for NaN). */
+void cost_format_usd(double v, char *buf, size_t n);
 
 /* Prices in for the catalog at pricing_path. Errors: those of pricing_find_storage. */
 tr_err cost_storage(const char *pricing_path, const cost_storage_in *in, cost_storage_out *out);

@@ -21,6 +21,7 @@
 
 #include "common/atomic_file.h"
 #include "common/log.h"
+#include "experiments/cost.h"
 
 extern char **environ;
 
@@ -100,13 +101,6 @@ static void gp_num(FILE *f, double v) {
   else fputs("NaN", f);
 }
 
-/* Dollars readable at any scale: $12.35, $0.0123, $4.56e-06. */
-static void fmt_usd(double v, char *buf, size_t n) {
-  if (!isfinite(v)) snprintf(buf, n, "-");
-  else if (fabs(v) >= 1) snprintf(buf, n, "$%.2f", v);
-  else if (fabs(v) >= 1e-3 || v == 0) snprintf(buf, n, "$%.4f", v);
-  else snprintf(buf, n, "$%.3g", v);
-}
 
 static void fmt_time(double s, char *buf, size_t n) {
   if (!isfinite(s)) snprintf(buf, n, "-");
@@ -237,6 +231,15 @@ static tr_err choose_metric(report *rep, const char *wanted) {
                           len ? "they report: " : "no run reports a test metric", have);
     }
     snprintf(rep->metric, sizeof rep->metric, "%s", wanted);
+    return TR_OK;
+  }
+  /* the sweep's own `metric`, when its runs report it */
+  const cJSON *sweep_metric = rep->rs.n ? cJSON_GetObjectItemCaseSensitive(
+                                              cJSON_GetObjectItemCaseSensitive(rep->rs.r[0].obj, "point"), "metric")
+                                        : NULL;
+  if (cJSON_IsString(sweep_metric) && strlen(sweep_metric->valuestring) < sizeof rep->metric &&
+      count_metric(&rep->rs, sweep_metric->valuestring)) {
+    snprintf(rep->metric, sizeof rep->metric, "%s", sweep_metric->valuestring);
     return TR_OK;
   }
   for (size_t k = 0; k < sizeof known_metrics / sizeof *known_metrics; k++) {
@@ -1148,7 +1151,7 @@ static void cells_of(const report *rep, size_t i, row_cells *c) {
   snprintf(c->ranks, sizeof c->ranks, "%d", r->ranks);
   fmt_metric(*rep->metric ? results_metric(r, rep->metric) : NAN, c->metric, sizeof c->metric);
   fmt_time(r->time_s, c->time, sizeof c->time);
-  fmt_usd(r->cost_usd, c->cost, sizeof c->cost);
+  cost_format_usd(r->cost_usd, c->cost, sizeof c->cost);
   if (r->epochs_run > 0) snprintf(c->epochs, sizeof c->epochs, "%d", r->epochs_run);
   else snprintf(c->epochs, sizeof c->epochs, "-");
   c->variant = *r->variant ? r->variant : "-";
@@ -1227,14 +1230,14 @@ static char **summary_lines(const report *rep) {
                             lower ? "lower" : "higher", n_metric, n_metric == 1 ? "" : "s");
   if (best) {
     fmt_metric(best_v, mv, sizeof mv);
-    fmt_usd(best->cost_usd, usd, sizeof usd);
+    cost_format_usd(best->cost_usd, usd, sizeof usd);
     fmt_time(best->time_s, t, sizeof t);
     l[k++] = xstrdup_printf("Best %s: %s (%s, %s) with %s, at %s in %s.", rep->metric, best->id,
                             *best->variant ? best->variant : best->kind, best->label, mv, usd, t);
   }
   if (cheap) {
     const char *what = *cheap->variant ? cheap->variant : cheap->kind;
-    fmt_usd(cheap->cost_usd, usd, sizeof usd);
+    cost_format_usd(cheap->cost_usd, usd, sizeof usd);
     fmt_metric(*rep->metric ? results_metric(cheap, rep->metric) : NAN, mv, sizeof mv);
     if (*rep->metric)
       l[k++] = xstrdup_printf("Cheapest: %s (%s) at %s, %s %s.", cheap->id, what, usd, rep->metric, mv);
@@ -1247,7 +1250,7 @@ static char **summary_lines(const report *rep) {
   }
   if (*rep->metric)
     l[k++] = xstrdup_printf("Pareto set over (%s, cost, time): %zu of %zu runs.", rep->metric, n_pareto, n_metric);
-  fmt_usd(spent, usd, sizeof usd);
+  cost_format_usd(spent, usd, sizeof usd);
   l[k++] = xstrdup_printf("Measured runs cost %s in total.", usd);
   for (size_t i = 0; i < k; i++)
     if (!l[i]) {
