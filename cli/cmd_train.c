@@ -25,6 +25,7 @@
 #include "experiments/iostack.h"
 #include "experiments/job.h"
 #include "experiments/pricing.h"
+#include "experiments/spot.h"
 #include "io/dataset.h"
 #include "io/split.h"
 #include "trainer/checkpoint.h"
@@ -67,6 +68,7 @@ typedef struct {
   progress prog;
   int every_epochs;
   double checkpoint_s, t_start;
+  int checkpoints;             /* written by this process; checkpoint_s is their time */
   /* streaming (the job has a [storage] section): training batches come from storage */
   bool streaming;
   uint64_t *train_global;      /* global row of each local training row */
@@ -382,6 +384,7 @@ static tr_err on_epoch(const train_epoch *e, const net *n, const train_state *s,
     double t0 = tr_now();
     tr_err rc = ckpt_save(r->ckpt_path, n, s, r->job_text, r->dist);
     r->checkpoint_s += tr_now() - t0;
+    r->checkpoints++;
     return rc;
   }
   return TR_OK;
@@ -484,7 +487,45 @@ static const char *task_name(loss_head h) {
   return h == HEAD_BINARY ? "binary" : h == HEAD_MULTICLASS ? "multiclass" : "regression";
 }
 
-static cJSON *result_json(const run *r, const net *n, const train_params *p,
+/* cost.spot_estimate, for cost.spot = true: this run's expected time and price on spot
+ * capacity at its checkpoint interval, against on-demand, and Young/Daly's interval
+ * (experiments/spot.h). The work W is what the run measured: its epochs (history) plus
+ * the time outside the epoch loop; C is this process's mean checkpoint write. */
+static void spot_json(cJSON *c, const run *r, const train_state *s, const train_outcome *oc,
+                      const pricing_instance *it, double total_s, double other_usd, long nodes) {
+  spot_params sp = {.interruptions_per_h = cfg_float(r->job, "cost", "spot_interruptions_per_h"),
+                    .restart_s = cfg_float(r->job, "cost", "spot_restart_s")};
+  double epochs_s = 0;
+  for (int i = 0; i < s->epoch; i++) epochs_s += s->history[i].epoch_s;
+  double epoch_s = s->epoch ? epochs_s / s->epoch : 0;
+  double ckpt_s = r->checkpoints ? r->checkpoint_s / r->checkpoints : NAN;
+  bool interrupted = !strcmp(oc->stop_reason, "interrupted"); /* its checkpoint came after fit */
+  double outside = fmax(0, total_s - oc->train_s - (interrupted && r->checkpoints ? ckpt_s : 0));
+  spot_run run = {.work_s = epochs_s + outside, .interval_s = r->every_epochs * epoch_s,
+                  .ckpt_s = isnan(ckpt_s) ? 0 : ckpt_s,
+                  .spot_usd_per_h = pricing_rate(it, true) * (double)nodes,
+                  .on_demand_usd_per_h = pricing_rate(it, false) * (double)nodes,
+                  .other_usd = other_usd};
+  spot_cost_out e = {NAN, NAN, NAN, NAN};
+  if (spot_cost(&sp, &run, &e) != TR_OK) tr_error_clear(); /* the job table keeps inputs valid */
+  int every = isnan(ckpt_s) || epoch_s <= 0 ? -1 : spot_every_epochs(&sp, epoch_s, ckpt_s, s->epoch);
+  cJSON *o = cJSON_AddObjectToObject(c, "spot_estimate"); /* cost.spot is the contract's bool */
+  json_add_number(o, "interruptions_per_h", sp.interruptions_per_h);
+  json_add_number(o, "mtbi_h", spot_mtbi_s(&sp) / 3600.0);
+  json_add_number(o, "restart_s", sp.restart_s);
+  json_add_number(o, "work_s", run.work_s);
+  json_add_number(o, "checkpoint_s", ckpt_s);
+  json_add_number(o, "checkpoint_interval_s", r->every_epochs > 0 ? run.interval_s : NAN);
+  json_add_number(o, "recommended_interval_s", isnan(ckpt_s) ? NAN : spot_young_daly(&sp, ckpt_s));
+  if (every >= 0) cJSON_AddNumberToObject(o, "recommended_every_epochs", every);
+  else cJSON_AddNullToObject(o, "recommended_every_epochs");
+  json_add_number(o, "expected_time_s", e.expected_s);
+  json_add_number(o, "expected_usd", e.expected_usd);
+  json_add_number(o, "on_demand_time_s", e.on_demand_s);
+  json_add_number(o, "on_demand_usd", e.on_demand_usd);
+}
+
+static cJSON *result_json(const run *r, const net *n, const train_params *p, const train_state *s,
                           const train_outcome *oc, const pricing_instance *it) {
   const cfg *job = r->job;
   cJSON *o = cJSON_CreateObject();
@@ -568,6 +609,7 @@ static cJSON *result_json(const run *r, const net *n, const train_params *p,
   json_add_number(c, "total_usd", rate * total_s / 3600.0 + sc.storage_usd + sc.requests_usd);
   cJSON_AddNumberToObject(c, "epochs_saved_by_early_stop", skipped);
   json_add_number(c, "saved_by_early_stop_usd", rate * per_epoch * skipped / 3600.0);
+  if (spot) spot_json(c, r, s, oc, it, total_s, sc.storage_usd + sc.requests_usd, nodes);
   return o;
 }
 
@@ -660,7 +702,7 @@ static tr_err write_outputs(const run *r, const net *n, const train_params *p,
   char *model_path = NULL, *hist_path = NULL, *result_path = NULL;
   tr_err rc = TR_OK;
   bool writer = r->dist->rank == 0;
-  cJSON *result = result_json(r, n, p, oc, it); /* collective: every rank takes part */
+  cJSON *result = result_json(r, n, p, s, oc, it); /* collective: every rank takes part */
   if (!writer) {
     cJSON_Delete(result);
     return TR_OK;
@@ -730,6 +772,7 @@ static tr_err train_and_report(run *r) {
     double t0 = tr_now();
     tr_err crc = ckpt_save(r->ckpt_path, n, s, r->job_text, r->dist);
     r->checkpoint_s += tr_now() - t0;
+    r->checkpoints++;
     if (crc != TR_OK) {
       rc = crc;
       goto done;

@@ -110,6 +110,10 @@ const cfg_option job_options[] = {
     {"cost", "nodes", CFG_INT, "1", 1, 100000, NULL, "instances in the job"},
     {"cost", "spot", CFG_BOOL, "false", 0, 0, NULL, "price at the spot discount"},
     {"cost", "pricing", CFG_STR, "configs/pricing.ini", 0, 0, NULL, "pricing catalog"},
+    {"cost", "spot_interruptions_per_h", CFG_FLOAT, "0.0000712", 0, 3600, NULL,
+     "spot model: interruptions per hour (Poisson); default -ln(0.95)/720, Spot Advisor's <5%/month"},
+    {"cost", "spot_restart_s", CFG_FLOAT, "120", 0, 86400, NULL,
+     "spot model: seconds from an interruption to training again (new instance, start-up)"},
 };
 const size_t job_options_count = sizeof job_options / sizeof job_options[0];
 

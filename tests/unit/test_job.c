@@ -90,6 +90,35 @@ START_TEST(storage_bad_values) {
 }
 END_TEST
 
+START_TEST(spot_bad_values) {
+  /* the spot model's keys: negative, non-numeric or absurd values name the key and line */
+  static const char *const cases[][2] = {
+      {"[cost]\nspot_interruptions_per_h = -0.1\n", "job.ini:2: cost.spot_interruptions_per_h: must be in"},
+      {"[cost]\nspot_interruptions_per_h = often\n", "job.ini:2: cost.spot_interruptions_per_h: expected a number"},
+      {"[cost]\nspot_interruptions_per_h = 4000\n", "job.ini:2: cost.spot_interruptions_per_h: must be in"},
+      {"[cost]\n\nspot_restart_s = -1\n", "job.ini:3: cost.spot_restart_s: must be in"},
+      {"[cost]\nspot_restart_s = 1e9\n", "job.ini:2: cost.spot_restart_s: must be in"},
+  };
+  char *dir = tu_tmpdir(), *path = tu_path(dir, "job.ini");
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    tu_write(path, cases[i][0]);
+    tr_error_clear();
+    ck_assert_ptr_null(job_load(path, NULL, 0));
+    ck_assert_int_eq(tr_error_code(), TR_ECONFIG);
+    ck_assert_msg(strstr(tr_error_message(), cases[i][1]) != NULL, "case %zu: %s", i, tr_error_message());
+  }
+  tu_write(path, "[cost]\nspot = true\nspot_interruptions_per_h = 0\nspot_restart_s = 0\n");
+  cfg *c = job_load(path, NULL, 0);
+  ck_assert_msg(c != NULL, "%s", tr_error_message());
+  ck_assert(cfg_float(c, "cost", "spot_interruptions_per_h") == 0 && cfg_float(c, "cost", "spot_restart_s") == 0);
+  cfg_free(&c);
+  tr_error_clear();
+  tu_rmrf(dir);
+  free(dir);
+  free(path);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("job");
   TCase *tc = tcase_create("core");
@@ -97,6 +126,7 @@ int main(void) {
   tcase_add_test(tc, demo_job_loads_with_overrides);
   tcase_add_test(tc, storage_ini_documents_the_defaults);
   tcase_add_test(tc, storage_bad_values);
+  tcase_add_test(tc, spot_bad_values);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }
