@@ -62,6 +62,13 @@ static bool record_of(cJSON *o, run_record *r) {
     r->au_percent = num_at(o, "au_percent", NULL);
   }
   if (r->ranks < 1) r->ranks = 1;
+  /* a spot run is ranked by what it is expected to take and cost with interruptions */
+  const cJSON *spot = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "cost"), "spot_estimate");
+  double exp_usd = num_at(spot, "expected_usd", NULL), exp_s = num_at(spot, "expected_time_s", NULL);
+  if (isfinite(exp_usd) && isfinite(exp_s)) {
+    r->cost_usd = exp_usd;
+    r->time_s = exp_s;
+  }
   return isfinite(r->cost_usd);
 }
 

@@ -20,11 +20,12 @@ typedef struct {
   const char *backend, *instance, *stop_reason;
   bool spot;
   int ranks, epochs_run, best_epoch;
-  double time_s;           /* wall time of the run (what is billed) */
+  double time_s;           /* wall time of the run (what is billed); for a spot run the
+                              expected time with interruptions (cost.spot_estimate) */
   double train_s;          /* training (or reading) time */
   double epoch_s;          /* mean epoch time */
   double au_percent;
-  double cost_usd;         /* cost.total_usd */
+  double cost_usd;         /* cost.total_usd; spot: cost.spot_estimate.expected_usd */
   const cJSON *set;        /* point.set: the sweep's KEY: VALUE strings (NULL when none) */
 } run_record;
 

@@ -59,6 +59,22 @@ START_TEST(reads_train_and_io_lines) {
 }
 END_TEST
 
+START_TEST(spot_runs_ranked_by_expectation) {
+  char *p = tu_path(tu_dir, "results.jsonl");
+  FILE *f = fopen(p, "w");
+  fprintf(f, "{\"point\": {\"id\": \"s\", \"kind\": \"train\"}, \"time\": {\"total_s\": 100, \"train_s\": 90},"
+             " \"cost\": {\"spot\": true, \"total_usd\": 1.0, \"spot_estimate\": {\"expected_time_s\": 130,"
+             " \"expected_usd\": 1.4}}}\n");
+  fclose(f);
+  run_records rs;
+  ck_assert_int_eq(results_load(tu_dir, &rs), TR_OK);
+  ck_assert_double_eq_tol(rs.r[0].cost_usd, 1.4, 1e-12);
+  ck_assert_double_eq_tol(rs.r[0].time_s, 130, 1e-12);
+  results_free(&rs);
+  free(p);
+}
+END_TEST
+
 START_TEST(malformed_lines) {
   char *p = tu_path(tu_dir, "results.jsonl");
   FILE *f = fopen(p, "w");
@@ -111,6 +127,7 @@ int main(void) {
   tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
   tcase_add_test(tc, reads_train_and_io_lines);
   tcase_add_test(tc, malformed_lines);
+  tcase_add_test(tc, spot_runs_ranked_by_expectation);
   tcase_add_test(tc, pareto_frontier);
   suite_add_tcase(s, tc);
   return tu_run(s);
