@@ -435,7 +435,6 @@ tr_err train_fit(net *n, loss_head head, const ds_dataset *train, const ds_datas
   if ((rc = dist_sum_size(p->dist, val->rows, &val_total)) != TR_OK) goto done;
   bool has_val = val_total > 0;
   if ((rc = dist_bcast_floats(p->dist, n->params, n->n_params, 0)) != TR_OK) goto done;
-  double t_start = tr_now();
   bool interrupted = false, converged = false;
   for (int epoch = s->epoch + 1; epoch <= p->epochs; epoch++) {
     double t0 = tr_now(), comm0 = p->dist ? p->dist->comm_s : 0, train_loss, io_wait = 0;
@@ -495,7 +494,10 @@ tr_err train_fit(net *n, loss_head head, const ds_dataset *train, const ds_datas
   if (interrupted) out->stop_reason = "interrupted";
   out->epochs_run = s->epoch;
   out->best_epoch = s->es.best_epoch ? s->es.best_epoch : s->epoch;
-  out->train_s = tr_now() - t_start;
+  /* over every epoch of the run, resumed ones too (as compute_s), so throughput, AU
+     and the early-stopping saving stay consistent after a resume */
+  out->train_s = 0;
+  for (int i = 0; i < s->epoch; i++) out->train_s += s->history[i].epoch_s;
   out->compute_s = s->compute_s;
   for (int i = 0; i < s->epoch; i++) out->io_wait_s += s->history[i].io_wait_s;
 done:

@@ -79,7 +79,7 @@ void train_state_free(train_state **s);
 typedef struct {
   int epochs_run, best_epoch;
   const char *stop_reason;  /* patience|max_epochs|converged|non_finite|divergence|threshold|interrupted */
-  double train_s, compute_s, io_wait_s;
+  double train_s, compute_s, io_wait_s;  /* over every epoch run, across resumes */
 } train_outcome;
 
 /* Called after every epoch with the new history row and the state as it is at the end of
