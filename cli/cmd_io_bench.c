@@ -224,8 +224,12 @@ static tr_err run_bench(const args *a, const cfg *job) {
   double run_s = virtual_clock ? clock : tr_now() - wall0, read_s = 0;
   for (int e = 0; e < epochs; e++) read_s += epoch_s[e];
   double au_mean = au_sum / epochs, hours = (run_s + (virtual_clock ? 0 : preload_s)) / 3600.0;
+  /* the job's storage bill: every rank reads its share as rank 0 does */
+  stg_counters job_c = c;
+  job_c.requests *= (uint64_t)ranks;
+  job_c.bytes *= (uint64_t)ranks;
   cost_storage_out sc;
-  if ((rc = iostack_cost(io, job, hours, &c, &sc)) != TR_OK) goto done;
+  if ((rc = iostack_cost(io, job, hours, &job_c, &sc)) != TR_OK) goto done;
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "clock", a->clock);
   cJSON_AddStringToObject(o, "backend", cfg_str(job, "storage", "backend"));
@@ -255,6 +259,8 @@ static tr_err run_bench(const args *a, const cfg *job) {
   cJSON_AddNumberToObject(o, "bytes_read", (double)c.bytes);
   cJSON_AddNumberToObject(o, "requests", (double)c.requests);
   cJSON_AddNumberToObject(o, "cache_hits", (double)c.cache_hits);
+  cJSON_AddNumberToObject(o, "job_bytes_read", (double)job_c.bytes);  /* all ranks: what is billed */
+  cJSON_AddNumberToObject(o, "job_requests", (double)job_c.requests);
   cJSON_AddItemToObject(o, "storage", iostack_json(cfg_str(job, "storage", "backend"), &c));
   long nodes = cfg_int(job, "cost", "nodes");
   double rate = pricing_rate(&it, cfg_bool(job, "cost", "spot")) * (double)nodes;

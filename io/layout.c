@@ -673,6 +673,15 @@ static size_t lay_file_of(const layout *L, uint64_t r) {
   return lo;
 }
 
+uint64_t layout_block_end(const layout *L, size_t block_bytes, uint64_t row) {
+  if (row >= L->rows) return L->rows;
+  const lay_file *F = &L->f[lay_file_of(L, row)];
+  uint64_t per, loc = row - F->row0;
+  lay_file_blocks(L, F, block_bytes, &per);
+  uint64_t end = (loc / per + 1) * per;
+  return F->row0 + (end < F->rows ? end : F->rows);
+}
+
 typedef struct {
   layout_extent *v;
   size_t n, cap;

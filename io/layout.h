@@ -57,6 +57,10 @@ size_t layout_blocks(const layout *L, size_t block_bytes);
 /* Global rows [*r0, *r1) of block b (b < layout_blocks(L, block_bytes)). */
 void layout_block_rows(const layout *L, size_t block_bytes, size_t b, uint64_t *r0, uint64_t *r1);
 
+/* The first global row after the block holding row (O(log files)); L's rows when row is
+ * past the end. */
+uint64_t layout_block_end(const layout *L, size_t block_bytes, uint64_t row);
+
 typedef struct {
   uint32_t file;        /* index in the file set */
   uint64_t offset;      /* byte offset in that file */

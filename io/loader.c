@@ -145,7 +145,8 @@ static void *worker_main(void *arg) {
       sl->next_ext = sl->n_ext;
     }
     if (sl->pending == 0) sl->ready = true;
-    pthread_cond_broadcast(&l->done_cv);
+    /* wake the consumer (or loader_end_epoch) only when there is something to see */
+    if (sl->ready || l->active == 0) pthread_cond_broadcast(&l->done_cv);
   }
   pthread_mutex_unlock(&l->mu);
   free(w->buf);
@@ -359,7 +360,7 @@ tr_err loader_order(const layout *L, loader_shuffle kind, size_t block_bytes, rn
   if (kind == LOADER_NONE) return TR_OK;
   /* cut the sorted rows at block boundaries into groups, then shuffle the groups and
      the rows within each */
-  size_t blocks = layout_blocks(L, block_bytes), *group_start = malloc((n + 1) * sizeof(size_t));
+  size_t *group_start = malloc((n + 1) * sizeof(size_t));
   size_t *group_order = malloc((n + 1) * sizeof(size_t)), *out = malloc((n ? n : 1) * sizeof(size_t));
   if (!group_start || !group_order || !out) {
     free(group_start);
@@ -367,17 +368,14 @@ tr_err loader_order(const layout *L, loader_shuffle kind, size_t block_bytes, rn
     free(out);
     return tr_error_set(TR_ENOMEM, "loader", "out of memory");
   }
-  size_t groups = 0, b = 0;
-  uint64_t r0 = 0, r1 = 0;
-  if (blocks) layout_block_rows(L, block_bytes, 0, &r0, &r1);
+  size_t groups = 0;
+  uint64_t block_end = 0;
   for (size_t i = 0; i < n; i++) {
     uint64_t g = global[order[i]];
-    bool moved = false;
-    while (g >= r1 && b + 1 < blocks) {
-      layout_block_rows(L, block_bytes, ++b, &r0, &r1);
-      moved = true;
+    if (i == 0 || g >= block_end) {
+      group_start[groups++] = i;
+      block_end = layout_block_end(L, block_bytes, g);
     }
-    if (i == 0 || moved) group_start[groups++] = i;
   }
   group_start[groups] = n;
   for (size_t k = 0; k < groups; k++) group_order[k] = k;

@@ -495,6 +495,21 @@ START_TEST(test_max_bytes_merging) {
 }
 END_TEST
 
+/* layout_block_end agrees with the block table, row by row, across files. */
+START_TEST(test_block_end) {
+  layout *L = layout_synthetic(3, 50, 64); /* 256-byte rows: 16-row blocks of 4 KiB */
+  size_t nb = layout_blocks(L, 4096);
+  for (size_t b = 0; b < nb; b++) {
+    uint64_t r0, r1;
+    layout_block_rows(L, 4096, b, &r0, &r1);
+    for (uint64_t r = r0; r < r1; r++) ck_assert_uint_eq(layout_block_end(L, 4096, r), r1);
+  }
+  ck_assert_uint_eq(layout_block_end(L, 4096, 150), 150);
+  ck_assert_uint_eq(layout_block_end(L, 4096, 49), 50); /* a block never crosses a file */
+  layout_free(&L);
+}
+END_TEST
+
 START_TEST(test_synthetic) {
   layout *L = layout_synthetic(3, 10, 4);
   ck_assert_ptr_nonnull(L);
@@ -706,6 +721,7 @@ static Suite *layout_suite(void) {
   tcase_add_test(t, test_h5py_shards);
   tcase_add_test(t, test_max_bytes_merging);
   tcase_add_test(t, test_synthetic);
+  tcase_add_test(t, test_block_end);
   tcase_add_test(t, test_corrupt_chunk);
   tcase_add_test(t, test_unfilter);
   tcase_add_test(t, test_open_errors);
