@@ -33,11 +33,8 @@
 # Usage: bench/bench_storage.sh [BUILD_DIR]     (default: build; needs tradeoff and
 #        read_direct: cmake --build build --target tradeoff read_direct)
 # Environment: OUT=bench/out/storage  ROUNDS=3 (overhead rounds)  OVH_EPOCHS=41
-#              IMAGENET_SHUFFLE=none (configs/storage-imagenet.ini says block; the
-#              virtual clock's block shuffle over 1.28 million files takes about 50 s per
-#              epoch and backend (loader_order is quadratic in the blocks, see
-#              bench/BENCHMARKS.md); with equal-size files both orders give the same
-#              figures; set IMAGENET_SHUFFLE=block to run the file exactly as it is)
+#              IMAGENET_SHUFFLE=block (as configs/storage-imagenet.ini says; none gives
+#              the same figures with equal-size files)
 #              IDLE_WAIT=600 (s to wait, before each part, for running ctest/tradeoff
 #              processes of others to end)
 # Python: /usr/bin/python3 (standard library only). cc builds the diagnostic shim.
@@ -51,7 +48,7 @@ rd=$build/bench/read_direct
 out=${OUT:-$here/out/storage}
 rounds=${ROUNDS:-3}
 ovh_epochs=${OVH_EPOCHS:-41}
-in_shuffle=${IMAGENET_SHUFFLE:-none}
+in_shuffle=${IMAGENET_SHUFFLE:-block}
 idle_wait=${IDLE_WAIT:-600}
 d64=$here/out/storage-shards64
 cv=$here/out/storage-cv4096

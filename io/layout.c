@@ -874,6 +874,25 @@ static bool lay_hits_next(lay_hits *h, size_t *i, uint64_t *d) {
   return false;
 }
 
+bool layout_in_place(const layout *L, const layout_extent *e, const uint64_t *rows, size_t n,
+                     layout_scratch *s, size_t *pos) {
+  if (e->chunk >= 0 || e->file >= L->nfiles || L->f[e->file].elsize != sizeof(float)) return false;
+  lay_hits h = lay_hits_of(s, rows, n, e->row0, e->rows);
+  size_t i, first = 0;
+  uint64_t d, count = 0;
+  while (lay_hits_next(&h, &i, &d)) {
+    if (count == 0) {
+      if (d > i) return false;
+      first = i - (size_t)d;
+    }
+    if (i != first + d) return false;
+    count++;
+  }
+  if (count != e->rows || first + e->rows > n) return false;
+  *pos = first;
+  return true;
+}
+
 tr_err layout_decode(const layout *L, const layout_extent *e, const void *bytes,
                      const uint64_t *rows, size_t n, float *X, layout_scratch *s) {
   if (e->file >= L->nfiles)

@@ -88,6 +88,11 @@ layout_scratch *layout_scratch_new(const layout *L);
 /* Frees *s and sets it NULL; safe on NULL. */
 void layout_scratch_free(layout_scratch **s);
 
+/* True when extent e's bytes are the float32 rows of batch positions [*pos, *pos +
+ * e->rows) exactly (raw rows, each once, in order): a reader can then read them straight
+ * into X + *pos * cols, with no decode. */
+bool layout_in_place(const layout *L, const layout_extent *e, const uint64_t *rows, size_t n,
+                     layout_scratch *s, size_t *pos);
 /* Writes into X (n x cols float32, row i = rows[i]) the values extent e holds for every
  * batch row it covers, decoding bytes (the e->bytes read from storage): float64
  * converted, deflate inflated, shuffle undone (honouring e->filter_mask). TR_EINPUT

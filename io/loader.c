@@ -110,13 +110,16 @@ typedef struct {
 static tr_err read_extent(worker *w, slot *sl, const layout_extent *e) {
   loader *l = w->l;
   bool zeros = stg_zero_filled(l->s);
+  size_t pos;
+  double t = 0;
+  if (!zeros && layout_in_place(l->L, e, sl->rows, sl->n, w->scratch, &pos)) /* no copy */
+    return stg_read(l->files[e->file], sl->X + pos * l->cols, e->offset, e->bytes, &t);
   if (e->bytes > w->cap) {
     unsigned char *grown = realloc(w->buf, e->bytes);
     if (!grown) return tr_error_set(TR_ENOMEM, "loader", "out of memory");
     w->buf = grown;
     w->cap = e->bytes;
   }
-  double t = 0;
   tr_err rc = stg_read(l->files[e->file], w->buf, e->offset, e->bytes, &t);
   if (rc == TR_OK && !zeros) rc = layout_decode(l->L, e, w->buf, sl->rows, sl->n, sl->X, w->scratch);
   return rc;

@@ -109,6 +109,55 @@ START_TEST(batches_match_memory) {
 }
 END_TEST
 
+/* Uncompressed rows read straight into the batch (layout_in_place) or through the
+ * staging buffer: the same values in storage order and in random order. */
+START_TEST(raw_rows_in_place) {
+  char *raw = tu_path(tu_dir, "raw.h5");
+  h5io_write_opts w = {.deflate = 0, .chunk_rows = 100};
+  ck_assert_int_eq(h5io_write(raw, data, &w), TR_OK);
+  layout *L;
+  ck_assert_int_eq(layout_open(raw, NULL, &L), TR_OK);
+  stg *s = backend("local", NULL, false);
+  loader *ld;
+  loader_opts o = {.read_threads = 2, .prefetch = 1, .transfer_bytes = 1000};
+  ck_assert_int_eq(loader_new(L, s, &o, &ld), TR_OK);
+  uint64_t in_order[ROWS], *shuffled = shuffled_rows(4);
+  for (size_t i = 0; i < ROWS; i++) in_order[i] = i;
+  const uint64_t *orders[] = {in_order, shuffled};
+  for (int k = 0; k < 2; k++) {
+    ck_assert_int_eq(loader_start_epoch(ld, orders[k], ROWS, 96), TR_OK);
+    for (size_t b = 0; b * 96 < ROWS; b++) {
+      float *X;
+      size_t n;
+      ck_assert_int_eq(loader_next(ld, &X, &n, NULL), TR_OK);
+      for (size_t i = 0; i < n; i++)
+        ck_assert_int_eq(memcmp(X + i * COLS, data->X + orders[k][b * 96 + i] * COLS, COLS * sizeof(float)), 0);
+    }
+    loader_end_epoch(ld);
+  }
+  /* the decision itself: consecutive rows at consecutive positions, each once */
+  layout_extent *ext;
+  size_t m, pos = 99;
+  layout_scratch *sc = layout_scratch_new(L);
+  uint64_t run[] = {7, 10, 11, 12, 3};
+  ck_assert_int_eq(layout_plan(L, run + 1, 3, 1 << 20, &ext, &m), TR_OK);
+  ck_assert_uint_eq(m, 1);
+  ck_assert(layout_in_place(L, &ext[0], run, 5, sc, &pos));
+  ck_assert_uint_eq(pos, 1);
+  uint64_t swapped[] = {11, 10, 12};
+  ck_assert(!layout_in_place(L, &ext[0], swapped, 3, sc, &pos));
+  uint64_t twice[] = {10, 11, 12, 11};
+  ck_assert(!layout_in_place(L, &ext[0], twice, 4, sc, &pos));
+  free(ext);
+  layout_scratch_free(&sc);
+  loader_free(&ld);
+  stg_free(&s);
+  layout_free(&L);
+  free(shuffled);
+  free(raw);
+}
+END_TEST
+
 START_TEST(no_prefetch_and_early_end) {
   layout *L;
   ck_assert_int_eq(layout_open(h5, NULL, &L), TR_OK);
@@ -248,6 +297,7 @@ int main(void) {
   tcase_add_unchecked_fixture(tc, make_data, drop_data);
   tcase_set_timeout(tc, 60);
   tcase_add_loop_test(tc, batches_match_memory, 0, 5);
+  tcase_add_test(tc, raw_rows_in_place);
   tcase_add_test(tc, no_prefetch_and_early_end);
   tcase_add_test(tc, read_error_reaches_consumer);
   tcase_add_test(tc, simulated_epochs);
