@@ -285,14 +285,13 @@ def imagenet(out):
     w0, c0 = runs[0]["workload"], runs[0]["cost"]
     print("### ImageNet projection: configs/storage-imagenet.ini on the virtual clock (%d ranks on %d %s, rank 0 simulated)\n"
           % (w0["ranks"], c0["nodes"], c0["instance"]))
-    print("| backend | shuffle | epoch s | AU %% | compute_usd | storage_usd | requests_usd | total_usd (io.json) | requests_usd x %d ranks | total with every rank's requests |" % w0["ranks"])
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| backend | shuffle | epoch s | AU %% | compute_usd | storage_usd | requests_usd (all %d ranks) | total_usd (io.json) |" % w0["ranks"])
+    print("|---|---|---|---:|---:|---:|---:|---:|")
     for d in runs:
-        c, ranks = d["cost"], d["workload"]["ranks"]
-        print("| %s | %s | %s | %.1f | %.3f | %.4f | %.4f | %.3f | %.3f | %.3f |" % (
+        c = d["cost"]
+        print("| %s | %s | %s | %.1f | %.3f | %.4f | %.4f | %.3f |" % (
             d["backend"], d["workload"]["shuffle"], ", ".join("%.1f" % x for x in d["epoch_s"]), d["train_au_mean_percentage"],
-            c["compute_usd"], c["storage_usd"], c["requests_usd"], c["total_usd"], c["requests_usd"] * ranks,
-            c["compute_usd"] + c["storage_usd"] + c["requests_usd"] * ranks))
+            c["compute_usd"], c["storage_usd"], c["requests_usd"], c["total_usd"]))
     print()
 
 

@@ -268,10 +268,11 @@ static tr_err run_bench(const args *a, const cfg *job) {
   cJSON_AddStringToObject(cost, "instance", cfg_str(job, "cost", "instance"));
   cJSON_AddNumberToObject(cost, "nodes", (double)nodes);
   json_add_number(cost, "rate_usd_per_h", rate);
-  json_add_number(cost, "compute_usd", rate * hours);
-  json_add_number(cost, "storage_usd", sc.storage_usd);
-  json_add_number(cost, "requests_usd", sc.requests_usd);
-  json_add_number(cost, "total_usd", rate * hours + sc.storage_usd + sc.requests_usd);
+  cost_run_usd run_usd = cost_run(rate, hours * 3600.0, &sc);
+  json_add_number(cost, "compute_usd", run_usd.compute_usd);
+  json_add_number(cost, "storage_usd", run_usd.storage_usd);
+  json_add_number(cost, "requests_usd", run_usd.requests_usd);
+  json_add_number(cost, "total_usd", run_usd.total_usd);
   char *path = NULL;
   if ((rc = tr_mkdir_p(a->out_dir)) == TR_OK && asprintf(&path, "%s/io.json", a->out_dir) < 0)
     rc = tr_error_set(TR_ENOMEM, "io-bench", "out of memory");
@@ -281,7 +282,7 @@ static tr_err run_bench(const args *a, const cfg *job) {
              cfg_str(job, "storage", "backend"), a->clock, au_mean,
              au_mean >= 100.0 * au ? "meets" : "below", 100.0 * au,
              read_s > 0 ? (double)n * epochs / read_s : 0, read_s > 0 ? (double)c.bytes / 1e6 / read_s : 0,
-             rate * hours + sc.storage_usd + sc.requests_usd, path);
+             run_usd.total_usd, path);
   free(path);
   cJSON_Delete(o);
 done:

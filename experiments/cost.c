@@ -40,3 +40,11 @@ void cost_format_usd(double v, char *buf, size_t n) {
   else if (fabs(v) >= 1e-3 || v == 0) snprintf(buf, n, "$%.4f", v);
   else snprintf(buf, n, "$%.3g", v);
 }
+
+cost_run_usd cost_run(double rate_usd_per_h, double seconds, const cost_storage_out *storage) {
+  cost_run_usd c = {.compute_usd = rate_usd_per_h * seconds / 3600.0,
+                    .storage_usd = storage ? storage->storage_usd : 0,
+                    .requests_usd = storage ? storage->requests_usd : 0};
+  c.total_usd = c.compute_usd + c.storage_usd + c.requests_usd;
+  return c;
+}

@@ -31,6 +31,13 @@ typedef struct {
   double storage_usd, requests_usd;
 } cost_storage_out;
 
+/* The cost of one run: the instances (rate in USD per hour for all its nodes, spot
+ * discount applied, x wall seconds / 3600) plus the storage and its requests. */
+typedef struct {
+  double compute_usd, storage_usd, requests_usd, total_usd;
+} cost_run_usd;
+cost_run_usd cost_run(double rate_usd_per_h, double seconds, const cost_storage_out *storage);
+
 /* Dollars readable at any scale into buf: $12.35, $0.0123, $4.56e-06 ("-" for NaN). */
 void cost_format_usd(double v, char *buf, size_t n);
 

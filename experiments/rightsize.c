@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/json.h"
+#include "experiments/cost.h"
 #include "experiments/pricing.h"
 
 rightsize_fit rightsize_amdahl(const double *cores, const double *seconds, size_t n) {
@@ -114,10 +115,12 @@ static cJSON *projected(const cJSON *base, const rightsize_fit *f, const char *t
   cJSON_AddNumberToObject(c, "nodes", 1);
   cJSON_AddBoolToObject(c, "spot", spot);
   json_add_number(c, "rate_usd_per_h", rate);
-  json_add_number(c, "compute_usd", rate * total2 / 3600.0);
-  json_add_number(c, "storage_usd", storage);
-  json_add_number(c, "requests_usd", requests);
-  json_add_number(c, "total_usd", rate * total2 / 3600.0 + storage + requests);
+  cost_storage_out parts = {storage, requests};
+  cost_run_usd run_usd = cost_run(rate, total2, &parts);
+  json_add_number(c, "compute_usd", run_usd.compute_usd);
+  json_add_number(c, "storage_usd", run_usd.storage_usd);
+  json_add_number(c, "requests_usd", run_usd.requests_usd);
+  json_add_number(c, "total_usd", run_usd.total_usd);
   cJSON_ReplaceItemInObject(o, "cost", c);
   cJSON *par = cJSON_GetObjectItemCaseSensitive(o, "parallel");
   if (par) {

@@ -63,6 +63,24 @@ START_TEST(local_and_errors) {
 }
 END_TEST
 
+START_TEST(run_cost) {
+  /* 2 x c5.4xlarge ($0.68/h each) for 30 minutes, plus storage and GETs */
+  cost_storage_out st = {.storage_usd = 0.25, .requests_usd = 0.05};
+  cost_run_usd c = cost_run(2 * 0.68, 1800, &st);
+  ck_assert_double_eq_tol(c.compute_usd, 0.68, 1e-12);
+  ck_assert_double_eq_tol(c.total_usd, 0.68 + 0.25 + 0.05, 1e-12);
+  c = cost_run(0.17, 7200, NULL);
+  ck_assert_double_eq_tol(c.total_usd, 0.34, 1e-12);
+  char buf[32];
+  cost_format_usd(12.345, buf, sizeof buf);
+  ck_assert_str_eq(buf, "$12.35");
+  cost_format_usd(0.01234, buf, sizeof buf);
+  ck_assert_str_eq(buf, "$0.0123");
+  cost_format_usd(4.56e-6, buf, sizeof buf);
+  ck_assert_str_eq(buf, "$4.56e-06");
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("cost");
   TCase *tc = tcase_create("cost");
@@ -70,6 +88,7 @@ int main(void) {
   tcase_add_test(tc, efs_storage_and_elastic_reads);
   tcase_add_test(tc, fsx_capacity_plus_bucket);
   tcase_add_test(tc, local_and_errors);
+  tcase_add_test(tc, run_cost);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }
