@@ -68,6 +68,7 @@ typedef struct {
   progress prog;
   int every_epochs;
   double checkpoint_s, t_start;
+  double resumed_s;            /* epoch time of the epochs a resumed run inherited */
   int checkpoints;             /* written by this process; checkpoint_s is their time */
   /* streaming (the job has a [storage] section): training batches come from storage */
   bool streaming;
@@ -553,7 +554,8 @@ static cJSON *result_json(const run *r, const net *n, const train_params *p, con
   cJSON_AddStringToObject(o, "stop_reason", oc->stop_reason);
   cJSON_AddItemToObject(o, "val", metrics_json(r, n, r->val, false));
   cJSON_AddItemToObject(o, "test", metrics_json(r, n, r->test, true));
-  double total_s = tr_now() - r->t_start;
+  /* a resumed run counts the epochs it inherited too (as train_s does) */
+  double total_s = tr_now() - r->t_start + r->resumed_s;
   cJSON *t = cJSON_AddObjectToObject(o, "time");
   json_add_number(t, "total_s", total_s);
   json_add_number(t, "train_s", oc->train_s);
@@ -757,6 +759,7 @@ static tr_err train_and_report(run *r) {
   memcpy(s->best_params, n->params, n->n_params * sizeof(float));
   if (r->resume && (rc = ckpt_load(r->ckpt_path, n, s, r->job_text, r->dist)) != TR_OK) goto done;
   if (r->resume) log_info("train: resuming after epoch %d from %s", s->epoch, r->ckpt_path);
+  for (int i = 0; i < s->epoch; i++) r->resumed_s += s->history[i].epoch_s;
   if ((rc = make_dirs(r)) != TR_OK) goto done;
   struct sigaction sa = {.sa_handler = on_signal}, old_term, old_int;
   sigemptyset(&sa.sa_mask);

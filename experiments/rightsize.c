@@ -92,7 +92,7 @@ static cJSON *projected(const cJSON *base, const rightsize_fit *f, const char *t
   if (!o) return NULL;
   double train = num(base, "time", "train_s"), total = num(base, "time", "total_s");
   double p = it->vcpus > 0 ? it->vcpus : 1, train2 = rightsize_time(f, p);
-  double total2 = (isfinite(total) ? total - train : 0) + train2;
+  double total2 = (isfinite(total) && total > train ? total - train : 0) + train2; /* + start-up etc. */
   cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "time");
   cJSON_DeleteItemFromObject(t, "train_s");
   cJSON_DeleteItemFromObject(t, "total_s");
