@@ -27,7 +27,7 @@ test: build
 
 asan: deps
 	@$(MAKE) --no-print-directory test BUILD=build-asan FUZZ=0 \
-	  CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=Debug -DTRADEOFF_SANITIZE=ON"
+	  CMAKE_FLAGS="-DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRADEOFF_SANITIZE=ON"
 
 check-sanitize: asan
 
