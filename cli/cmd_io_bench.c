@@ -269,10 +269,7 @@ static tr_err run_bench(const args *a, const cfg *job) {
   cJSON_AddNumberToObject(cost, "nodes", (double)nodes);
   json_add_number(cost, "rate_usd_per_h", rate);
   cost_run_usd run_usd = cost_run(rate, hours * 3600.0, &sc);
-  json_add_number(cost, "compute_usd", run_usd.compute_usd);
-  json_add_number(cost, "storage_usd", run_usd.storage_usd);
-  json_add_number(cost, "requests_usd", run_usd.requests_usd);
-  json_add_number(cost, "total_usd", run_usd.total_usd);
+  cost_run_to_json(&run_usd, cost);
   char *path = NULL;
   if ((rc = tr_mkdir_p(a->out_dir)) == TR_OK && asprintf(&path, "%s/io.json", a->out_dir) < 0)
     rc = tr_error_set(TR_ENOMEM, "io-bench", "out of memory");

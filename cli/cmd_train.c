@@ -606,10 +606,7 @@ static cJSON *result_json(const run *r, const net *n, const train_params *p, con
   cJSON_AddBoolToObject(c, "spot", spot);
   json_add_number(c, "rate_usd_per_h", rate);
   cost_run_usd run_usd = cost_run(rate, total_s, &sc);
-  json_add_number(c, "compute_usd", run_usd.compute_usd);
-  json_add_number(c, "storage_usd", run_usd.storage_usd);
-  json_add_number(c, "requests_usd", run_usd.requests_usd);
-  json_add_number(c, "total_usd", run_usd.total_usd);
+  cost_run_to_json(&run_usd, c);
   cJSON_AddNumberToObject(c, "epochs_saved_by_early_stop", skipped);
   json_add_number(c, "saved_by_early_stop_usd", rate * per_epoch * skipped / 3600.0);
   if (spot) spot_json(c, r, s, oc, it, total_s, sc.storage_usd + sc.requests_usd, nodes);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "experiments/pricing.h"
 
 tr_err cost_storage(const char *pricing_path, const cost_storage_in *in, cost_storage_out *out) {
@@ -47,4 +48,11 @@ cost_run_usd cost_run(double rate_usd_per_h, double seconds, const cost_storage_
                     .requests_usd = storage ? storage->requests_usd : 0};
   c.total_usd = c.compute_usd + c.storage_usd + c.requests_usd;
   return c;
+}
+
+void cost_run_to_json(const cost_run_usd *c, cJSON *cost) {
+  json_add_number(cost, "compute_usd", c->compute_usd);
+  json_add_number(cost, "storage_usd", c->storage_usd);
+  json_add_number(cost, "requests_usd", c->requests_usd);
+  json_add_number(cost, "total_usd", c->total_usd);
 }

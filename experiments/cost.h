@@ -8,6 +8,7 @@
  * GB are 2^30 bytes; a month is 730 hours, as AWS prorates. */
 #ifndef TR_COST_H
 #define TR_COST_H
+#include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,6 +38,8 @@ typedef struct {
   double compute_usd, storage_usd, requests_usd, total_usd;
 } cost_run_usd;
 cost_run_usd cost_run(double rate_usd_per_h, double seconds, const cost_storage_out *storage);
+/* Adds compute_usd, storage_usd, requests_usd and total_usd to a result's "cost" object. */
+void cost_run_to_json(const cost_run_usd *c, cJSON *cost);
 
 /* Dollars readable at any scale into buf: $12.35, $0.0123, $4.56e-06 ("-" for NaN). */
 void cost_format_usd(double v, char *buf, size_t n);

@@ -117,10 +117,7 @@ static cJSON *projected(const cJSON *base, const rightsize_fit *f, const char *t
   json_add_number(c, "rate_usd_per_h", rate);
   cost_storage_out parts = {storage, requests};
   cost_run_usd run_usd = cost_run(rate, total2, &parts);
-  json_add_number(c, "compute_usd", run_usd.compute_usd);
-  json_add_number(c, "storage_usd", run_usd.storage_usd);
-  json_add_number(c, "requests_usd", run_usd.requests_usd);
-  json_add_number(c, "total_usd", run_usd.total_usd);
+  cost_run_to_json(&run_usd, c);
   cJSON_ReplaceItemInObject(o, "cost", c);
   cJSON *par = cJSON_GetObjectItemCaseSensitive(o, "parallel");
   if (par) {

@@ -48,13 +48,8 @@ for be in ['local', 'null', 's3', 'efs', 'fsx']:
     assert fsx['requests'] == 64 and fsx['cache_hits'] == 64, fsx  # lazy loads once, then hits
     assert fsx['storage']['lazy_loaded_bytes'] > 0
 "
-check "virtual clock tracks the real one (within 25% here; bench/ measures it closely)" $PY -c "
-import json
-for be in ['s3', 'fsx']:
-    r, v = (json.load(open(f'io-{be}-{c}/io.json')) for c in ('real', 'virtual'))
-    a, b = sum(r['epoch_s']), sum(v['epoch_s'])
-    assert abs(a - b) / b < 0.25, (be, a, b)
-"
+# (how closely the virtual clock tracks the real one is measured in bench/, not asserted
+# here: the real clock's times depend on the machine's load)
 
 # a synthetic data set only exists on the virtual clock
 cat > synth.ini <<EOF
