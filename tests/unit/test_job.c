@@ -63,6 +63,18 @@ START_TEST(storage_ini_documents_the_defaults) {
 }
 END_TEST
 
+/* Each job text cases[i][0] is rejected (TR_ECONFIG) with a message containing
+ * cases[i][1]; the file is written to path. */
+static void assert_rejected(const char *path, const char *const (*cases)[2], size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    tu_write(path, cases[i][0]);
+    tr_error_clear();
+    ck_assert_ptr_null(job_load(path, NULL, 0));
+    ck_assert_int_eq(tr_error_code(), TR_ECONFIG);
+    ck_assert_msg(strstr(tr_error_message(), cases[i][1]) != NULL, "case %zu: %s", i, tr_error_message());
+  }
+}
+
 START_TEST(storage_bad_values) {
   /* impossible values, unknown backends and keys: errors naming the key and the line */
   static const char *const cases[][2] = {
@@ -76,13 +88,7 @@ START_TEST(storage_bad_values) {
       {"[workload]\ncomputation_time = -1\n", "job.ini:2: workload.computation_time"},
   };
   char *dir = tu_tmpdir(), *path = tu_path(dir, "job.ini");
-  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    tu_write(path, cases[i][0]);
-    tr_error_clear();
-    ck_assert_ptr_null(job_load(path, NULL, 0));
-    ck_assert_int_eq(tr_error_code(), TR_ECONFIG);
-    ck_assert_msg(strstr(tr_error_message(), cases[i][1]) != NULL, "case %zu: %s", i, tr_error_message());
-  }
+  assert_rejected(path, cases, sizeof cases / sizeof cases[0]);
   tr_error_clear();
   tu_rmrf(dir);
   free(dir);
@@ -100,13 +106,7 @@ START_TEST(spot_bad_values) {
       {"[cost]\nspot_restart_s = 1e9\n", "job.ini:2: cost.spot_restart_s: must be in"},
   };
   char *dir = tu_tmpdir(), *path = tu_path(dir, "job.ini");
-  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    tu_write(path, cases[i][0]);
-    tr_error_clear();
-    ck_assert_ptr_null(job_load(path, NULL, 0));
-    ck_assert_int_eq(tr_error_code(), TR_ECONFIG);
-    ck_assert_msg(strstr(tr_error_message(), cases[i][1]) != NULL, "case %zu: %s", i, tr_error_message());
-  }
+  assert_rejected(path, cases, sizeof cases / sizeof cases[0]);
   tu_write(path, "[cost]\nspot = true\nspot_interruptions_per_h = 0\nspot_restart_s = 0\n");
   cfg *c = job_load(path, NULL, 0);
   ck_assert_msg(c != NULL, "%s", tr_error_message());
