@@ -9,17 +9,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "experiments/job.h"
-
-/* True for the text formats ds_load() parses (the loader streams HDF5 only). */
-static bool is_text_data(const char *p) {
-  static const char *const ext[] = {".csv", ".csv.gz", ".libsvm", ".libsvm.gz", ".svm", ".svm.gz"};
-  size_t n = strlen(p);
-  for (size_t i = 0; i < sizeof ext / sizeof *ext; i++) {
-    size_t m = strlen(ext[i]);
-    if (n >= m && !strcmp(p + n - m, ext[i])) return true;
-  }
-  return false;
-}
+#include "io/dataset.h"
 
 tr_err iostack_open(const cfg *job, layout *L, int ranks, int ranks_per_node, bool virtual_clock,
                     iostack **out) {
@@ -35,7 +25,7 @@ tr_err iostack_open(const cfg *job, layout *L, int ranks, int ranks_per_node, bo
     struct stat st;
     if (!strpbrk(path, "*?[") && stat(path, &st) != 0)
       rc = cfg_error(job, TR_EINPUT, "data", "train", "no such file or directory: %s", path);
-    else if (is_text_data(path))
+    else if (ds_is_text_path(path))
       rc = cfg_error(job, TR_EINPUT, "data", "train",
                      "the storage loader reads HDF5 data; convert %s with `tradeoff import` "
                      "(or remove the [storage] section to load it into memory)", path);

@@ -112,6 +112,13 @@ static bool ends_with(const char *s, const char *suffix) {
 }
 
 static bool is_hdf5_name(const char *p) { return ends_with(p, ".h5") || ends_with(p, ".hdf5"); }
+static bool is_csv_name(const char *p) { return ends_with(p, ".csv") || ends_with(p, ".csv.gz"); }
+static bool is_libsvm_name(const char *p) {
+  return ends_with(p, ".libsvm") || ends_with(p, ".svm") || ends_with(p, ".libsvm.gz") ||
+         ends_with(p, ".svm.gz");
+}
+
+bool ds_is_text_path(const char *path) { return is_csv_name(path) || is_libsvm_name(path); }
 
 /* Reads every HDF5 shard in paths[0..n) (already sorted) and concatenates them. */
 static tr_err load_shards(const char *what, char **paths, size_t n, const ds_load_opts *o,
@@ -231,10 +238,8 @@ static tr_err read_file(const char *path, const ds_load_opts *o, ds_dataset **ou
     h5io_read_opts h = {o->x_dataset, o->y_dataset, o->row_start, o->row_count, o->threads};
     return h5io_read(path, &h, out);
   }
-  if (ends_with(path, ".csv") || ends_with(path, ".csv.gz")) return csv_read(path, o->label_column, out);
-  if (ends_with(path, ".libsvm") || ends_with(path, ".svm") || ends_with(path, ".libsvm.gz") ||
-      ends_with(path, ".svm.gz"))
-    return libsvm_read(path, out);
+  if (is_csv_name(path)) return csv_read(path, o->label_column, out);
+  if (is_libsvm_name(path)) return libsvm_read(path, out);
   return tr_error_set(TR_EINPUT, path,
                       "unknown data format (expected .h5, .hdf5, .csv, .libsvm or .svm, "
                       "optionally .gz, or a directory of .h5 shards)");

@@ -34,6 +34,8 @@ void ds_part_range(size_t n, int part, int parts, size_t *start, size_t *count);
 /* TR_EINPUT "path: row R, feature J is NaN|Inf" for the first non-finite value. */
 tr_err ds_check_finite(const ds_dataset *d, const char *path);
 
+/* True when path names a text format ds_load() parses (CSV or LIBSVM, .gz or not). */
+bool ds_is_text_path(const char *path);
 /* Options for ds_load(). Zero-initialized is valid: defaults "X"/"y", whole file,
  * label column "label"-or-last for CSV. */
 typedef struct {
