@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,14 +37,4 @@ tr_err cli_bad_option(const char *cmd, char **argv, int opt) {
   const char *arg = argv[optind - 1];
   if (opt == ':') return tr_error_set(TR_EUSAGE, cmd, "option '%s' needs a value", arg);
   return tr_error_set(TR_EUSAGE, cmd, "unknown option '%s' (see tradeoff %s --help)", arg, cmd);
-}
-
-tr_err cli_default_out(const char *cmd, const char *file, const char *suffix, char **out) {
-  char *copy = strdup(file);
-  if (!copy) return tr_error_set(TR_ENOMEM, cmd, "out of memory");
-  char *name = basename(copy), *dot = strrchr(name, '.');
-  if (dot && dot != name) *dot = '\0';
-  if (asprintf(out, "runs/%s%s", name, suffix) < 0) *out = NULL;
-  free(copy);
-  return *out ? TR_OK : tr_error_set(TR_ENOMEM, cmd, "out of memory");
 }

@@ -25,8 +25,6 @@ tr_err cli_parse_size(const char *cmd, const char *flag, const char *text, size_
                       size_t *out);
 tr_err cli_parse_double(const char *cmd, const char *flag, const char *text, double lo,
                         double hi, double *out);
-/* runs/<file name without directory and extension><suffix> into *out (malloc'd). */
-tr_err cli_default_out(const char *cmd, const char *file, const char *suffix, char **out);
 /* Records the error for an option getopt_long rejected (unknown or missing argument). */
 tr_err cli_bad_option(const char *cmd, char **argv, int optopt);
 #endif

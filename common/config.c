@@ -1,38 +1,63 @@
-/* INI configuration driven by an option table. inih does the tokenizing; this module
- * feeds it one line at a time from memory so each key knows its line number, and
- * checks every value against the table as it arrives. */
+/* INI configuration driven by option tables. common/inifile.c reads the file and hands
+ * over each value with its line; this module checks every value against its option as
+ * it arrives, keeps where it came from, and converts the text into typed structs once
+ * (cfg_fill). */
 #define _GNU_SOURCE
 #include "common/config.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/inifile.h"
+
 struct cfg {
-  const cfg_option *table;
+  const cfg_option **opt;  /* every option of the tables, in order */
   size_t n;
   char **values;  /* current text of each option */
   char **where;   /* "file:line", "--set", or NULL for the default */
 };
 
-cfg *cfg_new(const cfg_option *table, size_t n) {
+static long find(const cfg *c, const char *section, const char *key) {
+  for (size_t i = 0; i < c->n; i++)
+    if (strcmp(c->opt[i]->section, section) == 0 && strcmp(c->opt[i]->key, key) == 0)
+      return (long)i;
+  return -1;
+}
+
+cfg *cfg_new_tables(const cfg_table *tables, size_t n_tables) {
   cfg *c = calloc(1, sizeof *c);
   if (!c) return tr_check_alloc(NULL, "configuration");
-  c->table = table;
-  c->n = n;
-  c->values = calloc(n, sizeof(char *));
-  c->where = calloc(n, sizeof(char *));
-  if (!c->values || !c->where) goto oom;
-  for (size_t i = 0; i < n; i++)
-    if (!(c->values[i] = strdup(table[i].def ? table[i].def : ""))) goto oom;
+  size_t n = 0;
+  for (size_t t = 0; t < n_tables; t++) n += tables[t].n;
+  c->opt = calloc(n ? n : 1, sizeof *c->opt);
+  c->values = calloc(n ? n : 1, sizeof(char *));
+  c->where = calloc(n ? n : 1, sizeof(char *));
+  if (!c->opt || !c->values || !c->where) goto oom;
+  for (size_t t = 0; t < n_tables; t++)
+    for (size_t i = 0; i < tables[t].n; i++) {
+      const cfg_option *o = &tables[t].opts[i];
+      if (find(c, o->section, o->key) >= 0) {
+        tr_error_set(TR_EINTERNAL, "configuration", "option %s.%s is declared twice", o->section, o->key);
+        cfg_free(&c);
+        return NULL;
+      }
+      c->opt[c->n] = o;
+      if (!(c->values[c->n++] = strdup(o->def ? o->def : ""))) goto oom;
+    }
   return c;
 oom:
   cfg_free(&c);
   return tr_check_alloc(NULL, "configuration");
+}
+
+cfg *cfg_new(const cfg_option *table, size_t n) {
+  cfg_table t = {table, n};
+  return cfg_new_tables(&t, 1);
 }
 
 void cfg_free(cfg **pc) {
@@ -42,32 +67,27 @@ void cfg_free(cfg **pc) {
     if (c->values) free(c->values[i]);
     if (c->where) free(c->where[i]);
   }
+  free(c->opt);
   free(c->values);
   free(c->where);
   free(c);
   *pc = NULL;
 }
 
-static long find(const cfg *c, const char *section, const char *key) {
-  for (size_t i = 0; i < c->n; i++)
-    if (strcmp(c->table[i].section, section) == 0 && strcmp(c->table[i].key, key) == 0)
-      return (long)i;
-  return -1;
-}
-
 static bool section_known(const cfg *c, const char *section) {
   for (size_t i = 0; i < c->n; i++)
-    if (strcmp(c->table[i].section, section) == 0) return true;
+    if (strcmp(c->opt[i]->section, section) == 0) return true;
   return false;
+}
+
+static _Noreturn void not_in_table(const char *section, const char *key) {
+  fprintf(stderr, "tradeoff: internal error: option %s.%s is not in the table\n", section, key);
+  abort();
 }
 
 static size_t must_find(const cfg *c, const char *section, const char *key) {
   long i = find(c, section, key);
-  if (i < 0) {
-    fprintf(stderr, "tradeoff: internal error: option %s.%s is not in the table\n", section,
-            key);
-    abort();
-  }
+  if (i < 0) not_in_table(section, key);
   return (size_t)i;
 }
 
@@ -100,16 +120,47 @@ static int parse_bool(const char *s) {
   return -1;
 }
 
-static bool in_choices(const char *choices, const char *s) {
+static const char *choices_of(const cfg_option *o) {
+  return o->choices ? o->choices : o->choices_of ? o->choices_of() : "";
+}
+
+/* The index of s among the '|'-separated choices; -1 when it is not one. */
+static int choice_index(const char *choices, const char *s) {
   size_t n = strlen(s);
-  for (const char *p = choices; *p;) {
+  int idx = 0;
+  for (const char *p = choices; *p; idx++) {
     const char *bar = strchr(p, '|');
     size_t len = bar ? (size_t)(bar - p) : strlen(p);
-    if (len == n && strncmp(p, s, n) == 0) return true;
+    if (len == n && strncmp(p, s, n) == 0) return idx;
     if (!bar) break;
     p = bar + 1;
   }
-  return false;
+  return -1;
+}
+
+/* Parses a CFG_LIST text into out (at most CFG_LIST_MAX values); false when it is not
+ * a comma-separated list of integers. */
+static bool parse_list(const char *text, cfg_ints *out) {
+  out->n = 0;
+  const char *p = text;
+  while (isspace((unsigned char)*p)) p++;
+  while (*p) {
+    char *end;
+    errno = 0;
+    long v = strtol(p, &end, 10);
+    if (errno || end == p || out->n == CFG_LIST_MAX) return false;
+    out->v[out->n++] = v;
+    p = end;
+    while (isspace((unsigned char)*p)) p++;
+    if (*p == ',') {
+      p++;
+      while (isspace((unsigned char)*p)) p++;
+      if (!*p) return false;
+    } else if (*p) {
+      return false;
+    }
+  }
+  return true;
 }
 
 static bool has_range(const cfg_option *o) { return o->min < o->max; }
@@ -126,8 +177,8 @@ static bool validate(const cfg_option *o, const char *text, char *msg, size_t le
     snprintf(msg, len, "expected true or false, got '%s'", text);
     return false;
   case CFG_ENUM:
-    if (in_choices(o->choices, text)) return true;
-    snprintf(msg, len, "expected one of %s, got '%s'", o->choices, text);
+    if (choice_index(choices_of(o), text) >= 0) return true;
+    snprintf(msg, len, "expected one of %s, got '%s'", choices_of(o), text);
     return false;
   case CFG_INT:
     if (!parse_long(text, &l)) {
@@ -143,25 +194,17 @@ static bool validate(const cfg_option *o, const char *text, char *msg, size_t le
     }
     break;
   case CFG_LIST: {
-    char *copy = strdup(text);
-    if (!copy) {
-      snprintf(msg, len, "out of memory");
+    cfg_ints list;
+    if (!parse_list(text, &list)) {
+      snprintf(msg, len, "expected comma-separated integers (at most %d), got '%s'", CFG_LIST_MAX, text);
       return false;
     }
-    bool ok = true;
-    char *save = NULL;
-    for (char *tok = strtok_r(copy, ",", &save); tok && ok; tok = strtok_r(NULL, ",", &save)) {
-      while (isspace((unsigned char)*tok)) tok++;
-      if (!parse_long(tok, &l)) {
-        snprintf(msg, len, "expected comma-separated integers, got '%s'", text);
-        ok = false;
-      } else if (has_range(o) && (l < o->min || l > o->max)) {
-        snprintf(msg, len, "each value must be in [%g, %g], got %ld", o->min, o->max, l);
-        ok = false;
+    for (size_t i = 0; i < list.n; i++)
+      if (has_range(o) && (list.v[i] < o->min || list.v[i] > o->max)) {
+        snprintf(msg, len, "each value must be in [%g, %g], got %ld", o->min, o->max, list.v[i]);
+        return false;
       }
-    }
-    free(copy);
-    return ok;
+    return true;
   }
   }
   if (has_range(o) && (v < o->min || v > o->max)) {
@@ -174,7 +217,7 @@ static bool validate(const cfg_option *o, const char *text, char *msg, size_t le
 /* Stores a validated value; where is "file:line" or "--set". */
 static tr_err assign(cfg *c, size_t i, const char *value, const char *where, const char *loc) {
   char msg[300];
-  const cfg_option *o = &c->table[i];
+  const cfg_option *o = c->opt[i];
   if (!validate(o, value, msg, sizeof msg))
     return tr_error_set(TR_ECONFIG, loc, "%s.%s: %s", o->section, o->key, msg);
   char *v = strdup(value), *w = strdup(where);
@@ -190,35 +233,17 @@ static tr_err assign(cfg *c, size_t i, const char *value, const char *where, con
   return TR_OK;
 }
 
-/* inih reads lines through this reader, so the handler knows the current line. */
 typedef struct {
   cfg *c;
   const char *path;
-  const char *text, *pos;
-  long line;
-  bool failed;      /* the handler rejected a line: */
-  long fail_line;   /* which one */
-  tr_error fail;    /* and why (recorded after parsing, so syntax errors on
-                       earlier lines, which inih reports only at the end, come first) */
-  bool *seen;       /* option i already set in this file */
-} ini_state;
+  bool *seen;  /* option i already set in this file */
+} load_state;
 
-static char *read_line(char *buf, int num, void *stream) {
-  ini_state *s = stream;
-  if (!*s->pos) return NULL;
-  const char *nl = strchr(s->pos, '\n');
-  size_t len = nl ? (size_t)(nl - s->pos + 1) : strlen(s->pos);
-  size_t copy = len < (size_t)num - 1 ? len : (size_t)num - 1;
-  memcpy(buf, s->pos, copy);
-  buf[copy] = '\0';
-  s->pos += len;
-  s->line++;
-  return buf;
-}
-
-static int check_value(ini_state *s, const char *section, const char *key, const char *value) {
+static tr_err on_value(void *user, const char *section, const char *key, const char *value,
+                       long line) {
+  load_state *s = user;
   char loc[512];
-  snprintf(loc, sizeof loc, "%s:%ld", s->path, s->line);
+  snprintf(loc, sizeof loc, "%s:%ld", s->path, line);
   long i = find(s->c, section, key);
   if (i < 0) {
     if (!section_known(s->c, section))
@@ -232,85 +257,12 @@ static int check_value(ini_state *s, const char *section, const char *key, const
   return assign(s->c, (size_t)i, value, loc, loc);
 }
 
-static int on_value(void *user, const char *section, const char *key, const char *value) {
-  ini_state *s = user;
-  if (s->failed) return 0;
-  /* Collect the handler's error aside; cfg_load_file() decides which error is first. */
-  tr_error outer;
-  tr_error_save(&outer);
-  tr_error_clear();
-  if (check_value(s, section, key, value) != TR_OK) {
-    s->failed = true;
-    s->fail_line = s->line;
-    tr_error_save(&s->fail);
-  }
-  tr_error_clear();
-  tr_error_restore(&outer);
-  return s->failed ? 0 : 1;
-}
-
-static char *slurp(const char *path, tr_err *rc) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    *rc = tr_error_set(TR_ECONFIG, path, "cannot open job file: %s", strerror(errno));
-    return NULL;
-  }
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap);
-  while (buf) {
-    n += fread(buf + n, 1, cap - n - 1, f);
-    if (n < cap - 1) break;
-    char *grown = realloc(buf, cap *= 2);
-    if (!grown) free(buf);
-    buf = grown;
-  }
-  bool bad = ferror(f);
-  fclose(f);
-  if (!buf) {
-    *rc = tr_error_set(TR_ENOMEM, path, "out of memory");
-    return NULL;
-  }
-  buf[n] = '\0';
-  if (bad || memchr(buf, '\0', n)) {
-    free(buf);
-    *rc = tr_error_set(TR_ECONFIG, path, bad ? "read error" : "not a text file");
-    return NULL;
-  }
-  return buf;
-}
-
 tr_err cfg_load_file(cfg *c, const char *path) {
-  tr_err rc = TR_OK;
-  char *text = slurp(path, &rc);
-  if (!text) return rc;
-  /* inih silently splits lines longer than its buffer; refuse them instead. */
-  long line = 1;
-  for (const char *p = text, *start = text;; p++) {
-    if (*p && *p != '\n') continue;
-    if (p - start >= INI_MAX_LINE - 2) {
-      free(text);
-      return tr_error_at(TR_ECONFIG, path, line, "line longer than %d characters",
-                         INI_MAX_LINE - 2);
-    }
-    if (!*p) break;
-    start = p + 1;
-    line++;
-  }
-  ini_state s = {.c = c, .path = path, .text = text, .pos = text};
-  s.seen = calloc(c->n ? c->n : 1, sizeof(bool));
-  if (!s.seen) {
-    free(text);
-    return tr_error_set(TR_ENOMEM, path, "out of memory");
-  }
-  int bad_line = ini_parse_stream(read_line, &s, on_value, &s);
+  load_state s = {.c = c, .path = path, .seen = calloc(c->n ? c->n : 1, sizeof(bool))};
+  if (!s.seen) return tr_error_set(TR_ENOMEM, path, "out of memory");
+  tr_err rc = inifile_parse(path, "job file", on_value, &s);
   free(s.seen);
-  free(text);
-  if (s.failed && (bad_line <= 0 || s.fail_line <= bad_line)) return tr_error_restore(&s.fail);
-  if (bad_line > 0)
-    return tr_error_at(TR_ECONFIG, path, bad_line,
-                       "syntax error (expected [section], key = value or a comment)");
-  if (bad_line < 0) return tr_error_set(TR_ENOMEM, path, "out of memory");
-  return TR_OK;
+  return rc;
 }
 
 tr_err cfg_set(cfg *c, const char *assignment) {
@@ -338,6 +290,34 @@ tr_err cfg_set(cfg *c, const char *assignment) {
   return rc;
 }
 
+void cfg_fill(const cfg *c, const cfg_option *table, size_t n, void *dst) {
+  for (size_t k = 0; k < n; k++) {
+    const cfg_option *o = &table[k];
+    if (!o->at) continue;
+    size_t i = must_find(c, o->section, o->key);
+    const char *text = c->values[i];
+    void *p = (char *)dst + (o->at - 1);
+    switch (o->type) {
+    case CFG_STR: *(const char **)p = text; break;
+    case CFG_INT: {
+      long v = 0;
+      parse_long(text, &v);
+      *(long *)p = v;
+      break;
+    }
+    case CFG_FLOAT: {
+      double v = NAN; /* an optional number left empty */
+      if (*text) parse_double(text, &v);
+      *(double *)p = v;
+      break;
+    }
+    case CFG_BOOL: *(bool *)p = parse_bool(text) == 1; break;
+    case CFG_ENUM: *(int *)p = choice_index(choices_of(o), text); break;
+    case CFG_LIST: parse_list(text, (cfg_ints *)p); break;
+    }
+  }
+}
+
 const char *cfg_str(const cfg *c, const char *section, const char *key) {
   return c->values[must_find(c, section, key)];
 }
@@ -361,16 +341,10 @@ bool cfg_bool(const cfg *c, const char *section, const char *key) {
 }
 
 size_t cfg_list(const cfg *c, const char *section, const char *key, long *out, size_t max) {
-  const char *p = cfg_str(c, section, key);
-  size_t n = 0;
-  while (*p && n < max) {
-    char *end;
-    long v = strtol(p, &end, 10);
-    if (end == p) break;
-    out[n++] = v;
-    p = end;
-    while (*p == ',' || isspace((unsigned char)*p)) p++;
-  }
+  cfg_ints list;
+  parse_list(cfg_str(c, section, key), &list);
+  size_t n = list.n < max ? list.n : max;
+  memcpy(out, list.v, n * sizeof(long));
   return n;
 }
 
@@ -378,18 +352,68 @@ bool cfg_is_set(const cfg *c, const char *section, const char *key) {
   return c->where[must_find(c, section, key)] != NULL;
 }
 
+size_t cfg_count(const cfg *c) { return c->n; }
+const cfg_option *cfg_option_at(const cfg *c, size_t i) { return c->opt[i]; }
+
+bool cfg_section_set(const cfg *c, const char *section) {
+  for (size_t i = 0; i < c->n; i++)
+    if (c->where[i] && !strcmp(c->opt[i]->section, section)) return true;
+  return false;
+}
+
+static tr_err located(const cfg *c, tr_err code, const char *section, const char *key,
+                      const char *msg) {
+  const char *w = c->where[must_find(c, section, key)];
+  if (w && strcmp(w, "--set") != 0) return tr_error_set(code, w, "%s.%s: %s", section, key, msg);
+  char loc[300];
+  snprintf(loc, sizeof loc, "%s.%s", section, key);
+  return tr_error_set(code, loc, "%s", msg);
+}
+
 tr_err cfg_error(const cfg *c, tr_err code, const char *section, const char *key,
                  const char *fmt, ...) {
-  const char *w = c->where[must_find(c, section, key)];
   char msg[400];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  if (w && strcmp(w, "--set") != 0) return tr_error_set(code, w, "%s.%s: %s", section, key, msg);
-  char loc[300];
-  snprintf(loc, sizeof loc, "%s.%s", section, key);
-  return tr_error_set(code, loc, "%s", msg);
+  return located(c, code, section, key, msg);
+}
+
+tr_err cfg_error_key(const cfg *c, tr_err code, const char *dotted_key, const char *fmt, ...) {
+  char msg[400], section[64];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  const char *dot = strchr(dotted_key, '.');
+  size_t len = dot ? (size_t)(dot - dotted_key) : 0;
+  if (!dot || len >= sizeof section) not_in_table(dotted_key, "");
+  memcpy(section, dotted_key, len);
+  section[len] = '\0';
+  return located(c, code, section, dot + 1, msg);
+}
+
+/* Calls fn for the options of c grouped by section, sections in order of first
+ * appearance; first is true for the first option of each section. */
+static void by_section(const cfg *c, void (*fn)(const cfg *, size_t, bool, void *), void *user) {
+  for (size_t s = 0; s < c->n; s++) {
+    bool earlier = false;
+    for (size_t k = 0; k < s && !earlier; k++) earlier = !strcmp(c->opt[k]->section, c->opt[s]->section);
+    if (earlier) continue;
+    bool first = true;
+    for (size_t i = s; i < c->n; i++)
+      if (!strcmp(c->opt[i]->section, c->opt[s]->section)) {
+        fn(c, i, first, user);
+        first = false;
+      }
+  }
+}
+
+static void dump_one(const cfg *c, size_t i, bool first, void *user) {
+  FILE *f = user;
+  if (first) fprintf(f, "%s[%s]\n", ftell(f) > 0 ? "\n" : "", c->opt[i]->section);
+  fprintf(f, "%s = %s\n", c->opt[i]->key, c->values[i]);
 }
 
 char *cfg_dump(const cfg *c) {
@@ -397,15 +421,11 @@ char *cfg_dump(const cfg *c) {
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
   if (!f) return NULL;
-  const char *section = NULL;
-  for (size_t i = 0; i < c->n; i++) {
-    if (!section || strcmp(section, c->table[i].section) != 0) {
-      section = c->table[i].section;
-      fprintf(f, "%s[%s]\n", i ? "\n" : "", section);
-    }
-    fprintf(f, "%s = %s\n", c->table[i].key, c->values[i]);
+  by_section(c, dump_one, f);
+  if (fclose(f) != 0) {
+    free(buf);
+    return NULL;
   }
-  fclose(f);
   return buf;
 }
 
@@ -414,21 +434,18 @@ static const char *type_name(cfg_type t) {
   return names[t];
 }
 
-void cfg_print_help(const cfg_option *table, size_t n, FILE *out) {
-  const char *section = NULL;
-  for (size_t i = 0; i < n; i++) {
-    const cfg_option *o = &table[i];
-    if (!section || strcmp(section, o->section) != 0) {
-      section = o->section;
-      fprintf(out, "\n[%s]\n", section);
-    }
-    char kind[96];
-    if (o->type == CFG_ENUM)
-      snprintf(kind, sizeof kind, "%s", o->choices);
-    else if (has_range(o))
-      snprintf(kind, sizeof kind, "%s in [%.10g, %.10g]", type_name(o->type), o->min, o->max);
-    else
-      snprintf(kind, sizeof kind, "%s", type_name(o->type));
-    fprintf(out, "  %-22s = %-12s %s (%s)\n", o->key, *o->def ? o->def : "\"\"", o->help, kind);
-  }
+static void help_one(const cfg *c, size_t i, bool first, void *user) {
+  FILE *out = user;
+  const cfg_option *o = c->opt[i];
+  if (first) fprintf(out, "\n[%s]\n", o->section);
+  char kind[160];
+  if (o->type == CFG_ENUM)
+    snprintf(kind, sizeof kind, "%s", choices_of(o));
+  else if (has_range(o))
+    snprintf(kind, sizeof kind, "%s in [%.10g, %.10g]", type_name(o->type), o->min, o->max);
+  else
+    snprintf(kind, sizeof kind, "%s", type_name(o->type));
+  fprintf(out, "  %-22s = %-12s %s (%s)\n", o->key, *o->def ? o->def : "\"\"", o->help, kind);
 }
+
+void cfg_print_help(const cfg *c, FILE *out) { by_section(c, help_one, out); }

@@ -1,11 +1,44 @@
-/* JSON documents (result.json, io.json, info) are built with cJSON and written here. */
+/* JSON documents (result.json, io.json, info, records, JSON lines) are built with cJSON
+ * and read and written here. */
+#define _GNU_SOURCE
 #include "common/json.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/atomic_file.h"
+
+tr_err json_read_file(const char *path, cJSON **out) {
+  *out = NULL;
+  FILE *f = fopen(path, "r");
+  if (!f) return tr_error_set(TR_EINPUT, path, "cannot open: %s", strerror(errno));
+  char *text = NULL;
+  size_t cap = 0;
+  ssize_t n = getdelim(&text, &cap, '\0', f);
+  bool bad = ferror(f);
+  fclose(f);
+  if (bad) {
+    free(text);
+    return tr_error_set(TR_EIO, path, "read error");
+  }
+  cJSON *o = n > 0 ? cJSON_Parse(text) : NULL;
+  free(text);
+  if (!o) return tr_error_set(TR_EINPUT, path, "not valid JSON");
+  *out = o;
+  return TR_OK;
+}
+
+tr_err json_write_line(FILE *f, const cJSON *obj, const char *what) {
+  char *line = cJSON_PrintUnformatted(obj);
+  if (!line) return tr_error_set(TR_ENOMEM, what, "cannot render JSON");
+  bool ok = fputs(line, f) >= 0 && fputc('\n', f) != EOF;
+  free(line);
+  return ok ? TR_OK : tr_error_set(TR_EIO, what, "write failed");
+}
 
 tr_err json_write_file(const char *path, const cJSON *obj) {
   char *text = cJSON_Print(obj);

@@ -1,10 +1,18 @@
-/* JSON output through cJSON: atomic file writes and small builders. */
+/* JSON through cJSON: reading a whole file, atomic file writes, JSON lines, and small
+ * builders. */
 #ifndef TR_JSON_H
 #define TR_JSON_H
 #include <cjson/cJSON.h>
+#include <stdio.h>
 
 #include "common/error.h"
 
+/* Parses the JSON document in path. Errors: TR_EINPUT "path: cannot open: ..." (a
+ * missing file), "path: not valid JSON", TR_ENOMEM. */
+tr_err json_read_file(const char *path, cJSON **out);
+/* Writes obj on one line (plus newline) to f: one line of a JSON-lines file. TR_EIO
+ * when the write fails, naming what (a file name, for the message). */
+tr_err json_write_line(FILE *f, const cJSON *obj, const char *what);
 /* Writes obj pretty-printed (plus newline) atomically to path; obj is not freed. */
 tr_err json_write_file(const char *path, const cJSON *obj);
 /* Prints obj pretty-printed (plus newline) to stdout. */

@@ -1,45 +1,24 @@
-/* Storage cost formulas (see cost.h), one branch per backend. */
+/* Prices a storage bill line by line (see cost.h) and sums a run's cost. */
 #include "experiments/cost.h"
 
-#include <math.h>
-#include <stdio.h>
-#include <string.h>
-
 #include "common/json.h"
-#include "experiments/pricing.h"
 
-tr_err cost_storage(const char *pricing_path, const cost_storage_in *in, cost_storage_out *out) {
+tr_err cost_storage(const pricing *p, const stg_bill *b, cost_storage_out *out) {
   out->storage_usd = out->requests_usd = 0;
-  bool s3 = !strcmp(in->backend, "s3"), efs = !strcmp(in->backend, "efs"),
-       fsx = !strcmp(in->backend, "fsx");
-  if (!s3 && !efs && !fsx) return TR_OK;
-  double months = in->hours / COST_HOURS_PER_MONTH;
-  pricing_storage p;
-  tr_err rc;
-  if (efs) {
-    if ((rc = pricing_find_storage(pricing_path, "efs", &p)) != TR_OK) return rc;
-    out->storage_usd = in->data_gb * p.usd_per_gb_month * months;
-    out->requests_usd = in->efs_elastic ? in->read_gb * p.usd_per_gb_read : 0;
-    return TR_OK;
-  }
-  /* s3, and the bucket behind fsx */
-  if ((rc = pricing_find_storage(pricing_path, "s3", &p)) != TR_OK) return rc;
-  out->storage_usd = in->data_gb * p.usd_per_gb_month * months;
-  out->requests_usd = (double)in->requests / 1000.0 * p.usd_per_1k_get;
-  if (fsx) {
-    char name[96];
-    snprintf(name, sizeof name, "fsx.%s", in->fsx_deployment);
-    if ((rc = pricing_find_storage(pricing_path, name, &p)) != TR_OK) return rc;
-    out->storage_usd += in->fsx_capacity_tib * 1024.0 * p.usd_per_gb_month * months;
+  for (size_t i = 0; i < b->n; i++) {
+    const stg_bill_line *l = &b->line[i];
+    pricing_storage price;
+    tr_err rc = pricing_find_storage(p, l->service, &price);
+    if (rc != TR_OK) return rc;
+    double usd = 0;
+    switch (l->unit) {
+    case STG_GB_HOURS: usd = l->quantity / COST_HOURS_PER_MONTH * price.usd_per_gb_month; break;
+    case STG_THOUSAND_GETS: usd = l->quantity * price.usd_per_1k_get; break;
+    case STG_GB_READ: usd = l->quantity * price.usd_per_gb_read; break;
+    }
+    *(l->request ? &out->requests_usd : &out->storage_usd) += usd;
   }
   return TR_OK;
-}
-
-void cost_format_usd(double v, char *buf, size_t n) {
-  if (!isfinite(v)) snprintf(buf, n, "-");
-  else if (fabs(v) >= 1) snprintf(buf, n, "$%.2f", v);
-  else if (fabs(v) >= 1e-3 || v == 0) snprintf(buf, n, "$%.4f", v);
-  else snprintf(buf, n, "$%.3g", v);
 }
 
 cost_run_usd cost_run(double rate_usd_per_h, double seconds, const cost_storage_out *storage) {

@@ -1,17 +1,16 @@
-/* Assembles layout -> backend -> loader from a job's [data] and [storage] sections, and
- * turns the backend's counters into the storage part of a result and its cost. */
+/* Assembles layout -> backend -> loader from a job's typed [data] and [storage]
+ * parameters, and turns the backend's counters into the storage part of a result and
+ * its cost (the backend's bill, priced). */
 #include "experiments/iostack.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "common/json.h"
 #include "common/log.h"
-#include "experiments/job.h"
 #include "io/dataset.h"
 
-tr_err iostack_open(const cfg *job, layout *L, int ranks, int ranks_per_node, bool virtual_clock,
+tr_err iostack_open(const job *j, layout *L, int ranks, int ranks_per_node, bool virtual_clock,
                     iostack **out) {
   *out = NULL;
   iostack *s = calloc(1, sizeof *s);
@@ -21,23 +20,18 @@ tr_err iostack_open(const cfg *job, layout *L, int ranks, int ranks_per_node, bo
   }
   tr_err rc = TR_OK;
   if (!L) {
-    const char *path = cfg_str(job, "data", "train");
-    struct stat st;
-    if (!strpbrk(path, "*?[") && stat(path, &st) != 0)
-      rc = cfg_error(job, TR_EINPUT, "data", "train", "no such file or directory: %s", path);
-    else if (ds_is_text_path(path))
-      rc = cfg_error(job, TR_EINPUT, "data", "train",
+    const char *path = j->data.train;
+    if ((rc = job_check_path(j, "train")) == TR_OK && ds_is_text_path(path))
+      rc = job_error(j, TR_EINPUT, "data", "train",
                      "the storage loader reads HDF5 data; convert %s with `tradeoff import` "
                      "(or remove the [storage] section to load it into memory)", path);
-    else
-      rc = layout_open(path, cfg_str(job, "data", "x_dataset"), &L);
+    if (rc == TR_OK) rc = layout_open(path, j->data.x_dataset, &L);
   }
   s->L = L;
   if (rc == TR_OK) {
     for (size_t k = 0; k < layout_files(L); k++) s->data_bytes += layout_file_bytes(L, k);
-    job_storage_params(job, &s->params);
-    s->shuffle = (loader_shuffle)loader_shuffle_from_name(cfg_str(job, "storage", "shuffle"));
-    s->transfer_bytes = (size_t)cfg_int(job, "storage", "transfer_kib") * 1024;
+    s->shuffle = (loader_shuffle)j->storage.shuffle;
+    s->transfer_bytes = (size_t)j->storage.transfer_kib * 1024;
     for (size_t k = 0; s->shuffle == LOADER_SAMPLE && k < layout_files(L); k++)
       if (!layout_file_row_reads(L, k)) {
         log_warn("storage.shuffle = sample reads a whole compressed chunk for every row of %s "
@@ -47,11 +41,11 @@ tr_err iostack_open(const cfg *job, layout *L, int ranks, int ranks_per_node, bo
         break;
       }
     stg_env env = {.ranks = ranks, .ranks_per_node = ranks_per_node, .data_bytes = s->data_bytes};
-    s->store = stg_new(cfg_str(job, "storage", "backend"), &s->params, &env, virtual_clock);
+    s->store = stg_new(j->storage.backend, &j->storage.model, &env, virtual_clock);
     if (!s->store) rc = tr_error_code();
   }
-  loader_opts lo = {.read_threads = (int)cfg_int(job, "storage", "read_threads"),
-                    .prefetch = (int)cfg_int(job, "storage", "prefetch"),
+  loader_opts lo = {.read_threads = (int)j->storage.read_threads,
+                    .prefetch = (int)j->storage.prefetch,
                     .transfer_bytes = s->transfer_bytes};
   if (rc == TR_OK) rc = loader_new(L, s->store, &lo, &s->ld);
   double t = 0;
@@ -89,18 +83,9 @@ cJSON *iostack_json(const char *backend, const stg_counters *c) {
   return o;
 }
 
-tr_err iostack_cost(const iostack *s, const cfg *job, double hours, const stg_counters *c,
+tr_err iostack_cost(const iostack *s, const pricing *p, double hours, const stg_counters *c,
                     cost_storage_out *out) {
-  const double gb = 1073741824.0;
-  cost_storage_in in = {
-      .backend = cfg_str(job, "storage", "backend"),
-      .fsx_deployment = s->params.fsx_deployment,
-      .data_gb = (double)s->data_bytes / gb,
-      .fsx_capacity_tib = stg_fsx_capacity_tib(&s->params, s->data_bytes),
-      .hours = hours,
-      .requests = c->requests,
-      .read_gb = (double)c->bytes / gb,
-      .efs_elastic = !strcmp(s->params.efs_mode, "elastic"),
-  };
-  return cost_storage(cfg_str(job, "cost", "pricing"), &in, out);
+  stg_bill bill;
+  stg_bill_of(s->store, hours, c, &bill);
+  return cost_storage(p, &bill, out);
 }

@@ -1,13 +1,13 @@
-/* The storage stack a job reads through: the data set's layout, the emulated backend of
- * [storage] and the batch loader, built from the job file in one place for `train` and
+/* The storage stack a job reads through: the data set's layout, the backend of
+ * [storage] and the batch loader, built from the typed job in one place for `train` and
  * `io-bench`, plus the storage part of their results (counters and cost). */
 #ifndef TR_IOSTACK_H
 #define TR_IOSTACK_H
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 
-#include "common/config.h"
 #include "experiments/cost.h"
+#include "experiments/job.h"
 #include "io/layout.h"
 #include "io/loader.h"
 #include "io/storage.h"
@@ -16,17 +16,17 @@ typedef struct {
   layout *L;
   stg *store;
   loader *ld;
-  stg_params params;
   loader_shuffle shuffle;
   size_t transfer_bytes;   /* storage.transfer_kib, also the block size of block shuffle */
   uint64_t data_bytes;     /* bytes of the data set's files */
 } iostack;
 
-/* Builds the stack for job over L (taken over; NULL = the layout of data.train, which
- * must be HDF5: TR_EINPUT naming data.train otherwise), with the budgets shared by
- * `ranks` ranks, `ranks_per_node` per instance. On the real clock, runs the FSx preload when asked (the virtual
- * clock's caller runs loader_preload at its own time). */
-tr_err iostack_open(const cfg *job, layout *L, int ranks, int ranks_per_node, bool virtual_clock,
+/* Builds the stack for j over L (taken over; NULL = the layout of data.train, which
+ * must exist and be HDF5: TR_EINPUT located at data.train otherwise), with the budgets
+ * shared by `ranks` ranks, `ranks_per_node` per instance. On the real clock, runs the
+ * FSx preload when asked (the virtual clock's caller runs loader_preload at its own
+ * time). */
+tr_err iostack_open(const job *j, layout *L, int ranks, int ranks_per_node, bool virtual_clock,
                     iostack **out);
 void iostack_free(iostack **s);
 
@@ -34,7 +34,8 @@ void iostack_free(iostack **s);
  * cache_hits, then the model's details (lazy_bytes, slowdowns, retries, preload_s...). */
 cJSON *iostack_json(const char *backend, const stg_counters *c);
 
-/* The storage cost of holding this stack's data for hours with counters c. */
-tr_err iostack_cost(const iostack *s, const cfg *job, double hours, const stg_counters *c,
+/* The storage cost of holding this stack's data for hours with counters c (the job's,
+ * every rank's), priced from catalog p. */
+tr_err iostack_cost(const iostack *s, const pricing *p, double hours, const stg_counters *c,
                     cost_storage_out *out);
 #endif

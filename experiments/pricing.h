@@ -1,10 +1,21 @@
 /* The pricing catalog (configs/pricing.ini): EC2 instance rates and storage prices,
- * each with its source. Cost = rate x nodes x hours (x (1 - spot_discount) on spot). */
+ * each with its source. Read once (pricing_load), then looked up by section. Cost =
+ * rate x nodes x hours (x (1 - spot_discount) on spot). */
 #ifndef TR_PRICING_H
 #define TR_PRICING_H
 #include <stdbool.h>
 
 #include "common/error.h"
+
+typedef struct pricing pricing;
+
+/* Reads the catalog at path (common/inifile.h: TR_ECONFIG "path: cannot open pricing
+ * catalog (cost.pricing): ...", "path:LINE: syntax error ..."). Values are checked when
+ * their section is looked up. NULL-safe free. */
+tr_err pricing_load(const char *path, pricing **out);
+void pricing_free(pricing **p);
+/* The file it was read from. */
+const char *pricing_path(const pricing *p);
 
 typedef struct {
   double usd_per_hour;   /* on-demand */
@@ -13,10 +24,10 @@ typedef struct {
   double memory_gib;
 } pricing_instance;
 
-/* Looks up [instance.<type>] in the catalog at path. Errors: TR_ECONFIG with
- * "path:line" for a malformed catalog, "path" for a missing file, and
- * "cost.instance: unknown instance type" when the section is absent. */
-tr_err pricing_find_instance(const char *path, const char *type, pricing_instance *out);
+/* Looks up [instance.<type>]. Errors: TR_ECONFIG "path:line: [instance.T] KEY: expected
+ * a non-negative number" for a malformed value, "path: [instance.T] has no
+ * usd_per_hour", and "cost.instance: unknown instance type" when the section is absent. */
+tr_err pricing_find_instance(const pricing *p, const char *type, pricing_instance *out);
 
 typedef struct {
   double usd_per_gb_month;  /* stored (or provisioned, FSx) GB-month */
@@ -26,7 +37,7 @@ typedef struct {
 
 /* Looks up [storage.<name>] ("s3", "efs", "fsx.SCRATCH_2", ...); absent keys are 0.
  * Errors as pricing_find_instance's ("storage.backend: unknown storage service"). */
-tr_err pricing_find_storage(const char *path, const char *name, pricing_storage *out);
+tr_err pricing_find_storage(const pricing *p, const char *name, pricing_storage *out);
 
 /* USD per hour for one node: on-demand, or discounted on spot. */
 double pricing_rate(const pricing_instance *it, bool spot);

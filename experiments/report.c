@@ -21,6 +21,7 @@
 
 #include "common/atomic_file.h"
 #include "common/log.h"
+#include "common/format.h"
 #include "experiments/cost.h"
 
 extern char **environ;
@@ -1151,7 +1152,7 @@ static void cells_of(const report *rep, size_t i, row_cells *c) {
   snprintf(c->ranks, sizeof c->ranks, "%d", r->ranks);
   fmt_metric(*rep->metric ? results_metric(r, rep->metric) : NAN, c->metric, sizeof c->metric);
   fmt_time(r->time_s, c->time, sizeof c->time);
-  cost_format_usd(r->cost_usd, c->cost, sizeof c->cost);
+  fmt_usd(r->cost_usd, c->cost, sizeof c->cost);
   if (r->epochs_run > 0) snprintf(c->epochs, sizeof c->epochs, "%d", r->epochs_run);
   else snprintf(c->epochs, sizeof c->epochs, "-");
   c->variant = *r->variant ? r->variant : "-";
@@ -1230,14 +1231,14 @@ static char **summary_lines(const report *rep) {
                             lower ? "lower" : "higher", n_metric, n_metric == 1 ? "" : "s");
   if (best) {
     fmt_metric(best_v, mv, sizeof mv);
-    cost_format_usd(best->cost_usd, usd, sizeof usd);
+    fmt_usd(best->cost_usd, usd, sizeof usd);
     fmt_time(best->time_s, t, sizeof t);
     l[k++] = xstrdup_printf("Best %s: %s (%s, %s) with %s, at %s in %s.", rep->metric, best->id,
                             *best->variant ? best->variant : best->kind, best->label, mv, usd, t);
   }
   if (cheap) {
     const char *what = *cheap->variant ? cheap->variant : cheap->kind;
-    cost_format_usd(cheap->cost_usd, usd, sizeof usd);
+    fmt_usd(cheap->cost_usd, usd, sizeof usd);
     fmt_metric(*rep->metric ? results_metric(cheap, rep->metric) : NAN, mv, sizeof mv);
     if (*rep->metric)
       l[k++] = xstrdup_printf("Cheapest: %s (%s) at %s, %s %s.", cheap->id, what, usd, rep->metric, mv);
@@ -1250,7 +1251,7 @@ static char **summary_lines(const report *rep) {
   }
   if (*rep->metric)
     l[k++] = xstrdup_printf("Pareto set over (%s, cost, time): %zu of %zu runs.", rep->metric, n_pareto, n_metric);
-  cost_format_usd(spent, usd, sizeof usd);
+  fmt_usd(spent, usd, sizeof usd);
   l[k++] = xstrdup_printf("Measured runs cost %s in total.", usd);
   for (size_t i = 0; i < k; i++)
     if (!l[i]) {

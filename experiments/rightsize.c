@@ -151,8 +151,11 @@ tr_err rightsize_project(cJSON *const *records, size_t n, const char *const *ins
   double *cores = malloc((n ? n : 1) * sizeof *cores), *secs = malloc((n ? n : 1) * sizeof *secs);
   bool *done = calloc(n ? n : 1, sizeof *done);
   tr_err rc = its && keys && cores && secs && done ? TR_OK : tr_error_set(TR_ENOMEM, "rightsize", "out of memory");
+  pricing *prices = NULL;
+  if (rc == TR_OK && n_instances) rc = pricing_load(pricing_path, &prices);
   for (size_t k = 0; rc == TR_OK && k < n_instances; k++)
-    rc = pricing_find_instance(pricing_path, instances[k], &its[k]);
+    rc = pricing_find_instance(prices, instances[k], &its[k]);
+  pricing_free(&prices);
   for (size_t i = 0; rc == TR_OK && i < n; i++)
     if (is_measured_train(records[i])) keys[i] = group_key(records[i]);
   for (size_t i = 0; rc == TR_OK && i < n; i++) {
@@ -168,9 +171,7 @@ tr_err rightsize_project(cJSON *const *records, size_t n, const char *const *ins
     rightsize_fit f = rightsize_amdahl(cores, secs, m);
     for (size_t k = 0; k < n_instances; k++) {
       cJSON *o = projected(records[base], &f, instances[k], &its[k], cores, m);
-      char *line = o ? cJSON_PrintUnformatted(o) : NULL;
-      if (line) fprintf(out, "%s\n", line);
-      free(line);
+      if (rc == TR_OK) rc = o ? json_write_line(out, o, "results.jsonl") : tr_error_set(TR_ENOMEM, "rightsize", "out of memory");
       cJSON_Delete(o);
     }
   }

@@ -1,15 +1,15 @@
-/* Sweep files (see sweep.h): parsed with inih, every override checked against the job
- * option table at its line, and points enumerated as a mixed-radix counter over the
- * variants and the grid's axes. */
+/* Sweep files (see sweep.h): read through the INI front end (common/inifile.h), every
+ * override checked against the job's options at its line, and points enumerated as a
+ * mixed-radix counter over the variants and the grid's axes. */
 #define _GNU_SOURCE
 #include "experiments/sweep.h"
 
-#include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/inifile.h"
 #include "experiments/job.h"
 
 /* Parsing state for inih's callback. */
@@ -17,7 +17,7 @@ typedef struct {
   sweep_spec *s;
   cfg *check;        /* a job configuration to validate overrides on */
   const char *path;
-  int line;          /* of the current value (counted by the reader below) */
+  long line;         /* of the current value */
   tr_err rc;
 } parser;
 
@@ -118,8 +118,7 @@ static int on_grid_key(parser *ps, const char *key, const char *value) {
   return ps->rc == TR_OK;
 }
 
-static int on_value(void *user, const char *section, const char *key, const char *value) {
-  parser *ps = user;
+static int on_entry(parser *ps, const char *section, const char *key, const char *value) {
   sweep_spec *s = ps->s;
   if (!strcmp(section, "sweep")) return on_sweep_key(ps, key, value);
   if (!strcmp(section, "grid")) return on_grid_key(ps, key, value);
@@ -148,46 +147,35 @@ static int on_value(void *user, const char *section, const char *key, const char
   return 0;
 }
 
-/* inih's line reader, counting lines so values can be located. */
-typedef struct {
-  FILE *f;
-  parser *ps;
-} reader;
-
-static char *read_line(char *buf, int size, void *stream) {
-  reader *r = stream;
-  char *got = fgets(buf, size, r->f);
-  if (got) r->ps->line++;
-  return got;
+static tr_err on_value(void *user, const char *section, const char *key, const char *value,
+                       long line) {
+  parser *ps = user;
+  ps->line = line;
+  if (on_entry(ps, section, key, value)) return TR_OK;
+  if (ps->rc == TR_OK) ps->rc = tr_error_set(TR_ENOMEM, ps->path, "out of memory");
+  return ps->rc;
 }
 
 tr_err sweep_load(const char *path, sweep_spec **out) {
   *out = NULL;
-  FILE *f = fopen(path, "r");
-  if (!f) return tr_error_set(TR_ECONFIG, path, "cannot open the sweep file");
   sweep_spec *s = calloc(1, sizeof *s);
-  parser ps = {.s = s, .check = cfg_new(job_options, job_options_count), .path = path};
+  parser ps = {.s = s, .check = job_config_new(), .path = path};
   if (!s || !ps.check || !(s->path = strdup(path))) {
-    fclose(f);
     cfg_free(&ps.check);
     sweep_free(&s);
     return tr_error_set(TR_ENOMEM, path, "out of memory");
   }
-  reader r = {f, &ps};
-  int rc = ini_parse_stream(read_line, &r, on_value, &ps);
-  fclose(f);
+  ps.rc = inifile_parse(path, "the sweep file", on_value, &ps);
   cfg_free(&ps.check);
-  if (ps.rc == TR_OK && rc > 0) ps.rc = tr_error_at(TR_ECONFIG, path, rc, "syntax error");
-  if (ps.rc == TR_OK && rc < 0) ps.rc = tr_error_set(TR_ENOMEM, path, "out of memory");
   if (ps.rc == TR_OK && (!s->job || !*s->job))
     ps.rc = tr_error_set(TR_ECONFIG, path, "[sweep] needs job = JOB.ini (the base job)");
   struct stat st;
   if (ps.rc == TR_OK && stat(s->job, &st) != 0)
     ps.rc = tr_error_set(TR_ECONFIG, path, "sweep.job: no such file: %s", s->job);
-  cfg *job = ps.rc == TR_OK ? job_load(s->job, NULL, 0) : NULL; /* the base job must be valid */
-  if (ps.rc == TR_OK && !job) ps.rc = tr_error_code();
-  if (job && !(s->pricing = strdup(cfg_str(job, "cost", "pricing")))) ps.rc = TR_ENOMEM;
-  cfg_free(&job);
+  job *base = ps.rc == TR_OK ? job_load(s->job, NULL, 0) : NULL; /* the base job must be valid */
+  if (ps.rc == TR_OK && !base) ps.rc = tr_error_code();
+  if (base && !(s->pricing = strdup(base->cost.pricing))) ps.rc = TR_ENOMEM;
+  job_free(&base);
   if (ps.rc == TR_OK && !s->kind && !(s->kind = strdup("train"))) ps.rc = TR_ENOMEM;
   if (ps.rc == TR_OK && !s->clock && !(s->clock = strdup("real"))) ps.rc = TR_ENOMEM;
   if (ps.rc != TR_OK) {

@@ -1,14 +1,15 @@
-/* The storage wrappers (SQLite os.c style): the registry of backends, the one place
- * where reads are counted, faults injected, short reads completed, failed reads retried
- * and the clock applied (a timed sleep on the real clock, a returned time on the virtual
- * one), and the small queueing primitives (link, token bucket, connection pool) the
- * backend models are built from. */
+/* The storage wrappers (SQLite os.c style): lookups in the registry of backends, the one
+ * place where reads are counted, faults injected, short reads completed, failed reads
+ * retried and the clock applied (a timed sleep on the real clock, a returned time on the
+ * virtual one), the bill, and the small queueing primitives (link, token bucket,
+ * connection pool) the backend models are built from. */
 #define _GNU_SOURCE
 #include "io/storage.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,16 +18,15 @@
 
 #include "common/rng.h"
 #include "common/timer.h"
+#include "io/storage_backend.h"
 
-extern const struct storage_ops stg_local_ops, stg_null_ops, stg_s3_ops, stg_efs_ops, stg_fsx_ops;
-
-static const struct storage_ops *const registry[] = {&stg_local_ops, &stg_null_ops, &stg_s3_ops,
-                                                      &stg_efs_ops, &stg_fsx_ops};
-#define N_BACKENDS (sizeof registry / sizeof registry[0])
+extern const struct storage_ops *const stg_registry[];
+extern const size_t stg_registry_count;
 
 struct stg {
   const struct storage_ops *ops;
   stg_params p;
+  stg_env env;
   void *model;
   bool virtual_clock;
   double t0;
@@ -37,25 +37,58 @@ struct stg {
   size_t next_id;
 };
 
+size_t stg_backend_count(void) { return stg_registry_count; }
+const char *stg_backend_name(size_t i) { return stg_registry[i]->name; }
+
+int stg_backend_index(const char *name) {
+  for (size_t i = 0; i < stg_registry_count; i++)
+    if (!strcmp(stg_registry[i]->name, name)) return (int)i;
+  return -1;
+}
+
 const struct storage_ops *stg_find(const char *name) {
-  for (size_t i = 0; i < N_BACKENDS; i++)
-    if (!strcmp(registry[i]->name, name)) return registry[i];
+  int i = stg_backend_index(name);
+  return i < 0 ? NULL : stg_registry[i];
+}
+
+static char names_text[256];
+
+static void build_names(void) {
+  size_t len = 0;
+  for (size_t i = 0; i < stg_registry_count; i++)
+    len += (size_t)snprintf(names_text + len, len < sizeof names_text ? sizeof names_text - len : 0,
+                            "%s%s", i ? "|" : "", stg_registry[i]->name);
+}
+
+const char *stg_names(void) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, build_names);
+  return names_text;
+}
+
+cfg_table stg_backend_options(size_t i) {
+  return (cfg_table){stg_registry[i]->options, stg_registry[i]->n_options};
+}
+
+size_t stg_backend_params_size(size_t i) { return stg_registry[i]->params_size; }
+
+const void *stg_backend_params(const stg_params *p, const struct storage_ops *ops) {
+  for (size_t i = 0; p->blocks && i < stg_registry_count; i++)
+    if (stg_registry[i] == ops) return p->blocks[i];
   return NULL;
 }
 
-const char *stg_names(void) { return "local|null|s3|efs|fsx"; }
-
-stg *stg_new(const char *backend, const stg_params *p, const stg_env *env, bool virtual_clock) {
-  const struct storage_ops *ops = stg_find(backend);
-  if (!ops) {
-    tr_error_set(TR_ECONFIG, "storage.backend", "unknown backend '%s' (one of %s)", backend,
-                 stg_names());
+stg *stg_new(int backend, const stg_params *p, const stg_env *env, bool virtual_clock) {
+  if (backend < 0 || (size_t)backend >= stg_registry_count) {
+    tr_error_set(TR_ECONFIG, "storage.backend", "unknown backend %d (one of %s)", backend, stg_names());
     return NULL;
   }
+  const struct storage_ops *ops = stg_registry[backend];
   stg *s = calloc(1, sizeof *s);
   if (!s) return tr_check_alloc(NULL, "storage");
   s->ops = ops;
   s->p = *p;
+  s->env = *env;
   s->virtual_clock = virtual_clock;
   s->t0 = tr_now();
   pthread_mutex_init(&s->lock, NULL);
@@ -138,7 +171,8 @@ static void sleep_until(const stg *s, double t) {
 
 typedef enum { FAULT_NONE, FAULT_ERROR, FAULT_SHORT } fault;
 
-/* Under the lock: the model's completion time for this call, and whether to fail it. */
+/* Under the lock: the model's completion time for this call (negative: the model ran
+ * out of memory), and whether to fail it. */
 static double model_call(stg *s, const stg_file *f, uint64_t off, size_t n, double t, fault *fl) {
   double done = t;
   pthread_mutex_lock(&s->lock);
@@ -151,9 +185,13 @@ static double model_call(stg *s, const stg_file *f, uint64_t off, size_t n, doub
     *fl = FAULT_SHORT;
   if (s->ops->service) done = s->ops->service(s->model, f, off, n, t, &s->c);
   s->c.ops++;
-  if (*fl != FAULT_ERROR) s->c.bytes += n;
+  if (*fl != FAULT_ERROR && done >= 0) s->c.bytes += n;
   pthread_mutex_unlock(&s->lock);
   return done;
+}
+
+static tr_err model_out_of_memory(const stg *s) {
+  return tr_error_set(TR_ENOMEM, s->ops->name, "out of memory in the storage model");
 }
 
 /* The bytes of one call: zeros, or pread until n bytes (a short read continues). */
@@ -190,10 +228,14 @@ static tr_err copy_bytes(stg_file *f, unsigned char *buf, uint64_t off, size_t n
 tr_err stg_read(stg_file *f, void *buf, uint64_t off, size_t n, double *t) {
   stg *s = f->owner;
   double issue = s->virtual_clock ? *t : stg_now(s);
-  int max_attempts = s->ops->retryable && s->p.s3_max_attempts > 0 ? s->p.s3_max_attempts : 1;
+  int max_attempts = 1;
+  double backoff_s = 0;
+  if (s->ops->retry) s->ops->retry(s->model, &max_attempts, &backoff_s);
+  if (max_attempts < 1) max_attempts = 1;
   for (int attempt = 0;; attempt++) {
     fault fl;
     double done = model_call(s, f, off, n, issue, &fl);
+    if (done < 0) return model_out_of_memory(s);
     tr_err rc = TR_OK;
     if (fl == FAULT_ERROR) {
       rc = tr_error_set(TR_EIO, f->path, "read of %zu bytes at offset %llu failed (injected fault%s)",
@@ -215,7 +257,7 @@ tr_err stg_read(stg_file *f, void *buf, uint64_t off, size_t n, double *t) {
     pthread_mutex_lock(&s->lock);
     s->c.retries++;
     pthread_mutex_unlock(&s->lock);
-    issue = done + stg_backoff(s->p.s3_backoff_ms / 1000.0, attempt);
+    issue = done + stg_backoff(backoff_s, attempt);
     if (!s->virtual_clock) sleep_until(s, issue);
   }
 }
@@ -225,11 +267,29 @@ tr_err stg_preload(stg *s, stg_file *const *files, size_t n, double *t) {
   double issue = s->virtual_clock ? *t : stg_now(s);
   pthread_mutex_lock(&s->lock);
   double done = s->ops->preload(s->model, files, n, issue, &s->c);
-  s->c.preload_s += done - issue;
+  if (done >= 0) s->c.preload_s += done - issue;
   pthread_mutex_unlock(&s->lock);
+  if (done < 0) return model_out_of_memory(s);
   if (!s->virtual_clock) sleep_until(s, done);
   *t = done;
   return TR_OK;
+}
+
+void stg_bill_of(const stg *s, double hours, const stg_counters *c, stg_bill *out) {
+  out->n = 0;
+  if (!s->ops->bill) return;
+  stg_usage u = {.params = stg_backend_params(&s->p, s->ops), .all = &s->p,
+                 .data_bytes = s->env.data_bytes, .hours = hours, .c = c};
+  s->ops->bill(&u, out);
+}
+
+void stg_bill_add(stg_bill *b, const char *service, stg_unit unit, double quantity, bool request) {
+  if (b->n >= STG_BILL_LINES) return;
+  stg_bill_line *l = &b->line[b->n++];
+  snprintf(l->service, sizeof l->service, "%s", service);
+  l->unit = unit;
+  l->quantity = quantity;
+  l->request = request;
 }
 
 /* ---- queueing primitives ------------------------------------------------------ */

@@ -398,11 +398,32 @@ bool train_params_finite(const net *n) {
   return true;
 }
 
+const char *train_check_param(const train_params *p, const char **key) {
+  const char *k = NULL, *msg = NULL;
+  bool lbfgs = p->optimizer == OPT_LBFGS;
+  if (p->batch_size < 1) k = "optimizer.batch_size", msg = "must be at least 1";
+  else if (p->epochs < 1) k = "optimizer.epochs", msg = "must be at least 1";
+  else if (!lbfgs && !(p->lr > 0)) k = "optimizer.lr", msg = "must be positive";
+  else if (!(p->l1 >= 0)) k = "optimizer.l1", msg = "must not be negative";
+  else if (!(p->l2 >= 0)) k = "optimizer.l2", msg = "must not be negative";
+  else if (lbfgs && p->l1 > 0)
+    k = "optimizer.l1", msg = "lbfgs does not handle an L1 penalty (use sgd, adam or adamw)";
+  else if (lbfgs && p->source)
+    k = "optimizer.name", msg = "lbfgs is full-batch and reads the data from memory; a [storage] "
+                                "section streams minibatches (use sgd, adam..., or remove [storage])";
+  else if (p->es.patience < 0) k = "early_stopping.patience", msg = "must not be negative";
+  else if (p->es.start_from_epoch < 0) k = "early_stopping.start_from_epoch", msg = "must not be negative";
+  if (key) *key = k;
+  return msg;
+}
+
 tr_err train_fit(net *n, loss_head head, const ds_dataset *train, const ds_dataset *val,
                  const train_params *p, train_state *s, train_epoch_fn on_epoch, void *user,
                  train_outcome *out) {
   memset(out, 0, sizeof *out);
   out->stop_reason = "max_epochs";
+  const char *bad_key, *bad = train_check_param(p, &bad_key);
+  if (bad) return tr_error_set(TR_ECONFIG, bad_key, "%s", bad);
   bool lbfgs = p->optimizer == OPT_LBFGS;
   size_t width = n->spec.outputs;
   batch_bufs b;
@@ -414,8 +435,6 @@ tr_err train_fit(net *n, loss_head head, const ds_dataset *train, const ds_datas
   size_t local_bs = p->batch_size / (size_t)ranks + ((size_t)rank < p->batch_size % (size_t)ranks);
   if (local_bs == 0) local_bs = 1;
   tr_err rc = val_pred ? TR_OK : tr_error_set(TR_ENOMEM, "training", "out of memory");
-  if (rc == TR_OK && lbfgs && p->source)
-    rc = tr_error_set(TR_EINTERNAL, "training", "lbfgs is full-batch: it cannot stream minibatches");
   if (rc == TR_OK) rc = batch_init(&b, n, train->rows, lbfgs ? 1 : local_bs);
   if (rc != TR_OK) {
     free(val_pred);

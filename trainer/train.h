@@ -52,6 +52,14 @@ typedef struct {
   const train_source *source;   /* NULL: batches are gathered from train->X */
 } train_params;
 
+/* NULL when p can train, else a static message (LIBLINEAR's check_parameter); *key (may
+ * be NULL) gets the job key it is about ("optimizer.l1"): the fields mirror the job's
+ * [optimizer] and [early_stopping] keys. Refused: a batch size or epoch count of 0, a
+ * learning rate that is not positive (minibatch optimizers), negative penalties, lbfgs
+ * with an L1 penalty (it has no proximal step) or with a streamed source (it is full
+ * batch), negative patience or warm-up. train_fit() refuses the same (TR_ECONFIG). */
+const char *train_check_param(const train_params *p, const char **key);
+
 /* One history.csv row. */
 typedef struct {
   int epoch;

@@ -7,14 +7,34 @@
  *                while burst credits last; credits are a token bucket in bytes that
  *                fills at the baseline rate and drains at (rate - baseline) when bursting;
  *   elastic      efs.elastic_mib_s;
- *   provisioned  efs.provisioned_mib_s. */
+ *   provisioned  efs.provisioned_mib_s.
+ * Billed: the data stored, and in elastic mode every GB read. */
+#include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "io/storage.h"
+#include "io/storage_backend.h"
 
-#define MIB 1048576.0
-#define GIB 1073741824.0
+typedef enum { EFS_BURSTING, EFS_ELASTIC, EFS_PROVISIONED } efs_mode; /* the choices' order */
+
+typedef struct {
+  double latency_ms, baseline_kib_s_per_gib, burst_mib_s, burst_credits_gib;
+  double provisioned_mib_s, elastic_mib_s, per_client_mib_s, stored_gib;
+  int mode;
+} efs_params;
+
+#define AT(m) CFG_AT(efs_params, m)
+static const cfg_option options[] = {
+    {"storage", "efs.latency_ms", CFG_FLOAT, "0.25", 0, 60000, NULL, "EFS: latency of one read operation", AT(latency_ms), NULL},
+    {"storage", "efs.mode", CFG_ENUM, "elastic", 0, 0, "bursting|elastic|provisioned", "EFS: throughput mode", AT(mode), NULL},
+    {"storage", "efs.baseline_kib_s_per_gib", CFG_FLOAT, "50", 0.001, 1e9, NULL, "EFS bursting: baseline KiB/s per GiB stored (at least 1 MiB/s)", AT(baseline_kib_s_per_gib), NULL},
+    {"storage", "efs.burst_mib_s", CFG_FLOAT, "100", 0.001, 1e9, NULL, "EFS bursting: burst MiB/s (or 100 MiB/s per TiB stored, when larger)", AT(burst_mib_s), NULL},
+    {"storage", "efs.burst_credits_gib", CFG_FLOAT, "2150", 0, 1e9, NULL, "EFS bursting: burst credit balance at the start, GiB", AT(burst_credits_gib), NULL},
+    {"storage", "efs.provisioned_mib_s", CFG_FLOAT, "128", 0.001, 1e9, NULL, "EFS provisioned: MiB/s bought", AT(provisioned_mib_s), NULL},
+    {"storage", "efs.elastic_mib_s", CFG_FLOAT, "20480", 0.001, 1e9, NULL, "EFS elastic: file system read MiB/s", AT(elastic_mib_s), NULL},
+    {"storage", "efs.per_client_mib_s", CFG_FLOAT, "", 0.001, 1e9, NULL, "EFS: one client's MiB/s; empty = 1500 (elastic) or 500", AT(per_client_mib_s), NULL},
+    {"storage", "efs.stored_gib", CFG_FLOAT, "0", 0, 1e12, NULL, "EFS: GiB stored (sets the bursting baseline), 0 = the data set's size", AT(stored_gib), NULL},
+};
+#undef AT
 
 typedef struct {
   double latency_s;
@@ -24,25 +44,34 @@ typedef struct {
   double credits, max_credits, last;
 } efs_model;
 
-static void *efs_model_new(const stg_params *p, const stg_env *env) {
-  efs_model *m = calloc(1, sizeof *m);
+extern const struct storage_ops stg_efs_ops;
+
+/* One client's MiB/s: efs.per_client_mib_s, or the mode's published default. */
+static double per_client_mib_s(const efs_params *p) {
+  if (!isnan(p->per_client_mib_s)) return p->per_client_mib_s;
+  return p->mode == EFS_ELASTIC ? 1500 : 500;
+}
+
+static void *efs_model_new(const stg_params *all, const stg_env *env) {
+  const efs_params *p = stg_backend_params(all, &stg_efs_ops);
+  efs_model *m = p ? calloc(1, sizeof *m) : NULL;
   if (!m) return NULL;
   int ranks = env->ranks > 0 ? env->ranks : 1, per_node = env->ranks_per_node > 0 ? env->ranks_per_node : 1;
-  double stored_gib = p->efs_stored_gib > 0 ? p->efs_stored_gib : (double)env->data_bytes / GIB;
-  m->latency_s = p->efs_latency_ms / 1000.0;
-  m->client.rate = p->efs_per_client_mib_s * MIB / per_node;
-  m->bursting = !strcmp(p->efs_mode, "bursting");
+  double stored_gib = p->stored_gib > 0 ? p->stored_gib : (double)env->data_bytes / STG_GIB;
+  m->latency_s = p->latency_ms / 1000.0;
+  m->client.rate = per_client_mib_s(p) * STG_MIB / per_node;
+  m->bursting = p->mode == EFS_BURSTING;
   if (m->bursting) {
-    double base = p->efs_baseline_kib_s_per_gib * 1024.0 * stored_gib;
-    if (base < MIB) base = MIB;
-    double burst = p->efs_burst_mib_s * MIB, per_tib = 100.0 * MIB * stored_gib / 1024.0;
+    double base = p->baseline_kib_s_per_gib * 1024.0 * stored_gib;
+    if (base < STG_MIB) base = STG_MIB;
+    double burst = p->burst_mib_s * STG_MIB, per_tib = 100.0 * STG_MIB * stored_gib / 1024.0;
     if (per_tib > burst) burst = per_tib;
     m->baseline = base / ranks;
     m->burst = (burst > base ? burst : base) / ranks;
-    m->credits = m->max_credits = p->efs_burst_credits_gib * GIB / ranks;
+    m->credits = m->max_credits = p->burst_credits_gib * STG_GIB / ranks;
   } else {
-    double rate = !strcmp(p->efs_mode, "elastic") ? p->efs_elastic_mib_s : p->efs_provisioned_mib_s;
-    m->fs.rate = rate * MIB / ranks;
+    double rate = p->mode == EFS_ELASTIC ? p->elastic_mib_s : p->provisioned_mib_s;
+    m->fs.rate = rate * STG_MIB / ranks;
   }
   return m;
 }
@@ -81,9 +110,20 @@ static double efs_service(void *model, const stg_file *f, uint64_t off, uint64_t
   return a > b ? a : b;
 }
 
+/* The data stored for the run's hours; elastic throughput also bills every GB read. */
+static void efs_bill(const stg_usage *u, stg_bill *out) {
+  const efs_params *p = u->params;
+  stg_bill_add(out, "efs", STG_GB_HOURS, (double)u->data_bytes / STG_GIB * u->hours, false);
+  if (p->mode == EFS_ELASTIC) stg_bill_add(out, "efs", STG_GB_READ, (double)u->c->bytes / STG_GIB, true);
+}
+
 const struct storage_ops stg_efs_ops = {
     .name = "efs",
+    .options = options,
+    .n_options = sizeof options / sizeof options[0],
+    .params_size = sizeof(efs_params),
     .model_new = efs_model_new,
     .model_free = efs_model_free,
     .service = efs_service,
+    .bill = efs_bill,
 };

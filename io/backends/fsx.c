@@ -1,18 +1,43 @@
 /* The `fsx` backend: FSx for Lustre linked to an S3 bucket. Metadata is there from the
  * start (opening costs nothing); the first read of a file's data lazily loads it from S3
- * through the s3 model (the whole file, or fsx.chunk_mib pieces), and a read of data
- * still loading waits for it. Loaded data is served at fsx.latency_ms per operation and
- * the file system's throughput: the deployment's MB/s per TiB (SCRATCH_2 200,
- * PERSISTENT_125..1000 their number, or fsx.mb_per_s_per_tib) times the capacity
- * (fsx.capacity_tib, or the smallest of 1.2, 2.4, 4.8, ... TiB that holds the data),
- * shared evenly by the job's ranks. fsx.preload loads every file before the first epoch
- * (`lfs hsm_restore`), timed and counted. */
+ * through the s3 backend's own model (looked up in the registry: the same connections,
+ * first-byte latency and request counting, with its s3.* keys) -- the whole file, or
+ * fsx.chunk_mib pieces -- and a read of data still loading waits for it. Loaded data is
+ * served at fsx.latency_ms per operation and the file system's throughput: the
+ * deployment's MB/s per TiB (SCRATCH_2 200, PERSISTENT_125..1000 their number, or
+ * fsx.mb_per_s_per_tib) times the capacity (fsx.capacity_tib, or the smallest of 1.2,
+ * 2.4, 4.8, ... TiB that holds the data), shared evenly by the job's ranks. fsx.preload
+ * loads every file before the first epoch (`lfs hsm_restore`), timed and counted.
+ * Billed: the provisioned capacity (used or not) at the deployment's price, plus the
+ * linked bucket as the s3 backend bills it (its storage and the GETs of lazy loads). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/storage.h"
+#include "io/storage_backend.h"
 
-#define TIB 1099511627776.0
+#define DEPLOYMENTS "SCRATCH_2|PERSISTENT_125|PERSISTENT_250|PERSISTENT_500|PERSISTENT_1000"
+static const char *const deployment_names[] = {"SCRATCH_2", "PERSISTENT_125", "PERSISTENT_250",
+                                               "PERSISTENT_500", "PERSISTENT_1000"};
+/* Each deployment's baseline throughput per TiB of capacity, MB/s (in DEPLOYMENTS order). */
+static const double deployment_mb_s_per_tib[] = {200, 125, 250, 500, 1000};
+
+typedef struct {
+  double latency_ms, capacity_tib, chunk_mib, mb_per_s_per_tib;
+  int deployment;  /* index in DEPLOYMENTS */
+  bool preload;
+} fsx_params;
+
+#define AT(m) CFG_AT(fsx_params, m)
+static const cfg_option options[] = {
+    {"storage", "fsx.latency_ms", CFG_FLOAT, "0.5", 0, 60000, NULL, "FSx: latency of one read of loaded data", AT(latency_ms), NULL},
+    {"storage", "fsx.deployment", CFG_ENUM, "SCRATCH_2", 0, 0, DEPLOYMENTS, "FSx for Lustre deployment type", AT(deployment), NULL},
+    {"storage", "fsx.capacity_tib", CFG_FLOAT, "0", 0, 1e6, NULL, "FSx: storage capacity, 0 = the smallest (1.2, 2.4, 4.8.. TiB) holding the data", AT(capacity_tib), NULL},
+    {"storage", "fsx.chunk_mib", CFG_FLOAT, "0", 0, 1e6, NULL, "FSx: lazy-load unit, 0 = whole files", AT(chunk_mib), NULL},
+    {"storage", "fsx.mb_per_s_per_tib", CFG_FLOAT, "0", 0, 1e6, NULL, "FSx: throughput per TiB, 0 = the deployment's", AT(mb_per_s_per_tib), NULL},
+    {"storage", "fsx.preload", CFG_BOOL, "false", 0, 0, NULL, "FSx: load every file from S3 before training (hsm_restore)", AT(preload), NULL},
+};
+#undef AT
 
 typedef struct {
   double *avail;   /* per chunk: when its data is on FSx; < 0 while not requested */
@@ -20,7 +45,8 @@ typedef struct {
 } fsx_file;
 
 typedef struct {
-  stg_s3 *s3;
+  const struct storage_ops *s3_ops;  /* the linked bucket's model */
+  void *s3;
   stg_pipe fs;
   double latency_s, chunk_bytes;  /* chunk_bytes 0 = whole files */
   bool preload;
@@ -28,17 +54,14 @@ typedef struct {
   size_t n_files;
 } fsx_model;
 
-/* The deployment's baseline throughput per TiB of capacity, MB/s. */
-static double per_tib_mb_s(const char *deployment) {
-  if (!strcmp(deployment, "SCRATCH_2")) return 200;
-  const char *num = strrchr(deployment, '_');
-  return num ? atof(num + 1) : 200;
-}
+extern const struct storage_ops stg_fsx_ops;
 
-double stg_fsx_capacity_tib(const stg_params *p, uint64_t data_bytes) {
-  if (p->fsx_capacity_tib > 0) return p->fsx_capacity_tib;
+/* The capacity the model provisions: fsx.capacity_tib, or the smallest FSx offers
+ * (1.2 TiB, then steps of 2.4 TiB) that holds data_bytes. */
+static double capacity_tib(const fsx_params *p, uint64_t data_bytes) {
+  if (p->capacity_tib > 0) return p->capacity_tib;
   double tib = 1.2;
-  while (tib * TIB < (double)data_bytes) tib += 2.4;
+  while (tib * STG_TIB < (double)data_bytes) tib += 2.4;
   return tib;
 }
 
@@ -47,23 +70,26 @@ static void fsx_model_free(void *model) {
   if (!m) return;
   for (size_t i = 0; i < m->n_files; i++) free(m->files[i].avail);
   free(m->files);
-  stg_s3_free(m->s3);
+  if (m->s3) m->s3_ops->model_free(m->s3);
   free(m);
 }
 
-static void *fsx_model_new(const stg_params *p, const stg_env *env) {
-  fsx_model *m = calloc(1, sizeof *m);
-  if (!m || !(m->s3 = stg_s3_new(p, env))) {
+static void *fsx_model_new(const stg_params *all, const stg_env *env) {
+  const fsx_params *p = stg_backend_params(all, &stg_fsx_ops);
+  fsx_model *m = p ? calloc(1, sizeof *m) : NULL;
+  if (!m) return NULL;
+  m->s3_ops = stg_find("s3");
+  if (!m->s3_ops || !(m->s3 = m->s3_ops->model_new(all, env))) {
     free(m);
     return NULL;
   }
   int ranks = env->ranks > 0 ? env->ranks : 1;
-  double cap = stg_fsx_capacity_tib(p, env->data_bytes);
-  double per_tib = p->fsx_mb_per_s_per_tib > 0 ? p->fsx_mb_per_s_per_tib : per_tib_mb_s(p->fsx_deployment);
+  double cap = capacity_tib(p, env->data_bytes);
+  double per_tib = p->mb_per_s_per_tib > 0 ? p->mb_per_s_per_tib : deployment_mb_s_per_tib[p->deployment];
   m->fs.rate = per_tib * 1e6 * cap / ranks;
-  m->latency_s = p->fsx_latency_ms / 1000.0;
-  m->chunk_bytes = p->fsx_chunk_mib * 1048576.0;
-  m->preload = p->fsx_preload;
+  m->latency_s = p->latency_ms / 1000.0;
+  m->chunk_bytes = p->chunk_mib * STG_MIB;
+  m->preload = p->preload;
   return m;
 }
 
@@ -103,7 +129,7 @@ static double loaded_at(fsx_model *m, const stg_file *f, fsx_file *s, size_t fir
   for (size_t i = first; i <= last && i < s->chunks; i++) {
     if (s->avail[i] < 0) {
       uint64_t bytes = chunk_size(m, f, s, i);
-      s->avail[i] = stg_s3_get(m->s3, t, bytes, c);
+      s->avail[i] = m->s3_ops->service(m->s3, f, i * (uint64_t)m->chunk_bytes, bytes, t, c);
       c->lazy_bytes += bytes;
       *hit = false;
     }
@@ -116,14 +142,12 @@ static double fsx_service(void *model, const stg_file *f, uint64_t off, uint64_t
                           stg_counters *c) {
   fsx_model *m = model;
   fsx_file *s = file_state(m, f);
-  double ready = t;
-  if (s) { /* out of memory: serve as if loaded rather than fail a read */
-    size_t first = m->chunk_bytes > 0 ? (size_t)(off / m->chunk_bytes) : 0;
-    size_t last = m->chunk_bytes > 0 ? (size_t)((off + (n ? n - 1 : 0)) / m->chunk_bytes) : 0;
-    bool hit;
-    ready = loaded_at(m, f, s, first, last, t, c, &hit);
-    if (hit && ready <= t) c->cache_hits++;
-  }
+  if (!s) return -1; /* out of memory: no state to tell a hit from a miss */
+  size_t first = m->chunk_bytes > 0 ? (size_t)(off / m->chunk_bytes) : 0;
+  size_t last = m->chunk_bytes > 0 ? (size_t)((off + (n ? n - 1 : 0)) / m->chunk_bytes) : 0;
+  bool hit;
+  double ready = loaded_at(m, f, s, first, last, t, c, &hit);
+  if (hit && ready <= t) c->cache_hits++;
   return stg_pipe_reserve(&m->fs, ready + m->latency_s, (double)n);
 }
 
@@ -133,7 +157,7 @@ static double fsx_preload(void *model, stg_file *const *files, size_t n, double 
   if (!m->preload) return t;
   for (size_t k = 0; k < n; k++) {
     fsx_file *s = file_state(m, files[k]);
-    if (!s) continue;
+    if (!s) return -1;
     bool hit;
     double ready = loaded_at(m, files[k], s, 0, s->chunks - 1, t, c, &hit);
     if (ready > done) done = ready;
@@ -141,10 +165,27 @@ static double fsx_preload(void *model, stg_file *const *files, size_t n, double 
   return done;
 }
 
+/* The provisioned capacity at the deployment's GB-month price, plus the linked bucket. */
+static void fsx_bill(const stg_usage *u, stg_bill *out) {
+  const fsx_params *p = u->params;
+  char service[48];
+  snprintf(service, sizeof service, "fsx.%s", deployment_names[p->deployment]);
+  stg_bill_add(out, service, STG_GB_HOURS, capacity_tib(p, u->data_bytes) * 1024.0 * u->hours, false);
+  const struct storage_ops *s3 = stg_find("s3");
+  if (!s3 || !s3->bill) return;
+  stg_usage bucket = *u;
+  bucket.params = stg_backend_params(u->all, s3);
+  s3->bill(&bucket, out);
+}
+
 const struct storage_ops stg_fsx_ops = {
     .name = "fsx",
+    .options = options,
+    .n_options = sizeof options / sizeof options[0],
+    .params_size = sizeof(fsx_params),
     .model_new = fsx_model_new,
     .model_free = fsx_model_free,
     .service = fsx_service,
     .preload = fsx_preload,
+    .bill = fsx_bill,
 };

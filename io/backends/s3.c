@@ -3,48 +3,76 @@
  * first-byte latency, then streams at the per-connection bandwidth, bounded by the
  * instance's network share (s3.instance_gbps over the ranks of a node). GETs beyond the
  * per-prefix rate (5,500 GET/s, shared by the job's ranks) get a 503 SlowDown and retry
- * after an exponential backoff, as the AWS SDKs do. Nothing is cached: every epoch pays
- * again. The same model serves FSx's lazy loads. */
+ * after an exponential backoff, as the AWS SDKs do; failed reads retry the same way (at
+ * most s3.max_attempts attempts). Nothing is cached: every epoch pays again. Billed: the
+ * data stored and every GET. FSx's lazy loading goes through this model too. */
 #include <stdlib.h>
 
-#include "io/storage.h"
+#include "io/storage_backend.h"
 
-struct stg_s3 {
-  stg_params p;
+typedef struct {
+  double first_byte_ms, mb_per_s_per_connection, range_mib, instance_gbps;
+  double get_per_s_per_prefix, backoff_ms;
+  long connections, max_attempts;
+} s3_params;
+
+#define AT(m) CFG_AT(s3_params, m)
+/* Every default is a published figure; configs/storage.ini gives each source. */
+static const cfg_option options[] = {
+    {"storage", "s3.first_byte_ms", CFG_FLOAT, "30", 0, 60000, NULL, "S3: time to first byte of a GET", AT(first_byte_ms), NULL},
+    {"storage", "s3.mb_per_s_per_connection", CFG_FLOAT, "90", 0.001, 1e6, NULL, "S3: MB/s one connection streams", AT(mb_per_s_per_connection), NULL},
+    {"storage", "s3.connections", CFG_INT, "10", 1, 4096, NULL, "S3: parallel connections (boto3's max_pool_connections)", AT(connections), NULL},
+    {"storage", "s3.range_mib", CFG_FLOAT, "8", 0.001, 5120, NULL, "S3: size of a ranged GET", AT(range_mib), NULL},
+    {"storage", "s3.instance_gbps", CFG_FLOAT, "10", 0.001, 3200, NULL, "S3: the instance's network bandwidth, Gbit/s", AT(instance_gbps), NULL},
+    {"storage", "s3.get_per_s_per_prefix", CFG_FLOAT, "5500", 1, 1e9, NULL, "S3: GET requests per second per prefix before SlowDown", AT(get_per_s_per_prefix), NULL},
+    {"storage", "s3.backoff_ms", CFG_FLOAT, "100", 0, 60000, NULL, "S3: first retry backoff, doubled per attempt (at most 20 s)", AT(backoff_ms), NULL},
+    {"storage", "s3.max_attempts", CFG_INT, "3", 1, 100, NULL, "S3: attempts of a failed GET (SDK standard retry mode)", AT(max_attempts), NULL},
+};
+#undef AT
+
+typedef struct {
+  s3_params p;
   stg_slots conns;
   stg_pipe nic;
   stg_bucket prefix;
   double conn_bytes_per_s, first_byte_s, range_bytes;
-};
+} s3_model;
 
-stg_s3 *stg_s3_new(const stg_params *p, const stg_env *env) {
-  stg_s3 *m = calloc(1, sizeof *m);
+extern const struct storage_ops stg_s3_ops;
+
+static void s3_model_free(void *model) {
+  s3_model *m = model;
+  if (!m) return;
+  free(m->conns.free_at);
+  free(m);
+}
+
+static void *s3_model_new(const stg_params *all, const stg_env *env) {
+  const s3_params *p = stg_backend_params(all, &stg_s3_ops);
+  s3_model *m = p ? calloc(1, sizeof *m) : NULL;
   if (!m) return NULL;
   m->p = *p;
-  m->conns.n = p->s3_connections > 0 ? p->s3_connections : 1;
+  m->conns.n = p->connections > 0 ? (int)p->connections : 1;
   if (!(m->conns.free_at = calloc((size_t)m->conns.n, sizeof(double)))) {
     free(m);
     return NULL;
   }
   int per_node = env->ranks_per_node > 0 ? env->ranks_per_node : 1;
   int ranks = env->ranks > 0 ? env->ranks : 1;
-  m->nic.rate = p->s3_instance_gbps * 1e9 / 8.0 / per_node;
-  m->prefix.rate = p->s3_get_per_s_per_prefix / ranks;
+  m->nic.rate = p->instance_gbps * 1e9 / 8.0 / per_node;
+  m->prefix.rate = p->get_per_s_per_prefix / ranks;
   m->prefix.burst = m->prefix.tokens = m->prefix.rate > 1 ? m->prefix.rate : 1;
-  m->conn_bytes_per_s = p->s3_mb_per_s_per_connection * 1e6;
-  m->first_byte_s = p->s3_first_byte_ms / 1000.0;
-  m->range_bytes = p->s3_range_mib * 1048576.0;
+  m->conn_bytes_per_s = p->mb_per_s_per_connection * 1e6;
+  m->first_byte_s = p->first_byte_ms / 1000.0;
+  m->range_bytes = p->range_mib * STG_MIB;
   if (m->range_bytes < 1) m->range_bytes = 1;
   return m;
 }
 
-void stg_s3_free(stg_s3 *m) {
-  if (!m) return;
-  free(m->conns.free_at);
-  free(m);
-}
-
-double stg_s3_get(stg_s3 *m, double t, uint64_t n, stg_counters *c) {
+/* GETs for the n bytes: ranges of s3.range_mib, each on the earliest free connection. */
+static double s3_service(void *model, const stg_file *f, uint64_t off, uint64_t n, double t,
+                         stg_counters *c) {
+  s3_model *m = model;
   double done = t;
   uint64_t left = n ? n : 1;
   while (left > 0) {
@@ -54,7 +82,7 @@ double stg_s3_get(stg_s3 *m, double t, uint64_t n, stg_counters *c) {
     double start = t > m->conns.free_at[k] ? t : m->conns.free_at[k];
     for (int attempt = 0; !stg_bucket_try(&m->prefix, start); attempt++) {
       c->slowdowns++;
-      start += stg_backoff(m->p.s3_backoff_ms / 1000.0, attempt);
+      start += stg_backoff(m->p.backoff_ms / 1000.0, attempt);
     }
     c->requests++;
     double first = start + m->first_byte_s;
@@ -67,18 +95,26 @@ double stg_s3_get(stg_s3 *m, double t, uint64_t n, stg_counters *c) {
   return done;
 }
 
-static void *s3_model_new(const stg_params *p, const stg_env *env) { return stg_s3_new(p, env); }
-static void s3_model_free(void *m) { stg_s3_free(m); }
+static void s3_retry(const void *model, int *attempts, double *backoff_s) {
+  const s3_model *m = model;
+  *attempts = (int)m->p.max_attempts;
+  *backoff_s = m->p.backoff_ms / 1000.0;
+}
 
-static double s3_service(void *model, const stg_file *f, uint64_t off, uint64_t n, double t,
-                         stg_counters *c) {
-  return stg_s3_get(model, t, n, c);
+/* The bucket: the data stored for the run's hours, and every GET. */
+static void s3_bill(const stg_usage *u, stg_bill *out) {
+  stg_bill_add(out, "s3", STG_GB_HOURS, (double)u->data_bytes / STG_GIB * u->hours, false);
+  stg_bill_add(out, "s3", STG_THOUSAND_GETS, (double)u->c->requests / 1000.0, true);
 }
 
 const struct storage_ops stg_s3_ops = {
     .name = "s3",
-    .retryable = true,
+    .options = options,
+    .n_options = sizeof options / sizeof options[0],
+    .params_size = sizeof(s3_params),
     .model_new = s3_model_new,
     .model_free = s3_model_free,
     .service = s3_service,
+    .retry = s3_retry,
+    .bill = s3_bill,
 };

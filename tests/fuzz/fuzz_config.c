@@ -1,4 +1,5 @@
-/* libFuzzer harness: the job-file parser (cfg_load_file with the job option table). */
+/* libFuzzer harness: the job-file parser (cfg_load_file over the job's options and every
+ * backend's), then the typed job and its dump. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -9,13 +10,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *path = fuzz_write("job.ini", data, size);
-  cfg *c = cfg_new(job_options, job_options_count);
-  if (!c) abort();
-  if (cfg_load_file(c, path) == TR_OK) {
-    char *dump = cfg_dump(c);  /* every value the file set, written back out */
+  job *j = job_load(path, NULL, 0);
+  if (j) {
+    char *dump = job_text(j); /* every value the file set, written back out */
     free(dump);
   }
-  cfg_free(&c);
+  job_free(&j);
   tr_error_clear();
   return 0;
 }

@@ -1,4 +1,5 @@
-/* libFuzzer harness: the pricing catalog (pricing_find_instance). */
+/* libFuzzer harness: the pricing catalog (pricing_load, then lookups of instances and
+ * storage services). */
 #include <stdint.h>
 
 #include "common/error.h"
@@ -7,11 +8,18 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *path = fuzz_write("pricing.ini", data, size);
-  static const char *const types[] = {"c5.xlarge", "p4d.24xlarge", ""};
-  for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
-    pricing_instance it;
-    pricing_find_instance(path, types[i], &it);
-    tr_error_clear();
+  pricing *p = NULL;
+  if (pricing_load(path, &p) == TR_OK) {
+    static const char *const types[] = {"c5.xlarge", "p4d.24xlarge", ""};
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
+      pricing_instance it;
+      pricing_find_instance(p, types[i], &it);
+      tr_error_clear();
+    }
+    pricing_storage st;
+    pricing_find_storage(p, "s3", &st);
   }
+  pricing_free(&p);
+  tr_error_clear();
   return 0;
 }

@@ -1,4 +1,5 @@
 /* Tests for common/config.c: defaults, parsing, overrides, and every malformed input. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,13 +7,13 @@
 #include "testutil.h"
 
 static const cfg_option table[] = {
-    {"data", "train", CFG_STR, "", 0, 0, NULL, "training data"},
-    {"data", "stratify", CFG_BOOL, "true", 0, 0, NULL, "stratified split"},
-    {"model", "type", CFG_ENUM, "logistic", 0, 0, "linear|logistic|softmax|mlp", "model"},
-    {"model", "hidden", CFG_LIST, "256,128", 1, 1e6, NULL, "hidden widths"},
-    {"optimizer", "lr", CFG_FLOAT, "0.001", 0, 10, NULL, "learning rate"},
-    {"optimizer", "epochs", CFG_INT, "100", 1, 1e6, NULL, "max epochs"},
-    {"storage", "s3.first_byte_ms", CFG_FLOAT, "30", 0, 1e4, NULL, "latency"},
+    {"data", "train", CFG_STR, "", 0, 0, NULL, "training data", 0, NULL},
+    {"data", "stratify", CFG_BOOL, "true", 0, 0, NULL, "stratified split", 0, NULL},
+    {"model", "type", CFG_ENUM, "logistic", 0, 0, "linear|logistic|softmax|mlp", "model", 0, NULL},
+    {"model", "hidden", CFG_LIST, "256,128", 1, 1e6, NULL, "hidden widths", 0, NULL},
+    {"optimizer", "lr", CFG_FLOAT, "0.001", 0, 10, NULL, "learning rate", 0, NULL},
+    {"optimizer", "epochs", CFG_INT, "100", 1, 1e6, NULL, "max epochs", 0, NULL},
+    {"storage", "s3.first_byte_ms", CFG_FLOAT, "30", 0, 1e4, NULL, "latency", 0, NULL},
 };
 static const size_t ntable = sizeof table / sizeof table[0];
 
@@ -197,12 +198,90 @@ START_TEST(dump_and_help) {
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
-  cfg_print_help(table, ntable, f);
+  cfg_print_help(c, f);
   fclose(f);
   ck_assert_ptr_nonnull(strstr(buf, "linear|logistic|softmax|mlp"));
   ck_assert_ptr_nonnull(strstr(buf, "[storage]"));
   free(buf);
   cfg_free(&c);
+}
+END_TEST
+
+/* What cfg_fill() stores: every type at its offset, enums as the index of the choice. */
+typedef struct {
+  const char *train;
+  bool stratify;
+  int type;
+  cfg_ints hidden;
+  double lr, optional;
+  long epochs;
+  int backend;
+} typed;
+
+static const char *backends(void) { return "local|s3|efs"; }
+
+static const cfg_option typed_table[] = {
+    {"data", "train", CFG_STR, "", 0, 0, NULL, "training data", CFG_AT(typed, train), NULL},
+    {"data", "stratify", CFG_BOOL, "true", 0, 0, NULL, "stratified split", CFG_AT(typed, stratify), NULL},
+    {"model", "type", CFG_ENUM, "logistic", 0, 0, "linear|logistic|softmax|mlp", "model", CFG_AT(typed, type), NULL},
+    {"model", "hidden", CFG_LIST, "256,128", 1, 1e6, NULL, "hidden widths", CFG_AT(typed, hidden), NULL},
+    {"optimizer", "lr", CFG_FLOAT, "0.001", 0, 10, NULL, "learning rate", CFG_AT(typed, lr), NULL},
+    {"optimizer", "epochs", CFG_INT, "100", 1, 1e6, NULL, "max epochs", CFG_AT(typed, epochs), NULL},
+    {"optimizer", "baseline", CFG_FLOAT, "", 0, 0, NULL, "optional", CFG_AT(typed, optional), NULL},
+    {"optimizer", "note", CFG_STR, "", 0, 0, NULL, "not stored", 0, NULL},
+};
+/* A second module's table: joins [data] and brings a registry's choices. */
+static const cfg_option backend_table[] = {
+    {"storage", "backend", CFG_ENUM, "local", 0, 0, NULL, "backend", CFG_AT(typed, backend), backends},
+    {"data", "extra", CFG_INT, "3", 0, 9, NULL, "another module's [data] key", 0, NULL},
+};
+
+START_TEST(fill_typed) {
+  cfg_table tables[] = {{typed_table, 8}, {backend_table, 2}};
+  cfg *c = cfg_new_tables(tables, 2);
+  ck_assert_ptr_nonnull(c);
+  ck_assert(!cfg_section_set(c, "storage"));
+  ck_assert_int_eq(load_text(c, "[data]\ntrain = d.h5\nstratify = off\nextra = 4\n[model]\ntype = mlp\n"
+                                "hidden = 8, 4 ,2\n[storage]\nbackend = efs\n"),
+                   TR_OK);
+  ck_assert_int_eq(cfg_set(c, "optimizer.epochs=7"), TR_OK);
+  typed t;
+  memset(&t, 0xff, sizeof t);
+  cfg_fill(c, typed_table, 8, &t);
+  cfg_fill(c, backend_table, 2, &t);
+  ck_assert_str_eq(t.train, "d.h5");
+  ck_assert(!t.stratify);
+  ck_assert_int_eq(t.type, 3);
+  ck_assert_int_eq(t.hidden.n, 3);
+  ck_assert_int_eq(t.hidden.v[0], 8);
+  ck_assert_int_eq(t.hidden.v[2], 2);
+  ck_assert_double_eq_tol(t.lr, 0.001, 1e-12);
+  ck_assert(isnan(t.optional));
+  ck_assert_int_eq(t.epochs, 7);
+  ck_assert_int_eq(t.backend, 2);
+  ck_assert(cfg_section_set(c, "storage"));
+  ck_assert(cfg_section_set(c, "optimizer")); /* by --set */
+  /* the registry's choices are checked and listed */
+  ck_assert_int_eq(cfg_set(c, "storage.backend=tape"), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "expected one of local|s3|efs, got 'tape'"));
+  tr_error_clear();
+  /* the dump groups a section given by two tables */
+  char *text = cfg_dump(c);
+  ck_assert_ptr_nonnull(strstr(text, "[data]\ntrain = d.h5\nstratify = off\nextra = 4\n\n[model]"));
+  free(text);
+  /* a located error from a dotted key */
+  ck_assert_int_eq(cfg_error_key(c, TR_ECONFIG, "model.hidden", "too deep"), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "job.ini:7: model.hidden: too deep"));
+  tr_error_clear();
+  ck_assert_int_eq(cfg_set(c, "model.hidden=1,,2"), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "expected comma-separated integers"));
+  tr_error_clear();
+  cfg_free(&c);
+  /* a key declared by two tables is a bug, reported */
+  cfg_table twice[] = {{typed_table, 8}, {typed_table, 1}};
+  ck_assert_ptr_null(cfg_new_tables(twice, 2));
+  ck_assert_int_eq(tr_error_code(), TR_EINTERNAL);
+  tr_error_clear();
 }
 END_TEST
 
@@ -222,6 +301,7 @@ int main(void) {
   tcase_add_test(tc, long_line_and_missing_file);
   tcase_add_test(tc, error_points_at_line);
   tcase_add_test(tc, dump_and_help);
+  tcase_add_test(tc, fill_typed);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }

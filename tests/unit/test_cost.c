@@ -1,65 +1,102 @@
-/* Tests for experiments/cost.c: every storage formula against numbers worked by hand
- * from the shipped catalog's prices (S3 $0.023/GB-month and $0.0004 per 1,000 GETs, EFS
- * $0.30/GB-month and $0.03/GB read, FSx SCRATCH_2 $0.14/GB-month). */
+/* Tests for experiments/cost.c: every backend's bill (io/backends/, through stg_bill_of)
+ * priced against numbers worked by hand from the shipped catalog's prices (S3
+ * $0.023/GB-month and $0.0004 per 1,000 GETs, EFS $0.30/GB-month and $0.03/GB read, FSx
+ * SCRATCH_2 $0.14/GB-month, PERSISTENT_1000 $0.60), hand-made bills, and a run's total. */
 #include <string.h>
 
 #include "experiments/cost.h"
+#include "experiments/job.h"
+#include "io/storage_backend.h"
 #include "testutil.h"
 
 #define CATALOG TEST_DATA_DIR "/../../configs/pricing.ini"
+#define GB 1073741824.0
 
-static cost_storage_out price(cost_storage_in in) {
+static pricing *catalog;
+
+static void load_catalog(void) { ck_assert_int_eq(pricing_load(CATALOG, &catalog), TR_OK); }
+static void free_catalog(void) { pricing_free(&catalog); }
+
+/* The priced bill of backend `name` (with job overrides sets) holding data_gb for hours
+ * after requests GETs and read_gb read. */
+static cost_storage_out bill(const char *name, char *const *sets, size_t n_sets, double data_gb,
+                             double hours, uint64_t requests, double read_gb) {
+  job *j = job_load(NULL, sets, n_sets);
+  ck_assert_ptr_nonnull(j);
+  stg_env env = {.ranks = 1, .ranks_per_node = 1, .data_bytes = (uint64_t)(data_gb * GB)};
+  stg *s = stg_new(stg_backend_index(name), &j->storage.model, &env, true);
+  ck_assert_ptr_nonnull(s);
+  stg_counters c = {.requests = requests, .bytes = (uint64_t)(read_gb * GB)};
+  stg_bill b;
+  stg_bill_of(s, hours, &c, &b);
   cost_storage_out out;
-  ck_assert_int_eq(cost_storage(CATALOG, &in, &out), TR_OK);
+  ck_assert_int_eq(cost_storage(catalog, &b, &out), TR_OK);
+  stg_free(&s);
+  job_free(&j);
   return out;
 }
 
 START_TEST(s3_storage_and_gets) {
   /* 100 GB for 2 hours: 100 x 0.023 x 2/730; a million GETs: 1000 x 0.0004 */
-  cost_storage_out o = price((cost_storage_in){.backend = "s3", .data_gb = 100, .hours = 2,
-                                               .requests = 1000000});
+  cost_storage_out o = bill("s3", NULL, 0, 100, 2, 1000000, 0);
   ck_assert_double_eq_tol(o.storage_usd, 0.0063013699, 1e-9);
   ck_assert_double_eq_tol(o.requests_usd, 0.4, 1e-12);
 }
 END_TEST
 
 START_TEST(efs_storage_and_elastic_reads) {
-  cost_storage_out o = price((cost_storage_in){.backend = "efs", .data_gb = 100, .hours = 2,
-                                               .read_gb = 500, .efs_elastic = true});
+  cost_storage_out o = bill("efs", NULL, 0, 100, 2, 0, 500); /* elastic is the default */
   ck_assert_double_eq_tol(o.storage_usd, 0.0821917808, 1e-9);
   ck_assert_double_eq_tol(o.requests_usd, 15.0, 1e-9);
-  o = price((cost_storage_in){.backend = "efs", .data_gb = 100, .hours = 2, .read_gb = 500});
+  char *bursting[] = {"storage.efs.mode=bursting"};
+  o = bill("efs", bursting, 1, 100, 2, 0, 500);
   ck_assert_double_eq_tol(o.requests_usd, 0.0, 1e-12); /* bursting: no per-GB charge */
 }
 END_TEST
 
 START_TEST(fsx_capacity_plus_bucket) {
-  /* 1.2 TiB provisioned: 1228.8 GB x 0.14 x 2/730, plus the bucket's 100 GB and its
-     2,000 GETs */
-  cost_storage_out o = price((cost_storage_in){.backend = "fsx", .fsx_deployment = "SCRATCH_2",
-                                               .data_gb = 100, .fsx_capacity_tib = 1.2,
-                                               .hours = 2, .requests = 2000});
+  /* 1.2 TiB provisioned (the smallest that holds 100 GB): 1228.8 GB x 0.14 x 2/730, plus
+     the bucket's 100 GB and its 2,000 GETs */
+  cost_storage_out o = bill("fsx", NULL, 0, 100, 2, 2000, 0);
   ck_assert_double_eq_tol(o.storage_usd, 0.4713205479 + 0.0063013699, 1e-9);
   ck_assert_double_eq_tol(o.requests_usd, 0.0008, 1e-12);
-  o = price((cost_storage_in){.backend = "fsx", .fsx_deployment = "PERSISTENT_1000",
-                              .fsx_capacity_tib = 2.4, .hours = 730});
+  char *persistent[] = {"storage.fsx.deployment=PERSISTENT_1000", "storage.fsx.capacity_tib=2.4"};
+  o = bill("fsx", persistent, 2, 0, 730, 0, 0);
   ck_assert_double_eq_tol(o.storage_usd, 2.4 * 1024 * 0.60, 1e-9); /* one month */
+  /* capacity steps of 2.4 TiB after 1.2: 2 TiB of data needs 3.6 TiB */
+  o = bill("fsx", NULL, 0, 2048, 730, 0, 0);
+  ck_assert_double_eq_tol(o.storage_usd, 3.6 * 1024 * 0.14 + 2048 * 0.023, 1e-6);
 }
 END_TEST
 
-START_TEST(local_and_errors) {
-  cost_storage_out o = price((cost_storage_in){.backend = "local", .data_gb = 100, .hours = 2,
-                                               .requests = 99});
+START_TEST(local_null_and_every_backend) {
+  cost_storage_out o = bill("local", NULL, 0, 100, 2, 99, 1);
   ck_assert(o.storage_usd == 0 && o.requests_usd == 0);
-  o = price((cost_storage_in){.backend = "null", .data_gb = 100, .hours = 2});
+  o = bill("null", NULL, 0, 100, 2, 0, 0);
   ck_assert(o.storage_usd == 0 && o.requests_usd == 0);
-  cost_storage_in in = {.backend = "fsx", .fsx_deployment = "PERSISTENT_9", .hours = 1};
+  /* every registered backend's bill prices from the shipped catalog */
+  for (size_t i = 0; i < stg_backend_count(); i++) bill(stg_backend_name(i), NULL, 0, 10, 1, 10, 1);
+}
+END_TEST
+
+START_TEST(hand_made_bills) {
+  stg_bill b = {0};
+  stg_bill_add(&b, "s3", STG_GB_HOURS, 730.0, false);    /* one GB-month */
+  stg_bill_add(&b, "s3", STG_THOUSAND_GETS, 10, true);
+  stg_bill_add(&b, "efs", STG_GB_READ, 2, true);
+  cost_storage_out o;
+  ck_assert_int_eq(cost_storage(catalog, &b, &o), TR_OK);
+  ck_assert_double_eq_tol(o.storage_usd, 0.023, 1e-12);
+  ck_assert_double_eq_tol(o.requests_usd, 0.004 + 0.06, 1e-12);
+  stg_bill unknown = {0};
+  stg_bill_add(&unknown, "fsx.PERSISTENT_9", STG_GB_HOURS, 1, false);
   tr_error_clear();
-  ck_assert_int_eq(cost_storage(CATALOG, &in, &o), TR_ECONFIG);
+  ck_assert_int_eq(cost_storage(catalog, &unknown, &o), TR_ECONFIG);
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "unknown storage service 'fsx.PERSISTENT_9'"));
-  in.backend = "s3";
   tr_error_clear();
-  ck_assert_int_eq(cost_storage("/no/catalog.ini", &in, &o), TR_ECONFIG);
+  stg_bill none = {0};
+  ck_assert_int_eq(cost_storage(catalog, &none, &o), TR_OK);
+  ck_assert(o.storage_usd == 0 && o.requests_usd == 0);
 }
 END_TEST
 
@@ -71,23 +108,18 @@ START_TEST(run_cost) {
   ck_assert_double_eq_tol(c.total_usd, 0.68 + 0.25 + 0.05, 1e-12);
   c = cost_run(0.17, 7200, NULL);
   ck_assert_double_eq_tol(c.total_usd, 0.34, 1e-12);
-  char buf[32];
-  cost_format_usd(12.345, buf, sizeof buf);
-  ck_assert_str_eq(buf, "$12.35");
-  cost_format_usd(0.01234, buf, sizeof buf);
-  ck_assert_str_eq(buf, "$0.0123");
-  cost_format_usd(4.56e-6, buf, sizeof buf);
-  ck_assert_str_eq(buf, "$4.56e-06");
 }
 END_TEST
 
 int main(void) {
   Suite *s = suite_create("cost");
   TCase *tc = tcase_create("cost");
+  tcase_add_checked_fixture(tc, load_catalog, free_catalog);
   tcase_add_test(tc, s3_storage_and_gets);
   tcase_add_test(tc, efs_storage_and_elastic_reads);
   tcase_add_test(tc, fsx_capacity_plus_bucket);
-  tcase_add_test(tc, local_and_errors);
+  tcase_add_test(tc, local_null_and_every_backend);
+  tcase_add_test(tc, hand_made_bills);
   tcase_add_test(tc, run_cost);
   suite_add_tcase(s, tc);
   return tu_run(s);

@@ -38,21 +38,7 @@ static void drop_data(void) {
 }
 
 static stg *backend(const char *name, const char *const *sets, bool virtual_clock) {
-  cfg *c = cfg_new(job_options, job_options_count);
-  for (size_t i = 0; sets && sets[i]; i++) ck_assert_int_eq(cfg_set(c, sets[i]), TR_OK);
-  stg_params p;
-  job_storage_params(c, &p);
-  /* the strings in p point into c: copy what the models keep */
-  static char mode[32], dep[32];
-  snprintf(mode, sizeof mode, "%s", p.efs_mode);
-  snprintf(dep, sizeof dep, "%s", p.fsx_deployment);
-  p.efs_mode = mode;
-  p.fsx_deployment = dep;
-  cfg_free(&c);
-  stg_env env = {1, 1, 1 << 20};
-  stg *s = stg_new(name, &p, &env, virtual_clock);
-  ck_assert_ptr_nonnull(s);
-  return s;
+  return tu_stg(name, sets, virtual_clock, 1 << 20);
 }
 
 static const char *const fast[] = {"storage.s3.first_byte_ms=0.2", "storage.efs.latency_ms=0.05",
@@ -104,7 +90,7 @@ START_TEST(batches_match_memory) {
   ck_assert_uint_gt(stg_stats(s).ops, 0);
   loader_free(&ld);
   ck_assert_ptr_null(ld);
-  stg_free(&s);
+  tu_stg_free(&s);
   layout_free(&L);
 }
 END_TEST
@@ -151,7 +137,7 @@ START_TEST(raw_rows_in_place) {
   free(ext);
   layout_scratch_free(&sc);
   loader_free(&ld);
-  stg_free(&s);
+  tu_stg_free(&s);
   layout_free(&L);
   free(shuffled);
   free(raw);
@@ -178,7 +164,7 @@ START_TEST(no_prefetch_and_early_end) {
   }
   loader_free(&ld);
   free(rows);
-  stg_free(&s);
+  tu_stg_free(&s);
   layout_free(&L);
 }
 END_TEST
@@ -204,7 +190,7 @@ START_TEST(read_error_reaches_consumer) {
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "d.h5"));
   loader_free(&ld); /* joins its threads: no hang with reads in flight */
   free(rows);
-  stg_free(&s);
+  tu_stg_free(&s);
   layout_free(&L);
 }
 END_TEST
@@ -233,7 +219,7 @@ START_TEST(simulated_epochs) {
     }
     ck_assert_uint_eq(stg_stats(s).requests, 10);
     loader_free(&ld);
-    stg_free(&s);
+    tu_stg_free(&s);
   }
   /* null storage: the epoch is the compute alone */
   stg *s = backend("null", NULL, true);
@@ -245,7 +231,7 @@ START_TEST(simulated_epochs) {
   ck_assert_double_eq_tol(t, 10 * c, 1e-12);
   ck_assert_double_eq_tol(wait, 0, 1e-12);
   loader_free(&ld);
-  stg_free(&s);
+  tu_stg_free(&s);
   layout_free(&L);
 }
 END_TEST

@@ -7,51 +7,86 @@
 
 #define CATALOG TEST_DATA_DIR "/../../configs/pricing.ini"
 
+/* Loads the catalog at path and looks type up in it: the first error. */
+static tr_err find(const char *path, const char *type, pricing_instance *it) {
+  pricing *p = NULL;
+  tr_err rc = pricing_load(path, &p);
+  if (rc == TR_OK) rc = pricing_find_instance(p, type, it);
+  pricing_free(&p);
+  return rc;
+}
+
 START_TEST(shipped_catalog) {
   pricing_instance it;
-  ck_assert_int_eq(pricing_find_instance(CATALOG, "c5.4xlarge", &it), TR_OK);
+  ck_assert_int_eq(find(CATALOG, "c5.4xlarge", &it), TR_OK);
   ck_assert_double_eq_tol(it.usd_per_hour, 0.68, 1e-12);
   ck_assert_int_eq(it.vcpus, 16);
   ck_assert_double_eq_tol(pricing_rate(&it, false), 0.68, 1e-12);
   ck_assert_double_eq_tol(pricing_rate(&it, true), 0.68 * (1 - it.spot_discount), 1e-12);
-  ck_assert_int_eq(pricing_find_instance(CATALOG, "p4d.24xlarge", &it), TR_OK);
+  ck_assert_int_eq(find(CATALOG, "p4d.24xlarge", &it), TR_OK);
   ck_assert_int_eq(it.gpus, 8);
+}
+END_TEST
+
+START_TEST(one_read_many_lookups) {
+  pricing *p = NULL;
+  ck_assert_int_eq(pricing_load(CATALOG, &p), TR_OK);
+  ck_assert_str_eq(pricing_path(p), CATALOG);
+  pricing_instance it;
+  pricing_storage st;
+  ck_assert_int_eq(pricing_find_instance(p, "c5.xlarge", &it), TR_OK);
+  ck_assert_int_eq(pricing_find_instance(p, "c5.4xlarge", &it), TR_OK);
+  ck_assert_int_eq(pricing_find_storage(p, "s3", &st), TR_OK);
+  ck_assert_double_eq_tol(st.usd_per_1k_get, 0.0004, 1e-12);
+  ck_assert_int_eq(pricing_find_storage(p, "fsx.SCRATCH_2", &st), TR_OK);
+  tr_error_clear();
+  ck_assert_int_eq(pricing_find_storage(p, "tape", &st), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "storage.backend: unknown storage service 'tape'"));
+  tr_error_clear();
+  pricing_free(&p);
+  ck_assert_ptr_null(p);
+  pricing_free(&p); /* NULL-safe */
 }
 END_TEST
 
 START_TEST(errors) {
   pricing_instance it;
   tr_error_clear();
-  ck_assert_int_eq(pricing_find_instance(CATALOG, "c5.huge", &it), TR_ECONFIG);
+  ck_assert_int_eq(find(CATALOG, "c5.huge", &it), TR_ECONFIG);
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "cost.instance: unknown instance type 'c5.huge'"));
   tr_error_clear();
-  ck_assert_int_eq(pricing_find_instance("/nonexistent.ini", "c5.xlarge", &it), TR_ECONFIG);
+  ck_assert_int_eq(find("/nonexistent.ini", "c5.xlarge", &it), TR_ECONFIG);
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "cannot open pricing catalog"));
   char *dir = tu_tmpdir(), *p = tu_path(dir, "p.ini");
   tu_write(p, "[instance.x1]\nvcpus = 4\nusd_per_hour = cheap\n");
   tr_error_clear();
-  ck_assert_int_eq(pricing_find_instance(p, "x1", &it), TR_ECONFIG);
+  ck_assert_int_eq(find(p, "x1", &it), TR_ECONFIG);
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "p.ini:3: [instance.x1] usd_per_hour"));
   tu_write(p, "[instance.x1]\nspot_discount = 1.5\nusd_per_hour = 1\n");
   tr_error_clear();
-  ck_assert_int_eq(pricing_find_instance(p, "x1", &it), TR_ECONFIG);
+  ck_assert_int_eq(find(p, "x1", &it), TR_ECONFIG);
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "p.ini:2:"));
   /* Found by fuzz_pricing: a count past INT_MAX was converted to int (undefined), and
    * NaN or infinite values were accepted. */
   tu_write(p, "[instance.x1]\nusd_per_hour = 1\nvcpus = 7777777777777777\n");
   tr_error_clear();
-  ck_assert_int_eq(pricing_find_instance(p, "x1", &it), TR_ECONFIG);
+  ck_assert_int_eq(find(p, "x1", &it), TR_ECONFIG);
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "p.ini:3: [instance.x1] vcpus"));
   tu_write(p, "[instance.x1]\nusd_per_hour = nan\n");
   tr_error_clear();
-  ck_assert_int_eq(pricing_find_instance(p, "x1", &it), TR_ECONFIG);
+  ck_assert_int_eq(find(p, "x1", &it), TR_ECONFIG);
   tu_write(p, "[instance.x1]\nusd_per_hour = 1\ngpus = inf\n");
   tr_error_clear();
-  ck_assert_int_eq(pricing_find_instance(p, "x1", &it), TR_ECONFIG);
+  ck_assert_int_eq(find(p, "x1", &it), TR_ECONFIG);
   tu_write(p, "[instance.x1]\nvcpus = 4\n");
   tr_error_clear();
-  ck_assert_int_eq(pricing_find_instance(p, "x1", &it), TR_ECONFIG);
+  ck_assert_int_eq(find(p, "x1", &it), TR_ECONFIG);
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "has no usd_per_hour"));
+  tr_error_clear();
+  /* a syntax error anywhere refuses the whole catalog, at its line */
+  tu_write(p, "[instance.x1]\nusd_per_hour = 1\n[broken\n");
+  ck_assert_int_eq(find(p, "x1", &it), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "p.ini:3: syntax error"));
   tr_error_clear();
   tu_rmrf(dir);
   free(p);
@@ -63,6 +98,7 @@ int main(void) {
   Suite *s = suite_create("pricing");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, shipped_catalog);
+  tcase_add_test(tc, one_read_many_lookups);
   tcase_add_test(tc, errors);
   suite_add_tcase(s, tc);
   return tu_run(s);

@@ -10,7 +10,7 @@
 
 #include "common/timer.h"
 #include "experiments/job.h"
-#include "io/storage.h"
+#include "io/storage_backend.h"
 #include "testutil.h"
 
 #define MB 1e6
@@ -37,34 +37,18 @@ static void drop_file(void) {
   tu_teardown();
 }
 
-/* The job file's defaults, then assignments "SECTION.KEY=VALUE". */
-static cfg *job_with(const char *const *sets) {
-  cfg *c = cfg_new(job_options, job_options_count);
-  for (size_t i = 0; sets && sets[i]; i++) ck_assert_int_eq(cfg_set(c, sets[i]), TR_OK);
-  return c;
-}
-
-static stg *open_backend(const char *name, cfg *job, bool virtual_clock, uint64_t data_bytes) {
-  stg_params p;
-  job_storage_params(job, &p);
-  stg_env env = {.ranks = 1, .ranks_per_node = 1, .data_bytes = data_bytes};
-  stg *s = stg_new(name, &p, &env, virtual_clock);
-  ck_assert_ptr_nonnull(s);
-  return s;
-}
-
-static const char *const backends[] = {"local", "null", "s3", "efs", "fsx"};
-
 /* The conformance scenario: a small read, a read spanning S3 ranges, a re-read. */
 static const struct { uint64_t off; size_t n; } scenario[] = {
     {0, 4096}, {1000, 1 << 20}, {3u << 20, 17u << 20}, {0, 4096}};
 
 /* Modelled completion times of the scenario, each read issued at t = 10 s, with the
- * defaults (hand-worked from the models' documented formulas). */
+ * defaults (hand-worked from the models' documented formulas); NaN for a backend with
+ * no worked figures yet (the scenario still checks its bytes and counters). */
 static double expected_done(const char *be, int i) {
   size_t n = scenario[i].n;
   double t = 10.0;
   if (!strcmp(be, "local") || !strcmp(be, "null")) return t;
+  if (strcmp(be, "s3") && strcmp(be, "efs") && strcmp(be, "fsx")) return NAN;
   if (!strcmp(be, "s3")) {
     /* ranges of 8 MiB in parallel on free connections: 30 ms first byte, 90 MB/s each */
     double biggest = n < 8 * MIB ? (double)n : 8 * MIB;
@@ -79,9 +63,8 @@ static double expected_done(const char *be, int i) {
 }
 
 START_TEST(conformance_virtual_times) {
-  const char *be = backends[_i];
-  cfg *job = job_with(NULL);
-  stg *s = open_backend(be, job, true, FILE_BYTES);
+  const char *be = stg_backend_name((size_t)_i);
+  stg *s = tu_stg(be, NULL, true, FILE_BYTES);
   stg_file *f;
   ck_assert_int_eq(stg_open(s, "/no/such/file/needed", FILE_BYTES, &f), TR_OK);
   for (int i = 0; i < 4; i++) {
@@ -89,7 +72,7 @@ START_TEST(conformance_virtual_times) {
     double t = 10.0 + 100.0 * i;
     ck_assert_int_eq(stg_read(f, NULL, scenario[i].off, scenario[i].n, &t), TR_OK);
     double want = expected_done(be, i) + 100.0 * i;
-    ck_assert_msg(fabs(t - want) < 1e-9, "%s read %d: done %.9f, model %.9f", be, i, t, want);
+    ck_assert_msg(isnan(want) ? t >= 10.0 + 100.0 * i : fabs(t - want) < 1e-9, "%s read %d: done %.9f, model %.9f", be, i, t, want);
   }
   stg_counters c = stg_stats(s);
   ck_assert_uint_eq(c.ops, 4);
@@ -101,18 +84,16 @@ START_TEST(conformance_virtual_times) {
     ck_assert_uint_eq(c.cache_hits, 3);
   }
   stg_close(&f);
-  stg_free(&s);
-  cfg_free(&job);
+  tu_stg_free(&s);
 }
 END_TEST
 
 START_TEST(conformance_real_bytes) {
-  const char *be = backends[_i];
+  const char *be = stg_backend_name((size_t)_i);
   /* fast models so the real clock's sleeps are short */
   const char *sets[] = {"storage.s3.first_byte_ms=1", "storage.s3.mb_per_s_per_connection=2000",
                         "storage.fsx.latency_ms=0.1", NULL};
-  cfg *job = job_with(sets);
-  stg *s = open_backend(be, job, false, FILE_BYTES);
+  stg *s = tu_stg(be, sets, false, FILE_BYTES);
   stg_file *f;
   ck_assert_int_eq(stg_open(s, data_path, FILE_BYTES, &f), TR_OK);
   unsigned char *buf = malloc(17u << 20);
@@ -133,16 +114,14 @@ START_TEST(conformance_real_bytes) {
   }
   free(buf);
   stg_close(&f);
-  stg_free(&s);
-  cfg_free(&job);
+  tu_stg_free(&s);
 }
 END_TEST
 
 START_TEST(real_clock_waits_for_the_model) {
   /* one 1 MiB GET at 20 MB/s per connection: 30 ms + 52.4 ms */
   const char *sets[] = {"storage.s3.mb_per_s_per_connection=20", NULL};
-  cfg *job = job_with(sets);
-  stg *s = open_backend("s3", job, false, FILE_BYTES);
+  stg *s = tu_stg("s3", sets, false, FILE_BYTES);
   stg_file *f;
   ck_assert_int_eq(stg_open(s, data_path, FILE_BYTES, &f), TR_OK);
   unsigned char *buf = malloc(1 << 20);
@@ -151,16 +130,14 @@ START_TEST(real_clock_waits_for_the_model) {
   ck_assert(tr_now() - t0 >= 0.030 + MIB / (20 * MB) - 1e-4);
   free(buf);
   stg_close(&f);
-  stg_free(&s);
-  cfg_free(&job);
+  tu_stg_free(&s);
 }
 END_TEST
 
 START_TEST(s3_connection_pool_and_prefix_limit) {
   /* 2 connections: 10 one-byte GETs issued at once finish in 5 rounds of 30 ms */
   const char *sets[] = {"storage.s3.connections=2", NULL};
-  cfg *job = job_with(sets);
-  stg *s = open_backend("s3", job, true, 0);
+  stg *s = tu_stg("s3", sets, true, 0);
   stg_file *f;
   ck_assert_int_eq(stg_open(s, "x", 100, &f), TR_OK);
   double last = 0;
@@ -171,13 +148,11 @@ START_TEST(s3_connection_pool_and_prefix_limit) {
   }
   ck_assert_double_eq_tol(last, 5 * (0.030 + 1 / (90 * MB)), 1e-9);
   stg_close(&f);
-  stg_free(&s);
-  cfg_free(&job);
+  tu_stg_free(&s);
   /* 5 GET/s per prefix and a burst of 5: the 6th GET at t = 0 gets SlowDown twice (at
      0 and at 0.1 s, half a token) and goes at 0.3 s after backoffs of 100 and 200 ms */
   const char *limit[] = {"storage.s3.get_per_s_per_prefix=5", "storage.s3.connections=100", NULL};
-  job = job_with(limit);
-  s = open_backend("s3", job, true, 0);
+  s = tu_stg("s3", limit, true, 0);
   ck_assert_int_eq(stg_open(s, "x", 100, &f), TR_OK);
   double t = 0;
   for (int i = 0; i < 6; i++) {
@@ -189,8 +164,7 @@ START_TEST(s3_connection_pool_and_prefix_limit) {
   ck_assert_double_eq_tol(t, 0.3 + 0.030 + 1 / (90 * MB), 1e-9);
   ck_assert_uint_eq(c.requests, 6);
   stg_close(&f);
-  stg_free(&s);
-  cfg_free(&job);
+  tu_stg_free(&s);
 }
 END_TEST
 
@@ -198,8 +172,7 @@ START_TEST(efs_bursting_credits) {
   /* 100 GiB stored: baseline 5000 KiB/s, burst 100 MiB/s; 50 MiB of credits */
   const char *sets[] = {"storage.efs.mode=bursting", "storage.efs.stored_gib=100",
                         "storage.efs.burst_credits_gib=0.048828125", "storage.efs.latency_ms=0", NULL};
-  cfg *job = job_with(sets);
-  stg *s = open_backend("efs", job, true, 0);
+  stg *s = tu_stg("efs", sets, true, 0);
   stg_file *f;
   ck_assert_int_eq(stg_open(s, "x", 1 << 30, &f), TR_OK);
   double base = 5000 * 1024.0, burst = 100 * MIB, credits = 50 * MIB;
@@ -214,15 +187,13 @@ START_TEST(efs_bursting_credits) {
   double d1 = credits / (burst - base), rest = 100 * MIB - d1 * burst;
   ck_assert_double_eq_tol(t - t0, d1 + rest / base, 1e-6);
   stg_close(&f);
-  stg_free(&s);
-  cfg_free(&job);
+  tu_stg_free(&s);
 }
 END_TEST
 
 START_TEST(fsx_preload_and_chunks) {
   const char *sets[] = {"storage.fsx.preload=true", "storage.fsx.chunk_mib=4", NULL};
-  cfg *job = job_with(sets);
-  stg *s = open_backend("fsx", job, true, FILE_BYTES);
+  stg *s = tu_stg("fsx", sets, true, FILE_BYTES);
   stg_file *f;
   ck_assert_int_eq(stg_open(s, "x", FILE_BYTES, &f), TR_OK);
   double t = 0;
@@ -237,16 +208,14 @@ START_TEST(fsx_preload_and_chunks) {
   ck_assert_uint_eq(stg_stats(s).cache_hits, 1);
   ck_assert_uint_eq(stg_stats(s).requests, 5);
   stg_close(&f);
-  stg_free(&s);
-  cfg_free(&job);
+  tu_stg_free(&s);
 }
 END_TEST
 
 START_TEST(fault_injection) {
   /* local: the 2nd read fails, naming the file */
   const char *at2[] = {"storage.fault.error_at=2", NULL};
-  cfg *job = job_with(at2);
-  stg *s = open_backend("local", job, false, FILE_BYTES);
+  stg *s = tu_stg("local", at2, false, FILE_BYTES);
   stg_file *f;
   ck_assert_int_eq(stg_open(s, data_path, FILE_BYTES, &f), TR_OK);
   unsigned char buf[64];
@@ -257,13 +226,11 @@ START_TEST(fault_injection) {
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "blob.bin"));
   ck_assert_int_eq(stg_read(f, buf, 0, 64, &t), TR_OK);
   stg_close(&f);
-  stg_free(&s);
+  tu_stg_free(&s);
   /* s3 retries the same failure with backoff (SDK semantics) and succeeds */
   const char *fast[] = {"storage.fault.error_at=1", "storage.s3.first_byte_ms=0",
                         "storage.s3.backoff_ms=1", NULL};
-  cfg_free(&job);
-  job = job_with(fast);
-  s = open_backend("s3", job, false, FILE_BYTES);
+  s = tu_stg("s3", fast, false, FILE_BYTES);
   ck_assert_int_eq(stg_open(s, data_path, FILE_BYTES, &f), TR_OK);
   tr_error_clear();
   ck_assert_int_eq(stg_read(f, buf, 100, 64, &t), TR_OK);
@@ -271,24 +238,20 @@ START_TEST(fault_injection) {
   ck_assert_uint_eq(stg_stats(s).retries, 1);
   ck_assert_int_eq(tr_error_code(), TR_OK);
   stg_close(&f);
-  stg_free(&s);
+  tu_stg_free(&s);
   /* every GET fails: after s3.max_attempts the read fails */
   const char *always[] = {"storage.fault.error_rate=1", "storage.s3.first_byte_ms=0",
                           "storage.s3.backoff_ms=1", NULL};
-  cfg_free(&job);
-  job = job_with(always);
-  s = open_backend("s3", job, false, FILE_BYTES);
+  s = tu_stg("s3", always, false, FILE_BYTES);
   ck_assert_int_eq(stg_open(s, data_path, FILE_BYTES, &f), TR_OK);
   ck_assert_int_eq(stg_read(f, buf, 0, 64, &t), TR_EIO);
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "retries exhausted"));
   ck_assert_uint_eq(stg_stats(s).retries, 2);
   stg_close(&f);
-  stg_free(&s);
+  tu_stg_free(&s);
   /* short reads are completed by the wrapper */
   const char *shorts[] = {"storage.fault.short_rate=1", NULL};
-  cfg_free(&job);
-  job = job_with(shorts);
-  s = open_backend("local", job, false, FILE_BYTES);
+  s = tu_stg("local", shorts, false, FILE_BYTES);
   ck_assert_int_eq(stg_open(s, data_path, FILE_BYTES, &f), TR_OK);
   unsigned char *big = malloc(1 << 20);
   ck_assert_int_eq(stg_read(f, big, 12345, 1 << 20, &t), TR_OK);
@@ -300,28 +263,25 @@ START_TEST(fault_injection) {
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "end of file"));
   free(big);
   stg_close(&f);
-  stg_free(&s);
-  cfg_free(&job);
+  tu_stg_free(&s);
 }
 END_TEST
 
 START_TEST(open_errors) {
-  cfg *job = job_with(NULL);
-  stg_params p;
-  job_storage_params(job, &p);
+  job *j = job_load(NULL, NULL, 0);
   stg_env env = {1, 1, 0};
   tr_error_clear();
-  ck_assert_ptr_null(stg_new("tape", &p, &env, false));
+  ck_assert_ptr_null(stg_new((int)stg_backend_count(), &j->storage.model, &env, false));
   ck_assert_int_eq(tr_error_code(), TR_ECONFIG);
-  ck_assert_ptr_nonnull(strstr(tr_error_message(), "storage.backend: unknown backend 'tape'"));
-  stg *s = stg_new("s3", &p, &env, false);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "storage.backend: unknown backend"));
+  stg *s = stg_new(stg_backend_index("s3"), &j->storage.model, &env, false);
   stg_file *f = NULL;
   tr_error_clear();
   ck_assert_int_eq(stg_open(s, "/no/such/shard.h5", 10, &f), TR_EINPUT);
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "/no/such/shard.h5"));
   ck_assert_ptr_null(f);
   stg_free(&s);
-  cfg_free(&job);
+  job_free(&j);
 }
 END_TEST
 
@@ -342,14 +302,29 @@ START_TEST(primitives) {
   ck_assert_double_eq_tol(stg_backoff(0.1, 0), 0.1, 1e-12);
   ck_assert_double_eq_tol(stg_backoff(0.1, 3), 0.8, 1e-12);
   ck_assert_double_eq_tol(stg_backoff(0.1, 40), 20.0, 1e-12);
+}
+END_TEST
+
+START_TEST(registry) {
+  /* the one list: names, lookups, the job's choices */
   ck_assert_ptr_null(stg_find("nfs"));
-  for (size_t i = 0; i < 5; i++) ck_assert_str_eq(stg_find(backends[i])->name, backends[i]);
-  /* FSx capacity steps: 1.2 TiB, then 2.4 TiB increments */
-  stg_params q = {.fsx_capacity_tib = 0};
-  ck_assert_double_eq_tol(stg_fsx_capacity_tib(&q, 1), 1.2, 1e-12);
-  ck_assert_double_eq_tol(stg_fsx_capacity_tib(&q, (uint64_t)(2.0 * 1099511627776.0)), 3.6, 1e-12);
-  q.fsx_capacity_tib = 9.6;
-  ck_assert_double_eq_tol(stg_fsx_capacity_tib(&q, 1), 9.6, 1e-12);
+  ck_assert_int_eq(stg_backend_index("nfs"), -1);
+  char names[256] = "";
+  for (size_t i = 0; i < stg_backend_count(); i++) {
+    const char *name = stg_backend_name(i);
+    ck_assert_str_eq(stg_find(name)->name, name);
+    ck_assert_int_eq(stg_backend_index(name), (int)i);
+    snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? "|" : "", name);
+    /* every backend option is its own ([storage] "<name>.key") and stored somewhere */
+    cfg_table t = stg_backend_options(i);
+    for (size_t k = 0; k < t.n; k++) {
+      ck_assert_str_eq(t.opts[k].section, "storage");
+      ck_assert(!strncmp(t.opts[k].key, name, strlen(name)) && t.opts[k].key[strlen(name)] == '.');
+      ck_assert(t.opts[k].at > 0 && t.opts[k].at <= stg_backend_params_size(i));
+    }
+  }
+  ck_assert_str_eq(stg_names(), names);
+  ck_assert_str_eq(stg_names(), "local|null|s3|efs|fsx");
 }
 END_TEST
 
@@ -357,8 +332,8 @@ int main(void) {
   Suite *s = suite_create("storage");
   TCase *tc = tcase_create("storage");
   tcase_add_unchecked_fixture(tc, make_file, drop_file); /* one 20 MiB file for all */
-  tcase_add_loop_test(tc, conformance_virtual_times, 0, 5);
-  tcase_add_loop_test(tc, conformance_real_bytes, 0, 5);
+  tcase_add_loop_test(tc, conformance_virtual_times, 0, (int)stg_backend_count());
+  tcase_add_loop_test(tc, conformance_real_bytes, 0, (int)stg_backend_count());
   tcase_add_test(tc, real_clock_waits_for_the_model);
   tcase_add_test(tc, s3_connection_pool_and_prefix_limit);
   tcase_add_test(tc, efs_bursting_credits);
@@ -366,6 +341,7 @@ int main(void) {
   tcase_add_test(tc, fault_injection);
   tcase_add_test(tc, open_errors);
   tcase_add_test(tc, primitives);
+  tcase_add_test(tc, registry);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }

@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "common/error.h"
+#include "experiments/job.h"
 
 char *tu_dir;
 
@@ -73,4 +74,37 @@ int tu_run(Suite *s) {
   int failed = srunner_ntests_failed(sr);
   srunner_free(sr);
   return failed == 0 ? 0 : 1;
+}
+
+/* The jobs behind the instances tu_stg made (their parameter blocks). */
+static struct {
+  stg *s;
+  job *j;
+} made[64];
+
+stg *tu_stg(const char *name, const char *const *sets, bool virtual_clock, uint64_t data_bytes) {
+  size_t n = 0;
+  while (sets && sets[n]) n++;
+  job *j = job_load(NULL, (char *const *)sets, n);
+  ck_assert_msg(j != NULL, "%s", tr_error_message());
+  stg_env env = {.ranks = 1, .ranks_per_node = 1, .data_bytes = data_bytes};
+  stg *s = stg_new(stg_backend_index(name), &j->storage.model, &env, virtual_clock);
+  ck_assert_msg(s != NULL, "%s", tr_error_message());
+  for (size_t i = 0; i < sizeof made / sizeof made[0]; i++)
+    if (!made[i].s) {
+      made[i].s = s;
+      made[i].j = j;
+      return s;
+    }
+  ck_abort_msg("tu_stg: too many instances alive");
+  return NULL;
+}
+
+void tu_stg_free(stg **s) {
+  for (size_t i = 0; *s && i < sizeof made / sizeof made[0]; i++)
+    if (made[i].s == *s) {
+      stg_free(s);
+      job_free(&made[i].j);
+      made[i].s = NULL;
+    }
 }

@@ -22,6 +22,14 @@ void tu_teardown(void);
 /* Asserts the recorded error is TR_EINPUT and its message names "path:line: " and
  * contains what. */
 void tu_assert_input_error(const char *path, long line, const char *what);
+/* A storage backend `name` built from the job's defaults and the overrides sets
+ * ("SECTION.KEY=VALUE", NULL-terminated; sets may be NULL), one rank, the data set's
+ * size data_bytes. Free it with tu_stg_free (which frees the job its parameters live in). */
+#include <stdbool.h>
+#include <stdint.h>
+typedef struct stg stg;
+stg *tu_stg(const char *name, const char *const *sets, bool virtual_clock, uint64_t data_bytes);
+void tu_stg_free(stg **s);
 /* Runs a suite and returns the process exit status (0 when all passed). */
 int tu_run(Suite *s);
 #endif

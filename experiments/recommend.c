@@ -1,0 +1,153 @@
+/* Ranking a sweep's runs for a target (see recommend.h). The reasons are built in
+ * growing memory streams: a record's id or variant of any length fits. */
+#define _GNU_SOURCE
+#include "experiments/recommend.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/format.h"
+#include "common/json.h"
+
+const char *recommend_check_query(const recommend_query *q) {
+  if (!q->metric || !*q->metric) return "a metric is required";
+  if (!isfinite(q->bound)) return "the target must be a finite number";
+  if (!(q->deadline_h > 0)) return "the deadline must be positive";
+  if (q->top < 1) return "top must be at least 1";
+  if (results_lower_is_better(q->metric) == q->at_least)
+    return q->at_least ? "lower is better for this metric: give the target as a maximum"
+                       : "higher is better for this metric: give the target as a minimum";
+  return NULL;
+}
+
+static bool meets(const recommend_query *q, double v) {
+  return isfinite(v) && (q->at_least ? v >= q->bound : v <= q->bound);
+}
+
+static int by_cost(const void *x, const void *y) {
+  const recommend_pick *a = x, *b = y;
+  if (a->r->cost_usd != b->r->cost_usd) return a->r->cost_usd < b->r->cost_usd ? -1 : 1;
+  if (a->r->time_s != b->r->time_s) return a->r->time_s < b->r->time_s ? -1 : 1;
+  return strcmp(a->r->id, b->r->id);
+}
+
+/* Why pick c (rank `rank`, 1-based) before next (NULL: c is the last shown). */
+static char *why(const recommend_query *q, const recommend_pick *c, const recommend_pick *next, size_t rank) {
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  if (!f) return NULL;
+  if (rank == 1) fputs("the cheapest run that meets the target; ", f);
+  if (!next) {
+    fprintf(f, "the last of the top %zu", q->top);
+  } else {
+    double dc = next->r->cost_usd - c->r->cost_usd;
+    double pct = next->r->cost_usd > 0 ? 100.0 * dc / next->r->cost_usd : 0;
+    char usd[FMT_USD_LEN];
+    fprintf(f, "%s (%.0f%%) cheaper than #%zu (%s)", fmt_usd(dc, usd, sizeof usd), pct, rank + 1, next->r->id);
+    double dm = c->metric - next->metric;
+    bool better = results_lower_is_better(q->metric) ? dm < 0 : dm > 0;
+    if (fabs(dm) > 0) fprintf(f, ", %s %s by %.4g", q->metric, better ? "better" : "worse", fabs(dm));
+    else fprintf(f, ", same %s", q->metric);
+    if (c->r->time_s > 0 && next->r->time_s > 0) {
+      double ratio = next->r->time_s / c->r->time_s;
+      fprintf(f, ", %.2fx %s", ratio >= 1 ? ratio : 1 / ratio, ratio >= 1 ? "faster" : "slower");
+    }
+  }
+  if (fclose(f) != 0) {
+    free(text);
+    return NULL;
+  }
+  return text;
+}
+
+/* The error when no run qualifies: the best achieved, or the deadline. */
+static tr_err explain_none(const char *dir, const recommend_query *q, const run_records *rs) {
+  const run_record *best = NULL;
+  double best_v = NAN;
+  size_t meeting = 0;
+  for (size_t i = 0; i < rs->n; i++) {
+    double v = results_metric(&rs->r[i], q->metric);
+    if (!isfinite(v)) continue;
+    if (meets(q, v)) meeting++;
+    if (!best || (q->at_least ? v > best_v : v < best_v)) best = &rs->r[i], best_v = v;
+  }
+  const char *op = q->at_least ? ">=" : "<=";
+  if (!best) return tr_error_set(TR_EINPUT, "recommend", "no run in %s reports %s", dir, q->metric);
+  if (meeting)
+    return tr_error_set(TR_EIO, "recommend", "%zu runs meet %s %s %g but none finishes within %g h", meeting,
+                        q->metric, op, q->bound, q->deadline_h);
+  char usd[FMT_USD_LEN];
+  return tr_error_set(TR_EIO, "recommend", "no run meets %s %s %g: the best is %.4g (%s, %s, %.1f s)", q->metric,
+                      op, q->bound, best_v, best->id, fmt_usd(best->cost_usd, usd, sizeof usd), best->time_s);
+}
+
+tr_err recommend_runs(const char *dir, const recommend_query *q, recommendation *out) {
+  memset(out, 0, sizeof *out);
+  const char *bad = recommend_check_query(q);
+  if (bad) return tr_error_set(TR_EUSAGE, "recommend", "%s", bad);
+  tr_err rc = results_load(dir, &out->rs);
+  if (rc != TR_OK) return rc;
+  size_t n = out->rs.n;
+  recommend_pick *c = calloc(n ? n : 1, sizeof *c);
+  bool *dominated = calloc(n ? n : 1, sizeof *dominated);
+  if (!c || !dominated) {
+    free(c);
+    free(dominated);
+    return tr_error_set(TR_ENOMEM, "recommend", "out of memory");
+  }
+  results_pareto(out->rs.r, n, q->metric, dominated);
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    double v = results_metric(&out->rs.r[i], q->metric);
+    if (meets(q, v) && out->rs.r[i].time_s <= q->deadline_h * 3600.0)
+      c[k++] = (recommend_pick){&out->rs.r[i], v, !dominated[i], NULL};
+  }
+  free(dominated);
+  out->picks = c;
+  out->n_qualifying = k;
+  if (k == 0) return explain_none(dir, q, &out->rs);
+  qsort(c, k, sizeof *c, by_cost);
+  out->n_picks = k < q->top ? k : q->top;
+  for (size_t i = 0; i < out->n_picks; i++)
+    if (!(c[i].why = why(q, &c[i], i + 1 < k ? &c[i + 1] : NULL, i + 1)))
+      return tr_error_set(TR_ENOMEM, "recommend", "out of memory");
+  return TR_OK;
+}
+
+void recommend_free(recommendation *rec) {
+  for (size_t i = 0; rec->picks && i < rec->n_qualifying; i++) free(rec->picks[i].why);
+  free(rec->picks);
+  results_free(&rec->rs);
+  memset(rec, 0, sizeof *rec);
+}
+
+cJSON *recommend_json(const recommendation *rec, const recommend_query *q) {
+  cJSON *list = cJSON_CreateArray();
+  for (size_t i = 0; list && i < rec->n_picks; i++) {
+    const recommend_pick *c = &rec->picks[i];
+    const run_record *r = c->r;
+    cJSON *o = cJSON_CreateObject();
+    if (!o) {
+      cJSON_Delete(list);
+      return NULL;
+    }
+    cJSON_AddNumberToObject(o, "rank", (double)(i + 1));
+    cJSON_AddStringToObject(o, "id", r->id);
+    cJSON_AddStringToObject(o, "variant", r->variant);
+    cJSON_AddStringToObject(o, "backend", r->backend);
+    cJSON_AddNumberToObject(o, "ranks", r->ranks);
+    cJSON_AddStringToObject(o, "instance", r->instance);
+    cJSON_AddBoolToObject(o, "spot", r->spot);
+    cJSON_AddStringToObject(o, "label", r->label);
+    json_add_number(o, q->metric, c->metric);
+    json_add_number(o, "time_s", r->time_s);
+    json_add_number(o, "cost_usd", r->cost_usd);
+    cJSON_AddBoolToObject(o, "pareto", c->pareto);
+    cJSON_AddStringToObject(o, "why", c->why);
+    cJSON_AddItemToArray(list, o);
+  }
+  return list;
+}

@@ -1,0 +1,49 @@
+/* Recommendations from a sweep: the runs of DIR/results.jsonl that meet a target on a
+ * metric (and a deadline), cheapest first, each with why it beats the next one, and
+ * whether it is on the Pareto frontier of metric, cost and time. When none qualifies,
+ * the error says the best that was achieved. */
+#ifndef TR_RECOMMEND_H
+#define TR_RECOMMEND_H
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/error.h"
+#include "experiments/results.h"
+
+typedef struct {
+  const char *metric;  /* a test metric, au_percent or samples_per_s (results_metric) */
+  double bound;
+  bool at_least;       /* metric >= bound (higher is better), else metric <= bound */
+  double deadline_h;   /* drop runs whose wall time exceeds it; INFINITY = none */
+  size_t top;          /* at most this many picks, >= 1 */
+} recommend_query;
+
+typedef struct {
+  const run_record *r;
+  double metric;
+  bool pareto;         /* not dominated in (metric, cost, time) */
+  char *why;           /* why it is picked before the next one (malloc'd) */
+} recommend_pick;
+
+typedef struct {
+  run_records rs;           /* the sweep's runs (the picks point into them) */
+  recommend_pick *picks;    /* cheapest first */
+  size_t n_picks;
+  size_t n_qualifying;      /* runs that meet the target (n_picks <= top of them) */
+} recommendation;
+
+/* NULL when q is usable, else a static message. */
+const char *recommend_check_query(const recommend_query *q);
+
+/* Ranks the runs of dir for q into *out (free with recommend_free, also on error).
+ * Errors: results_load's (TR_EINPUT); TR_EINPUT "no run in DIR reports METRIC";
+ * TR_EIO when no run qualifies: "no run meets METRIC >= V: the best is X (id, $, s)",
+ * or "K runs meet ... but none finishes within H h". */
+tr_err recommend_runs(const char *dir, const recommend_query *q, recommendation *out);
+void recommend_free(recommendation *rec);
+
+/* The picks as a JSON array: rank, id, variant, backend, ranks, instance, spot, label,
+ * METRIC, time_s, cost_usd, pareto, why. NULL on ENOMEM. */
+cJSON *recommend_json(const recommendation *rec, const recommend_query *q);
+#endif

@@ -1,0 +1,170 @@
+/* A training run from start to outputs (see run.h): set up (pricing, threads, checkpoint
+ * path), the data steps (run_data.c), the net and trainer parameters (run_params.c), the
+ * fit with a checkpoint every checkpoint.every_epochs epochs and one when asked to stop,
+ * --resume from the checkpoint, then model.h5, history.csv and result.json on rank 0 (in
+ * that order: result.json last, so its presence means the run's outputs are complete). */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/atomic_file.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/path.h"
+#include "common/timer.h"
+#include "experiments/run_internal.h"
+#include "experiments/runfiles.h"
+#include "trainer/checkpoint.h"
+#include "trainer/model_io.h"
+
+static void run_state_free(run_state *r) {
+  stream_free(&r->stream);
+  iostack_free(&r->io);
+  free(r->train_global);
+  ds_free(&r->train);
+  ds_free(&r->val);
+  ds_free(&r->test);
+  scaler_free(&r->scale);
+  pricing_free(&r->prices);
+  free(r->ckpt_path);
+  free(r->job_text);
+}
+
+/* The pricing catalog and instance, the threads per rank, the checkpoint's path and the
+ * job text it is stamped with. */
+static tr_err setup(run_state *r) {
+  const job *j = r->j;
+  tr_err rc = pricing_load(j->cost.pricing, &r->prices);
+  if (rc == TR_OK) rc = pricing_find_instance(r->prices, j->cost.instance, &r->instance);
+  if (rc != TR_OK) return rc;
+  omp_set_num_threads(dist_threads_per_rank(r->dist, (int)j->optimizer.threads));
+  const char *dir = j->checkpoint.dir;
+  r->ckpt_path = *dir ? path_join(dir, RUNFILES_CHECKPOINT)
+                      : path_join3(r->o->out_dir, "checkpoint", RUNFILES_CHECKPOINT);
+  if (!r->ckpt_path || !(r->job_text = job_text(j))) return tr_error_set(TR_ENOMEM, "train", "out of memory");
+  return TR_OK;
+}
+
+/* Creates OUT and the checkpoint directory (once the job and data are known good, so a
+ * rejected job leaves nothing behind), and drops the temporaries of a killed run. */
+static tr_err make_dirs(const run_state *r) {
+  char *ckpt_dir = strdup(r->ckpt_path);
+  if (!ckpt_dir) return tr_error_set(TR_ENOMEM, "train", "out of memory");
+  char *slash = strrchr(ckpt_dir, '/');
+  if (slash) *slash = '\0';
+  tr_err rc = tr_mkdir_p(r->o->out_dir);
+  if (rc == TR_OK && slash) rc = tr_mkdir_p(ckpt_dir);
+  if (rc == TR_OK && r->dist->rank == 0) runfiles_remove_stale(r->o->out_dir, r->ckpt_path);
+  free(ckpt_dir);
+  return rc;
+}
+
+/* Writes a checkpoint of (n, s), timing it. Collective. */
+static tr_err checkpoint(run_state *r, const net *n, const train_state *s) {
+  double t0 = tr_now();
+  tr_err rc = ckpt_save(r->ckpt_path, n, s, r->job_text, r->dist);
+  r->checkpoint_s += tr_now() - t0;
+  r->checkpoints++;
+  return rc;
+}
+
+static tr_err on_epoch(const train_epoch *e, const net *n, const train_state *s, void *user) {
+  run_state *r = user;
+  if (r->o->on_epoch && r->dist->rank == 0) r->o->on_epoch(r->o->user, e);
+  long every = r->j->checkpoint.every_epochs;
+  if (every > 0 && e->epoch % every == 0) return checkpoint(r, n, s);
+  return TR_OK;
+}
+
+/* model.h5, history.csv and result.json into OUT (rank 0; result built by every rank). */
+static tr_err write_outputs(run_state *r, const net *n, const train_params *p, const train_state *s,
+                            const train_outcome *oc, cJSON **result) {
+  tr_err rc = run_result_json(r, n, p, s, oc, result); /* collective: every rank takes part */
+  if (rc != TR_OK || r->dist->rank != 0) return rc;
+  const char *out = r->o->out_dir;
+  char *model_path = path_join(out, RUNFILES_MODEL), *hist_path = path_join(out, RUNFILES_HISTORY),
+       *result_path = path_join(out, RUNFILES_RESULT);
+  if (!model_path || !hist_path || !result_path) rc = tr_error_set(TR_ENOMEM, "train", "out of memory");
+  if (rc == TR_OK && !train_params_finite(n)) /* never a silent NaN model */
+    log_warn("no model.h5: the weights are not finite (no epoch ended with good weights)");
+  else if (rc == TR_OK)
+    rc = model_save(model_path, n, r->head, &r->scale, r->n_classes ? r->classes : NULL, r->n_classes,
+                    cfg_str(r->j->src, "model", "type"), r->job_text);
+  if (rc == TR_OK) rc = runfiles_write_history(hist_path, s->history, s->epoch, p->es.monitor);
+  if (rc == TR_OK) rc = json_write_file(result_path, *result);
+  free(model_path);
+  free(hist_path);
+  free(result_path);
+  return rc;
+}
+
+/* The net, its state (fresh or resumed), the fit, the stop checkpoint and the outputs. */
+static tr_err fit(run_state *r, const net_spec *spec, train_params *p, cJSON **result) {
+  net *n = net_new(spec);
+  train_state *s = n ? train_state_new(n, p) : NULL;
+  tr_err rc = TR_OK;
+  if (!n || !s) {
+    rc = tr_error_code();
+    goto done;
+  }
+  rng_t init_rng;
+  rng_seed(&init_rng, p->seed ^ 0x5eedULL);
+  net_init(n, &init_rng, spec->n_hidden == 0); /* linear models start at zero, as sklearn */
+  memcpy(s->best_params, n->params, n->n_params * sizeof(float));
+  if (r->o->resume && (rc = ckpt_load(r->ckpt_path, n, s, r->job_text, r->dist)) != TR_OK) goto done;
+  if (r->o->resume) log_info("train: resuming after epoch %d from %s", s->epoch, r->ckpt_path);
+  for (int i = 0; i < s->epoch; i++) r->resumed_s += s->history[i].epoch_s;
+  if ((rc = make_dirs(r)) != TR_OK) goto done;
+  train_outcome oc;
+  if (r->o->on_start && r->dist->rank == 0) r->o->on_start(r->o->user);
+  rc = train_fit(n, r->head, r->train, r->val, p, s, on_epoch, r, &oc);
+  if (!strcmp(oc.stop_reason, "interrupted")) {
+    tr_err crc = checkpoint(r, n, s);
+    if (crc != TR_OK) {
+      rc = crc;
+      goto done;
+    }
+    log_info("train: interrupted by signal %d after epoch %d; checkpoint %s (continue with --resume)",
+             r->o->stop ? (int)*r->o->stop : 0, s->epoch, r->ckpt_path);
+  }
+  if (rc != TR_OK && rc != TR_ENUMERIC) goto done;
+  /* the epoch the saved weights are from; after a numerical failure, the last good one */
+  oc.best_epoch = train_restore_best(n, s, p, rc == TR_ENUMERIC);
+  /* a diverged run still records what happened, then fails */
+  tr_error saved;
+  tr_error_save(&saved);
+  tr_error_clear();
+  tr_err wrc = write_outputs(r, n, p, s, &oc, result);
+  if (wrc == TR_OK || rc != TR_OK) { /* the first failure is the one reported */
+    tr_error_clear();
+    tr_error_restore(&saved);
+  }
+  if (wrc != TR_OK && rc == TR_OK) rc = wrc;
+done:
+  train_state_free(&s);
+  net_free(&n);
+  return rc;
+}
+
+tr_err run_train(const job *j, const run_opts *o, dist_ctx *dist, cJSON **result) {
+  *result = NULL;
+  run_state r = {.j = j, .o = o, .dist = dist, .t_start = tr_now()};
+  tr_err rc = setup(&r);
+  if (rc == TR_OK) rc = run_prepare_data(&r);
+  net_spec spec;
+  train_params p;
+  size_t val_rows = 0;
+  if (rc == TR_OK)
+    rc = run_net_spec(j, r.train->cols, r.head == HEAD_MULTICLASS ? r.n_classes : 1, &spec);
+  if (rc == TR_OK) rc = dist_sum_size(dist, r.val->rows, &val_rows);
+  if (rc == TR_OK) rc = run_train_params(j, r.head, val_rows, j->streams ? &r.source : NULL, &p);
+  if (rc == TR_OK && j->streams) rc = run_open_stream(&r);
+  if (rc == TR_OK) {
+    p.stop = o->stop;
+    p.dist = dist;
+    rc = fit(&r, &spec, &p, result);
+  }
+  run_state_free(&r);
+  return rc;
+}

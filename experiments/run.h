@@ -1,0 +1,51 @@
+/* One training run (`tradeoff train`) as a library call: the typed job and an MPI
+ * context in, OUT/model.h5, OUT/history.csv and OUT/result.json out (rank 0 writes;
+ * DESIGN.md "Outputs of train"), and result.json's object back. The steps live in
+ * small modules: run_data.c (load, labels and task, split, scaling, the storage
+ * stream), run_params.c (job -> model and optimizer parameters), run_result.c (the
+ * result object), run.c (the loop with checkpoints and the outputs). */
+#ifndef TR_RUN_H
+#define TR_RUN_H
+#include <cjson/cJSON.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dist/dist.h"
+#include "experiments/job.h"
+#include "trainer/loss.h"
+#include "trainer/net.h"
+#include "trainer/train.h"
+
+typedef struct {
+  const char *name;              /* result.json's "job": the job file's stem */
+  const char *out_dir;           /* OUT (created when the job and data are good) */
+  bool resume;                   /* continue from the checkpoint */
+  volatile sig_atomic_t *stop;   /* non-zero (a signal number) asks for a checkpoint and a
+                                    clean stop with stop_reason "interrupted"; may be NULL */
+  /* called on rank 0 as the epochs start and after every epoch, for progress (each may
+     be NULL) */
+  void (*on_start)(void *user);
+  void (*on_epoch)(void *user, const train_epoch *e);
+  void *user;
+} run_opts;
+
+/* Runs j on every rank of dist (collective). *result gets result.json's object on every
+ * rank (the caller frees it; NULL when the run failed before it had one). A run that
+ * went non-finite still writes its outputs, then returns TR_ENUMERIC. Errors: the job's
+ * and the data's (TR_ECONFIG / TR_EINPUT located at the job key), TR_EIO, TR_EMPI... */
+tr_err run_train(const job *j, const run_opts *o, dist_ctx *dist, cJSON **result);
+
+/* The net's shape from the job: inputs features, and the head's outputs (1, or K
+ * classes). TR_ECONFIG located at model.hidden (more than NET_MAX_LAYERS - 1) or
+ * model.dropout (dropout on a model other than mlp). */
+tr_err run_net_spec(const job *j, size_t inputs, size_t outputs, net_spec *spec);
+
+/* The trainer's parameters from the job, for the task's head, with val_rows validation
+ * rows over all ranks and batches from source (NULL: from memory; else the stream's,
+ * filled in later); dist and stop are left NULL for the caller. TR_ECONFIG located at
+ * the key: a monitored metric the task does not have, a metric other than val_loss
+ * without a validation split, and what train_check_param() refuses. */
+tr_err run_train_params(const job *j, loss_head head, size_t val_rows, const train_source *source,
+                        train_params *p);
+#endif

@@ -1,0 +1,55 @@
+/* Internal to the run modules (experiments/run*.c): the state of one training run, shared
+ * by its steps. Under MPI each rank holds its share of the rows in train/val/test;
+ * counts in results are global. */
+#ifndef TR_RUN_INTERNAL_H
+#define TR_RUN_INTERNAL_H
+#include <cjson/cJSON.h>
+
+#include "experiments/iostack.h"
+#include "experiments/pricing.h"
+#include "experiments/run.h"
+#include "io/dataset.h"
+#include "io/labels.h"
+#include "io/split.h"
+#include "trainer/stream.h"
+
+typedef struct {
+  const job *j;
+  const run_opts *o;
+  dist_ctx *dist;
+  pricing *prices;
+  pricing_instance instance;
+  char *ckpt_path, *job_text;
+  ds_dataset *train, *val, *test;
+  size_t duplicates;
+  loss_head head;
+  float classes[LABELS_MAX_CLASSES + 1];  /* label value of each class index */
+  size_t n_classes;
+  scaler scale;                /* fitted on the training split; cols == 0 if not standardized */
+  double checkpoint_s, t_start;
+  double resumed_s;            /* epoch time of the epochs a resumed run inherited */
+  int checkpoints;             /* written by this process; checkpoint_s is their time */
+  /* streaming (the job has a [storage] section): training batches come from storage */
+  uint64_t *train_global;      /* global row of each local training row */
+  iostack *io;
+  stream *stream;
+  train_source source;
+} run_state;
+
+/* Loads train (and test), decides the task and encodes the labels, splits, counts
+ * test rows duplicated in train, standardizes (run_data.c). Collective. */
+tr_err run_prepare_data(run_state *r);
+
+/* Training batches through the job's storage: the layout of data.train, the backend and
+ * the loader, into r->source; the training rows' features are then dropped from memory
+ * (every epoch reads them) (run_data.c). Collective. */
+tr_err run_open_stream(run_state *r);
+
+/* result.json's object for the finished (or interrupted, or failed) fit (run_result.c).
+ * Collective: every rank takes part in the sums. */
+tr_err run_result_json(run_state *r, const net *n, const train_params *p, const train_state *s,
+                       const train_outcome *oc, cJSON **out);
+
+/* "binary" | "multiclass" | "regression" */
+const char *run_task_name(loss_head h);
+#endif

@@ -1,0 +1,128 @@
+/* A run directory's files (see runfiles.h): history.csv's one writer and one parser, and
+ * the sweep of stale temporaries. */
+#define _GNU_SOURCE
+#include "experiments/runfiles.h"
+
+#include <errno.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/atomic_file.h"
+#include "common/path.h"
+
+tr_err runfiles_write_history(const char *path, const train_epoch *rows, int n, const char *monitor) {
+  tr_atomic a;
+  tr_err rc = tr_atomic_open(&a, path);
+  if (rc != TR_OK) return rc;
+  fprintf(a.fp, "epoch,train_loss,val_loss,%s,lr,epoch_s,io_wait_s,comm_s\n", monitor);
+  for (int i = 0; i < n; i++) {
+    const train_epoch *e = &rows[i];
+    fprintf(a.fp, "%d,%.9g,%.9g,%.9g,%.9g,%.6f,%.6f,%.6f\n", e->epoch, e->train_loss, e->val_loss,
+            e->val_monitor, e->lr, e->epoch_s, e->io_wait_s, e->comm_s);
+  }
+  return tr_atomic_commit(&a);
+}
+
+void runfiles_history_free(runfiles_history *h) {
+  free(h->epoch);
+  free(h->train_loss);
+  free(h->val_loss);
+  memset(h, 0, sizeof *h);
+}
+
+/* Appends one row to h, growing it; false on ENOMEM. */
+static bool push_row(runfiles_history *h, size_t *alloc, const double v[3]) {
+  if (h->n == *alloc) {
+    size_t cap = *alloc ? 2 * *alloc : 64;
+    double *cols[3] = {h->epoch, h->train_loss, h->val_loss};
+    for (int k = 0; k < 3; k++) {
+      double *grown = realloc(cols[k], cap * sizeof *grown);
+      if (!grown) return false;
+      cols[k] = grown;
+      if (k == 0) h->epoch = grown;
+      else if (k == 1) h->train_loss = grown;
+      else h->val_loss = grown;
+    }
+    *alloc = cap;
+  }
+  h->epoch[h->n] = v[0];
+  h->train_loss[h->n] = v[1];
+  h->val_loss[h->n] = v[2];
+  h->n++;
+  return true;
+}
+
+tr_err runfiles_read_history(const char *path, runfiles_history *h, bool *missing) {
+  memset(h, 0, sizeof *h);
+  *missing = false;
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    if (errno == ENOENT) {
+      *missing = true;
+      return TR_OK;
+    }
+    return tr_error_set(TR_EIO, path, "cannot open: %s", strerror(errno));
+  }
+  char *line = NULL;
+  size_t cap = 0, alloc = 0;
+  long lineno = 0;
+  tr_err rc = TR_OK;
+  while (rc == TR_OK && getline(&line, &cap, f) > 0) {
+    lineno++;
+    line[strcspn(line, "\r\n")] = '\0';
+    if (lineno == 1) {
+      if (strncmp(line, "epoch,train_loss,val_loss", 25) != 0)
+        rc = tr_error_at(TR_EINPUT, path, 1, "expected the header epoch,train_loss,val_loss,... got '%.60s'", line);
+      continue;
+    }
+    if (!*line) continue;
+    double v[3];
+    char *p = line, *end;
+    for (int k = 0; k < 3 && rc == TR_OK; k++) {
+      v[k] = strtod(p, &end);
+      if (end == p || (k < 2 && *end != ',') || (k == 2 && *end != ',' && *end != '\0'))
+        rc = tr_error_at(TR_EINPUT, path, lineno, "expected numbers epoch,train_loss,val_loss,... got '%.60s'", line);
+      p = end + 1;
+    }
+    if (rc == TR_OK && !push_row(h, &alloc, v)) rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+  }
+  if (rc == TR_OK && ferror(f)) rc = tr_error_set(TR_EIO, path, "read error");
+  if (rc == TR_OK && lineno == 0)
+    rc = tr_error_at(TR_EINPUT, path, 1, "empty file (expected a header and one row per epoch)");
+  free(line);
+  fclose(f);
+  if (rc != TR_OK) runfiles_history_free(h);
+  return rc;
+}
+
+/* Removes the files NAME.tmp.* of directory dir (no glob: the names are compared as
+ * text, so a directory name with glob characters matches only itself). */
+static void remove_temporaries(const char *dir, const char *name) {
+  DIR *d = opendir(*dir ? dir : ".");
+  if (!d) return;
+  size_t len = strlen(name);
+  for (struct dirent *e; (e = readdir(d));) {
+    if (strncmp(e->d_name, name, len) != 0 || strncmp(e->d_name + len, ".tmp.", 5) != 0) continue;
+    char *p = path_join(dir, e->d_name);
+    if (p) unlink(p);
+    free(p);
+  }
+  closedir(d);
+}
+
+void runfiles_remove_stale(const char *dir, const char *ckpt_path) {
+  static const char *const names[] = {RUNFILES_RESULT, RUNFILES_HISTORY, RUNFILES_MODEL};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) remove_temporaries(dir, names[i]);
+  if (!ckpt_path) return;
+  char *copy = strdup(ckpt_path), *slash = copy ? strrchr(copy, '/') : NULL;
+  if (slash) {
+    *slash = '\0';
+    remove_temporaries(copy, slash + 1);
+  } else if (copy) {
+    remove_temporaries("", copy);
+  }
+  free(copy);
+}

@@ -1,0 +1,39 @@
+/* The files of a train run's directory (DESIGN.md "Outputs of train"), written and read
+ * in one place: OUT/result.json, OUT/history.csv (written here, parsed here for the
+ * report), OUT/model.h5 and OUT/checkpoint/checkpoint.h5, and the clean-up of the
+ * temporaries a killed run leaves. */
+#ifndef TR_RUNFILES_H
+#define TR_RUNFILES_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/error.h"
+#include "trainer/train.h"
+
+#define RUNFILES_RESULT "result.json"
+#define RUNFILES_HISTORY "history.csv"
+#define RUNFILES_MODEL "model.h5"
+#define RUNFILES_IO "io.json"             /* io-bench's result */
+#define RUNFILES_CHECKPOINT "checkpoint.h5"
+
+/* Writes history.csv atomically: the header epoch,train_loss,val_loss,<monitor>,lr,
+ * epoch_s,io_wait_s,comm_s and one row per epoch of rows[0..n). */
+tr_err runfiles_write_history(const char *path, const train_epoch *rows, int n, const char *monitor);
+
+/* The columns of history.csv every reader needs. */
+typedef struct {
+  size_t n;
+  double *epoch, *train_loss, *val_loss;
+} runfiles_history;
+
+/* Reads path into h (h zeroed first); *missing (and TR_OK) when the file does not
+ * exist. Errors: TR_EINPUT "path:LINE: ..." for another header, a row that does not
+ * start with three numbers, an empty file; TR_EIO; TR_ENOMEM. */
+tr_err runfiles_read_history(const char *path, runfiles_history *h, bool *missing);
+void runfiles_history_free(runfiles_history *h);
+
+/* Removes the temporaries (NAME.tmp.*) of result.json, history.csv and model.h5 in dir
+ * and of the checkpoint at ckpt_path: a run killed while writing leaves them, and the
+ * complete files were never replaced. */
+void runfiles_remove_stale(const char *dir, const char *ckpt_path);
+#endif

@@ -1,0 +1,297 @@
+/* Runs the points of a sweep as child processes and merges their records (see
+ * sweep_run.h); writes the Slurm job array. */
+#define _GNU_SOURCE
+#include "experiments/sweep_run.h"
+
+#include <errno.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/atomic_file.h"
+#include "common/format.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/path.h"
+#include "common/shell.h"
+#include "common/timer.h"
+#include "experiments/rightsize.h"
+#include "experiments/runfiles.h"
+
+extern char **environ;
+
+static bool exists(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0;
+}
+
+static bool is_io_bench(const sweep_spec *s) { return !strcmp(s->kind, "io-bench"); }
+
+void sweep_argv_free(char **argv) {
+  for (size_t i = 0; argv && argv[i]; i++) free(argv[i]);
+  free(argv);
+}
+
+char **sweep_point_argv(const sweep_spec *s, const sweep_point *p, const char *exe, const char *dir,
+                        bool resume) {
+  size_t cap = 16 + 2 * p->n_sets, n = 0;
+  char **v = calloc(cap, sizeof *v);
+  if (!v) return NULL;
+  const char *words[16];
+  size_t w = 0;
+  char ranks[16];
+  snprintf(ranks, sizeof ranks, "%d", p->ranks);
+  if (p->ranks > 1) {
+    const char *launcher = getenv("TRADEOFF_LAUNCHER");
+    bool custom = launcher && *launcher;
+    words[w++] = custom ? launcher : "mpirun";
+    words[w++] = "-n";
+    words[w++] = ranks;
+    if (!custom) {
+      words[w++] = "--oversubscribe";
+      if (geteuid() == 0) words[w++] = "--allow-run-as-root";
+    }
+  }
+  words[w++] = exe;
+  words[w++] = s->kind;
+  words[w++] = s->job;
+  bool ok = true;
+  for (size_t i = 0; i < w && ok; i++) ok = (v[n++] = strdup(words[i])) != NULL;
+  for (size_t i = 0; i < p->n_sets && ok; i++)
+    ok = (v[n++] = strdup("--set")) && (v[n++] = strdup(p->sets[i]));
+  if (ok && is_io_bench(s)) ok = (v[n++] = strdup("--clock")) && (v[n++] = strdup(s->clock));
+  if (ok) ok = (v[n++] = strdup("--out")) && (v[n++] = strdup(dir)) && (v[n++] = strdup("--quiet"));
+  if (ok && resume) ok = (v[n++] = strdup("--resume")) != NULL;
+  if (!ok) {
+    sweep_argv_free(v);
+    return NULL;
+  }
+  return v;
+}
+
+/* Runs argv, waiting; the exit status (or 128 + signal). */
+static int run_child(char **argv) {
+  pid_t pid;
+  int err = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+  if (err != 0) {
+    log_warn("cannot start %s: %s", argv[0], strerror(err));
+    return 127;
+  }
+  int status;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+cJSON *sweep_point_json(const sweep_spec *s, const sweep_point *p, const char *rel_dir) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "id", p->id);
+  cJSON_AddStringToObject(o, "variant", p->variant);
+  cJSON_AddStringToObject(o, "kind", s->kind);
+  bool projected = is_io_bench(s) && !strcmp(s->clock, "virtual");
+  cJSON_AddStringToObject(o, "label", projected ? "projected" : "measured");
+  if (is_io_bench(s)) cJSON_AddStringToObject(o, "clock", s->clock);
+  cJSON_AddNumberToObject(o, "ranks", p->ranks);
+  if (s->metric) cJSON_AddStringToObject(o, "metric", s->metric); /* what report ranks by */
+  cJSON *set = cJSON_AddObjectToObject(o, "set");
+  for (size_t i = 0; i < p->n_sets; i++) {
+    char *kv = strdup(p->sets[i]), *eq = kv ? strchr(kv, '=') : NULL;
+    if (!eq) {
+      free(kv);
+      continue;
+    }
+    *eq = '\0';
+    cJSON_DeleteItemFromObject(set, kv); /* a grid value overrides the variant's */
+    cJSON_AddStringToObject(set, kv, eq + 1);
+    free(kv);
+  }
+  cJSON_AddStringToObject(o, "dir", rel_dir);
+  return o;
+}
+
+/* Runs point i unless it has a record; writes OUT/points/<id>/record.json. Returns
+ * TR_OK, or TR_EIO when the run failed (the sweep goes on with the others). */
+static tr_err run_point(const sweep_spec *s, const sweep_run_opts *o, size_t i, size_t total) {
+  sweep_point p;
+  tr_err rc = sweep_point_at(s, i, &p);
+  if (rc != TR_OK) return rc;
+  char *rel = path_join("points", p.id), *dir = rel ? path_join(o->out_dir, rel) : NULL;
+  char *record = dir ? path_join(dir, "record.json") : NULL;
+  char *result = dir ? path_join(dir, is_io_bench(s) ? RUNFILES_IO : RUNFILES_RESULT) : NULL;
+  char *ckpt = dir ? path_join3(dir, "checkpoint", RUNFILES_CHECKPOINT) : NULL;
+  char what[512] = "";
+  if (!ckpt) {
+    rc = tr_error_code();
+    goto done;
+  }
+  for (size_t k = 0, len = 0; k < p.n_sets && len < sizeof what; k++)
+    len += (size_t)snprintf(what + len, sizeof what - len, " %s", p.sets[k]);
+  if (exists(record)) {
+    log_info("sweep: [%zu/%zu] %s done before, skipped", i + 1, total, p.id);
+    goto done;
+  }
+  bool resume = !strcmp(s->kind, "train") && exists(ckpt);
+  log_info("sweep: [%zu/%zu] %s %s%s ranks=%d%s", i + 1, total, p.id, p.variant, what, p.ranks,
+           resume ? " (resuming)" : "");
+  char **argv = sweep_point_argv(s, &p, o->exe, dir, resume);
+  if (!argv) {
+    rc = tr_error_set(TR_ENOMEM, "sweep", "out of memory");
+    goto done;
+  }
+  double t0 = tr_now();
+  int status = run_child(argv);
+  sweep_argv_free(argv);
+  cJSON *obj = NULL;
+  if (status == 0 && json_read_file(result, &obj) != TR_OK) tr_error_clear();
+  if (!obj) {
+    log_warn("sweep: %s failed (exit %d); see the error above; the other points go on", p.id, status);
+    rc = TR_EIO;
+    goto done;
+  }
+  cJSON_AddItemToObject(obj, "point", sweep_point_json(s, &p, rel));
+  rc = json_write_file(record, obj);
+  char usd[FMT_USD_LEN];
+  fmt_usd(cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(obj, "cost"), "total_usd")), usd, sizeof usd);
+  log_info("sweep: %s done in %.1fs, %s", p.id, tr_now() - t0, usd);
+  cJSON_Delete(obj);
+done:
+  sweep_point_free(&p);
+  free(rel);
+  free(dir);
+  free(record);
+  free(result);
+  free(ckpt);
+  return rc;
+}
+
+tr_err sweep_merge(const sweep_spec *s, const char *out_dir, size_t *n_records) {
+  char *path = path_join(out_dir, "results.jsonl");
+  if (!path) return tr_error_code();
+  tr_atomic at;
+  tr_err rc = tr_atomic_open(&at, path);
+  if (rc != TR_OK) {
+    free(path);
+    return rc;
+  }
+  size_t total = sweep_count(s);
+  cJSON **records = calloc(total ? total : 1, sizeof *records);
+  *n_records = 0;
+  if (!records) rc = tr_error_set(TR_ENOMEM, "sweep", "out of memory");
+  for (size_t i = 0; rc == TR_OK && i < total; i++) {
+    char id[32], *rec;
+    snprintf(id, sizeof id, "p%04zu", i + 1);
+    if (!(rec = path_join3(out_dir, "points", id))) {
+      rc = tr_error_code();
+      break;
+    }
+    char *file = path_join(rec, "record.json");
+    free(rec);
+    if (!file) {
+      rc = tr_error_code();
+      break;
+    }
+    if (json_read_file(file, &records[i]) != TR_OK) tr_error_clear(); /* not run yet, or failed */
+    free(file);
+    if (!records[i]) continue;
+    rc = json_write_line(at.fp, records[i], path);
+    (*n_records)++;
+  }
+  if (rc == TR_OK && s->n_project)
+    rc = rightsize_project(records, total, (const char *const *)s->project, s->n_project, s->pricing, at.fp);
+  for (size_t i = 0; records && i < total; i++) cJSON_Delete(records[i]);
+  free(records);
+  free(path);
+  if (rc == TR_OK) return tr_atomic_commit(&at);
+  tr_atomic_abort(&at);
+  return rc;
+}
+
+tr_err sweep_emit_slurm(const sweep_spec *s, const char *out_dir, const char *exe, char **path) {
+  *path = NULL;
+  size_t total = sweep_count(s);
+  int max_ranks = 1;
+  for (size_t i = 0; i < total; i++) {
+    sweep_point p;
+    if (sweep_point_at(s, i, &p) != TR_OK) return tr_error_code();
+    if (p.ranks > max_ranks) max_ranks = p.ranks;
+    sweep_point_free(&p);
+  }
+  tr_err rc = tr_mkdir_p(out_dir);
+  char *script = rc == TR_OK ? path_join(out_dir, "sweep.sbatch") : NULL;
+  char *logs = rc == TR_OK ? path_join3(out_dir, "points", "slurm-%A_%a.out") : NULL;
+  char *q_sweep = sh_quote(s->path), *q_out = sh_quote(out_dir), *q_exe = sh_quote(exe);
+  char *q_script = script ? sh_quote(script) : NULL, *q_logs = logs ? sh_quote(logs) : NULL;
+  if (rc == TR_OK && (!q_sweep || !q_out || !q_exe || !q_script || !q_logs)) rc = tr_error_code();
+  tr_atomic at;
+  if (rc == TR_OK) rc = tr_atomic_open(&at, script);
+  if (rc == TR_OK) {
+    /* #SBATCH lines are read by sbatch, not bash: it takes --output=PATH up to the end of
+       the line, so the log path goes there as is only when it needs no quoting */
+    bool plain_logs = !strpbrk(logs, " \t\n\"'\\$`");
+    fprintf(at.fp,
+            "#!/bin/bash\n"
+            "# Generated by `tradeoff sweep %s --emit-slurm`: one array task per point.\n"
+            "# Submit from the directory the sweep paths are relative to:\n"
+            "#   sbatch %s\n"
+            "# then merge the points' records into results.jsonl:\n"
+            "#   tradeoff sweep %s --out %s --merge\n"
+            "#SBATCH --job-name=tradeoff-sweep\n"
+            "#SBATCH --array=1-%zu\n"
+            "#SBATCH --ntasks=%d\n"
+            "%s%s\n"
+            "set -euo pipefail\n"
+            "export TRADEOFF_LAUNCHER=srun   # points with K ranks run `srun -n K`\n"
+            "%s sweep %s --out %s --point \"$SLURM_ARRAY_TASK_ID\"\n",
+            q_sweep, q_script, q_sweep, q_out, total, max_ranks,
+            plain_logs ? "#SBATCH --output=" : "# (task logs in slurm's default place: the output path needs quoting) ",
+            plain_logs ? logs : q_logs, q_exe, q_sweep, q_out);
+    rc = tr_atomic_commit(&at);
+  }
+  if (rc == TR_OK) {
+    char *points = path_join(out_dir, "points");
+    if (points) tr_mkdir_p(points);
+    free(points);
+    *path = script;
+    script = NULL;
+  }
+  free(script);
+  free(logs);
+  free(q_sweep);
+  free(q_out);
+  free(q_exe);
+  free(q_script);
+  free(q_logs);
+  return rc;
+}
+
+tr_err sweep_run(const sweep_spec *s, const sweep_run_opts *o) {
+  size_t total = sweep_count(s), failed = 0, n_records = 0;
+  if (o->point > 0 && (size_t)o->point > total)
+    return tr_error_set(TR_EUSAGE, "sweep", "--point %ld: the sweep has %zu points", o->point, total);
+  char *points = path_join(o->out_dir, "points");
+  tr_err rc = points ? tr_mkdir_p(points) : tr_error_code();
+  free(points);
+  if (rc != TR_OK) return rc;
+  double t0 = tr_now();
+  for (size_t i = 0; !o->merge_only && i < total; i++) {
+    if (o->point > 0 && (size_t)o->point != i + 1) continue;
+    tr_err prc = run_point(s, o, i, total);
+    if (prc == TR_EIO) {
+      tr_error_clear();
+      failed++;
+    } else if (prc != TR_OK) {
+      return prc;
+    }
+    if (o->point == 0 && (rc = sweep_merge(s, o->out_dir, &n_records)) != TR_OK) return rc;
+  }
+  if ((o->point == 0 || o->merge_only) && (rc = sweep_merge(s, o->out_dir, &n_records)) != TR_OK) return rc;
+  if (o->point == 0)
+    log_info("sweep: %zu of %zu points in %s/results.jsonl (%.1fs)%s", n_records, total, o->out_dir,
+             tr_now() - t0, failed ? "; some points failed (run the sweep again to retry them)" : "");
+  if (failed) return tr_error_set(TR_EIO, "sweep", "%zu of %zu points failed", failed, total);
+  return TR_OK;
+}

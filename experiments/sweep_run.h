@@ -1,0 +1,47 @@
+/* Running a sweep (experiments/sweep.h): every point as a child `tradeoff train` or
+ * `tradeoff io-bench` (under mpirun, or $TRADEOFF_LAUNCHER such as srun, for points with
+ * more than one rank), each run kept in OUT/points/<id>/ with its record.json (the run's
+ * result plus the point), and the records merged into OUT/results.jsonl (followed by the
+ * [project] rightsizing lines) after every point. A restarted sweep skips points that
+ * have a record and resumes a train point that left a checkpoint. Or, instead of
+ * running, a Slurm job array whose tasks each run one point. */
+#ifndef TR_SWEEP_RUN_H
+#define TR_SWEEP_RUN_H
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/error.h"
+#include "experiments/sweep.h"
+
+typedef struct {
+  const char *out_dir;  /* OUT */
+  const char *exe;      /* the tradeoff binary the children run */
+  long point;           /* 1-based: run only this point (an array task); 0 = all */
+  bool merge_only;      /* only rebuild results.jsonl */
+} sweep_run_opts;
+
+/* Runs (or merges) the sweep into o->out_dir. A failed point does not stop the others;
+ * then TR_EIO "sweep: K of N points failed" (each child printed its own error).
+ * TR_EUSAGE when o->point is past the last point. */
+tr_err sweep_run(const sweep_spec *s, const sweep_run_opts *o);
+
+/* Rebuilds OUT/results.jsonl from the points' records, in point order, atomically,
+ * followed by the projections of [project]; *n_records gets the records found. */
+tr_err sweep_merge(const sweep_spec *s, const char *out_dir, size_t *n_records);
+
+/* The argv of point p's child: [launcher -n K ...] exe train|io-bench JOB --set ...
+ * [--clock C] --out dir --quiet [--resume] (malloc'd, NULL-terminated; free with
+ * sweep_argv_free). NULL on ENOMEM. */
+char **sweep_point_argv(const sweep_spec *s, const sweep_point *p, const char *exe, const char *dir,
+                        bool resume);
+void sweep_argv_free(char **argv);
+
+/* The point object of a record: id, variant, kind, label (measured | projected), clock,
+ * ranks, metric, set (the overrides, a grid value over the variant's) and dir. */
+cJSON *sweep_point_json(const sweep_spec *s, const sweep_point *p, const char *rel_dir);
+
+/* Writes OUT/sweep.sbatch: a Slurm job array with one task per point, every path and
+ * name in it quoted for the shell; *path gets its path (malloc'd). */
+tr_err sweep_emit_slurm(const sweep_spec *s, const char *out_dir, const char *exe, char **path);
+#endif
