@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "common/path.h"
+#include "common/shell.h"
 #include "experiments/sweep.h"
 #include "experiments/sweep_run.h"
 
@@ -85,9 +86,13 @@ static tr_err sweep(const args *a) {
     rc = tr_error_set(TR_EUSAGE, "sweep", "--point %ld: the sweep has %zu points", a->point, sweep_count(s));
   if (rc == TR_OK && a->emit_slurm) {
     rc = sweep_emit_slurm(s, a->out_dir, exe, &script);
-    if (rc == TR_OK)
+    char *q_script = rc == TR_OK ? sh_quote(script) : NULL, *q_sweep = sh_quote(s->path), *q_out = sh_quote(a->out_dir);
+    if (rc == TR_OK && q_script && q_sweep && q_out)
       printf("wrote %s (%zu points)\nsubmit:  sbatch %s\nthen:    tradeoff sweep %s --out %s --merge\n", script,
-             sweep_count(s), script, s->path, a->out_dir);
+             sweep_count(s), q_script, q_sweep, q_out);
+    free(q_script);
+    free(q_sweep);
+    free(q_out);
   } else if (rc == TR_OK) {
     sweep_run_opts o = {.out_dir = a->out_dir, .exe = exe, .point = a->point, .merge_only = a->merge_only};
     rc = sweep_run(s, &o);

@@ -1,4 +1,6 @@
-/* Tests for common/json.c: non-finite numbers become null, files are atomic. */
+/* Tests for common/json.c: non-finite numbers become null, files are atomic, whole
+ * files read back, JSON lines written. */
+#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,10 +32,40 @@ START_TEST(nan_is_null_and_file_written) {
 }
 END_TEST
 
+START_TEST(read_and_lines) {
+  char *dir = tu_tmpdir(), *p = tu_path(dir, "x.json");
+  cJSON *o = NULL;
+  tr_error_clear();
+  ck_assert_int_eq(json_read_file(p, &o), TR_EINPUT);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "x.json: cannot open"));
+  tr_error_clear();
+  tu_write(p, "{\"a\": [1, 2");
+  ck_assert_int_eq(json_read_file(p, &o), TR_EINPUT);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "x.json: not valid JSON"));
+  tr_error_clear();
+  tu_write(p, "{\"a\": [1, 2]}\n");
+  ck_assert_int_eq(json_read_file(p, &o), TR_OK);
+  ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(o, "a")), 2);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  ck_assert_int_eq(json_write_line(f, o, "mem"), TR_OK);
+  ck_assert_int_eq(json_write_line(f, o, "mem"), TR_OK);
+  fclose(f);
+  ck_assert_str_eq(buf, "{\"a\":[1,2]}\n{\"a\":[1,2]}\n");
+  free(buf);
+  cJSON_Delete(o);
+  tu_rmrf(dir);
+  free(p);
+  free(dir);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("json");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, nan_is_null_and_file_written);
+  tcase_add_test(tc, read_and_lines);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }

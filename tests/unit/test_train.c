@@ -270,6 +270,50 @@ START_TEST(checkpoint_errors) {
 }
 END_TEST
 
+START_TEST(check_param) {
+  train_params p = params(OPT_ADAM, 0.01, 5);
+  const char *key = "unset";
+  ck_assert_ptr_null(train_check_param(&p, &key));
+  ck_assert_ptr_null(key);
+  p.optimizer = OPT_LBFGS;
+  p.l1 = 0.1;
+  ck_assert_ptr_nonnull(strstr(train_check_param(&p, &key), "lbfgs does not handle an L1 penalty"));
+  ck_assert_str_eq(key, "optimizer.l1");
+  /* train_fit refuses it too: lbfgs has no proximal step, it used to ignore l1 */
+  ds_dataset *d = classification(200, 4, 2, 3);
+  net_spec spec = {.inputs = 4, .outputs = 1};
+  net *n = net_new(&spec);
+  train_state *s = train_state_new(n, &p);
+  train_outcome oc;
+  tr_error_clear();
+  ck_assert_int_eq(train_fit(n, HEAD_BINARY, d, d, &p, s, NULL, NULL, &oc), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "optimizer.l1: lbfgs does not handle"));
+  tr_error_clear();
+  train_state_free(&s);
+  net_free(&n);
+  ds_free(&d);
+  p.l1 = 0;
+  train_source src = {0};
+  p.source = &src;
+  ck_assert_ptr_nonnull(strstr(train_check_param(&p, &key), "lbfgs is full-batch"));
+  ck_assert_str_eq(key, "optimizer.name");
+  p = params(OPT_SGD, 0, 5);
+  ck_assert_ptr_nonnull(train_check_param(&p, &key));
+  ck_assert_str_eq(key, "optimizer.lr");
+  p = params(OPT_SGD, 0.1, 5);
+  p.batch_size = 0;
+  ck_assert_ptr_nonnull(train_check_param(&p, NULL));
+  p = params(OPT_SGD, 0.1, 5);
+  p.l2 = -1;
+  ck_assert_ptr_nonnull(train_check_param(&p, &key));
+  ck_assert_str_eq(key, "optimizer.l2");
+  p = params(OPT_SGD, 0.1, 5);
+  p.es.patience = -1;
+  ck_assert_ptr_nonnull(train_check_param(&p, &key));
+  ck_assert_str_eq(key, "early_stopping.patience");
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("train");
   TCase *tc = tcase_create("core");
@@ -282,6 +326,7 @@ int main(void) {
   tcase_add_test(tc, non_finite_loss_stops);
   tcase_add_test(tc, resume_is_bit_identical);
   tcase_add_test(tc, checkpoint_errors);
+  tcase_add_test(tc, check_param);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }

@@ -1,0 +1,123 @@
+/* Tests for experiments/iobench.c: a virtual-clock benchmark of a synthetic data set
+ * through S3 (io.json's DLIO fields, the modelled AU, requests billed for every rank),
+ * a real-clock one through local storage, and the job errors located at their keys. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/json.h"
+#include "experiments/iobench.h"
+#include "io/h5io.h"
+#include "io/synth.h"
+#include "testutil.h"
+
+#define CATALOG "cost.pricing=" TEST_DATA_DIR "/../../configs/pricing.ini"
+
+static job *job_with(const char *const *sets) {
+  size_t n = 0;
+  while (sets[n]) n++;
+  job *j = job_load(NULL, (char *const *)sets, n);
+  ck_assert_msg(j != NULL, "%s", tr_error_message());
+  return j;
+}
+
+static double num(const cJSON *o, const char *key) { return cJSON_GetNumberValue(cJSON_GetObjectItem(o, key)); }
+
+START_TEST(virtual_synthetic_s3) {
+  const char *sets[] = {CATALOG, "storage.backend=s3", "workload.files=20", "workload.samples_per_file=50",
+                        "workload.record_bytes=65536", "workload.batch_size=50", "workload.epochs=2",
+                        "workload.computation_time=0.01", "workload.ranks=2", NULL};
+  job *j = job_with(sets);
+  char *out = tu_path(tu_dir, "io");
+  cJSON *r = NULL;
+  ck_assert_int_eq(iobench_run(j, true, out, &r), TR_OK);
+  ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(r, "clock")), "virtual");
+  ck_assert_uint_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r, "train_au_percentage")), 2);
+  double au = num(r, "train_au_mean_percentage");
+  ck_assert(au > 0 && au <= 100);
+  /* rank 0 reads half of the 1000 samples per epoch; the job bills both ranks' GETs */
+  ck_assert(num(cJSON_GetObjectItem(r, "workload"), "samples") == 500);
+  ck_assert(num(r, "requests") > 0 && num(r, "job_requests") == 2 * num(r, "requests"));
+  ck_assert(num(cJSON_GetObjectItem(r, "cost"), "requests_usd") > 0);
+  ck_assert(fabs(num(r, "compute_s") - 2 * 10 * 0.01) < 1e-9);
+  /* io.json is what was returned */
+  char *path = tu_path(out, "io.json");
+  cJSON *written = NULL;
+  ck_assert_int_eq(json_read_file(path, &written), TR_OK);
+  ck_assert(cJSON_Compare(written, r, true));
+  cJSON_Delete(written);
+  cJSON_Delete(r);
+  free(path);
+  free(out);
+  job_free(&j);
+}
+END_TEST
+
+START_TEST(real_local_file) {
+  synth_params sp = synth_defaults();
+  sp.rows = 2000;
+  sp.features = 16;
+  ds_dataset *d = NULL;
+  ck_assert_int_eq(synth_classification(&sp, &d), TR_OK);
+  char *h5 = tu_path(tu_dir, "d.h5"), train[600];
+  h5io_write_opts w = {0};
+  ck_assert_int_eq(h5io_write(h5, d, &w), TR_OK);
+  ds_free(&d);
+  snprintf(train, sizeof train, "data.train=%s", h5);
+  const char *sets[] = {CATALOG, train, "storage.backend=local", "workload.batch_size=100", NULL};
+  job *j = job_with(sets);
+  char *out = tu_path(tu_dir, "io");
+  cJSON *r = NULL;
+  ck_assert_int_eq(iobench_run(j, false, out, &r), TR_OK);
+  ck_assert(num(r, "bytes_read") >= 2000 * 16 * 4);
+  ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(r, "train_au_meet_expectation")), "fail"); /* no compute */
+  cJSON_Delete(r);
+  job_free(&j);
+  /* compute measured by a train run that has none */
+  char *run = tu_path(tu_dir, "run"), from[600];
+  snprintf(from, sizeof from, "workload.compute_from=%s", run);
+  const char *measured[] = {CATALOG, train, "storage.backend=local", from, NULL};
+  j = job_with(measured);
+  tr_error_clear();
+  ck_assert_int_eq(iobench_run(j, false, out, &r), TR_EINPUT);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "workload.compute_from:"));
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "has no measured compute"));
+  tr_error_clear();
+  job_free(&j);
+  free(run);
+  free(out);
+  free(h5);
+}
+END_TEST
+
+START_TEST(job_errors) {
+  const char *none[] = {CATALOG, NULL};
+  job *j = job_with(none);
+  cJSON *r = NULL;
+  char *out = tu_path(tu_dir, "io");
+  tr_error_clear();
+  ck_assert_int_eq(iobench_run(j, false, out, &r), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "data.train: io-bench needs data.train"));
+  tr_error_clear();
+  job_free(&j);
+  const char *synthetic[] = {CATALOG, "workload.files=4", NULL};
+  j = job_with(synthetic);
+  ck_assert_int_eq(iobench_run(j, false, out, &r), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "workload.files: a synthetic data set has no bytes"));
+  tr_error_clear();
+  ck_assert_ptr_null(r);
+  job_free(&j);
+  free(out);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("iobench");
+  TCase *tc = tcase_create("core");
+  tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
+  tcase_add_test(tc, virtual_synthetic_s3);
+  tcase_add_test(tc, real_local_file);
+  tcase_add_test(tc, job_errors);
+  suite_add_tcase(s, tc);
+  return tu_run(s);
+}

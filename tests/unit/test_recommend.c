@@ -1,0 +1,120 @@
+/* Tests for experiments/recommend.c: the cheapest qualifying runs first with why each
+ * beats the next, the deadline, nothing qualifying (the best achieved said), bad
+ * queries, JSON, and ids far longer than any fixed buffer (a 700-character id in
+ * results.jsonl overflowed the old reason[600]). */
+#define _GNU_SOURCE
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "experiments/recommend.h"
+#include "testutil.h"
+
+static void line(FILE *f, const char *id, double auc, double usd, double s) {
+  fprintf(f,
+          "{\"point\": {\"id\": \"%s\", \"variant\": \"v\", \"kind\": \"train\", \"label\": \"measured\", "
+          "\"ranks\": 1}, \"test\": {\"auc\": %g}, \"time\": {\"total_s\": %g, \"train_s\": %g}, "
+          "\"storage\": {\"backend\": \"local\"}, \"cost\": {\"instance\": \"c5.xlarge\", \"spot\": false, "
+          "\"total_usd\": %g}}\n",
+          id, auc, s, s, usd);
+}
+
+static void write_results(const char *long_id) {
+  char *p = tu_path(tu_dir, "results.jsonl");
+  FILE *f = fopen(p, "w");
+  line(f, "cheap", 0.91, 0.10, 100);
+  line(f, "dear", 0.95, 0.40, 50);
+  line(f, "weak", 0.80, 0.01, 10);
+  line(f, "slow", 0.93, 0.20, 7200 * 3);
+  if (long_id) line(f, long_id, 0.92, 0.15, 90);
+  fclose(f);
+  free(p);
+}
+
+static recommend_query query(double min) {
+  return (recommend_query){.metric = "auc", .bound = min, .at_least = true, .deadline_h = INFINITY, .top = 5};
+}
+
+START_TEST(cheapest_first_with_reasons) {
+  write_results(NULL);
+  recommendation rec;
+  recommend_query q = query(0.9);
+  ck_assert_int_eq(recommend_runs(tu_dir, &q, &rec), TR_OK);
+  ck_assert_uint_eq(rec.n_qualifying, 3);
+  ck_assert_uint_eq(rec.n_picks, 3);
+  ck_assert_str_eq(rec.picks[0].r->id, "cheap");
+  ck_assert_str_eq(rec.picks[1].r->id, "slow");
+  ck_assert_str_eq(rec.picks[2].r->id, "dear");
+  ck_assert_ptr_nonnull(strstr(rec.picks[0].why, "the cheapest run that meets the target; $0.1000 (50%) cheaper than #2 (slow)"));
+  ck_assert_ptr_nonnull(strstr(rec.picks[1].why, "auc worse by 0.02"));
+  ck_assert_ptr_nonnull(strstr(rec.picks[2].why, "the last of the top 5"));
+  ck_assert(rec.picks[0].pareto && rec.picks[2].pareto);
+  cJSON *j = recommend_json(&rec, &q);
+  ck_assert_int_eq(cJSON_GetArraySize(j), 3);
+  ck_assert(cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 0), "auc")) == 0.91);
+  cJSON_Delete(j);
+  recommend_free(&rec);
+  /* the deadline drops the 6-hour run */
+  q.deadline_h = 1;
+  ck_assert_int_eq(recommend_runs(tu_dir, &q, &rec), TR_OK);
+  ck_assert_uint_eq(rec.n_qualifying, 2);
+  recommend_free(&rec);
+}
+END_TEST
+
+START_TEST(none_qualifies) {
+  write_results(NULL);
+  recommendation rec;
+  recommend_query q = query(0.99);
+  tr_error_clear();
+  ck_assert_int_eq(recommend_runs(tu_dir, &q, &rec), TR_EIO);
+  ck_assert_str_eq(tr_error_message(), "recommend: no run meets auc >= 0.99: the best is 0.95 (dear, $0.4000, 50.0 s)");
+  recommend_free(&rec);
+  tr_error_clear();
+  q = query(0.9);
+  q.deadline_h = 0.001;
+  ck_assert_int_eq(recommend_runs(tu_dir, &q, &rec), TR_EIO);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "3 runs meet auc >= 0.9 but none finishes within 0.001 h"));
+  recommend_free(&rec);
+  tr_error_clear();
+  q = query(0.5);
+  q.metric = "rmse";
+  q.at_least = false;
+  ck_assert_int_eq(recommend_runs(tu_dir, &q, &rec), TR_EINPUT);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "no run in"));
+  recommend_free(&rec);
+  tr_error_clear();
+  q.at_least = true; /* a minimum for a lower-is-better metric */
+  ck_assert_ptr_nonnull(recommend_check_query(&q));
+  ck_assert_int_eq(recommend_runs(tu_dir, &q, &rec), TR_EUSAGE);
+  recommend_free(&rec);
+  tr_error_clear();
+}
+END_TEST
+
+START_TEST(long_ids) {
+  char id[2001];
+  memset(id, 'x', 2000);
+  id[2000] = '\0';
+  write_results(id);
+  recommendation rec;
+  recommend_query q = query(0.9);
+  ck_assert_int_eq(recommend_runs(tu_dir, &q, &rec), TR_OK);
+  ck_assert_str_eq(rec.picks[1].r->id, id);
+  ck_assert_ptr_nonnull(strstr(rec.picks[0].why, id)); /* "cheaper than #2 (xxx...)" */
+  ck_assert(strlen(rec.picks[0].why) > 2000);
+  recommend_free(&rec);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("recommend");
+  TCase *tc = tcase_create("core");
+  tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
+  tcase_add_test(tc, cheapest_first_with_reasons);
+  tcase_add_test(tc, none_qualifies);
+  tcase_add_test(tc, long_ids);
+  suite_add_tcase(s, tc);
+  return tu_run(s);
+}

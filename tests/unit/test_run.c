@@ -1,0 +1,275 @@
+/* Tests for experiments/run.c, run_data.c, run_params.c and run_result.c: the job's
+ * translation into the net's shape and the trainer's parameters (each refusal located
+ * at its key), and whole runs through run_train on generated data: the outputs and the
+ * result object, the task decision, an interrupted run and its resume, streaming
+ * through the storage stack. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/json.h"
+#include "experiments/run.h"
+#include "experiments/runfiles.h"
+#include "io/h5io.h"
+#include "io/synth.h"
+#include "testutil.h"
+
+#define CATALOG "cost.pricing=" TEST_DATA_DIR "/../../configs/pricing.ini"
+
+static job *job_with(const char *const *sets) {
+  size_t n = 0;
+  while (sets[n]) n++;
+  job *j = job_load(NULL, (char *const *)sets, n);
+  ck_assert_msg(j != NULL, "%s", tr_error_message());
+  return j;
+}
+
+START_TEST(net_spec_from_job) {
+  const char *mlp[] = {"model.type=mlp", "model.hidden=16,8", "model.activation=sigmoid", "model.dropout=0.25", NULL};
+  job *j = job_with(mlp);
+  net_spec spec;
+  ck_assert_int_eq(run_net_spec(j, 10, 3, &spec), TR_OK);
+  ck_assert_uint_eq(spec.inputs, 10);
+  ck_assert_uint_eq(spec.outputs, 3);
+  ck_assert_uint_eq(spec.n_hidden, 2);
+  ck_assert_uint_eq(spec.hidden[0], 16);
+  ck_assert_int_eq(spec.act, ACT_SIGMOID);
+  ck_assert(fabsf(spec.dropout - 0.25f) < 1e-7f);
+  job_free(&j);
+  const char *deep[] = {"model.type=mlp", "model.hidden=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16", NULL};
+  j = job_with(deep);
+  tr_error_clear();
+  ck_assert_int_eq(run_net_spec(j, 4, 1, &spec), TR_ECONFIG);
+  ck_assert_str_eq(tr_error_message(), "model.hidden: at most 15 hidden layers");
+  job_free(&j);
+  const char *dropout[] = {"model.type=logistic", "model.dropout=0.5", NULL};
+  j = job_with(dropout);
+  tr_error_clear();
+  ck_assert_int_eq(run_net_spec(j, 4, 1, &spec), TR_ECONFIG);
+  ck_assert_str_eq(tr_error_message(), "model.dropout: applies to model.type = mlp only");
+  tr_error_clear();
+  job_free(&j);
+}
+END_TEST
+
+START_TEST(train_params_from_job) {
+  const char *sets[] = {"optimizer.name=nesterov", "optimizer.lr=0.05", "optimizer.batch_size=64",
+                        "optimizer.schedule=step", "early_stopping.patience=7", "early_stopping.monitor=val_auc",
+                        "data.seed=9", NULL};
+  job *j = job_with(sets);
+  train_params p;
+  ck_assert_int_eq(run_train_params(j, HEAD_BINARY, 100, NULL, &p), TR_OK);
+  ck_assert_int_eq(p.optimizer, OPT_NESTEROV);
+  ck_assert(p.lr == 0.05 && p.batch_size == 64 && p.seed == 9);
+  ck_assert_int_eq(p.schedule, SCHED_STEP);
+  ck_assert_int_eq(p.es.patience, 7);
+  ck_assert_str_eq(p.es.monitor, "val_auc");
+  ck_assert_ptr_null(p.source);
+  /* a classification metric on a regression task */
+  tr_error_clear();
+  ck_assert_int_eq(run_train_params(j, HEAD_REGRESSION, 100, NULL, &p), TR_ECONFIG);
+  ck_assert_str_eq(tr_error_message(), "early_stopping.monitor: 'val_auc' does not apply to a regression task");
+  /* a monitored metric other than val_loss needs a validation split */
+  tr_error_clear();
+  ck_assert_int_eq(run_train_params(j, HEAD_BINARY, 0, NULL, &p), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "needs a validation split"));
+  tr_error_clear();
+  job_free(&j);
+  /* train_check_param's refusals, located at the key */
+  const char *l1[] = {"optimizer.name=lbfgs", "optimizer.l1=0.1", NULL};
+  j = job_with(l1);
+  ck_assert_int_eq(run_train_params(j, HEAD_BINARY, 10, NULL, &p), TR_ECONFIG);
+  ck_assert_str_eq(tr_error_message(), "optimizer.l1: lbfgs does not handle an L1 penalty (use sgd, adam or adamw)");
+  tr_error_clear();
+  job_free(&j);
+  const char *lbfgs[] = {"optimizer.name=lbfgs", NULL};
+  j = job_with(lbfgs);
+  train_source src = {0};
+  ck_assert_int_eq(run_train_params(j, HEAD_BINARY, 10, &src, &p), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "optimizer.name: lbfgs is full-batch"));
+  tr_error_clear();
+  job_free(&j);
+}
+END_TEST
+
+/* A classification set of rows x 6 (3 classes when classes == 3) in tu_dir/name. */
+static char *write_data(const char *name, size_t rows, int classes) {
+  synth_params sp = synth_defaults();
+  sp.rows = rows;
+  sp.features = 6;
+  sp.classes = classes;
+  sp.informative = 4;
+  sp.class_sep = 2;
+  sp.seed = 3;
+  ds_dataset *d = NULL;
+  ck_assert_int_eq(synth_classification(&sp, &d), TR_OK);
+  char *path = tu_path(tu_dir, name);
+  h5io_write_opts w = {0};
+  ck_assert_int_eq(h5io_write(path, d, &w), TR_OK);
+  ds_free(&d);
+  return path;
+}
+
+static double num(const cJSON *o, const char *a, const char *b) {
+  const cJSON *x = cJSON_GetObjectItem(o, a);
+  return cJSON_GetNumberValue(b ? cJSON_GetObjectItem(x, b) : x);
+}
+
+static bool exists(const char *dir, const char *name) {
+  char *p = tu_path(dir, name);
+  struct stat st;
+  bool ok = stat(p, &st) == 0;
+  free(p);
+  return ok;
+}
+
+/* Runs sets (NULL-terminated) with train = data into tu_dir/out; the result object. */
+static tr_err run(const char *data, const char *const *sets, bool resume, volatile sig_atomic_t *stop,
+                  const char *out, cJSON **result) {
+  const char *all[32];
+  char train[600];
+  snprintf(train, sizeof train, "data.train=%s", data);
+  size_t n = 0;
+  all[n++] = train;
+  all[n++] = CATALOG;
+  for (size_t i = 0; sets[i]; i++) all[n++] = sets[i];
+  all[n] = NULL;
+  job *j = job_with(all);
+  char *out_dir = tu_path(tu_dir, out);
+  run_opts o = {.name = "unit", .out_dir = out_dir, .resume = resume, .stop = stop};
+  dist_ctx dist = {.rank = 0, .size = 1, .local_size = 1};
+  tr_err rc = run_train(j, &o, &dist, result);
+  job_free(&j);
+  free(out_dir);
+  return rc;
+}
+
+START_TEST(whole_run_outputs) {
+  char *data = write_data("bin.h5", 1200, 2);
+  const char *sets[] = {"model.type=logistic", "optimizer.epochs=4", "early_stopping.enabled=false", NULL};
+  cJSON *r = NULL;
+  ck_assert_int_eq(run(data, sets, false, NULL, "out", &r), TR_OK);
+  ck_assert_ptr_nonnull(r);
+  ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(r, "task")), "binary");
+  ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(r, "job")), "unit");
+  ck_assert(num(r, "epochs_run", NULL) == 4);
+  ck_assert(num(r, "data", "train_rows") + num(r, "data", "val_rows") + num(r, "data", "test_rows") == 1200);
+  ck_assert(num(r, "test", "accuracy") > 0.8);
+  ck_assert(num(r, "cost", "total_usd") > 0);
+  ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(r, "stop_reason")), "max_epochs");
+  char *dir = tu_path(tu_dir, "out");
+  ck_assert(exists(dir, RUNFILES_RESULT) && exists(dir, RUNFILES_MODEL) && exists(dir, RUNFILES_HISTORY));
+  ck_assert(exists(dir, "checkpoint/" RUNFILES_CHECKPOINT));
+  /* the written result is the returned one; history.csv has one row per epoch */
+  char *path = tu_path(dir, RUNFILES_RESULT), *hist = tu_path(dir, RUNFILES_HISTORY);
+  cJSON *written = NULL;
+  ck_assert_int_eq(json_read_file(path, &written), TR_OK);
+  ck_assert(cJSON_Compare(written, r, true));
+  runfiles_history h;
+  bool missing;
+  ck_assert_int_eq(runfiles_read_history(hist, &h, &missing), TR_OK);
+  ck_assert(!missing && h.n == 4 && h.epoch[3] == 4);
+  runfiles_history_free(&h);
+  cJSON_Delete(written);
+  cJSON_Delete(r);
+  free(path);
+  free(hist);
+  free(dir);
+  free(data);
+}
+END_TEST
+
+START_TEST(task_and_label_errors) {
+  char *data = write_data("three.h5", 600, 3);
+  const char *logistic[] = {"model.type=logistic", "optimizer.epochs=2", NULL};
+  cJSON *r = NULL;
+  tr_error_clear();
+  ck_assert_int_eq(run(data, logistic, false, NULL, "o1", &r), TR_EINPUT);
+  ck_assert_str_eq(tr_error_message(), "model.type: logistic needs 2 classes; the labels have 3 (use softmax or mlp)");
+  ck_assert_ptr_null(r);
+  ck_assert(!exists(tu_dir, "o1")); /* a rejected job leaves nothing behind */
+  tr_error_clear();
+  const char *softmax[] = {"model.type=softmax", "optimizer.epochs=2", NULL};
+  ck_assert_int_eq(run(data, softmax, false, NULL, "o2", &r), TR_OK);
+  ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(r, "task")), "multiclass");
+  ck_assert(num(r, "data", "classes") == 3);
+  cJSON_Delete(r);
+  const char *linear[] = {"model.type=linear", "optimizer.epochs=2", "early_stopping.monitor=val_rmse", NULL};
+  ck_assert_int_eq(run(data, linear, false, NULL, "o3", &r), TR_OK);
+  ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(r, "task")), "regression");
+  ck_assert(isfinite(num(r, "test", "rmse")));
+  cJSON_Delete(r);
+  tr_error_clear();
+  const char *missing[] = {"optimizer.epochs=2", NULL};
+  ck_assert_int_eq(run("/no/such.h5", missing, false, NULL, "o4", &r), TR_EINPUT);
+  ck_assert_str_eq(tr_error_message(), "data.train: no such file or directory: /no/such.h5");
+  tr_error_clear();
+  free(data);
+}
+END_TEST
+
+START_TEST(interrupted_then_resumed) {
+  char *data = write_data("bin.h5", 800, 2);
+  const char *sets[] = {"model.type=mlp", "model.hidden=8", "optimizer.epochs=3", "early_stopping.enabled=false", NULL};
+  volatile sig_atomic_t stop = 15; /* asked to stop before the first epoch ends */
+  cJSON *r = NULL;
+  ck_assert_int_eq(run(data, sets, false, &stop, "out", &r), TR_OK);
+  ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(r, "stop_reason")), "interrupted");
+  cJSON_Delete(r);
+  char *dir = tu_path(tu_dir, "out");
+  ck_assert(exists(dir, "checkpoint/" RUNFILES_CHECKPOINT));
+  stop = 0;
+  ck_assert_int_eq(run(data, sets, true, &stop, "out", &r), TR_OK);
+  ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(r, "stop_reason")), "max_epochs");
+  ck_assert(num(r, "epochs_run", NULL) == 3);
+  cJSON *uninterrupted = NULL;
+  ck_assert_int_eq(run(data, sets, false, NULL, "ref", &uninterrupted), TR_OK);
+  ck_assert(num(r, "test", "log_loss") == num(uninterrupted, "test", "log_loss"));
+  cJSON_Delete(uninterrupted);
+  cJSON_Delete(r);
+  free(dir);
+  free(data);
+}
+END_TEST
+
+START_TEST(streamed_through_storage) {
+  char *data = write_data("bin.h5", 1000, 2);
+  const char *memory[] = {"model.type=logistic", "optimizer.name=adam", "optimizer.epochs=3",
+                          "early_stopping.enabled=false", NULL};
+  const char *streamed[] = {"model.type=logistic", "optimizer.name=adam", "optimizer.epochs=3",
+                            "early_stopping.enabled=false", "storage.backend=local", NULL};
+  cJSON *a = NULL, *b = NULL;
+  ck_assert_int_eq(run(data, memory, false, NULL, "mem", &a), TR_OK);
+  ck_assert_int_eq(run(data, streamed, false, NULL, "stream", &b), TR_OK);
+  /* the same batches in the same order: the same model */
+  ck_assert(num(a, "test", "log_loss") == num(b, "test", "log_loss"));
+  const cJSON *st = cJSON_GetObjectItem(b, "storage");
+  ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(st, "backend")), "local");
+  ck_assert(cJSON_GetNumberValue(cJSON_GetObjectItem(st, "read_ops")) > 0);
+  cJSON_Delete(a);
+  cJSON_Delete(b);
+  /* lbfgs cannot stream */
+  const char *lbfgs[] = {"optimizer.name=lbfgs", "storage.backend=s3", NULL};
+  tr_error_clear();
+  ck_assert_int_eq(run(data, lbfgs, false, NULL, "no", &a), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "optimizer.name: lbfgs is full-batch"));
+  tr_error_clear();
+  free(data);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("run");
+  TCase *tc = tcase_create("core");
+  tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, net_spec_from_job);
+  tcase_add_test(tc, train_params_from_job);
+  tcase_add_test(tc, whole_run_outputs);
+  tcase_add_test(tc, task_and_label_errors);
+  tcase_add_test(tc, interrupted_then_resumed);
+  tcase_add_test(tc, streamed_through_storage);
+  suite_add_tcase(s, tc);
+  return tu_run(s);
+}

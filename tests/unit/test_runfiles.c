@@ -1,0 +1,103 @@
+/* Tests for experiments/runfiles.c: history.csv written and parsed back, its malformed
+ * forms, and the clean-up of a killed run's temporaries (names compared as text, so a
+ * directory whose name holds glob characters is no pattern). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "experiments/runfiles.h"
+#include "testutil.h"
+
+START_TEST(history_round_trip) {
+  train_epoch rows[3] = {{1, 0.7, 0.69, 0.8, 0.01, 0.5, 0.1, 0}, {2, 0.5, 0.52, 0.85, 0.01, 0.4, 0.1, 0},
+                         {3, 0.4, 0.45, 0.88, 0.005, 0.4, 0.1, 0.01}};
+  char *p = tu_path(tu_dir, "history.csv");
+  ck_assert_int_eq(runfiles_write_history(p, rows, 3, "val_auc"), TR_OK);
+  FILE *f = fopen(p, "r");
+  char header[200];
+  ck_assert_ptr_nonnull(fgets(header, sizeof header, f));
+  fclose(f);
+  ck_assert_str_eq(header, "epoch,train_loss,val_loss,val_auc,lr,epoch_s,io_wait_s,comm_s\n");
+  runfiles_history h;
+  bool missing;
+  ck_assert_int_eq(runfiles_read_history(p, &h, &missing), TR_OK);
+  ck_assert(!missing);
+  ck_assert_uint_eq(h.n, 3);
+  ck_assert(h.epoch[2] == 3 && h.train_loss[1] == 0.5 && h.val_loss[0] == 0.69);
+  runfiles_history_free(&h);
+  ck_assert_ptr_null(h.epoch);
+  free(p);
+}
+END_TEST
+
+START_TEST(history_errors) {
+  char *p = tu_path(tu_dir, "h.csv");
+  runfiles_history h;
+  bool missing;
+  ck_assert_int_eq(runfiles_read_history(p, &h, &missing), TR_OK);
+  ck_assert(missing && h.n == 0);
+  tu_write(p, "");
+  ck_assert_int_eq(runfiles_read_history(p, &h, &missing), TR_EINPUT);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "h.csv:1: empty file"));
+  tr_error_clear();
+  tu_write(p, "step,loss\n1,2\n");
+  ck_assert_int_eq(runfiles_read_history(p, &h, &missing), TR_EINPUT);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "h.csv:1: expected the header"));
+  tr_error_clear();
+  tu_write(p, "epoch,train_loss,val_loss,lr\n1,0.5,0.6,0.1\n2,oops,0.5,0.1\n");
+  ck_assert_int_eq(runfiles_read_history(p, &h, &missing), TR_EINPUT);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "h.csv:3: expected numbers"));
+  ck_assert_ptr_null(h.epoch); /* nothing half-read is left */
+  tr_error_clear();
+  tu_write(p, "epoch,train_loss,val_loss\n1,0.5,0.6\n\n2,0.4,0.5\n");
+  ck_assert_int_eq(runfiles_read_history(p, &h, &missing), TR_OK);
+  ck_assert_uint_eq(h.n, 2);
+  runfiles_history_free(&h);
+  free(p);
+}
+END_TEST
+
+static bool exists(const char *dir, const char *name) {
+  char *p = tu_path(dir, name);
+  struct stat st;
+  bool ok = stat(p, &st) == 0;
+  free(p);
+  return ok;
+}
+
+START_TEST(stale_temporaries) {
+  char *dir = tu_path(tu_dir, "run [1]*"), *ck = tu_path(dir, "ck");
+  ck_assert_int_eq(mkdir(dir, 0755), 0);
+  ck_assert_int_eq(mkdir(ck, 0755), 0);
+  const char *names[] = {"result.json.tmp.123", "history.csv.tmp.9", "model.h5.tmp.1", "result.json",
+                         "notes.txt.tmp.5", "result.jsonx.tmp.1"};
+  for (size_t i = 0; i < 6; i++) {
+    char *p = tu_path(dir, names[i]);
+    tu_write(p, "x");
+    free(p);
+  }
+  char *ckpt = tu_path(ck, "checkpoint.h5"), *ckpt_tmp = tu_path(ck, "checkpoint.h5.tmp.77");
+  tu_write(ckpt, "x");
+  tu_write(ckpt_tmp, "x");
+  runfiles_remove_stale(dir, ckpt);
+  ck_assert(!exists(dir, "result.json.tmp.123") && !exists(dir, "history.csv.tmp.9") && !exists(dir, "model.h5.tmp.1"));
+  ck_assert(exists(dir, "result.json") && exists(dir, "notes.txt.tmp.5") && exists(dir, "result.jsonx.tmp.1"));
+  ck_assert(exists(ck, "checkpoint.h5") && !exists(ck, "checkpoint.h5.tmp.77"));
+  free(ckpt);
+  free(ckpt_tmp);
+  free(ck);
+  free(dir);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("runfiles");
+  TCase *tc = tcase_create("core");
+  tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
+  tcase_add_test(tc, history_round_trip);
+  tcase_add_test(tc, history_errors);
+  tcase_add_test(tc, stale_temporaries);
+  suite_add_tcase(s, tc);
+  return tu_run(s);
+}

@@ -1,0 +1,186 @@
+/* Tests for experiments/sweep_run.c: the children's argv (mpirun or $TRADEOFF_LAUNCHER
+ * for several ranks), the point object, the merge of the points' records, and the Slurm
+ * array script: run by bash with names that hold spaces, quotes, $, backticks and
+ * newlines, it passes exactly those names to the binary (and runs nothing else). */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/atomic_file.h"
+#include "common/json.h"
+#include "experiments/sweep_run.h"
+#include "testutil.h"
+
+static sweep_spec *load(const char *dir_name, const char *body) {
+  char *dir = tu_path(tu_dir, dir_name);
+  mkdir(dir, 0755);
+  char *job = tu_path(tu_dir, "job.ini"), *path = tu_path(dir, "s.ini"), *text = NULL;
+  tu_write(job, "[data]\ntrain = x.h5\n");
+  ck_assert_int_ge(asprintf(&text, "[sweep]\njob = %s\n%s", job, body), 0);
+  tu_write(path, text);
+  sweep_spec *s = NULL;
+  ck_assert_msg(sweep_load(path, &s) == TR_OK, "%s", tr_error_message());
+  free(text);
+  free(path);
+  free(job);
+  free(dir);
+  return s;
+}
+
+static size_t count(char **v) {
+  size_t n = 0;
+  while (v[n]) n++;
+  return n;
+}
+
+START_TEST(argv_of_points) {
+  sweep_spec *s = load("a", "[variant.x]\nmodel.type = mlp\n[grid]\nranks = 1, 2\n");
+  sweep_point p;
+  ck_assert_int_eq(sweep_point_at(s, 0, &p), TR_OK);
+  char **v = sweep_point_argv(s, &p, "/bin/tradeoff", "out/points/p0001", true);
+  ck_assert_uint_eq(count(v), 9);
+  ck_assert_str_eq(v[0], "/bin/tradeoff");
+  ck_assert_str_eq(v[1], "train");
+  ck_assert_str_eq(v[3], "--set");
+  ck_assert_str_eq(v[4], "model.type=mlp");
+  ck_assert_str_eq(v[6], "out/points/p0001");
+  ck_assert_str_eq(v[7], "--quiet");
+  ck_assert_str_eq(v[8], "--resume");
+  sweep_argv_free(v);
+  sweep_point_free(&p);
+  ck_assert_int_eq(sweep_point_at(s, 1, &p), TR_OK);
+  setenv("TRADEOFF_LAUNCHER", "srun", 1);
+  v = sweep_point_argv(s, &p, "/bin/tradeoff", "d", false);
+  ck_assert_str_eq(v[0], "srun");
+  ck_assert_str_eq(v[1], "-n");
+  ck_assert_str_eq(v[2], "2");
+  ck_assert_str_eq(v[3], "/bin/tradeoff");
+  sweep_argv_free(v);
+  unsetenv("TRADEOFF_LAUNCHER");
+  v = sweep_point_argv(s, &p, "/bin/tradeoff", "d", false);
+  ck_assert_str_eq(v[0], "mpirun");
+  ck_assert_str_eq(v[3], "--oversubscribe");
+  sweep_argv_free(v);
+  cJSON *o = sweep_point_json(s, &p, "points/p0002");
+  ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(o, "label")), "measured");
+  ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "set"), "model.type")), "mlp");
+  ck_assert(cJSON_GetNumberValue(cJSON_GetObjectItem(o, "ranks")) == 2);
+  cJSON_Delete(o);
+  sweep_point_free(&p);
+  sweep_free(&s);
+}
+END_TEST
+
+START_TEST(merge_records) {
+  sweep_spec *s = load("m", "[grid]\noptimizer.lr = 0.1, 0.2, 0.3\n");
+  char *out = tu_path(tu_dir, "out");
+  /* points 1 and 3 have records; 2 failed */
+  for (int i = 1; i <= 3; i += 2) {
+    char id[8], *dir, *rec, body[200];
+    snprintf(id, sizeof id, "p%04d", i);
+    ck_assert_int_ge(asprintf(&dir, "%s/points/%s", out, id), 0);
+    ck_assert_int_eq(tr_mkdir_p(dir), TR_OK);
+    rec = tu_path(dir, "record.json");
+    snprintf(body, sizeof body, "{\"point\": {\"id\": \"%s\"}, \"cost\": {\"total_usd\": %d}}", id, i);
+    tu_write(rec, body);
+    free(rec);
+    free(dir);
+  }
+  size_t n = 0;
+  ck_assert_int_eq(sweep_merge(s, out, &n), TR_OK);
+  ck_assert_uint_eq(n, 2);
+  char *path = tu_path(out, "results.jsonl"), line[256];
+  FILE *f = fopen(path, "r");
+  ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+  ck_assert_ptr_nonnull(strstr(line, "\"p0001\""));
+  ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+  ck_assert_ptr_nonnull(strstr(line, "\"p0003\""));
+  ck_assert_ptr_null(fgets(line, sizeof line, f));
+  fclose(f);
+  free(path);
+  free(out);
+  sweep_free(&s);
+}
+END_TEST
+
+START_TEST(slurm_script_quotes_every_word) {
+  const char *hostile = "we'ird $(touch PWNED) `touch PWNED2` \"q\" \\ $HOME\nnext";
+  char *dir_name = NULL;
+  ck_assert_int_ge(asprintf(&dir_name, "s %s", hostile), 0);
+  sweep_spec *s = load(dir_name, "[grid]\nranks = 1, 2\n");
+  /* the binary records its arguments, one per line */
+  char *exe = tu_path(tu_dir, "fake tradeoff's"), *args = tu_path(tu_dir, "args.txt"), *script_text = NULL;
+  ck_assert_int_ge(asprintf(&script_text, "#!/bin/bash\nprintf '%%s\\n' \"$@\" > '%s'\n", args), 0);
+  tu_write(exe, script_text);
+  chmod(exe, 0755);
+  char *out = tu_path(tu_dir, hostile), *path = NULL;
+  ck_assert_int_eq(sweep_emit_slurm(s, out, exe, &path), TR_OK);
+  /* bash parses it, and running a task calls the binary with the names as they are */
+  char *run = NULL;
+  ck_assert_int_ge(asprintf(&run, "cd '%s' && SLURM_ARRAY_TASK_ID=2 bash \"$SCRIPT\"", tu_dir), 0);
+  setenv("SCRIPT", path, 1);
+  ck_assert_int_eq(system(run), 0);
+  unsetenv("SCRIPT");
+  char *want = NULL;
+  ck_assert_int_ge(asprintf(&want, "sweep\n%s\n--out\n%s\n--point\n2\n", s->path, out), 0);
+  FILE *f = fopen(args, "r");
+  ck_assert_ptr_nonnull(f);
+  char got[4096] = "";
+  size_t len = fread(got, 1, sizeof got - 1, f);
+  got[len] = '\0';
+  fclose(f);
+  ck_assert_str_eq(got, want);
+  char *pwned = tu_path(tu_dir, "PWNED"), *pwned2 = tu_path(tu_dir, "PWNED2");
+  struct stat st;
+  ck_assert(stat(pwned, &st) != 0 && stat(pwned2, &st) != 0);
+  /* the array has one task per point */
+  FILE *sb = fopen(path, "r");
+  char text[8192] = "";
+  len = fread(text, 1, sizeof text - 1, sb);
+  text[len] = '\0';
+  fclose(sb);
+  ck_assert_ptr_nonnull(strstr(text, "#SBATCH --array=1-2\n"));
+  ck_assert_ptr_nonnull(strstr(text, "#SBATCH --ntasks=2\n"));
+  free(pwned);
+  free(pwned2);
+  free(want);
+  free(run);
+  free(path);
+  free(out);
+  free(script_text);
+  free(args);
+  free(exe);
+  free(dir_name);
+  sweep_free(&s);
+}
+END_TEST
+
+START_TEST(point_past_the_end) {
+  sweep_spec *s = load("p", "[grid]\nranks = 1\n");
+  sweep_run_opts o = {.out_dir = tu_dir, .exe = "/bin/false", .point = 5};
+  tr_error_clear();
+  ck_assert_int_eq(sweep_run(s, &o), TR_EUSAGE);
+  ck_assert_str_eq(tr_error_message(), "sweep: --point 5: the sweep has 1 points");
+  tr_error_clear();
+  /* a failing child: the sweep reports it and goes on */
+  o.point = 0;
+  ck_assert_int_eq(sweep_run(s, &o), TR_EIO);
+  ck_assert_str_eq(tr_error_message(), "sweep: 1 of 1 points failed");
+  tr_error_clear();
+  sweep_free(&s);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("sweep_run");
+  TCase *tc = tcase_create("core");
+  tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
+  tcase_add_test(tc, argv_of_points);
+  tcase_add_test(tc, merge_records);
+  tcase_add_test(tc, slurm_script_quotes_every_word);
+  tcase_add_test(tc, point_past_the_end);
+  suite_add_tcase(s, tc);
+  return tu_run(s);
+}
