@@ -41,7 +41,10 @@ void dist_finalize(void) {
   if (we_initialized && !finalized) MPI_Finalize();
 }
 
-void dist_abort(int status) { MPI_Abort(MPI_COMM_WORLD, status); }
+_Noreturn void dist_abort(int status) {
+  MPI_Abort(MPI_COMM_WORLD, status);
+  _Exit(status); /* MPI_Abort need not end this process; skip atexit handlers (MPI's) */
+}
 
 int dist_threads_per_rank(const dist_ctx *ctx, int requested) {
   if (requested > 0) return requested;

@@ -21,8 +21,9 @@ typedef struct {
 tr_err dist_init(int *argc, char ***argv, dist_ctx *ctx);
 /* Finalizes MPI if dist_init() initialized it. */
 void dist_finalize(void);
-/* Ends every rank of the job with the exit status (after an error on any rank). */
-void dist_abort(int status);
+/* Ends every rank of the job with the exit status (after an error on any rank); never
+ * returns (should MPI_Abort return, this process exits with status). */
+_Noreturn void dist_abort(int status);
 /* OpenMP threads for this rank: requested if > 0, else the node's cores shared
  * evenly among its ranks (at least 1). */
 int dist_threads_per_rank(const dist_ctx *ctx, int requested);

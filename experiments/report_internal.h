@@ -1,0 +1,70 @@
+/* Internal to experiments/report*.c: what the parts of the report share. report.c loads
+ * the sweep and owns the small text helpers, report_plan.c and report_scaling.c plan the
+ * figures, report_gnuplot.c quotes for and runs gnuplot and places the files,
+ * report_render.c writes Markdown and HTML. Not for code outside experiments/report*. */
+#ifndef TR_REPORT_INTERNAL_H
+#define TR_REPORT_INTERNAL_H
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "experiments/report.h"
+
+/* ---- report.c: text helpers ---- */
+
+/* A malloc'd string formatted as printf / vprintf do; NULL on ENOMEM (nothing recorded). */
+char *report_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *report_vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/* Appends a formatted remark to rep->notes; TR_ENOMEM (recorded) when it cannot. */
+tr_err report_note(report *rep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Text built with stdio: report_buf_open() starts an empty one (TR_ENOMEM recorded on
+ * failure), report_buf_close() ends it and returns the malloc'd text, NULL when a write
+ * failed. report_bufs_open() opens two (none stays open on failure). */
+typedef struct {
+  char *text;
+  size_t len;
+  FILE *f;
+} report_buf;
+tr_err report_buf_open(report_buf *m);
+char *report_buf_close(report_buf *m);
+tr_err report_bufs_open(report_buf *a, report_buf *b);
+
+/* The kind and label of a record, as `sweep` writes them. */
+static inline bool report_is_train(const run_record *r) { return !strcmp(r->kind, "train"); }
+static inline bool report_is_measured(const run_record *r) { return !strcmp(r->label, "measured"); }
+
+/* ---- report_plan.c: planning the figures ---- */
+
+/* Plans every figure of rep (loaded records, metric, Pareto flags and curves set): fills
+ * each rep->fig[k] with data, body and caption, or its omitted reason; may add notes.
+ * TR_ENOMEM (recorded) on failure; what was planned stays for report_free(). */
+tr_err report_plan(report *rep);
+
+/* Marks figure k as left out with a formatted reason; TR_ENOMEM when it cannot. */
+tr_err report_omit(report *rep, int k, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Stores data, body and caption of figure k (takes ownership of all three; any NULL
+ * frees the others and is TR_ENOMEM). */
+tr_err report_set_figure(report *rep, int k, char *data, char *body, char *caption);
+
+/* The i-th colour of the cycle (Tableau 10, matplotlib's default), as 0xRRGGBB. */
+unsigned report_color(size_t i);
+
+/* ---- report_scaling.c ---- */
+
+/* Plans the speedup and cost-vs-ranks figures from the measured train runs grouped by
+ * everything but their rank count (or says why they are left out). TR_ENOMEM on failure. */
+tr_err report_plan_scaling(report *rep);
+
+/* ---- report_gnuplot.c: gnuplot syntax ---- */
+
+/* s as a single-quoted gnuplot string ('' stands for '; control characters: spaces). */
+void report_gp_quote(FILE *f, const char *s);
+/* s as a double-quoted string in a datablock (quotes and backslashes become '). */
+void report_gp_datastr(FILE *f, const char *s);
+/* v as a datablock number (%.10g; NaN when not finite). */
+void report_gp_num(FILE *f, double v);
+#endif

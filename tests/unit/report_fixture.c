@@ -1,0 +1,102 @@
+/* The hand-made sweeps of report_fixture.h. */
+#define _GNU_SOURCE
+#include "report_fixture.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/atomic_file.h"
+#include "testutil.h"
+
+void rf_train_line(FILE *f, const rf_train_run *t) {
+  fprintf(f,
+          "{\"job\": \"job\", \"task\": \"binary\", \"epochs_run\": %d, \"best_epoch\": %d, "
+          "\"stop_reason\": \"%s\", \"test\": {\"accuracy\": 0.9, \"auc\": %.10g, \"log_loss\": 0.3}, "
+          "\"time\": {\"total_s\": %.10g, \"train_s\": %.10g}, \"au_percent\": %g, "
+          "\"parallel\": {\"ranks\": %d, \"threads_per_rank\": 1}, \"storage\": {\"backend\": \"%s\"}, "
+          "\"cost\": {\"instance\": \"%s\", \"spot\": false, \"total_usd\": %.10g}, "
+          "\"point\": {\"id\": \"%s\", \"variant\": \"%s\", \"kind\": \"train\", \"label\": \"%s\", "
+          "\"ranks\": %d, \"set\": {%s}, \"dir\": \"points/%s\"}}\n",
+          t->epochs, t->best, t->best < t->epochs ? "patience" : "max_epochs", t->auc, t->total_s, t->train_s,
+          t->au, t->ranks, t->backend, t->instance, t->cost, t->id, t->variant, t->label, t->ranks, t->set, t->id);
+}
+
+void rf_io_line(FILE *f, const char *id, const char *backend, double epoch_s, double au, double cost) {
+  fprintf(f,
+          "{\"clock\": \"virtual\", \"backend\": \"%s\", \"workload\": {\"ranks\": 1}, \"epoch_s\": [%g, %g], "
+          "\"train_au_mean_percentage\": %g, \"total_s\": %g, \"cost\": {\"instance\": \"c5.4xlarge\", "
+          "\"total_usd\": %g}, \"point\": {\"id\": \"%s\", \"variant\": \"\", \"kind\": \"io-bench\", "
+          "\"label\": \"projected\", \"ranks\": 1, \"set\": {\"storage.backend\": \"%s\"}, \"dir\": \"points/%s\"}}\n",
+          backend, epoch_s, epoch_s, au, 2 * epoch_s, cost, id, backend, id);
+}
+
+void rf_history(const char *dir, const char *id, int epochs, int best) {
+  char *d = NULL, *p = NULL;
+  ck_assert_int_ge(asprintf(&d, "%s/points/%s", dir, id), 0);
+  ck_assert_int_eq(tr_mkdir_p(d), TR_OK);
+  ck_assert_int_ge(asprintf(&p, "%s/history.csv", d), 0);
+  FILE *f = fopen(p, "w");
+  ck_assert_ptr_nonnull(f);
+  fputs("epoch,train_loss,val_loss,val_auc,lr,epoch_s,io_wait_s,comm_s\n", f);
+  for (int e = 1; e <= epochs; e++)
+    fprintf(f, "%d,%.6f,%.6f,0.9,0.001,0.5,0,0\n", e, 1.0 / e, 1.0 / (e < best ? e : best) + 0.01 * (e > best ? e - best : 0));
+  fclose(f);
+  free(d);
+  free(p);
+}
+
+const rf_train_run rf_runs[] = {
+    {"a1", "baseline", "measured", "local", "c5.4xlarge", "\"model.type\": \"logistic\"", 1, 0.90, 0.10, 60, 50, 6, 4, 90},
+    {"a2", "baseline", "measured", "local", "c5.4xlarge", "\"model.type\": \"logistic\"", 2, 0.90, 0.12, 40, 30, 6, 4, 80},
+    {"m1", "mlp", "measured", "local", "c5.4xlarge", "\"model.type\": \"mlp\"", 1, 0.95, 1.00, 600, 500, 20, 15, 95},
+    {"m2", "mlp", "measured", "local", "c5.4xlarge", "\"model.type\": \"mlp\"", 2, 0.95, 1.10, 320, 250, 20, 15, 95},
+    {"ms3", "mlp", "measured", "s3", "c5.4xlarge", "\"model.type\": \"mlp\", \"storage.backend\": \"s3\"", 1, 0.94,
+     2.00, 900, 800, 20, 20, 60},
+    {"m2@c5.xlarge", "mlp", "projected", "local", "c5.xlarge", "\"model.type\": \"mlp\"", 1, 0.95, 0.50, 700, 630, 20,
+     15, 95},
+};
+const size_t rf_n_runs = sizeof rf_runs / sizeof *rf_runs;
+
+/* dir/results.jsonl, to write (asserts it opened). */
+static FILE *results_file(const char *dir, char **path) {
+  *path = tu_path(dir, "results.jsonl");
+  FILE *f = fopen(*path, "w");
+  ck_assert_ptr_nonnull(f);
+  return f;
+}
+
+void rf_full_sweep(const char *dir) {
+  char *p;
+  FILE *f = results_file(dir, &p);
+  for (size_t i = 0; i < rf_n_runs; i++) rf_train_line(f, &rf_runs[i]);
+  rf_io_line(f, "io-s3", "s3", 2, 40, 0.3);
+  rf_io_line(f, "io-fsx", "fsx", 1, 90, 0.2);
+  fclose(f);
+  free(p);
+  for (size_t i = 0; i < 4; i++) rf_history(dir, rf_runs[i].id, rf_runs[i].epochs, rf_runs[i].best);
+}
+
+void rf_one_rank_sweep(const char *dir) {
+  char *p;
+  FILE *f = results_file(dir, &p);
+  rf_train_line(f, &rf_runs[0]);
+  rf_train_line(f, &rf_runs[2]);
+  fclose(f);
+  free(p);
+  rf_history(dir, "a1", 6, 4);
+  rf_history(dir, "m1", 20, 15);
+}
+
+void rf_io_only_sweep(const char *dir) {
+  char *p;
+  FILE *f = results_file(dir, &p);
+  rf_io_line(f, "io-s3", "s3", 2, 40, 0.3);
+  fclose(f);
+  free(p);
+}
+
+bool rf_has(const char *text, const char *what) {
+  if (text && strstr(text, what)) return true;
+  fprintf(stderr, "missing \"%s\" in:\n%s\n", what, text ? text : "(null)");
+  return false;
+}

@@ -1,0 +1,75 @@
+/* Tests for experiments/report_plan.c on hand-made sweeps (report_fixture.h): the gnuplot
+ * datablocks and commands of the learning curves (best epoch marked), metric vs cost (the
+ * Pareto staircase, dominated and projected points) and the per-backend storage means,
+ * and the figures left out with a reason. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+
+#include "experiments/report.h"
+#include "report_fixture.h"
+#include "testutil.h"
+
+START_TEST(plans_every_figure) {
+  rf_full_sweep(tu_dir);
+  report rep;
+  ck_assert_int_eq(report_load(tu_dir, NULL, &rep), TR_OK);
+  for (int k = 0; k < REPORT_FIGURES; k++) ck_assert_msg(!rep.fig[k].omitted, "%s: %s", rep.fig[k].name, rep.fig[k].omitted);
+
+  /* learning curves: 4 histories, best epochs marked */
+  const report_figure *lc = &rep.fig[REPORT_LEARNING_CURVES];
+  ck_assert(rf_has(lc->data, "$curve1 << EOD\n1 1 1\n2 0.5 0.5\n"));
+  ck_assert(rf_has(lc->data, "$best << EOD\n4 0.25 2062260\n4 0.25 16744206\n15 0.066667 2924588\n"));
+  ck_assert(rf_has(lc->body, "title 'a1 (baseline)'"));
+  ck_assert(rf_has(lc->body, "with points pt 7 ps 1.8 lc rgb variable title 'best epoch"));
+
+  /* metric vs cost: the staircase buys .90 for $0.10, then .95 for $0.50 */
+  const report_figure *mc = &rep.fig[REPORT_METRIC_COST];
+  ck_assert(rf_has(mc->data, "$frontier << EOD\n0.1 0.9\n0.5 0.95\nEOD\n"));
+  ck_assert(rf_has(mc->data, "$pareto_measured << EOD\n0.1 0.9 \"a1\"\n0.12 0.9 \"a2\"\n1 0.95 \"m1\"\n1.1 0.95 \"m2\"\n"));
+  ck_assert(rf_has(mc->data, "$pareto_projected << EOD\n0.5 0.95 \"m2@c5.xlarge\"\nEOD"));
+  ck_assert(rf_has(mc->data, "$dominated_measured << EOD\n2 0.94 \"ms3\"\nEOD"));
+  ck_assert(rf_has(mc->data, "$dominated_projected << EOD\nEOD"));
+  ck_assert(!strstr(mc->body, "$dominated_projected using")); /* an empty series is not plotted */
+  ck_assert(rf_has(mc->body, "with steps"));
+  ck_assert(!strstr(mc->body, "set logscale x")); /* $0.10 .. $2.00: a linear axis */
+
+  /* storage: means per series and backend; '?' where a series did not run */
+  const report_figure *st = &rep.fig[REPORT_STORAGE];
+  ck_assert(rf_has(st->data, "$epoch_s << EOD\n\"backend\" \"train: baseline\" \"train: mlp\" \"io-bench (virtual clock)\"\n"
+                             "\"local\" 6.666666667 18.75 ?\n\"s3\" ? 40 2\n\"fsx\" ? ? 1\nEOD"));
+  ck_assert(rf_has(st->data, "$au_percent << EOD\n"));
+  ck_assert(rf_has(st->data, "\"local\" 85 95 ?\n"));
+  ck_assert(rf_has(st->data, "$cost_usd << EOD\n"));
+  ck_assert(rf_has(st->body, "set multiplot layout 1,3"));
+  report_free(&rep);
+}
+END_TEST
+
+/* One backend: no storage figure; io-bench runs only: no learning curve, no metric. */
+START_TEST(omits_figures_without_data) {
+  rf_one_rank_sweep(tu_dir);
+  report rep;
+  ck_assert_int_eq(report_load(tu_dir, NULL, &rep), TR_OK);
+  ck_assert(!rep.fig[REPORT_LEARNING_CURVES].omitted && !rep.fig[REPORT_METRIC_COST].omitted);
+  ck_assert(rf_has(rep.fig[REPORT_STORAGE].omitted, "every run read from 'local'"));
+  report_free(&rep);
+
+  rf_io_only_sweep(tu_dir);
+  ck_assert_int_eq(report_load(tu_dir, NULL, &rep), TR_OK);
+  ck_assert(rf_has(rep.fig[REPORT_LEARNING_CURVES].omitted, "no measured train run with a history.csv"));
+  ck_assert(rf_has(rep.fig[REPORT_METRIC_COST].omitted, "no run reports a test metric"));
+  report_free(&rep);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("report_plan");
+  TCase *tc = tcase_create("report_plan");
+  tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, plans_every_figure);
+  tcase_add_test(tc, omits_figures_without_data);
+  suite_add_tcase(s, tc);
+  return tu_run(s);
+}

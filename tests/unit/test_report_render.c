@@ -1,0 +1,104 @@
+/* Tests for experiments/report_render.c on a hand-made sweep (report_fixture.h): the
+ * summary sentences, notes, the table of runs and the Pareto set cheapest first in
+ * Markdown and HTML, the figures each page shows, and user text escaped for each format. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "experiments/report.h"
+#include "report_fixture.h"
+#include "testutil.h"
+
+/* The text write() produces (malloc'd); not inlined, where GCC 12 mistakes the
+ * memstream's buffer for a local. */
+__attribute__((noinline)) static char *render(const report *rep, tr_err (*write)(const report *, FILE *)) {
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  ck_assert_int_eq(write(rep, f), TR_OK);
+  fclose(f);
+  return text;
+}
+
+START_TEST(tables_in_markdown_and_html) {
+  rf_full_sweep(tu_dir);
+  report rep;
+  ck_assert_int_eq(report_load(tu_dir, NULL, &rep), TR_OK);
+  char *md = render(&rep, report_write_md);
+  ck_assert(rf_has(md, "## Summary\n\n- 8 runs: 6 train, 2 io-bench; 5 measured, 3 projected"));
+  ck_assert(rf_has(md, "- Best auc: m1 (mlp, measured) with 0.9500, at \\$1.00 in 10.0 min.\n"));
+  ck_assert(rf_has(md, "- Cheapest: a1 (baseline) at \\$0.1000, auc 0.9000.\n"));
+  ck_assert(rf_has(md, "- Pareto set over (auc, cost, time): 5 of 6 runs.\n"));
+  ck_assert(rf_has(md, "- Note: ms3: "));
+  ck_assert(rf_has(md, "| id | variant | backend | ranks | instance | spot | label | auc | time | cost | epochs | "
+                    "stop reason | Pareto |\n"));
+  ck_assert(rf_has(md, "| a1 | baseline | local | 1 | c5.4xlarge | on-demand | measured | 0.9000 | 60.00 s | \\$0.1000 | 6 "
+                    "| patience | yes |\n"));
+  ck_assert(rf_has(md, "| ms3 | mlp | s3 | 1 | c5.4xlarge | on-demand | measured | 0.9400 | 15.0 min | \\$2.00 | 20 | "
+                    "max_epochs | no |\n"));
+  ck_assert(rf_has(md, "| io-s3 | - | s3 | 1 | c5.4xlarge | on-demand | projected | - | 4.00 s | \\$0.3000 | 2 | - | - |\n"));
+  /* the Pareto set, cheapest first */
+  const char *ps = strstr(md, "## Pareto set");
+  ck_assert(rf_has(ps, "| a1 | baseline | local | 1 | c5.4xlarge | measured | 0.9000 | 60.00 s | \\$0.1000 |\n"
+                    "| a2 |"));
+  ck_assert(rf_has(ps, "| m2@c5.xlarge |"));
+  ck_assert(strstr(ps, "| m2@c5.xlarge |") < strstr(ps, "| m1 |"));
+  ck_assert(!strstr(ps, "| ms3 |"));
+  for (int k = 0; k < REPORT_FIGURES; k++) {
+    char want[128];
+    snprintf(want, sizeof want, "(%s.png)", rep.fig[k].name);
+    ck_assert(rf_has(md, want));
+    snprintf(want, sizeof want, "([SVG](%s.svg))", rep.fig[k].name);
+    ck_assert(rf_has(md, want));
+  }
+
+  char *html = render(&rep, report_write_html);
+  ck_assert(rf_has(html, "<!DOCTYPE html>"));
+  ck_assert(rf_has(html, "<style>"));
+  ck_assert(!strstr(html, "http://") && !strstr(html, "https://") && !strstr(html, "<script"));
+  ck_assert(rf_has(html, "<tr class=\"pareto\"><td>a1</td><td>baseline</td>"));
+  ck_assert(rf_has(html, "<tr class=\"dominated\"><td>ms3</td>"));
+  ck_assert(rf_has(html, "<tr class=\"pareto projected\"><td>m2@c5.xlarge</td>"));
+  ck_assert(rf_has(html, "<tr class=\"other projected\"><td>io-s3</td>"));
+  ck_assert(rf_has(html, "<td class=\"n\">0.9500</td>"));
+  for (int k = 0; k < REPORT_FIGURES; k++) {
+    char want[160];
+    snprintf(want, sizeof want, "<img src=\"%s.png\" width=\"%d\" height=\"%d\"", rep.fig[k].name, rep.fig[k].width,
+             rep.fig[k].height);
+    ck_assert(rf_has(html, want));
+  }
+  free(md);
+  free(html);
+  report_free(&rep);
+
+  /* user text is escaped: HTML entities, Markdown table pipes */
+  char *p = tu_path(tu_dir, "results.jsonl");
+  FILE *f = fopen(p, "w");
+  rf_train_run odd = rf_runs[0];
+  odd.id = "<b>it's|odd</b>";
+  odd.variant = "a&b";
+  rf_train_line(f, &odd);
+  fclose(f);
+  ck_assert_int_eq(report_load(tu_dir, NULL, &rep), TR_OK);
+  md = render(&rep, report_write_md);
+  html = render(&rep, report_write_html);
+  ck_assert(rf_has(md, "| <b>it's\\|odd</b> | a&b |"));
+  ck_assert(rf_has(html, "<td>&lt;b&gt;it&#39;s|odd&lt;/b&gt;</td><td>a&amp;b</td>"));
+  ck_assert(!strstr(html, "<b>it"));
+  free(md);
+  free(html);
+  report_free(&rep);
+  free(p);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("report_render");
+  TCase *tc = tcase_create("report_render");
+  tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, tables_in_markdown_and_html);
+  suite_add_tcase(s, tc);
+  return tu_run(s);
+}
