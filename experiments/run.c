@@ -4,7 +4,6 @@
  * --resume from the checkpoint, then model.h5, history.csv and result.json on rank 0 (in
  * that order: result.json last, so its presence means the run's outputs are complete). */
 #include <math.h>
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,7 +37,7 @@ static tr_err setup(run_state *r) {
   tr_err rc = pricing_load(j->cost.pricing, &r->prices);
   if (rc == TR_OK) rc = pricing_find_instance(r->prices, j->cost.instance, &r->instance);
   if (rc != TR_OK) return rc;
-  omp_set_num_threads(dist_threads_per_rank(r->dist, (int)j->optimizer.threads));
+  train_set_threads(dist_threads_per_rank(r->dist, (int)j->optimizer.threads));
   const char *dir = j->checkpoint.dir;
   r->ckpt_path = *dir ? path_join(dir, RUNFILES_CHECKPOINT)
                       : path_join3(r->o->out_dir, "checkpoint", RUNFILES_CHECKPOINT);

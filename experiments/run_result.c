@@ -5,7 +5,6 @@
  * saved, and on spot the expected price under interruptions). Every MPI sum's failure
  * is returned, never dropped. */
 #include <math.h>
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -211,7 +210,7 @@ tr_err run_result_json(run_state *r, const net *n, const train_params *p, const 
   json_add_number(o, "au_percent", oc->train_s > 0 ? fmin(100.0, 100.0 * oc->compute_s / oc->train_s) : 0);
   cJSON *par = cJSON_AddObjectToObject(o, "parallel");
   cJSON_AddNumberToObject(par, "ranks", r->dist->size);
-  cJSON_AddNumberToObject(par, "threads_per_rank", omp_get_max_threads());
+  cJSON_AddNumberToObject(par, "threads_per_rank", train_threads());
   cJSON *per_rank = cJSON_AddObjectToObject(par, "per_rank");
   if (rc == TR_OK) rc = add_over_ranks(r->dist, per_rank, "compute_s", oc->compute_s);
   if (rc == TR_OK) rc = add_over_ranks(r->dist, per_rank, "comm_s", r->dist->comm_s);

@@ -398,6 +398,9 @@ bool train_params_finite(const net *n) {
   return true;
 }
 
+void train_set_threads(int n) { omp_set_num_threads(n > 0 ? n : 1); }
+int train_threads(void) { return omp_get_max_threads(); }
+
 const char *train_check_param(const train_params *p, const char **key) {
   const char *k = NULL, *msg = NULL;
   bool lbfgs = p->optimizer == OPT_LBFGS;

@@ -60,6 +60,12 @@ typedef struct {
  * batch), negative patience or warm-up. train_fit() refuses the same (TR_ECONFIG). */
 const char *train_check_param(const train_params *p, const char **key);
 
+/* Sets the threads of the trainer's parallel loops and BLAS in this process (OpenMP's
+ * one pool; n >= 1). */
+void train_set_threads(int n);
+/* The threads the trainer uses now. */
+int train_threads(void);
+
 /* One history.csv row. */
 typedef struct {
   int epoch;
