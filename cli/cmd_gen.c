@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "common/atomic_file.h"
 #include "common/log.h"
+#include "common/path.h"
 #include "common/timer.h"
 #include "io/h5io.h"
 #include "io/synth.h"
@@ -155,9 +156,10 @@ tr_err cmd_gen(int argc, char **argv) {
     for (size_t s = 0; rc == TR_OK && s < shards; s++) {
       size_t start, count;
       ds_part_range(d->rows, (int)s, (int)shards, &start, &count);
-      char *path = NULL;
-      if (asprintf(&path, "%s/part-%05zu.h5", out, s) < 0)
-        rc = tr_error_set(TR_ENOMEM, "gen", "out of memory");
+      char name[32], *path;
+      snprintf(name, sizeof name, "part-%05zu.h5", s);
+      if (!(path = path_join(out, name)))
+        rc = tr_error_code();
       else
         rc = write_part(d, start, count, path, (int)level);
       free(path);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/path.h"
+
 static const char *str_at(const cJSON *o, const char *a, const char *b, const char *def) {
   const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
   if (b) x = cJSON_GetObjectItemCaseSensitive(x, b);
@@ -75,7 +77,7 @@ static bool record_of(cJSON *o, run_record *r) {
 tr_err results_load(const char *dir, run_records *out) {
   memset(out, 0, sizeof *out);
   char *path = NULL;
-  if (asprintf(&path, "%s/results.jsonl", dir) < 0) return tr_error_set(TR_ENOMEM, dir, "out of memory");
+  if (!(path = path_join(dir, "results.jsonl"))) return tr_error_code();
   FILE *f = fopen(path, "r");
   if (!f) {
     tr_err rc = tr_error_set(TR_EINPUT, path, "cannot open (is %s a sweep's output directory?)", dir);

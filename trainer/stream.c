@@ -44,13 +44,10 @@ void stream_free(stream **s) {
   *s = NULL;
 }
 
-static void stream_order(void *ctx, rng_t *rng, size_t *order, size_t rows) {
+/* The epoch's order; out of memory is an error, never a silently different order. */
+static tr_err stream_order(void *ctx, rng_t *rng, size_t *order, size_t rows) {
   stream *s = ctx;
-  if (loader_order(s->L, s->shuffle, s->block_bytes, rng, s->global, order, rows) != TR_OK) {
-    /* out of memory for the block grouping: storage order still reads every row once */
-    for (size_t i = 0; i < rows; i++) order[i] = i;
-    tr_error_clear();
-  }
+  return loader_order(s->L, s->shuffle, s->block_bytes, rng, s->global, order, rows);
 }
 
 static tr_err stream_start(void *ctx, const size_t *order, size_t rows, size_t batch_rows) {

@@ -256,7 +256,7 @@ static double minibatch_epoch(net *n, loss_head head, const ds_dataset *d, const
   /* each epoch's order is a function of the RNG state alone, so a resumed run (which
      restores only the RNG) sees the same batches */
   if (src) {
-    src->order(src->ctx, &s->shuffle_rng, b->order, rows);
+    if ((*rc = src->order(src->ctx, &s->shuffle_rng, b->order, rows)) != TR_OK) return NAN;
     if ((*rc = src->start(src->ctx, b->order, rows, b->local_bs)) != TR_OK) return NAN;
   } else {
     for (size_t i = 0; i < rows; i++) b->order[i] = i;

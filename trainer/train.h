@@ -22,8 +22,9 @@
  * Minibatch optimizers only. */
 typedef struct {
   /* Fills order[0..rows) with this epoch's order of the local training rows, drawing
-     from rng only (a resumed run restores rng and sees the same order). */
-  void (*order)(void *ctx, rng_t *rng, size_t *order, size_t rows);
+     from rng only (a resumed run restores rng and sees the same order). An error (out
+     of memory) ends the fit: another order would change the run. */
+  tr_err (*order)(void *ctx, rng_t *rng, size_t *order, size_t rows);
   /* Starts reading the epoch: batches of batch_rows consecutive entries of order. */
   tr_err (*start)(void *ctx, const size_t *order, size_t rows, size_t batch_rows);
   /* The next batch's features (rows x cols, ready for the net); adds the wait to
