@@ -72,7 +72,7 @@ typedef struct {
   double spot_interruptions_per_h, spot_restart_s;
 } job_cost;
 
-typedef struct {
+typedef struct job {
   cfg *src;                    /* the values as given, with their lines */
   job_data data;
   job_model model;

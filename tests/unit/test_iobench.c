@@ -13,21 +13,13 @@
 
 #define CATALOG "cost.pricing=" TEST_DATA_DIR "/../../configs/pricing.ini"
 
-static job *job_with(const char *const *sets) {
-  size_t n = 0;
-  while (sets[n]) n++;
-  job *j = job_load(NULL, (char *const *)sets, n);
-  ck_assert_msg(j != NULL, "%s", tr_error_message());
-  return j;
-}
-
 static double num(const cJSON *o, const char *key) { return cJSON_GetNumberValue(cJSON_GetObjectItem(o, key)); }
 
 START_TEST(virtual_synthetic_s3) {
   const char *sets[] = {CATALOG, "storage.backend=s3", "workload.files=20", "workload.samples_per_file=50",
                         "workload.record_bytes=65536", "workload.batch_size=50", "workload.epochs=2",
                         "workload.computation_time=0.01", "workload.ranks=2", NULL};
-  job *j = job_with(sets);
+  job *j = tu_job(sets);
   char *out = tu_path(tu_dir, "io");
   cJSON *r = NULL;
   ck_assert_int_eq(iobench_run(j, true, out, &r), TR_OK);
@@ -65,7 +57,7 @@ START_TEST(real_local_file) {
   ds_free(&d);
   snprintf(train, sizeof train, "data.train=%s", h5);
   const char *sets[] = {CATALOG, train, "storage.backend=local", "workload.batch_size=100", NULL};
-  job *j = job_with(sets);
+  job *j = tu_job(sets);
   char *out = tu_path(tu_dir, "io");
   cJSON *r = NULL;
   ck_assert_int_eq(iobench_run(j, false, out, &r), TR_OK);
@@ -77,7 +69,7 @@ START_TEST(real_local_file) {
   char *run = tu_path(tu_dir, "run"), from[600];
   snprintf(from, sizeof from, "workload.compute_from=%s", run);
   const char *measured[] = {CATALOG, train, "storage.backend=local", from, NULL};
-  j = job_with(measured);
+  j = tu_job(measured);
   tr_error_clear();
   ck_assert_int_eq(iobench_run(j, false, out, &r), TR_EINPUT);
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "workload.compute_from:"));
@@ -92,7 +84,7 @@ END_TEST
 
 START_TEST(job_errors) {
   const char *none[] = {CATALOG, NULL};
-  job *j = job_with(none);
+  job *j = tu_job(none);
   cJSON *r = NULL;
   char *out = tu_path(tu_dir, "io");
   tr_error_clear();
@@ -101,7 +93,7 @@ START_TEST(job_errors) {
   tr_error_clear();
   job_free(&j);
   const char *synthetic[] = {CATALOG, "workload.files=4", NULL};
-  j = job_with(synthetic);
+  j = tu_job(synthetic);
   ck_assert_int_eq(iobench_run(j, false, out, &r), TR_ECONFIG);
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "workload.files: a synthetic data set has no bytes"));
   tr_error_clear();

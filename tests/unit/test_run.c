@@ -17,17 +17,9 @@
 
 #define CATALOG "cost.pricing=" TEST_DATA_DIR "/../../configs/pricing.ini"
 
-static job *job_with(const char *const *sets) {
-  size_t n = 0;
-  while (sets[n]) n++;
-  job *j = job_load(NULL, (char *const *)sets, n);
-  ck_assert_msg(j != NULL, "%s", tr_error_message());
-  return j;
-}
-
 START_TEST(net_spec_from_job) {
   const char *mlp[] = {"model.type=mlp", "model.hidden=16,8", "model.activation=sigmoid", "model.dropout=0.25", NULL};
-  job *j = job_with(mlp);
+  job *j = tu_job(mlp);
   net_spec spec;
   ck_assert_int_eq(run_net_spec(j, 10, 3, &spec), TR_OK);
   ck_assert_uint_eq(spec.inputs, 10);
@@ -38,13 +30,13 @@ START_TEST(net_spec_from_job) {
   ck_assert(fabsf(spec.dropout - 0.25f) < 1e-7f);
   job_free(&j);
   const char *deep[] = {"model.type=mlp", "model.hidden=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16", NULL};
-  j = job_with(deep);
+  j = tu_job(deep);
   tr_error_clear();
   ck_assert_int_eq(run_net_spec(j, 4, 1, &spec), TR_ECONFIG);
   ck_assert_str_eq(tr_error_message(), "model.hidden: at most 15 hidden layers");
   job_free(&j);
   const char *dropout[] = {"model.type=logistic", "model.dropout=0.5", NULL};
-  j = job_with(dropout);
+  j = tu_job(dropout);
   tr_error_clear();
   ck_assert_int_eq(run_net_spec(j, 4, 1, &spec), TR_ECONFIG);
   ck_assert_str_eq(tr_error_message(), "model.dropout: applies to model.type = mlp only");
@@ -57,7 +49,7 @@ START_TEST(train_params_from_job) {
   const char *sets[] = {"optimizer.name=nesterov", "optimizer.lr=0.05", "optimizer.batch_size=64",
                         "optimizer.schedule=step", "early_stopping.patience=7", "early_stopping.monitor=val_auc",
                         "data.seed=9", NULL};
-  job *j = job_with(sets);
+  job *j = tu_job(sets);
   train_params p;
   ck_assert_int_eq(run_train_params(j, HEAD_BINARY, 100, NULL, &p), TR_OK);
   ck_assert_int_eq(p.optimizer, OPT_NESTEROV);
@@ -78,13 +70,13 @@ START_TEST(train_params_from_job) {
   job_free(&j);
   /* train_check_param's refusals, located at the key */
   const char *l1[] = {"optimizer.name=lbfgs", "optimizer.l1=0.1", NULL};
-  j = job_with(l1);
+  j = tu_job(l1);
   ck_assert_int_eq(run_train_params(j, HEAD_BINARY, 10, NULL, &p), TR_ECONFIG);
   ck_assert_str_eq(tr_error_message(), "optimizer.l1: lbfgs does not handle an L1 penalty (use sgd, adam or adamw)");
   tr_error_clear();
   job_free(&j);
   const char *lbfgs[] = {"optimizer.name=lbfgs", NULL};
-  j = job_with(lbfgs);
+  j = tu_job(lbfgs);
   train_source src = {0};
   ck_assert_int_eq(run_train_params(j, HEAD_BINARY, 10, &src, &p), TR_ECONFIG);
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "optimizer.name: lbfgs is full-batch"));
@@ -116,14 +108,6 @@ static double num(const cJSON *o, const char *a, const char *b) {
   return cJSON_GetNumberValue(b ? cJSON_GetObjectItem(x, b) : x);
 }
 
-static bool exists(const char *dir, const char *name) {
-  char *p = tu_path(dir, name);
-  struct stat st;
-  bool ok = stat(p, &st) == 0;
-  free(p);
-  return ok;
-}
-
 /* Runs sets (NULL-terminated) with train = data into tu_dir/out; the result object. */
 static tr_err run(const char *data, const char *const *sets, bool resume, volatile sig_atomic_t *stop,
                   const char *out, cJSON **result) {
@@ -135,7 +119,7 @@ static tr_err run(const char *data, const char *const *sets, bool resume, volati
   all[n++] = CATALOG;
   for (size_t i = 0; sets[i]; i++) all[n++] = sets[i];
   all[n] = NULL;
-  job *j = job_with(all);
+  job *j = tu_job(all);
   char *out_dir = tu_path(tu_dir, out);
   run_opts o = {.name = "unit", .out_dir = out_dir, .resume = resume, .stop = stop};
   dist_ctx dist = {.rank = 0, .size = 1, .local_size = 1};
@@ -159,8 +143,8 @@ START_TEST(whole_run_outputs) {
   ck_assert(num(r, "cost", "total_usd") > 0);
   ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(r, "stop_reason")), "max_epochs");
   char *dir = tu_path(tu_dir, "out");
-  ck_assert(exists(dir, RUNFILES_RESULT) && exists(dir, RUNFILES_MODEL) && exists(dir, RUNFILES_HISTORY));
-  ck_assert(exists(dir, "checkpoint/" RUNFILES_CHECKPOINT));
+  ck_assert(tu_exists(dir, RUNFILES_RESULT) && tu_exists(dir, RUNFILES_MODEL) && tu_exists(dir, RUNFILES_HISTORY));
+  ck_assert(tu_exists(dir, "checkpoint/" RUNFILES_CHECKPOINT));
   /* the written result is the returned one; history.csv has one row per epoch */
   char *path = tu_path(dir, RUNFILES_RESULT), *hist = tu_path(dir, RUNFILES_HISTORY);
   cJSON *written = NULL;
@@ -188,7 +172,7 @@ START_TEST(task_and_label_errors) {
   ck_assert_int_eq(run(data, logistic, false, NULL, "o1", &r), TR_EINPUT);
   ck_assert_str_eq(tr_error_message(), "model.type: logistic needs 2 classes; the labels have 3 (use softmax or mlp)");
   ck_assert_ptr_null(r);
-  ck_assert(!exists(tu_dir, "o1")); /* a rejected job leaves nothing behind */
+  ck_assert(!tu_exists(tu_dir, "o1")); /* a rejected job leaves nothing behind */
   tr_error_clear();
   const char *softmax[] = {"model.type=softmax", "optimizer.epochs=2", NULL};
   ck_assert_int_eq(run(data, softmax, false, NULL, "o2", &r), TR_OK);
@@ -218,7 +202,7 @@ START_TEST(interrupted_then_resumed) {
   ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(r, "stop_reason")), "interrupted");
   cJSON_Delete(r);
   char *dir = tu_path(tu_dir, "out");
-  ck_assert(exists(dir, "checkpoint/" RUNFILES_CHECKPOINT));
+  ck_assert(tu_exists(dir, "checkpoint/" RUNFILES_CHECKPOINT));
   stop = 0;
   ck_assert_int_eq(run(data, sets, true, &stop, "out", &r), TR_OK);
   ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(r, "stop_reason")), "max_epochs");

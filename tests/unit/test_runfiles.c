@@ -58,14 +58,6 @@ START_TEST(history_errors) {
 }
 END_TEST
 
-static bool exists(const char *dir, const char *name) {
-  char *p = tu_path(dir, name);
-  struct stat st;
-  bool ok = stat(p, &st) == 0;
-  free(p);
-  return ok;
-}
-
 START_TEST(stale_temporaries) {
   char *dir = tu_path(tu_dir, "run [1]*"), *ck = tu_path(dir, "ck");
   ck_assert_int_eq(mkdir(dir, 0755), 0);
@@ -81,9 +73,9 @@ START_TEST(stale_temporaries) {
   tu_write(ckpt, "x");
   tu_write(ckpt_tmp, "x");
   runfiles_remove_stale(dir, ckpt);
-  ck_assert(!exists(dir, "result.json.tmp.123") && !exists(dir, "history.csv.tmp.9") && !exists(dir, "model.h5.tmp.1"));
-  ck_assert(exists(dir, "result.json") && exists(dir, "notes.txt.tmp.5") && exists(dir, "result.jsonx.tmp.1"));
-  ck_assert(exists(ck, "checkpoint.h5") && !exists(ck, "checkpoint.h5.tmp.77"));
+  ck_assert(!tu_exists(dir, "result.json.tmp.123") && !tu_exists(dir, "history.csv.tmp.9") && !tu_exists(dir, "model.h5.tmp.1"));
+  ck_assert(tu_exists(dir, "result.json") && tu_exists(dir, "notes.txt.tmp.5") && tu_exists(dir, "result.jsonx.tmp.1"));
+  ck_assert(tu_exists(ck, "checkpoint.h5") && !tu_exists(ck, "checkpoint.h5.tmp.77"));
   free(ckpt);
   free(ckpt_tmp);
   free(ck);

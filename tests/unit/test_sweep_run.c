@@ -125,24 +125,17 @@ START_TEST(slurm_script_quotes_every_word) {
   unsetenv("SCRIPT");
   char *want = NULL;
   ck_assert_int_ge(asprintf(&want, "sweep\n%s\n--out\n%s\n--point\n2\n", s->path, out), 0);
-  FILE *f = fopen(args, "r");
-  ck_assert_ptr_nonnull(f);
-  char got[4096] = "";
-  size_t len = fread(got, 1, sizeof got - 1, f);
-  got[len] = '\0';
-  fclose(f);
+  char *got = tu_read(args);
   ck_assert_str_eq(got, want);
+  free(got);
   char *pwned = tu_path(tu_dir, "PWNED"), *pwned2 = tu_path(tu_dir, "PWNED2");
   struct stat st;
   ck_assert(stat(pwned, &st) != 0 && stat(pwned2, &st) != 0);
   /* the array has one task per point */
-  FILE *sb = fopen(path, "r");
-  char text[8192] = "";
-  len = fread(text, 1, sizeof text - 1, sb);
-  text[len] = '\0';
-  fclose(sb);
+  char *text = tu_read(path);
   ck_assert_ptr_nonnull(strstr(text, "#SBATCH --array=1-2\n"));
   ck_assert_ptr_nonnull(strstr(text, "#SBATCH --ntasks=2\n"));
+  free(text);
   free(pwned);
   free(pwned2);
   free(want);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include "common/error.h"
@@ -76,6 +77,35 @@ int tu_run(Suite *s) {
   return failed == 0 ? 0 : 1;
 }
 
+bool tu_exists(const char *dir, const char *name) {
+  char *p = tu_path(dir, name);
+  struct stat st;
+  bool ok = stat(p, &st) == 0;
+  free(p);
+  return ok;
+}
+
+char *tu_read(const char *path) {
+  FILE *f = fopen(path, "r");
+  ck_assert_msg(f != NULL, "cannot read %s", path);
+  char *text = NULL;
+  size_t cap = 0;
+  if (getdelim(&text, &cap, '\0', f) < 0) {
+    free(text);
+    text = strdup("");
+  }
+  fclose(f);
+  return text;
+}
+
+job *tu_job(const char *const *sets) {
+  size_t n = 0;
+  while (sets && sets[n]) n++;
+  job *j = job_load(NULL, (char *const *)sets, n);
+  ck_assert_msg(j != NULL, "%s", tr_error_message());
+  return j;
+}
+
 /* The jobs behind the instances tu_stg made (their parameter blocks). */
 static struct {
   stg *s;
@@ -83,10 +113,7 @@ static struct {
 } made[64];
 
 stg *tu_stg(const char *name, const char *const *sets, bool virtual_clock, uint64_t data_bytes) {
-  size_t n = 0;
-  while (sets && sets[n]) n++;
-  job *j = job_load(NULL, (char *const *)sets, n);
-  ck_assert_msg(j != NULL, "%s", tr_error_message());
+  job *j = tu_job(sets);
   stg_env env = {.ranks = 1, .ranks_per_node = 1, .data_bytes = data_bytes};
   stg *s = stg_new(stg_backend_index(name), &j->storage.model, &env, virtual_clock);
   ck_assert_msg(s != NULL, "%s", tr_error_message());
