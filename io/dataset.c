@@ -14,6 +14,7 @@
 
 #include "common/json.h"
 #include "io/h5io.h"
+#include "io/labels.h"
 #include "io/textdata.h"
 
 float *ds_alloc_floats(size_t n) {
@@ -339,7 +340,7 @@ void ds_label_stats(cJSON *lab, double *v, size_t n) {
     qsort(v, n, sizeof *v, cmp_double);
     for (size_t i = 0; i < n; i++) classes += i == 0 || v[i] != v[i - 1];
   }
-  if (integral && classes <= DS_MAX_CLASSES) {
+  if (integral && classes <= LABELS_MAX_CLASSES) {
     cJSON *counts = cJSON_AddObjectToObject(lab, "counts");
     for (size_t i = 0, j; i < n; i = j) {
       for (j = i; j < n && v[j] == v[i]; j++) {

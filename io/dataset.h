@@ -68,9 +68,8 @@ tr_err ds_load_part(const char *path, const ds_load_opts *opts, int part, int pa
                     ds_dataset **out);
 
 #include <cjson/cJSON.h>
-#define DS_MAX_CLASSES 1000
 /* Adds label statistics of v[0..n) to lab: "counts" ({"0": n0, ...}) and "classes" when
- * every value is a whole number and at most DS_MAX_CLASSES are distinct, else "min",
+ * every value is a whole number and at most LABELS_MAX_CLASSES are distinct, else "min",
  * "max", "mean". Sorts v in place. */
 void ds_label_stats(cJSON *lab, double *v, size_t n);
 /* {"dtype": "float32", ...ds_label_stats} for float labels; NULL on ENOMEM. */

@@ -90,7 +90,7 @@ static tr_err read_model(hid_t f, const char *path, model_file *out) {
   long n_hidden = h5u_get_longs_attr(f, "hidden", hidden, NET_MAX_LAYERS - 1);
   int head = index_of(head_names, 3, task), activation = index_of(act_names, 3, act);
   if (h5u_get_longs_attr(f, "features", &features, 1) != 1 || h5u_get_longs_attr(f, "outputs", &outputs, 1) != 1 ||
-      features <= 0 || outputs <= 0 || outputs > MODEL_MAX_CLASSES || n_hidden < 0 || head < 0 ||
+      features <= 0 || outputs <= 0 || outputs > MODEL_MAX_OUTPUTS || n_hidden < 0 || head < 0 ||
       activation < 0)
     return tr_error_set(TR_EINPUT, path, "model file has damaged metadata");
   net_spec spec = {.inputs = (size_t)features, .outputs = (size_t)outputs,
