@@ -29,71 +29,13 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "io/h5io_internal.h"
+#include "io/h5util.h"
 #include "io/layout.h"
 
 #define H5IO_BATCH_BYTES ((size_t)16 << 20) /* compressed bytes read per batch */
 #define H5IO_FIRST_BATCH_BYTES ((size_t)1 << 20)
 
-/* ---------------------------------------------------------------- handles, files */
-
-void h5io_close(hid_t *id) {
-  if (*id < 0) return;
-  switch (H5Iget_type(*id)) {
-    case H5I_FILE:
-      H5Fclose(*id);
-      break;
-    case H5I_DATASET:
-      H5Dclose(*id);
-      break;
-    case H5I_DATASPACE:
-      H5Sclose(*id);
-      break;
-    case H5I_DATATYPE:
-      H5Tclose(*id);
-      break;
-    case H5I_ATTR:
-      H5Aclose(*id);
-      break;
-    case H5I_GENPROP_LST:
-      H5Pclose(*id);
-      break;
-    case H5I_GROUP:
-      H5Gclose(*id);
-      break;
-    default:
-      H5Idec_ref(*id);
-      break;
-  }
-  *id = H5I_INVALID_HID;
-}
-
-tr_err h5io_open(const char *path, hid_t *file) {
-  return h5io_open_fapl(path, H5I_INVALID_HID, file);
-}
-
-tr_err h5io_open_fapl(const char *path, hid_t fapl, hid_t *file) {
-  *file = H5I_INVALID_HID;
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* errors are reported through tr_error */
-  struct stat st;
-  if (stat(path, &st) != 0)
-    return tr_error_set(errno == ENOENT ? TR_EINPUT : TR_EIO, path, "cannot open: %s",
-                        strerror(errno));
-  if (S_ISDIR(st.st_mode)) return tr_error_set(TR_EINPUT, path, "is a directory, not an HDF5 file");
-  if (access(path, R_OK) != 0)
-    return tr_error_set(TR_EIO, path, "cannot read: %s", strerror(errno));
-  if (H5Fis_hdf5(path) <= 0) return tr_error_set(TR_EINPUT, path, "not an HDF5 file");
-  hid_t own = fapl < 0 ? H5Pcreate(H5P_FILE_ACCESS) : H5I_INVALID_HID;
-#if H5_VERSION_GE(1, 10, 7)
-  /* Read-only: tolerate file systems without locks (NFS, some Lustre mounts). */
-  if (own >= 0) H5Pset_file_locking(own, true, true);
-#endif
-  if (fapl < 0) fapl = own;
-  *file = fapl < 0 ? H5I_INVALID_HID : H5Fopen(path, H5F_ACC_RDONLY, fapl);
-  h5io_close(&own);
-  if (*file < 0)
-    return tr_error_set(TR_EINPUT, path, "cannot open as HDF5 (truncated or corrupt file?)");
-  return TR_OK;
-}
+/* ---------------------------------------------------------------- datasets */
 
 /* Opens dataset name; a missing one is an error when required, else *out = -1. */
 tr_err h5io_open_dataset(const char *path, hid_t file, const char *name, bool required,
@@ -125,8 +67,8 @@ static tr_err h5io_shape(const char *path, const char *name, hid_t dset, int *ra
     rc = tr_error_set(TR_EHDF5, path, "cannot inspect dataset '%s'", name);
   else if (*rank >= 1 && *rank <= 2 && H5Sget_simple_extent_dims(space, dims, NULL) < 0)
     rc = tr_error_set(TR_EHDF5, path, "cannot read the shape of '%s'", name);
-  h5io_close(&space);
-  h5io_close(&type);
+  h5u_close(&space);
+  h5u_close(&type);
   return rc;
 }
 
@@ -177,8 +119,8 @@ static tr_err h5io_read_slab(const char *path, const char *name, hid_t dset, int
       H5Dread(dset, memtype, mspace, fspace, H5P_DEFAULT, buf) < 0)
     rc = tr_error_set(TR_EHDF5, path, "cannot read rows %llu-%llu of '%s'", (unsigned long long)r0,
                       (unsigned long long)(r0 + n), name);
-  h5io_close(&mspace);
-  h5io_close(&fspace);
+  h5u_close(&mspace);
+  h5u_close(&fspace);
   return rc;
 }
 
@@ -190,7 +132,7 @@ static tr_err h5io_read_y(const char *path, const char *name, hid_t y, int rank,
   tr_err rc = TR_OK;
   H5T_class_t cls = type < 0 ? H5T_NO_CLASS : H5Tget_class(type);
   if (cls != H5T_ENUM) {
-    h5io_close(&type);
+    h5u_close(&type);
     return h5io_read_slab(path, name, y, rank, r0, n, 1, H5T_NATIVE_DOUBLE, out);
   }
   mem = H5Tget_native_type(type, H5T_DIR_ASCEND);
@@ -227,9 +169,9 @@ static tr_err h5io_read_y(const char *path, const char *name, hid_t y, int rank,
     out[k] = v;
   }
 done:
-  h5io_close(&base);
-  h5io_close(&mem);
-  h5io_close(&type);
+  h5u_close(&base);
+  h5u_close(&mem);
+  h5u_close(&type);
   return rc;
 }
 
@@ -275,8 +217,8 @@ tr_err h5io_get_layout(const char *path, const char *name, hid_t dset, h5io_layo
     }
   }
 done:
-  h5io_close(&dcpl);
-  h5io_close(&type);
+  h5u_close(&dcpl);
+  h5u_close(&type);
   return rc;
 }
 
@@ -381,7 +323,7 @@ static tr_err h5io_read_fast(const char *path, const char *name, hid_t x, const 
   hsize_t fsize = 0;
   hid_t fid = H5Iget_file_id(x);
   if (fid < 0 || H5Fget_filesize(fid, &fsize) < 0) fsize = (hsize_t)-1; /* no check */
-  h5io_close(&fid);
+  h5u_close(&fid);
   /* Chunks in row-block order (keeps the output rows being filled in cache); each
    * batch holds about H5IO_BATCH_BYTES of compressed data. */
   size_t nbatch = 0, fill = 0, cap = 0, k = 0;
@@ -571,10 +513,10 @@ static tr_err h5io_get_names(const char *path, hid_t x, hsize_t cols, char ***na
 done:
   h5io_free_names(v, cols);
   free(fixed);
-  h5io_close(&mem);
-  h5io_close(&space);
-  h5io_close(&type);
-  h5io_close(&attr);
+  h5u_close(&mem);
+  h5u_close(&space);
+  h5u_close(&type);
+  h5u_close(&attr);
   return rc;
 }
 
@@ -619,7 +561,7 @@ static ds_dataset *h5io_new_dataset(const char *path, size_t rows, size_t cols, 
  * rows). Handles left open on error are closed by the caller's cleanup. */
 static tr_err h5io_open_xy(const char *path, const char *xn, const char *yn, hid_t *file, hid_t *x,
                            hid_t *y, hsize_t *rows, hsize_t *cols, int *yrank) {
-  tr_err rc = h5io_open(path, file);
+  tr_err rc = h5u_open(path, file);
   if (rc == TR_OK) rc = h5io_open_dataset(path, *file, xn, true, x);
   if (rc == TR_OK) rc = h5io_check_x(path, xn, *x, rows, cols);
   if (rc == TR_OK) rc = h5io_open_dataset(path, *file, yn, false, y);
@@ -675,9 +617,9 @@ tr_err h5io_read(const char *path, const h5io_read_opts *opts, ds_dataset **out)
   if (names) rc = ds_set_feature_names(d, (const char *const *)names);
 done:
   h5io_free_names(names, cols);
-  h5io_close(&y);
-  h5io_close(&x);
-  h5io_close(&file);
+  h5u_close(&y);
+  h5u_close(&x);
+  h5u_close(&file);
   if (rc == TR_OK)
     *out = d;
   else
@@ -689,12 +631,11 @@ tr_err h5io_shape_of(const char *path, const char *x_name, size_t *rows, size_t 
   const char *xn = x_name ? x_name : "X";
   hid_t file = H5I_INVALID_HID, x = H5I_INVALID_HID;
   hsize_t r = 0, c = 0;
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  tr_err rc = h5io_open(path, &file);
+  tr_err rc = h5u_open(path, &file);
   if (rc == TR_OK) rc = h5io_open_dataset(path, file, xn, true, &x);
   if (rc == TR_OK) rc = h5io_check_x(path, xn, x, &r, &c);
-  h5io_close(&x);
-  h5io_close(&file);
+  h5u_close(&x);
+  h5u_close(&file);
   *rows = (size_t)r;
   *cols = (size_t)c;
   return rc;
@@ -776,8 +717,8 @@ static tr_err h5io_write_dataset(const char *path, hid_t file, const char *name,
   else if (chunked && H5Dwrite(*out, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
     rc = tr_error_set(TR_EIO, path, "cannot write dataset '%s' (disk full?)", name);
 done:
-  h5io_close(&dcpl);
-  h5io_close(&space);
+  h5u_close(&dcpl);
+  h5u_close(&space);
   return rc;
 }
 
@@ -791,15 +732,15 @@ static tr_err h5io_write_names(const char *path, hid_t x, char *const *names, si
       (attr = H5Acreate2(x, "feature_names", type, space, H5P_DEFAULT, H5P_DEFAULT)) < 0 ||
       H5Awrite(attr, type, names) < 0)
     rc = tr_error_set(TR_EHDF5, path, "cannot write the attribute feature_names");
-  h5io_close(&attr);
-  h5io_close(&space);
-  h5io_close(&type);
+  h5u_close(&attr);
+  h5u_close(&space);
+  h5u_close(&type);
   return rc;
 }
 
 tr_err h5io_write(const char *path, const ds_dataset *d, const h5io_write_opts *opts) {
   h5io_write_opts o = opts ? *opts : (h5io_write_opts){0};
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  h5u_quiet();
   if (o.deflate < 0 || o.deflate > 9)
     return tr_error_set(TR_ECONFIG, path, "deflate level %d is not in 0-9", o.deflate);
   if (!d || (d->rows && d->cols && !d->X))
@@ -823,7 +764,7 @@ tr_err h5io_write(const char *path, const ds_dataset *d, const h5io_write_opts *
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
   if (fapl >= 0 && H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST) >= 0)
     file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-  h5io_close(&fapl);
+  h5u_close(&fapl);
   if (file < 0) {
     int e = errno;
     rc = tr_error_set(TR_EIO, path, "cannot create: %s",
@@ -838,8 +779,8 @@ tr_err h5io_write(const char *path, const ds_dataset *d, const h5io_write_opts *
   if (d->feature_names && d->cols &&
       (rc = h5io_write_names(path, x, d->feature_names, d->cols)) != TR_OK)
     goto done;
-  h5io_close(&y);
-  h5io_close(&x);
+  h5u_close(&y);
+  h5u_close(&x);
   if (H5Fclose(file) < 0) {
     file = H5I_INVALID_HID;
     rc = tr_error_set(TR_EIO, path, "cannot finish writing (disk full?)");
@@ -848,9 +789,9 @@ tr_err h5io_write(const char *path, const ds_dataset *d, const h5io_write_opts *
   file = H5I_INVALID_HID;
   rc = tr_rename_durable(tmp, path);
 done:
-  h5io_close(&y);
-  h5io_close(&x);
-  h5io_close(&file);
+  h5u_close(&y);
+  h5u_close(&x);
+  h5u_close(&file);
   if (rc != TR_OK) unlink(tmp); /* harmless when it was never created or is renamed */
   free(tmp);
   return rc;
@@ -879,7 +820,7 @@ static tr_err h5io_label_info(const char *path, const char *name, hid_t y, int r
   hid_t type = H5Dget_type(y);
   if (type < 0) return tr_error_set(TR_EHDF5, path, "cannot inspect '%s'", name);
   cJSON_AddStringToObject(lab, "dtype", h5io_dtype_name(type, tbuf, sizeof tbuf));
-  h5io_close(&type);
+  h5u_close(&type);
   double *v = malloc((rows ? rows : 1) * sizeof *v);
   if (!v) return tr_error_set(TR_ENOMEM, path, "out of memory");
   tr_err rc = rows ? h5io_read_y(path, name, y, rank, 0, rows, v) : TR_OK;
@@ -957,10 +898,10 @@ tr_err h5io_info(const char *path, const char *x_name, const char *y_name, cJSON
   }
 done:
   h5io_free_names(names, cols);
-  h5io_close(&type);
-  h5io_close(&y);
-  h5io_close(&x);
-  h5io_close(&file);
+  h5u_close(&type);
+  h5u_close(&y);
+  h5u_close(&x);
+  h5u_close(&file);
   if (rc == TR_OK)
     *out = j;
   else

@@ -1,5 +1,5 @@
-/* Internal to io/: the HDF5 helpers of io/h5io.c that io/layout.c shares (opening files
- * and datasets with the same checks and messages, and the storage layout of X). Not for
+/* Internal to io/: the HDF5 helpers of io/h5io.c that io/layout.c shares (opening
+ * datasets with the same checks and messages, and the storage layout of X). Not for
  * code outside io/: it exposes libhdf5's handles. */
 #ifndef TR_H5IO_INTERNAL_H
 #define TR_H5IO_INTERNAL_H
@@ -8,15 +8,6 @@
 #include <stddef.h>
 
 #include "common/error.h"
-
-/* Closes any HDF5 handle and sets *id invalid; safe on an invalid one. */
-void h5io_close(hid_t *id);
-
-/* Opens path read-only after checking it exists and is an HDF5 file (TR_EINPUT naming
- * the path when not); silences HDF5's own error printing. */
-tr_err h5io_open(const char *path, hid_t *file);
-/* The same through a file access property list of the caller's (-1: the default one). */
-tr_err h5io_open_fapl(const char *path, hid_t fapl, hid_t *file);
 
 /* Opens dataset name; a missing one is TR_EINPUT when required, else *out = -1. */
 tr_err h5io_open_dataset(const char *path, hid_t file, const char *name, bool required, hid_t *out);

@@ -22,6 +22,7 @@
 
 #include "io/dataset.h"
 #include "io/h5io_internal.h"
+#include "io/h5util.h"
 
 typedef struct {
   uint64_t addr, size; /* absolute byte offset in the file, stored bytes */
@@ -192,7 +193,7 @@ static void lay_type_name(hid_t x, char *buf, size_t cap) {
     snprintf(buf, cap, "%sfloat%zu", order, bits);
   else
     snprintf(buf, cap, "a non-numeric type");
-  h5io_close(&type);
+  h5u_close(&type);
 }
 
 /* ---------------------------------------------------------------- chunk addresses */
@@ -335,7 +336,7 @@ static hid_t lay_probe_fapl(lay_probe *probe, hid_t *driver) {
   *driver = H5FDregister(&lay_probe_class);
   if (*driver >= 0 && (fapl = H5Pcreate(H5P_FILE_ACCESS)) >= 0 &&
       H5Pset_driver(fapl, *driver, &info) < 0)
-    h5io_close(&fapl);
+    h5u_close(&fapl);
   if (fapl < 0 && *driver >= 0) {
     H5FDunregister(*driver);
     *driver = H5I_INVALID_HID;
@@ -401,7 +402,7 @@ static tr_err lay_chunks(const char *path, const char *name, hid_t file, hid_t x
   hsize_t base = 0; /* what H5Dget_chunk_info_by_coord's addresses lack */
   hid_t fcpl = lay_chunk_addr_relative() ? H5Fget_create_plist(file) : H5I_INVALID_HID;
   if (fcpl >= 0 && H5Pget_userblock(fcpl, &base) < 0) base = 0;
-  h5io_close(&fcpl);
+  h5u_close(&fcpl);
   unsigned char *buf = NULL;
   size_t cap = 0;
   tr_err rc = TR_OK;
@@ -463,7 +464,7 @@ static tr_err lay_open_file(const char *name, lay_file *F, uint64_t *cols) {
   struct stat st;
   tr_err rc;
   F->deflate_idx = F->shuffle_idx = -1;
-  if ((rc = h5io_open_fapl(path, fapl, &file)) != TR_OK ||
+  if ((rc = h5u_open_fapl(path, fapl, &file)) != TR_OK ||
       (rc = h5io_open_dataset(path, file, name, true, &x)) != TR_OK ||
       (rc = h5io_check_x(path, name, x, &rows, &ncols)) != TR_OK ||
       (rc = h5io_get_layout(path, name, x, &hl)) != TR_OK)
@@ -506,10 +507,10 @@ static tr_err lay_open_file(const char *name, lay_file *F, uint64_t *cols) {
                       name, hl.layout == H5D_COMPACT ? "compact" : "virtual");
   }
 done:
-  h5io_close(&dcpl);
-  h5io_close(&x);
-  h5io_close(&file);
-  h5io_close(&fapl);
+  h5u_close(&dcpl);
+  h5u_close(&x);
+  h5u_close(&file);
+  h5u_close(&fapl);
   if (driver >= 0) H5FDunregister(driver);
   return rc;
 }

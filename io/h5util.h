@@ -1,6 +1,8 @@
-/* Small HDF5 helpers for the trainer's own files (model.h5, checkpoint.h5): whole
- * datasets and scalar/array attributes. Each returns a negative value (herr_t) or false
- * on failure; callers turn that into an error with the file's path. */
+/* The HDF5 file helpers of io/ and trainer/ (data files, model.h5, checkpoint.h5): the
+ * one place that silences HDF5's error printing and opens files read-only (with file
+ * locking relaxed), a handle closer, in-memory files committed atomically, and whole
+ * datasets and scalar/array attributes. The dataset/attribute helpers return a negative
+ * value (herr_t) or false on failure; callers turn that into an error with the path. */
 #ifndef TR_H5UTIL_H
 #define TR_H5UTIL_H
 #include <hdf5.h>
@@ -9,8 +11,25 @@
 
 #include "common/error.h"
 
+/* Stops HDF5 printing its error stack (errors are reported through tr_error instead).
+ * Every open and create below calls it; call it before other HDF5 calls that may fail. */
+void h5u_quiet(void);
+/* Closes any HDF5 handle and sets *id invalid; safe on an invalid one. */
+void h5u_close(hid_t *id);
+
+/* H5Fopen read-only through fapl (-1: a default one) with HDF5's printing silenced and
+ * file locking relaxed (file systems without locks: NFS, some Lustre mounts). No checks
+ * and nothing recorded: negative on failure, for callers with their own messages. */
+hid_t h5u_open_rdonly(const char *path, hid_t fapl);
+/* Opens path read-only after checking it exists and is an HDF5 file: TR_EINPUT naming
+ * the path when not (missing, a directory, not HDF5, truncated or corrupt), TR_EIO when
+ * unreadable; *file = -1 on error. */
+tr_err h5u_open(const char *path, hid_t *file);
+/* The same through a file access property list of the caller's (-1: a default one). */
+tr_err h5u_open_fapl(const char *path, hid_t fapl, hid_t *file);
+
 /* A new HDF5 file in memory (core driver, no backing store) to build a model or
- * checkpoint in; negative on failure. Finish it with h5u_commit_image(). */
+ * checkpoint in, HDF5's printing silenced; negative on failure. Finish it with h5u_commit_image(). */
 hid_t h5u_create_memory(void);
 /* Closes f (always) and, when its building went well (ok), writes its image to path
  * atomically with our own writes (temporary file, fsync, rename): a full disk is a
