@@ -3,8 +3,6 @@
 #define _GNU_SOURCE
 #include "io/dataset.h"
 
-#include <dirent.h>
-#include <glob.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "common/json.h"
+#include "io/files.h"
 #include "io/h5io.h"
 #include "io/labels.h"
 #include "io/textdata.h"
@@ -107,20 +106,6 @@ tr_err ds_check_finite(const ds_dataset *d, const char *path) {
                       bad % d->cols + 1, isnan(d->X[bad]) ? "NaN" : "Inf");
 }
 
-static bool ends_with(const char *s, const char *suffix) {
-  size_t n = strlen(s), m = strlen(suffix);
-  return n >= m && strcasecmp(s + n - m, suffix) == 0;
-}
-
-static bool is_hdf5_name(const char *p) { return ends_with(p, ".h5") || ends_with(p, ".hdf5"); }
-static bool is_csv_name(const char *p) { return ends_with(p, ".csv") || ends_with(p, ".csv.gz"); }
-static bool is_libsvm_name(const char *p) {
-  return ends_with(p, ".libsvm") || ends_with(p, ".svm") || ends_with(p, ".libsvm.gz") ||
-         ends_with(p, ".svm.gz");
-}
-
-bool ds_is_text_path(const char *path) { return is_csv_name(path) || is_libsvm_name(path); }
-
 /* Reads every HDF5 shard in paths[0..n) (already sorted) and concatenates them. */
 static tr_err load_shards(const char *what, char **paths, size_t n, const ds_load_opts *o,
                           ds_dataset **out) {
@@ -154,93 +139,19 @@ static tr_err load_shards(const char *what, char **paths, size_t n, const ds_loa
   return TR_OK;
 }
 
-static int cmp_str(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The HDF5 shards of a directory or glob, sorted (malloc'd array of malloc'd paths). */
-static tr_err list_shards(const char *path, char ***out, size_t *n_out) {
-  char **paths = NULL;
-  size_t n = 0, cap = 0;
-  tr_err rc = TR_OK;
-  *out = NULL;
-  *n_out = 0;
-  if (strpbrk(path, "*?[")) {
-    glob_t g;
-    int grc = glob(path, 0, NULL, &g);
-    if (grc == GLOB_NOMATCH) return tr_error_set(TR_EINPUT, path, "no file matches");
-    if (grc != 0) return tr_error_set(TR_EIO, path, "glob failed");
-    paths = calloc(g.gl_pathc ? g.gl_pathc : 1, sizeof *paths);
-    for (size_t i = 0; paths && i < g.gl_pathc; i++)
-      if (!(paths[n++] = strdup(g.gl_pathv[i]))) rc = tr_error_set(TR_ENOMEM, path, "out of memory");
-    if (!paths) rc = tr_error_set(TR_ENOMEM, path, "out of memory");
-    globfree(&g); /* glob sorts */
-  } else {
-    DIR *dp = opendir(path);
-    if (!dp) return tr_error_set(TR_EINPUT, path, "cannot open directory");
-    struct dirent *e;
-    while (rc == TR_OK && (e = readdir(dp))) {
-      if (!is_hdf5_name(e->d_name)) continue;
-      if (n == cap) {
-        cap = cap ? 2 * cap : 16;
-        char **grown = realloc(paths, cap * sizeof *paths);
-        if (!grown) {
-          rc = tr_error_set(TR_ENOMEM, path, "out of memory");
-          break;
-        }
-        paths = grown;
-      }
-      if (asprintf(&paths[n], "%s/%s", path, e->d_name) < 0)
-        rc = tr_error_set(TR_ENOMEM, path, "out of memory");
-      else
-        n++;
-    }
-    closedir(dp);
-    if (n) qsort(paths, n, sizeof *paths, cmp_str);
-  }
-  if (rc == TR_OK && n == 0) rc = tr_error_set(TR_EINPUT, path, "no HDF5 files (*.h5, *.hdf5) found");
-  if (rc != TR_OK) {
-    for (size_t i = 0; i < n; i++) free(paths[i]);
-    free(paths);
-    return rc;
-  }
-  *out = paths;
-  *n_out = n;
-  return TR_OK;
-}
-
-void ds_free_files(char ***paths, size_t n) {
-  if (!*paths) return;
-  for (size_t i = 0; i < n; i++) free((*paths)[i]);
-  free(*paths);
-  *paths = NULL;
-}
-
-static bool is_shard_set(const char *path) {
-  struct stat st;
-  return strpbrk(path, "*?[") || (stat(path, &st) == 0 && S_ISDIR(st.st_mode));
-}
-
-tr_err ds_list_files(const char *path, char ***paths, size_t *n) {
-  if (is_shard_set(path)) return list_shards(path, paths, n);
-  *n = 0;
-  if (!(*paths = malloc(sizeof **paths)) || !((*paths)[0] = strdup(path))) {
-    free(*paths);
-    *paths = NULL;
-    return tr_error_set(TR_ENOMEM, path, "out of memory");
-  }
-  *n = 1;
-  return TR_OK;
-}
-
 /* Reads one file by its format (no validation). */
 static tr_err read_file(const char *path, const ds_load_opts *o, ds_dataset **out) {
-  if (is_hdf5_name(path)) {
-    h5io_read_opts h = {o->x_dataset, o->y_dataset, o->row_start, o->row_count, o->threads};
-    return h5io_read(path, &h, out);
+  h5io_read_opts h = {o->x_dataset, o->y_dataset, o->row_start, o->row_count, o->threads};
+  switch (ds_format_of(path)) {
+    case DS_FORMAT_HDF5:
+      return h5io_read(path, &h, out);
+    case DS_FORMAT_CSV:
+      return csv_read(path, o->label_column, out);
+    case DS_FORMAT_LIBSVM:
+      return libsvm_read(path, out);
+    case DS_FORMAT_UNKNOWN:
+      break;
   }
-  if (is_csv_name(path)) return csv_read(path, o->label_column, out);
-  if (is_libsvm_name(path)) return libsvm_read(path, out);
   return tr_error_set(TR_EINPUT, path,
                       "unknown data format (expected .h5, .hdf5, .csv, .libsvm or .svm, "
                       "optionally .gz, or a directory of .h5 shards)");
@@ -273,10 +184,10 @@ tr_err ds_load_part(const char *path, const ds_load_opts *opts, int part, int pa
   *out = NULL;
   struct stat st;
   tr_err rc;
-  if (is_shard_set(path)) {
+  if (ds_is_shard_set(path)) {
     char **paths = NULL;
     size_t n = 0;
-    if ((rc = list_shards(path, &paths, &n)) != TR_OK) return rc;
+    if ((rc = ds_list_files(path, &paths, &n)) != TR_OK) return rc;
     if (parts > 1 && n >= (size_t)parts) { /* whole files per part */
       size_t first, count;
       ds_part_range(n, part, parts, &first, &count);
@@ -288,7 +199,7 @@ tr_err ds_load_part(const char *path, const ds_load_opts *opts, int part, int pa
     ds_free_files(&paths, n);
   } else if (stat(path, &st) != 0) {
     return tr_error_set(TR_EINPUT, path, "no such file");
-  } else if (parts > 1 && is_hdf5_name(path)) { /* a hyperslab of one file */
+  } else if (parts > 1 && ds_format_of(path) == DS_FORMAT_HDF5) { /* a hyperslab of one file */
     size_t rows, cols, start, count;
     if ((rc = h5io_shape_of(path, o.x_dataset, &rows, &cols)) != TR_OK) return rc;
     if (rows == 0 || cols == 0) return tr_error_set(TR_EINPUT, path, "the data set is empty");

@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
-#include "io/dataset.h"
+#include "io/files.h"
 #include "io/h5io_internal.h"
 #include "io/h5util.h"
 
