@@ -8,6 +8,7 @@
 #include "common/json.h"
 #include "io/dataset.h"
 #include "io/h5io.h"
+#include "io/load.h"
 
 static const char help[] =
     "usage: tradeoff info FILE [--x-dataset X] [--y-dataset y]\n"

@@ -22,6 +22,7 @@
 #include "io/dataset.h"
 #include "io/h5io.h"
 #include "io/layout.h"
+#include "io/load.h"
 #include "testutil.h"
 
 #define FX(name) TEST_DATA_DIR "/" name
