@@ -21,7 +21,7 @@
 #include <zlib.h>
 
 #include "io/files.h"
-#include "io/h5io_internal.h"
+#include "io/h5data.h"
 #include "io/h5util.h"
 
 typedef struct {
@@ -371,7 +371,7 @@ typedef struct lay_probe lay_probe; /* no probing driver */
 
 /* The chunk grid of a chunked X with a pipeline of deflate and shuffle only. */
 static tr_err lay_chunks(const char *path, const char *name, hid_t file, hid_t x,
-                         const h5io_layout *hl, uint64_t cols, lay_probe *probe, lay_file *F) {
+                         const h5data_layout *hl, uint64_t cols, lay_probe *probe, lay_file *F) {
   if (hl->other_filters) {
     const char *f = hl->fletcher32 ? "fletcher32" : hl->other_name[0] ? hl->other_name : "?";
     return tr_error_set(TR_EINPUT, path,
@@ -459,15 +459,15 @@ static tr_err lay_open_file(const char *name, lay_file *F, uint64_t *cols) {
   if (fapl < 0) probe = NULL;
 #endif
   hsize_t rows = 0, ncols = 0;
-  h5io_layout hl;
+  h5data_layout hl;
   char tname[48];
   struct stat st;
   tr_err rc;
   F->deflate_idx = F->shuffle_idx = -1;
   if ((rc = h5u_open_fapl(path, fapl, &file)) != TR_OK ||
-      (rc = h5io_open_dataset(path, file, name, true, &x)) != TR_OK ||
-      (rc = h5io_check_x(path, name, x, &rows, &ncols)) != TR_OK ||
-      (rc = h5io_get_layout(path, name, x, &hl)) != TR_OK)
+      (rc = h5data_open_dataset(path, file, name, true, &x)) != TR_OK ||
+      (rc = h5data_check_x(path, name, x, &rows, &ncols)) != TR_OK ||
+      (rc = h5data_get_layout(path, name, x, &hl)) != TR_OK)
     goto done;
   if (!hl.native_f32 && !hl.native_f64) {
     lay_type_name(x, tname, sizeof tname);
