@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/json.h"
-#include "io/labels.h"
 
 float *ds_alloc_floats(size_t n) {
   size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
@@ -107,55 +105,4 @@ void ds_part_range(size_t n, int part, int parts, size_t *start, size_t *count) 
   size_t base = n / (size_t)parts, extra = n % (size_t)parts, r = (size_t)part;
   *start = r * base + (r < extra ? r : extra);
   *count = base + (r < extra ? 1 : 0);
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-void ds_label_stats(cJSON *lab, double *v, size_t n) {
-  bool integral = n > 0;
-  double sum = 0, lo = INFINITY, hi = -INFINITY;
-  for (size_t i = 0; i < n; i++) {
-    integral = integral && isfinite(v[i]) && v[i] == floor(v[i]);
-    sum += v[i];
-    lo = fmin(lo, v[i]);
-    hi = fmax(hi, v[i]);
-  }
-  size_t classes = 0;
-  if (integral) {
-    qsort(v, n, sizeof *v, cmp_double);
-    for (size_t i = 0; i < n; i++) classes += i == 0 || v[i] != v[i - 1];
-  }
-  if (integral && classes <= LABELS_MAX_CLASSES) {
-    cJSON *counts = cJSON_AddObjectToObject(lab, "counts");
-    for (size_t i = 0, j; i < n; i = j) {
-      for (j = i; j < n && v[j] == v[i]; j++) {
-      }
-      char key[32];
-      snprintf(key, sizeof key, "%.0f", v[i] + 0.0); /* + 0.0: no "-0" */
-      cJSON_AddNumberToObject(counts, key, (double)(j - i));
-    }
-    cJSON_AddNumberToObject(lab, "classes", (double)classes);
-  } else {
-    json_add_number(lab, "min", n ? lo : NAN);
-    json_add_number(lab, "max", n ? hi : NAN);
-    json_add_number(lab, "mean", n ? sum / (double)n : NAN);
-  }
-}
-
-cJSON *ds_label_summary(const float *y, size_t n) {
-  cJSON *o = cJSON_CreateObject();
-  double *v = malloc((n ? n : 1) * sizeof *v);
-  if (!o || !v) {
-    cJSON_Delete(o);
-    free(v);
-    return NULL;
-  }
-  cJSON_AddStringToObject(o, "dtype", "float32");
-  for (size_t i = 0; i < n; i++) v[i] = y[i];
-  ds_label_stats(o, v, n);
-  free(v);
-  return o;
 }

@@ -37,12 +37,4 @@ void ds_part_range(size_t n, int part, int parts, size_t *start, size_t *count);
 
 /* TR_EINPUT "path: row R, feature J is NaN|Inf" for the first non-finite value. */
 tr_err ds_check_finite(const ds_dataset *d, const char *path);
-
-#include <cjson/cJSON.h>
-/* Adds label statistics of v[0..n) to lab: "counts" ({"0": n0, ...}) and "classes" when
- * every value is a whole number and at most LABELS_MAX_CLASSES are distinct, else "min",
- * "max", "mean". Sorts v in place. */
-void ds_label_stats(cJSON *lab, double *v, size_t n);
-/* {"dtype": "float32", ...ds_label_stats} for float labels; NULL on ENOMEM. */
-cJSON *ds_label_summary(const float *y, size_t n);
 #endif

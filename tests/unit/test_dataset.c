@@ -1,5 +1,4 @@
-/* Tests for io/dataset.c: allocation, row selection, concatenation, finiteness check,
- * and label summary. */
+/* Tests for io/dataset.c: allocation, row selection, concatenation, finiteness check. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,21 +55,6 @@ START_TEST(finite_check_names_row_and_column) {
 }
 END_TEST
 
-START_TEST(label_summary) {
-  float cls[] = {0, 1, 1, 2, 1};
-  cJSON *s = ds_label_summary(cls, 5);
-  ck_assert_int_eq((int)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "classes")), 3);
-  cJSON *counts = cJSON_GetObjectItem(s, "counts");
-  ck_assert_int_eq((int)cJSON_GetNumberValue(cJSON_GetObjectItem(counts, "1")), 3);
-  cJSON_Delete(s);
-  float real[] = {0.5f, 1.5f};
-  s = ds_label_summary(real, 2);
-  ck_assert_ptr_null(cJSON_GetObjectItem(s, "counts"));
-  ck_assert_double_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(s, "mean")), 1.0);
-  cJSON_Delete(s);
-}
-END_TEST
-
 int main(void) {
   Suite *s = suite_create("dataset");
   TCase *tc = tcase_create("core");
@@ -78,7 +62,6 @@ int main(void) {
   tcase_add_test(tc, new_is_aligned_and_zeroed);
   tcase_add_test(tc, take_and_concat);
   tcase_add_test(tc, finite_check_names_row_and_column);
-  tcase_add_test(tc, label_summary);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }
