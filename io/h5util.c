@@ -60,7 +60,9 @@ hid_t h5u_open_rdonly(const char *path, hid_t fapl) {
   return file;
 }
 
-tr_err h5u_open(const char *path, hid_t *file) { return h5u_open_fapl(path, H5I_INVALID_HID, file); }
+tr_err h5u_open(const char *path, hid_t *file) {
+  return h5u_open_fapl(path, H5I_INVALID_HID, file);
+}
 
 tr_err h5u_open_fapl(const char *path, hid_t fapl, hid_t *file) {
   *file = H5I_INVALID_HID;
