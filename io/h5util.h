@@ -29,7 +29,8 @@ tr_err h5u_open(const char *path, hid_t *file);
 tr_err h5u_open_fapl(const char *path, hid_t fapl, hid_t *file);
 
 /* A new HDF5 file in memory (core driver, no backing store) to build a model or
- * checkpoint in, HDF5's printing silenced; negative on failure. Finish it with h5u_commit_image(). */
+ * checkpoint in, HDF5's printing silenced; negative on failure. Finish it with
+ * h5u_commit_image(). */
 hid_t h5u_create_memory(void);
 /* Closes f (always) and, when its building went well (ok), writes its image to path
  * atomically with our own writes (temporary file, fsync, rename): a full disk is a
@@ -42,6 +43,7 @@ herr_t h5u_put_array(hid_t loc, const char *name, hid_t file_type, hid_t mem_typ
 /* Reads a whole dataset that must hold exactly n elements. */
 bool h5u_get_array(hid_t loc, const char *name, hid_t mem_type, size_t n, void *out);
 
+/* A scalar variable-length UTF-8 string attribute. */
 herr_t h5u_put_string_attr(hid_t obj, const char *name, const char *value);
 /* Copies the string attribute into out (truncated to len); false when absent. */
 bool h5u_get_string_attr(hid_t obj, const char *name, char *out, size_t len);
@@ -53,6 +55,7 @@ herr_t h5u_put_longs_attr(hid_t obj, const char *name, const long *v, size_t n, 
 /* Reads up to max longs; returns the count, or -1 when absent or too many. */
 long h5u_get_longs_attr(hid_t obj, const char *name, long *v, size_t max);
 
+/* A scalar float64 attribute; reading it is false when absent or unreadable. */
 herr_t h5u_put_double_attr(hid_t obj, const char *name, double v);
 bool h5u_get_double_attr(hid_t obj, const char *name, double *v);
 #endif
