@@ -10,6 +10,7 @@
 #include "common/timer.h"
 #include "io/dataset.h"
 #include "io/h5io.h"
+#include "io/load.h"
 #include "io/textdata.h"
 
 static const char help[] =

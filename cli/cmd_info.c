@@ -6,41 +6,13 @@
 
 #include "cli/cli.h"
 #include "common/json.h"
-#include "io/dataset.h"
-#include "io/h5io.h"
+#include "io/info.h"
 
 static const char help[] =
     "usage: tradeoff info FILE [--x-dataset X] [--y-dataset y]\n"
     "\n"
     "Prints JSON: rows, features, dtype, chunking, compression, label counts (or the\n"
     "range of a real-valued target). FILE is .h5/.hdf5, .csv or .libsvm (.gz ok).\n";
-
-static bool is_hdf5(const char *p) {
-  size_t n = strlen(p);
-  return (n > 3 && !strcmp(p + n - 3, ".h5")) || (n > 5 && !strcmp(p + n - 5, ".hdf5"));
-}
-
-static tr_err describe_text(const char *path, cJSON **out) {
-  ds_dataset *d = NULL;
-  tr_err rc = ds_load(path, NULL, &d);
-  if (rc != TR_OK) return rc;
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "path", path);
-  cJSON_AddStringToObject(o, "format", strstr(path, ".csv") ? "csv" : "libsvm");
-  cJSON_AddNumberToObject(o, "rows", (double)d->rows);
-  cJSON_AddNumberToObject(o, "features", (double)d->cols);
-  cJSON_AddStringToObject(o, "dtype", "float32");
-  cJSON_AddNullToObject(o, "chunks");
-  cJSON_AddNullToObject(o, "compression");
-  cJSON_AddItemToObject(o, "labels", d->y ? ds_label_summary(d->y, d->rows) : cJSON_CreateNull());
-  if (d->feature_names)
-    cJSON_AddItemToObject(o, "feature_names",
-                          cJSON_CreateStringArray((const char *const *)d->feature_names,
-                                                  (int)d->cols));
-  ds_free(&d);
-  *out = o;
-  return TR_OK;
-}
 
 tr_err cmd_info(int argc, char **argv) {
   static const struct option longopts[] = {{"x-dataset", required_argument, 0, 'x'},
@@ -62,7 +34,7 @@ tr_err cmd_info(int argc, char **argv) {
   if (optind != argc - 1) return tr_error_set(TR_EUSAGE, "info", "expected one FILE");
   const char *path = argv[optind];
   cJSON *o = NULL;
-  tr_err rc = is_hdf5(path) ? h5io_info(path, xname, yname, &o) : describe_text(path, &o);
+  tr_err rc = info_describe(path, xname, yname, &o);
   if (rc == TR_OK) rc = json_print(o);
   cJSON_Delete(o);
   return rc;

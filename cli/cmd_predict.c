@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "common/atomic_file.h"
 #include "io/dataset.h"
+#include "io/load.h"
 #include "trainer/model_io.h"
 #include "trainer/train.h"
 

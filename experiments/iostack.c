@@ -8,7 +8,7 @@
 
 #include "common/json.h"
 #include "common/log.h"
-#include "io/dataset.h"
+#include "io/files.h"
 
 tr_err iostack_open(const job *j, layout *L, int ranks, int ranks_per_node, bool virtual_clock,
                     iostack **out) {

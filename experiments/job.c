@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "io/files.h"
+
 #define MONITORS                                                                         \
   "val_loss|val_accuracy|val_precision|val_recall|val_f1|val_auc|val_log_loss|val_mse|" \
   "val_rmse|val_mae|val_r2"
@@ -159,7 +161,7 @@ job *job_load(const char *path, char *const *overrides, size_t n_overrides) {
 tr_err job_check_path(const job *j, const char *key) {
   const char *path = cfg_str(j->src, "data", key);
   struct stat st;
-  if (!strpbrk(path, "*?[") && stat(path, &st) != 0)
+  if (!ds_is_glob(path) && stat(path, &st) != 0)
     return job_error(j, TR_EINPUT, "data", key, "no such file or directory: %s", path);
   return TR_OK;
 }

@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "experiments/run_internal.h"
+#include "io/load.h"
 
 /* Loads data.<key> ("train" or "test"): this rank's part; labels required. */
 static tr_err load(const run_state *r, const char *key, const char *path, ds_dataset **out) {

@@ -1,6 +1,6 @@
 /* An in-memory data set: a row-major float32 feature matrix (64-byte aligned) and one
  * float32 label or target per row, plus optional feature names. Every reader (HDF5,
- * CSV, LIBSVM, synthetic) produces one; ds_load() picks the reader from the path. */
+ * CSV, LIBSVM, synthetic) produces one; io/load.h picks the reader for a path. */
 #ifndef TR_DATASET_H
 #define TR_DATASET_H
 #include <stdbool.h>
@@ -33,46 +33,4 @@ void ds_part_range(size_t n, int part, int parts, size_t *start, size_t *count);
 
 /* TR_EINPUT "path: row R, feature J is NaN|Inf" for the first non-finite value. */
 tr_err ds_check_finite(const ds_dataset *d, const char *path);
-
-/* True when path names a text format ds_load() parses (CSV or LIBSVM, .gz or not). */
-bool ds_is_text_path(const char *path);
-/* Options for ds_load(). Zero-initialized is valid: defaults "X"/"y", whole file,
- * label column "label"-or-last for CSV. */
-typedef struct {
-  const char *x_dataset;     /* HDF5 feature dataset, default "X" */
-  const char *y_dataset;     /* HDF5 label dataset, default "y" */
-  const char *label_column;  /* CSV: column name or 0-based index; NULL = default */
-  size_t row_start;          /* HDF5 only: first row to read */
-  size_t row_count;          /* HDF5 only: rows to read, 0 = to the end */
-  int threads;               /* decompression threads, 0 = all */
-} ds_load_opts;
-
-/* Loads a data set by path: .h5 or .hdf5 (HDF5), .csv[.gz], .libsvm or .svm[.gz], or a
- * directory or glob of HDF5 shards concatenated in sorted order. Rejects empty data and
- * non-finite features (TR_EINPUT with file and row). */
-tr_err ds_load(const char *path, const ds_load_opts *opts, ds_dataset **out);
-
-/* The files ds_load() reads for path, in its order: the HDF5 shards (*.h5, *.hdf5) of a
- * directory or the matches of a glob, sorted; any other path is a one-file list of itself
- * (not checked). *paths is malloc'd (free with ds_free_files); TR_EINPUT when a
- * directory or glob has no HDF5 file. */
-tr_err ds_list_files(const char *path, char ***paths, size_t *n);
-/* Frees a list from ds_list_files() and sets *paths to NULL. Safe on NULL. */
-void ds_free_files(char ***paths, size_t n);
-
-/* Loads only part `part` of `parts` of the rows (one rank's share): a hyperslab of a
- * single HDF5 file; whole shard files when a directory or glob has at least `parts` of
- * them (file i to part i * parts / files); otherwise the part's row range of the
- * whole data. parts = 1 is ds_load(). A part may have 0 rows. */
-tr_err ds_load_part(const char *path, const ds_load_opts *opts, int part, int parts,
-                    ds_dataset **out);
-
-#include <cjson/cJSON.h>
-#define DS_MAX_CLASSES 1000
-/* Adds label statistics of v[0..n) to lab: "counts" ({"0": n0, ...}) and "classes" when
- * every value is a whole number and at most DS_MAX_CLASSES are distinct, else "min",
- * "max", "mean". Sorts v in place. */
-void ds_label_stats(cJSON *lab, double *v, size_t n);
-/* {"dtype": "float32", ...ds_label_stats} for float labels; NULL on ENOMEM. */
-cJSON *ds_label_summary(const float *y, size_t n);
 #endif

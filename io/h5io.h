@@ -1,8 +1,8 @@
 /* HDF5 data files: /X (float32 or float64, N x D, contiguous or chunked, gzip or not)
- * and /y (any integer or float type, N or N x 1), as h5py writes them. */
+ * and /y (any integer or float type, N or N x 1), as h5py writes them. Reading is
+ * io/h5read.c, writing io/h5write.c; `info` describes them (io/info.h). */
 #ifndef TR_H5IO_H
 #define TR_H5IO_H
-#include <cjson/cJSON.h>
 #include <stddef.h>
 
 #include "common/error.h"
@@ -32,8 +32,4 @@ typedef struct {
 /* Writes d as /X (float32, chunked), /y (float32, when d->y) and the attribute
  * feature_names on /X (when set), atomically (temporary file, then rename). */
 tr_err h5io_write(const char *path, const ds_dataset *d, const h5io_write_opts *opts);
-
-/* A JSON description for `tradeoff info`: rows, features, dtype, chunks, compression,
- * label dtype and label counts (integer-valued labels) or min/max/mean (real). */
-tr_err h5io_info(const char *path, const char *x_name, const char *y_name, cJSON **out);
 #endif

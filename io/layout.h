@@ -103,7 +103,7 @@ bool layout_in_place(const layout *L, const layout_extent *e, const uint64_t *ro
 tr_err layout_decode(const layout *L, const layout_extent *e, const void *bytes,
                      const uint64_t *rows, size_t n, float *X, layout_scratch *s);
 
-/* Undoes an HDF5 chunk's filters (shared with io/h5io.c): inflates the n bytes at src
+/* Undoes an HDF5 chunk's filters (shared with io/h5read.c): inflates the n bytes at src
  * when `inflate`, then unshuffles elements of es bytes when `unshuffle`, giving exactly
  * `bytes` bytes at *out: src itself when neither applies, dst when only inflate does and
  * dst is given, else s's buffer. Returns TR_OK, TR_EINPUT (the data do not decode to

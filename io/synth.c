@@ -24,6 +24,8 @@ static size_t informative_of(const synth_params *p, int regression) {
   return i < p->features ? i : p->features;
 }
 
+_Static_assert(SYNTH_MAX_CLASSES == 1000, "synth_check's message names the limit");
+
 const char *synth_check(const synth_params *p, int regression) {
   if (p->rows == 0) return "rows must be at least 1";
   if (p->features == 0) return "features must be at least 1";

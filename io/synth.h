@@ -8,8 +8,10 @@
 
 #include "common/error.h"
 #include "io/dataset.h"
+#include "io/labels.h"
 
-#define SYNTH_MAX_CLASSES 1000
+/* gen makes no more classes than training accepts */
+#define SYNTH_MAX_CLASSES LABELS_MAX_CLASSES
 
 typedef struct {
   size_t rows, features;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "common/atomic_file.h"
-#include "trainer/h5util.h"
+#include "io/h5util.h"
 
 #define FORMAT "tradeoff-checkpoint"
 #define FORMAT_VERSION 1
@@ -32,7 +32,6 @@ tr_err ckpt_save(const char *path, const net *n, const train_state *s, const cha
     free(rng);
     return grc;
   }
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   double *hist = malloc(((size_t)s->epoch + 1) * HISTORY_COLS * sizeof(double));
   if (!hist) {
     free(rng);
@@ -130,12 +129,12 @@ static tr_err read_checkpoint(hid_t f, const char *path, net *n, train_state *s,
 
 tr_err ckpt_load(const char *path, net *n, train_state *s, const char *job_text,
                  const dist_ctx *dist) {
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  h5u_quiet();
   FILE *probe = fopen(path, "rb");
   if (!probe) return tr_error_set(TR_EINPUT, path, "no checkpoint to resume from");
   fclose(probe);
   if (H5Fis_hdf5(path) <= 0) return tr_error_set(TR_EINPUT, path, "not an HDF5 file");
-  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  hid_t f = h5u_open_rdonly(path, H5I_INVALID_HID);
   if (f < 0) return tr_error_set(TR_EINPUT, path, "cannot open checkpoint");
   tr_err rc = read_checkpoint(f, path, n, s, job_text, s->history_cap, dist ? dist->rank : 0,
                               dist ? dist->size : 1);

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "common/atomic_file.h"
-#include "trainer/h5util.h"
+#include "io/h5util.h"
 
 #define FORMAT "tradeoff-model"
 #define FORMAT_VERSION 2
@@ -19,7 +19,6 @@ static const char *act_names[] = {"relu", "tanh", "sigmoid"};
 tr_err model_save(const char *path, const net *n, loss_head head, const scaler *sc,
                   const float *classes, size_t n_classes, const char *model_type,
                   const char *job_text) {
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   hid_t f = h5u_create_memory();
   if (f < 0) return tr_error_set(TR_EHDF5, path, "cannot build the model file");
   long version = FORMAT_VERSION, features = (long)n->spec.inputs, outputs = (long)n->spec.outputs;
@@ -90,7 +89,7 @@ static tr_err read_model(hid_t f, const char *path, model_file *out) {
   long n_hidden = h5u_get_longs_attr(f, "hidden", hidden, NET_MAX_LAYERS - 1);
   int head = index_of(head_names, 3, task), activation = index_of(act_names, 3, act);
   if (h5u_get_longs_attr(f, "features", &features, 1) != 1 || h5u_get_longs_attr(f, "outputs", &outputs, 1) != 1 ||
-      features <= 0 || outputs <= 0 || outputs > MODEL_MAX_CLASSES || n_hidden < 0 || head < 0 ||
+      features <= 0 || outputs <= 0 || outputs > MODEL_MAX_OUTPUTS || n_hidden < 0 || head < 0 ||
       activation < 0)
     return tr_error_set(TR_EINPUT, path, "model file has damaged metadata");
   net_spec spec = {.inputs = (size_t)features, .outputs = (size_t)outputs,
@@ -131,12 +130,12 @@ static tr_err read_model(hid_t f, const char *path, model_file *out) {
 
 tr_err model_load(const char *path, model_file *out) {
   memset(out, 0, sizeof *out);
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  h5u_quiet();
   FILE *probe = fopen(path, "rb");
   if (!probe) return tr_error_set(TR_EINPUT, path, "no such model file");
   fclose(probe);
   if (H5Fis_hdf5(path) <= 0) return tr_error_set(TR_EINPUT, path, "not an HDF5 file");
-  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  hid_t f = h5u_open_rdonly(path, H5I_INVALID_HID);
   if (f < 0) return tr_error_set(TR_EINPUT, path, "cannot open model file");
   tr_err rc = read_model(f, path, out);
   H5Fclose(f);

@@ -8,11 +8,17 @@
 #ifndef TR_MODEL_IO_H
 #define TR_MODEL_IO_H
 #include "common/error.h"
+#include "io/labels.h"
 #include "io/split.h"
 #include "trainer/loss.h"
 #include "trainer/net.h"
 
-#define MODEL_MAX_CLASSES 100000
+/* A sanity bound of the file format, not the class limit: model_load rejects a file
+ * whose `outputs` exceeds it as damaged, before allocating the network. Training writes
+ * at most LABELS_MAX_CLASSES outputs; the bound stays looser so that every file that
+ * loaded before still loads. */
+#define MODEL_MAX_OUTPUTS 100000
+_Static_assert(MODEL_MAX_OUTPUTS >= LABELS_MAX_CLASSES, "every trained model must load");
 
 typedef struct {
   net *model;

@@ -13,6 +13,7 @@
 #include "common/error.h"
 #include "io/dataset.h"
 #include "io/h5io.h"
+#include "io/info.h"
 #include "fuzz_util.h"
 
 static uint64_t le(const uint8_t *p, int n) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/rng.h"
+#include "io/load.h"
 #include "io/textdata.h"
 #include "io/textread.h"
 #include "testutil.h"

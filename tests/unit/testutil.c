@@ -1,4 +1,5 @@
-/* Test helpers: temporary directories and files for the Check suites. */
+/* Test helpers: temporary directories and files for the Check suites, and the HDF5
+ * fixtures of the reader and info suites. */
 #define _GNU_SOURCE
 #include "testutil.h"
 
@@ -67,6 +68,85 @@ void tu_assert_input_error(const char *path, long line, const char *what) {
   const char *msg = tr_error_message();
   ck_assert_msg(strstr(msg, where) != NULL, "message \"%s\" lacks \"%s\"", msg, where);
   ck_assert_msg(strstr(msg, what) != NULL, "message \"%s\" lacks \"%s\"", msg, what);
+}
+
+double tu_h5_xval(hsize_t i, hsize_t j) { return (double)(i * 100 + j) + 0.25; }
+double tu_h5_yval(hsize_t i) { return (double)(i % 3); }
+
+/* Writes an HDF5 file as described; X[i][j] = tu_h5_xval(i, j) (truncated for integer X). */
+void tu_h5_write(const char *path, const tu_h5_spec *s) {
+  hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  ck_assert_int_ge(f, 0);
+  int rank = s->xrank ? s->xrank : 2;
+  hsize_t dims[3] = {s->rows, s->cols, 2};
+  hid_t space = H5Screate_simple(rank, dims, NULL);
+  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  if (s->chunk[0]) {
+    hsize_t ch[3] = {s->chunk[0], s->chunk[1], 2};
+    ck_assert_int_ge(H5Pset_chunk(dcpl, rank, ch), 0);
+    if (s->shuffle) ck_assert_int_ge(H5Pset_shuffle(dcpl), 0);
+    if (s->deflate) ck_assert_int_ge(H5Pset_deflate(dcpl, (unsigned)s->deflate), 0);
+    if (s->fletcher32) ck_assert_int_ge(H5Pset_fletcher32(dcpl), 0);
+  }
+  hid_t xt = s->xtype ? s->xtype : H5T_IEEE_F32LE;
+  hid_t x = H5Dcreate2(f, s->xname ? s->xname : "X", xt, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  ck_assert_int_ge(x, 0);
+  size_t n = (size_t)(s->rows * s->cols * (rank == 3 ? 2 : 1));
+  double *buf = malloc((n ? n : 1) * sizeof *buf);
+  for (size_t k = 0; k < n; k++) buf[k] = (double)k + 0.25;
+  if (rank == 2)
+    for (hsize_t i = 0; i < s->rows; i++)
+      for (hsize_t j = 0; j < s->cols; j++) buf[i * s->cols + j] = tu_h5_xval(i, j);
+  if (H5Tget_class(xt) == H5T_STRING) {
+    /* a 2-D string X: the contents do not matter */
+  } else if (s->partial) {
+    hsize_t start[2] = {0, 0}, count[2] = {s->rows / 2, s->cols};
+    hid_t fs = H5Dget_space(x), ms = H5Screate_simple(2, count, NULL);
+    H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+    ck_assert_int_ge(H5Dwrite(x, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, buf), 0);
+    H5Sclose(fs);
+    H5Sclose(ms);
+  } else if (n) {
+    ck_assert_int_ge(H5Dwrite(x, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), 0);
+  }
+  free(buf);
+  H5Dclose(x);
+  H5Pclose(dcpl);
+  H5Sclose(space);
+  if (s->ytype) {
+    hsize_t yrows = s->yrows ? s->yrows : s->rows, ycols = s->ycols ? s->ycols : 1;
+    hsize_t ydims[2] = {yrows, ycols};
+    hid_t ys = H5Screate_simple(s->yrank ? s->yrank : 1, ydims, NULL);
+    hid_t y = H5Dcreate2(f, s->yname ? s->yname : "y", s->ytype, ys, H5P_DEFAULT, H5P_DEFAULT,
+                         H5P_DEFAULT);
+    ck_assert_int_ge(y, 0);
+    double *yb = malloc((yrows * ycols + 1) * sizeof *yb);
+    for (hsize_t i = 0; i < yrows * ycols; i++) yb[i] = tu_h5_yval(i / ycols);
+    ck_assert_int_ge(H5Dwrite(y, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, yb), 0);
+    free(yb);
+    H5Dclose(y);
+    H5Sclose(ys);
+  }
+  H5Fclose(f);
+}
+
+char *tu_h5_file(const char *name, const tu_h5_spec *s) {
+  char *p = tu_path(tu_dir, name);
+  tu_h5_write(p, s);
+  return p;
+}
+
+void tu_h5_assert_closed(void) {
+  ck_assert_int_eq(H5Fget_obj_count((hid_t)H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
+}
+
+void tu_h5_assert_error(tr_err rc, tr_err code, const char *path, const char *words) {
+  ck_assert_int_eq(rc, code);
+  ck_assert_int_eq(tr_error_code(), code);
+  const char *msg = tr_error_message();
+  ck_assert_msg(strncmp(msg, path, strlen(path)) == 0, "message '%s' does not name %s", msg, path);
+  if (words) ck_assert_msg(strstr(msg, words) != NULL, "message '%s' lacks '%s'", msg, words);
+  tu_h5_assert_closed();
 }
 
 int tu_run(Suite *s) {

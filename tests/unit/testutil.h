@@ -2,9 +2,12 @@
 #ifndef TR_TESTUTIL_H
 #define TR_TESTUTIL_H
 #include <check.h>
+#include <hdf5.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "common/error.h"
 
 /* A fresh empty directory under $TMPDIR (malloc'd path); removed by tu_rmrf(). */
 char *tu_tmpdir(void);
@@ -38,6 +41,34 @@ job *tu_job(const char *const *sets);
 typedef struct stg stg;
 stg *tu_stg(const char *name, const char *const *sets, bool virtual_clock, uint64_t data_bytes);
 void tu_stg_free(stg **s);
+/* HDF5 fixtures, written with the HDF5 C API (the reader's and info's suites). */
+typedef struct {
+  hid_t xtype; /* file type of X (0 = H5T_IEEE_F32LE) */
+  int xrank;   /* 0 = 2 */
+  hsize_t rows, cols;
+  hsize_t chunk[2]; /* {0, 0} = contiguous */
+  int deflate;      /* 0 = none */
+  bool shuffle, fletcher32;
+  bool partial;  /* write only the first half of the rows (unallocated chunks) */
+  hid_t ytype;   /* 0 = no y */
+  int yrank;     /* 1 or 2 (N x ycols) */
+  hsize_t ycols; /* 0 = 1 */
+  hsize_t yrows; /* 0 = rows */
+  const char *xname, *yname;
+} tu_h5_spec;
+/* The values tu_h5_write stores: X[i][j] (truncated for integer X) and y[i]. */
+double tu_h5_xval(hsize_t i, hsize_t j);
+double tu_h5_yval(hsize_t i);
+/* Writes an HDF5 file as described by s. */
+void tu_h5_write(const char *path, const tu_h5_spec *s);
+/* tu_dir/name written as described by s (malloc'd path). */
+char *tu_h5_file(const char *name, const tu_h5_spec *s);
+/* Asserts that no HDF5 object of any file is left open. */
+void tu_h5_assert_closed(void);
+/* Asserts that a call failed with code (returned and recorded), with a message that
+ * starts with path and holds words (unless NULL), and left no HDF5 object open. */
+void tu_h5_assert_error(tr_err rc, tr_err code, const char *path, const char *words);
+
 /* Runs a suite and returns the process exit status (0 when all passed). */
 int tu_run(Suite *s);
 #endif

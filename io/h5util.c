@@ -1,14 +1,87 @@
-/* HDF5 helpers shared by model files and checkpoints. Strings are variable-length UTF-8,
+/* HDF5 helpers shared by io/'s data files and the trainer's model files and checkpoints:
+ * every read-only open goes through h5u_open_rdonly, so HDF5's error printing is off and
+ * file locking is relaxed the same way everywhere. Strings are variable-length UTF-8,
  * which h5py reads as str. */
-#include "trainer/h5util.h"
+#include "io/h5util.h"
 
-#include "common/atomic_file.h"
-
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/atomic_file.h"
+
+void h5u_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
+void h5u_close(hid_t *id) {
+  if (*id < 0) return;
+  switch (H5Iget_type(*id)) {
+    case H5I_FILE:
+      H5Fclose(*id);
+      break;
+    case H5I_DATASET:
+      H5Dclose(*id);
+      break;
+    case H5I_DATASPACE:
+      H5Sclose(*id);
+      break;
+    case H5I_DATATYPE:
+      H5Tclose(*id);
+      break;
+    case H5I_ATTR:
+      H5Aclose(*id);
+      break;
+    case H5I_GENPROP_LST:
+      H5Pclose(*id);
+      break;
+    case H5I_GROUP:
+      H5Gclose(*id);
+      break;
+    default:
+      H5Idec_ref(*id);
+      break;
+  }
+  *id = H5I_INVALID_HID;
+}
+
+hid_t h5u_open_rdonly(const char *path, hid_t fapl) {
+  h5u_quiet();
+  hid_t own = fapl < 0 ? H5Pcreate(H5P_FILE_ACCESS) : H5I_INVALID_HID;
+  if (fapl < 0) fapl = own;
+  if (fapl < 0) return H5I_INVALID_HID;
+#if H5_VERSION_GE(1, 10, 7)
+  /* Read-only: tolerate file systems without locks (NFS, some Lustre mounts). */
+  H5Pset_file_locking(fapl, true, true);
+#endif
+  hid_t file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+  h5u_close(&own);
+  return file;
+}
+
+tr_err h5u_open(const char *path, hid_t *file) {
+  return h5u_open_fapl(path, H5I_INVALID_HID, file);
+}
+
+tr_err h5u_open_fapl(const char *path, hid_t fapl, hid_t *file) {
+  *file = H5I_INVALID_HID;
+  h5u_quiet();
+  struct stat st;
+  if (stat(path, &st) != 0)
+    return tr_error_set(errno == ENOENT ? TR_EINPUT : TR_EIO, path, "cannot open: %s",
+                        strerror(errno));
+  if (S_ISDIR(st.st_mode)) return tr_error_set(TR_EINPUT, path, "is a directory, not an HDF5 file");
+  if (access(path, R_OK) != 0)
+    return tr_error_set(TR_EIO, path, "cannot read: %s", strerror(errno));
+  if (H5Fis_hdf5(path) <= 0) return tr_error_set(TR_EINPUT, path, "not an HDF5 file");
+  if ((*file = h5u_open_rdonly(path, fapl)) < 0)
+    return tr_error_set(TR_EINPUT, path, "cannot open as HDF5 (truncated or corrupt file?)");
+  return TR_OK;
+}
 
 hid_t h5u_create_memory(void) {
+  h5u_quiet();
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
   if (fapl < 0) return -1;
   hid_t f = H5Pset_fapl_core(fapl, 1 << 20, 0) < 0 ? -1

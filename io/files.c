@@ -1,0 +1,113 @@
+/* Data paths to files: a directory's HDF5 shards (by suffix) or a glob's matches, sorted
+ * so that every rank and every run sees the same global row order, and the suffix tests
+ * that pick a reader. */
+#define _GNU_SOURCE
+#include "io/files.h"
+
+#include <dirent.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+static bool ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+ds_format ds_format_of(const char *p) {
+  if (ends_with(p, ".h5") || ends_with(p, ".hdf5")) return DS_FORMAT_HDF5;
+  if (ends_with(p, ".csv") || ends_with(p, ".csv.gz")) return DS_FORMAT_CSV;
+  if (ends_with(p, ".libsvm") || ends_with(p, ".svm") || ends_with(p, ".libsvm.gz") ||
+      ends_with(p, ".svm.gz"))
+    return DS_FORMAT_LIBSVM;
+  return DS_FORMAT_UNKNOWN;
+}
+
+bool ds_is_text_path(const char *path) {
+  ds_format f = ds_format_of(path);
+  return f == DS_FORMAT_CSV || f == DS_FORMAT_LIBSVM;
+}
+
+bool ds_is_glob(const char *path) { return strpbrk(path, "*?[") != NULL; }
+
+bool ds_is_shard_set(const char *path) {
+  struct stat st;
+  return ds_is_glob(path) || (stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The HDF5 shards of a directory or glob, sorted (malloc'd array of malloc'd paths). */
+static tr_err list_shards(const char *path, char ***out, size_t *n_out) {
+  char **paths = NULL;
+  size_t n = 0, cap = 0;
+  tr_err rc = TR_OK;
+  *out = NULL;
+  *n_out = 0;
+  if (ds_is_glob(path)) {
+    glob_t g;
+    int grc = glob(path, 0, NULL, &g);
+    if (grc == GLOB_NOMATCH) return tr_error_set(TR_EINPUT, path, "no file matches");
+    if (grc != 0) return tr_error_set(TR_EIO, path, "glob failed");
+    paths = calloc(g.gl_pathc ? g.gl_pathc : 1, sizeof *paths);
+    for (size_t i = 0; paths && i < g.gl_pathc; i++)
+      if (!(paths[n++] = strdup(g.gl_pathv[i]))) rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+    if (!paths) rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+    globfree(&g); /* glob sorts */
+  } else {
+    DIR *dp = opendir(path);
+    if (!dp) return tr_error_set(TR_EINPUT, path, "cannot open directory");
+    struct dirent *e;
+    while (rc == TR_OK && (e = readdir(dp))) {
+      if (ds_format_of(e->d_name) != DS_FORMAT_HDF5) continue;
+      if (n == cap) {
+        cap = cap ? 2 * cap : 16;
+        char **grown = realloc(paths, cap * sizeof *paths);
+        if (!grown) {
+          rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+          break;
+        }
+        paths = grown;
+      }
+      if (asprintf(&paths[n], "%s/%s", path, e->d_name) < 0)
+        rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+      else
+        n++;
+    }
+    closedir(dp);
+    if (n) qsort(paths, n, sizeof *paths, cmp_str);
+  }
+  if (rc == TR_OK && n == 0) rc = tr_error_set(TR_EINPUT, path, "no HDF5 files (*.h5, *.hdf5) found");
+  if (rc != TR_OK) {
+    for (size_t i = 0; i < n; i++) free(paths[i]);
+    free(paths);
+    return rc;
+  }
+  *out = paths;
+  *n_out = n;
+  return TR_OK;
+}
+
+tr_err ds_list_files(const char *path, char ***paths, size_t *n) {
+  if (ds_is_shard_set(path)) return list_shards(path, paths, n);
+  *n = 0;
+  if (!(*paths = malloc(sizeof **paths)) || !((*paths)[0] = strdup(path))) {
+    free(*paths);
+    *paths = NULL;
+    return tr_error_set(TR_ENOMEM, path, "out of memory");
+  }
+  *n = 1;
+  return TR_OK;
+}
+
+void ds_free_files(char ***paths, size_t n) {
+  if (!*paths) return;
+  for (size_t i = 0; i < n; i++) free((*paths)[i]);
+  free(*paths);
+  *paths = NULL;
+}

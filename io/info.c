@@ -1,0 +1,220 @@
+/* Everything `tradeoff info` prints: a JSON description of a data file. HDF5 files are
+ * described from their metadata (shape, element type, chunking, filters) and their
+ * labels; CSV and LIBSVM files after loading them. Labels get counts per class when
+ * every value is whole and there are at most LABELS_MAX_CLASSES of them, else their
+ * range and mean. The only part of io/ that speaks JSON. */
+#include "io/info.h"
+
+#include <hdf5.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/json.h"
+#include "io/dataset.h"
+#include "io/h5data.h"
+#include "io/h5util.h"
+#include "io/labels.h"
+#include "io/files.h"
+#include "io/load.h"
+
+/* ---------------------------------------------------------------- labels */
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Adds label statistics of v[0..n) to lab: "counts" ({"0": n0, ...}) and "classes" when
+ * every value is a whole number and at most LABELS_MAX_CLASSES are distinct, else "min",
+ * "max", "mean". Sorts v in place. */
+static void label_stats(cJSON *lab, double *v, size_t n) {
+  bool integral = n > 0;
+  double sum = 0, lo = INFINITY, hi = -INFINITY;
+  for (size_t i = 0; i < n; i++) {
+    integral = integral && isfinite(v[i]) && v[i] == floor(v[i]);
+    sum += v[i];
+    lo = fmin(lo, v[i]);
+    hi = fmax(hi, v[i]);
+  }
+  size_t classes = 0;
+  if (integral) {
+    qsort(v, n, sizeof *v, cmp_double);
+    for (size_t i = 0; i < n; i++) classes += i == 0 || v[i] != v[i - 1];
+  }
+  if (integral && classes <= LABELS_MAX_CLASSES) {
+    cJSON *counts = cJSON_AddObjectToObject(lab, "counts");
+    for (size_t i = 0, j; i < n; i = j) {
+      for (j = i; j < n && v[j] == v[i]; j++) {
+      }
+      char key[32];
+      snprintf(key, sizeof key, "%.0f", v[i] + 0.0); /* + 0.0: no "-0" */
+      cJSON_AddNumberToObject(counts, key, (double)(j - i));
+    }
+    cJSON_AddNumberToObject(lab, "classes", (double)classes);
+  } else {
+    json_add_number(lab, "min", n ? lo : NAN);
+    json_add_number(lab, "max", n ? hi : NAN);
+    json_add_number(lab, "mean", n ? sum / (double)n : NAN);
+  }
+}
+
+/* {"dtype": "float32", ...label_stats} for float labels; NULL on ENOMEM. */
+static cJSON *label_summary(const float *y, size_t n) {
+  cJSON *o = cJSON_CreateObject();
+  double *v = malloc((n ? n : 1) * sizeof *v);
+  if (!o || !v) {
+    cJSON_Delete(o);
+    free(v);
+    return NULL;
+  }
+  cJSON_AddStringToObject(o, "dtype", "float32");
+  for (size_t i = 0; i < n; i++) v[i] = y[i];
+  label_stats(o, v, n);
+  free(v);
+  return o;
+}
+
+/* ---------------------------------------------------------------- HDF5 */
+
+static const char *dtype_name(hid_t type, char *buf, size_t cap) {
+  H5T_class_t cls = H5Tget_class(type);
+  size_t bits = H5Tget_size(type) * 8;
+  if (cls == H5T_FLOAT)
+    snprintf(buf, cap, "float%zu", bits);
+  else if (cls == H5T_INTEGER)
+    snprintf(buf, cap, "%sint%zu", H5Tget_sign(type) == H5T_SGN_NONE ? "u" : "", bits);
+  else if (cls == H5T_ENUM)
+    snprintf(buf, cap, "%s", H5Tget_nmembers(type) == 2 && bits == 8 ? "bool" : "enum");
+  else
+    snprintf(buf, cap, "other");
+  return buf;
+}
+
+/* labels: dtype plus counts/classes (integer values, few distinct) or min/max/mean. */
+static tr_err label_info(const char *path, const char *name, hid_t y, int rank, hsize_t rows,
+                              cJSON *lab) {
+  char tbuf[32];
+  hid_t type = H5Dget_type(y);
+  if (type < 0) return tr_error_set(TR_EHDF5, path, "cannot inspect '%s'", name);
+  cJSON_AddStringToObject(lab, "dtype", dtype_name(type, tbuf, sizeof tbuf));
+  h5u_close(&type);
+  double *v = malloc((rows ? rows : 1) * sizeof *v);
+  if (!v) return tr_error_set(TR_ENOMEM, path, "out of memory");
+  tr_err rc = rows ? h5data_read_y(path, name, y, rank, 0, rows, v) : TR_OK;
+  if (rc != TR_OK) {
+    free(v);
+    return rc;
+  }
+  label_stats(lab, v, (size_t)rows);
+  free(v);
+  return TR_OK;
+}
+
+tr_err h5io_info(const char *path, const char *x_name, const char *y_name, cJSON **out) {
+  const char *xn = x_name ? x_name : "X", *yn = y_name ? y_name : "y";
+  hid_t file = H5I_INVALID_HID, x = H5I_INVALID_HID, y = H5I_INVALID_HID, type = -1;
+  hsize_t rows = 0, cols = 0;
+  char **names = NULL;
+  cJSON *j = NULL;
+  int yrank = 0;
+  tr_err rc;
+  *out = NULL;
+  if ((rc = h5data_open_xy(path, xn, yn, &file, &x, &y, &rows, &cols, &yrank)) != TR_OK) goto done;
+  h5data_layout l;
+  if ((rc = h5data_get_layout(path, xn, x, &l)) != TR_OK) goto done;
+  if ((type = H5Dget_type(x)) < 0) {
+    rc = tr_error_set(TR_EHDF5, path, "cannot inspect '%s'", xn);
+    goto done;
+  }
+  if (!(j = cJSON_CreateObject())) {
+    rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+    goto done;
+  }
+  char tbuf[32];
+  cJSON_AddStringToObject(j, "path", path);
+  cJSON_AddStringToObject(j, "dataset", xn);
+  cJSON_AddNumberToObject(j, "rows", (double)rows);
+  cJSON_AddNumberToObject(j, "features", (double)cols);
+  cJSON_AddStringToObject(j, "dtype", dtype_name(type, tbuf, sizeof tbuf));
+  cJSON_AddStringToObject(j, "layout",
+                          l.layout == H5D_CHUNKED   ? "chunked"
+                          : l.layout == H5D_COMPACT ? "compact"
+                                                    : "contiguous");
+  if (l.layout == H5D_CHUNKED) {
+    cJSON *c = cJSON_AddArrayToObject(j, "chunks");
+    cJSON_AddItemToArray(c, cJSON_CreateNumber((double)l.chunk[0]));
+    cJSON_AddItemToArray(c, cJSON_CreateNumber((double)l.chunk[1]));
+  } else {
+    cJSON_AddNullToObject(j, "chunks");
+  }
+  if (l.deflate_idx >= 0) {
+    cJSON_AddStringToObject(j, "compression", "gzip");
+    cJSON_AddNumberToObject(j, "compression_level", l.deflate_level);
+  } else if (l.other_filters && !(l.other_filters == 1 && l.fletcher32)) {
+    cJSON_AddStringToObject(j, "compression",
+                            l.other_id == H5Z_FILTER_SZIP ? "szip"
+                            : l.other_id == 32000         ? "lzf"
+                            : l.other_name[0]             ? l.other_name
+                                                          : "unknown");
+  } else {
+    cJSON_AddNullToObject(j, "compression");
+  }
+  cJSON_AddBoolToObject(j, "shuffle", l.shuffle_idx >= 0);
+  cJSON_AddBoolToObject(j, "fletcher32", l.fletcher32);
+  if (y >= 0) {
+    cJSON *lab = cJSON_AddObjectToObject(j, "labels");
+    cJSON_AddStringToObject(lab, "dataset", yn);
+    if ((rc = label_info(path, yn, y, yrank, rows, lab)) != TR_OK) goto done;
+  } else {
+    cJSON_AddNullToObject(j, "labels");
+  }
+  if ((rc = h5data_get_names(path, x, cols, &names)) != TR_OK) goto done;
+  if (names) {
+    cJSON *a = cJSON_AddArrayToObject(j, "feature_names");
+    for (hsize_t k = 0; k < cols; k++) cJSON_AddItemToArray(a, cJSON_CreateString(names[k]));
+  }
+done:
+  h5data_free_names(names, cols);
+  h5u_close(&type);
+  h5u_close(&y);
+  h5u_close(&x);
+  h5u_close(&file);
+  if (rc == TR_OK)
+    *out = j;
+  else
+    cJSON_Delete(j);
+  return rc;
+}
+
+/* ---------------------------------------------------------------- CSV, LIBSVM */
+
+tr_err info_text(const char *path, cJSON **out) {
+  ds_dataset *d = NULL;
+  tr_err rc = ds_load(path, NULL, &d);
+  if (rc != TR_OK) return rc;
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "path", path);
+  ds_format f = ds_format_of(path);
+  cJSON_AddStringToObject(o, "format", f == DS_FORMAT_CSV ? "csv" : f == DS_FORMAT_LIBSVM ? "libsvm" : "hdf5");
+  cJSON_AddNumberToObject(o, "rows", (double)d->rows);
+  cJSON_AddNumberToObject(o, "features", (double)d->cols);
+  cJSON_AddStringToObject(o, "dtype", "float32");
+  cJSON_AddNullToObject(o, "chunks");
+  cJSON_AddNullToObject(o, "compression");
+  cJSON_AddItemToObject(o, "labels", d->y ? label_summary(d->y, d->rows) : cJSON_CreateNull());
+  if (d->feature_names)
+    cJSON_AddItemToObject(o, "feature_names",
+                          cJSON_CreateStringArray((const char *const *)d->feature_names,
+                                                  (int)d->cols));
+  ds_free(&d);
+  *out = o;
+  return TR_OK;
+}
+
+tr_err info_describe(const char *path, const char *x_name, const char *y_name, cJSON **out) {
+  if (ds_format_of(path) == DS_FORMAT_HDF5 && !ds_is_shard_set(path)) return h5io_info(path, x_name, y_name, out);
+  return info_text(path, out);
+}

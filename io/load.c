@@ -1,0 +1,134 @@
+/* The path-based loader: picks a reader by the path's suffix (io/files.h), concatenates
+ * the shards of a directory or glob in sorted order, and hands each rank its part (a
+ * hyperslab of one HDF5 file, whole shard files, or a row range of a text file, which
+ * cannot seek). Every data set it returns is non-empty with finite features. The readers
+ * below it know nothing of it. */
+#include "io/load.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "io/files.h"
+#include "io/h5io.h"
+#include "io/textdata.h"
+
+/* Reads every HDF5 shard in paths[0..n) (already sorted) and concatenates them. */
+static tr_err load_shards(const char *what, char **paths, size_t n, const ds_load_opts *o,
+                          ds_dataset **out) {
+  if (n == 0) return tr_error_set(TR_EINPUT, what, "no HDF5 files (*.h5, *.hdf5) found");
+  ds_dataset *all = NULL;
+  for (size_t i = 0; i < n; i++) {
+    ds_dataset *part = NULL;
+    tr_err rc = ds_load(paths[i], o, &part);
+    if (rc != TR_OK) {
+      ds_free(&all);
+      return rc;
+    }
+    if (all && part->cols != all->cols) {
+      rc = tr_error_set(TR_EINPUT, paths[i], "has %zu features, the first shard has %zu",
+                        part->cols, all->cols);
+      ds_free(&all);
+      ds_free(&part);
+      return rc;
+    }
+    if (!all) {
+      all = part;
+      continue;
+    }
+    ds_dataset *joined = ds_concat(all, part);
+    ds_free(&all);
+    ds_free(&part);
+    if (!joined) return tr_error_code();
+    all = joined;
+  }
+  *out = all;
+  return TR_OK;
+}
+
+/* Reads one file by its format (no validation). */
+static tr_err read_file(const char *path, const ds_load_opts *o, ds_dataset **out) {
+  h5io_read_opts h = {o->x_dataset, o->y_dataset, o->row_start, o->row_count, o->threads};
+  switch (ds_format_of(path)) {
+    case DS_FORMAT_HDF5:
+      return h5io_read(path, &h, out);
+    case DS_FORMAT_CSV:
+      return csv_read(path, o->label_column, out);
+    case DS_FORMAT_LIBSVM:
+      return libsvm_read(path, out);
+    case DS_FORMAT_UNKNOWN:
+      break;
+  }
+  return tr_error_set(TR_EINPUT, path,
+                      "unknown data format (expected .h5, .hdf5, .csv, .libsvm or .svm, "
+                      "optionally .gz, or a directory of .h5 shards)");
+}
+
+/* Rejects empty data (unless allowed) and non-finite features; frees *out on error. */
+static tr_err validate(const char *path, ds_dataset **out, bool allow_empty) {
+  tr_err rc = TR_OK;
+  if (!allow_empty && ((*out)->rows == 0 || (*out)->cols == 0))
+    rc = tr_error_set(TR_EINPUT, path, "the data set is empty");
+  else
+    rc = ds_check_finite(*out, path);
+  if (rc != TR_OK) ds_free(out);
+  return rc;
+}
+
+tr_err ds_load(const char *path, const ds_load_opts *opts, ds_dataset **out) {
+  return ds_load_part(path, opts, 0, 1, out);
+}
+
+tr_err ds_load_part(const char *path, const ds_load_opts *opts, int part, int parts,
+                    ds_dataset **out) {
+  ds_load_opts o = opts ? *opts : (ds_load_opts){0};
+  *out = NULL;
+  struct stat st;
+  tr_err rc;
+  if (ds_is_shard_set(path)) {
+    char **paths = NULL;
+    size_t n = 0;
+    if ((rc = ds_list_files(path, &paths, &n)) != TR_OK) return rc;
+    if (parts > 1 && n >= (size_t)parts) { /* whole files per part */
+      size_t first, count;
+      ds_part_range(n, part, parts, &first, &count);
+      rc = load_shards(path, paths + first, count, &o, out);
+      ds_free_files(&paths, n);
+      return rc == TR_OK ? validate(path, out, false) : rc;
+    }
+    rc = load_shards(path, paths, n, &o, out);
+    ds_free_files(&paths, n);
+  } else if (stat(path, &st) != 0) {
+    return tr_error_set(TR_EINPUT, path, "no such file");
+  } else if (parts > 1 && ds_format_of(path) == DS_FORMAT_HDF5) { /* a hyperslab of one file */
+    size_t rows, cols, start, count;
+    if ((rc = h5io_shape_of(path, o.x_dataset, &rows, &cols)) != TR_OK) return rc;
+    if (rows == 0 || cols == 0) return tr_error_set(TR_EINPUT, path, "the data set is empty");
+    ds_part_range(rows, part, parts, &start, &count);
+    if (count == 0) {
+      *out = ds_new(0, cols, true);
+      return *out ? TR_OK : tr_error_code();
+    }
+    o.row_start = start;
+    o.row_count = count;
+    rc = read_file(path, &o, out);
+    return rc == TR_OK ? validate(path, out, false) : rc;
+  } else {
+    rc = read_file(path, &o, out);
+  }
+  if (rc != TR_OK) return rc;
+  if ((rc = validate(path, out, false)) != TR_OK || parts <= 1) return rc;
+  size_t start, count; /* text formats cannot seek rows: take this part's range */
+  ds_part_range((*out)->rows, part, parts, &start, &count);
+  size_t *idx = malloc((count ? count : 1) * sizeof(size_t));
+  if (!idx) {
+    ds_free(out);
+    return tr_error_set(TR_ENOMEM, path, "out of memory");
+  }
+  for (size_t i = 0; i < count; i++) idx[i] = start + i;
+  ds_dataset *mine = ds_take_rows(*out, idx, count);
+  free(idx);
+  ds_free(out);
+  *out = mine;
+  return mine ? TR_OK : tr_error_code();
+}
