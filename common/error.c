@@ -21,6 +21,7 @@ const char *tr_strerror(tr_err e) {
   case TR_EMPI: return "MPI error";
   case TR_ENUMERIC: return "numerical failure";
   case TR_EINTERNAL: return "internal error";
+  case TR_ESTOPPED: return "stopped on request";
   }
   return "unknown error";
 }

@@ -15,6 +15,8 @@ typedef enum {
   TR_EMPI,      /* an MPI call failed */
   TR_ENUMERIC,  /* non-finite values, divergence */
   TR_EINTERNAL, /* a bug: an invariant did not hold */
+  TR_ESTOPPED,  /* stopped on request (a signal) before finishing: not a failure; the
+                   caller that asked for the stop ends cleanly (a checkpoint, exit 0) */
 } tr_err;
 
 /* Short fixed description of a code; never NULL. */

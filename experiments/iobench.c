@@ -220,7 +220,7 @@ tr_err iobench_run(const job *j, bool virtual_clock, const char *out_dir, cJSON 
   if (rc == TR_OK) rc = workload_layout(j, virtual_clock, &L);
   int ranks = (int)j->workload.ranks;
   iostack *io = NULL;
-  if (rc == TR_OK) rc = iostack_open(j, L, ranks, (int)j->workload.ranks_per_node, virtual_clock, &io);
+  if (rc == TR_OK) rc = iostack_open(j, L, ranks, (int)j->workload.ranks_per_node, virtual_clock, NULL, &io);
   size_t total = io ? layout_rows(io->L) : 0, start = 0, n = 0;
   ds_part_range(total, 0, ranks, &start, &n);
   double comp = j->workload.computation_time;

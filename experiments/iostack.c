@@ -11,7 +11,7 @@
 #include "io/files.h"
 
 tr_err iostack_open(const job *j, layout *L, int ranks, int ranks_per_node, bool virtual_clock,
-                    iostack **out) {
+                    const volatile sig_atomic_t *stop, iostack **out) {
   *out = NULL;
   iostack *s = calloc(1, sizeof *s);
   if (!s) {
@@ -43,6 +43,7 @@ tr_err iostack_open(const job *j, layout *L, int ranks, int ranks_per_node, bool
     stg_env env = {.ranks = ranks, .ranks_per_node = ranks_per_node, .data_bytes = s->data_bytes};
     s->store = stg_new(j->storage.backend, &j->storage.model, &env, virtual_clock);
     if (!s->store) rc = tr_error_code();
+    else stg_set_stop(s->store, stop);
   }
   loader_opts lo = {.read_threads = (int)j->storage.read_threads,
                     .prefetch = (int)j->storage.prefetch,

@@ -23,11 +23,11 @@ typedef struct {
 
 /* Builds the stack for j over L (taken over; NULL = the layout of data.train, which
  * must exist and be HDF5: TR_EINPUT located at data.train otherwise), with the budgets
- * shared by `ranks` ranks, `ranks_per_node` per instance. On the real clock, runs the
- * FSx preload when asked (the virtual clock's caller runs loader_preload at its own
- * time). */
+ * shared by `ranks` ranks, `ranks_per_node` per instance; the storage's waits end on a
+ * stop request (stop may be NULL; see stg_set_stop). On the real clock, runs the FSx
+ * preload when asked (the virtual clock's caller runs loader_preload at its own time). */
 tr_err iostack_open(const job *j, layout *L, int ranks, int ranks_per_node, bool virtual_clock,
-                    iostack **out);
+                    const volatile sig_atomic_t *stop, iostack **out);
 void iostack_free(iostack **s);
 
 /* The counters as result.json's "storage" object: backend, bytes_read, requests,

@@ -153,7 +153,7 @@ tr_err run_prepare_data(run_state *r) {
 
 tr_err run_open_stream(run_state *r) {
   const job *j = r->j;
-  tr_err rc = iostack_open(j, NULL, r->dist->size, r->dist->local_size, false, &r->io);
+  tr_err rc = iostack_open(j, NULL, r->dist->size, r->dist->local_size, false, r->o->stop, &r->io);
   size_t total = 0;
   bool has_test = *j->data.test != '\0';
   if (rc == TR_OK)

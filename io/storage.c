@@ -35,6 +35,7 @@ struct stg {
   rng_t fault_rng;
   long calls;
   size_t next_id;
+  const volatile sig_atomic_t *stop;  /* a stop request the waits watch, or NULL */
 };
 
 size_t stg_backend_count(void) { return stg_registry_count; }
@@ -111,6 +112,8 @@ void stg_free(stg **s) {
 const char *stg_backend(const stg *s) { return s->ops->name; }
 bool stg_virtual(const stg *s) { return s->virtual_clock; }
 bool stg_zero_filled(const stg *s) { return s->ops->zero_filled; }
+void stg_set_stop(stg *s, const volatile sig_atomic_t *stop) { s->stop = stop; }
+
 double stg_now(const stg *s) { return s->virtual_clock ? 0.0 : tr_now() - s->t0; }
 
 stg_counters stg_stats(const stg *s) {
@@ -159,14 +162,27 @@ void stg_close(stg_file **f) {
   *f = NULL;
 }
 
+static bool stop_requested(const stg *s) { return s->stop && *s->stop; }
+
 /* Sleeps until t seconds after s's start (the real clock's modelled completion); returns
- * at once when that time has passed (local reads: no system call). */
-static void sleep_until(const stg *s, double t) {
-  double abs_t = s->t0 + t;
-  if (tr_now() >= abs_t) return;
-  struct timespec ts = {.tv_sec = (time_t)abs_t, .tv_nsec = (long)((abs_t - floor(abs_t)) * 1e9)};
-  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+ * at once when that time has passed (local reads: no system call). With a stop flag the
+ * sleep goes in slices of STG_STOP_LATENCY_S and ends early when a stop is requested:
+ * false then. */
+static bool sleep_until(const stg *s, double t) {
+  for (;;) {
+    if (stop_requested(s)) return false;
+    double now = tr_now(), abs_t = s->t0 + t;
+    if (now >= abs_t) return true;
+    if (s->stop && abs_t - now > STG_STOP_LATENCY_S) abs_t = now + STG_STOP_LATENCY_S;
+    struct timespec ts = {.tv_sec = (time_t)abs_t, .tv_nsec = (long)((abs_t - floor(abs_t)) * 1e9)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+      if (stop_requested(s)) return false;
+    }
   }
+}
+
+static tr_err stopped(const stg_file *f) {
+  return tr_error_set(TR_ESTOPPED, f->path, "read stopped on request");
 }
 
 typedef enum { FAULT_NONE, FAULT_ERROR, FAULT_SHORT } fault;
@@ -245,7 +261,10 @@ tr_err stg_read(stg_file *f, void *buf, uint64_t off, size_t n, double *t) {
       rc = copy_bytes(f, buf, off, n, fl == FAULT_SHORT);
     }
     if (!s->virtual_clock) {
-      sleep_until(s, done);
+      if (!sleep_until(s, done)) {
+        if (rc != TR_OK) tr_error_clear();
+        return stopped(f);
+      }
       double now = stg_now(s);
       done = now > done ? now : done;
     }
@@ -258,7 +277,7 @@ tr_err stg_read(stg_file *f, void *buf, uint64_t off, size_t n, double *t) {
     s->c.retries++;
     pthread_mutex_unlock(&s->lock);
     issue = done + stg_backoff(backoff_s, attempt);
-    if (!s->virtual_clock) sleep_until(s, issue);
+    if (!s->virtual_clock && !sleep_until(s, issue)) return stopped(f);
   }
 }
 
@@ -270,7 +289,7 @@ tr_err stg_preload(stg *s, stg_file *const *files, size_t n, double *t) {
   if (done >= 0) s->c.preload_s += done - issue;
   pthread_mutex_unlock(&s->lock);
   if (done < 0) return model_out_of_memory(s);
-  if (!s->virtual_clock) sleep_until(s, done);
+  if (!s->virtual_clock && !sleep_until(s, done)) return tr_error_set(TR_ESTOPPED, s->ops->name, "preload stopped on request");
   *t = done;
   return TR_OK;
 }

@@ -16,6 +16,7 @@
 #define TR_STORAGE_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include "common/config.h"
@@ -81,6 +82,13 @@ const char *stg_backend(const stg *s);
 bool stg_virtual(const stg *s);
 bool stg_zero_filled(const stg *s);
 
+/* A stop request the real clock's waits watch (NULL: none): once *stop is non-zero,
+ * every modelled wait and retry backoff ends within STG_STOP_LATENCY_S and the read
+ * returns TR_ESTOPPED, so a SIGTERM is honoured within the spot notice's 2 s however
+ * slow the modelled storage. The flag must outlive s. */
+#define STG_STOP_LATENCY_S 0.05
+void stg_set_stop(stg *s, const volatile sig_atomic_t *stop);
+
 /* Seconds since stg_new() on the real clock (0 on the virtual clock). */
 double stg_now(const stg *s);
 
@@ -92,7 +100,8 @@ void stg_close(stg_file **f);
 /* Reads n bytes at off into buf (buf may be NULL on the virtual clock). *t: on the
  * virtual clock the issue time in, the completion time out; on the real clock the
  * completion time out. Short reads are completed; injected errors retry with backoff on
- * backends that retry (S3's SDK rules); other failures are TR_EIO naming the file. */
+ * backends that retry (S3's SDK rules); other failures are TR_EIO naming the file;
+ * TR_ESTOPPED when a stop was requested during the read's wait (stg_set_stop). */
 tr_err stg_read(stg_file *f, void *buf, uint64_t off, size_t n, double *t);
 
 /* Loads files before the first epoch when the backend does (fsx.preload); *t as in

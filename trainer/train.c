@@ -271,8 +271,15 @@ static double minibatch_epoch(net *n, loss_head head, const ds_dataset *d, const
     if (nb && src) {
       size_t got = 0;
       *rc = src->next(src->ctx, &Xb, &got, io_wait_s);
-      if (*rc == TR_OK && got != nb)
+      if (*rc == TR_ESTOPPED && p->stop && *p->stop) {
+        /* the storage stopped waiting for a stop request: this step computes nothing and
+           the stop travels in the allreduce below, so every rank stops at this step */
+        tr_error_clear();
+        *rc = TR_OK;
+        nb = 0;
+      } else if (*rc == TR_OK && got != nb) {
         *rc = tr_error_set(TR_EINTERNAL, "training", "the loader gave %zu rows, expected %zu", got, nb);
+      }
     }
     if (*rc != TR_OK) break;
     if (nb) {

@@ -133,6 +133,24 @@ check "S3 retried the failed GET" $PY -c "
 import json; r = json.load(open('fault-s3/result.json')); assert r['storage']['retries'] == 1, r['storage']"
 check "a failed run leaves no result.json" test ! -e fault/result.json
 
+# a stop request wakes every storage wait: a run stuck in S3 retries (every GET fails,
+# backoffs of 5, 10, 20 s) stops within the spot notice's 2 s of SIGTERM, checkpointed
+"$BIN" train train.ini --quiet --out stuck --set storage.backend=s3 --set storage.fault.error_rate=1 \
+  --set storage.s3.max_attempts=100 --set storage.s3.backoff_ms=5000 2> stuck.err &
+pid=$!
+sleep 1.5
+t0=$EPOCHREALTIME
+kill -TERM $pid
+wait $pid
+rc=$?
+t1=$EPOCHREALTIME
+check "SIGTERM during S3 retries: exit 0 within 2 s (exit $rc, $t0 -> $t1)" $PY -c "assert $rc == 0 and $t1 - $t0 < 2"
+check "the stopped run says interrupted" $PY -c "
+import json; r = json.load(open('stuck/result.json'))
+assert r['stop_reason'] == 'interrupted' and r['epochs_run'] == 0, r['stop_reason']
+"
+check "and checkpointed" test -f stuck/checkpoint/checkpoint.h5
+
 # bad input: exit 2 naming the key or file
 expect_error 2 'storage.backend: expected one of local\|null\|s3\|efs\|fsx' "$BIN" train train.ini --set storage.backend=tape
 expect_error 2 'storage.s3.mb_per_s_per_connection: must be in' "$BIN" train train.ini --set storage.s3.mb_per_s_per_connection=-1

@@ -4,6 +4,9 @@
  * fault injection through the wrappers, and the queueing primitives. */
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -267,6 +270,55 @@ START_TEST(fault_injection) {
 }
 END_TEST
 
+static volatile sig_atomic_t stop_flag;
+
+static void *stop_soon(void *arg) {
+  struct timespec ts = {0, 100 * 1000 * 1000};
+  nanosleep(&ts, NULL);
+  stop_flag = 15;
+  return arg;
+}
+
+START_TEST(stop_wakes_waits) {
+  /* a 1 MiB GET at 0.01 MB/s would take 100 s; a stop request 0.1 s in ends it at once */
+  const char *sets[] = {"storage.s3.mb_per_s_per_connection=0.01", NULL};
+  stg *s = tu_stg("s3", sets, false, FILE_BYTES);
+  stop_flag = 0;
+  stg_set_stop(s, &stop_flag);
+  stg_file *f;
+  ck_assert_int_eq(stg_open(s, data_path, FILE_BYTES, &f), TR_OK);
+  unsigned char *buf = malloc(1 << 20);
+  pthread_t th;
+  pthread_create(&th, NULL, stop_soon, NULL);
+  double t0 = tr_now(), t = 0;
+  tr_error_clear();
+  ck_assert_int_eq(stg_read(f, buf, 0, 1 << 20, &t), TR_ESTOPPED);
+  double took = tr_now() - t0;
+  ck_assert_msg(took < 0.1 + 2 * STG_STOP_LATENCY_S + 0.1, "stopped after %.3f s", took);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "stopped on request"));
+  pthread_join(th, NULL);
+  /* and the backoff between retries too */
+  tr_error_clear();
+  free(buf);
+  stg_close(&f);
+  tu_stg_free(&s);
+  const char *retry[] = {"storage.fault.error_rate=1", "storage.s3.backoff_ms=60000", "storage.s3.first_byte_ms=0", NULL};
+  s = tu_stg("s3", retry, false, FILE_BYTES);
+  stop_flag = 0;
+  stg_set_stop(s, &stop_flag);
+  ck_assert_int_eq(stg_open(s, data_path, FILE_BYTES, &f), TR_OK);
+  unsigned char small[64];
+  pthread_create(&th, NULL, stop_soon, NULL);
+  t0 = tr_now();
+  ck_assert_int_eq(stg_read(f, small, 0, 64, &t), TR_ESTOPPED);
+  ck_assert(tr_now() - t0 < 0.5);
+  pthread_join(th, NULL);
+  tr_error_clear();
+  stg_close(&f);
+  tu_stg_free(&s);
+}
+END_TEST
+
 START_TEST(open_errors) {
   job *j = job_load(NULL, NULL, 0);
   stg_env env = {1, 1, 0};
@@ -340,6 +392,7 @@ int main(void) {
   tcase_add_test(tc, fsx_preload_and_chunks);
   tcase_add_test(tc, fault_injection);
   tcase_add_test(tc, open_errors);
+  tcase_add_test(tc, stop_wakes_waits);
   tcase_add_test(tc, primitives);
   tcase_add_test(tc, registry);
   suite_add_tcase(s, tc);
