@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "common/path.h"
 
+#include <ctype.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,9 +39,20 @@ char *path_stem(const char *file) {
   return name;
 }
 
+/* stem made safe as one directory name (see path_default_out). */
+static void sanitize(char *stem) {
+  for (char *p = stem; *p; p++)
+    if (!isalnum((unsigned char)*p) && !strchr(".-_+", *p)) *p = '_';
+}
+
 char *path_default_out(const char *file, const char *suffix) {
   char *stem = path_stem(file), *out = NULL;
   if (!stem) return NULL;
+  sanitize(stem);
+  if (!*stem || !strcmp(stem, ".") || !strcmp(stem, "..")) {
+    free(stem);
+    if (!(stem = strdup("unnamed"))) return oom();
+  }
   if (asprintf(&out, "runs/%s%s", stem, suffix) < 0) out = oom();
   free(stem);
   return out;

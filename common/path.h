@@ -12,6 +12,9 @@ char *path_join3(const char *a, const char *b, const char *c);
  * -> "demo"; a leading dot is kept), malloc'd; NULL on ENOMEM (recorded). */
 char *path_stem(const char *file);
 
-/* "runs/" + path_stem(file) + suffix, malloc'd; NULL on ENOMEM (recorded). */
+/* "runs/" + path_stem(file) + suffix, malloc'd; NULL on ENOMEM (recorded). The name can
+ * never leave runs/: a stem that is empty, "." or ".." (a file named "...ini") becomes
+ * "unnamed", and characters other than letters, digits, '.', '-', '_' and '+' become
+ * '_' (no separators, no control characters in a directory name). */
 char *path_default_out(const char *file, const char *suffix);
 #endif

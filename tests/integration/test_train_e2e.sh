@@ -167,4 +167,9 @@ expect_ok "$BIN" train s.ini --out srun --quiet
 check "LIBSVM -1/+1 labels train as binary" $PY -c "
 import json; r = json.load(open('srun/result.json')); assert r['test']['accuracy'] > 0.75, r['test']
 "
+# a default output directory never leaves runs/: a job named "...ini" wrote into runs/..
+# (the current directory), beside and over the user's files
+mkdir odd && cp s.ini 'odd/...ini' && cp s.h5 odd/ && echo keep > odd/result.json
+(cd odd && expect_ok "$BIN" train '...ini' --quiet --set optimizer.epochs=2)
+check "a job named ...ini writes to runs/unnamed" bash -c "test -f odd/runs/unnamed/result.json && [[ \$(cat odd/result.json) == keep ]]"
 finish

@@ -28,6 +28,15 @@ START_TEST(joins_and_stems) {
   p = path_default_out("configs/sweeps/demo.ini", "-io");
   ck_assert_str_eq(p, "runs/demo-io");
   free(p);
+  /* a default output never leaves runs/ (a job named "...ini" used to write to runs/..) */
+  const char *hostile[][2] = {{"...ini", "runs/unnamed"}, {"..", "runs/unnamed"}, {".ini", "runs/.ini"},
+                              {"a/b/.", "runs/unnamed"}, {"x\ny $(z).ini", "runs/x_y___z_"},
+                              {"..x.ini", "runs/..x"}};
+  for (size_t i = 0; i < sizeof hostile / sizeof *hostile; i++) {
+    p = path_default_out(hostile[i][0], "");
+    ck_assert_msg(!strcmp(p, hostile[i][1]), "%s -> %s", hostile[i][0], p);
+    free(p);
+  }
 }
 END_TEST
 
