@@ -4,7 +4,8 @@
 #include "experiments/sweep_run.h"
 
 #include <errno.h>
-#include <spawn.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +22,6 @@
 #include "common/timer.h"
 #include "experiments/rightsize.h"
 #include "experiments/runfiles.h"
-
-extern char **environ;
 
 static bool exists(const char *path) {
   struct stat st;
@@ -73,13 +72,21 @@ char **sweep_point_argv(const sweep_spec *s, const sweep_point *p, const char *e
   return v;
 }
 
-/* Runs argv, waiting; the exit status (or 128 + signal). */
+/* Runs argv, waiting; the exit status (or 128 + signal). The child dies with the sweep:
+ * it gets SIGTERM when the sweep's process ends for any reason (kill -9 included), so a
+ * train point checkpoints and stops instead of running on beside a restarted sweep. */
 static int run_child(char **argv) {
-  pid_t pid;
-  int err = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
-  if (err != 0) {
-    log_warn("cannot start %s: %s", argv[0], strerror(err));
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    log_warn("cannot start %s: %s", argv[0], strerror(errno));
     return 127;
+  }
+  if (pid == 0) {
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent) _exit(127); /* already orphaned */
+    execvp(argv[0], argv);
+    fprintf(stderr, "tradeoff: warning: cannot start %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
   }
   int status;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {

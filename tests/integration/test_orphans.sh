@@ -1,0 +1,59 @@
+# A sweep's children die with it (issue 17): after `kill -9` of a running sweep, its train
+# child gets SIGTERM, checkpoints and stops within seconds instead of running on, and a
+# restarted sweep resumes the point from that checkpoint (one trainer per point).
+source "$(dirname "$0")/lib.sh"
+
+"$BIN" gen --task classification --rows 20000 --features 32 --seed 5 --out d.h5 2>/dev/null
+cat > job.ini <<EOF2
+[data]
+train = d.h5
+[model]
+type = mlp
+hidden = 256,128
+[optimizer]
+epochs = 400
+batch_size = 128
+[early_stopping]
+enabled = false
+[checkpoint]
+every_epochs = 1000
+[cost]
+pricing = $SRC/configs/pricing.ini
+EOF2
+printf '[sweep]\njob = job.ini\n[grid]\noptimizer.lr = 0.001\n' > long.ini
+"$BIN" sweep long.ini --out long 2> sweep.err &
+spid=$!
+child=
+for _ in $(seq 100); do
+  child=$(pgrep -P $spid -f 'tradeoff train' | head -1)
+  [[ -n $child ]] && break
+  sleep 0.1
+done
+check "the sweep started its train child" test -n "$child"
+sleep 1
+kill -KILL $spid
+wait $spid 2>/dev/null
+gone=0
+for _ in $(seq 40); do
+  kill -0 "$child" 2>/dev/null || { gone=1; break; }
+  sleep 0.1
+done
+check "the orphaned child stopped within 4 s of the sweep's kill -9" test $gone -eq 1
+check "it checkpointed on its way out" test -f long/points/p0001/checkpoint/checkpoint.h5
+check "and recorded the interruption" $PY -c "
+import json; r = json.load(open('long/points/p0001/result.json')); assert r['stop_reason'] == 'interrupted', r['stop_reason']
+"
+# the restarted sweep resumes the point from that checkpoint
+"$BIN" sweep long.ini --out long 2> restart.err &
+spid=$!
+child=
+for _ in $(seq 100); do
+  child=$(pgrep -P $spid -f 'tradeoff train' | head -1)
+  [[ -n $child ]] && break
+  sleep 0.1
+done
+check "a restarted sweep resumes the point from its checkpoint" bash -c "tr '\\0' ' ' < /proc/$child/cmdline | grep -q -- '--resume'"
+kill -KILL $spid
+wait $spid 2>/dev/null
+for _ in $(seq 40); do kill -0 "$child" 2>/dev/null || break; sleep 0.1; done
+finish
