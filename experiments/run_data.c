@@ -1,9 +1,11 @@
 /* The data steps of a training run: load this rank's part of data.train (and data.test),
  * decide the task from the model type and every rank's labels and encode the labels as
- * class indexes, split train/validation/test, count test rows duplicated in train,
+ * class indexes, split train/validation/test (a function of the row and the seed only:
+ * the same rows are tested at every rank count), count test rows duplicated in train,
  * standardize with a scaler fitted on the training split over all ranks, and, for a job
  * with a [storage] section, wire the training batches through the storage stack. */
 #include <math.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +104,78 @@ static tr_err first_global_row(const run_state *r, size_t local_rows, uint64_t *
   return rc;
 }
 
+/* The global row ids [first, first + n) of this rank's block, taken from the sorted global
+ * ids ids[0..n_ids) as local indexes (id - first) into *out (malloc'd), *n_out of them. */
+static tr_err local_part(const size_t *ids, size_t n_ids, uint64_t first, size_t n, size_t **out, size_t *n_out) {
+  size_t lo = 0, hi = n_ids;
+  while (lo < hi) { /* the first id >= first */
+    size_t mid = lo + (hi - lo) / 2;
+    if (ids[mid] < first) lo = mid + 1;
+    else hi = mid;
+  }
+  size_t k = 0;
+  *out = malloc(((n_ids - lo) ? n_ids - lo : 1) * sizeof(size_t));
+  if (!*out) return tr_error_set(TR_ENOMEM, "split", "out of memory");
+  for (size_t i = lo; i < n_ids && ids[i] < first + n; i++) (*out)[k++] = ids[i] - (size_t)first;
+  *n_out = k;
+  return TR_OK;
+}
+
+/* A digest of the sorted global row ids ids[0..n) (FNV-1a over their 64-bit values), as
+ * 16 hex digits into hex: equal digests, equal sets of rows. */
+static void rows_digest(const size_t *ids, size_t n, char hex[17]) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (size_t i = 0; i < n; i++) {
+    uint64_t v = ids[i];
+    for (int b = 0; b < 8; b++) {
+      h ^= (v >> (8 * b)) & 0xff;
+      h *= 0x100000001b3ULL;
+    }
+  }
+  snprintf(hex, 17, "%016llx", (unsigned long long)h);
+}
+
+/* The train/validation/test assignment of every row, the same whatever the rank count: the
+ * labels of all ranks' blocks (in global row order) are split with the job's seed on every
+ * rank, and each rank keeps the rows of its own block. */
+static tr_err global_split(run_state *r, const ds_dataset *all, bool has_test, split_indices *local,
+                           size_t **train_ids) {
+  const job *j = r->j;
+  size_t total = 0, n_y = 0;
+  uint64_t first = 0;
+  tr_err rc = dist_sum_size(r->dist, all->rows, &total);
+  if (rc == TR_OK) rc = first_global_row(r, all->rows, &first);
+  float *y = rc == TR_OK ? malloc((total ? total : 1) * sizeof(float)) : NULL;
+  if (rc == TR_OK && !y) rc = tr_error_set(TR_ENOMEM, "split", "out of memory");
+  if (rc == TR_OK) rc = dist_allgather_floats(r->dist, all->y, all->rows, y, &n_y);
+  split_indices g = {0};
+  if (rc == TR_OK)
+    rc = split_make(y, n_y, j->data.val_fraction, has_test ? 0.0 : j->data.test_fraction,
+                    j->data.stratify && r->head != HEAD_REGRESSION, (uint64_t)j->data.seed, &g);
+  free(y);
+  if (rc == TR_OK) rc = local_part(g.train, g.n_train, first, all->rows, &local->train, &local->n_train);
+  if (rc == TR_OK) rc = local_part(g.val, g.n_val, first, all->rows, &local->val, &local->n_val);
+  if (rc == TR_OK) rc = local_part(g.test, g.n_test, first, all->rows, &local->test, &local->n_test);
+  if (rc == TR_OK && !has_test) rows_digest(g.test, g.n_test, r->test_digest);
+  if (rc == TR_OK && train_ids && !(*train_ids = malloc((local->n_train ? local->n_train : 1) * sizeof(size_t))))
+    rc = tr_error_set(TR_ENOMEM, "split", "out of memory");
+  for (size_t i = 0; rc == TR_OK && train_ids && i < local->n_train; i++) (*train_ids)[i] = local->train[i] + (size_t)first;
+  split_free(&g);
+  return rc;
+}
+
+/* The digest of a separate test file's rows: all of them, 0 .. rows over all ranks. */
+static tr_err test_file_digest(run_state *r, const ds_dataset *test) {
+  size_t total = 0;
+  tr_err rc = dist_sum_size(r->dist, test->rows, &total);
+  size_t *ids = rc == TR_OK ? malloc((total ? total : 1) * sizeof(size_t)) : NULL;
+  if (rc == TR_OK && !ids) return tr_error_set(TR_ENOMEM, "split", "out of memory");
+  for (size_t i = 0; ids && i < total; i++) ids[i] = i;
+  if (ids) rows_digest(ids, total, r->test_digest);
+  free(ids);
+  return rc;
+}
+
 tr_err run_prepare_data(run_state *r) {
   const job *j = r->j;
   ds_dataset *all = NULL, *test = NULL;
@@ -112,18 +186,15 @@ tr_err run_prepare_data(run_state *r) {
     rc = job_error(j, TR_EINPUT, "data", "test", "has %zu features, train has %zu", test->cols, all->cols);
   if (rc == TR_OK) rc = decide_task(r, all, test);
   split_indices s = {0};
-  if (rc == TR_OK)
-    rc = split_make(all->y, all->rows, j->data.val_fraction, has_test ? 0.0 : j->data.test_fraction,
-                    j->data.stratify && r->head != HEAD_REGRESSION,
-                    /* each rank splits its own block, with its own stream of the seed */
-                    (uint64_t)j->data.seed ^ (0x9E3779B97F4A7C15ULL * (uint64_t)r->dist->rank), &s);
+  size_t *train_ids = NULL;
+  if (rc == TR_OK) rc = global_split(r, all, has_test, &s, j->streams ? &train_ids : NULL);
+  if (rc == TR_OK && test) rc = test_file_digest(r, test);
   if (rc == TR_OK && j->streams) {
-    uint64_t first = 0;
-    rc = first_global_row(r, all->rows, &first);
-    if (rc == TR_OK && !(r->train_global = malloc((s.n_train ? s.n_train : 1) * sizeof(uint64_t))))
+    if (!(r->train_global = malloc((s.n_train ? s.n_train : 1) * sizeof(uint64_t))))
       rc = tr_error_set(TR_ENOMEM, "train", "out of memory");
-    for (size_t i = 0; rc == TR_OK && i < s.n_train; i++) r->train_global[i] = first + s.train[i];
+    for (size_t i = 0; rc == TR_OK && i < s.n_train; i++) r->train_global[i] = train_ids[i];
   }
+  free(train_ids);
   if (rc == TR_OK) {
     r->train = ds_take_rows(all, s.train, s.n_train);
     r->val = ds_take_rows(all, s.val, s.n_val);

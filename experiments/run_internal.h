@@ -22,6 +22,7 @@ typedef struct {
   char *ckpt_path, *job_text;
   ds_dataset *train, *val, *test;
   size_t duplicates;
+  char test_digest[17];        /* of the sorted global test-row ids (rows_digest) */
   loss_head head;
   float classes[LABELS_MAX_CLASSES + 1];  /* label value of each class index */
   size_t n_classes;

@@ -188,6 +188,7 @@ tr_err run_result_json(run_state *r, const net *n, const train_params *p, const 
   if (r->head != HEAD_REGRESSION) cJSON_AddNumberToObject(data, "classes", (double)r->n_classes);
   else cJSON_AddNullToObject(data, "classes");
   cJSON_AddNumberToObject(data, "duplicate_rows_test_in_train", (double)r->duplicates);
+  cJSON_AddStringToObject(data, "test_rows_digest", r->test_digest);
   cJSON_AddNumberToObject(o, "epochs_run", oc->epochs_run);
   cJSON_AddNumberToObject(o, "epochs_max", p->epochs);
   cJSON_AddNumberToObject(o, "best_epoch", oc->best_epoch);

@@ -153,4 +153,21 @@ check "failing rank: exit 1 (got $rc)" test $rc -eq 1
 check "failing rank: within 10 s" test $((t1 - t0)) -lt 10
 check "failing rank's message" grep -q "\[rank 1\] shards/part-00001.h5: not an HDF5 file" bad.out
 check "no result from the failed run" test ! -e badrun/result.json
+# the same split whatever the rank count (issue 12): the test rows of one split file are
+# the same rows at 1, 2 and 3 ranks (their digest in result.json), and full-batch L-BFGS,
+# which sees every training row at every rank count, gives the same test AUC
+"$BIN" gen --task classification --rows 9000 --features 12 --seed 21 --out split.h5 2>/dev/null
+printf '[data]\ntrain = split.h5\n[model]\ntype = logistic\n[optimizer]\nname = lbfgs\nepochs = 200\n[early_stopping]\nenabled = false\n[cost]\npricing = %s\n' "$SRC/configs/pricing.ini" > split.ini
+expect_ok "$BIN" train split.ini --out s1 --quiet
+expect_ok $MPI "$BIN" train split.ini --out s2 --quiet
+expect_ok ${MPI/-n 2/-n 3} "$BIN" train split.ini --out s3 --quiet
+check "one split at 1, 2 and 3 ranks: same test rows, same AUC (1e-4)" $PY -c "
+import json
+r = [json.load(open(f's{k}/result.json')) for k in (1, 2, 3)]
+d = [x['data'] for x in r]
+assert d[0]['test_rows_digest'] == d[1]['test_rows_digest'] == d[2]['test_rows_digest'], d
+assert d[0]['test_rows'] == d[1]['test_rows'] == d[2]['test_rows'] and d[0]['train_rows'] == d[2]['train_rows'], d
+a = [x['test']['auc'] for x in r]
+assert abs(a[0] - a[1]) < 1e-4 and abs(a[0] - a[2]) < 1e-4, a
+"
 finish

@@ -142,6 +142,8 @@ START_TEST(whole_run_outputs) {
   ck_assert(num(r, "test", "accuracy") > 0.8);
   ck_assert(num(r, "cost", "total_usd") > 0);
   ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(r, "stop_reason")), "max_epochs");
+  const char *digest = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "data"), "test_rows_digest"));
+  ck_assert_uint_eq(strlen(digest), 16);
   char *dir = tu_path(tu_dir, "out");
   ck_assert(tu_exists(dir, RUNFILES_RESULT) && tu_exists(dir, RUNFILES_MODEL) && tu_exists(dir, RUNFILES_HISTORY));
   ck_assert(tu_exists(dir, "checkpoint/" RUNFILES_CHECKPOINT));
