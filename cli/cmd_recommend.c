@@ -85,6 +85,7 @@ static void print_table(const args *a, const recommendation *rec) {
            *r->variant ? r->variant : "-", r->backend, r->ranks, r->instance, r->spot ? "yes" : "no", r->label,
            c->metric, fmt_duration(r->time_s, t, sizeof t), fmt_usd(r->cost_usd, usd, sizeof usd));
     printf("    why: %s%s\n", c->why, c->pareto ? "; on the Pareto frontier" : "");
+    printf("    %s\n", c->basis);
   }
 }
 

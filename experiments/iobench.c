@@ -16,6 +16,7 @@
 #include "common/timer.h"
 #include "experiments/iostack.h"
 #include "experiments/pricing.h"
+#include "experiments/provenance.h"
 #include "experiments/runfiles.h"
 #include "io/dataset.h"
 
@@ -202,6 +203,8 @@ static cJSON *io_json(const job *j, bool virtual_clock, const iostack *io, const
   cJSON_AddNumberToObject(o, "job_bytes_read", (double)job_c->bytes); /* all ranks: what is billed */
   cJSON_AddNumberToObject(o, "job_requests", (double)job_c->requests);
   cJSON_AddItemToObject(o, "storage", iostack_json(backend, c));
+  /* the reading threads of one rank ran here; virtual-clock figures are the model's */
+  cJSON_AddItemToObject(o, "host", provenance_host_json(j->cost.instance, 1, (int)j->storage.read_threads));
   cJSON *cost = cJSON_AddObjectToObject(o, "cost");
   cJSON_AddStringToObject(cost, "instance", j->cost.instance);
   cJSON_AddNumberToObject(cost, "nodes", (double)j->cost.nodes);

@@ -10,6 +10,7 @@
 
 #include "common/format.h"
 #include "common/json.h"
+#include "experiments/provenance.h"
 
 const char *recommend_check_query(const recommend_query *q) {
   if (!q->metric || !*q->metric) return "a metric is required";
@@ -63,6 +64,18 @@ static char *why(const recommend_query *q, const recommend_pick *c, const recomm
   return text;
 }
 
+/* Where r's numbers come from (see recommend_pick.basis). */
+static void basis_of(const run_record *r, char *buf, size_t n) {
+  if (strcmp(r->label, "projected") != 0) {
+    provenance_basis(r->host, r->instance, buf, n);
+    return;
+  }
+  const char *cpu = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->host, "cpu"));
+  bool storage_model = !strcmp(r->kind, "io-bench");
+  snprintf(buf, n, "projected (%s%s%s), priced as %s", storage_model ? "the storage model" : "an Amdahl fit",
+           cpu ? " of runs measured on " : "", cpu ? cpu : "", r->instance);
+}
+
 /* The error when no run qualifies: the best achieved, or the deadline. */
 static tr_err explain_none(const char *dir, const recommend_query *q, const run_records *rs) {
   const run_record *best = NULL;
@@ -103,7 +116,7 @@ tr_err recommend_runs(const char *dir, const recommend_query *q, recommendation 
   for (size_t i = 0; i < n; i++) {
     double v = results_metric(&out->rs.r[i], q->metric);
     if (meets(q, v) && out->rs.r[i].time_s <= q->deadline_h * 3600.0)
-      c[k++] = (recommend_pick){&out->rs.r[i], v, !dominated[i], NULL};
+      c[k++] = (recommend_pick){.r = &out->rs.r[i], .metric = v, .pareto = !dominated[i]};
   }
   free(dominated);
   out->picks = c;
@@ -111,9 +124,11 @@ tr_err recommend_runs(const char *dir, const recommend_query *q, recommendation 
   if (k == 0) return explain_none(dir, q, &out->rs);
   qsort(c, k, sizeof *c, by_cost);
   out->n_picks = k < q->top ? k : q->top;
-  for (size_t i = 0; i < out->n_picks; i++)
+  for (size_t i = 0; i < out->n_picks; i++) {
     if (!(c[i].why = why(q, &c[i], i + 1 < k ? &c[i + 1] : NULL, i + 1)))
       return tr_error_set(TR_ENOMEM, "recommend", "out of memory");
+    basis_of(c[i].r, c[i].basis, sizeof c[i].basis);
+  }
   return TR_OK;
 }
 
@@ -142,6 +157,7 @@ cJSON *recommend_json(const recommendation *rec, const recommend_query *q) {
     cJSON_AddStringToObject(o, "instance", r->instance);
     cJSON_AddBoolToObject(o, "spot", r->spot);
     cJSON_AddStringToObject(o, "label", r->label);
+    cJSON_AddStringToObject(o, "basis", c->basis);
     json_add_number(o, q->metric, c->metric);
     json_add_number(o, "time_s", r->time_s);
     json_add_number(o, "cost_usd", r->cost_usd);

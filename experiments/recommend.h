@@ -24,6 +24,8 @@ typedef struct {
   double metric;
   bool pareto;         /* not dominated in (metric, cost, time) */
   char *why;           /* why it is picked before the next one (malloc'd) */
+  char basis[600];     /* where its numbers come from: "measured on CPU (...), priced as
+                          TYPE", or "projected ... priced as TYPE" */
 } recommend_pick;
 
 typedef struct {
@@ -44,6 +46,6 @@ tr_err recommend_runs(const char *dir, const recommend_query *q, recommendation 
 void recommend_free(recommendation *rec);
 
 /* The picks as a JSON array: rank, id, variant, backend, ranks, instance, spot, label,
- * METRIC, time_s, cost_usd, pareto, why. NULL on ENOMEM. */
+ * basis, METRIC, time_s, cost_usd, pareto, why. NULL on ENOMEM. */
 cJSON *recommend_json(const recommendation *rec, const recommend_query *q);
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/json.h"
+#include "common/log.h"
 #include "experiments/cost.h"
 #include "experiments/pricing.h"
 
@@ -169,6 +170,13 @@ tr_err rightsize_project(cJSON *const *records, size_t n, const char *const *ins
       if (cores_of(records[j]) > cores_of(records[base])) base = j;
     }
     rightsize_fit f = rightsize_amdahl(cores, secs, m);
+    if (!f.fitted) { /* one core count: a projection would only assume perfect scaling */
+      const cJSON *id = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(records[base], "point"), "id");
+      log_warn("rightsizing: %s was measured at one core count only: not projected (measure it at two or "
+               "more, e.g. ranks = 1, 2 in the sweep's [grid], for an Amdahl fit)",
+               cJSON_IsString(id) ? id->valuestring : "a run");
+      continue;
+    }
     for (size_t k = 0; k < n_instances; k++) {
       cJSON *o = projected(records[base], &f, instances[k], &its[k], cores, m);
       if (rc == TR_OK) rc = o ? json_write_line(out, o, "results.jsonl") : tr_error_set(TR_ENOMEM, "rightsize", "out of memory");

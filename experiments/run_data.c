@@ -14,6 +14,10 @@
 #include "experiments/run_internal.h"
 #include "io/load.h"
 
+/* More distinct whole-number labels than this, with model.task = auto, and the task
+ * decision is said out loud: a rounded quantity looks like many classes. */
+#define RUN_AUTO_CLASSES_WARN 10
+
 /* Loads data.<key> ("train" or "test"): this rank's part; labels required. */
 static tr_err load(const run_state *r, const char *key, const char *path, ds_dataset **out) {
   const job *j = r->j;
@@ -84,6 +88,10 @@ static tr_err decide_task(run_state *r, ds_dataset *all, ds_dataset *test) {
   if (t == JOB_LOGISTIC && r->n_classes != 2)
     return job_error(j, TR_EINPUT, "model", "type",
                      "logistic needs 2 classes; the labels have %zu (use softmax or mlp)", r->n_classes);
+  if (t == JOB_MLP && task == JOB_TASK_AUTO && r->n_classes > RUN_AUTO_CLASSES_WARN)
+    log_warn("data.train: the target has %zu distinct whole-number values (%g .. %g), so model.task = auto "
+             "makes this a %zu-class classification; if it is a quantity (a price, a count), set "
+             "model.task = regression", r->n_classes, r->classes[0], r->classes[r->n_classes - 1], r->n_classes);
   r->head = r->n_classes == 2 && t != JOB_SOFTMAX ? HEAD_BINARY : HEAD_MULTICLASS;
   rc = encode_labels(r, all, "train");
   return rc == TR_OK ? encode_labels(r, test, "test") : rc;

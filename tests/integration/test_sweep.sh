@@ -13,6 +13,7 @@ train = d.h5
 hidden = 16
 [optimizer]
 epochs = 8
+threads = 1
 [early_stopping]
 monitor = val_auc
 patience = 2

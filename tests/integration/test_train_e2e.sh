@@ -172,4 +172,20 @@ import json; r = json.load(open('srun/result.json')); assert r['test']['accuracy
 mkdir odd && cp s.ini 'odd/...ini' && cp s.h5 odd/ && echo keep > odd/result.json
 (cd odd && expect_ok "$BIN" train '...ini' --quiet --set optimizer.epochs=2)
 check "a job named ...ini writes to runs/unnamed" bash -c "test -f odd/runs/unnamed/result.json && [[ \$(cat odd/result.json) == keep ]]"
+# task detection said out loud: a whole-number target with many values (a rounded
+# price) is classes only because model.task = auto says so, and the warning says it
+$PY -c "
+import h5py, numpy as np
+rng = np.random.default_rng(3); X = rng.normal(size=(600, 3)).astype('f4')
+y = np.round(50 + 10 * X[:, 0] + X[:, 1]).astype('f4')
+with h5py.File('price.h5', 'w') as f: f['X'] = X; f['y'] = y
+"
+printf '[data]\ntrain = price.h5\n[model]\ntype = mlp\nhidden = 8\n[optimizer]\nepochs = 2\n[cost]\npricing = %s\n' "$SRC/configs/pricing.ini" > price.ini
+"$BIN" train price.ini --out price > price.out 2>&1
+check "a rounded quantity as classes is said out loud" grep -q "distinct whole-number values .* set model.task = regression" price.out
+expect_ok "$BIN" train price.ini --out price-r --quiet --set model.task=regression
+check "model.task = regression decides" $PY -c "
+import json; r = json.load(open('price-r/result.json')); assert r['task'] == 'regression', r['task']
+"
 finish
+

@@ -16,7 +16,8 @@ static void line(FILE *f, const char *id, double auc, double usd, double s) {
           "{\"point\": {\"id\": \"%s\", \"variant\": \"v\", \"kind\": \"train\", \"label\": \"measured\", "
           "\"ranks\": 1}, \"test\": {\"auc\": %g}, \"time\": {\"total_s\": %g, \"train_s\": %g}, "
           "\"storage\": {\"backend\": \"local\"}, \"cost\": {\"instance\": \"c5.xlarge\", \"spot\": false, "
-          "\"total_usd\": %g}}\n",
+          "\"total_usd\": %g}, \"host\": {\"cpu\": \"Test CPU\", \"cores\": 2, \"ranks\": 1, "
+          "\"threads_per_rank\": 2, \"priced_as\": \"c5.xlarge\"}}\n",
           id, auc, s, s, usd);
 }
 
@@ -50,9 +51,12 @@ START_TEST(cheapest_first_with_reasons) {
   ck_assert_ptr_nonnull(strstr(rec.picks[1].why, "auc worse by 0.02"));
   ck_assert_ptr_nonnull(strstr(rec.picks[2].why, "the last of the top 5"));
   ck_assert(rec.picks[0].pareto && rec.picks[2].pareto);
+  /* measured here, priced there: both said */
+  ck_assert_str_eq(rec.picks[0].basis, "measured on Test CPU (2 cores, 1 x 2 threads), priced as c5.xlarge");
   cJSON *j = recommend_json(&rec, &q);
   ck_assert_int_eq(cJSON_GetArraySize(j), 3);
   ck_assert(cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 0), "auc")) == 0.91);
+  ck_assert_ptr_nonnull(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 0), "basis")), "priced as c5.xlarge"));
   cJSON_Delete(j);
   recommend_free(&rec);
   /* the deadline drops the 6-hour run */

@@ -76,6 +76,13 @@ START_TEST(projection) {
   ck_assert_double_eq_tol(cJSON_GetObjectItem(cJSON_GetObjectItem(pt, "amdahl"), "serial_fraction")->valuedouble,
                           0.1, 1e-9);
   cJSON_Delete(o);
+  /* one core count measured: no fit, no projection (it would assume perfect scaling) */
+  cJSON *alone[1] = {record("q1", 1, 1, 100)};
+  f = fopen(path, "w");
+  ck_assert_int_eq(rightsize_project(alone, 1, types, 1, CATALOG, f), TR_OK);
+  ck_assert_int_eq(ftell(f), 0);
+  fclose(f);
+  cJSON_Delete(alone[0]);
   /* an unknown instance type is a configuration error */
   f = fopen(path, "w");
   const char *bad[] = {"z9.huge"};

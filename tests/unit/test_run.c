@@ -144,6 +144,10 @@ START_TEST(whole_run_outputs) {
   ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(r, "stop_reason")), "max_epochs");
   const char *digest = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "data"), "test_rows_digest"));
   ck_assert_uint_eq(strlen(digest), 16);
+  /* the host it was measured on, beside the instance it is priced as */
+  const cJSON *host = cJSON_GetObjectItem(r, "host");
+  ck_assert(cJSON_IsString(cJSON_GetObjectItem(host, "cpu")) && num(r, "host", "cores") >= 1);
+  ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(host, "priced_as")), "c5.4xlarge");
   char *dir = tu_path(tu_dir, "out");
   ck_assert(tu_exists(dir, RUNFILES_RESULT) && tu_exists(dir, RUNFILES_MODEL) && tu_exists(dir, RUNFILES_HISTORY));
   ck_assert(tu_exists(dir, "checkpoint/" RUNFILES_CHECKPOINT));
