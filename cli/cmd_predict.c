@@ -23,7 +23,7 @@ static const char help[] =
 
 static void write_rows(FILE *out, const model_file *mf, const float *pred, size_t n) {
   size_t width = mf->model->spec.outputs;
-  if (mf->head == HEAD_REGRESSION) {
+  if (mf->head == HEAD_REGRESSION) { /* pred is already in the target's units */
     fputs("pred\n", out);
     for (size_t i = 0; i < n; i++) fprintf(out, "%.9g\n", pred[i]);
     return;
@@ -87,6 +87,7 @@ tr_err cmd_predict(int argc, char **argv) {
     goto done;
   }
   if ((rc = train_predict(mf.model, mf.head, d, pred, NULL)) != TR_OK) goto done;
+  if (mf.head == HEAD_REGRESSION) target_scaler_invert(&mf.target, pred, d->rows);
   if (!out_path) {
     write_rows(stdout, &mf, pred, d->rows);
     if (fflush(stdout) != 0) rc = tr_error_set(TR_EIO, "stdout", "write failed");

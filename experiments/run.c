@@ -88,8 +88,10 @@ static tr_err write_outputs(run_state *r, const net *n, const train_params *p, c
   if (rc == TR_OK && !train_params_finite(n)) /* never a silent NaN model */
     log_warn("no model.h5: the weights are not finite (no epoch ended with good weights)");
   else if (rc == TR_OK)
-    rc = model_save(model_path, n, r->head, &r->scale, r->n_classes ? r->classes : NULL, r->n_classes,
-                    cfg_str(r->j->src, "model", "type"), r->job_text);
+    rc = model_save(model_path, n,
+                    &(model_meta){.head = r->head, .scale = &r->scale, .target = r->target,
+                                  .classes = r->n_classes ? r->classes : NULL, .n_classes = r->n_classes,
+                                  .model_type = cfg_str(r->j->src, "model", "type"), .job_text = r->job_text});
   if (rc == TR_OK) rc = runfiles_write_history(hist_path, s->history, s->epoch, p->es.monitor);
   if (rc == TR_OK) rc = json_write_file(result_path, *result);
   free(model_path);
@@ -162,6 +164,7 @@ tr_err run_train(const job *j, const run_opts *o, dist_ctx *dist, cJSON **result
   if (rc == TR_OK) {
     p.stop = o->stop;
     p.dist = dist;
+    p.target = r.target;
     rc = fit(&r, &spec, &p, result);
   }
   run_state_free(&r);

@@ -2,7 +2,8 @@
  * decide the task from the model type and every rank's labels and encode the labels as
  * class indexes, split train/validation/test (a function of the row and the seed only:
  * the same rows are tested at every rank count), count test rows duplicated in train,
- * standardize with a scaler fitted on the training split over all ranks, and, for a job
+ * standardize (the features, and a regression target, mapped back on output) with
+ * scalers fitted on the training split over all ranks, and, for a job
  * with a [storage] section, wire the training batches through the storage stack. */
 #include <math.h>
 #include <stdio.h>
@@ -221,11 +222,19 @@ tr_err run_prepare_data(run_state *r) {
   if (r->duplicates)
     log_warn("%zu test rows are exact duplicates of training rows: test metrics are optimistic",
              r->duplicates);
+  r->target = TARGET_SCALER_NONE;
   if (j->data.standardize) {
     if ((rc = scaler_fit_parts(r->train, &r->scale, sum_over_ranks, r->dist)) != TR_OK) return rc;
     scaler_apply(&r->scale, r->train);
     scaler_apply(&r->scale, r->val);
     scaler_apply(&r->scale, r->test);
+  }
+  if (j->data.standardize && r->head == HEAD_REGRESSION) { /* the target too, mapped back on output */
+    if ((rc = target_scaler_fit_parts(r->train->y, r->train->rows, &r->target, sum_over_ranks, r->dist)) != TR_OK)
+      return rc;
+    target_scaler_apply(&r->target, r->train->y, r->train->rows);
+    target_scaler_apply(&r->target, r->val->y, r->val->rows);
+    target_scaler_apply(&r->target, r->test->y, r->test->rows);
   }
   return TR_OK;
 }

@@ -27,6 +27,8 @@ typedef struct {
   float classes[LABELS_MAX_CLASSES + 1];  /* label value of each class index */
   size_t n_classes;
   scaler scale;                /* fitted on the training split; cols == 0 if not standardized */
+  target_scaler target;        /* regression with data.standardize: the target's, fitted on
+                                  the training split; else TARGET_SCALER_NONE */
   double checkpoint_s, t_start;
   double resumed_s;            /* epoch time of the epochs a resumed run inherited */
   int checkpoints;             /* written by this process; checkpoint_s is their time */

@@ -35,7 +35,9 @@ static tr_err add_metrics(const run_state *r, const net *n, const ds_dataset *d,
     free(pred);
     return rc;
   }
-  if (r->head == HEAD_REGRESSION) {
+  if (r->head == HEAD_REGRESSION) { /* in the target's units */
+    target_scaler_invert(&r->target, y, rows);
+    target_scaler_invert(&r->target, pred, rows);
     metrics_regression g = metrics_regression_eval(y, pred, rows);
     json_add_number(o, "mse", g.mse);
     json_add_number(o, "rmse", g.rmse);

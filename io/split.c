@@ -204,3 +204,24 @@ size_t split_count_duplicates(const ds_dataset *a, const ds_dataset *b) {
   free(hash);
   return dup;
 }
+
+tr_err target_scaler_fit_parts(const float *y, size_t n, target_scaler *t, scaler_sum_fn sum, void *ctx) {
+  double s[2] = {0, (double)n};
+  for (size_t i = 0; i < n; i++) s[0] += y[i];
+  tr_err rc = sum ? sum(s, 2, ctx) : TR_OK;
+  if (rc != TR_OK) return rc;
+  double mean = s[1] > 0 ? s[0] / s[1] : 0, ss[1] = {0};
+  for (size_t i = 0; i < n; i++) ss[0] += (y[i] - mean) * (y[i] - mean);
+  if (sum && (rc = sum(ss, 1, ctx)) != TR_OK) return rc;
+  double sd = s[1] > 0 ? sqrt(ss[0] / s[1]) : 0;
+  *t = (target_scaler){.mean = mean, .scale = sd > 1e-12 ? sd : 1.0};
+  return TR_OK;
+}
+
+void target_scaler_apply(const target_scaler *t, float *y, size_t n) {
+  for (size_t i = 0; i < n; i++) y[i] = (float)((y[i] - t->mean) / t->scale);
+}
+
+void target_scaler_invert(const target_scaler *t, float *y, size_t n) {
+  for (size_t i = 0; i < n; i++) y[i] = (float)(y[i] * t->scale + t->mean);
+}

@@ -43,6 +43,21 @@ tr_err scaler_fit_parts(const ds_dataset *d, scaler *s, scaler_sum_fn sum, void 
 void scaler_apply(const scaler *s, ds_dataset *d);
 void scaler_free(scaler *s);
 
+/* The standardization of a regression target, fitted on the training split: the model
+ * learns (y - mean) / scale and its outputs are mapped back (scale 1, mean 0: none). */
+typedef struct {
+  double mean, scale;
+} target_scaler;
+#define TARGET_SCALER_NONE ((target_scaler){0.0, 1.0})
+
+/* Fits t on y[0..n) (every part's rows through sum, as scaler_fit_parts; a constant
+ * target gets scale 1). */
+tr_err target_scaler_fit_parts(const float *y, size_t n, target_scaler *t, scaler_sum_fn sum, void *ctx);
+/* y = (y - mean) / scale, in place. */
+void target_scaler_apply(const target_scaler *t, float *y, size_t n);
+/* y = y * scale + mean, in place (predictions back in the target's units). */
+void target_scaler_invert(const target_scaler *t, float *y, size_t n);
+
 /* Rows of b that are byte-for-byte equal (features and label) to a row of a. */
 size_t split_count_duplicates(const ds_dataset *a, const ds_dataset *b);
 #endif

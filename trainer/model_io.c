@@ -4,6 +4,7 @@
 
 #include <hdf5.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,14 +12,17 @@
 #include "io/h5util.h"
 
 #define FORMAT "tradeoff-model"
-#define FORMAT_VERSION 2
+#define FORMAT_VERSION 3 /* 3: regression targets standardized (2 still loads) */
 
 static const char *head_names[] = {"binary", "multiclass", "regression"};
 static const char *act_names[] = {"relu", "tanh", "sigmoid"};
 
-tr_err model_save(const char *path, const net *n, loss_head head, const scaler *sc,
-                  const float *classes, size_t n_classes, const char *model_type,
-                  const char *job_text) {
+tr_err model_save(const char *path, const net *n, const model_meta *m) {
+  loss_head head = m->head;
+  const scaler *sc = m->scale;
+  const float *classes = m->classes;
+  size_t n_classes = m->n_classes;
+  const char *model_type = m->model_type, *job_text = m->job_text;
   hid_t f = h5u_create_memory();
   if (f < 0) return tr_error_set(TR_EHDF5, path, "cannot build the model file");
   long version = FORMAT_VERSION, features = (long)n->spec.inputs, outputs = (long)n->spec.outputs;
@@ -50,6 +54,10 @@ tr_err model_save(const char *path, const net *n, loss_head head, const scaler *
   }
   if (classes && n_classes)
     bad |= h5u_put_array(f, "classes", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, n_classes, 0, classes);
+  if (head == HEAD_REGRESSION) {
+    bad |= h5u_put_double_attr(f, "target_mean", m->target.mean);
+    bad |= h5u_put_double_attr(f, "target_scale", m->target.scale);
+  }
   return h5u_commit_image(f, bad >= 0, path, "model file");
 }
 
@@ -80,8 +88,8 @@ static tr_err read_model(hid_t f, const char *path, model_file *out) {
   if (!h5u_get_string_attr(f, "format", format, sizeof format) || strcmp(format, FORMAT) != 0)
     return tr_error_set(TR_EINPUT, path, "not a tradeoff model file (no format = \"" FORMAT "\")");
   h5u_get_longs_attr(f, "format_version", &version, 1);
-  if (version != FORMAT_VERSION)
-    return tr_error_set(TR_EINPUT, path, "model format version %ld; this tradeoff reads version %d",
+  if (version != FORMAT_VERSION && version != 2)
+    return tr_error_set(TR_EINPUT, path, "model format version %ld; this tradeoff reads versions 2 and %d",
                         version, FORMAT_VERSION);
   h5u_get_string_attr(f, "task", task, sizeof task);
   h5u_get_string_attr(f, "activation", act, sizeof act);
@@ -99,6 +107,12 @@ static tr_err read_model(hid_t f, const char *path, model_file *out) {
   h5u_get_double_attr(f, "dropout", &dropout);
   spec.dropout = (float)dropout;
   out->head = (loss_head)head;
+  out->target = TARGET_SCALER_NONE;
+  if (head == HEAD_REGRESSION && version >= 3 &&
+      (!h5u_get_double_attr(f, "target_mean", &out->target.mean) ||
+       !h5u_get_double_attr(f, "target_scale", &out->target.scale) || !isfinite(out->target.mean) ||
+       !(out->target.scale > 0) || !isfinite(out->target.scale)))
+    return tr_error_set(TR_EINPUT, path, "model file has a damaged target scaler");
   if (!(out->model = net_new(&spec))) return tr_error_code();
   for (size_t l = 0; l < out->model->n_layers; l++) {
     const net_layer *L = &out->model->layer[l];

@@ -1,7 +1,9 @@
 /* OUT/model.h5: everything `tradeoff predict` needs, readable by h5py and h5dump.
- *   attributes on /: format = "tradeoff-model", format_version = 2, model_type, task
+ *   attributes on /: format = "tradeoff-model", format_version = 3, model_type, task
  *     ("binary"|"multiclass"|"regression"), features, outputs, hidden (widths, may be
- *     empty), activation, dropout, created_by, job (the resolved job file text)
+ *     empty), activation, dropout, created_by, job (the resolved job file text);
+ *     regression: target_mean, target_scale (the model predicts (y - target_mean) /
+ *     target_scale; predict maps back). Version 2 files (no target scaling) still load.
  *   /layers/<l>/W  float32 in x out      /layers/<l>/b  float32 out      (l = 0, 1, ...)
  *   /scaler/mean, /scaler/scale  float64 features (absent without standardization)
  *   /classes  float32: the original label value of each class (classification only) */
@@ -27,13 +29,22 @@ typedef struct {
   float *classes;          /* classification: outputs (binary: 2) label values, else NULL */
   size_t n_classes;
   char model_type[32];     /* "linear", "logistic", "softmax", "mlp" */
+  target_scaler target;    /* regression: the target's standardization ({0, 1}: none) */
 } model_file;
 
-/* Writes the model atomically (temporary file, fsync, rename). sc may be NULL or empty;
- * classes (n_classes values) only for classification; job_text may be NULL. */
-tr_err model_save(const char *path, const net *n, loss_head head, const scaler *sc,
-                  const float *classes, size_t n_classes, const char *model_type,
-                  const char *job_text);
+/* What a model file holds besides the net. */
+typedef struct {
+  loss_head head;
+  const scaler *scale;          /* the features' standardization; NULL or empty: none */
+  target_scaler target;         /* regression only ({0, 1}: none) */
+  const float *classes;         /* classification: n_classes label values */
+  size_t n_classes;
+  const char *model_type;       /* "linear", "logistic", "softmax", "mlp" */
+  const char *job_text;         /* may be NULL */
+} model_meta;
+
+/* Writes n and m atomically (temporary file, fsync, rename). */
+tr_err model_save(const char *path, const net *n, const model_meta *m);
 
 /* Loads a model file (release with model_file_free). TR_EINPUT with the path for a
  * missing file, a file that is not a tradeoff model, another format version, or

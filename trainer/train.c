@@ -367,6 +367,10 @@ static tr_err validate_epoch(const net *n, loss_head head, const ds_dataset *val
   if ((rc = train_gather_predictions(p->dist, val, val_pred, width, &y_all, &pred_all, &rows_all)) != TR_OK)
     return rc;
   ds_dataset all = {.rows = rows_all, .cols = 0, .y = y_all};
+  if (head == HEAD_REGRESSION && p->target.scale > 0) { /* the metric in the target's units */
+    target_scaler_invert(&p->target, y_all, rows_all);
+    target_scaler_invert(&p->target, pred_all, rows_all);
+  }
   e->val_monitor = train_metric(head, name, &all, pred_all, width);
   free(y_all);
   free(pred_all);

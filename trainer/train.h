@@ -13,6 +13,7 @@
 #include "common/rng.h"
 #include "dist/dist.h"
 #include "io/dataset.h"
+#include "io/split.h"
 #include "trainer/early_stop.h"
 #include "trainer/loss.h"
 #include "trainer/net.h"
@@ -51,6 +52,10 @@ typedef struct {
   dist_ctx *dist;               /* data parallel over MPI ranks; NULL = this process alone.
                                    batch_size is the global batch, split across ranks */
   const train_source *source;   /* NULL: batches are gathered from train->X */
+  /* regression: the labels are standardized with this; validation metrics (val_rmse,
+     val_r2...) are computed after mapping predictions and labels back, in the target's
+     units; the losses stay the objective's (standardized) units. {0, 1}: none */
+  target_scaler target;
 } train_params;
 
 /* NULL when p can train, else a static message (LIBLINEAR's check_parameter); *key (may

@@ -71,7 +71,7 @@ assert len(rows) - 1 == json.load(open('run1/result.json'))['epochs_run']
 check "model.h5 layout" $PY -c "
 import h5py; f = h5py.File('run1/model.h5', 'r')
 a = dict(f.attrs)
-assert a['format'] in ('tradeoff-model', b'tradeoff-model') and a['format_version'] == 2, a
+assert a['format'] in ('tradeoff-model', b'tradeoff-model') and a['format_version'] == 3, a
 assert a['task'] == 'binary' and a['outputs'] == 1 and a['model_type'] == 'logistic'
 assert f['layers/0/W'].shape == (12, 1) and f['scaler/mean'].shape == (12,) and list(f['classes'][:]) == [0.0, 1.0]
 job = a['job'].decode() if isinstance(a['job'], bytes) else a['job']
@@ -186,6 +186,23 @@ check "a rounded quantity as classes is said out loud" grep -q "distinct whole-n
 expect_ok "$BIN" train price.ini --out price-r --quiet --set model.task=regression
 check "model.task = regression decides" $PY -c "
 import json; r = json.load(open('price-r/result.json')); assert r['task'] == 'regression', r['task']
+"
+# a regression target far from 0 is standardized with the features: an MLP on a target
+# of mean 100 learns it (it ended at R^2 -618), and predict answers in the target's units
+$PY -c "
+import h5py, numpy as np
+rng = np.random.default_rng(4); X = rng.normal(size=(4000, 5)).astype('f4')
+y = (100 + 8 * X[:, 0] - 5 * X[:, 1] + 3 * np.tanh(X[:, 2])).astype('f4')
+with h5py.File('mean100.h5', 'w') as f: f['X'] = X; f['y'] = y
+"
+printf '[data]\ntrain = mean100.h5\n[model]\ntype = mlp\nhidden = 32\ntask = regression\n[optimizer]\nepochs = 30\nlr = 0.003\n[early_stopping]\nmonitor = val_rmse\n[cost]\npricing = %s\n' "$SRC/configs/pricing.ini" > mean100.ini
+expect_ok "$BIN" train mean100.ini --out m100 --quiet
+expect_ok "$BIN" predict --model m100/model.h5 --data mean100.h5 --out m100.csv
+check "an MLP regression on a target of mean 100: R^2 > 0.9, predictions near 100" $PY -c "
+import json, csv, numpy as np
+r = json.load(open('m100/result.json')); assert r['test']['r2'] > 0.9 and r['test']['rmse'] < 3, r['test']
+p = np.array([float(row[0]) for row in list(csv.reader(open('m100.csv')))[1:]])
+assert abs(p.mean() - 100) < 2, p.mean()
 "
 finish
 

@@ -21,7 +21,7 @@ START_TEST(round_trip_mlp_multiclass) {
   double mean[] = {1, 2, 3}, scale[] = {4, 5, 6};
   scaler sc = {.cols = 3, .mean = mean, .scale = scale};
   float classes[4] = {-1, 0, 2, 7};
-  ck_assert_int_eq(model_save(p, n, HEAD_MULTICLASS, &sc, classes, 4, "mlp", "[model]\ntype = mlp\n"), TR_OK);
+  ck_assert_int_eq(model_save(p, n, &(model_meta){.head = HEAD_MULTICLASS, .scale = &sc, .classes = classes, .n_classes = 4, .model_type = "mlp", .job_text = "[model]\ntype = mlp\n"}), TR_OK);
   model_file mf;
   ck_assert_int_eq(model_load(p, &mf), TR_OK);
   ck_assert_int_eq(mf.head, HEAD_MULTICLASS);
@@ -44,13 +44,14 @@ END_TEST
 START_TEST(round_trip_linear_without_scaler) {
   char *p = tu_path(tu_dir, "model.h5");
   net *n = random_net((net_spec){.inputs = 6, .outputs = 1});
-  ck_assert_int_eq(model_save(p, n, HEAD_REGRESSION, NULL, NULL, 0, "linear", NULL), TR_OK);
+  ck_assert_int_eq(model_save(p, n, &(model_meta){.head = HEAD_REGRESSION, .target = {100.0, 7.5}, .model_type = "linear"}), TR_OK);
   model_file mf;
   ck_assert_int_eq(model_load(p, &mf), TR_OK);
   ck_assert_uint_eq(mf.scale.cols, 0);
   ck_assert_ptr_null(mf.classes);
   ck_assert_uint_eq(mf.model->spec.n_hidden, 0);
   ck_assert_mem_eq(mf.model->params, n->params, n->n_params * sizeof(float));
+  ck_assert(mf.target.mean == 100.0 && mf.target.scale == 7.5); /* the target's standardization */
   model_file_free(&mf);
   net_free(&n);
   free(p);
@@ -68,7 +69,7 @@ START_TEST(not_a_model) {
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "no such model file"));
   tr_error_clear();
   net *n = random_net((net_spec){.inputs = 2, .outputs = 1});
-  ck_assert_int_eq(model_save("/nonexistent/dir/model.h5", n, HEAD_BINARY, NULL, (float[2]){0, 1}, 2, "logistic", NULL), TR_EIO);
+  ck_assert_int_eq(model_save("/nonexistent/dir/model.h5", n, &(model_meta){.head = HEAD_BINARY, .classes = (float[2]){0, 1}, .n_classes = 2, .model_type = "logistic"}), TR_EIO);
   net_free(&n);
   free(p);
 }
