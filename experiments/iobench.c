@@ -110,6 +110,7 @@ typedef struct {
   int epochs;
   double *epoch_s, *au_pct, *wait, *tput;
   double run_s, read_s, compute_total, au_mean, hours;
+  time_t started;
 } bench_series;
 
 static void series_free(bench_series *b) {
@@ -204,7 +205,7 @@ static cJSON *io_json(const job *j, bool virtual_clock, const iostack *io, const
   cJSON_AddNumberToObject(o, "job_requests", (double)job_c->requests);
   cJSON_AddItemToObject(o, "storage", iostack_json(backend, c));
   /* the reading threads of one rank ran here; virtual-clock figures are the model's */
-  cJSON_AddItemToObject(o, "host", provenance_host_json(j->cost.instance, 1, (int)j->storage.read_threads));
+  cJSON_AddItemToObject(o, "provenance", provenance_json(j, b->started, 1, (int)j->storage.read_threads));
   cJSON *cost = cJSON_AddObjectToObject(o, "cost");
   cJSON_AddStringToObject(cost, "instance", j->cost.instance);
   cJSON_AddNumberToObject(cost, "nodes", (double)j->cost.nodes);
@@ -228,7 +229,7 @@ tr_err iobench_run(const job *j, bool virtual_clock, const char *out_dir, cJSON 
   ds_part_range(total, 0, ranks, &start, &n);
   double comp = j->workload.computation_time;
   if (rc == TR_OK && *j->workload.compute_from) rc = measured_compute(j, (size_t)j->workload.batch_size, &comp);
-  bench_series b = {.epochs = (int)j->workload.epochs};
+  bench_series b = {.epochs = (int)j->workload.epochs, .started = time(NULL)};
   if (rc == TR_OK) rc = run_epochs(j, io, virtual_clock, n, start, comp, &b);
   cJSON *o = NULL;
   if (rc == TR_OK) {

@@ -121,6 +121,8 @@ void job_free(job **pj) {
   if (!j) return;
   for (size_t i = 0; j->blocks && i < stg_backend_count(); i++) free(j->blocks[i]);
   free(j->blocks);
+  for (size_t i = 0; i < j->n_overrides; i++) free(j->overrides[i]);
+  free(j->overrides);
   cfg_free(&j->src);
   free(j);
   *pj = NULL;
@@ -153,6 +155,10 @@ job *job_load(const char *path, char *const *overrides, size_t n_overrides) {
   tr_err rc = (j->src = job_config_new()) ? TR_OK : tr_error_code();
   if (rc == TR_OK && path) rc = cfg_load_file(j->src, path);
   for (size_t i = 0; rc == TR_OK && i < n_overrides; i++) rc = cfg_set(j->src, overrides[i]);
+  if (rc == TR_OK && n_overrides && !(j->overrides = calloc(n_overrides, sizeof *j->overrides)))
+    rc = tr_error_set(TR_ENOMEM, "job", "out of memory");
+  for (size_t i = 0; rc == TR_OK && i < n_overrides; i++, j->n_overrides++)
+    if (!(j->overrides[i] = strdup(overrides[i]))) rc = tr_error_set(TR_ENOMEM, "job", "out of memory");
   if (rc == TR_OK) rc = parse(j);
   if (rc != TR_OK) job_free(&j);
   return j;

@@ -85,6 +85,8 @@ typedef struct job {
   bool streams;                /* the job sets a [storage] key: training streams its
                                   batches through storage instead of loading the data */
   void **blocks;               /* the backends' parameter blocks (owned) */
+  char **overrides;            /* the --set assignments, in order (owned copies) */
+  size_t n_overrides;
 } job;
 
 /* A configuration with every job key at its default (the job table and every

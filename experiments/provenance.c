@@ -1,10 +1,78 @@
 /* Provenance of results (see provenance.h). */
+#define _GNU_SOURCE
 #include "experiments/provenance.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "common/host.h"
 #include "common/json.h"
+#include "io/files.h"
+
+#ifndef TRADEOFF_REVISION
+#define TRADEOFF_REVISION "unknown"
+#endif
+
+/* t as ISO 8601 UTC ("2026-12-01T13:05:09Z") into buf. */
+static void iso_utc(time_t t, char *buf, size_t n) {
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* {"path", "files", "bytes", "modified"} of a data path (the shards of a set), or just
+ * {"path"} when it cannot be listed. */
+static cJSON *data_file(const char *path) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "path", path);
+  char **files = NULL;
+  size_t n = 0;
+  if (ds_list_files(path, &files, &n) != TR_OK) {
+    tr_error_clear();
+    return o;
+  }
+  double bytes = 0;
+  time_t newest = 0;
+  for (size_t i = 0; i < n; i++) {
+    struct stat st;
+    if (stat(files[i], &st) != 0) continue;
+    bytes += (double)st.st_size;
+    if (st.st_mtime > newest) newest = st.st_mtime;
+  }
+  ds_free_files(&files, n);
+  char when[32];
+  iso_utc(newest, when, sizeof when);
+  cJSON_AddNumberToObject(o, "files", (double)n);
+  cJSON_AddNumberToObject(o, "bytes", bytes);
+  cJSON_AddStringToObject(o, "modified", when);
+  return o;
+}
+
+cJSON *provenance_json(const job *j, time_t start, int ranks, int threads_per_rank) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o) return NULL;
+  char when[32];
+  iso_utc(start, when, sizeof when);
+  cJSON_AddStringToObject(o, "version", TRADEOFF_VERSION);
+  cJSON_AddStringToObject(o, "revision", TRADEOFF_REVISION);
+  cJSON_AddStringToObject(o, "start_time", when);
+  cJSON_AddItemToObject(o, "host", provenance_host_json(j->cost.instance, ranks, threads_per_rank));
+  cJSON *resolved = cJSON_AddObjectToObject(o, "job");
+  for (size_t i = 0; i < cfg_count(j->src); i++) {
+    const cfg_option *opt = cfg_option_at(j->src, i);
+    cJSON *sec = cJSON_GetObjectItemCaseSensitive(resolved, opt->section);
+    if (!sec) sec = cJSON_AddObjectToObject(resolved, opt->section);
+    cJSON_AddStringToObject(sec, opt->key, cfg_str(j->src, opt->section, opt->key));
+  }
+  cJSON *sets = cJSON_AddArrayToObject(o, "overrides");
+  for (size_t i = 0; i < j->n_overrides; i++) cJSON_AddItemToArray(sets, cJSON_CreateString(j->overrides[i]));
+  cJSON *data = cJSON_AddObjectToObject(o, "data");
+  if (*j->data.train) cJSON_AddItemToObject(data, "train", data_file(j->data.train));
+  if (*j->data.test) cJSON_AddItemToObject(data, "test", data_file(j->data.test));
+  return o;
+}
 
 cJSON *provenance_host_json(const char *priced_as, int ranks, int threads_per_rank) {
   host_info h;

@@ -1,9 +1,21 @@
-/* What a result records about where it was made, so a number can be read for what it is:
- * the host a run was measured on (its time comes from there) beside the instance type it
- * is priced as (its cost comes from there). */
+/* What a result records about where it was made, so a number can be read for what it is
+ * and the run can be made again: the tool's version and source revision, when it started,
+ * the host it was measured on (its time comes from there) beside the instance type it is
+ * priced as (its cost comes from there), the resolved job (every key, defaults
+ * included), the --set overrides, and the data files (size, modification time). */
 #ifndef TR_PROVENANCE_H
 #define TR_PROVENANCE_H
 #include <cjson/cJSON.h>
+#include <time.h>
+
+#include "experiments/job.h"
+
+/* result.json's / io.json's "provenance": {"version", "revision", "start_time" (ISO 8601
+ * UTC), "host" (provenance_host_json), "job" ({section: {key: value}}, every key as the
+ * run resolved it), "overrides" (the --set assignments in order), "data" ({"train",
+ * "test"}: {"path", "files", "bytes", "modified"} of each data path the job names)}.
+ * NULL on ENOMEM. */
+cJSON *provenance_json(const job *j, time_t start, int ranks, int threads_per_rank);
 
 /* {"name", "cpu", "cores", "memory_gib", "ranks", "threads_per_rank", "priced_as"}: this
  * host, the parallelism the run used on it, and the instance type its cost is computed
@@ -12,5 +24,6 @@ cJSON *provenance_host_json(const char *priced_as, int ranks, int threads_per_ra
 
 /* "measured on CPU (N cores, R x T threads), priced as INSTANCE" from a result's "host"
  * object into buf; "priced as INSTANCE" alone when host is NULL (an older result). */
+#include <stddef.h>
 void provenance_basis(const cJSON *host, const char *instance, char *buf, size_t n);
 #endif

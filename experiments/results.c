@@ -37,7 +37,7 @@ static bool record_of(cJSON *o, run_record *r) {
   const cJSON *set = cJSON_GetObjectItemCaseSensitive(point, "set");
   r->set = cJSON_IsObject(set) ? set : NULL;
   r->instance = str_at(o, "cost", "instance", "");
-  const cJSON *host = cJSON_GetObjectItemCaseSensitive(o, "host");
+  const cJSON *host = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "provenance"), "host");
   r->host = cJSON_IsObject(host) ? host : NULL;
   r->spot = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "cost"), "spot"));
   r->cost_usd = num_at(o, "cost", "total_usd");

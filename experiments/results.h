@@ -27,7 +27,7 @@ typedef struct {
   double au_percent;
   double cost_usd;         /* cost.total_usd; spot: cost.spot_estimate.expected_usd */
   const cJSON *set;        /* point.set: the sweep's KEY: VALUE strings (NULL when none) */
-  const cJSON *host;       /* where it was measured (provenance.h; NULL in older results) */
+  const cJSON *host;       /* provenance.host: where it was measured (NULL in older results) */
 } run_record;
 
 typedef struct {

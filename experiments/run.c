@@ -150,7 +150,7 @@ done:
 
 tr_err run_train(const job *j, const run_opts *o, dist_ctx *dist, cJSON **result) {
   *result = NULL;
-  run_state r = {.j = j, .o = o, .dist = dist, .t_start = tr_now()};
+  run_state r = {.j = j, .o = o, .dist = dist, .t_start = tr_now(), .started = time(NULL)};
   tr_err rc = setup(&r);
   if (rc == TR_OK) rc = run_prepare_data(&r);
   net_spec spec;

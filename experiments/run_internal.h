@@ -4,6 +4,7 @@
 #ifndef TR_RUN_INTERNAL_H
 #define TR_RUN_INTERNAL_H
 #include <cjson/cJSON.h>
+#include <time.h>
 
 #include "experiments/iostack.h"
 #include "experiments/pricing.h"
@@ -30,6 +31,7 @@ typedef struct {
   target_scaler target;        /* regression with data.standardize: the target's, fitted on
                                   the training split; else TARGET_SCALER_NONE */
   double checkpoint_s, t_start;
+  time_t started;              /* wall-clock start (provenance) */
   double resumed_s;            /* epoch time of the epochs a resumed run inherited */
   int checkpoints;             /* written by this process; checkpoint_s is their time */
   /* streaming (the job has a [storage] section): training batches come from storage */

@@ -4,6 +4,7 @@
  * counters, and the cost (instances x wall time + the storage bill, what early stopping
  * saved, and on spot the expected price under interruptions). Every MPI sum's failure
  * is returned, never dropped. */
+#define _GNU_SOURCE
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +21,40 @@ const char *run_task_name(loss_head h) {
   return h == HEAD_BINARY ? "binary" : h == HEAD_MULTICLASS ? "multiclass" : "regression";
 }
 
+/* sklearn's classification_report from the confusion matrix cm (K x K, rows the true
+ * class): per class its value, precision, recall, F1 and support (0 where undefined, as
+ * zero_division=0), then the matrix with its labels (rows: true class; columns:
+ * predicted, sklearn's layout). */
+static void add_per_class(const run_state *r, const size_t *cm, size_t K, cJSON *o) {
+  cJSON *per = cJSON_AddArrayToObject(o, "per_class");
+  for (size_t k = 0; k < K; k++) {
+    double tp = (double)cm[k * K + k], row = 0, col = 0;
+    for (size_t i = 0; i < K; i++) {
+      row += (double)cm[k * K + i];
+      col += (double)cm[i * K + k];
+    }
+    double precision = col > 0 ? tp / col : 0, recall = row > 0 ? tp / row : 0;
+    cJSON *c = cJSON_CreateObject();
+    json_add_number(c, "class", r->classes[k]);
+    json_add_number(c, "precision", precision);
+    json_add_number(c, "recall", recall);
+    json_add_number(c, "f1", precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0);
+    cJSON_AddNumberToObject(c, "support", row);
+    cJSON_AddItemToArray(per, c);
+  }
+  cJSON *labels = cJSON_AddArrayToObject(o, "confusion_labels");
+  for (size_t k = 0; k < K; k++) cJSON_AddItemToArray(labels, cJSON_CreateNumber(r->classes[k]));
+  cJSON *rows_json = cJSON_AddArrayToObject(o, "confusion_matrix");
+  for (size_t i = 0; i < K; i++) {
+    cJSON *row = cJSON_CreateArray();
+    for (size_t k = 0; k < K; k++) cJSON_AddItemToArray(row, cJSON_CreateNumber((double)cm[i * K + k]));
+    cJSON_AddItemToArray(rows_json, row);
+  }
+}
+
 /* Adds the metrics of n on d over every rank's rows to o (collective: every rank calls
  * it). A failed gather is returned; with no rows at all, o stays empty. */
-static tr_err add_metrics(const run_state *r, const net *n, const ds_dataset *d, bool with_confusion,
-                          cJSON *o) {
+static tr_err add_metrics(const run_state *r, const net *n, const ds_dataset *d, cJSON *o) {
   size_t width = n->spec.outputs, rows = 0;
   float *local = ds_alloc_floats(d->rows * width + 1), *y = NULL, *pred = NULL;
   /* a rank that fails here returns its error, and main() ends every rank (MPI_Abort) */
@@ -66,19 +97,47 @@ static tr_err add_metrics(const run_state *r, const net *n, const ds_dataset *d,
   }
   const char *names[] = {"accuracy", "precision", "recall", "f1", "auc", "log_loss"};
   for (int i = 0; i < 6; i++) json_add_number(o, names[i], v[i]);
-  if (with_confusion && cm) { /* rows: true class; columns: predicted (sklearn's layout) */
-    cJSON *rows_json = cJSON_AddArrayToObject(o, "confusion_matrix");
-    for (size_t i = 0; i < K; i++) {
-      cJSON *row = cJSON_CreateArray();
-      for (size_t k = 0; k < K; k++) cJSON_AddItemToArray(row, cJSON_CreateNumber((double)cm[i * K + k]));
-      cJSON_AddItemToArray(rows_json, row);
-    }
-  }
+  if (cm) add_per_class(r, cm, K, o);
   if (!cm && rc == TR_OK) rc = tr_error_set(TR_ENOMEM, "metrics", "out of memory");
   free(cm);
   free(y);
   free(pred);
   return rc;
+}
+
+/* A linear model's (one output, no hidden layer) largest coefficients by magnitude, as
+ * "coefficients": {"scale": what they multiply ("standardized features", "standardized
+ * features and target" for a standardized regression, "raw features"), "top": [{"feature",
+ * "coefficient"}...]}: at most RUN_TOP_COEFFICIENTS, named by the data's feature names (or
+ * x0, x1...). All of them are in model.h5 (/layers/0/W, feature_names). */
+#define RUN_TOP_COEFFICIENTS 10
+static int by_magnitude(const void *a, const void *b, void *w) {
+  float x = fabsf(((const float *)w)[*(const size_t *)a]), y = fabsf(((const float *)w)[*(const size_t *)b]);
+  return (x < y) - (x > y);
+}
+
+static void add_coefficients(const run_state *r, const net *n, cJSON *o) {
+  if (n->spec.n_hidden != 0 || n->spec.outputs != 1) return;
+  size_t d = n->spec.inputs, *idx = malloc((d ? d : 1) * sizeof *idx);
+  if (!idx) return;
+  const float *w = n->params + n->layer[0].w_off;
+  for (size_t i = 0; i < d; i++) idx[i] = i;
+  qsort_r(idx, d, sizeof *idx, by_magnitude, (void *)w);
+  cJSON *c = cJSON_AddObjectToObject(o, "coefficients");
+  bool target_scaled = r->head == HEAD_REGRESSION && (r->target.mean != 0 || r->target.scale != 1);
+  cJSON_AddStringToObject(c, "scale", !r->scale.cols ? "raw features"
+                                      : target_scaled ? "standardized features and target"
+                                                      : "standardized features");
+  cJSON *top = cJSON_AddArrayToObject(c, "top");
+  for (size_t i = 0; i < d && i < RUN_TOP_COEFFICIENTS; i++) {
+    cJSON *e = cJSON_CreateObject();
+    char name[32];
+    snprintf(name, sizeof name, "x%zu", idx[i]);
+    cJSON_AddStringToObject(e, "feature", r->train->feature_names ? r->train->feature_names[idx[i]] : name);
+    json_add_number(e, "coefficient", w[idx[i]]);
+    cJSON_AddItemToArray(top, e);
+  }
+  free(idx);
 }
 
 /* Adds {"max", "mean"} of a per-rank value as o.name (collective). */
@@ -196,8 +255,9 @@ tr_err run_result_json(run_state *r, const net *n, const train_params *p, const 
   cJSON_AddNumberToObject(o, "epochs_max", p->epochs);
   cJSON_AddNumberToObject(o, "best_epoch", oc->best_epoch);
   cJSON_AddStringToObject(o, "stop_reason", oc->stop_reason);
-  if (rc == TR_OK) rc = add_metrics(r, n, r->val, false, cJSON_AddObjectToObject(o, "val"));
-  if (rc == TR_OK) rc = add_metrics(r, n, r->test, true, cJSON_AddObjectToObject(o, "test"));
+  if (rc == TR_OK) rc = add_metrics(r, n, r->val, cJSON_AddObjectToObject(o, "val"));
+  if (rc == TR_OK) rc = add_metrics(r, n, r->test, cJSON_AddObjectToObject(o, "test"));
+  add_coefficients(r, n, o);
   /* a resumed run counts the epochs it inherited too (as train_s does) */
   double total_s = tr_now() - r->t_start + r->resumed_s;
   cJSON *t = cJSON_AddObjectToObject(o, "time");
@@ -220,7 +280,7 @@ tr_err run_result_json(run_state *r, const net *n, const train_params *p, const 
   if (rc == TR_OK) rc = add_over_ranks(r->dist, per_rank, "comm_s", r->dist->comm_s);
   if (rc == TR_OK) rc = add_over_ranks(r->dist, per_rank, "io_wait_s", oc->io_wait_s);
   cJSON_AddBoolToObject(par, "weights_identical", true); /* checked after every epoch */
-  cJSON_AddItemToObject(o, "host", provenance_host_json(j->cost.instance, r->dist->size, train_threads()));
+  cJSON_AddItemToObject(o, "provenance", provenance_json(j, r->started, r->dist->size, train_threads()));
   cost_storage_out sc = {0, 0};
   if (rc == TR_OK) rc = add_storage(r, o, train_rows + val_rows + test_rows, total_s, &sc);
   double rate = pricing_rate(&r->instance, j->cost.spot) * (double)j->cost.nodes;

@@ -202,74 +202,12 @@ done:
 
 /* ---------------------------------------------------------------- feature names */
 
-void h5data_free_names(char **names, hsize_t cols) {
-  if (!names) return;
-  for (hsize_t j = 0; j < cols; j++) free(names[j]);
-  free(names);
-}
+void h5data_free_names(char **names, hsize_t cols) { h5u_free_strings(names, (size_t)cols); }
 
 /* Reads the string array attribute feature_names of X into names[cols] (malloc'd,
  * free with h5data_free_names). Absent or unusable attributes give *names = NULL. */
 tr_err h5data_get_names(const char *path, hid_t x, hsize_t cols, char ***names) {
-  *names = NULL;
-  if (H5Aexists(x, "feature_names") <= 0) return TR_OK;
-  hid_t attr = H5Aopen(x, "feature_names", H5P_DEFAULT);
-  hid_t type = attr < 0 ? -1 : H5Aget_type(attr), space = attr < 0 ? -1 : H5Aget_space(attr);
-  hid_t mem = H5I_INVALID_HID;
-  char **v = NULL, *fixed = NULL;
-  tr_err rc = TR_OK;
-  if (attr < 0 || type < 0 || space < 0) {
-    rc = tr_error_set(TR_EHDF5, path, "cannot open the attribute feature_names");
-    goto done;
-  }
-  hssize_t npts = H5Sget_simple_extent_npoints(space);
-  if (H5Tget_class(type) != H5T_STRING || npts != (hssize_t)cols) {
-    log_warn("%s: ignoring attribute feature_names (not %llu strings)", path,
-             (unsigned long long)cols);
-    goto done;
-  }
-  v = calloc(cols, sizeof *v);
-  mem = H5Tcopy(H5T_C_S1);
-  if (!v || mem < 0 || H5Tset_cset(mem, H5Tget_cset(type)) < 0) {
-    rc = tr_error_set(TR_ENOMEM, path, "out of memory");
-    goto done;
-  }
-  if (H5Tis_variable_str(type) > 0) {
-    char **raw = calloc(cols, sizeof *raw);
-    if (!raw || H5Tset_size(mem, H5T_VARIABLE) < 0 || H5Aread(attr, mem, raw) < 0) {
-      free(raw);
-      rc = tr_error_set(TR_EHDF5, path, "cannot read the attribute feature_names");
-      goto done;
-    }
-    for (hsize_t j = 0; j < cols && rc == TR_OK; j++)
-      if (!(v[j] = strdup(raw[j] ? raw[j] : "")))
-        rc = tr_error_set(TR_ENOMEM, path, "out of memory");
-    H5Dvlen_reclaim(mem, space, H5P_DEFAULT, raw);
-    free(raw);
-  } else {
-    size_t sz = H5Tget_size(type) + 1;
-    fixed = calloc(cols, sz);
-    if (!fixed || H5Tset_size(mem, sz) < 0 || H5Tset_strpad(mem, H5T_STR_NULLTERM) < 0 ||
-        H5Aread(attr, mem, fixed) < 0) {
-      rc = tr_error_set(TR_EHDF5, path, "cannot read the attribute feature_names");
-      goto done;
-    }
-    for (hsize_t j = 0; j < cols && rc == TR_OK; j++)
-      if (!(v[j] = strndup(fixed + j * sz, sz)))
-        rc = tr_error_set(TR_ENOMEM, path, "out of memory");
-  }
-  if (rc == TR_OK) {
-    *names = v;
-    v = NULL;
-  }
-done:
-  h5data_free_names(v, cols);
-  free(fixed);
-  h5u_close(&mem);
-  h5u_close(&space);
-  h5u_close(&type);
-  h5u_close(&attr);
-  return rc;
+  return h5u_get_strings_attr(x, "feature_names", (size_t)cols, names, path);
 }
 
 /* Opens path and its X (checked: 2-D, numeric) and, when present, y (checked against X's

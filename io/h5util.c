@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/atomic_file.h"
+#include "common/log.h"
 
 void h5u_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 
@@ -211,3 +212,84 @@ bool h5u_get_double_attr(hid_t obj, const char *name, double *v) {
   if (attr >= 0) H5Aclose(attr);
   return ok;
 }
+
+void h5u_free_strings(char **v, size_t n) {
+  if (!v) return;
+  for (size_t j = 0; j < n; j++) free(v[j]);
+  free(v);
+}
+
+tr_err h5u_put_strings_attr(hid_t obj, const char *name, char *const *v, size_t n, const char *path) {
+  hsize_t dims = n;
+  hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate_simple(1, &dims, NULL), attr = -1;
+  tr_err rc = TR_OK;
+  if (type < 0 || space < 0 || H5Tset_size(type, H5T_VARIABLE) < 0 || H5Tset_cset(type, H5T_CSET_UTF8) < 0 ||
+      (attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) < 0 || H5Awrite(attr, type, v) < 0)
+    rc = tr_error_set(TR_EHDF5, path, "cannot write the attribute %s", name);
+  h5u_close(&attr);
+  h5u_close(&space);
+  h5u_close(&type);
+  return rc;
+}
+
+tr_err h5u_get_strings_attr(hid_t x, const char *name, size_t cols, char ***names, const char *path) {
+  *names = NULL;
+  if (H5Aexists(x, name) <= 0) return TR_OK;
+  hid_t attr = H5Aopen(x, name, H5P_DEFAULT);
+  hid_t type = attr < 0 ? -1 : H5Aget_type(attr), space = attr < 0 ? -1 : H5Aget_space(attr);
+  hid_t mem = H5I_INVALID_HID;
+  char **v = NULL, *fixed = NULL;
+  tr_err rc = TR_OK;
+  if (attr < 0 || type < 0 || space < 0) {
+    rc = tr_error_set(TR_EHDF5, path, "cannot open the attribute %s", name);
+    goto done;
+  }
+  hssize_t npts = H5Sget_simple_extent_npoints(space);
+  if (H5Tget_class(type) != H5T_STRING || npts != (hssize_t)cols) {
+    log_warn("%s: ignoring attribute %s (not %zu strings)", path, name, cols);
+    goto done;
+  }
+  v = calloc(cols, sizeof *v);
+  mem = H5Tcopy(H5T_C_S1);
+  if (!v || mem < 0 || H5Tset_cset(mem, H5Tget_cset(type)) < 0) {
+    rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+    goto done;
+  }
+  if (H5Tis_variable_str(type) > 0) {
+    char **raw = calloc(cols, sizeof *raw);
+    if (!raw || H5Tset_size(mem, H5T_VARIABLE) < 0 || H5Aread(attr, mem, raw) < 0) {
+      free(raw);
+      rc = tr_error_set(TR_EHDF5, path, "cannot read the attribute %s", name);
+      goto done;
+    }
+    for (size_t j = 0; j < cols && rc == TR_OK; j++)
+      if (!(v[j] = strdup(raw[j] ? raw[j] : "")))
+        rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+    H5Dvlen_reclaim(mem, space, H5P_DEFAULT, raw);
+    free(raw);
+  } else {
+    size_t sz = H5Tget_size(type) + 1;
+    fixed = calloc(cols, sz);
+    if (!fixed || H5Tset_size(mem, sz) < 0 || H5Tset_strpad(mem, H5T_STR_NULLTERM) < 0 ||
+        H5Aread(attr, mem, fixed) < 0) {
+      rc = tr_error_set(TR_EHDF5, path, "cannot read the attribute %s", name);
+      goto done;
+    }
+    for (size_t j = 0; j < cols && rc == TR_OK; j++)
+      if (!(v[j] = strndup(fixed + j * sz, sz)))
+        rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+  }
+  if (rc == TR_OK) {
+    *names = v;
+    v = NULL;
+  }
+done:
+  h5u_free_strings(v, cols);
+  free(fixed);
+  h5u_close(&mem);
+  h5u_close(&space);
+  h5u_close(&type);
+  h5u_close(&attr);
+  return rc;
+}
+

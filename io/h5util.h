@@ -55,6 +55,15 @@ herr_t h5u_put_longs_attr(hid_t obj, const char *name, const long *v, size_t n, 
 /* Reads up to max longs; returns the count, or -1 when absent or too many. */
 long h5u_get_longs_attr(hid_t obj, const char *name, long *v, size_t max);
 
+/* n strings as a 1-D variable-length UTF-8 string attribute (h5py reads it as a list);
+ * TR_EHDF5 naming path on failure. */
+tr_err h5u_put_strings_attr(hid_t obj, const char *name, char *const *v, size_t n, const char *path);
+/* Reads the string array attribute name, which must hold n strings (fixed or variable
+ * length), into *v (n malloc'd strings; free with h5u_free_strings). Absent: *v = NULL;
+ * another count: *v = NULL and a warning naming path. */
+tr_err h5u_get_strings_attr(hid_t obj, const char *name, size_t n, char ***v, const char *path);
+void h5u_free_strings(char **v, size_t n);
+
 /* A scalar float64 attribute; reading it is false when absent or unreadable. */
 herr_t h5u_put_double_attr(hid_t obj, const char *name, double v);
 bool h5u_get_double_attr(hid_t obj, const char *name, double *v);

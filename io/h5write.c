@@ -97,22 +97,6 @@ done:
   return rc;
 }
 
-/* Attaches the names as a variable-length UTF-8 string array attribute. */
-static tr_err h5io_write_names(const char *path, hid_t x, char *const *names, size_t cols) {
-  hsize_t n = cols;
-  hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate_simple(1, &n, NULL), attr = -1;
-  tr_err rc = TR_OK;
-  if (type < 0 || space < 0 || H5Tset_size(type, H5T_VARIABLE) < 0 ||
-      H5Tset_cset(type, H5T_CSET_UTF8) < 0 ||
-      (attr = H5Acreate2(x, "feature_names", type, space, H5P_DEFAULT, H5P_DEFAULT)) < 0 ||
-      H5Awrite(attr, type, names) < 0)
-    rc = tr_error_set(TR_EHDF5, path, "cannot write the attribute feature_names");
-  h5u_close(&attr);
-  h5u_close(&space);
-  h5u_close(&type);
-  return rc;
-}
-
 tr_err h5io_write(const char *path, const ds_dataset *d, const h5io_write_opts *opts) {
   h5io_write_opts o = opts ? *opts : (h5io_write_opts){0};
   h5u_quiet();
@@ -152,7 +136,7 @@ tr_err h5io_write(const char *path, const ds_dataset *d, const h5io_write_opts *
   if (d->y && (rc = h5io_write_dataset(path, file, "y", 1, dims, chunk_rows, o.deflate, d->y, &y)))
     goto done;
   if (d->feature_names && d->cols &&
-      (rc = h5io_write_names(path, x, d->feature_names, d->cols)) != TR_OK)
+      (rc = h5u_put_strings_attr(x, "feature_names", d->feature_names, d->cols, path)) != TR_OK)
     goto done;
   h5u_close(&y);
   h5u_close(&x);

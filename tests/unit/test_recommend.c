@@ -16,8 +16,8 @@ static void line(FILE *f, const char *id, double auc, double usd, double s) {
           "{\"point\": {\"id\": \"%s\", \"variant\": \"v\", \"kind\": \"train\", \"label\": \"measured\", "
           "\"ranks\": 1}, \"test\": {\"auc\": %g}, \"time\": {\"total_s\": %g, \"train_s\": %g}, "
           "\"storage\": {\"backend\": \"local\"}, \"cost\": {\"instance\": \"c5.xlarge\", \"spot\": false, "
-          "\"total_usd\": %g}, \"host\": {\"cpu\": \"Test CPU\", \"cores\": 2, \"ranks\": 1, "
-          "\"threads_per_rank\": 2, \"priced_as\": \"c5.xlarge\"}}\n",
+          "\"total_usd\": %g}, \"provenance\": {\"host\": {\"cpu\": \"Test CPU\", \"cores\": 2, \"ranks\": 1, "
+          "\"threads_per_rank\": 2, \"priced_as\": \"c5.xlarge\"}}}\n",
           id, auc, s, s, usd);
 }
 

@@ -140,14 +140,25 @@ START_TEST(whole_run_outputs) {
   ck_assert(num(r, "epochs_run", NULL) == 4);
   ck_assert(num(r, "data", "train_rows") + num(r, "data", "val_rows") + num(r, "data", "test_rows") == 1200);
   ck_assert(num(r, "test", "accuracy") > 0.8);
+  /* a linear model's largest coefficients, by feature */
+  const cJSON *top = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "coefficients"), "top");
+  ck_assert_int_eq(cJSON_GetArraySize(top), 6);
+  ck_assert(fabs(num(cJSON_GetArrayItem(top, 0), "coefficient", NULL)) >= fabs(num(cJSON_GetArrayItem(top, 5), "coefficient", NULL)));
   ck_assert(num(r, "cost", "total_usd") > 0);
   ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(r, "stop_reason")), "max_epochs");
   const char *digest = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "data"), "test_rows_digest"));
   ck_assert_uint_eq(strlen(digest), 16);
-  /* the host it was measured on, beside the instance it is priced as */
-  const cJSON *host = cJSON_GetObjectItem(r, "host");
-  ck_assert(cJSON_IsString(cJSON_GetObjectItem(host, "cpu")) && num(r, "host", "cores") >= 1);
+  /* provenance: the host it was measured on beside the instance it is priced as, the
+     resolved job, the overrides, the data file */
+  const cJSON *prov = cJSON_GetObjectItem(r, "provenance"), *host = cJSON_GetObjectItem(prov, "host");
+  ck_assert(cJSON_IsString(cJSON_GetObjectItem(host, "cpu")) && num(prov, "host", "cores") >= 1);
   ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(host, "priced_as")), "c5.4xlarge");
+  ck_assert_uint_eq(strlen(cJSON_GetStringValue(cJSON_GetObjectItem(prov, "start_time"))), 20);
+  ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(prov, "job"), "optimizer"), "epochs")), "4");
+  ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(prov, "job"), "storage"), "s3.first_byte_ms")), "30");
+  ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(prov, "overrides")), 5);
+  const cJSON *train = cJSON_GetObjectItem(cJSON_GetObjectItem(prov, "data"), "train");
+  ck_assert(num(train, "files", NULL) == 1 && num(train, "bytes", NULL) > 1200 * 6 * 4);
   char *dir = tu_path(tu_dir, "out");
   ck_assert(tu_exists(dir, RUNFILES_RESULT) && tu_exists(dir, RUNFILES_MODEL) && tu_exists(dir, RUNFILES_HISTORY));
   ck_assert(tu_exists(dir, "checkpoint/" RUNFILES_CHECKPOINT));
@@ -184,6 +195,23 @@ START_TEST(task_and_label_errors) {
   ck_assert_int_eq(run(data, softmax, false, NULL, "o2", &r), TR_OK);
   ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(r, "task")), "multiclass");
   ck_assert(num(r, "data", "classes") == 3);
+  /* sklearn's classification_report per class, and labelled confusion matrices for val
+     and test; supports add up to the rows */
+  for (int k = 0; k < 2; k++) {
+    const cJSON *m = cJSON_GetObjectItem(r, k ? "test" : "val");
+    const cJSON *per = cJSON_GetObjectItem(m, "per_class");
+    ck_assert_int_eq(cJSON_GetArraySize(per), 3);
+    double support = 0;
+    for (int c = 0; c < 3; c++) {
+      const cJSON *e = cJSON_GetArrayItem(per, c);
+      ck_assert(num(e, "class", NULL) == c);
+      ck_assert(num(e, "precision", NULL) >= 0 && num(e, "recall", NULL) <= 1);
+      support += num(e, "support", NULL);
+    }
+    ck_assert(support == num(r, "data", k ? "test_rows" : "val_rows"));
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(m, "confusion_labels")), 3);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(m, "confusion_matrix")), 3);
+  }
   cJSON_Delete(r);
   const char *linear[] = {"model.type=linear", "optimizer.epochs=2", "early_stopping.monitor=val_rmse", NULL};
   ck_assert_int_eq(run(data, linear, false, NULL, "o3", &r), TR_OK);
