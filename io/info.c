@@ -214,7 +214,73 @@ tr_err info_text(const char *path, cJSON **out) {
   return TR_OK;
 }
 
+/* A set of HDF5 shards from metadata and labels only (X is never read): the first
+ * shard's description (dataset, dtype, layout, compression, names), then the set's path,
+ * files and rows, and the labels of every shard. Each shard's X must have the first's
+ * columns. */
+static tr_err info_shards(const char *path, const char *x_name, const char *y_name, cJSON **out) {
+  const char *xn = x_name ? x_name : "X", *yn = y_name ? y_name : "y";
+  char **files = NULL;
+  size_t n = 0, total = 0, cap = 0;
+  double *ys = NULL;
+  bool labelled = true;
+  cJSON *j = NULL;
+  tr_err rc = ds_list_files(path, &files, &n);
+  if (rc == TR_OK) rc = h5io_info(files[0], xn, yn, &j);
+  hsize_t cols0 = 0;
+  for (size_t k = 0; rc == TR_OK && k < n; k++) {
+    hid_t file = H5I_INVALID_HID, x = H5I_INVALID_HID, y = H5I_INVALID_HID;
+    hsize_t rows = 0, cols = 0;
+    int yrank = 0;
+    rc = h5data_open_xy(files[k], xn, yn, &file, &x, &y, &rows, &cols, &yrank);
+    if (rc == TR_OK && k == 0) cols0 = cols;
+    if (rc == TR_OK && cols != cols0)
+      rc = tr_error_set(TR_EINPUT, files[k], "has %llu columns, %s has %llu", (unsigned long long)cols, files[0],
+                        (unsigned long long)cols0);
+    if (rc == TR_OK && y < 0) labelled = false;
+    if (rc == TR_OK && labelled && rows) {
+      if (total + rows > cap) {
+        size_t grown = 2 * (total + rows);
+        double *v = realloc(ys, grown * sizeof *v);
+        if (!v) rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+        else ys = v, cap = grown;
+      }
+      if (rc == TR_OK) rc = h5data_read_y(files[k], yn, y, yrank, 0, rows, ys + total);
+    }
+    total += rows;
+    h5u_close(&y);
+    h5u_close(&x);
+    h5u_close(&file);
+  }
+  if (rc == TR_OK) {
+    cJSON_ReplaceItemInObject(j, "path", cJSON_CreateString(path));
+    cJSON_AddStringToObject(j, "format", "hdf5");
+    cJSON_AddNumberToObject(j, "files", (double)n);
+    cJSON_ReplaceItemInObject(j, "rows", cJSON_CreateNumber((double)total));
+    cJSON *lab = cJSON_GetObjectItemCaseSensitive(j, "labels");
+    if (labelled && cJSON_IsObject(lab)) {
+      cJSON *fresh = cJSON_CreateObject();
+      cJSON_AddStringToObject(fresh, "dataset", yn);
+      cJSON *dtype = cJSON_GetObjectItemCaseSensitive(lab, "dtype");
+      if (cJSON_IsString(dtype)) cJSON_AddStringToObject(fresh, "dtype", dtype->valuestring);
+      label_stats(fresh, ys, total);
+      cJSON_ReplaceItemInObject(j, "labels", fresh);
+    } else {
+      cJSON_ReplaceItemInObject(j, "labels", cJSON_CreateNull());
+    }
+  }
+  free(ys);
+  ds_free_files(&files, n);
+  if (rc != TR_OK) {
+    cJSON_Delete(j);
+    return rc;
+  }
+  *out = j;
+  return TR_OK;
+}
+
 tr_err info_describe(const char *path, const char *x_name, const char *y_name, cJSON **out) {
-  if (ds_format_of(path) == DS_FORMAT_HDF5 && !ds_is_shard_set(path)) return h5io_info(path, x_name, y_name, out);
+  if (ds_is_shard_set(path)) return info_shards(path, x_name, y_name, out);
+  if (ds_format_of(path) == DS_FORMAT_HDF5) return h5io_info(path, x_name, y_name, out);
   return info_text(path, out);
 }

@@ -188,6 +188,8 @@ START_TEST(test_info_describe_one_detector) {
   ck_assert_int_eq(info_describe(dir, NULL, NULL, &j), TR_OK);
   ck_assert_str_eq(cJSON_GetObjectItem(j, "format")->valuestring, "hdf5");
   ck_assert_int_eq(cJSON_GetObjectItem(j, "rows")->valueint, 6);
+  ck_assert_int_eq(cJSON_GetObjectItem(j, "files")->valueint, 1);
+  ck_assert_str_eq(cJSON_GetObjectItem(j, "dataset")->valuestring, "X"); /* described from metadata */
   cJSON_Delete(j);
   char *csv = tu_path(tu_dir, "T.CSV");
   tu_write(csv, "a,label\n1,0\n2,1\n");
