@@ -4,11 +4,15 @@
 #   make asan   the same tests built with -fsanitize=address,undefined (also: check-sanitize)
 #   make bench  the benchmarks of bench/ (installs the peers: h5py, sklearn, torch)
 #   make fuzz   the libFuzzer harnesses of tests/fuzz, a fixed seed and count over their corpus
+#   make install  PREFIX (default /usr/local) and DESTDIR: bin/tradeoff, share/tradeoff/
+#               (pricing.ini, configs/), share/doc/tradeoff/README.md
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps build demo test asan check-sanitize bench fuzz clean
+PREFIX ?= /usr/local
+
+.PHONY: all deps build demo test asan check-sanitize bench fuzz install clean
 all: build
 
 deps:
@@ -45,6 +49,9 @@ fuzz: deps
 	  -DTRADEOFF_FUZZ_SECONDS=$(FUZZ_SECONDS) -DTRADEOFF_FUZZ_RUNS=$(FUZZ_RUNS) >/dev/null
 	@cmake --build build-fuzz -j $(JOBS) --target fuzzers -- --no-print-directory
 	@cd build-fuzz && ctest --output-on-failure -j $(JOBS) -L fuzz
+
+install: build
+	@DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 clean:
 	rm -rf build build-asan build-fuzz

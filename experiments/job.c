@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "experiments/pricing.h"
 #include "io/files.h"
 
 #define MONITORS                                                                         \
@@ -89,7 +90,9 @@ static const cfg_option job_options[] = {
     {"cost", "instance", CFG_STR, "c5.4xlarge", 0, 0, NULL, "EC2 instance type, a section of the pricing file", CFG_AT(job, cost.instance), NULL},
     {"cost", "nodes", CFG_INT, "1", 1, 100000, NULL, "instances in the job", CFG_AT(job, cost.nodes), NULL},
     {"cost", "spot", CFG_BOOL, "false", 0, 0, NULL, "price at the spot discount", CFG_AT(job, cost.spot), NULL},
-    {"cost", "pricing", CFG_STR, "configs/pricing.ini", 0, 0, NULL, "pricing catalog", CFG_AT(job, cost.pricing), NULL},
+    {"cost", "pricing", CFG_STR, "", 0, 0, NULL,
+     "pricing catalog; empty = $TRADEOFF_PRICING, else the installed share/tradeoff/pricing.ini, else the source tree's configs/pricing.ini",
+     CFG_AT(job, cost.pricing), NULL},
     {"cost", "spot_interruptions_per_h", CFG_FLOAT, "0.0000712", 0, 3600, NULL,
      "spot model: interruptions per hour (Poisson); default -ln(0.95)/720, Spot Advisor's <5%/month", CFG_AT(job, cost.spot_interruptions_per_h), NULL},
     {"cost", "spot_restart_s", CFG_FLOAT, "120", 0, 86400, NULL,
@@ -123,6 +126,7 @@ void job_free(job **pj) {
   free(j->blocks);
   for (size_t i = 0; i < j->n_overrides; i++) free(j->overrides[i]);
   free(j->overrides);
+  free(j->pricing_path);
   cfg_free(&j->src);
   free(j);
   *pj = NULL;
@@ -145,6 +149,10 @@ static tr_err parse(job *j) {
     cfg_fill(c, t.opts, t.n, j->blocks[i]);
   }
   j->storage.model.blocks = j->blocks;
+  if (!*j->cost.pricing) { /* the lookup order of pricing_default_path */
+    if (!(j->pricing_path = pricing_default_path())) return tr_error_code();
+    j->cost.pricing = j->pricing_path;
+  }
   j->storage.model.seed = (uint64_t)j->data.seed;
   return TR_OK;
 }

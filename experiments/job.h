@@ -86,6 +86,7 @@ typedef struct job {
                                   batches through storage instead of loading the data */
   void **blocks;               /* the backends' parameter blocks (owned) */
   char **overrides;            /* the --set assignments, in order (owned copies) */
+  char *pricing_path;          /* cost.pricing found by the lookup when the key is empty */
   size_t n_overrides;
 } job;
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/inifile.h"
 
@@ -43,6 +44,42 @@ static tr_err on_value(void *user, const char *section, const char *key, const c
   }
   p->n++;
   return TR_OK;
+}
+
+#ifndef TRADEOFF_SOURCE_DIR
+#define TRADEOFF_SOURCE_DIR ""
+#endif
+
+static bool readable(const char *path) { return access(path, R_OK) == 0; }
+
+char *pricing_default_path(void) {
+  const char *env = getenv("TRADEOFF_PRICING");
+  if (env && *env) {
+    if (readable(env)) return strdup(env);
+    tr_error_set(TR_ECONFIG, "cost.pricing", "$TRADEOFF_PRICING names %s, which cannot be read", env);
+    return NULL;
+  }
+  char exe[4096], *candidates[3] = {NULL, NULL, NULL};
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash) *slash = '\0';
+    if (asprintf(&candidates[0], "%s/../share/tradeoff/pricing.ini", exe) < 0) candidates[0] = NULL;
+  }
+  if (*TRADEOFF_SOURCE_DIR && asprintf(&candidates[1], "%s/configs/pricing.ini", TRADEOFF_SOURCE_DIR) < 0)
+    candidates[1] = NULL;
+  candidates[2] = strdup("configs/pricing.ini");
+  char *found = NULL;
+  for (int i = 0; i < 3 && !found; i++)
+    if (candidates[i] && readable(candidates[i])) found = strdup(candidates[i]);
+  if (!found)
+    tr_error_set(TR_ECONFIG, "cost.pricing",
+                 "no pricing catalog found (set cost.pricing or $TRADEOFF_PRICING; looked for %s, %s and %s)",
+                 candidates[0] ? candidates[0] : "share/tradeoff/pricing.ini",
+                 candidates[1] ? candidates[1] : "the source tree's configs/pricing.ini", "configs/pricing.ini");
+  for (int i = 0; i < 3; i++) free(candidates[i]);
+  return found;
 }
 
 tr_err pricing_load(const char *path, pricing **out) {

@@ -9,6 +9,14 @@
 
 typedef struct pricing pricing;
 
+/* The catalog a job uses when cost.pricing is empty, the first that exists of:
+ * $TRADEOFF_PRICING; share/tradeoff/pricing.ini beside the running binary's directory
+ * (an installed tradeoff: PREFIX/bin/tradeoff -> PREFIX/share/tradeoff); the source
+ * tree's configs/pricing.ini (a build tree's tradeoff); configs/pricing.ini in the
+ * current directory. malloc'd; TR_ECONFIG "cost.pricing: ..." naming where it looked
+ * when none exists. */
+char *pricing_default_path(void);
+
 /* Reads the catalog at path (common/inifile.h: TR_ECONFIG "path: cannot open pricing
  * catalog (cost.pricing): ...", "path:LINE: syntax error ..."). Values are checked when
  * their section is looked up. NULL-safe free. */

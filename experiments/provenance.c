@@ -66,6 +66,9 @@ cJSON *provenance_json(const job *j, time_t start, int ranks, int threads_per_ra
     if (!sec) sec = cJSON_AddObjectToObject(resolved, opt->section);
     cJSON_AddStringToObject(sec, opt->key, cfg_str(j->src, opt->section, opt->key));
   }
+  /* the catalog the lookup found when cost.pricing was left empty */
+  cJSON_ReplaceItemInObject(cJSON_GetObjectItemCaseSensitive(resolved, "cost"), "pricing",
+                            cJSON_CreateString(j->cost.pricing));
   cJSON *sets = cJSON_AddArrayToObject(o, "overrides");
   for (size_t i = 0; i < j->n_overrides; i++) cJSON_AddItemToArray(sets, cJSON_CreateString(j->overrides[i]));
   cJSON *data = cJSON_AddObjectToObject(o, "data");
