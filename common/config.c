@@ -449,3 +449,61 @@ static void help_one(const cfg *c, size_t i, bool first, void *user) {
 }
 
 void cfg_print_help(const cfg *c, FILE *out) { by_section(c, help_one, out); }
+
+/* The value of section.key in a cfg_dump() text (a pointer into it and its length);
+ * NULL when absent. */
+static const char *dump_value(const char *text, const char *section, const char *key, size_t *len) {
+  char current[256] = "";
+  size_t klen = strlen(key);
+  for (const char *p = text; *p;) {
+    const char *end = strchr(p, '\n');
+    size_t n = end ? (size_t)(end - p) : strlen(p);
+    if (n > 1 && p[0] == '[' && p[n - 1] == ']') {
+      snprintf(current, sizeof current, "%.*s", (int)(n - 2), p + 1);
+    } else if (!strcmp(current, section) && n >= klen + 3 && !strncmp(p, key, klen) && !strncmp(p + klen, " = ", 3)) {
+      *len = n - klen - 3;
+      return p + klen + 3;
+    }
+    p += n + (end ? 1 : 0);
+  }
+  return NULL;
+}
+
+/* The first key of `from` whose value in `other` differs; false when none. */
+static bool first_difference(const char *from, const char *other, char *section, size_t slen, char *key,
+                             size_t klen) {
+  char current[256] = "";
+  for (const char *p = from; *p;) {
+    const char *end = strchr(p, '\n');
+    size_t n = end ? (size_t)(end - p) : strlen(p);
+    const char *eq = memchr(p, '=', n);
+    if (n > 1 && p[0] == '[' && p[n - 1] == ']') {
+      snprintf(current, sizeof current, "%.*s", (int)(n - 2), p + 1);
+    } else if (eq && eq > p + 1 && eq[-1] == ' ') {
+      char k[256];
+      snprintf(k, sizeof k, "%.*s", (int)(eq - 1 - p), p);
+      size_t va = 0, vb = 0;
+      const char *a = dump_value(from, current, k, &va), *b = dump_value(other, current, k, &vb);
+      if (!b || va != vb || memcmp(a, b, va) != 0) {
+        snprintf(section, slen, "%s", current);
+        snprintf(key, klen, "%s", k);
+        return true;
+      }
+    }
+    p += n + (end ? 1 : 0);
+  }
+  return false;
+}
+
+bool cfg_text_diff(const char *a, const char *b, const char *a_name, const char *b_name, char *what, size_t n) {
+  char section[256], key[256];
+  bool forward = first_difference(a, b, section, sizeof section, key, sizeof key);
+  if (!forward && !first_difference(b, a, section, sizeof section, key, sizeof key)) return false;
+  size_t la = 0, lb = 0;
+  const char *va = dump_value(a, section, key, &la), *vb = dump_value(b, section, key, &lb);
+  if (!va || !vb)
+    snprintf(what, n, "%s.%s is set only in %s", section, key, va ? a_name : b_name);
+  else
+    snprintf(what, n, "%s.%s = %.*s in %s, %.*s in %s", section, key, (int)la, va, a_name, (int)lb, vb, b_name);
+  return true;
+}

@@ -107,6 +107,11 @@ tr_err cfg_error_key(const cfg *c, tr_err code, const char *dotted_key, const ch
  * sections first appear; malloc'd, NULL on ENOMEM). */
 char *cfg_dump(const cfg *c);
 
+/* Compares two cfg_dump() texts: false when they hold the same values, else true with
+ * the first difference in what ("optimizer.lr = 0.002 in A, 0.5 in B", naming the sides
+ * a_name and b_name; a key only one side has says so). */
+bool cfg_text_diff(const char *a, const char *b, const char *a_name, const char *b_name, char *what, size_t n);
+
 /* Prints every option of c's tables: "[section] key = default  help (type, range)". */
 void cfg_print_help(const cfg *c, FILE *out);
 #endif

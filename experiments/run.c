@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/atomic_file.h"
 #include "common/json.h"
@@ -113,8 +114,13 @@ static tr_err fit(run_state *r, const net_spec *spec, train_params *p, cJSON **r
   rng_seed(&init_rng, p->seed ^ 0x5eedULL);
   net_init(n, &init_rng, spec->n_hidden == 0); /* linear models start at zero, as sklearn */
   memcpy(s->best_params, n->params, n->n_params * sizeof(float));
-  if (r->o->resume && (rc = ckpt_load(r->ckpt_path, n, s, r->job_text, r->dist)) != TR_OK) goto done;
-  if (r->o->resume) log_info("train: resuming after epoch %d from %s", s->epoch, r->ckpt_path);
+  /* --resume is idempotent: a wrapper may always pass it; before the first checkpoint
+     there is nothing to resume and the run starts from the beginning */
+  bool resume = r->o->resume && access(r->ckpt_path, F_OK) == 0;
+  if (r->o->resume && !resume)
+    log_info("train: --resume: no checkpoint at %s yet: starting from the beginning", r->ckpt_path);
+  if (resume && (rc = ckpt_load(r->ckpt_path, n, s, r->job_text, r->dist)) != TR_OK) goto done;
+  if (resume) log_info("train: resuming after epoch %d from %s", s->epoch, r->ckpt_path);
   for (int i = 0; i < s->epoch; i++) r->resumed_s += s->history[i].epoch_s;
   if ((rc = make_dirs(r)) != TR_OK) goto done;
   train_outcome oc;

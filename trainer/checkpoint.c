@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/atomic_file.h"
+#include "common/config.h"
 #include "io/h5util.h"
 
 #define FORMAT "tradeoff-checkpoint"
@@ -77,17 +78,18 @@ static tr_err read_checkpoint(hid_t f, const char *path, net *n, train_state *s,
   if (version != FORMAT_VERSION)
     return tr_error_set(TR_EINPUT, path, "checkpoint format version %ld; this tradeoff reads %d",
                         version, FORMAT_VERSION);
+  if (job_text) { /* first: a different job explains a different model too */
+    char *saved = h5u_get_string_attr_dup(f, "job"), what[600];
+    bool differs = !saved || cfg_text_diff(saved, job_text, "the checkpoint", "this job", what, sizeof what);
+    if (!saved) snprintf(what, sizeof what, "the checkpoint names no job");
+    free(saved);
+    if (differs)
+      return tr_error_set(TR_EINPUT, path, "checkpoint was written by a different job: %s (resume with the "
+                                           "same job file and --set options)", what);
+  }
   if (h5u_get_longs_attr(f, "n_params", &nparams, 1) != 1 || (size_t)nparams != n->n_params)
     return tr_error_set(TR_EINPUT, path, "checkpoint holds %ld parameters, the job's model has %zu",
                         nparams, n->n_params);
-  if (job_text) {
-    char *saved = h5u_get_string_attr_dup(f, "job");
-    bool same = saved && strcmp(saved, job_text) == 0;
-    free(saved);
-    if (!same)
-      return tr_error_set(TR_EINPUT, path, "checkpoint was written by a different job "
-                                           "(resume with the same job file and --set options)");
-  }
   uint64_t *all = malloc((size_t)ranks * 8 * sizeof(uint64_t)), rng[8];
   if (!all) return tr_error_set(TR_ENOMEM, path, "out of memory");
   bool rng_ok = h5u_get_array(f, "rng", H5T_NATIVE_UINT64, (size_t)ranks * 8, all);

@@ -62,7 +62,6 @@ expect_error 2 "^tradeoff: model.type: logistic needs 2 classes; the labels have
 expect_error 2 "^tradeoff: optimizer.l1: lbfgs does not handle an L1 penalty" run_job lbfgs_l1 ok.h5 --set optimizer.name=lbfgs --set optimizer.l1=0.1
 expect_error 2 "^tradeoff: model.dropout: applies to model.type = mlp only" run_job dropout ok.h5 --set model.dropout=0.5
 expect_error 2 "^tradeoff: early_stopping.monitor: .val_rmse. does not apply to a classification task" run_job monitor ok.h5 --set early_stopping.monitor=val_rmse
-expect_error 2 "noresume.*no checkpoint to resume from" run_job noresume ok.h5 --resume
 check "no outputs, not even directories, after failed runs" test -z "$(ls -d out-* 2>/dev/null)"
 
 # text formats

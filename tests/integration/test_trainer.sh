@@ -129,5 +129,10 @@ assert ha == hb, (ha, hb)
 ra, rb = json.load(open('whole/result.json')), json.load(open('cut/result.json'))
 assert ra['test'] == rb['test'] and rb['epochs_run'] == 30
 "
-expect_error 2 "checkpoint was written by a different job" "$BIN" train mlp.ini --out cut --quiet --resume --set optimizer.lr=0.5
+expect_error 2 "checkpoint was written by a different job: optimizer.lr = 0.002 in the checkpoint, 0.5 in this job" "$BIN" train mlp.ini --out cut --quiet --resume --set optimizer.lr=0.5
+# --resume is idempotent: before any checkpoint there is nothing to resume, the run starts
+# from the beginning and says so (a spot wrapper always passes --resume)
+"$BIN" train mlp.ini --out fresh --resume --set optimizer.epochs=2 > fresh.out 2>&1
+rc=$?
+check "--resume without a checkpoint starts from the beginning (exit $rc)" bash -c "[[ $rc == 0 ]] && grep -q 'no checkpoint at .* yet: starting from the beginning' fresh.out && test -f fresh/result.json"
 finish

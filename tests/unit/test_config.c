@@ -285,6 +285,20 @@ START_TEST(fill_typed) {
 }
 END_TEST
 
+START_TEST(text_diff) {
+  const char *a = "[data]\ntrain = a.h5\nseed = 1\n\n[optimizer]\nlr = 0.002\n";
+  char what[200];
+  ck_assert(!cfg_text_diff(a, a, "A", "B", what, sizeof what));
+  ck_assert(cfg_text_diff(a, "[data]\ntrain = a.h5\nseed = 1\n\n[optimizer]\nlr = 0.5\n", "A", "B", what, sizeof what));
+  ck_assert_str_eq(what, "optimizer.lr = 0.002 in A, 0.5 in B");
+  ck_assert(cfg_text_diff(a, "[data]\ntrain = a.h5\nseed = 1\n\n[optimizer]\nlr = 0.002\nl2 = 1\n", "A", "B", what, sizeof what));
+  ck_assert_str_eq(what, "optimizer.l2 is set only in B");
+  /* the same key in another section is another key */
+  ck_assert(cfg_text_diff("[a]\nk = 1\n", "[b]\nk = 1\n", "A", "B", what, sizeof what));
+  ck_assert_str_eq(what, "a.k is set only in A");
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("config");
   TCase *tc = tcase_create("core");
@@ -302,6 +316,7 @@ int main(void) {
   tcase_add_test(tc, error_points_at_line);
   tcase_add_test(tc, dump_and_help);
   tcase_add_test(tc, fill_typed);
+  tcase_add_test(tc, text_diff);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }
