@@ -68,7 +68,12 @@ static tr_err parse_args(int argc, char **argv, args *a) {
   return TR_OK;
 }
 
-static void start_clock(void *user) { ((progress *)user)->start = tr_now(); }
+static void start_clock(void *user) {
+  progress *p = user;
+  p->start = p->epoch_start = tr_now();
+}
+
+static void show_step(void *user, int epoch, size_t step, size_t steps) { progress_step(user, epoch, step, steps); }
 
 static void show_epoch(void *user, const train_epoch *e) {
   progress_epoch(user, e->epoch, e->train_loss, e->val_loss, e->val_monitor);
@@ -95,7 +100,8 @@ static tr_err train(const args *a, dist_ctx *dist) {
   if (!j) return tr_error_code();
   progress prog = progress_start((int)j->optimizer.epochs, j->early_stopping.monitor, a->quiet || dist->rank != 0);
   run_opts o = {.name = a->name, .out_dir = a->out_dir, .resume = a->resume, .stop = &stop_requested,
-                .on_start = start_clock, .on_epoch = show_epoch, .user = &prog};
+                .on_start = start_clock, .on_epoch = show_epoch, .on_step = show_step, .user = &prog};
+  prog.batch_rows = (size_t)j->optimizer.batch_size;
   struct sigaction sa = {.sa_handler = on_signal}, old_term, old_int;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGTERM, &sa, &old_term);

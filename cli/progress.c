@@ -8,11 +8,28 @@
 #include "common/timer.h"
 
 progress progress_start(int total_epochs, const char *monitor, bool quiet) {
+  double now = tr_now();
   return (progress){.quiet = quiet, .tty = isatty(STDERR_FILENO), .total_epochs = total_epochs,
-                    .start = tr_now(), .monitor = monitor};
+                    .start = now, .monitor = monitor, .epoch_start = now};
+}
+
+void progress_step(progress *p, int epoch, size_t step, size_t steps) {
+  if (p->quiet || !p->tty) return;
+  double now = tr_now(), in_epoch = now - p->epoch_start;
+  if (in_epoch < 1.0 || now - p->last_draw < 0.25) return;
+  p->last_draw = now;
+  int width = 24, filled = (int)((double)width * step / (steps ? steps : 1));
+  char bar[32];
+  for (int i = 0; i < width; i++) bar[i] = i < filled ? '=' : '.';
+  bar[width] = '\0';
+  double rate = p->batch_rows ? (double)step * (double)p->batch_rows / in_epoch : 0;
+  fprintf(stderr, "\r[%s] epoch %d/%d  step %zu/%zu  %.0f samples/s  %.1fs   ", bar, epoch, p->total_epochs,
+          step, steps, rate, in_epoch);
+  fflush(stderr);
 }
 
 void progress_epoch(progress *p, int epoch, double train_loss, double val_loss, double monitored) {
+  p->epoch_start = tr_now();
   if (p->quiet) return;
   double elapsed = tr_now() - p->start;
   bool extra = strcmp(p->monitor, "val_loss") != 0; /* val_loss is always shown */

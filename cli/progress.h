@@ -3,18 +3,24 @@
 #ifndef TR_PROGRESS_H
 #define TR_PROGRESS_H
 #include <stdbool.h>
+#include <stddef.h>
 
 typedef struct {
   bool quiet, tty;
   int total_epochs;
   double start;
   const char *monitor;
+  double epoch_start, last_draw;  /* within an epoch (the TTY bar moves with the steps) */
+  size_t batch_rows;              /* global rows per step, for samples/s */
 } progress;
 
 /* Starts a progress display for up to total_epochs epochs. */
 progress progress_start(int total_epochs, const char *monitor, bool quiet);
 /* Shows epoch's losses and monitored value, with an ETA from the mean epoch time. */
 void progress_epoch(progress *p, int epoch, double train_loss, double val_loss, double monitored);
+/* On a TTY, once an epoch has run over a second, redraws the bar with the step, the
+ * samples/s and the elapsed time (at most 4 times a second); nothing otherwise. */
+void progress_step(progress *p, int epoch, size_t step, size_t steps);
 /* Ends the bar line (TTY) so later messages start on a fresh line. */
 void progress_end(progress *p);
 #endif

@@ -171,6 +171,10 @@ tr_err run_train(const job *j, const run_opts *o, dist_ctx *dist, cJSON **result
     p.stop = o->stop;
     p.dist = dist;
     p.target = r.target;
+    if (o->on_step && dist->rank == 0) {
+      p.on_step = o->on_step;
+      p.step_user = o->user;
+    }
     rc = fit(&r, &spec, &p, result);
   }
   run_state_free(&r);

@@ -27,6 +27,8 @@ typedef struct {
      be NULL) */
   void (*on_start)(void *user);
   void (*on_epoch)(void *user, const train_epoch *e);
+  /* rank 0, after every minibatch step: epoch (1-based), steps done, the epoch's steps */
+  void (*on_step)(void *user, int epoch, size_t step, size_t steps);
   void *user;
 } run_opts;
 

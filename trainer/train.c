@@ -307,6 +307,7 @@ static double minibatch_epoch(net *n, loss_head head, const ds_dataset *d, const
     loss_sum += fused[np];
     rows_seen += global_rows;
     opt_step(s->opt, n->params, fused, n->decay, s->sched.lr);
+    if (p->on_step) p->on_step(p->step_user, s->epoch + 1, step + 1, b->steps);
   }
   if (src) src->end(src->ctx);
   if (*interrupted || *rc != TR_OK) return NAN;

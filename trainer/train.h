@@ -56,6 +56,10 @@ typedef struct {
      val_r2...) are computed after mapping predictions and labels back, in the target's
      units; the losses stay the objective's (standardized) units. {0, 1}: none */
   target_scaler target;
+  /* called after every minibatch step with the 1-based epoch, the steps done and the
+     epoch's steps (progress; may be NULL) */
+  void (*on_step)(void *user, int epoch, size_t step, size_t steps);
+  void *step_user;
 } train_params;
 
 /* NULL when p can train, else a static message (LIBLINEAR's check_parameter); *key (may
