@@ -131,8 +131,10 @@ assert ra['test'] == rb['test'] and rb['epochs_run'] == 30
 "
 expect_error 2 "checkpoint was written by a different job: optimizer.lr = 0.002 in the checkpoint, 0.5 in this job" "$BIN" train mlp.ini --out cut --quiet --resume --set optimizer.lr=0.5
 # on a TTY the bar moves within an epoch that takes over a second: step, samples/s, elapsed
+# (an epoch made slow by the storage model, not by this machine's speed: 5 batches of
+# sequential 400 ms GETs)
 if command -v script >/dev/null; then
-  script -qc "'$BIN' train mlp.ini --out tty --set optimizer.epochs=1 --set optimizer.batch_size=1" /dev/null > tty.out 2>&1
+  script -qc "'$BIN' train mlp.ini --out tty --set optimizer.epochs=1 --set optimizer.batch_size=4096 --set storage.backend=s3 --set storage.s3.first_byte_ms=400 --set storage.read_threads=1 --set storage.prefetch=0 --set storage.shuffle=none" /dev/null > tty.out 2>&1
   check "the TTY bar shows the steps within an epoch" grep -qE 'epoch 1/1  step [0-9]+/[0-9]+  [0-9]+ samples/s' tty.out
 fi
 # --resume is idempotent: before any checkpoint there is nothing to resume, the run starts
