@@ -32,8 +32,9 @@ typedef struct {
 tr_err runfiles_read_history(const char *path, runfiles_history *h, bool *missing);
 void runfiles_history_free(runfiles_history *h);
 
-/* Removes the temporaries (NAME.tmp.*) of result.json, history.csv and model.h5 in dir
- * and of the checkpoint at ckpt_path: a run killed while writing leaves them, and the
- * complete files were never replaced. */
+/* Removes the temporaries (NAME.tmp.*: files, and the private directories of writers
+ * that create their own files) of result.json, history.csv and model.h5 in dir and of
+ * the checkpoint at ckpt_path: a run killed while writing leaves them, and the complete
+ * files were never replaced. */
 void runfiles_remove_stale(const char *dir, const char *ckpt_path);
 #endif
