@@ -5,7 +5,9 @@
  * every figure under temporary names, writes report.md and report.html (report_render.c)
  * the same way and renames everything into place only when all of it succeeded. gnuplot
  * writes only fixed names (NAME.png, NAME.svg) in a private directory made next to the
- * report (tr_tmp_dir), its working directory, so no planted link is followed. */
+ * report (tr_tmp_dir), its working directory: no path of the user's reaches a script, so
+ * none can be read as gnuplot's `set output '|command'` pipe, and no planted link is
+ * followed. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <math.h>
@@ -25,9 +27,12 @@ extern char **environ;
 /* ---- gnuplot syntax (report_internal.h) --------------------------------------------- */
 
 void report_gp_quote(FILE *f, const char *s) {
+  /* gnuplot's scanner takes '' as a quote only after another character of the literal:
+     not first, not twice in a row ('it''''s' ends after it'). So a quote closes the
+     literal, is concatenated as "'" and a new literal opens: 'it'."'".'s' */
   fputc('\'', f);
   for (; *s; s++) {
-    if (*s == '\'') fputs("''", f);
+    if (*s == '\'') fputs("'.\"'\".'", f);
     else fputc((unsigned char)*s < 0x20 ? ' ' : *s, f);
   }
   fputc('\'', f);
@@ -46,6 +51,19 @@ void report_gp_num(FILE *f, double v) {
 
 /* ---- the script and the gnuplot process ------------------------------------------- */
 
+/* `set output 'path'`; a name starting with '|' would be a pipe to /bin/sh: ./|... */
+static void gp_set_output(FILE *f, const char *path) {
+  fputs("set output ", f);
+  if (*path == '|') {
+    char *local = report_printf("./%s", path);
+    report_gp_quote(f, local ? local : "");
+    free(local);
+  } else {
+    report_gp_quote(f, path);
+  }
+  fputc('\n', f);
+}
+
 char *report_gnuplot_script(const report_figure *f, const char *png, const char *svg) {
   report_buf m;
   if (report_buf_open(&m) != TR_OK) return NULL;
@@ -56,15 +74,13 @@ char *report_gnuplot_script(const report_figure *f, const char *png, const char 
           "  set terminal pngcairo size %d,%d noenhanced font 'Sans,10' background '#ffffff'\n"
           "} else {\n"
           "  set terminal png size %d,%d noenhanced\n"
-          "}\n"
-          "set output ",
+          "}\n",
           f->width, f->height, f->width, f->height);
-  report_gp_quote(m.f, png);
-  fprintf(m.f, "\n%s\nunset output\nreset\n", f->body ? f->body : "");
-  fprintf(m.f, "set terminal svg size %d,%d noenhanced font 'Sans,10' background '#ffffff'\nset output ", f->width,
-          f->height);
-  report_gp_quote(m.f, svg);
-  fprintf(m.f, "\n%s\nunset output\n", f->body ? f->body : "");
+  gp_set_output(m.f, png);
+  fprintf(m.f, "%s\nunset output\nreset\n", f->body ? f->body : "");
+  fprintf(m.f, "set terminal svg size %d,%d noenhanced font 'Sans,10' background '#ffffff'\n", f->width, f->height);
+  gp_set_output(m.f, svg);
+  fprintf(m.f, "%s\nunset output\n", f->body ? f->body : "");
   return report_buf_close(&m);
 }
 
