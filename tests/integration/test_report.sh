@@ -191,6 +191,28 @@ check "no shell ran the directory's name" test -z "$(find . -name PWNED)"
 check "the report is written into '$pipe'" bash -c "test -s '$pipe/report.html' -a -s '$pipe/learning-curves.png' -a -s '$pipe/storage.svg'"
 check "the quoted variant is in the report" grep -q "it&#39;s &quot;mlp&quot; &#39;&#39;" "$pipe/report.html"
 
+# user text with HTML in it (a variant, an id, a backend) never reaches a page raw: markdown
+# renderers pass HTML through
+tag='<img src=x onerror=alert(1)>'
+mkdir -p html && cp -r sw/points html/
+check "a sweep with HTML in its names" $PY - "$tag" <<'EOF'
+import json, sys
+tag = sys.argv[1]
+lines = [json.loads(l) for l in open("sw/results.jsonl")]
+for r in lines:
+    if r["point"]["variant"] == "mlp":
+        r["point"]["variant"] = tag
+    if r["point"]["id"] == "io-efs":
+        r["point"]["id"] = tag
+        r["backend"] = tag
+open("html/results.jsonl", "w").write("".join(json.dumps(r) + "\n" for r in lines))
+EOF
+expect_ok "$BIN" report html
+check "report.md holds no HTML tag" bash -c "! grep -q '<img' html/report.md"
+check "report.md shows the variant escaped" grep -q '| &lt;img src=x onerror=alert(1)&gt; |' html/report.md
+check "report.html holds no tag of the user's" bash -c "! grep -q '<img src=x' html/report.html"
+check "report.html shows the variant escaped" grep -q '<td>&lt;img src=x onerror=alert(1)&gt;</td>' html/report.html
+
 # figures without data are left out, and the report says why (no broken image)
 mkdir -p one && cp -r sw/points one/
 check "a sweep of 1-rank local runs" $PY points.py one p0001,p0003
