@@ -1,8 +1,10 @@
 /* A training run from start to outputs (see run.h): set up (pricing, threads, checkpoint
  * path), the data steps (run_data.c), the net and trainer parameters (run_params.c), the
  * fit with a checkpoint every checkpoint.every_epochs epochs and one when asked to stop,
- * --resume from the checkpoint, then model.h5, history.csv and result.json on rank 0 (in
- * that order: result.json last, so its presence means the run's outputs are complete). */
+ * --resume from the checkpoint, then the outputs on rank 0 as a set: the old result.json
+ * is removed first (its absence marks the set incomplete), then model.h5, history.csv and
+ * result.json are written, result.json renamed into place last, so its presence means
+ * the three are this run's and complete. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +78,10 @@ static tr_err on_epoch(const train_epoch *e, const net *n, const train_state *s,
   return TR_OK;
 }
 
-/* model.h5, history.csv and result.json into OUT (rank 0; result built by every rank). */
+/* model.h5, history.csv and result.json into OUT as a set (rank 0; result built by every
+ * rank): result.json goes first and comes back last, so a failure part way (a full disk,
+ * a rename refused) never leaves a new model.h5 beside an older result.json that looks
+ * complete. The first error names its file. */
 static tr_err write_outputs(run_state *r, const net *n, const train_params *p, const train_state *s,
                             const train_outcome *oc, cJSON **result) {
   tr_err rc = run_result_json(r, n, p, s, oc, result); /* collective: every rank takes part */
@@ -85,9 +90,11 @@ static tr_err write_outputs(run_state *r, const net *n, const train_params *p, c
   char *model_path = path_join(out, RUNFILES_MODEL), *hist_path = path_join(out, RUNFILES_HISTORY),
        *result_path = path_join(out, RUNFILES_RESULT);
   if (!model_path || !hist_path || !result_path) rc = tr_error_set(TR_ENOMEM, "train", "out of memory");
-  if (rc == TR_OK && !train_params_finite(n)) /* never a silent NaN model */
+  if (rc == TR_OK) rc = tr_remove_durable(result_path);
+  if (rc == TR_OK && !train_params_finite(n)) { /* never a silent NaN model */
     log_warn("no model.h5: the weights are not finite (no epoch ended with good weights)");
-  else if (rc == TR_OK)
+    rc = tr_remove_durable(model_path); /* an earlier run's would pass for this one's */
+  } else if (rc == TR_OK)
     rc = model_save(model_path, n, r->head, &r->scale, r->n_classes ? r->classes : NULL, r->n_classes,
                     cfg_str(r->j->src, "model", "type"), r->job_text);
   if (rc == TR_OK) rc = runfiles_write_history(hist_path, s->history, s->epoch, p->es.monitor);
@@ -135,6 +142,10 @@ static tr_err fit(run_state *r, const net_spec *spec, train_params *p, cJSON **r
   tr_error_save(&saved);
   tr_error_clear();
   tr_err wrc = write_outputs(r, n, p, s, &oc, result);
+  if (wrc != TR_OK && r->dist->rank == 0) { /* no summary of outputs that are not there */
+    cJSON_Delete(*result);
+    *result = NULL;
+  }
   if (wrc == TR_OK || rc != TR_OK) { /* the first failure is the one reported */
     tr_error_clear();
     tr_error_restore(&saved);

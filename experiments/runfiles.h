@@ -1,7 +1,13 @@
 /* The files of a train run's directory (DESIGN.md "Outputs of train"), written and read
  * in one place: OUT/result.json, OUT/history.csv (written here, parsed here for the
  * report), OUT/model.h5 and OUT/checkpoint/checkpoint.h5, and the clean-up of the
- * temporaries a killed run leaves. */
+ * temporaries a killed run leaves.
+ *
+ * model.h5, history.csv and result.json are one set (run.c): the old result.json is
+ * removed before the others are written and the new one renamed into place last, so
+ * result.json exists only beside the model.h5 and history.csv of the same run, complete;
+ * no result.json means the set is incomplete (a run that failed or was killed while
+ * writing). Each file is written atomically (common/atomic_file.h). */
 #ifndef TR_RUNFILES_H
 #define TR_RUNFILES_H
 #include <stdbool.h>
