@@ -30,6 +30,7 @@ static void run_state_free(run_state *r) {
   pricing_free(&r->prices);
   free(r->ckpt_path);
   free(r->job_text);
+  dirlock_free(&r->lock); /* the run is over: OUT is free for the next */
 }
 
 /* The pricing catalog and instance, the threads per rank, the checkpoint's path and the
@@ -48,14 +49,17 @@ static tr_err setup(run_state *r) {
 }
 
 /* Creates OUT and the checkpoint directory (once the job and data are known good, so a
- * rejected job leaves nothing behind), and drops the temporaries of a killed run. */
-static tr_err make_dirs(const run_state *r) {
+ * rejected job leaves nothing behind), locks OUT for the run (rank 0: the ranks share
+ * it; TR_EUSAGE "OUT is in use by pid N" when another run holds it), then drops the
+ * temporaries of a killed run, which are never another live run's. */
+static tr_err make_dirs(run_state *r) {
   char *ckpt_dir = strdup(r->ckpt_path);
   if (!ckpt_dir) return tr_error_set(TR_ENOMEM, "train", "out of memory");
   char *slash = strrchr(ckpt_dir, '/');
   if (slash) *slash = '\0';
   tr_err rc = tr_mkdir_p(r->o->out_dir);
   if (rc == TR_OK && slash) rc = tr_mkdir_p(ckpt_dir);
+  if (rc == TR_OK && r->dist->rank == 0) rc = dirlock_take(r->o->out_dir, &r->lock);
   if (rc == TR_OK && r->dist->rank == 0) runfiles_remove_stale(r->o->out_dir, r->ckpt_path);
   free(ckpt_dir);
   return rc;

@@ -5,6 +5,7 @@
 #define TR_RUN_INTERNAL_H
 #include <cjson/cJSON.h>
 
+#include "common/dirlock.h"
 #include "experiments/iostack.h"
 #include "experiments/pricing.h"
 #include "experiments/run.h"
@@ -20,6 +21,7 @@ typedef struct {
   pricing *prices;
   pricing_instance instance;
   char *ckpt_path, *job_text;
+  dirlock *lock;               /* OUT's, held by rank 0 from make_dirs to the end */
   ds_dataset *train, *val, *test;
   size_t duplicates;
   loss_head head;

@@ -41,6 +41,7 @@ void runfiles_history_free(runfiles_history *h);
 /* Removes the temporaries (NAME.tmp.*: files, and the private directories of writers
  * that create their own files) of result.json, history.csv and model.h5 in dir and of
  * the checkpoint at ckpt_path: a run killed while writing leaves them, and the complete
- * files were never replaced. */
+ * files were never replaced. The caller holds dir's lock (common/dirlock.h): a live
+ * run's temporaries look the same. */
 void runfiles_remove_stale(const char *dir, const char *ckpt_path);
 #endif
