@@ -129,8 +129,7 @@ static tr_err run_point(const sweep_spec *s, const sweep_run_opts *o, size_t i, 
     rc = tr_error_code();
     goto done;
   }
-  for (size_t k = 0, len = 0; k < p.n_sets && len < sizeof what; k++)
-    len += (size_t)snprintf(what + len, sizeof what - len, " %s", p.sets[k]);
+  for (size_t k = 0, len = 0; k < p.n_sets; k++) fmt_append(what, sizeof what, &len, " %s", p.sets[k]);
   if (exists(record)) {
     log_info("sweep: [%zu/%zu] %s done before, skipped", i + 1, total, p.id);
     goto done;
