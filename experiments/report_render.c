@@ -196,6 +196,32 @@ static void pareto_values(const report *rep, size_t i, const row_cells *c, const
   memcpy(v, vals, sizeof vals);
 }
 
+/* The summary's list in one format: the sentences, the notes and the figures left out
+ * with why, each string through the format's escaper, each item between its opening
+ * (item, note, figure) and end. */
+typedef struct {
+  void (*text)(FILE *f, const char *s);
+  const char *item, *note, *figure, *left_out, *end;
+} summary_markup;
+
+static void summary_item(FILE *f, const summary_markup *m, const char *open, const char *text, const char *why) {
+  fputs(open, f);
+  m->text(f, text);
+  if (why) {
+    fputs(m->left_out, f);
+    m->text(f, why);
+    fputc('.', f);
+  }
+  fputs(m->end, f);
+}
+
+static void summary_items(FILE *f, const report *rep, char **sum, const summary_markup *m) {
+  for (size_t i = 0; sum[i]; i++) summary_item(f, m, m->item, sum[i], NULL);
+  for (size_t i = 0; i < rep->n_notes; i++) summary_item(f, m, m->note, rep->notes[i], NULL);
+  for (int k = 0; k < REPORT_FIGURES; k++)
+    if (rep->fig[k].omitted) summary_item(f, m, m->figure, rep->fig[k].title, rep->fig[k].omitted);
+}
+
 /* A page format: its parts in order (summary, runs, Pareto set, figures). */
 typedef struct {
   void (*summary)(FILE *f, const report *rep, char **sum);
@@ -237,24 +263,8 @@ static void md_summary(FILE *f, const report *rep, char **sum) {
   fputs("# Tradeoff report: ", f);
   md_text(f, rep->dir);
   fputs("\n\n## Summary\n\n", f);
-  for (size_t i = 0; sum[i]; i++) {
-    fputs("- ", f);
-    md_text(f, sum[i]);
-    fputc('\n', f);
-  }
-  for (size_t i = 0; i < rep->n_notes; i++) {
-    fputs("- Note: ", f);
-    md_text(f, rep->notes[i]);
-    fputc('\n', f);
-  }
-  for (int k = 0; k < REPORT_FIGURES; k++) {
-    if (!rep->fig[k].omitted) continue;
-    fputs("- Figure \"", f);
-    md_text(f, rep->fig[k].title);
-    fputs("\" left out: ", f);
-    md_text(f, rep->fig[k].omitted);
-    fputs(".\n", f);
-  }
+  static const summary_markup markdown = {md_text, "- ", "- Note: ", "- Figure \"", "\" left out: ", "\n"};
+  summary_items(f, rep, sum, &markdown);
 }
 
 static void md_runs(FILE *f, const report *rep) {
@@ -367,24 +377,9 @@ static void html_summary(FILE *f, const report *rep, char **sum) {
   fputs("</code> (results.jsonl), written by <code>tradeoff report</code>.</p>\n"
         "<h2 id=\"summary\">Summary</h2>\n<ul>\n",
         f);
-  for (size_t i = 0; sum[i]; i++) {
-    fputs("<li>", f);
-    html_text(f, sum[i]);
-    fputs("</li>\n", f);
-  }
-  for (size_t i = 0; i < rep->n_notes; i++) {
-    fputs("<li class=\"note\">Note: ", f);
-    html_text(f, rep->notes[i]);
-    fputs("</li>\n", f);
-  }
-  for (int k = 0; k < REPORT_FIGURES; k++) {
-    if (!rep->fig[k].omitted) continue;
-    fputs("<li class=\"omitted\">Figure &ldquo;", f);
-    html_text(f, rep->fig[k].title);
-    fputs("&rdquo; left out: ", f);
-    html_text(f, rep->fig[k].omitted);
-    fputs(".</li>\n", f);
-  }
+  static const summary_markup html = {html_text, "<li>", "<li class=\"note\">Note: ",
+                                      "<li class=\"omitted\">Figure &ldquo;", "&rdquo; left out: ", "</li>\n"};
+  summary_items(f, rep, sum, &html);
   fputs("</ul>\n", f);
 }
 
