@@ -1,58 +1,88 @@
-/* Atomic output files: nothing a user can see is ever half written. */
+/* Atomic output files: nothing a user can see is ever half written, and no writer
+ * follows a link planted at its temporary's name (see atomic_file.h). */
 #define _GNU_SOURCE
 #include "common/atomic_file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-char *tr_tmp_name(const char *path) {
-  char *tmp = NULL;
-  if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) return NULL;
-  return tmp;
+/* Names tried before giving up: each is taken only by someone else's file. */
+#define TMP_TRIES 100
+
+/* path + ".tmp." + six unpredictable letters or digits (malloc'd; NULL on ENOMEM). */
+static char *tmp_candidate(const char *path) {
+  static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  unsigned char r[6];
+  if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
+    /* no getrandom (an old kernel): the clock; O_EXCL keeps a guessed name harmless */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ ((uint64_t)getpid() << 44);
+    for (size_t i = 0; i < sizeof r; i++) {
+      x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+      r[i] = (unsigned char)(x >> 56);
+    }
+  }
+  char *s = NULL;
+  if (asprintf(&s, "%s.tmp.%c%c%c%c%c%c", path, chars[r[0] % 62], chars[r[1] % 62], chars[r[2] % 62],
+               chars[r[3] % 62], chars[r[4] % 62], chars[r[5] % 62]) < 0)
+    return NULL;
+  return s;
 }
 
-tr_err tr_rename_durable(const char *tmp, const char *path) {
-  int fd = open(tmp, O_RDONLY);
-  if (fd >= 0) {
-    fsync(fd);
-    close(fd);
-  }
-  if (rename(tmp, path) != 0) {
+/* Creates a fresh PATH.tmp.XXXXXX: a directory (mode 0700) when fd is NULL, else a file
+ * open for writing in *fd. Never follows or reuses a name that exists (a planted link:
+ * EEXIST, the next name). *name gets it (malloc'd). */
+static tr_err create_fresh(const char *path, char **name, int *fd) {
+  *name = NULL;
+  for (int tries = 0; tries < TMP_TRIES; tries++) {
+    char *cand = tmp_candidate(path);
+    if (!cand) return tr_error_set(TR_ENOMEM, path, "out of memory");
+    int got = fd ? (*fd = open(cand, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666))
+                 : mkdir(cand, 0700);
+    if (got >= 0) {
+      *name = cand;
+      return TR_OK;
+    }
     int e = errno;
-    unlink(tmp);
-    return tr_error_set(TR_EIO, path, "cannot rename into place: %s", strerror(e));
+    free(cand);
+    if (e != EEXIST) return tr_error_set(TR_EIO, path, "cannot create: %s", strerror(e));
   }
-  return TR_OK;
+  return tr_error_set(TR_EIO, path, "cannot create: %d temporary names taken", TMP_TRIES);
 }
 
 tr_err tr_atomic_open(tr_atomic *a, const char *path) {
   memset(a, 0, sizeof *a);
-  a->path = strdup(path);
-  a->tmp_path = tr_tmp_name(path);
-  if (!a->path || !a->tmp_path) {
-    tr_atomic_abort(a);
-    return tr_error_set(TR_ENOMEM, path, "out of memory");
+  if (!(a->path = strdup(path))) return tr_error_set(TR_ENOMEM, path, "out of memory");
+  int fd = -1;
+  tr_err rc = create_fresh(path, &a->tmp_path, &fd);
+  if (rc == TR_OK && !(a->fp = fdopen(fd, "w"))) {
+    rc = tr_error_set(TR_EIO, path, "cannot create: %s", strerror(errno));
+    close(fd);
   }
-  a->fp = fopen(a->tmp_path, "w");
-  if (!a->fp) {
-    int e = errno;
-    tr_atomic_abort(a);
-    return tr_error_set(TR_EIO, path, "cannot create: %s", strerror(e));
-  }
-  return TR_OK;
+  if (rc != TR_OK) tr_atomic_abort(a);
+  return rc;
 }
 
 tr_err tr_atomic_commit(tr_atomic *a) {
-  int failed = fflush(a->fp) != 0 || ferror(a->fp) || fsync(fileno(a->fp)) != 0;
-  int e = errno;
-  failed |= fclose(a->fp) != 0;
+  int caller_errno = errno; /* what a failed fwrite of the caller left */
+  int e = 0;
+  if (fflush(a->fp) != 0) e = errno;
+  else if (ferror(a->fp)) e = caller_errno ? caller_errno : EIO;
+  else if (fsync(fileno(a->fp)) != 0) e = errno;
+  if (fclose(a->fp) != 0 && !e) e = errno;
   a->fp = NULL;
   tr_err rc = TR_OK;
-  if (failed) {
+  if (e) {
     unlink(a->tmp_path);
     rc = tr_error_set(TR_EIO, a->path, "write failed: %s", strerror(e));
   } else if (rename(a->tmp_path, a->path) != 0) {
@@ -72,6 +102,56 @@ void tr_atomic_abort(tr_atomic *a) {
   free(a->path);
   free(a->tmp_path);
   memset(a, 0, sizeof *a);
+}
+
+tr_err tr_tmp_dir(const char *path, char **dir) { return create_fresh(path, dir, NULL); }
+
+void tr_tmp_dir_remove(const char *dir) {
+  if (!dir) return;
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+  if (fd >= 0 && !d) close(fd);
+  /* again while something went: removing entries while reading them may skip some */
+  for (bool removed = d != NULL; removed;) {
+    removed = false;
+    rewinddir(d);
+    for (struct dirent *e; (e = readdir(d));)
+      if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && unlinkat(fd, e->d_name, 0) == 0) removed = true;
+  }
+  if (d) closedir(d);
+  rmdir(dir);
+}
+
+tr_err tr_rename_durable(const char *tmp, const char *path) {
+  int fd = open(tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  int e = fd < 0 || fsync(fd) != 0 ? errno : 0;
+  if (fd >= 0) close(fd);
+  if (e) {
+    unlink(tmp);
+    return tr_error_set(TR_EIO, path, "write failed: %s", strerror(e));
+  }
+  if (rename(tmp, path) != 0) {
+    e = errno;
+    unlink(tmp);
+    return tr_error_set(TR_EIO, path, "cannot rename into place: %s", strerror(e));
+  }
+  return TR_OK;
+}
+
+tr_err tr_remove_durable(const char *path) {
+  if (unlink(path) != 0) {
+    if (errno == ENOENT) return TR_OK;
+    return tr_error_set(TR_EIO, path, "cannot remove: %s", strerror(errno));
+  }
+  char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
+  if (slash) slash[slash == dir] = '\0'; /* "/x" -> "/" */
+  int fd = dir ? open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+  if (fd >= 0) {
+    fsync(fd); /* best effort: some file systems cannot sync a directory */
+    close(fd);
+  }
+  free(dir);
+  return TR_OK;
 }
 
 tr_err tr_mkdir_p(const char *dir) {

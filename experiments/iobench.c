@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "common/atomic_file.h"
+#include "common/dirlock.h"
 #include "common/format.h"
 #include "common/json.h"
 #include "common/log.h"
@@ -230,6 +231,10 @@ tr_err iobench_run(const job *j, bool virtual_clock, const char *out_dir, cJSON 
   double comp = j->workload.computation_time;
   if (rc == TR_OK && *j->workload.compute_from) rc = measured_compute(j, (size_t)j->workload.batch_size, &comp);
   bench_series b = {.epochs = (int)j->workload.epochs, .started = time(NULL)};
+  /* the job and data are good: OUT is made and held for the run (one run at a time) */
+  dirlock *lock = NULL;
+  if (rc == TR_OK) rc = tr_mkdir_p(out_dir);
+  if (rc == TR_OK) rc = dirlock_take(out_dir, &lock);
   if (rc == TR_OK) rc = run_epochs(j, io, virtual_clock, n, start, comp, &b);
   cJSON *o = NULL;
   if (rc == TR_OK) {
@@ -246,8 +251,8 @@ tr_err iobench_run(const job *j, bool virtual_clock, const char *out_dir, cJSON 
   }
   char *path = rc == TR_OK ? path_join(out_dir, RUNFILES_IO) : NULL;
   if (rc == TR_OK && !path) rc = tr_error_code();
-  if (rc == TR_OK) rc = tr_mkdir_p(out_dir);
   if (rc == TR_OK) rc = json_write_file(path, o);
+  dirlock_free(&lock);
   free(path);
   series_free(&b);
   iostack_free(&io);

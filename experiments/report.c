@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/format.h"
 #include "experiments/report_internal.h"
 #include "experiments/runfiles.h"
 
@@ -114,8 +115,8 @@ static tr_err choose_metric(report *rep, const char *wanted) {
       char have[256] = "";
       size_t len = 0;
       for (size_t k = 0; k < sizeof known_metrics / sizeof *known_metrics; k++)
-        if (count_metric(&rep->rs, known_metrics[k]) && len < sizeof have)
-          len += (size_t)snprintf(have + len, sizeof have - len, "%s%s", len ? ", " : "", known_metrics[k]);
+        if (count_metric(&rep->rs, known_metrics[k]))
+          fmt_append(have, sizeof have, &len, "%s%s", len ? ", " : "", known_metrics[k]);
       return tr_error_set(TR_EUSAGE, "report", "--metric %s: no run in %s reports it (%s%s)", wanted, rep->dir,
                           len ? "they report: " : "no run reports a test metric", have);
     }

@@ -3,7 +3,11 @@
  * feeds it to a gnuplot child process (posix_spawn, no shell: file names and ids never
  * reach one) and turns a failure into one line of what gnuplot said. report_write() draws
  * every figure under temporary names, writes report.md and report.html (report_render.c)
- * the same way and renames everything into place only when all of it succeeded. */
+ * the same way and renames everything into place only when all of it succeeded. gnuplot
+ * writes only fixed names (NAME.png, NAME.svg) in a private directory made next to the
+ * report (tr_tmp_dir), its working directory: no path of the user's reaches a script, so
+ * none can be read as gnuplot's `set output '|command'` pipe, and no planted link is
+ * followed. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <math.h>
@@ -23,9 +27,12 @@ extern char **environ;
 /* ---- gnuplot syntax (report_internal.h) --------------------------------------------- */
 
 void report_gp_quote(FILE *f, const char *s) {
+  /* gnuplot's scanner takes '' as a quote only after another character of the literal:
+     not first, not twice in a row ('it''''s' ends after it'). So a quote closes the
+     literal, is concatenated as "'" and a new literal opens: 'it'."'".'s' */
   fputc('\'', f);
   for (; *s; s++) {
-    if (*s == '\'') fputs("''", f);
+    if (*s == '\'') fputs("'.\"'\".'", f);
     else fputc((unsigned char)*s < 0x20 ? ' ' : *s, f);
   }
   fputc('\'', f);
@@ -44,6 +51,19 @@ void report_gp_num(FILE *f, double v) {
 
 /* ---- the script and the gnuplot process ------------------------------------------- */
 
+/* `set output 'path'`; a name starting with '|' would be a pipe to /bin/sh: ./|... */
+static void gp_set_output(FILE *f, const char *path) {
+  fputs("set output ", f);
+  if (*path == '|') {
+    char *local = report_printf("./%s", path);
+    report_gp_quote(f, local ? local : "");
+    free(local);
+  } else {
+    report_gp_quote(f, path);
+  }
+  fputc('\n', f);
+}
+
 char *report_gnuplot_script(const report_figure *f, const char *png, const char *svg) {
   report_buf m;
   if (report_buf_open(&m) != TR_OK) return NULL;
@@ -54,15 +74,13 @@ char *report_gnuplot_script(const report_figure *f, const char *png, const char 
           "  set terminal pngcairo size %d,%d noenhanced font 'Sans,10' background '#ffffff'\n"
           "} else {\n"
           "  set terminal png size %d,%d noenhanced\n"
-          "}\n"
-          "set output ",
+          "}\n",
           f->width, f->height, f->width, f->height);
-  report_gp_quote(m.f, png);
-  fprintf(m.f, "\n%s\nunset output\nreset\n", f->body ? f->body : "");
-  fprintf(m.f, "set terminal svg size %d,%d noenhanced font 'Sans,10' background '#ffffff'\nset output ", f->width,
-          f->height);
-  report_gp_quote(m.f, svg);
-  fprintf(m.f, "\n%s\nunset output\n", f->body ? f->body : "");
+  gp_set_output(m.f, png);
+  fprintf(m.f, "%s\nunset output\nreset\n", f->body ? f->body : "");
+  fprintf(m.f, "set terminal svg size %d,%d noenhanced font 'Sans,10' background '#ffffff'\n", f->width, f->height);
+  gp_set_output(m.f, svg);
+  fprintf(m.f, "%s\nunset output\n", f->body ? f->body : "");
   return report_buf_close(&m);
 }
 
@@ -99,8 +117,9 @@ static void gnuplot_error(const char *err, char *buf, size_t n) {
     snprintf(buf, n, "%.*s", w, lines[2]);
 }
 
-/* Runs gnuplot with script on its stdin; TR_EIO with its stderr when it fails. */
-static tr_err run_gnuplot(const char *prog, const char *script, const char *what) {
+/* Runs gnuplot with script on its stdin in directory cwd; TR_EIO with its stderr when it
+ * fails. */
+static tr_err run_gnuplot(const char *prog, const char *script, const char *what, const char *cwd) {
   FILE *in = tmpfile(), *err = tmpfile();
   if (!in || !err) {
     int e = errno;
@@ -119,8 +138,12 @@ static tr_err run_gnuplot(const char *prog, const char *script, const char *what
     posix_spawn_file_actions_adddup2(&fa, fileno(in), 0);
     posix_spawn_file_actions_adddup2(&fa, fileno(err), 1);
     posix_spawn_file_actions_adddup2(&fa, fileno(err), 2);
+    /* the program as named here: a relative path is made absolute before the child's cd */
+    char *abs = strchr(prog, '/') && *prog != '/' ? realpath(prog, NULL) : NULL;
     char *argv[] = {(char *)prog, NULL};
-    int e = posix_spawnp(&pid, prog, &fa, NULL, argv, environ);
+    int e = posix_spawn_file_actions_addchdir_np(&fa, cwd);
+    if (e == 0) e = posix_spawnp(&pid, abs ? abs : prog, &fa, NULL, argv, environ);
+    free(abs);
     if (e != 0)
       rc = tr_error_set(TR_EIO, "report",
                         "cannot run gnuplot ('%s'): %s (install gnuplot-nox, or set TRADEOFF_GNUPLOT)", prog,
@@ -164,43 +187,44 @@ tr_err report_write(const report *rep, const char *out_dir, const char *gnuplot)
   if (!gnuplot || !*gnuplot) gnuplot = "gnuplot";
   tr_err rc = tr_mkdir_p(out_dir);
   if (rc != TR_OK) return rc;
-  char *final[REPORT_FIGURES][2] = {{NULL}}, *tmp[REPORT_FIGURES][2] = {{NULL}};
+  char *md_path = report_printf("%s/report.md", out_dir), *html_path = report_printf("%s/report.html", out_dir);
+  char *work = NULL; /* gnuplot's private directory, where it draws NAME.png and NAME.svg */
+  if (!md_path || !html_path) rc = tr_error_set(TR_ENOMEM, "report", "out of memory");
+  if (rc == TR_OK) rc = tr_tmp_dir(html_path, &work);
+  char *local[REPORT_FIGURES][2] = {{NULL}}, *drawn[REPORT_FIGURES][2] = {{NULL}}, *final[REPORT_FIGURES][2] = {{NULL}};
   static const char *const ext[2] = {"png", "svg"};
   for (int k = 0; rc == TR_OK && k < REPORT_FIGURES; k++) {
     for (int e = 0; e < 2; e++) {
+      local[k][e] = report_printf("%s.%s", rep->fig[k].name, ext[e]);
+      drawn[k][e] = report_printf("%s/%s.%s", work, rep->fig[k].name, ext[e]);
       final[k][e] = report_printf("%s/%s.%s", out_dir, rep->fig[k].name, ext[e]);
-      tmp[k][e] = final[k][e] ? tr_tmp_name(final[k][e]) : NULL;
-      if (!tmp[k][e]) rc = tr_error_set(TR_ENOMEM, "report", "out of memory");
+      if (!local[k][e] || !drawn[k][e] || !final[k][e]) rc = tr_error_set(TR_ENOMEM, "report", "out of memory");
     }
   }
   for (int k = 0; rc == TR_OK && k < REPORT_FIGURES; k++) {
     if (rep->fig[k].omitted) continue;
-    char *script = report_gnuplot_script(&rep->fig[k], tmp[k][0], tmp[k][1]);
+    char *script = report_gnuplot_script(&rep->fig[k], local[k][0], local[k][1]);
     if (!script) {
       rc = tr_error_set(TR_ENOMEM, "report", "out of memory");
       break;
     }
-    char what[64];
-    snprintf(what, sizeof what, "%s.png", rep->fig[k].name);
-    rc = run_gnuplot(gnuplot, script, what);
+    rc = run_gnuplot(gnuplot, script, local[k][0], work);
     free(script);
     for (int e = 0; rc == TR_OK && e < 2; e++) {
       struct stat st;
-      if (stat(tmp[k][e], &st) != 0 || st.st_size == 0)
-        rc = tr_error_set(TR_EIO, "report", "gnuplot wrote no %s.%s (is its %s terminal missing?)", rep->fig[k].name,
-                          ext[e], e ? "svg" : "png");
+      if (lstat(drawn[k][e], &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+        rc = tr_error_set(TR_EIO, "report", "gnuplot wrote no %s (is its %s terminal missing?)", local[k][e],
+                          e ? "svg" : "png");
     }
   }
   tr_atomic md = {0}, html = {0};
-  char *md_path = report_printf("%s/report.md", out_dir), *html_path = report_printf("%s/report.html", out_dir);
-  if (rc == TR_OK && (!md_path || !html_path)) rc = tr_error_set(TR_ENOMEM, "report", "out of memory");
   if (rc == TR_OK) rc = tr_atomic_open(&md, md_path);
   if (rc == TR_OK) rc = report_write_md(rep, md.fp);
   if (rc == TR_OK) rc = tr_atomic_open(&html, html_path);
   if (rc == TR_OK) rc = report_write_html(rep, html.fp);
   /* everything is written: move the figures into place, then the pages that show them */
   for (int k = 0; rc == TR_OK && k < REPORT_FIGURES; k++)
-    for (int e = 0; rc == TR_OK && e < 2 && !rep->fig[k].omitted; e++) rc = tr_rename_durable(tmp[k][e], final[k][e]);
+    for (int e = 0; rc == TR_OK && e < 2 && !rep->fig[k].omitted; e++) rc = tr_rename_durable(drawn[k][e], final[k][e]);
   if (rc == TR_OK) rc = tr_atomic_commit(&md);
   if (rc == TR_OK) rc = tr_atomic_commit(&html);
   if (rc != TR_OK) {
@@ -209,12 +233,14 @@ tr_err report_write(const report *rep, const char *out_dir, const char *gnuplot)
   }
   for (int k = 0; k < REPORT_FIGURES; k++)
     for (int e = 0; e < 2; e++) {
-      if (tmp[k][e]) unlink(tmp[k][e]);
       /* a figure an earlier report drew and this one leaves out would mislead */
       if (rc == TR_OK && rep->fig[k].omitted && final[k][e]) unlink(final[k][e]);
-      free(tmp[k][e]);
+      free(local[k][e]);
+      free(drawn[k][e]);
       free(final[k][e]);
     }
+  tr_tmp_dir_remove(work);
+  free(work);
   free(md_path);
   free(html_path);
   return rc;

@@ -61,7 +61,9 @@ tr_err report_plan_scaling(report *rep);
 
 /* ---- report_gnuplot.c: gnuplot syntax ---- */
 
-/* s as a single-quoted gnuplot string ('' stands for '; control characters: spaces). */
+/* s as a gnuplot string expression of single-quoted literals, where nothing is ever
+ * substituted (backquotes, @macros), joined by "'" for each quote: 'it'."'".'s' (control
+ * characters: spaces). For titles, labels and output names. */
 void report_gp_quote(FILE *f, const char *s);
 /* s as a double-quoted string in a datablock (quotes and backslashes become '). */
 void report_gp_datastr(FILE *f, const char *s);

@@ -1,8 +1,12 @@
 /* The report of a sweep as text: report.md (GitHub Markdown) and report.html (one page,
  * inline CSS, relative image paths, nothing fetched from a network, no script). Both show
  * the same summary sentences, notes, the table of runs, the Pareto set cheapest first and
- * the figures (or why each is left out); user text is escaped for each format. */
+ * the figures (or why each is left out). Every string that reaches a page goes through the
+ * format's escaper (md_text, html_text): ids, variants, backends, instances, labels, stop
+ * reasons, the metric, the sweep's directory, notes, captions and reasons a figure is
+ * left out all hold user text, and Markdown renderers pass raw HTML through. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -18,11 +22,29 @@ static void fmt_metric(double v, char *buf, size_t n) {
   else snprintf(buf, n, "-");
 }
 
-static void md_cell(FILE *f, const char *s) {
-  for (; *s; s++) {
-    if (*s == '|' || *s == '$') fprintf(f, "\\%c", *s);
-    else if (*s == '\n' || *s == '\r') fputc(' ', f);
-    else fputc(*s, f);
+/* Text for Markdown, user text or not: renderers pass raw HTML through, so HTML's
+ * specials become entities; Markdown's inline syntax (code, emphasis, links and images,
+ * table pipes, math, strikethrough, headings, escapes) is backslash-escaped (but for an
+ * underscore inside a word, which CommonMark never reads as emphasis); line breaks
+ * and other control characters become spaces. */
+static void md_text(FILE *f, const char *s) {
+  for (const char *start = s; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    /* an underscore inside a word (max_epochs) is never emphasis: kept as it is */
+    if (c == '_' && s > start && isalnum((unsigned char)s[-1]) && isalnum((unsigned char)s[1])) {
+      fputc(c, f);
+      continue;
+    }
+    switch (c) {
+    case '<': fputs("&lt;", f); break;
+    case '>': fputs("&gt;", f); break;
+    case '&': fputs("&amp;", f); break;
+    case '\\': case '`': case '*': case '_': case '[': case ']': case '|': case '$': case '~': case '#':
+      fputc('\\', f);
+      fputc(c, f);
+      break;
+    default: fputc(c < 0x20 || c == 0x7f ? ' ' : c, f);
+    }
   }
 }
 
@@ -174,6 +196,32 @@ static void pareto_values(const report *rep, size_t i, const row_cells *c, const
   memcpy(v, vals, sizeof vals);
 }
 
+/* The summary's list in one format: the sentences, the notes and the figures left out
+ * with why, each string through the format's escaper, each item between its opening
+ * (item, note, figure) and end. */
+typedef struct {
+  void (*text)(FILE *f, const char *s);
+  const char *item, *note, *figure, *left_out, *end;
+} summary_markup;
+
+static void summary_item(FILE *f, const summary_markup *m, const char *open, const char *text, const char *why) {
+  fputs(open, f);
+  m->text(f, text);
+  if (why) {
+    fputs(m->left_out, f);
+    m->text(f, why);
+    fputc('.', f);
+  }
+  fputs(m->end, f);
+}
+
+static void summary_items(FILE *f, const report *rep, char **sum, const summary_markup *m) {
+  for (size_t i = 0; sum[i]; i++) summary_item(f, m, m->item, sum[i], NULL);
+  for (size_t i = 0; i < rep->n_notes; i++) summary_item(f, m, m->note, rep->notes[i], NULL);
+  for (int k = 0; k < REPORT_FIGURES; k++)
+    if (rep->fig[k].omitted) summary_item(f, m, m->figure, rep->fig[k].title, rep->fig[k].omitted);
+}
+
 /* A page format: its parts in order (summary, runs, Pareto set, figures). */
 typedef struct {
   void (*summary)(FILE *f, const report *rep, char **sum);
@@ -205,7 +253,7 @@ static void md_row(FILE *f, const char *const *v, size_t n) {
   fputc('|', f);
   for (size_t k = 0; k < n; k++) {
     fputc(' ', f);
-    md_cell(f, v[k]);
+    md_text(f, v[k]);
     fputs(" |", f);
   }
   fputc('\n', f);
@@ -213,25 +261,19 @@ static void md_row(FILE *f, const char *const *v, size_t n) {
 
 static void md_summary(FILE *f, const report *rep, char **sum) {
   fputs("# Tradeoff report: ", f);
-  md_cell(f, rep->dir);
+  md_text(f, rep->dir);
   fputs("\n\n## Summary\n\n", f);
-  for (size_t i = 0; sum[i]; i++) {
-    fputs("- ", f);
-    md_cell(f, sum[i]);
-    fputc('\n', f);
-  }
-  for (size_t i = 0; i < rep->n_notes; i++) {
-    fputs("- Note: ", f);
-    md_cell(f, rep->notes[i]);
-    fputc('\n', f);
-  }
-  for (int k = 0; k < REPORT_FIGURES; k++)
-    if (rep->fig[k].omitted) fprintf(f, "- Figure \"%s\" left out: %s.\n", rep->fig[k].title, rep->fig[k].omitted);
+  static const summary_markup markdown = {md_text, "- ", "- Note: ", "- Figure \"", "\" left out: ", "\n"};
+  summary_items(f, rep, sum, &markdown);
 }
 
 static void md_runs(FILE *f, const report *rep) {
   fputs("\n## Runs\n\n|", f);
-  for (size_t k = 0; k < N_COLUMNS; k++) fprintf(f, " %s |", column_name(rep, k));
+  for (size_t k = 0; k < N_COLUMNS; k++) {
+    fputc(' ', f);
+    md_text(f, column_name(rep, k));
+    fputs(" |", f);
+  }
   fputs("\n|", f);
   for (size_t k = 0; k < N_COLUMNS; k++) fputs(k == 3 || (k >= 7 && k <= 10) ? " ---: |" : " --- |", f);
   fputc('\n', f);
@@ -250,8 +292,11 @@ static void md_pareto(FILE *f, const report *rep, const size_t *par, size_t n_pa
     fputs("No run reports a test metric: no Pareto set.\n", f);
     return;
   }
-  fprintf(f, "Runs no other run beats in %s, cost and time at once, cheapest first.\n\n", rep->metric);
-  fprintf(f, "| id | variant | backend | ranks | instance | label | %s | time | cost |\n", rep->metric);
+  fputs("Runs no other run beats in ", f);
+  md_text(f, rep->metric);
+  fputs(", cost and time at once, cheapest first.\n\n| id | variant | backend | ranks | instance | label | ", f);
+  md_text(f, rep->metric);
+  fputs(" | time | cost |\n", f);
   fputs("| --- | --- | --- | ---: | --- | --- | ---: | ---: | ---: |\n", f);
   for (size_t j = 0; j < n_par; j++) {
     row_cells c;
@@ -266,12 +311,20 @@ static void md_figures(FILE *f, const report *rep) {
   fputs("\n## Figures\n", f);
   for (int k = 0; k < REPORT_FIGURES; k++) {
     const report_figure *g = &rep->fig[k];
-    fprintf(f, "\n### %s\n\n", g->title);
+    fputs("\n### ", f);
+    md_text(f, g->title);
+    fputs("\n\n", f);
     if (g->omitted) {
-      fprintf(f, "Not drawn: %s.\n", g->omitted);
+      fputs("Not drawn: ", f);
+      md_text(f, g->omitted);
+      fputs(".\n", f);
       continue;
     }
-    fprintf(f, "![%s](%s.png)\n\n%s ([SVG](%s.svg))\n", g->title, g->name, g->caption, g->name);
+    fputs("![", f);
+    md_text(f, g->title);
+    fprintf(f, "](%s.png)\n\n", g->name); /* names are the report's own: learning-curves... */
+    md_text(f, g->caption);
+    fprintf(f, " ([SVG](%s.svg))\n", g->name);
   }
 }
 
@@ -324,24 +377,9 @@ static void html_summary(FILE *f, const report *rep, char **sum) {
   fputs("</code> (results.jsonl), written by <code>tradeoff report</code>.</p>\n"
         "<h2 id=\"summary\">Summary</h2>\n<ul>\n",
         f);
-  for (size_t i = 0; sum[i]; i++) {
-    fputs("<li>", f);
-    html_text(f, sum[i]);
-    fputs("</li>\n", f);
-  }
-  for (size_t i = 0; i < rep->n_notes; i++) {
-    fputs("<li class=\"note\">Note: ", f);
-    html_text(f, rep->notes[i]);
-    fputs("</li>\n", f);
-  }
-  for (int k = 0; k < REPORT_FIGURES; k++) {
-    if (!rep->fig[k].omitted) continue;
-    fputs("<li class=\"omitted\">Figure &ldquo;", f);
-    html_text(f, rep->fig[k].title);
-    fputs("&rdquo; left out: ", f);
-    html_text(f, rep->fig[k].omitted);
-    fputs(".</li>\n", f);
-  }
+  static const summary_markup html = {html_text, "<li>", "<li class=\"note\">Note: ",
+                                      "<li class=\"omitted\">Figure &ldquo;", "&rdquo; left out: ", "</li>\n"};
+  summary_items(f, rep, sum, &html);
   fputs("</ul>\n", f);
 }
 

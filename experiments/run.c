@@ -1,8 +1,10 @@
 /* A training run from start to outputs (see run.h): set up (pricing, threads, checkpoint
  * path), the data steps (run_data.c), the net and trainer parameters (run_params.c), the
  * fit with a checkpoint every checkpoint.every_epochs epochs and one when asked to stop,
- * --resume from the checkpoint, then model.h5, history.csv and result.json on rank 0 (in
- * that order: result.json last, so its presence means the run's outputs are complete). */
+ * --resume from the checkpoint, then the outputs on rank 0 as a set: the old result.json
+ * is removed first (its absence marks the set incomplete), then model.h5, history.csv and
+ * result.json are written, result.json renamed into place last, so its presence means
+ * the three are this run's and complete. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,7 @@ static void run_state_free(run_state *r) {
   pricing_free(&r->prices);
   free(r->ckpt_path);
   free(r->job_text);
+  dirlock_free(&r->lock); /* the run is over: OUT is free for the next */
 }
 
 /* The pricing catalog and instance, the threads per rank, the checkpoint's path and the
@@ -47,14 +50,17 @@ static tr_err setup(run_state *r) {
 }
 
 /* Creates OUT and the checkpoint directory (once the job and data are known good, so a
- * rejected job leaves nothing behind), and drops the temporaries of a killed run. */
-static tr_err make_dirs(const run_state *r) {
+ * rejected job leaves nothing behind), locks OUT for the run (rank 0: the ranks share
+ * it; TR_EUSAGE "OUT is in use by pid N" when another run holds it), then drops the
+ * temporaries of a killed run, which are never another live run's. */
+static tr_err make_dirs(run_state *r) {
   char *ckpt_dir = strdup(r->ckpt_path);
   if (!ckpt_dir) return tr_error_set(TR_ENOMEM, "train", "out of memory");
   char *slash = strrchr(ckpt_dir, '/');
   if (slash) *slash = '\0';
   tr_err rc = tr_mkdir_p(r->o->out_dir);
   if (rc == TR_OK && slash) rc = tr_mkdir_p(ckpt_dir);
+  if (rc == TR_OK && r->dist->rank == 0) rc = dirlock_take(r->o->out_dir, &r->lock);
   if (rc == TR_OK && r->dist->rank == 0) runfiles_remove_stale(r->o->out_dir, r->ckpt_path);
   free(ckpt_dir);
   return rc;
@@ -77,7 +83,10 @@ static tr_err on_epoch(const train_epoch *e, const net *n, const train_state *s,
   return TR_OK;
 }
 
-/* model.h5, history.csv and result.json into OUT (rank 0; result built by every rank). */
+/* model.h5, history.csv and result.json into OUT as a set (rank 0; result built by every
+ * rank): result.json goes first and comes back last, so a failure part way (a full disk,
+ * a rename refused) never leaves a new model.h5 beside an older result.json that looks
+ * complete. The first error names its file. */
 static tr_err write_outputs(run_state *r, const net *n, const train_params *p, const train_state *s,
                             const train_outcome *oc, cJSON **result) {
   tr_err rc = run_result_json(r, n, p, s, oc, result); /* collective: every rank takes part */
@@ -86,9 +95,11 @@ static tr_err write_outputs(run_state *r, const net *n, const train_params *p, c
   char *model_path = path_join(out, RUNFILES_MODEL), *hist_path = path_join(out, RUNFILES_HISTORY),
        *result_path = path_join(out, RUNFILES_RESULT);
   if (!model_path || !hist_path || !result_path) rc = tr_error_set(TR_ENOMEM, "train", "out of memory");
-  if (rc == TR_OK && !train_params_finite(n)) /* never a silent NaN model */
+  if (rc == TR_OK) rc = tr_remove_durable(result_path);
+  if (rc == TR_OK && !train_params_finite(n)) { /* never a silent NaN model */
     log_warn("no model.h5: the weights are not finite (no epoch ended with good weights)");
-  else if (rc == TR_OK)
+    rc = tr_remove_durable(model_path); /* an earlier run's would pass for this one's */
+  } else if (rc == TR_OK)
     rc = model_save(model_path, n,
                     &(model_meta){.head = r->head, .scale = &r->scale, .target = r->target,
                                   .classes = r->n_classes ? r->classes : NULL, .n_classes = r->n_classes,
@@ -143,6 +154,10 @@ static tr_err fit(run_state *r, const net_spec *spec, train_params *p, cJSON **r
   tr_error_save(&saved);
   tr_error_clear();
   tr_err wrc = write_outputs(r, n, p, s, &oc, result);
+  if (wrc != TR_OK && r->dist->rank == 0) { /* no summary of outputs that are not there */
+    cJSON_Delete(*result);
+    *result = NULL;
+  }
   if (wrc == TR_OK || rc != TR_OK) { /* the first failure is the one reported */
     tr_error_clear();
     tr_error_restore(&saved);

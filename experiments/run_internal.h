@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <time.h>
 
+#include "common/dirlock.h"
 #include "experiments/iostack.h"
 #include "experiments/pricing.h"
 #include "experiments/run.h"
@@ -21,6 +22,7 @@ typedef struct {
   pricing *prices;
   pricing_instance instance;
   char *ckpt_path, *job_text;
+  dirlock *lock;               /* OUT's, held by rank 0 from make_dirs to the end */
   ds_dataset *train, *val, *test;
   size_t duplicates;
   char test_digest[17];        /* of the sorted global test-row ids (rows_digest) */

@@ -5,9 +5,11 @@
 
 #include <errno.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/atomic_file.h"
@@ -98,8 +100,10 @@ tr_err runfiles_read_history(const char *path, runfiles_history *h, bool *missin
   return rc;
 }
 
-/* Removes the files NAME.tmp.* of directory dir (no glob: the names are compared as
- * text, so a directory name with glob characters matches only itself). */
+/* Removes the temporaries NAME.tmp.* of directory dir: files, and the private
+ * directories libhdf5 writes in (atomic_file.h); a link is removed, never followed. No
+ * glob: the names are compared as text, so a directory name with glob characters
+ * matches only itself. */
 static void remove_temporaries(const char *dir, const char *name) {
   DIR *d = opendir(*dir ? dir : ".");
   if (!d) return;
@@ -107,7 +111,11 @@ static void remove_temporaries(const char *dir, const char *name) {
   for (struct dirent *e; (e = readdir(d));) {
     if (strncmp(e->d_name, name, len) != 0 || strncmp(e->d_name + len, ".tmp.", 5) != 0) continue;
     char *p = path_join(dir, e->d_name);
-    if (p) unlink(p);
+    struct stat st;
+    if (p && fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+      tr_tmp_dir_remove(p);
+    else if (p)
+      unlink(p);
     free(p);
   }
   closedir(d);

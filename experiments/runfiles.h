@@ -1,7 +1,13 @@
 /* The files of a train run's directory (DESIGN.md "Outputs of train"), written and read
  * in one place: OUT/result.json, OUT/history.csv (written here, parsed here for the
  * report), OUT/model.h5 and OUT/checkpoint/checkpoint.h5, and the clean-up of the
- * temporaries a killed run leaves. */
+ * temporaries a killed run leaves.
+ *
+ * model.h5, history.csv and result.json are one set (run.c): the old result.json is
+ * removed before the others are written and the new one renamed into place last, so
+ * result.json exists only beside the model.h5 and history.csv of the same run, complete;
+ * no result.json means the set is incomplete (a run that failed or was killed while
+ * writing). Each file is written atomically (common/atomic_file.h). */
 #ifndef TR_RUNFILES_H
 #define TR_RUNFILES_H
 #include <stdbool.h>
@@ -32,8 +38,10 @@ typedef struct {
 tr_err runfiles_read_history(const char *path, runfiles_history *h, bool *missing);
 void runfiles_history_free(runfiles_history *h);
 
-/* Removes the temporaries (NAME.tmp.*) of result.json, history.csv and model.h5 in dir
- * and of the checkpoint at ckpt_path: a run killed while writing leaves them, and the
- * complete files were never replaced. */
+/* Removes the temporaries (NAME.tmp.*: files, and the private directories of writers
+ * that create their own files) of result.json, history.csv and model.h5 in dir and of
+ * the checkpoint at ckpt_path: a run killed while writing leaves them, and the complete
+ * files were never replaced. The caller holds dir's lock (common/dirlock.h): a live
+ * run's temporaries look the same. */
 void runfiles_remove_stale(const char *dir, const char *ckpt_path);
 #endif

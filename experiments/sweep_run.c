@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/atomic_file.h"
+#include "common/dirlock.h"
 #include "common/format.h"
 #include "common/json.h"
 #include "common/log.h"
@@ -135,8 +136,7 @@ static tr_err run_point(const sweep_spec *s, const sweep_run_opts *o, size_t i, 
     rc = tr_error_code();
     goto done;
   }
-  for (size_t k = 0, len = 0; k < p.n_sets && len < sizeof what; k++)
-    len += (size_t)snprintf(what + len, sizeof what - len, " %s", p.sets[k]);
+  for (size_t k = 0, len = 0; k < p.n_sets; k++) fmt_append(what, sizeof what, &len, " %s", p.sets[k]);
   if (exists(record)) {
     log_info("sweep: [%zu/%zu] %s done before, skipped", i + 1, total, p.id);
     goto done;
@@ -275,14 +275,10 @@ tr_err sweep_emit_slurm(const sweep_spec *s, const char *out_dir, const char *ex
   return rc;
 }
 
-tr_err sweep_run(const sweep_spec *s, const sweep_run_opts *o) {
-  size_t total = sweep_count(s), failed = 0, n_records = 0;
-  if (o->point > 0 && (size_t)o->point > total)
-    return tr_error_set(TR_EUSAGE, "sweep", "--point %ld: the sweep has %zu points", o->point, total);
-  char *points = path_join(o->out_dir, "points");
-  tr_err rc = points ? tr_mkdir_p(points) : tr_error_code();
-  free(points);
-  if (rc != TR_OK) return rc;
+/* sweep_run() once OUT is held. */
+static tr_err run_points(const sweep_spec *s, const sweep_run_opts *o, size_t total) {
+  size_t failed = 0, n_records = 0;
+  tr_err rc = TR_OK;
   double t0 = tr_now();
   for (size_t i = 0; !o->merge_only && i < total; i++) {
     if (o->point > 0 && (size_t)o->point != i + 1) continue;
@@ -301,4 +297,20 @@ tr_err sweep_run(const sweep_spec *s, const sweep_run_opts *o) {
              tr_now() - t0, failed ? "; some points failed (run the sweep again to retry them)" : "");
   if (failed) return tr_error_set(TR_EIO, "sweep", "%zu of %zu points failed", failed, total);
   return TR_OK;
+}
+
+tr_err sweep_run(const sweep_spec *s, const sweep_run_opts *o) {
+  size_t total = sweep_count(s);
+  if (o->point > 0 && (size_t)o->point > total)
+    return tr_error_set(TR_EUSAGE, "sweep", "--point %ld: the sweep has %zu points", o->point, total);
+  char *points = path_join(o->out_dir, "points");
+  tr_err rc = points ? tr_mkdir_p(points) : tr_error_code();
+  free(points);
+  /* one sweep at a time in OUT; an array task (--point) runs beside the others, and each
+     point's child locks its own directory */
+  dirlock *lock = NULL;
+  if (rc == TR_OK && o->point == 0) rc = dirlock_take(o->out_dir, &lock);
+  if (rc == TR_OK) rc = run_points(s, o, total);
+  dirlock_free(&lock);
+  return rc;
 }

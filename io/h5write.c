@@ -1,7 +1,9 @@
 /* Writing a data set as an HDF5 data file: /X (float32, chunked, gzip or not), /y and
  * the feature_names attribute, in a file format h5py reads. Deflated chunks are
- * compressed by OpenMP threads and stored with H5Dwrite_chunk. The file is written under
- * a temporary name and renamed into place, so no partial file is ever visible. */
+ * compressed by OpenMP threads and stored with H5Dwrite_chunk. libhdf5 creates the file
+ * itself, under a fixed name in a private directory next to the target (tr_tmp_dir:
+ * nothing planted there can be followed), and it is renamed into place, so no partial
+ * file is ever visible. */
 #define _GNU_SOURCE
 #include "io/h5io.h"
 
@@ -113,16 +115,21 @@ tr_err h5io_write(const char *path, const ds_dataset *d, const h5io_write_opts *
     return tr_error_set(TR_EINPUT, path, "chunks of %llu rows x %zu features exceed 4 GiB",
                         (unsigned long long)chunk_rows, d->cols);
 
-  char *tmp = tr_tmp_name(path);
-  if (!tmp) return tr_error_set(TR_ENOMEM, path, "out of memory");
+  char *tmp_dir = NULL, *tmp = NULL;
+  tr_err rc = tr_tmp_dir(path, &tmp_dir);
+  if (rc != TR_OK) return rc;
+  if (asprintf(&tmp, "%s/data.h5", tmp_dir) < 0) {
+    tr_tmp_dir_remove(tmp_dir);
+    free(tmp_dir);
+    return tr_error_set(TR_ENOMEM, path, "out of memory");
+  }
   hid_t file = H5I_INVALID_HID, x = H5I_INVALID_HID, y = H5I_INVALID_HID;
-  tr_err rc = TR_OK;
   errno = 0;
   /* the HDF5 1.8 file format at least: it stores attributes larger than 64 KiB (the
      feature names of a few thousand features) densely; h5py reads it */
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
   if (fapl >= 0 && H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST) >= 0)
-    file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    file = H5Fcreate(tmp, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
   h5u_close(&fapl);
   if (file < 0) {
     int e = errno;
@@ -140,9 +147,11 @@ tr_err h5io_write(const char *path, const ds_dataset *d, const h5io_write_opts *
     goto done;
   h5u_close(&y);
   h5u_close(&x);
+  errno = 0;
   if (H5Fclose(file) < 0) {
+    int e = errno;
     file = H5I_INVALID_HID;
-    rc = tr_error_set(TR_EIO, path, "cannot finish writing (disk full?)");
+    rc = tr_error_set(TR_EIO, path, "cannot finish writing: %s", e ? strerror(e) : "disk full?");
     goto done;
   }
   file = H5I_INVALID_HID;
@@ -151,7 +160,8 @@ done:
   h5u_close(&y);
   h5u_close(&x);
   h5u_close(&file);
-  if (rc != TR_OK) unlink(tmp); /* harmless when it was never created or is renamed */
+  tr_tmp_dir_remove(tmp_dir); /* and what libhdf5 left in it after a failure */
+  free(tmp_dir);
   free(tmp);
   return rc;
 }

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/format.h"
 #include "common/rng.h"
 #include "common/timer.h"
 #include "io/storage_backend.h"
@@ -57,8 +58,7 @@ static char names_text[256];
 static void build_names(void) {
   size_t len = 0;
   for (size_t i = 0; i < stg_registry_count; i++)
-    len += (size_t)snprintf(names_text + len, len < sizeof names_text ? sizeof names_text - len : 0,
-                            "%s%s", i ? "|" : "", stg_registry[i]->name);
+    fmt_append(names_text, sizeof names_text, &len, "%s%s", i ? "|" : "", stg_registry[i]->name);
 }
 
 const char *stg_names(void) {

@@ -80,8 +80,10 @@ static tr_err read_checkpoint(hid_t f, const char *path, net *n, train_state *s,
                         version, FORMAT_VERSION);
   if (job_text) { /* first: a different job explains a different model too */
     char *saved = h5u_get_string_attr_dup(f, "job"), what[600];
-    bool differs = !saved || cfg_text_diff(saved, job_text, "the checkpoint", "this job", what, sizeof what);
+    bool differs = !saved || strcmp(saved, job_text) != 0;
     if (!saved) snprintf(what, sizeof what, "the checkpoint names no job");
+    else if (differs && !cfg_text_diff(saved, job_text, "the checkpoint", "this job", what, sizeof what))
+      snprintf(what, sizeof what, "the job texts differ");
     free(saved);
     if (differs)
       return tr_error_set(TR_EINPUT, path, "checkpoint was written by a different job: %s (resume with the "

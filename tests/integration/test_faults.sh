@@ -1,8 +1,11 @@
 # Faults (issue 7): a full disk while the checkpoint or the outputs are written (a file
 # size limit, with SIGXFSZ ignored so writes fail with EFBIG as on a full disk) ends the
 # run with exit 1 and the file named, leaves the previous checkpoint intact and resumable,
-# and never a half-written output; storage read faults through the loader (errors end the
-# run naming the file, short reads are completed, S3 retries).
+# and never a half-written output, nor a new model.h5 beside an older result.json (the
+# outputs are a set: result.json removed first, renamed into place last; tried with a
+# history.csv that cannot be renamed and a result.json that is a directory); storage read
+# faults through the loader (errors end the run naming the file, short reads are
+# completed, S3 retries).
 source "$(dirname "$0")/lib.sh"
 
 "$BIN" gen --task classification --rows 4000 --features 16 --seed 9 --compress 0 --out d.h5 2>/dev/null
@@ -53,6 +56,26 @@ out=$(full_disk 8 "$BIN" train job.ini --out full --quiet --set checkpoint.every
 rc=$?
 check "a full disk while writing outputs: exit 1 (got $rc: $out)" test $rc -eq 1
 check "no result.json and no temporaries" bash -c "test ! -e full/result.json && [[ -z \$(find full -name '*.tmp.*') ]]"
+
+# the outputs are a set: the old result.json goes first, the new one is renamed into place
+# last, so a failure part way never leaves a new model.h5 beside an older result.json
+E2=(--set optimizer.epochs=2 --set checkpoint.every_epochs=0)
+expect_ok "$BIN" train job.ini --out set --quiet "${E2[@]}"
+cp set/model.h5 old-model.h5
+rm set/history.csv && mkdir -p set/history.csv/x   # renaming history.csv into place fails
+expect_error 1 '^tradeoff: set/history.csv: cannot rename into place: Is a directory$' \
+  "$BIN" train job.ini --out set --quiet "${E2[@]}" --set data.seed=2
+check "no complete-looking set: the old result.json is gone beside the new model.h5" \
+  bash -c "test ! -e set/result.json && ! cmp -s old-model.h5 set/model.h5"
+out=$("$BIN" train job.ini --out set "${E2[@]}" 2>&1 >/dev/null)
+check "no summary claims outputs that were not written: $out" bash -c "! grep -q wrote <<< '$out'"
+# result.json is a directory: refused before anything is written, naming result.json
+expect_ok "$BIN" train job.ini --out rj --quiet "${E2[@]}"
+cp rj/model.h5 old-model.h5
+rm rj/result.json && mkdir -p rj/result.json/x
+expect_error 1 '^tradeoff: rj/result.json: cannot remove: Is a directory$' \
+  "$BIN" train job.ini --out rj --quiet "${E2[@]}" --set data.seed=2
+check "the older outputs are left as they were" cmp -s old-model.h5 rj/model.h5
 
 # storage faults through the loader, on every backend (5 epochs against their own reference)
 E5=(--set optimizer.epochs=5)

@@ -1,7 +1,8 @@
 # Interruptions without warning (issue 7): a training run is killed with SIGKILL at 10
 # random points (seeded), each time resumed from its last checkpoint; the final model.h5
 # is bit-identical to an uninterrupted run's, no resume ever meets a torn checkpoint, and
-# no temporary file is left behind.
+# no temporary file is left behind. Two runs into one directory: the second stops at once
+# naming the first's pid.
 source "$(dirname "$0")/lib.sh"
 
 "$BIN" gen --task classification --rows 20000 --features 32 --classes 4 --informative 12 --seed 5 --out d.h5 2>/dev/null
@@ -62,4 +63,29 @@ assert all(np.array_equal(a['layers'][l][p][:], b['layers'][l][p][:]) for l in a
 assert json.load(open('cut/result.json'))['epochs_run'] == 150
 "
 check "no temporary files left" test -z "$(find cut -name '*.tmp.*')"
+
+# two runs into one OUT: the second stops at once naming the first's pid (it never gets
+# to remove the first one's temporaries); io-bench into it likewise. The first goes on and
+# stops cleanly on SIGTERM; once it is gone OUT is free again.
+cat > io.ini <<EOF2
+[data]
+train = d.h5
+[workload]
+computation_time = 0
+epochs = 1
+[cost]
+pricing = $SRC/configs/pricing.ini
+EOF2
+"$BIN" train job.ini --out busy --quiet --set checkpoint.every_epochs=0 2> busy.err &
+pid=$!
+for _ in $(seq 1000); do [[ -s busy/.lock ]] && break; sleep 0.01; done
+check "the first run holds busy/.lock with its pid" bash -c "[[ \$(cat busy/.lock) == $pid ]]"
+expect_error 2 "^tradeoff: busy is in use by pid $pid\$" "$BIN" train job.ini --out busy --quiet
+expect_error 2 "^tradeoff: busy is in use by pid $pid\$" "$BIN" io-bench io.ini --out busy --quiet
+kill -TERM $pid
+wait $pid
+rc=$?
+check "the first run was not disturbed: exit 0 on SIGTERM (got $rc: $(cat busy.err))" test $rc -eq 0
+check "and wrote its outputs" test -s busy/result.json -a -s busy/model.h5
+expect_ok "$BIN" io-bench io.ini --out busy --quiet
 finish

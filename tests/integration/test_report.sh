@@ -173,6 +173,46 @@ check "--out: the pages and all figures in the other directory" bash -c "
   for f in $figures; do test -s elsewhere/rep/\$f.png -a -s elsewhere/rep/\$f.svg || exit 1; done
   grep -q '| accuracy |' elsewhere/rep/report.md && test -s elsewhere/rep/report.html"
 
+# a sweep directory named like a gnuplot pipe (set output '|cmd' runs /bin/sh) and a
+# variant with quotes: the report is written there and no shell runs the name
+pipe='|touch PWNED;x'
+mkdir -p "$pipe" && cp -r sw/points "$pipe"/
+check "a sweep with a quoted variant" $PY - "$pipe" <<'EOF'
+import json, sys
+d = sys.argv[1]
+lines = [json.loads(l) for l in open("sw/results.jsonl")]
+for r in lines:
+    if r["point"]["variant"] == "mlp":
+        r["point"]["variant"] = "it's \"mlp\" ''"
+open(d + "/results.jsonl", "w").write("".join(json.dumps(r) + "\n" for r in lines))
+EOF
+expect_ok "$BIN" report "$pipe"
+check "no shell ran the directory's name" test -z "$(find . -name PWNED)"
+check "the report is written into '$pipe'" bash -c "test -s '$pipe/report.html' -a -s '$pipe/learning-curves.png' -a -s '$pipe/storage.svg'"
+check "the quoted variant is in the report" grep -q "it&#39;s &quot;mlp&quot; &#39;&#39;" "$pipe/report.html"
+
+# user text with HTML in it (a variant, an id, a backend) never reaches a page raw: markdown
+# renderers pass HTML through
+tag='<img src=x onerror=alert(1)>'
+mkdir -p html && cp -r sw/points html/
+check "a sweep with HTML in its names" $PY - "$tag" <<'EOF'
+import json, sys
+tag = sys.argv[1]
+lines = [json.loads(l) for l in open("sw/results.jsonl")]
+for r in lines:
+    if r["point"]["variant"] == "mlp":
+        r["point"]["variant"] = tag
+    if r["point"]["id"] == "io-efs":
+        r["point"]["id"] = tag
+        r["backend"] = tag
+open("html/results.jsonl", "w").write("".join(json.dumps(r) + "\n" for r in lines))
+EOF
+expect_ok "$BIN" report html
+check "report.md holds no HTML tag" bash -c "! grep -q '<img' html/report.md"
+check "report.md shows the variant escaped" grep -q '| &lt;img src=x onerror=alert(1)&gt; |' html/report.md
+check "report.html holds no tag of the user's" bash -c "! grep -q '<img src=x' html/report.html"
+check "report.html shows the variant escaped" grep -q '<td>&lt;img src=x onerror=alert(1)&gt;</td>' html/report.html
+
 # figures without data are left out, and the report says why (no broken image)
 mkdir -p one && cp -r sw/points one/
 check "a sweep of 1-rank local runs" $PY points.py one p0001,p0003

@@ -1,7 +1,8 @@
 # Sweeps end to end: a grid over variants and rank counts (mpirun for 2 ranks) into
 # results.jsonl with projections, a restart that skips finished points, a failing point
-# that does not stop the others, the Slurm job array and merge, recommend (text, JSON,
-# nothing qualifies, bad arguments), and malformed sweep files.
+# that does not stop the others, one sweep at a time in OUT, the Slurm job array and
+# merge, recommend (text, JSON, nothing qualifies, bad arguments), and malformed sweep
+# files.
 source "$(dirname "$0")/lib.sh"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 
@@ -58,6 +59,12 @@ cp out/results.jsonl first.jsonl
 out=$("$BIN" sweep sw.ini --out out 2>&1)
 check "a restarted sweep skips finished points" bash -c "[[ \$(grep -c 'done before, skipped' <<< '$out') == 4 ]]"
 check "and leaves results.jsonl as it was" cmp -s first.jsonl out/results.jsonl
+# one sweep at a time in OUT: a held OUT (here by this shell, as a running sweep holds it:
+# flock on OUT/.lock with the pid in it) stops a second sweep at once, exit 2
+exec 9>>out/.lock
+flock -n 9 && echo $$ > out/.lock
+expect_error 2 "^tradeoff: out is in use by pid $$\$" "$BIN" sweep sw.ini --out out
+exec 9>&-
 rm out/points/p0003/record.json
 out=$("$BIN" sweep sw.ini --out out 2>&1)
 check "a missing record reruns only its point" bash -c "[[ \$(grep -c 'skipped' <<< '$out') == 3 && '$out' == *'p0003 done in'* ]]"

@@ -1,5 +1,8 @@
 /* Tests for common/atomic_file.c: a file appears only on commit; aborts and failures
- * leave nothing; mkdir -p. */
+ * leave nothing; temporaries are fresh, unpredictable names that never follow a planted
+ * link, with the usual permissions; private directories and their removal; removing a
+ * file durably; mkdir -p. */
+#define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -41,6 +44,94 @@ START_TEST(open_fails_cleanly) {
 }
 END_TEST
 
+START_TEST(temporaries_never_follow_links) {
+  char *dir = tu_tmpdir(), *p = tu_path(dir, "out.json"), *outside = tu_path(dir, "outside.txt");
+  tu_write(outside, "precious");
+  tu_plant_tmp_links(p, outside);
+  tr_atomic a;
+  ck_assert_int_eq(tr_atomic_open(&a, p), TR_OK);
+  /* PATH.tmp. and six letters or digits */
+  size_t n = strlen(p);
+  ck_assert_uint_eq(strlen(a.tmp_path), n + 11);
+  ck_assert(!strncmp(a.tmp_path, p, n) && !strncmp(a.tmp_path + n, ".tmp.", 5));
+  ck_assert_uint_eq(strspn(a.tmp_path + n + 5, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"), 6);
+  ck_assert_str_ne(a.tmp_path + n + 5, "AAAAAA"); /* the planted one was skipped */
+  fputs("{}", a.fp);
+  ck_assert_int_eq(tr_atomic_commit(&a), TR_OK);
+  char *text = tu_read(p);
+  ck_assert_str_eq(text, "{}");
+  tu_assert_links_unfollowed(p, outside, "precious");
+  /* a private directory: the same, mode 0700 */
+  char *d = tu_path(dir, "model.h5"), *made = NULL;
+  tu_plant_tmp_links(d, outside);
+  ck_assert_int_eq(tr_tmp_dir(d, &made), TR_OK);
+  struct stat st;
+  ck_assert(lstat(made, &st) == 0 && S_ISDIR(st.st_mode));
+  ck_assert_int_eq(st.st_mode & 0777, 0700);
+  ck_assert(!strncmp(made, d, strlen(d)) && strcmp(made + strlen(d), ".tmp.AAAAAA") != 0);
+  tu_assert_links_unfollowed(d, outside, "precious");
+  /* removed with what it holds; a link in it is removed, not followed */
+  char *inside = tu_path(made, "data.h5"), *link = tu_path(made, "link");
+  tu_write(inside, "x");
+  ck_assert_int_eq(symlink(outside, link), 0);
+  tr_tmp_dir_remove(made);
+  ck_assert_int_ne(lstat(made, &st), 0);
+  char *still = tu_read(outside);
+  ck_assert_str_eq(still, "precious");
+  tr_tmp_dir_remove(made); /* gone: nothing to do */
+  tr_tmp_dir_remove(NULL);
+  free(still);
+  free(inside);
+  free(link);
+  free(made);
+  free(d);
+  free(text);
+  tu_rmrf(dir);
+  free(outside);
+  free(p);
+  free(dir);
+}
+END_TEST
+
+START_TEST(temporaries_keep_normal_permissions) {
+  char *dir = tu_tmpdir(), *p = tu_path(dir, "out.csv");
+  mode_t old = umask(022);
+  tr_atomic a;
+  struct stat st;
+  ck_assert_int_eq(tr_atomic_open(&a, p), TR_OK);
+  ck_assert_int_eq(tr_atomic_commit(&a), TR_OK);
+  ck_assert_int_eq(stat(p, &st), 0);
+  ck_assert_int_eq(st.st_mode & 0777, 0644);
+  umask(027);
+  ck_assert_int_eq(tr_atomic_open(&a, p), TR_OK);
+  ck_assert_int_eq(tr_atomic_commit(&a), TR_OK);
+  ck_assert_int_eq(stat(p, &st), 0);
+  ck_assert_int_eq(st.st_mode & 0777, 0640);
+  umask(old);
+  tu_rmrf(dir);
+  free(p);
+  free(dir);
+}
+END_TEST
+
+START_TEST(remove_durable) {
+  char *dir = tu_tmpdir(), *p = tu_path(dir, "result.json"), *sub = tu_path(dir, "sub");
+  ck_assert_int_eq(tr_remove_durable(p), TR_OK); /* absent: nothing to do */
+  tu_write(p, "{}");
+  ck_assert_int_eq(tr_remove_durable(p), TR_OK);
+  ck_assert_int_ne(access(p, F_OK), 0);
+  ck_assert_int_eq(mkdir(sub, 0755), 0);
+  tr_error_clear();
+  ck_assert_int_eq(tr_remove_durable(sub), TR_EIO);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "sub: cannot remove: "));
+  tr_error_clear();
+  tu_rmrf(dir);
+  free(sub);
+  free(p);
+  free(dir);
+}
+END_TEST
+
 START_TEST(mkdir_p) {
   char *dir = tu_tmpdir(), *deep = tu_path(dir, "a/b/c");
   ck_assert_int_eq(tr_mkdir_p(deep), TR_OK);
@@ -59,6 +150,9 @@ int main(void) {
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, commit_and_abort);
   tcase_add_test(tc, open_fails_cleanly);
+  tcase_add_test(tc, temporaries_never_follow_links);
+  tcase_add_test(tc, temporaries_keep_normal_permissions);
+  tcase_add_test(tc, remove_durable);
   tcase_add_test(tc, mkdir_p);
   suite_add_tcase(s, tc);
   return tu_run(s);

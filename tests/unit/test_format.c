@@ -1,5 +1,7 @@
-/* Tests for common/format.c: dollars and durations at every scale. */
+/* Tests for common/format.c: dollars and durations at every scale; appending to a fixed
+ * buffer never runs past it. */
 #include <math.h>
+#include <string.h>
 
 #include "common/format.h"
 #include "testutil.h"
@@ -26,11 +28,30 @@ START_TEST(durations) {
 }
 END_TEST
 
+START_TEST(append_is_clamped) {
+  char buf[8];
+  memset(buf, 'x', sizeof buf);
+  size_t len = 0;
+  fmt_append(buf, sizeof buf, &len, "%s", "ab");
+  ck_assert_str_eq(buf, "ab");
+  ck_assert_uint_eq(len, 2);
+  fmt_append(buf, sizeof buf, &len, "|%d", 12345); /* cut at the end of buf */
+  ck_assert_str_eq(buf, "ab|1234");
+  ck_assert_uint_eq(len, 7);
+  for (int i = 0; i < 100; i++) fmt_append(buf, sizeof buf, &len, "more"); /* full: nothing */
+  ck_assert_str_eq(buf, "ab|1234");
+  ck_assert_uint_eq(len, 7);
+  fmt_append(buf, 0, &len, "x"); /* no room at all */
+  ck_assert_str_eq(buf, "ab|1234");
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("format");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, dollars);
   tcase_add_test(tc, durations);
+  tcase_add_test(tc, append_is_clamped);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }

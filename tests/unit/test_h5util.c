@@ -129,6 +129,25 @@ START_TEST(test_memory_file_round_trip) {
 }
 END_TEST
 
+START_TEST(test_commit_never_follows_a_planted_link) {
+  char *p = tu_path(tu_dir, "model.h5"), *outside = tu_path(tu_dir, "outside.txt");
+  tu_write(outside, "precious");
+  tu_plant_tmp_links(p, outside);
+  hid_t f = h5u_create_memory();
+  ck_assert_int_ge(f, 0);
+  ck_assert_int_ge(h5u_put_double_attr(f, "rate", 0.5), 0);
+  ck_assert_int_eq(h5u_commit_image(f, true, p, "model file"), TR_OK);
+  tu_assert_links_unfollowed(p, outside, "precious");
+  f = h5u_open_rdonly(p, H5I_INVALID_HID);
+  double rate = 0;
+  ck_assert(f >= 0 && h5u_get_double_attr(f, "rate", &rate) && rate == 0.5);
+  h5u_close(&f);
+  tu_h5_assert_closed();
+  free(outside);
+  free(p);
+}
+END_TEST
+
 START_TEST(test_commit_failures) {
   /* A failed build writes nothing; a failed write names the path. */
   char *p = tu_path(tu_dir, "never.h5");
@@ -153,6 +172,7 @@ int main(void) {
   tcase_add_test(tc, test_open_checks);
   tcase_add_test(tc, test_open_rdonly);
   tcase_add_test(tc, test_memory_file_round_trip);
+  tcase_add_test(tc, test_commit_never_follows_a_planted_link);
   tcase_add_test(tc, test_commit_failures);
   suite_add_tcase(s, tc);
   return tu_run(s);

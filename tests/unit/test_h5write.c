@@ -159,6 +159,26 @@ START_TEST(test_atomic_write_failure) {
 }
 END_TEST
 
+START_TEST(test_write_never_follows_a_planted_link) {
+  /* libhdf5 creates the file itself: in a private directory, never at a planted name */
+  ds_dataset *d = ds_new(10, 2, true);
+  for (size_t i = 0; i < 20; i++) d->X[i] = (float)i;
+  char *p = tu_path(tu_dir, "out.h5"), *outside = tu_path(tu_dir, "outside.txt");
+  tu_write(outside, "precious");
+  tu_plant_tmp_links(p, outside);
+  ck_assert_msg(h5io_write(p, d, NULL) == TR_OK, "%s", tr_error_message());
+  tu_assert_links_unfollowed(p, outside, "precious");
+  ds_dataset *r = NULL;
+  ck_assert_int_eq(h5io_read(p, NULL, &r), TR_OK);
+  ck_assert_float_eq(r->X[19], 19.0f);
+  ds_free(&r);
+  ck_assert_int_eq(count_tmp_files(tu_dir), 2); /* the two planted links, nothing else */
+  free(outside);
+  free(p);
+  ds_free(&d);
+}
+END_TEST
+
 static Suite *h5write_suite(void) {
   Suite *s = suite_create("h5write");
   TCase *tc = tcase_create("write");
@@ -168,6 +188,7 @@ static Suite *h5write_suite(void) {
   tcase_add_test(tc, test_write_defaults);
   tcase_add_test(tc, test_many_feature_names);
   tcase_add_test(tc, test_atomic_write_failure);
+  tcase_add_test(tc, test_write_never_follows_a_planted_link);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -32,6 +32,26 @@ START_TEST(nan_is_null_and_file_written) {
 }
 END_TEST
 
+START_TEST(result_json_never_follows_a_planted_link) {
+  char *dir = tu_tmpdir(), *p = tu_path(dir, "result.json"), *outside = tu_path(dir, "outside.txt");
+  tu_write(outside, "precious");
+  tu_plant_tmp_links(p, outside);
+  cJSON *o = cJSON_CreateObject();
+  json_add_number(o, "a", 1);
+  ck_assert_int_eq(json_write_file(p, o), TR_OK);
+  tu_assert_links_unfollowed(p, outside, "precious");
+  cJSON *back = NULL;
+  ck_assert_int_eq(json_read_file(p, &back), TR_OK);
+  ck_assert_double_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(back, "a")), 1);
+  cJSON_Delete(back);
+  cJSON_Delete(o);
+  tu_rmrf(dir);
+  free(outside);
+  free(p);
+  free(dir);
+}
+END_TEST
+
 START_TEST(read_and_lines) {
   char *dir = tu_tmpdir(), *p = tu_path(dir, "x.json");
   cJSON *o = NULL;
@@ -65,6 +85,7 @@ int main(void) {
   Suite *s = suite_create("json");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, nan_is_null_and_file_written);
+  tcase_add_test(tc, result_json_never_follows_a_planted_link);
   tcase_add_test(tc, read_and_lines);
   suite_add_tcase(s, tc);
   return tu_run(s);

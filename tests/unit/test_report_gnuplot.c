@@ -1,5 +1,6 @@
 /* Tests for experiments/report_gnuplot.c: the script of a figure (both terminals, quoted
- * file names), the files report_write() leaves with real gnuplot (every figure as PNG and
+ * file names, none gnuplot reads as a pipe), a report into a directory named like a
+ * gnuplot pipe with quotes in its variants and ids, the files report_write() leaves with real gnuplot (every figure as PNG and
  * SVG, the pages, stale figures removed, pages without figures), and gnuplot missing,
  * failing or writing nothing, with nothing half-written left behind. */
 #define _GNU_SOURCE
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/atomic_file.h"
 #include "experiments/report.h"
@@ -21,9 +23,15 @@ START_TEST(gnuplot_script_sets_both_terminals) {
   ck_assert(rf_has(s, "$d << EOD\n1 2\nEOD\n"));
   ck_assert(rf_has(s, "set terminal pngcairo size 640,400 noenhanced"));
   ck_assert(rf_has(s, "set terminal png size 640,400 noenhanced")); /* when pngcairo is missing */
-  ck_assert(rf_has(s, "set output '/tmp/it''s.png'\nplot $d using 1:2 with lines\nunset output\n"));
+  ck_assert(rf_has(s, "set output '/tmp/it'.\"'\".'s.png'\nplot $d using 1:2 with lines\nunset output\n"));
   ck_assert(rf_has(s, "set terminal svg size 640,400 noenhanced"));
   ck_assert(rf_has(s, "set output '/tmp/x.svg'\nplot $d using 1:2 with lines\nunset output\n"));
+  free(s);
+  /* `set output '|cmd'` is a pipe to /bin/sh: such a name is written as ./|cmd */
+  s = report_gnuplot_script(&f, "|touch PWNED;x.png", "|x.svg");
+  ck_assert(rf_has(s, "set output './|touch PWNED;x.png'\n"));
+  ck_assert(rf_has(s, "set output './|x.svg'\n"));
+  ck_assert(!strstr(s, "'|"));
   free(s);
 }
 END_TEST
@@ -59,6 +67,32 @@ static char *slurp(const char *dir, const char *name) {
   fclose(f);
   return text;
 }
+
+/* A sweep directory named like a gnuplot pipe, a variant and an id with quotes: the
+ * report is drawn and written there, and no shell ran the name. */
+START_TEST(no_shell_through_the_output_path) {
+  ck_assert_int_eq(chdir(tu_dir), 0); /* the name must be relative to start with | */
+  const char *dir = "|touch PWNED;x";
+  ck_assert_int_eq(mkdir(dir, 0755), 0);
+  rf_full_sweep(dir);
+  char *p = tu_path(dir, "results.jsonl");
+  FILE *f = fopen(p, "a");
+  rf_train_run odd = rf_runs[2];
+  odd.id = "q'1";
+  odd.variant = "it's \\\"quoted\\\" ''";  /* JSON text of it's \"quoted\" '' */
+  rf_train_line(f, &odd);
+  fclose(f);
+  rf_history(dir, "q'1", 5, 3);
+  report rep;
+  ck_assert_int_eq(report_load(dir, NULL, &rep), TR_OK);
+  ck_assert_msg(report_write(&rep, dir, NULL) == TR_OK, "%s", tr_error_message());
+  ck_assert(nonempty(dir, "report.html") && nonempty(dir, "report.md") && nonempty(dir, "learning-curves.png"));
+  ck_assert(access("PWNED", F_OK) != 0 && access("x", F_OK) != 0);
+  ck_assert_uint_eq(temporaries(dir), 0);
+  report_free(&rep);
+  free(p);
+}
+END_TEST
 
 /* Every figure left out: the pages are written, with no image to break. */
 START_TEST(writes_pages_without_figures) {
@@ -178,6 +212,7 @@ int main(void) {
   tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, gnuplot_script_sets_both_terminals);
+  tcase_add_test(tc, no_shell_through_the_output_path);
   tcase_add_test(tc, writes_pages_without_figures);
   tcase_add_test(tc, writes_figures_and_pages);
   tcase_add_test(tc, gnuplot_failures);

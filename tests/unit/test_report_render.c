@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "experiments/report.h"
 #include "report_fixture.h"
@@ -83,7 +84,8 @@ START_TEST(tables_in_markdown_and_html) {
   ck_assert_int_eq(report_load(tu_dir, NULL, &rep), TR_OK);
   md = render(&rep, report_write_md);
   html = render(&rep, report_write_html);
-  ck_assert(rf_has(md, "| <b>it's\\|odd</b> | a&b |"));
+  ck_assert(rf_has(md, "| &lt;b&gt;it's\\|odd&lt;/b&gt; | a&amp;b |"));
+  ck_assert(!strstr(md, "<b>it"));
   ck_assert(rf_has(html, "<td>&lt;b&gt;it&#39;s|odd&lt;/b&gt;</td><td>a&amp;b</td>"));
   ck_assert(!strstr(html, "<b>it"));
   free(md);
@@ -93,12 +95,52 @@ START_TEST(tables_in_markdown_and_html) {
 }
 END_TEST
 
+/* Every place user text reaches a page, with HTML in it: the sweep's directory, ids,
+ * variants, backends, instances, labels, stop reasons, the metric (table heads, the
+ * Pareto sentence, captions), notes and the reasons figures are left out. Neither page
+ * holds the tag; Markdown's own syntax (links, code, emphasis) is escaped too. */
+START_TEST(user_html_never_reaches_a_page) {
+  static const char tag[] = "<img src=x onerror=alert(1)>";
+  char *dir = tu_path(tu_dir, tag), *p = tu_path(dir, "results.jsonl");
+  ck_assert_int_eq(mkdir(dir, 0755), 0);
+  FILE *f = fopen(p, "w");
+  ck_assert_ptr_nonnull(f);
+  for (int i = 0; i < 2; i++)
+    fprintf(f,
+            "{\"job\": \"%s\", \"task\": \"binary\", \"epochs_run\": 3, \"best_epoch\": 2, \"stop_reason\": \"%s\", "
+            "\"test\": {\"%s\": %d}, \"time\": {\"total_s\": %d, \"train_s\": 5}, \"au_percent\": 50, "
+            "\"parallel\": {\"ranks\": 1}, \"storage\": {\"backend\": \"%s\"}, "
+            "\"cost\": {\"instance\": \"%s\", \"total_usd\": %d}, \"point\": {\"id\": \"%s%d\", \"variant\": \"%s\", "
+            "\"kind\": \"train\", \"label\": \"measured\", \"ranks\": 1, \"metric\": \"%s\", "
+            "\"set\": {\"model.type\": \"%s\"}, \"dir\": \"points/%d\"}}\n",
+            tag, tag, tag, i + 1, 10 - i, tag, tag, 1 + i, tag, i,
+            i ? "[x](javascript:alert(1)) `y` *z*" : tag, tag, tag, i);
+  fclose(f);
+  report rep;
+  ck_assert_int_eq(report_load(dir, NULL, &rep), TR_OK);
+  ck_assert_str_eq(rep.metric, tag);
+  char *md = render(&rep, report_write_md), *html = render(&rep, report_write_html);
+  ck_assert_msg(!strstr(md, "<img"), "raw HTML in report.md: %.300s", strstr(md, "<img"));
+  for (const char *at = html; (at = strstr(at, "<img")); at++) /* only the figures' own */
+    ck_assert_msg(!strncmp(at, "<img src=\"", 10), "raw HTML in report.html: %.300s", at);
+  ck_assert(rf_has(md, "| &lt;img src=x onerror=alert(1)&gt;0 | &lt;img src=x onerror=alert(1)&gt; |"));
+  ck_assert(rf_has(html, "<td>&lt;img src=x onerror=alert(1)&gt;0</td>"));
+  ck_assert(rf_has(md, "| \\[x\\](javascript:alert(1)) \\`y\\` \\*z\\* |"));
+  free(md);
+  free(html);
+  report_free(&rep);
+  free(p);
+  free(dir);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("report_render");
   TCase *tc = tcase_create("report_render");
   tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, tables_in_markdown_and_html);
+  tcase_add_test(tc, user_html_never_reaches_a_page);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }

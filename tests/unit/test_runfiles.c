@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "experiments/runfiles.h"
 #include "testutil.h"
@@ -58,6 +59,23 @@ START_TEST(history_errors) {
 }
 END_TEST
 
+START_TEST(history_never_follows_a_planted_link) {
+  char *p = tu_path(tu_dir, RUNFILES_HISTORY), *outside = tu_path(tu_dir, "outside.txt");
+  tu_write(outside, "precious");
+  tu_plant_tmp_links(p, outside);
+  train_epoch rows[1] = {{.epoch = 1, .train_loss = 0.5, .val_loss = 0.6, .val_monitor = 0.6, .lr = 0.1}};
+  ck_assert_int_eq(runfiles_write_history(p, rows, 1, "val_loss"), TR_OK);
+  tu_assert_links_unfollowed(p, outside, "precious");
+  runfiles_history h;
+  bool missing;
+  ck_assert_int_eq(runfiles_read_history(p, &h, &missing), TR_OK);
+  ck_assert_uint_eq(h.n, 1);
+  runfiles_history_free(&h);
+  free(outside);
+  free(p);
+}
+END_TEST
+
 START_TEST(stale_temporaries) {
   char *dir = tu_path(tu_dir, "run [1]*"), *ck = tu_path(dir, "ck");
   ck_assert_int_eq(mkdir(dir, 0755), 0);
@@ -76,6 +94,25 @@ START_TEST(stale_temporaries) {
   ck_assert(!tu_exists(dir, "result.json.tmp.123") && !tu_exists(dir, "history.csv.tmp.9") && !tu_exists(dir, "model.h5.tmp.1"));
   ck_assert(tu_exists(dir, "result.json") && tu_exists(dir, "notes.txt.tmp.5") && tu_exists(dir, "result.jsonx.tmp.1"));
   ck_assert(tu_exists(ck, "checkpoint.h5") && !tu_exists(ck, "checkpoint.h5.tmp.77"));
+  /* the private directory of a writer that creates its own file (libhdf5), and a link
+     with a temporary's name: removed, the link's target untouched */
+  char *priv = tu_path(dir, "model.h5.tmp.Xy12Zq"), *in = tu_path(priv, "data.h5");
+  char *outside = tu_path(tu_dir, "outside"), *kept = tu_path(outside, "kept"), *link = tu_path(dir, "result.json.tmp.AAAAAA");
+  ck_assert_int_eq(mkdir(priv, 0700), 0);
+  tu_write(in, "x");
+  ck_assert_int_eq(mkdir(outside, 0755), 0);
+  tu_write(kept, "precious");
+  ck_assert_int_eq(symlink(outside, link), 0);
+  runfiles_remove_stale(dir, NULL);
+  ck_assert(!tu_exists(dir, "model.h5.tmp.Xy12Zq") && !tu_exists(dir, "result.json.tmp.AAAAAA"));
+  char *text = tu_read(kept);
+  ck_assert_str_eq(text, "precious");
+  free(text);
+  free(priv);
+  free(in);
+  free(outside);
+  free(kept);
+  free(link);
   free(ckpt);
   free(ckpt_tmp);
   free(ck);
@@ -89,6 +126,7 @@ int main(void) {
   tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
   tcase_add_test(tc, history_round_trip);
   tcase_add_test(tc, history_errors);
+  tcase_add_test(tc, history_never_follows_a_planted_link);
   tcase_add_test(tc, stale_temporaries);
   suite_add_tcase(s, tc);
   return tu_run(s);

@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "common/error.h"
@@ -214,4 +217,48 @@ void tu_stg_free(stg **s) {
       job_free(&made[i].j);
       made[i].s = NULL;
     }
+}
+
+/* getrandom() of the suites: common/atomic_file.c names its temporaries with it. The
+ * calls tu_plant_tmp_links() arms return zero bytes (the suffix "AAAAAA"); every other
+ * call is the kernel's. */
+static int zero_calls;
+
+ssize_t getrandom(void *buf, size_t n, unsigned int flags) {
+  if (zero_calls > 0) {
+    zero_calls--;
+    memset(buf, 0, n);
+    return (ssize_t)n;
+  }
+  return syscall(SYS_getrandom, buf, n, flags);
+}
+
+/* The two names tu_plant_tmp_links() plants (malloc'd). */
+static void planted_names(const char *path, char **old, char **patterned) {
+  if (asprintf(old, "%s.tmp.%ld", path, (long)getpid()) < 0 || asprintf(patterned, "%s.tmp.AAAAAA", path) < 0)
+    abort();
+}
+
+void tu_plant_tmp_links(const char *path, const char *target) {
+  char *old, *patterned;
+  planted_names(path, &old, &patterned);
+  ck_assert_int_eq(symlink(target, old), 0);
+  ck_assert_int_eq(symlink(target, patterned), 0);
+  zero_calls = 1;
+  free(old);
+  free(patterned);
+}
+
+void tu_assert_links_unfollowed(const char *path, const char *target, const char *text) {
+  char *now = tu_read(target);
+  ck_assert_msg(!strcmp(now, text), "a writer of %s followed a planted link: %s holds '%s'", path, target, now);
+  free(now);
+  char *old, *patterned;
+  planted_names(path, &old, &patterned);
+  struct stat st;
+  ck_assert(lstat(old, &st) == 0 && S_ISLNK(st.st_mode));
+  ck_assert(lstat(patterned, &st) == 0 && S_ISLNK(st.st_mode));
+  ck_assert_msg(zero_calls == 0, "the writer of %s never drew a temporary name", path);
+  free(old);
+  free(patterned);
 }

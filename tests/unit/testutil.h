@@ -69,6 +69,15 @@ void tu_h5_assert_closed(void);
  * starts with path and holds words (unless NULL), and left no HDF5 object open. */
 void tu_h5_assert_error(tr_err rc, tr_err code, const char *path, const char *words);
 
+/* Links planted where a writer of path could put its temporary: symbolic links to
+ * target at the old predictable name PATH.tmp.<pid> and at PATH.tmp.AAAAAA, the name of
+ * atomic_file.h's pattern that the next getrandom() call gives (armed here: that call
+ * returns zero bytes; this suite's getrandom passes through to the kernel otherwise).
+ * tu_assert_links_unfollowed() asserts the armed name was tried and never followed: both
+ * links are still links and target still holds text. */
+void tu_plant_tmp_links(const char *path, const char *target);
+void tu_assert_links_unfollowed(const char *path, const char *target, const char *text);
+
 /* Runs a suite and returns the process exit status (0 when all passed). */
 int tu_run(Suite *s);
 #endif
