@@ -90,7 +90,7 @@ START_TEST(malformed_files) {
       {"[grid]\nranks = 1, 0\n", "s.ini:4: ranks: expected an integer"},
       {"[grid]\nstorage.backend =\n", "s.ini:4:"},
       {"[grid]\nmodel.colour = red\n", "s.ini:4: model.colour: unknown key"},
-      {"[grid]\nranks = 1\nranks = 2\n", "s.ini:5: duplicate key 'ranks'"},
+      {"[grid]\nranks = 1\nranks = 2\n", "s.ini:5: grid.ranks is set twice (first at "},
       {"[variant.x]\noptimizer.lr = -1\n", "s.ini:4: optimizer.lr: must be in"},
       {"kind = deploy\n", "s.ini:3: sweep.kind: unexpected 'deploy'"},
       {"colour = red\n", "s.ini:3: unknown key 'colour' in [sweep]"},
@@ -133,6 +133,72 @@ START_TEST(malformed_files) {
 }
 END_TEST
 
+/* Loads body as a sweep file and asserts it is refused with a message holding want. */
+static void assert_refused(const char *body, const char *want) {
+  char *p = sweep_file(body);
+  sweep_spec *s = NULL;
+  tr_error_clear();
+  ck_assert_msg(sweep_load(p, &s) == TR_ECONFIG, "accepted: %s", body);
+  ck_assert_ptr_null(s);
+  ck_assert_msg(strstr(tr_error_message(), want) != NULL, "%s (want %s)", tr_error_message(), want);
+  tr_error_clear();
+  free(p);
+}
+
+/* Issue "duplicate keys": a key given twice in [sweep], in one [variant.X] (even when
+ * the section is opened again) or in [project] took the last value or both; now it is
+ * refused at the second line, naming the first. */
+START_TEST(duplicate_keys) {
+  assert_refused("kind = train\nkind = io-bench\n", "s.ini:4: sweep.kind is set twice (first at ");
+  assert_refused("[variant.a]\nmodel.type = mlp\noptimizer.lr = 0.1\nmodel.type = logistic\n",
+                 "s.ini:6: variant.a.model.type is set twice (first at ");
+  assert_refused("[variant.a]\nmodel.type = mlp\n[variant.b]\nmodel.type = mlp\n[variant.a]\nmodel.type = logistic\n",
+                 "s.ini:8: variant.a.model.type is set twice (first at ");
+  assert_refused("[project]\ninstances = c5.xlarge\ninstances = m5.xlarge\n", "s.ini:5: project.instances is set twice");
+  char *p = sweep_file("[variant.a]\nmodel.type = mlp\n[variant.b]\nmodel.type = mlp\n[variant.a]\noptimizer.lr = 0.1\n");
+  sweep_spec *s = NULL;
+  ck_assert_msg(sweep_load(p, &s) == TR_OK, "%s", tr_error_message()); /* a reopened variant: other keys */
+  ck_assert_uint_eq(s->n_variants, 2);
+  ck_assert_uint_eq(s->variants[0].n_sets, 2);
+  sweep_free(&s);
+  free(p);
+}
+END_TEST
+
+/* Issue "section names truncated": inih keeps 49 bytes of a section name, so two
+ * variants with long names sharing a prefix became one variant (one point, not two). */
+START_TEST(long_variant_names) {
+  char name_a[64], name_b[64], *text = NULL;
+  memset(name_a, 'v', 44);
+  memcpy(name_b, name_a, 44);
+  strcpy(name_a + 44, "_one");
+  strcpy(name_b + 44, "_two"); /* "variant." + 48 characters: 56 */
+  ck_assert_int_ge(asprintf(&text, "[variant.%s]\nmodel.type = mlp\n[variant.%s]\nmodel.type = logistic\n",
+                            name_a, name_b), 0);
+  assert_refused(text, "s.ini:3: section name longer than 48 characters");
+  free(text);
+  name_a[40] = '\0'; /* "variant." + 40: within the limit */
+  ck_assert_int_ge(asprintf(&text, "[variant.%s]\nmodel.type = mlp\n", name_a), 0);
+  char *p = sweep_file(text);
+  sweep_spec *s = NULL;
+  ck_assert_msg(sweep_load(p, &s) == TR_OK, "%s", tr_error_message());
+  ck_assert_str_eq(s->variants[0].name, name_a);
+  sweep_free(&s);
+  free(p);
+  free(text);
+}
+END_TEST
+
+/* Issue "long lines split silently": inih cut a line at its buffer and read the rest as a
+ * line of its own, so a key after a long comment took effect. */
+START_TEST(long_lines) {
+  char text[400] = "; ";
+  memset(text + 2, '-', 220);
+  strcpy(text + 222, "kind = io-bench\n");
+  assert_refused(text, "s.ini:3: line longer than");
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("sweep");
   TCase *tc = tcase_create("sweep");
@@ -140,6 +206,9 @@ int main(void) {
   tcase_add_test(tc, points_in_order);
   tcase_add_test(tc, no_grid_no_variants);
   tcase_add_test(tc, malformed_files);
+  tcase_add_test(tc, duplicate_keys);
+  tcase_add_test(tc, long_variant_names);
+  tcase_add_test(tc, long_lines);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }
