@@ -108,6 +108,12 @@ static tr_err read_section(const pricing *p, const char *want, const char *const
 
 static double or_zero(double v) { return isnan(v) ? 0 : v; }
 
+bool pricing_has_instance(const pricing *p, const char *type) {
+  for (size_t k = 0; k < p->n; k++)
+    if (!strncmp(p->e[k].section, "instance.", 9) && !strcmp(p->e[k].section + 9, type)) return true;
+  return false;
+}
+
 tr_err pricing_find_instance(const pricing *p, const char *type, pricing_instance *out) {
   memset(out, 0, sizeof *out);
   char want[160];

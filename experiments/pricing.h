@@ -24,6 +24,9 @@ typedef struct {
   double memory_gib;
 } pricing_instance;
 
+/* True when the catalog has an [instance.<type>] section (its values unchecked). */
+bool pricing_has_instance(const pricing *p, const char *type);
+
 /* Looks up [instance.<type>]. Errors: TR_ECONFIG "path:line: [instance.T] KEY: expected
  * a non-negative number" for a malformed value, "path: [instance.T] has no
  * usd_per_hour", and "cost.instance: unknown instance type" when the section is absent. */

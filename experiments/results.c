@@ -134,6 +134,17 @@ double results_metric(const run_record *r, const char *name) {
   return num_at(r->obj, "test", name);
 }
 
+/* As experiments/run_result.c writes "test" (and results_metric reads the last two). */
+const char *const results_metric_names[] = {"accuracy", "precision", "recall", "f1",  "auc",
+                                            "log_loss", "mse",       "rmse",   "mae", "r2",
+                                            "au_percent", "samples_per_s", NULL};
+
+bool results_metric_known(const char *name) {
+  for (size_t i = 0; results_metric_names[i]; i++)
+    if (!strcmp(name, results_metric_names[i])) return true;
+  return false;
+}
+
 bool results_lower_is_better(const char *name) {
   static const char *const lower[] = {"loss", "log_loss", "mse", "rmse", "mae"};
   for (size_t i = 0; i < sizeof lower / sizeof *lower; i++)

@@ -42,6 +42,12 @@ void results_free(run_records *rs);
 /* The test metric `name` of r ("auc", "accuracy", "f1", "rmse", "r2", ...; also
  * "au_percent" and "samples_per_s"); NaN when r has none. */
 double results_metric(const run_record *r, const char *name);
+/* The metrics results_metric() finds in a run, NULL-terminated: the test metrics a train
+ * run reports (classification: accuracy, precision, recall, f1, auc, log_loss;
+ * regression: mse, rmse, mae, r2), then au_percent and samples_per_s. */
+extern const char *const results_metric_names[];
+/* True when name is one of results_metric_names. */
+bool results_metric_known(const char *name);
 /* True for metrics where lower is better (loss, mse, rmse, mae, log_loss). */
 bool results_lower_is_better(const char *name);
 
