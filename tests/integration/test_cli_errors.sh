@@ -10,6 +10,18 @@ expect_error 2 "gen: --rows: expected an integer >= 1, got 'ten'" "$BIN" gen --t
 expect_error 2 "gen: --task must be classification or regression" "$BIN" gen --task cluster --rows 10 --features 3 --out x.h5
 expect_error 2 "gen: --weights has 3 values for 2 classes" "$BIN" gen --task classification --rows 10 --features 3 --weights 1,2,3 --out x.h5
 expect_error 2 "import: --out FILE.h5 is required" "$BIN" import a.csv
+# numeric flags: finite, in range, digits only (strtoull read " -1" as 2^64 - 1)
+expect_error 2 "gen: --weights: expected comma-separated finite non-negative numbers, got 'inf,1'" "$BIN" gen --task classification --rows 10 --features 3 --weights inf,1 --out x.h5
+expect_error 2 "gen: --weights: .*got '1e999,1'" "$BIN" gen --task classification --rows 10 --features 3 --weights 1e999,1 --out x.h5
+expect_error 2 "gen: weights are too large" "$BIN" gen --task classification --rows 10 --features 3 --weights 1.5e308,1.5e308 --out x.h5
+expect_error 2 "gen: --rows: expected an integer >= 1, got ' -1'" "$BIN" gen --task classification --rows " -1" --features 3 --out x.h5
+expect_error 2 "gen: --rows: expected an integer >= 1, got '\+5'" "$BIN" gen --task classification --rows +5 --features 3 --out x.h5
+expect_error 2 "gen: rows x features is too large" "$BIN" gen --task regression --rows 1099511627776 --features 1073741824 --out x.h5
+expect_error 2 "gen: informative features too many" "$BIN" gen --task classification --rows 1 --features 17179869184 --out x.h5
+expect_error 2 "gen: --shards: expected an integer in \[1, 100000\], got '100001'" "$BIN" gen --task classification --rows 200000 --features 3 --shards 100001 --out d
+expect_error 2 "sweep: --point: expected an integer in \[1, 9223372036854775807\], got '18446744073709551615'" "$BIN" sweep s.ini --point 18446744073709551615
+expect_error 2 "recommend: --metric: unknown metric 'acuracy'" "$BIN" recommend runs --metric acuracy --min 0.5
+check "no data written by refused gen runs" test ! -e x.h5 -a ! -e d
 
 # a valid data set to point jobs at
 "$BIN" gen --task classification --rows 600 --features 5 --seed 3 --out ok.h5 2>/dev/null
@@ -30,6 +42,8 @@ expect_error 2 "j5.ini:2: syntax error" "$BIN" train j5.ini
 expect_error 2 "^tradeoff: optimizer.lr: expected a number, got 'fast'" "$BIN" train good.ini --set optimizer.lr=fast
 expect_error 2 "^tradeoff: model.kind: unknown key" "$BIN" train good.ini --set model.kind=mlp
 expect_error 2 "cost.instance: unknown instance type 'z9.huge'" "$BIN" train good.ini --set cost.instance=z9.huge --set cost.pricing="$SRC/configs/pricing.ini"
+# a fraction of a MiB made a lazy-load chunk count past any size_t: whole MiB, as FSx's
+expect_error 2 "^tradeoff: storage.fsx.chunk_mib: expected an integer, got '1e-300'" "$BIN" train good.ini --set storage.fsx.chunk_mib=1e-300
 
 # data files named by a job
 run_job() {  # run_job NAME TRAIN_PATH [extra --set...]
