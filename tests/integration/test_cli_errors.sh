@@ -64,12 +64,17 @@ with h5py.File("empty.h5", "w") as f: f["X"] = np.zeros((0, 2), "f4"); f["y"] = 
 x = np.ones((50, 2), "f4"); x[7, 1] = np.nan
 with h5py.File("nan.h5", "w") as f: f["X"] = x; f["y"] = np.arange(50) % 2
 with h5py.File("real_y.h5", "w") as f: f["X"] = np.random.rand(50, 2).astype("f4"); f["y"] = np.random.rand(50)
+with h5py.File("declared.h5", "w") as f:  # 64 GiB declared, nothing written: a few KiB
+    f.create_dataset("X", shape=(2**30, 16), dtype="f4", chunks=(1024, 16), compression="gzip")
+    f.create_dataset("y", shape=(2**30,), dtype="f8", chunks=(1024,))
 PY
 expect_error 2 "noX.h5: .*'X'" run_job nox noX.h5
 expect_error 2 "rank3.h5: .*(rank|2-D|dimension)" run_job rank3 rank3.h5
 expect_error 2 "mismatch.h5: .*(5|4).*(rows|row)" run_job mismatch mismatch.h5
 expect_error 2 "empty.h5: .*(empty|no rows|0 rows)" run_job empty empty.h5
 expect_error 2 "nan.h5: row 8, feature 2 is NaN" run_job nan nan.h5
+expect_error 2 "declared.h5: dataset 'X' declares 1073741824 x 16 values .* truncated or corrupt" run_job declared declared.h5
+expect_error 2 "declared.h5: dataset 'X' declares 1073741824 x 16 values" "$BIN" info declared.h5
 expect_error 2 "real_y.ini:2: data.train: row 1: label .* is not a whole number: logistic needs class labels" run_job real_y real_y.h5
 expect_error 2 "real_y_softmax.ini:2: data.train: row 1: label .* softmax needs class labels" run_job real_y_softmax real_y.h5 --set model.type=softmax
 expect_error 2 "^tradeoff: model.type: logistic needs 2 classes; the labels have 3" run_job iris_logistic "$SRC/tests/data/iris.csv"
@@ -90,6 +95,8 @@ printf '1 1:1 2:3\n0 3:1 2:3\n' > order.libsvm
 expect_error 2 "order.libsvm:2: .*(order|increasing)" run_job order order.libsvm
 printf '1 1:1 2:abc\n' > value.libsvm
 expect_error 2 "value.libsvm:1: .*(numeric|number|value)" run_job value value.libsvm
+printf '1 1:1\n0 100000000:1\n1 2:1\n0 1:1\n' > sparse.libsvm
+expect_error 2 "sparse.libsvm:2: feature index 100000000 declares a dense 4 x 100000000 matrix .*too sparse" run_job sparse sparse.libsvm
 $PY -c "
 import gzip
 data = gzip.compress(b'a,b,label\n' + b''.join(b'%d,%d,%d\n' % (i, i * 2, i % 2) for i in range(20000)))
