@@ -35,7 +35,9 @@ typedef struct {
 } run_records;
 
 /* Reads DIR/results.jsonl. Errors: TR_EINPUT "DIR/results.jsonl:LINE: ..." for a line
- * that is not a JSON object with a point and a cost; TR_EINPUT when the file is missing. */
+ * that is not a JSON object with a point and a cost (a finite cost.total_usd), or whose
+ * counts (ranks, epochs_run, best_epoch) are not whole numbers or epoch_s not numbers;
+ * TR_EINPUT when the file is missing. */
 tr_err results_load(const char *dir, run_records *out);
 void results_free(run_records *rs);
 
