@@ -69,11 +69,9 @@ void tu_h5_assert_closed(void);
  * starts with path and holds words (unless NULL), and left no HDF5 object open. */
 void tu_h5_assert_error(tr_err rc, tr_err code, const char *path, const char *words);
 
-/* Runs fn(arg) in a child process whose address space is limited (RLIMIT_AS) to what the
- * test process maps now plus extra_mib, and returns fn's return value (the exit status;
- * 128 + signal when it died). A reader that asks for memory out of proportion to its
- * input then fails inside the child. Under AddressSanitizer, which maps terabytes of
- * shadow memory, the limit is left off. */
+/* Runs fn(arg) in a child whose address space (RLIMIT_AS) is what the test maps now plus
+ * extra_mib (no limit under AddressSanitizer, whose shadow memory is terabytes); returns
+ * fn's return value, or 128 + the signal that ended the child. */
 int tu_run_limited(size_t extra_mib, int (*fn)(void *), void *arg);
 
 /* Runs a suite and returns the process exit status (0 when all passed). */
