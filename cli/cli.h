@@ -20,9 +20,11 @@ tr_err cmd_sweep(int argc, char **argv);
 tr_err cmd_recommend(int argc, char **argv);
 tr_err cmd_report(int argc, char **argv);
 
-/* Shared argument helpers: they record TR_EUSAGE "SUBCOMMAND: ..." on failure. */
+/* Shared argument helpers: they record TR_EUSAGE "SUBCOMMAND: FLAG: ..." on failure.
+ * cli_parse_size: decimal digits only (no sign, no spaces), within [min, max] (max
+ * SIZE_MAX: no upper bound). cli_parse_double: a finite number within [lo, hi]. */
 tr_err cli_parse_size(const char *cmd, const char *flag, const char *text, size_t min,
-                      size_t *out);
+                      size_t max, size_t *out);
 tr_err cli_parse_double(const char *cmd, const char *flag, const char *text, double lo,
                         double hi, double *out);
 /* Records the error for an option getopt_long rejected (unknown or missing argument). */

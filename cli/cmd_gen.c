@@ -2,6 +2,8 @@
  * file or M shards (part-00000.h5 ...), each shard written atomically. */
 #define _GNU_SOURCE
 #include <getopt.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +33,15 @@ static const char help[] =
     "  --weights W,...  class proportions, e.g. 0.9,0.1 for imbalance\n"
     "  --nonlinear F    regression: weight of the product terms x_k*x_(k+1) (0)\n"
     "  --seed S         seed (1); the same seed gives the same bytes\n"
-    "  --shards M       write M files part-00000.h5 .. into the directory --out\n"
+    "  --shards M       write M files part-00000.h5 .. into the directory --out (M at\n"
+    "                   most 100000)\n"
     "  --compress L     gzip level of the HDF5 chunks, 0 = none (4)\n"
     "Feature names (informative_0, redundant_0, noise_0, ...) are stored with up to 1024\n"
     "features.\n";
+
+/* Shards are named part-00000.h5 ... part-99999.h5 and read back in sorted order, which
+ * is their order only while the numbers have five digits. */
+#define GEN_MAX_SHARDS 100000
 
 static tr_err parse_weights(const char *text, double **out, size_t *n) {
   size_t cap = 1;
@@ -46,9 +53,10 @@ static tr_err parse_weights(const char *text, double **out, size_t *n) {
   while (k < cap) {
     char *end;
     w[k] = strtod(p, &end);
-    if (end == p || (*end && *end != ',') || !(w[k] >= 0)) {
+    /* inf, nan and 1e999 (which strtod makes inf) would make degenerate proportions */
+    if (end == p || (*end && *end != ',') || !isfinite(w[k]) || w[k] < 0) {
       free(w);
-      return tr_error_set(TR_EUSAGE, "gen", "--weights: expected comma-separated non-negative "
+      return tr_error_set(TR_EUSAGE, "gen", "--weights: expected comma-separated finite non-negative "
                                             "numbers, got '%s'", text);
     }
     k++;
@@ -97,10 +105,10 @@ tr_err cmd_gen(int argc, char **argv) {
   while (rc == TR_OK && (opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
     switch (opt) {
     case 't': task = optarg; break;
-    case 'n': rc = cli_parse_size("gen", "--rows", optarg, 1, &p.rows); break;
-    case 'd': rc = cli_parse_size("gen", "--features", optarg, 1, &p.features); break;
-    case 'k': rc = cli_parse_size("gen", "--classes", optarg, 2, &classes); break;
-    case 'i': rc = cli_parse_size("gen", "--informative", optarg, 1, &p.informative); break;
+    case 'n': rc = cli_parse_size("gen", "--rows", optarg, 1, SIZE_MAX, &p.rows); break;
+    case 'd': rc = cli_parse_size("gen", "--features", optarg, 1, SIZE_MAX, &p.features); break;
+    case 'k': rc = cli_parse_size("gen", "--classes", optarg, 2, SIZE_MAX, &classes); break;
+    case 'i': rc = cli_parse_size("gen", "--informative", optarg, 1, SIZE_MAX, &p.informative); break;
     case 'e':
       rc = cli_parse_double("gen", "--noise", optarg, 0, 1e12, &p.noise);
       noise_given = true;
@@ -111,9 +119,9 @@ tr_err cmd_gen(int argc, char **argv) {
       rc = parse_weights(optarg, &weights, &n_weights);
       break;
     case 'l': rc = cli_parse_double("gen", "--nonlinear", optarg, -1e6, 1e6, &p.nonlinear); break;
-    case 's': rc = cli_parse_size("gen", "--seed", optarg, 0, &seed); break;
-    case 'm': rc = cli_parse_size("gen", "--shards", optarg, 1, &shards); break;
-    case 'c': rc = cli_parse_size("gen", "--compress", optarg, 0, &level); break;
+    case 's': rc = cli_parse_size("gen", "--seed", optarg, 0, SIZE_MAX, &seed); break;
+    case 'm': rc = cli_parse_size("gen", "--shards", optarg, 1, GEN_MAX_SHARDS, &shards); break;
+    case 'c': rc = cli_parse_size("gen", "--compress", optarg, 0, SIZE_MAX, &level); break;
     case 'o': out = optarg; break;
     case 'h': fputs(help, stdout); free(weights); return TR_OK;
     default: rc = cli_bad_option("gen", argv, opt);

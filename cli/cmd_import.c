@@ -1,6 +1,7 @@
 /* `tradeoff import`: CSV or LIBSVM (plain or .gz) to a chunked, compressed HDF5 file
  * that h5py reads; the output appears only when complete. */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -38,7 +39,7 @@ tr_err cmd_import(int argc, char **argv) {
     switch (opt) {
     case 'o': out = optarg; break;
     case 'l': label = optarg; break;
-    case 'c': rc = cli_parse_size("import", "--compress", optarg, 0, &level); break;
+    case 'c': rc = cli_parse_size("import", "--compress", optarg, 0, SIZE_MAX, &level); break;
     case 'h': fputs(help, stdout); return TR_OK;
     default: rc = cli_bad_option("import", argv, opt);
     }

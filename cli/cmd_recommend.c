@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,7 @@ static tr_err parse(int argc, char **argv, args *a) {
     case 'n': a->has_min = true; rc = cli_parse_double("recommend", "--min", optarg, -1e300, 1e300, &a->q.bound); break;
     case 'x': a->has_max = true; rc = cli_parse_double("recommend", "--max", optarg, -1e300, 1e300, &a->q.bound); break;
     case 'd': rc = cli_parse_double("recommend", "--deadline-h", optarg, 1e-9, 1e9, &a->q.deadline_h); break;
-    case 't': rc = cli_parse_size("recommend", "--top", optarg, 1, &a->q.top); break;
+    case 't': rc = cli_parse_size("recommend", "--top", optarg, 1, SIZE_MAX, &a->q.top); break;
     case 'j': a->json = true; break;
     case 'h': a->help = true; return TR_OK;
     default: return cli_bad_option("recommend", argv, opt);
@@ -59,6 +60,9 @@ static tr_err parse(int argc, char **argv, args *a) {
     return tr_error_set(TR_EUSAGE, "recommend", "expected one sweep directory (see tradeoff recommend --help)");
   a->dir = argv[optind];
   if (!a->q.metric) return tr_error_set(TR_EUSAGE, "recommend", "--metric NAME is required");
+  if (!results_metric_known(a->q.metric))
+    return tr_error_set(TR_EUSAGE, "recommend", "--metric: unknown metric '%s' (see tradeoff recommend --help)",
+                        a->q.metric);
   bool lower = results_lower_is_better(a->q.metric);
   if (a->has_min == a->has_max)
     return tr_error_set(TR_EUSAGE, "recommend", "give the target as %s VALUE", lower ? "--max" : "--min");

@@ -3,6 +3,7 @@
  * submit it. */
 #define _GNU_SOURCE
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,7 @@ static tr_err parse(int argc, char **argv, args *a) {
     case 'o': free(a->out_dir); a->out_dir = strdup(optarg); break;
     case 'e': a->emit_slurm = true; break;
     case 'm': a->merge_only = true; break;
-    case 'p': rc = cli_parse_size("sweep", "--point", optarg, 1, &point); a->point = (long)point; break;
+    case 'p': rc = cli_parse_size("sweep", "--point", optarg, 1, LONG_MAX, &point); a->point = (long)point; break;
     case 'h': a->help = true; return TR_OK;
     default: return cli_bad_option("sweep", argv, opt);
     }

@@ -236,7 +236,6 @@ static tr_err assign(cfg *c, size_t i, const char *value, const char *where, con
 typedef struct {
   cfg *c;
   const char *path;
-  bool *seen;  /* option i already set in this file */
 } load_state;
 
 static tr_err on_value(void *user, const char *section, const char *key, const char *value,
@@ -250,19 +249,12 @@ static tr_err on_value(void *user, const char *section, const char *key, const c
       return tr_error_set(TR_ECONFIG, loc, "unknown section [%s]", section);
     return tr_error_set(TR_ECONFIG, loc, "unknown key '%s' in [%s]", key, section);
   }
-  if (s->seen[i])
-    return tr_error_set(TR_ECONFIG, loc, "%s.%s is set twice (first at %s)", section, key,
-                        s->c->where[i]);
-  s->seen[i] = true;
   return assign(s->c, (size_t)i, value, loc, loc);
 }
 
 tr_err cfg_load_file(cfg *c, const char *path) {
-  load_state s = {.c = c, .path = path, .seen = calloc(c->n ? c->n : 1, sizeof(bool))};
-  if (!s.seen) return tr_error_set(TR_ENOMEM, path, "out of memory");
-  tr_err rc = inifile_parse(path, "job file", on_value, &s);
-  free(s.seen);
-  return rc;
+  load_state s = {.c = c, .path = path}; /* a key set twice: refused by inifile_parse */
+  return inifile_parse(path, "job file", on_value, &s);
 }
 
 tr_err cfg_set(cfg *c, const char *assignment) {

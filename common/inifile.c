@@ -1,18 +1,28 @@
-/* The INI front end (see inifile.h): reads the file into memory, checks its lines, and
- * feeds inih from memory through a line reader that counts lines, so each value is
- * located. A handler's error is set aside while inih goes on to the end (inih reports
- * a syntax error only when it is done), then the earlier of the two is kept. */
+/* The INI front end (see inifile.h): reads the file into memory, checks its lines (length,
+ * section names), and feeds inih from memory through a line reader that counts lines, so
+ * each value is located; a set of the keys seen refuses a key given twice. A handler's
+ * error is set aside while inih goes on to the end (inih reports a syntax error only when
+ * it is done), then the earlier of the two is kept. */
 #define _GNU_SOURCE
 #include "common/inifile.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* A key given in the file: "section\0key" and its line. */
 typedef struct {
+  char *name;
+  long line;
+} seen_key;
+
+typedef struct {
+  const char *path;
   const char *pos;  /* next unread byte of the file's text */
   long line;        /* lines handed to inih so far */
   inifile_fn fn;
@@ -20,6 +30,8 @@ typedef struct {
   bool failed;      /* the handler rejected a value: */
   long fail_line;   /* on which line */
   tr_error fail;    /* and why */
+  seen_key *seen;   /* the keys so far: an open-addressing hash set */
+  size_t n_seen, cap_seen;
 } parse_state;
 
 static char *read_line(char *buf, int num, void *stream) {
@@ -35,13 +47,82 @@ static char *read_line(char *buf, int num, void *stream) {
   return buf;
 }
 
+static uint64_t hash_key(const char *section, const char *key) {
+  uint64_t h = 1469598103934665603u; /* FNV-1a over section, a NUL, key */
+  for (const char *p = section;; p++) {
+    h = (h ^ (unsigned char)*p) * 1099511628211u;
+    if (!*p) break;
+  }
+  for (const char *p = key; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211u;
+  return h;
+}
+
+/* The slot of section/key in the set: where it is, or the empty one it would go in. */
+static seen_key *slot_of(const parse_state *s, const char *section, const char *key) {
+  size_t mask = s->cap_seen - 1, i = (size_t)hash_key(section, key) & mask, n = strlen(section);
+  for (;; i = (i + 1) & mask) {
+    seen_key *k = &s->seen[i];
+    if (!k->name || (!strcmp(k->name, section) && !strcmp(k->name + n + 1, key))) return k;
+  }
+}
+
+/* Records section/key at the current line; *first gets the line it was given on before
+ * (0 when it is new). False on ENOMEM. */
+static bool remember(parse_state *s, const char *section, const char *key, long *first) {
+  *first = 0;
+  if (2 * (s->n_seen + 1) > s->cap_seen) { /* keep the set at most half full */
+    size_t cap = s->cap_seen ? 2 * s->cap_seen : 64;
+    parse_state grown = *s;
+    if (!(grown.seen = calloc(cap, sizeof *grown.seen))) return false;
+    grown.cap_seen = cap;
+    for (size_t i = 0; i < s->cap_seen; i++)
+      if (s->seen[i].name) {
+        const char *sec = s->seen[i].name;
+        *slot_of(&grown, sec, sec + strlen(sec) + 1) = s->seen[i];
+      }
+    free(s->seen);
+    s->seen = grown.seen;
+    s->cap_seen = cap;
+  }
+  seen_key *k = slot_of(s, section, key);
+  if (k->name) {
+    *first = k->line;
+    return true;
+  }
+  size_t ns = strlen(section), nk = strlen(key);
+  if (!(k->name = malloc(ns + nk + 2))) return false;
+  memcpy(k->name, section, ns + 1);
+  memcpy(k->name + ns + 1, key, nk + 1);
+  k->line = s->line;
+  s->n_seen++;
+  return true;
+}
+
+static void free_seen(parse_state *s) {
+  for (size_t i = 0; i < s->cap_seen; i++) free(s->seen[i].name);
+  free(s->seen);
+  s->seen = NULL;
+  s->n_seen = s->cap_seen = 0;
+}
+
+/* A key given twice in one file is refused at its second line (inih would hand both
+ * to the handler, and a catalog that keeps the last one would read it silently). */
+static tr_err check_and_pass(parse_state *s, const char *section, const char *key, const char *value) {
+  long first;
+  if (!remember(s, section, key, &first)) return tr_error_set(TR_ENOMEM, s->path, "out of memory");
+  if (first)
+    return tr_error_at(TR_ECONFIG, s->path, s->line, "%s.%s is set twice (first at %s:%ld)", section,
+                       key, s->path, first);
+  return s->fn(s->user, section, key, value, s->line);
+}
+
 static int on_value(void *user, const char *section, const char *key, const char *value) {
   parse_state *s = user;
   if (s->failed) return 0;
   tr_error outer;
   tr_error_save(&outer);
   tr_error_clear();
-  if (s->fn(s->user, section, key, value, s->line) != TR_OK) {
+  if (check_and_pass(s, section, key, value) != TR_OK) {
     s->failed = true;
     s->fail_line = s->line;
     tr_error_save(&s->fail);
@@ -82,24 +163,58 @@ static char *slurp(const char *path, const char *what) {
   return buf;
 }
 
+/* Where a "[section]" line's name ends as inih finds it: at the first ']' or at an
+ * inline comment (';' after a space), which inih then reports as a syntax error. */
+static const char *section_end(const char *p, const char *eol) {
+  bool was_space = false;
+  for (; p < eol && *p != ']' && !(was_space && *p == ';'); p++) was_space = isspace((unsigned char)*p);
+  return p;
+}
+
+/* Checks every line before inih sees any: refuses lines longer than inih's buffer (it
+ * would split them silently) and section names inih would truncate (two long names
+ * sharing a prefix would become one section). Lines are classified as inih does: a
+ * comment, a continuation (leading space after a key), a section, a key. */
+static tr_err check_lines(const char *path, const char *text) {
+  bool after_key = false; /* inih's prev_name: an indented line continues that value */
+  long line = 1;
+  for (const char *start = text;; line++) {
+    const char *eol = strchr(start, '\n');
+    if (!eol) eol = start + strlen(start);
+    if (eol - start >= INI_MAX_LINE - 2)
+      return tr_error_at(TR_ECONFIG, path, line, "line longer than %d characters", INI_MAX_LINE - 2);
+    const char *p = start;
+    if (line == 1 && eol - p >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) p += 3; /* UTF-8 BOM */
+    while (p < eol && isspace((unsigned char)*p)) p++;
+    if (p == eol || *p == ';' || *p == '#') {
+      /* blank or comment */
+    } else if (after_key && p > start) {
+      /* continuation of the previous value */
+    } else if (*p == '[') {
+      const char *end = section_end(p + 1, eol);
+      if (end < eol && *end == ']' && end - (p + 1) > INIFILE_MAX_SECTION)
+        return tr_error_at(TR_ECONFIG, path, line, "section name longer than %d characters: [%.*s...]",
+                           INIFILE_MAX_SECTION, INIFILE_MAX_SECTION, p + 1);
+      after_key = false;
+    } else {
+      after_key = true;
+    }
+    if (!*eol) return TR_OK;
+    start = eol + 1;
+  }
+}
+
 tr_err inifile_parse(const char *path, const char *what, inifile_fn fn, void *user) {
   char *text = slurp(path, what);
   if (!text) return tr_error_code();
-  /* inih silently splits lines longer than its buffer; refuse them instead. */
-  long line = 1;
-  for (const char *p = text, *start = text;; p++) {
-    if (*p && *p != '\n') continue;
-    if (p - start >= INI_MAX_LINE - 2) {
-      free(text);
-      return tr_error_at(TR_ECONFIG, path, line, "line longer than %d characters", INI_MAX_LINE - 2);
-    }
-    if (!*p) break;
-    start = p + 1;
-    line++;
+  if (check_lines(path, text) != TR_OK) {
+    free(text);
+    return tr_error_code();
   }
-  parse_state s = {.pos = text, .fn = fn, .user = user};
+  parse_state s = {.pos = text, .fn = fn, .user = user, .path = path};
   int bad_line = ini_parse_stream(read_line, &s, on_value, &s);
   free(text);
+  free_seen(&s);
   if (s.failed && (bad_line <= 0 || s.fail_line <= bad_line)) return tr_error_restore(&s.fail);
   if (bad_line > 0)
     return tr_error_at(TR_ECONFIG, path, bad_line,

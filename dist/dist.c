@@ -3,7 +3,9 @@
  * is timed here, so communication time is measured in one place. */
 #include "dist/dist.h"
 
+#include <limits.h>
 #include <mpi.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -64,9 +66,16 @@ static tr_err check(dist_ctx *ctx, int rc, const char *what, double t0) {
   return tr_error_set(TR_EMPI, what, "%s", msg);
 }
 
+/* MPI counts are ints: a larger count would be cast to a wrong one. Every rank passes the
+ * same count to these calls, so every rank refuses it alike (no rank left waiting). */
+static tr_err too_many(const char *what, size_t n) {
+  return tr_error_set(TR_EMPI, what, "%zu values in one call, more than an MPI count holds (%d)", n, INT_MAX);
+}
+
 static tr_err allreduce(dist_ctx *ctx, void *buf, size_t n, MPI_Datatype type, MPI_Op op,
                         const char *what) {
   if (solo(ctx) || n == 0) return TR_OK;
+  if (n > INT_MAX) return too_many(what, n);
   double t0 = tr_now();
   return check(ctx, MPI_Allreduce(MPI_IN_PLACE, buf, (int)n, type, op, MPI_COMM_WORLD), what, t0);
 }
@@ -104,23 +113,28 @@ tr_err dist_allgather_floats(dist_ctx *ctx, const float *local, size_t n_local, 
     return tr_error_set(TR_ENOMEM, "MPI_Allgatherv", "out of memory");
   }
   double t0 = tr_now();
-  int mine = (int)n_local;
+  int mine = n_local > INT_MAX ? -1 : (int)n_local; /* -1: too many, seen by every rank */
   int rc = MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
   size_t total = 0;
-  for (int r = 0; r < ctx->size; r++) {
-    displs[r] = (int)total;
-    total += (size_t)counts[r];
+  bool fits = true;
+  for (int r = 0; rc == MPI_SUCCESS && r < ctx->size; r++) {
+    fits = fits && counts[r] >= 0 && total <= (size_t)INT_MAX;
+    displs[r] = fits ? (int)total : 0;
+    total += counts[r] >= 0 ? (size_t)counts[r] : n_local;
   }
-  if (rc == MPI_SUCCESS)
+  fits = fits && total <= (size_t)INT_MAX;
+  if (rc == MPI_SUCCESS && fits)
     rc = MPI_Allgatherv(local, mine, MPI_FLOAT, all, counts, displs, MPI_FLOAT, MPI_COMM_WORLD);
   free(counts);
   free(displs);
   *n_all = total;
+  if (rc == MPI_SUCCESS && !fits) return too_many("MPI_Allgatherv", total);
   return check(ctx, rc, "MPI_Allgatherv", t0);
 }
 
 tr_err dist_bcast_floats(dist_ctx *ctx, float *buf, size_t n, int root) {
   if (solo(ctx) || n == 0) return TR_OK;
+  if (n > INT_MAX) return too_many("MPI_Bcast", n);
   double t0 = tr_now();
   return check(ctx, MPI_Bcast(buf, (int)n, MPI_FLOAT, root, MPI_COMM_WORLD), "MPI_Bcast", t0);
 }
@@ -130,6 +144,7 @@ tr_err dist_gather_u64(dist_ctx *ctx, const uint64_t *local, size_t n, uint64_t 
     for (size_t i = 0; i < n; i++) all[i] = local[i];
     return TR_OK;
   }
+  if (n > INT_MAX) return too_many("MPI_Gather", n);
   double t0 = tr_now();
   return check(ctx, MPI_Gather(local, (int)n, MPI_UINT64_T, all, (int)n, MPI_UINT64_T, root,
                                MPI_COMM_WORLD), "MPI_Gather", t0);

@@ -1,6 +1,7 @@
-/* The pricing catalog: read once through the INI front end into a list of (section,
- * key, value, line), then looked up by section. Keys that are not numbers where numbers
- * are expected are errors at their line when their section is asked for. */
+/* The pricing catalog: read once through the INI front end (which refuses a key given
+ * twice) into a list of (section, key, value, line), then looked up by section. Keys
+ * that are not numbers in their range where numbers are expected are errors at their
+ * line when their section is asked for. */
 #define _GNU_SOURCE
 #include "experiments/pricing.h"
 
@@ -114,11 +115,18 @@ void pricing_free(pricing **pp) {
 
 const char *pricing_path(const pricing *p) { return p->path; }
 
-/* Reads section want's numeric keys[0..n) into vals (NAN when absent), each at most
- * max_of[i]. `what` ("cost.instance" / "storage.backend") and name say what was asked
- * for in the unknown-section message. */
-static tr_err read_section(const pricing *p, const char *want, const char *const *keys, size_t n,
-                           const double *max_of, double *vals, const char *what, const char *name) {
+/* A numeric key of a section: its largest value, and whether it counts (a whole number). */
+typedef struct {
+  const char *key;
+  double max;
+  bool whole;
+} num_key;
+
+/* Reads section want's numeric keys[0..n) into vals (NAN when absent), each in
+ * [0, max] (and whole where said). `what` ("cost.instance" / "storage.backend") and name
+ * say what was asked for in the unknown-section message. */
+static tr_err read_section(const pricing *p, const char *want, const num_key *keys, size_t n,
+                           double *vals, const char *what, const char *name) {
   for (size_t i = 0; i < n; i++) vals[i] = NAN;
   bool found = false;
   for (size_t k = 0; k < p->n; k++) {
@@ -126,13 +134,15 @@ static tr_err read_section(const pricing *p, const char *want, const char *const
     if (strcmp(e->section, want) != 0) continue;
     found = true;
     for (size_t i = 0; i < n; i++) {
-      if (strcmp(e->key, keys[i]) != 0) continue;
+      if (strcmp(e->key, keys[i].key) != 0) continue;
       char *end;
       double v = strtod(e->value, &end);
-      /* NaN, infinities and counts past INT_MAX are rejected too (found by fuzz_pricing) */
-      if (end == e->value || *end || !isfinite(v) || v < 0 || v > max_of[i])
-        return tr_error_at(TR_ECONFIG, p->path, e->line, "[%s] %s: expected a non-negative number%s",
-                           want, e->key, strcmp(e->key, "spot_discount") ? "" : " in [0, 1]");
+      /* NaN, infinities and counts past INT_MAX are rejected too (found by fuzz_pricing),
+       * and so are fractional counts (4.5 vCPUs read as 4) */
+      if (end == e->value || *end || !isfinite(v) || v < 0 || v > keys[i].max ||
+          (keys[i].whole && v != floor(v)))
+        return tr_error_at(TR_ECONFIG, p->path, e->line, "[%s] %s: expected a %s in [0, %.10g], got '%s'",
+                           want, e->key, keys[i].whole ? "whole number" : "number", keys[i].max, e->value);
       vals[i] = v;
     }
   }
@@ -143,16 +153,29 @@ static tr_err read_section(const pricing *p, const char *want, const char *const
   return TR_OK;
 }
 
+/* No price in the catalog comes near this (USD per hour, per GB-month, per 1,000 GETs,
+ * per GB read); a larger one is a typo and would make every cost meaningless. */
+#define PRICING_MAX_USD 1e6
+
 static double or_zero(double v) { return isnan(v) ? 0 : v; }
+
+bool pricing_has_instance(const pricing *p, const char *type) {
+  for (size_t k = 0; k < p->n; k++)
+    if (!strncmp(p->e[k].section, "instance.", 9) && !strcmp(p->e[k].section + 9, type)) return true;
+  return false;
+}
 
 tr_err pricing_find_instance(const pricing *p, const char *type, pricing_instance *out) {
   memset(out, 0, sizeof *out);
   char want[160];
   snprintf(want, sizeof want, "instance.%s", type);
-  static const char *const keys[] = {"usd_per_hour", "spot_discount", "vcpus", "gpus", "memory_gib"};
-  static const double max_of[] = {HUGE_VAL, 1, INT_MAX, INT_MAX, HUGE_VAL};
+  static const num_key keys[] = {{"usd_per_hour", PRICING_MAX_USD, false},
+                                 {"spot_discount", 1, false},
+                                 {"vcpus", INT_MAX, true},
+                                 {"gpus", INT_MAX, true},
+                                 {"memory_gib", 1e9, false}};
   double v[5];
-  tr_err rc = read_section(p, want, keys, 5, max_of, v, "cost.instance", type);
+  tr_err rc = read_section(p, want, keys, 5, v, "cost.instance", type);
   if (rc != TR_OK) return rc;
   if (isnan(v[0])) return tr_error_set(TR_ECONFIG, p->path, "[%s] has no usd_per_hour", want);
   *out = (pricing_instance){.usd_per_hour = v[0], .spot_discount = or_zero(v[1]),
@@ -165,10 +188,11 @@ tr_err pricing_find_storage(const pricing *p, const char *name, pricing_storage 
   memset(out, 0, sizeof *out);
   char want[160];
   snprintf(want, sizeof want, "storage.%s", name);
-  static const char *const keys[] = {"usd_per_gb_month", "usd_per_1k_get", "usd_per_gb_read"};
-  static const double max_of[] = {HUGE_VAL, HUGE_VAL, HUGE_VAL};
+  static const num_key keys[] = {{"usd_per_gb_month", PRICING_MAX_USD, false},
+                                 {"usd_per_1k_get", PRICING_MAX_USD, false},
+                                 {"usd_per_gb_read", PRICING_MAX_USD, false}};
   double v[3];
-  tr_err rc = read_section(p, want, keys, 3, max_of, v, "storage.backend", name);
+  tr_err rc = read_section(p, want, keys, 3, v, "storage.backend", name);
   if (rc != TR_OK) return rc;
   *out = (pricing_storage){.usd_per_gb_month = or_zero(v[0]), .usd_per_1k_get = or_zero(v[1]),
                            .usd_per_gb_read = or_zero(v[2])};

@@ -18,8 +18,8 @@ typedef struct pricing pricing;
 char *pricing_default_path(void);
 
 /* Reads the catalog at path (common/inifile.h: TR_ECONFIG "path: cannot open pricing
- * catalog (cost.pricing): ...", "path:LINE: syntax error ..."). Values are checked when
- * their section is looked up. NULL-safe free. */
+ * catalog (cost.pricing): ...", "path:LINE: syntax error ...", a key set twice in a
+ * section). Values are checked when their section is looked up. NULL-safe free. */
 tr_err pricing_load(const char *path, pricing **out);
 void pricing_free(pricing **p);
 /* The file it was read from. */
@@ -32,9 +32,13 @@ typedef struct {
   double memory_gib;
 } pricing_instance;
 
+/* True when the catalog has an [instance.<type>] section (its values unchecked). */
+bool pricing_has_instance(const pricing *p, const char *type);
+
 /* Looks up [instance.<type>]. Errors: TR_ECONFIG "path:line: [instance.T] KEY: expected
- * a non-negative number" for a malformed value, "path: [instance.T] has no
- * usd_per_hour", and "cost.instance: unknown instance type" when the section is absent. */
+ * a number in [0, MAX]" for a malformed value (prices at most 1e6 USD, spot_discount at
+ * most 1, vcpus and gpus whole numbers), "path: [instance.T] has no usd_per_hour", and
+ * "cost.instance: unknown instance type" when the section is absent. */
 tr_err pricing_find_instance(const pricing *p, const char *type, pricing_instance *out);
 
 typedef struct {

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "experiments/results.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,13 +23,26 @@ static double num_at(const cJSON *o, const char *a, const char *b) {
   return cJSON_IsNumber(x) ? x->valuedouble : NAN;
 }
 
-/* The flat fields of one line; false when it lacks a point or a cost. */
-static bool record_of(cJSON *o, run_record *r) {
+/* A count at o.a(.b) into *out: def when absent, false when it is not a whole number in
+ * [0, INT_MAX] (casting 1e300 or NaN to int is undefined). */
+static bool count_at(const cJSON *o, const char *a, const char *b, int def, int *out) {
+  const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
+  if (b) x = cJSON_GetObjectItemCaseSensitive(x, b);
+  *out = def;
+  if (!cJSON_IsNumber(x)) return true;
+  double v = x->valuedouble;
+  if (!(v >= 0 && v <= INT_MAX) || v != floor(v)) return false;
+  *out = (int)v;
+  return true;
+}
+
+/* The flat fields of one line; NULL, or why it is not a run record. */
+static const char *record_of(cJSON *o, run_record *r) {
   memset(r, 0, sizeof *r);
   r->obj = o;
   const cJSON *point = cJSON_GetObjectItemCaseSensitive(o, "point");
   if (!cJSON_IsObject(point) || !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(o, "cost")))
-    return false;
+    return "not a run record (needs \"point\" and \"cost\" objects)";
   r->id = str_at(o, "point", "id", "");
   r->variant = str_at(o, "point", "variant", "");
   r->kind = str_at(o, "point", "kind", "train");
@@ -44,12 +58,16 @@ static bool record_of(cJSON *o, run_record *r) {
   if (!strcmp(r->kind, "io-bench")) {
     r->backend = str_at(o, "backend", NULL, "");
     r->stop_reason = "";
-    r->ranks = (int)num_at(o, "workload", "ranks");
+    if (!count_at(o, "workload", "ranks", 1, &r->ranks)) return "not a run record (workload.ranks is not a whole number)";
     r->time_s = num_at(o, "total_s", NULL);
     const cJSON *ep = cJSON_GetObjectItemCaseSensitive(o, "epoch_s");
-    int n = cJSON_GetArraySize(ep);
+    int n = cJSON_IsArray(ep) ? cJSON_GetArraySize(ep) : 0;
     double sum = 0;
-    for (int i = 0; i < n; i++) sum += cJSON_GetArrayItem(ep, i)->valuedouble;
+    for (int i = 0; i < n; i++) {
+      const cJSON *e = cJSON_GetArrayItem(ep, i);
+      if (!cJSON_IsNumber(e)) return "not a run record (epoch_s holds something other than numbers)";
+      sum += e->valuedouble;
+    }
     r->train_s = sum;
     r->epochs_run = n;
     r->epoch_s = n ? sum / n : NAN;
@@ -57,11 +75,11 @@ static bool record_of(cJSON *o, run_record *r) {
   } else {
     r->backend = str_at(o, "storage", "backend", "");
     r->stop_reason = str_at(o, "stop_reason", NULL, "");
-    r->ranks = (int)num_at(o, "parallel", "ranks");
+    if (!count_at(o, "parallel", "ranks", 1, &r->ranks)) return "not a run record (parallel.ranks is not a whole number)";
     r->time_s = num_at(o, "time", "total_s");
     r->train_s = num_at(o, "time", "train_s");
-    r->epochs_run = (int)num_at(o, "epochs_run", NULL);
-    r->best_epoch = (int)num_at(o, "best_epoch", NULL);
+    if (!count_at(o, "epochs_run", NULL, 0, &r->epochs_run) || !count_at(o, "best_epoch", NULL, 0, &r->best_epoch))
+      return "not a run record (epochs_run or best_epoch is not a whole number)";
     r->epoch_s = r->epochs_run > 0 ? r->train_s / r->epochs_run : NAN;
     r->au_percent = num_at(o, "au_percent", NULL);
   }
@@ -73,7 +91,7 @@ static bool record_of(cJSON *o, run_record *r) {
     r->cost_usd = exp_usd;
     r->time_s = exp_s;
   }
-  return isfinite(r->cost_usd);
+  return isfinite(r->cost_usd) ? NULL : "not a run record (cost.total_usd is not a finite number)";
 }
 
 tr_err results_load(const char *dir, run_records *out) {
@@ -95,10 +113,12 @@ tr_err results_load(const char *dir, run_records *out) {
     if (strspn(line, " \t\r\n") == strlen(line)) continue;
     cJSON *o = cJSON_Parse(line);
     run_record rec;
-    if (!cJSON_IsObject(o) || !record_of(o, &rec)) {
+    const char *bad = !o                  ? "not valid JSON"
+                      : !cJSON_IsObject(o) ? "not a run record (needs \"point\" and \"cost\" objects)"
+                                           : record_of(o, &rec);
+    if (bad) {
       cJSON_Delete(o);
-      rc = tr_error_at(TR_EINPUT, path, lineno, "%s",
-                       o ? "not a run record (needs \"point\" and \"cost\" objects)" : "not valid JSON");
+      rc = tr_error_at(TR_EINPUT, path, lineno, "%s", bad);
       break;
     }
     if (out->n == cap_r) {
@@ -134,6 +154,17 @@ double results_metric(const run_record *r, const char *name) {
     return isnan(v) ? num_at(r->obj, "train_throughput_samples_per_second", NULL) : v;
   }
   return num_at(r->obj, "test", name);
+}
+
+/* As experiments/run_result.c writes "test" (and results_metric reads the last two). */
+const char *const results_metric_names[] = {"accuracy", "precision", "recall", "f1",  "auc",
+                                            "log_loss", "mse",       "rmse",   "mae", "r2",
+                                            "au_percent", "samples_per_s", NULL};
+
+bool results_metric_known(const char *name) {
+  for (size_t i = 0; results_metric_names[i]; i++)
+    if (!strcmp(name, results_metric_names[i])) return true;
+  return false;
 }
 
 bool results_lower_is_better(const char *name) {

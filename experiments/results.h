@@ -36,13 +36,21 @@ typedef struct {
 } run_records;
 
 /* Reads DIR/results.jsonl. Errors: TR_EINPUT "DIR/results.jsonl:LINE: ..." for a line
- * that is not a JSON object with a point and a cost; TR_EINPUT when the file is missing. */
+ * that is not a JSON object with a point and a cost (a finite cost.total_usd), or whose
+ * counts (ranks, epochs_run, best_epoch) are not whole numbers or epoch_s not numbers;
+ * TR_EINPUT when the file is missing. */
 tr_err results_load(const char *dir, run_records *out);
 void results_free(run_records *rs);
 
 /* The test metric `name` of r ("auc", "accuracy", "f1", "rmse", "r2", ...; also
  * "au_percent" and "samples_per_s"); NaN when r has none. */
 double results_metric(const run_record *r, const char *name);
+/* The metrics results_metric() finds in a run, NULL-terminated: the test metrics a train
+ * run reports (classification: accuracy, precision, recall, f1, auc, log_loss;
+ * regression: mse, rmse, mae, r2), then au_percent and samples_per_s. */
+extern const char *const results_metric_names[];
+/* True when name is one of results_metric_names. */
+bool results_metric_known(const char *name);
 /* True for metrics where lower is better (loss, mse, rmse, mae, log_loss). */
 bool results_lower_is_better(const char *name);
 

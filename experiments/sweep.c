@@ -1,5 +1,7 @@
 /* Sweep files (see sweep.h): read through the INI front end (common/inifile.h), every
- * override checked against the job's options at its line, and points enumerated as a
+ * override checked against the job's options at its line, the metric against the known
+ * ones, the number of points against SWEEP_MAX_POINTS and [project]'s instances against
+ * the base job's pricing catalog, all before anything runs; points are enumerated as a
  * mixed-radix counter over the variants and the grid's axes. */
 #define _GNU_SOURCE
 #include "experiments/sweep.h"
@@ -9,8 +11,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/checked.h"
 #include "common/inifile.h"
 #include "experiments/job.h"
+#include "experiments/pricing.h"
+#include "experiments/results.h"
 
 /* Parsing state for inih's callback. */
 typedef struct {
@@ -18,6 +23,7 @@ typedef struct {
   cfg *check;        /* a job configuration to validate overrides on */
   const char *path;
   long line;         /* of the current value */
+  long project_line; /* of [project] instances */
   tr_err rc;
 } parser;
 
@@ -74,9 +80,29 @@ static int on_sweep_key(parser *ps, const char *key, const char *value) {
                          !strcmp(key, "kind") ? "train or io-bench" : "real or virtual");
     return 0;
   }
+  if (!strcmp(key, "metric") && *value && !results_metric_known(value)) { /* "" = none */
+    char names[256] = "";
+    for (size_t i = 0, len = 0; results_metric_names[i] && len < sizeof names; i++)
+      len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "", results_metric_names[i]);
+    ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line, "sweep.metric: unknown metric '%s' (%s)", value, names);
+    return 0;
+  }
   free(*slot);
   if (!(*slot = strdup(value))) ps->rc = tr_error_set(TR_ENOMEM, ps->path, "out of memory");
   return ps->rc == TR_OK;
+}
+
+/* Refuses the sweep at the current line once its points (variants x the grid's values so
+ * far, both only growing) pass SWEEP_MAX_POINTS: the key or variant that made it absurd. */
+static bool points_in_bounds(parser *ps) {
+  const sweep_spec *s = ps->s;
+  if (sweep_count(s) <= SWEEP_MAX_POINTS) return true;
+  double n = s->n_variants ? (double)s->n_variants : 1; /* for the message: never wraps */
+  for (size_t i = 0; i < s->n_axes; i++) n *= (double)s->axes[i].n_values;
+  ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line,
+                       "the sweep has %.4g points (variants x the grid's values), more than %d", n,
+                       SWEEP_MAX_POINTS);
+  return false;
 }
 
 static sweep_variant *variant_named(sweep_spec *s, const char *name) {
@@ -93,12 +119,7 @@ static sweep_variant *variant_named(sweep_spec *s, const char *name) {
 }
 
 static int on_grid_key(parser *ps, const char *key, const char *value) {
-  sweep_spec *s = ps->s;
-  for (size_t i = 0; i < s->n_axes; i++)
-    if (!strcmp(s->axes[i].key, key)) {
-      ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line, "duplicate key '%s' in [grid]", key);
-      return 0;
-    }
+  sweep_spec *s = ps->s; /* a key given twice: refused by inifile_parse */
   sweep_axis *grown = realloc(s->axes, (s->n_axes + 1) * sizeof *grown);
   if (!grown) return 0;
   s->axes = grown;
@@ -115,28 +136,44 @@ static int on_grid_key(parser *ps, const char *key, const char *value) {
   free(copy);
   if (ps->rc == TR_OK && a->n_values == 0)
     ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line, "%s: no values (write them comma-separated)", key);
-  return ps->rc == TR_OK;
+  return ps->rc == TR_OK && points_in_bounds(ps);
+}
+
+/* [project] instances: a list of distinct names, checked against the catalog once the
+ * base job (and so its cost.pricing) is known. */
+static int on_project(parser *ps, const char *key, const char *value) {
+  sweep_spec *s = ps->s;
+  if (strcmp(key, "instances") != 0) {
+    ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line, "unknown key '%s' in [project] (instances)", key);
+    return 0;
+  }
+  ps->project_line = ps->line;
+  char *copy = strdup(value), *save = NULL;
+  bool ok = copy != NULL;
+  for (char *tok = ok ? strtok_r(copy, ",", &save) : NULL; ok && tok; tok = strtok_r(NULL, ",", &save)) {
+    char *v = trim(tok);
+    for (size_t i = 0; i < s->n_project && ps->rc == TR_OK; i++)
+      if (!strcmp(s->project[i], v))
+        ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line, "[project] instances: '%s' is listed twice", v);
+    if (ps->rc == TR_OK && !*v)
+      ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line, "[project] instances: an empty name");
+    ok = ps->rc == TR_OK && push_str(&s->project, &s->n_project, v);
+  }
+  free(copy);
+  if (ok && s->n_project == 0)
+    ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line, "[project] instances: no values (write them comma-separated)");
+  return ok && ps->rc == TR_OK;
 }
 
 static int on_entry(parser *ps, const char *section, const char *key, const char *value) {
   sweep_spec *s = ps->s;
   if (!strcmp(section, "sweep")) return on_sweep_key(ps, key, value);
   if (!strcmp(section, "grid")) return on_grid_key(ps, key, value);
-  if (!strcmp(section, "project")) {
-    if (strcmp(key, "instances") != 0) {
-      ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line, "unknown key '%s' in [project] (instances)", key);
-      return 0;
-    }
-    char *copy = strdup(value), *save = NULL;
-    for (char *tok = copy ? strtok_r(copy, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save))
-      push_str(&s->project, &s->n_project, trim(tok));
-    free(copy);
-    return 1;
-  }
+  if (!strcmp(section, "project")) return on_project(ps, key, value);
   if (!strncmp(section, "variant.", 8) && section[8]) {
     sweep_variant *v = variant_named(s, section + 8);
     char *a = NULL;
-    if (!v || !valid_override(ps, key, value)) return 0;
+    if (!v || !valid_override(ps, key, value) || !points_in_bounds(ps)) return 0;
     if (asprintf(&a, "%s=%s", key, value) < 0) return 0;
     bool ok = push_str(&v->sets, &v->n_sets, a);
     free(a);
@@ -154,6 +191,25 @@ static tr_err on_value(void *user, const char *section, const char *key, const c
   if (on_entry(ps, section, key, value)) return TR_OK;
   if (ps->rc == TR_OK) ps->rc = tr_error_set(TR_ENOMEM, ps->path, "out of memory");
   return ps->rc;
+}
+
+/* Every [project] instance is a type of the base job's catalog (the one rightsizing
+ * prices them from), so a typo fails here, at its line, before any point runs. */
+static tr_err check_project(parser *ps) {
+  const sweep_spec *s = ps->s;
+  pricing *prices = NULL;
+  tr_err rc = pricing_load(s->pricing, &prices);
+  for (size_t k = 0; rc == TR_OK && k < s->n_project; k++) {
+    pricing_instance it;
+    if (!pricing_has_instance(prices, s->project[k]))
+      rc = tr_error_at(TR_ECONFIG, ps->path, ps->project_line,
+                       "[project] instances: unknown instance type '%s' (no [instance.%s] in %s)",
+                       s->project[k], s->project[k], s->pricing);
+    else
+      rc = pricing_find_instance(prices, s->project[k], &it); /* its values are valid too */
+  }
+  pricing_free(&prices);
+  return rc;
 }
 
 tr_err sweep_load(const char *path, sweep_spec **out) {
@@ -176,6 +232,7 @@ tr_err sweep_load(const char *path, sweep_spec **out) {
   if (ps.rc == TR_OK && !base) ps.rc = tr_error_code();
   if (base && !(s->pricing = strdup(base->cost.pricing))) ps.rc = TR_ENOMEM;
   job_free(&base);
+  if (ps.rc == TR_OK && s->n_project) ps.rc = check_project(&ps);
   if (ps.rc == TR_OK && !s->kind && !(s->kind = strdup("train"))) ps.rc = TR_ENOMEM;
   if (ps.rc == TR_OK && !s->clock && !(s->clock = strdup("real"))) ps.rc = TR_ENOMEM;
   if (ps.rc != TR_OK) {
@@ -218,7 +275,7 @@ void sweep_free(sweep_spec **sp) {
 
 size_t sweep_count(const sweep_spec *s) {
   size_t n = s->n_variants ? s->n_variants : 1;
-  for (size_t i = 0; i < s->n_axes; i++) n *= s->axes[i].n_values;
+  for (size_t i = 0; i < s->n_axes; i++) checked_mul(n, s->axes[i].n_values, &n); /* saturates */
   return n;
 }
 

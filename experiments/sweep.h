@@ -52,14 +52,22 @@ typedef struct {
   int ranks;
 } sweep_point;
 
+/* The most points a sweep may have (variants x the grid's values): more is a typo or an
+ * absurd grid, refused when the file is read. */
+#define SWEEP_MAX_POINTS 100000
+
 /* Parses and validates a sweep file: every key must be a job key with a valid value
- * (or `ranks`, a positive integer). Errors: TR_ECONFIG "path:line: ..." (unknown
- * section or key, bad value, empty list, duplicate), "path: ..." for a missing file or
- * job. NULL-safe free. */
+ * (or `ranks`, a positive integer), the metric one of results_metric_names, at most
+ * SWEEP_MAX_POINTS points, [project] instances types of the base job's catalog.
+ * Errors: TR_ECONFIG "path:line: ..." (unknown section or key, bad value, empty list,
+ * duplicate, too many points, unknown instance type), "path: ..." for a missing file or
+ * job, the catalog's own error when [project] is given and it cannot be read.
+ * NULL-safe free. */
 tr_err sweep_load(const char *path, sweep_spec **out);
 void sweep_free(sweep_spec **s);
 
-/* Number of points. */
+/* Number of points (at most SWEEP_MAX_POINTS for a spec from sweep_load; SIZE_MAX when
+ * a spec built otherwise has more than a size_t counts). */
 size_t sweep_count(const sweep_spec *s);
 /* Point i (0-based) of s; free with sweep_point_free. TR_ENOMEM only. */
 tr_err sweep_point_at(const sweep_spec *s, size_t i, sweep_point *p);

@@ -34,7 +34,17 @@ static tr_err csv_parse_header(const char *path, long line, const char *p, const
   size_t n = 0, cap = 0;
   for (;;) {
     while (p < end && txt_is_space(*p)) p++;
-    char *name = malloc((size_t)(end - p) + 1);
+    /* The name's buffer holds its own cell only: sized to the rest of the line, 100,000
+     * names of a 1 MB header asked for 55 GB (each name got the rest of the line). */
+    const char *cell_end = p;
+    if (p < end && *p == '"') { /* to the closing quote, over doubled ones */
+      cell_end = p + 1;
+      while (cell_end < end && (*cell_end != '"' || (cell_end + 1 < end && cell_end[1] == '"')))
+        cell_end += *cell_end == '"' ? 2 : 1;
+    } else {
+      while (cell_end < end && *cell_end != ',') cell_end++;
+    }
+    char *name = malloc((size_t)(cell_end - p) + 1);
     size_t k = 0;
     if (!name) goto nomem;
     if (p < end && *p == '"') {

@@ -10,9 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/checked.h"
 
 float *ds_alloc_floats(size_t n) {
-  size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
+  size_t bytes;
+  if (!checked_mul(n, sizeof(float), &bytes) || !checked_add(bytes, 63, &bytes)) return NULL;
+  bytes = bytes / 64 * 64;
   if (bytes == 0) bytes = 64;
   float *p = aligned_alloc(64, bytes);
   if (p) memset(p, 0, bytes);
@@ -24,7 +27,8 @@ ds_dataset *ds_new(size_t rows, size_t cols, bool with_y) {
   if (!d) return tr_check_alloc(NULL, "data set");
   d->rows = rows;
   d->cols = cols;
-  if (cols && rows > SIZE_MAX / sizeof(float) / cols) {
+  size_t n;
+  if (!checked_mul3(rows, cols, sizeof(float), &n)) {
     free(d);
     tr_error_set(TR_ENOMEM, "data set", "%zu x %zu is too large", rows, cols);
     return NULL;

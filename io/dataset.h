@@ -19,7 +19,8 @@ typedef struct {
 ds_dataset *ds_new(size_t rows, size_t cols, bool with_y);
 /* Frees d and its parts; sets *d to NULL. Safe on NULL. */
 void ds_free(ds_dataset **d);
-/* 64-byte aligned, zero-filled array of n floats (free with free()); NULL on ENOMEM. */
+/* 64-byte aligned, zero-filled array of n floats (free with free()); NULL on ENOMEM or
+ * when n floats are more bytes than a size_t holds. */
 float *ds_alloc_floats(size_t n);
 /* Sets feature names (copied); names may be NULL to clear. */
 tr_err ds_set_feature_names(ds_dataset *d, const char *const *names);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/checked.h"
 #include "common/log.h"
 #include "io/h5util.h"
 
@@ -50,6 +51,47 @@ static tr_err h5data_shape(const char *path, const char *name, hid_t dset, int *
   return rc;
 }
 
+/* What a dataset may decode to beyond what it stores: a dataset whose chunks were never
+ * written reads as fill values, and a small one (a file being filled, a test) is fine. */
+#define H5DATA_SLACK_BYTES ((size_t)64 << 20)
+/* deflate, the filter that compresses best, stays below about 1032:1 */
+#define H5DATA_MAX_RATIO 1100
+
+/* Refuses a dataset that declares far more data (rows x cols elements) than its file
+ * holds, before anything is allocated for it: the storage it has (H5Dget_storage_size,
+ * at most the file's size, which a corrupt chunk index can overstate), times the
+ * compression ratio its filters could reach, plus H5DATA_SLACK_BYTES. Datasets in
+ * external files are not checked. */
+static tr_err h5data_check_size(const char *path, const char *name, hid_t dset, hsize_t rows, hsize_t cols) {
+  hid_t dcpl = H5Dget_create_plist(dset), type = H5Dget_type(dset), fid = H5Iget_file_id(dset);
+  hsize_t fsize = 0;
+  tr_err rc = TR_OK;
+  if (dcpl < 0 || type < 0 || fid < 0 || H5Fget_filesize(fid, &fsize) < 0) {
+    rc = tr_error_set(TR_EHDF5, path, "cannot inspect dataset '%s'", name);
+    goto done;
+  }
+  if (H5Pget_external_count(dcpl) > 0 || H5Pget_layout(dcpl) == H5D_VIRTUAL) goto done;
+  size_t elsize = H5Tget_size(type), declared, allowed;
+  hsize_t stored = H5Dget_storage_size(dset);
+  if (stored > fsize) stored = fsize;
+  bool filtered = H5Pget_nfilters(dcpl) > 0;
+  bool fits = checked_mul3((size_t)rows, (size_t)cols, elsize, &declared);
+  checked_mul((size_t)stored, filtered ? H5DATA_MAX_RATIO : 1, &allowed);
+  checked_add(allowed, H5DATA_SLACK_BYTES, &allowed);
+  if (!fits || declared > allowed)
+    rc = tr_error_set(TR_EINPUT, path,
+                      "dataset '%s' declares %llu x %llu values (%.4g bytes) but the file holds %llu "
+                      "bytes of its data (%llu bytes in all): truncated or corrupt",
+                      name, (unsigned long long)rows, (unsigned long long)cols,
+                      (double)rows * (double)cols * (double)elsize, (unsigned long long)stored,
+                      (unsigned long long)fsize);
+done:
+  h5u_close(&fid);
+  h5u_close(&type);
+  h5u_close(&dcpl);
+  return rc;
+}
+
 /* Checks that X is a 2-D numeric matrix with at least one column. */
 tr_err h5data_check_x(const char *path, const char *name, hid_t x, hsize_t *rows, hsize_t *cols) {
   int rank;
@@ -64,6 +106,7 @@ tr_err h5data_check_x(const char *path, const char *name, hid_t x, hsize_t *rows
     return tr_error_set(TR_EINPUT, path,
                         "dataset '%s' is not numeric (expected float32 or float64)", name);
   if (dims[1] == 0) return tr_error_set(TR_EINPUT, path, "dataset '%s' has no columns", name);
+  if ((rc = h5data_check_size(path, name, x, dims[0], dims[1])) != TR_OK) return rc;
   *rows = dims[0];
   *cols = dims[1];
   return TR_OK;
@@ -83,7 +126,7 @@ static tr_err h5data_check_y(const char *path, const char *xname, const char *na
   if (dims[0] != rows)
     return tr_error_set(TR_EINPUT, path, "'%s' has %llu rows but '%s' has %llu", xname,
                         (unsigned long long)rows, name, (unsigned long long)dims[0]);
-  return TR_OK;
+  return h5data_check_size(path, name, y, rows, 1);
 }
 
 /* Reads rows [r0, r0+n) of a rank-1 or rank-2 dataset (cols columns) as memtype. */

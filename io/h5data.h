@@ -14,11 +14,15 @@
 tr_err h5data_open_dataset(const char *path, hid_t file, const char *name, bool required,
                            hid_t *out);
 
-/* Checks that x is a 2-D numeric (integer or float) matrix with at least one column. */
+/* Checks that x is a 2-D numeric (integer or float) matrix with at least one column, and
+ * that its file holds about as much as it declares: TR_EINPUT "path: dataset 'X'
+ * declares R x C values ... but the file holds N bytes of its data" when the stored data
+ * (times what its compression could reach, plus 64 MiB of unwritten chunks) is far less,
+ * so nothing is allocated for rows a file does not have. */
 tr_err h5data_check_x(const char *path, const char *name, hid_t x, hsize_t *rows, hsize_t *cols);
 
 /* Opens path and its X xn (checked as h5data_check_x) and, when present, y yn (numeric,
- * (rows,) or (rows, 1); *yrank its rank; *y = -1 when absent). Handles left open on
+ * (rows,) or (rows, 1), its size checked as X's; *yrank its rank; *y = -1 when absent). Handles left open on
  * error are the caller's to close (h5u_close). */
 tr_err h5data_open_xy(const char *path, const char *xn, const char *yn, hid_t *file, hid_t *x,
                       hid_t *y, hsize_t *rows, hsize_t *cols, int *yrank);

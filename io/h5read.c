@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "common/checked.h"
 #include "common/log.h"
 #include "io/h5data.h"
 #include "io/h5util.h"
@@ -269,12 +270,13 @@ static void h5io_huge_pages(void *p, size_t bytes) {
  * leaving the pages untouched lets the decoding threads fault them in in parallel
  * (zero-filling 100 MB serially costs more than a tenth of a fast read). */
 static ds_dataset *h5io_new_dataset(const char *path, size_t rows, size_t cols, bool with_y) {
-  if (rows > (SIZE_MAX - 63) / sizeof(float) / cols) { /* bytes below must not wrap */
+  size_t bytes;
+  if (!checked_mul3(rows, cols, sizeof(float), &bytes) || !checked_add(bytes, 63, &bytes)) {
     tr_error_set(TR_ENOMEM, path, "%zu x %zu is too large", rows, cols);
     return NULL;
   }
   ds_dataset *d = calloc(1, sizeof *d);
-  size_t bytes = (rows * cols * sizeof(float) + 63) / 64 * 64;
+  bytes = bytes / 64 * 64;
   if (d) {
     d->rows = rows;
     d->cols = cols;

@@ -2,17 +2,24 @@
  * increasing indices, '#' comments and blank lines, into a dense float32 matrix with
  * as many columns as the largest index (absent features are 0). The file is read whole
  * (plain or .gz) and parsed twice in parallel: a first pass validates every line and
- * finds the largest index, a second fills the allocated matrix. As in the CSV reader,
- * the first bad line is parsed again on the calling thread to record the error. */
+ * finds the largest index, a second fills the allocated matrix, unless that matrix would
+ * be out of all proportion to the text (LIBSVM_MAX_EXPANSION). As in the CSV reader, the
+ * first bad line is parsed again on the calling thread to record the error. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/checked.h"
 #include "io/textdata.h"
 #include "io/textread.h"
 
 /* Largest feature index accepted (the dense matrix could not hold more anyway). */
 #define LIBSVM_MAX_INDEX 100000000u
+/* The dense matrix (rows x the largest index floats) may be this many times the text it
+ * comes from, or LIBSVM_DENSE_SLACK bytes: sparser data (an index of 1e8 in a 200-byte
+ * file) is refused before anything is allocated for it. */
+#define LIBSVM_MAX_EXPANSION 1024
+#define LIBSVM_DENSE_SLACK ((size_t)256 << 20)
 
 /* Parses the line [p, end). Returns 1 for a data row (its label in *y, its largest index
  * in *maxidx, and its values in x[idx - 1] when x is not NULL), 0 for a line holding
@@ -139,6 +146,24 @@ tr_err libsvm_read(const char *path, ds_dataset **out) {
     if (kind[i] == 1) lines[rows++] = lines[i];
   if (rows == 0) {
     rc = tr_error_at(TR_EINPUT, path, physical + 1, "no data rows");
+    goto done;
+  }
+  size_t dense, allowed;
+  bool fits = checked_mul3(rows, cols, sizeof(float), &dense);
+  checked_mul(len, LIBSVM_MAX_EXPANSION, &allowed);
+  if (!fits || (dense > allowed && dense > LIBSVM_DENSE_SLACK)) {
+    long at = 0; /* the line that declares the largest index */
+    for (size_t i = 0; i < rows && !at; i++) {
+      float y;
+      size_t maxidx = 0;
+      libsvm_parse_line(path, lines[i].line, buf + lines[i].begin, buf + lines[i].end, false, &y, NULL, &maxidx);
+      if (maxidx == cols) at = lines[i].line;
+    }
+    rc = tr_error_at(TR_EINPUT, path, at,
+                     "feature index %zu declares a dense %zu x %zu matrix (%.3g GB) from %zu bytes "
+                     "of text: too sparse for the dense reader (at most %d times the text, or %zu MiB)",
+                     cols, rows, cols, (double)rows * (double)cols * sizeof(float) / 1e9, len,
+                     LIBSVM_MAX_EXPANSION, LIBSVM_DENSE_SLACK >> 20);
     goto done;
   }
   if (!(d = ds_new(rows, cols, true))) {

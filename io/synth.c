@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/checked.h"
 #include "common/rng.h"
 
 #define SYNTH_BLOCK 4096
@@ -27,10 +28,14 @@ static size_t informative_of(const synth_params *p, int regression) {
 _Static_assert(SYNTH_MAX_CLASSES == 1000, "synth_check's message names the limit");
 
 const char *synth_check(const synth_params *p, int regression) {
+  size_t bytes;
   if (p->rows == 0) return "rows must be at least 1";
   if (p->features == 0) return "features must be at least 1";
+  if (!checked_mul3(p->rows, p->features, sizeof(float), &bytes))
+    return "rows x features is too large (more values than memory can address)";
   if (p->informative > p->features) return "informative must not exceed features";
-  if (p->noise < 0) return "noise must not be negative";
+  if (!(p->noise >= 0) || !isfinite(p->noise)) return "noise must be a finite number, not negative";
+  if (!isfinite(p->nonlinear)) return "nonlinear must be finite";
   if (regression) return NULL;
   if (p->classes < 2 || p->classes > SYNTH_MAX_CLASSES) return "classes must be in [2, 1000]";
   if (p->noise > 1) return "noise (label flip fraction) must be in [0, 1]";
@@ -39,13 +44,18 @@ const char *synth_check(const synth_params *p, int regression) {
     return "informative features too few: 2^informative must be at least classes";
   if (p->redundant != SIZE_MAX && inf + p->redundant > p->features)
     return "informative + redundant must not exceed features";
+  /* the model: a mixing matrix of informative^2 doubles per cluster (two per class) */
+  if (!checked_mul3((size_t)p->classes * 2, inf, inf, &bytes) || !checked_mul(bytes, sizeof(double), &bytes))
+    return "informative features too many: the mixing matrices (2 x classes x informative^2 "
+           "doubles) are more than memory can address";
   if (p->weights) {
     double sum = 0;
     for (int k = 0; k < p->classes; k++) {
-      if (!(p->weights[k] >= 0)) return "weights must not be negative";
+      if (!(p->weights[k] >= 0) || !isfinite(p->weights[k])) return "weights must be finite and not negative";
       sum += p->weights[k];
     }
     if (!(sum > 0)) return "weights must not all be zero";
+    if (!isfinite(sum)) return "weights are too large (their sum is not finite)";
   }
   return NULL;
 }

@@ -15,6 +15,7 @@ tr_err csv_read(const char *path, const char *label_column, ds_dataset **out);
 /* Reads LIBSVM rows "label idx:val idx:val ..." (1-based, strictly increasing
  * indices) into a dense matrix with as many columns as the largest index. Errors are
  * TR_EINPUT "path:line: ..." for index 0, indices out of order, non-numeric labels or
- * values, no rows, or a truncated .gz. */
+ * values, no rows, a truncated .gz, or a largest index that makes the dense matrix more
+ * than 1024 times the text and more than 256 MiB (the line of that index). */
 tr_err libsvm_read(const char *path, ds_dataset **out);
 #endif

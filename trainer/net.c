@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/checked.h"
 #include "io/dataset.h"
 
 const char *net_check_spec(const net_spec *s) {
@@ -17,6 +18,16 @@ const char *net_check_spec(const net_spec *s) {
   for (size_t i = 0; i < s->n_hidden; i++)
     if (s->hidden[i] == 0) return "model.hidden widths must be at least 1";
   if (!(s->dropout >= 0 && s->dropout < 1)) return "model.dropout must be in [0, 1)";
+  /* the parameters (weights and biases of every layer) must be countable: a model file
+   * can declare any widths */
+  size_t in = s->inputs, total = 0, w;
+  for (size_t l = 0; l <= s->n_hidden; l++) {
+    size_t out = l < s->n_hidden ? s->hidden[l] : s->outputs;
+    if (!checked_mul(in, out, &w) || !checked_add(total, w, &total) || !checked_add(total, out, &total) ||
+        !checked_mul(total, sizeof(float), &w))
+      return "the model has more parameters than memory can address";
+    in = out;
+  }
   return NULL;
 }
 

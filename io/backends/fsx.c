@@ -23,7 +23,9 @@ static const char *const deployment_names[] = {"SCRATCH_2", "PERSISTENT_125", "P
 static const double deployment_mb_s_per_tib[] = {200, 125, 250, 500, 1000};
 
 typedef struct {
-  double latency_ms, capacity_tib, chunk_mib, mb_per_s_per_tib;
+  double latency_ms, capacity_tib, mb_per_s_per_tib;
+  long chunk_mib;  /* whole MiB, as FSx's ImportedFileChunkSize (a fraction of a byte made
+                      a chunk count past any size_t) */
   int deployment;  /* index in DEPLOYMENTS */
   bool preload;
 } fsx_params;
@@ -33,7 +35,7 @@ static const cfg_option options[] = {
     {"storage", "fsx.latency_ms", CFG_FLOAT, "0.5", 0, 60000, NULL, "FSx: latency of one read of loaded data", AT(latency_ms), NULL},
     {"storage", "fsx.deployment", CFG_ENUM, "SCRATCH_2", 0, 0, DEPLOYMENTS, "FSx for Lustre deployment type", AT(deployment), NULL},
     {"storage", "fsx.capacity_tib", CFG_FLOAT, "0", 0, 1e6, NULL, "FSx: storage capacity, 0 = the smallest (1.2, 2.4, 4.8.. TiB) holding the data", AT(capacity_tib), NULL},
-    {"storage", "fsx.chunk_mib", CFG_FLOAT, "0", 0, 1e6, NULL, "FSx: lazy-load unit, 0 = whole files", AT(chunk_mib), NULL},
+    {"storage", "fsx.chunk_mib", CFG_INT, "0", 0, 512000, NULL, "FSx: lazy-load unit in MiB (ImportedFileChunkSize), 0 = whole files", AT(chunk_mib), NULL},
     {"storage", "fsx.mb_per_s_per_tib", CFG_FLOAT, "0", 0, 1e6, NULL, "FSx: throughput per TiB, 0 = the deployment's", AT(mb_per_s_per_tib), NULL},
     {"storage", "fsx.preload", CFG_BOOL, "false", 0, 0, NULL, "FSx: load every file from S3 before training (hsm_restore)", AT(preload), NULL},
 };
@@ -88,7 +90,7 @@ static void *fsx_model_new(const stg_params *all, const stg_env *env) {
   double per_tib = p->mb_per_s_per_tib > 0 ? p->mb_per_s_per_tib : deployment_mb_s_per_tib[p->deployment];
   m->fs.rate = per_tib * 1e6 * cap / ranks;
   m->latency_s = p->latency_ms / 1000.0;
-  m->chunk_bytes = p->chunk_mib * STG_MIB;
+  m->chunk_bytes = (double)p->chunk_mib * STG_MIB;
   m->preload = p->preload;
   return m;
 }

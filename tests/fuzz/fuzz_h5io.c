@@ -47,9 +47,11 @@ static int corrupt_global_heap(const uint8_t *data, size_t size) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (corrupt_global_heap(data, size)) return 0;
   const char *path = fuzz_write("x.h5", data, size);
-  /* A file may claim any shape (chunks never written read as fill values), and the
-   * reader then allocates it: by design, not a bug. Shapes over 256 MiB of floats are
-   * only inspected, not read, so such inputs do not hit the 2 GB memory limit. */
+  /* A file may claim a shape far beyond what it stores (chunks never written read as
+   * fill values); the reader refuses it only past what the stored bytes could inflate to
+   * (io/h5data.c), which a small compressed file still puts at a few hundred MiB. Shapes
+   * over 256 MiB of floats are only inspected, not read, so such inputs do not hit the
+   * 2 GB memory limit. */
   size_t rows = 0, cols = 0;
   if (h5io_shape_of(path, NULL, &rows, &cols) == TR_OK && cols && rows > (64u << 20) / cols) {
     tr_error_clear();

@@ -10,6 +10,18 @@ expect_error 2 "gen: --rows: expected an integer >= 1, got 'ten'" "$BIN" gen --t
 expect_error 2 "gen: --task must be classification or regression" "$BIN" gen --task cluster --rows 10 --features 3 --out x.h5
 expect_error 2 "gen: --weights has 3 values for 2 classes" "$BIN" gen --task classification --rows 10 --features 3 --weights 1,2,3 --out x.h5
 expect_error 2 "import: --out FILE.h5 is required" "$BIN" import a.csv
+# numeric flags: finite, in range, digits only (strtoull read " -1" as 2^64 - 1)
+expect_error 2 "gen: --weights: expected comma-separated finite non-negative numbers, got 'inf,1'" "$BIN" gen --task classification --rows 10 --features 3 --weights inf,1 --out x.h5
+expect_error 2 "gen: --weights: .*got '1e999,1'" "$BIN" gen --task classification --rows 10 --features 3 --weights 1e999,1 --out x.h5
+expect_error 2 "gen: weights are too large" "$BIN" gen --task classification --rows 10 --features 3 --weights 1.5e308,1.5e308 --out x.h5
+expect_error 2 "gen: --rows: expected an integer >= 1, got ' -1'" "$BIN" gen --task classification --rows " -1" --features 3 --out x.h5
+expect_error 2 "gen: --rows: expected an integer >= 1, got '\+5'" "$BIN" gen --task classification --rows +5 --features 3 --out x.h5
+expect_error 2 "gen: rows x features is too large" "$BIN" gen --task regression --rows 1099511627776 --features 1073741824 --out x.h5
+expect_error 2 "gen: informative features too many" "$BIN" gen --task classification --rows 1 --features 17179869184 --out x.h5
+expect_error 2 "gen: --shards: expected an integer in \[1, 100000\], got '100001'" "$BIN" gen --task classification --rows 200000 --features 3 --shards 100001 --out d
+expect_error 2 "sweep: --point: expected an integer in \[1, 9223372036854775807\], got '18446744073709551615'" "$BIN" sweep s.ini --point 18446744073709551615
+expect_error 2 "recommend: --metric: unknown metric 'acuracy'" "$BIN" recommend runs --metric acuracy --min 0.5
+check "no data written by refused gen runs" test ! -e x.h5 -a ! -e d
 
 # a valid data set to point jobs at
 "$BIN" gen --task classification --rows 600 --features 5 --seed 3 --out ok.h5 2>/dev/null
@@ -30,6 +42,8 @@ expect_error 2 "j5.ini:2: syntax error" "$BIN" train j5.ini
 expect_error 2 "^tradeoff: optimizer.lr: expected a number, got 'fast'" "$BIN" train good.ini --set optimizer.lr=fast
 expect_error 2 "^tradeoff: model.kind: unknown key" "$BIN" train good.ini --set model.kind=mlp
 expect_error 2 "cost.instance: unknown instance type 'z9.huge'" "$BIN" train good.ini --set cost.instance=z9.huge --set cost.pricing="$SRC/configs/pricing.ini"
+# a fraction of a MiB made a lazy-load chunk count past any size_t: whole MiB, as FSx's
+expect_error 2 "^tradeoff: storage.fsx.chunk_mib: expected an integer, got '1e-300'" "$BIN" train good.ini --set storage.fsx.chunk_mib=1e-300
 
 # data files named by a job
 run_job() {  # run_job NAME TRAIN_PATH [extra --set...]
@@ -50,12 +64,17 @@ with h5py.File("empty.h5", "w") as f: f["X"] = np.zeros((0, 2), "f4"); f["y"] = 
 x = np.ones((50, 2), "f4"); x[7, 1] = np.nan
 with h5py.File("nan.h5", "w") as f: f["X"] = x; f["y"] = np.arange(50) % 2
 with h5py.File("real_y.h5", "w") as f: f["X"] = np.random.rand(50, 2).astype("f4"); f["y"] = np.random.rand(50)
+with h5py.File("declared.h5", "w") as f:  # 64 GiB declared, nothing written: a few KiB
+    f.create_dataset("X", shape=(2**30, 16), dtype="f4", chunks=(1024, 16), compression="gzip")
+    f.create_dataset("y", shape=(2**30,), dtype="f8", chunks=(1024,))
 PY
 expect_error 2 "noX.h5: .*'X'" run_job nox noX.h5
 expect_error 2 "rank3.h5: .*(rank|2-D|dimension)" run_job rank3 rank3.h5
 expect_error 2 "mismatch.h5: .*(5|4).*(rows|row)" run_job mismatch mismatch.h5
 expect_error 2 "empty.h5: .*(empty|no rows|0 rows)" run_job empty empty.h5
 expect_error 2 "nan.h5: row 8, feature 2 is NaN" run_job nan nan.h5
+expect_error 2 "declared.h5: dataset 'X' declares 1073741824 x 16 values .* truncated or corrupt" run_job declared declared.h5
+expect_error 2 "declared.h5: dataset 'X' declares 1073741824 x 16 values" "$BIN" info declared.h5
 expect_error 2 "real_y.ini:2: data.train: row 1: label .* is not a whole number: logistic needs class labels" run_job real_y real_y.h5
 expect_error 2 "real_y_softmax.ini:2: data.train: row 1: label .* softmax needs class labels" run_job real_y_softmax real_y.h5 --set model.type=softmax
 expect_error 2 "^tradeoff: model.type: logistic needs 2 classes; the labels have 3" run_job iris_logistic "$SRC/tests/data/iris.csv"
@@ -75,6 +94,8 @@ printf '1 1:1 2:3\n0 3:1 2:3\n' > order.libsvm
 expect_error 2 "order.libsvm:2: .*(order|increasing)" run_job order order.libsvm
 printf '1 1:1 2:abc\n' > value.libsvm
 expect_error 2 "value.libsvm:1: .*(numeric|number|value)" run_job value value.libsvm
+printf '1 1:1\n0 100000000:1\n1 2:1\n0 1:1\n' > sparse.libsvm
+expect_error 2 "sparse.libsvm:2: feature index 100000000 declares a dense 4 x 100000000 matrix .*too sparse" run_job sparse sparse.libsvm
 $PY -c "
 import gzip
 data = gzip.compress(b'a,b,label\n' + b''.join(b'%d,%d,%d\n' % (i, i * 2, i % 2) for i in range(20000)))

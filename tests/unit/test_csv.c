@@ -375,6 +375,36 @@ START_TEST(test_first_bad_line_parallel) {
 }
 END_TEST
 
+/* Reads the CSV file arg names; 0 when it loads as 1 row of 99,999 named features. */
+static int read_wide(void *arg) {
+  ds_dataset *d = NULL;
+  tr_err rc = csv_read(arg, NULL, &d);
+  int ok = rc == TR_OK && d->rows == 1 && d->cols == 99999 && !strcmp(d->feature_names[99998], "column_99998");
+  if (!ok) fprintf(stderr, "wide header: %s\n", rc == TR_OK ? "wrong shape" : tr_error_message());
+  ds_free(&d);
+  return ok ? 0 : 1;
+}
+
+/* Issue "quadratic memory on wide CSV headers": each column name's buffer was the rest
+ * of the line, so a 1.1 MB file with 100,000 columns peaked at ~420 MB and needed ~55 GB
+ * of address space. It must load in 64 MiB more than the test process maps. */
+START_TEST(test_wide_header_memory) {
+  size_t cols = 100000;
+  char *text = malloc(cols * 24 + 64);
+  size_t k = 0;
+  for (size_t j = 0; j < cols; j++) k += (size_t)sprintf(text + k, "%scolumn_%zu", j ? "," : "", j);
+  text[k++] = '\n';
+  for (size_t j = 0; j < cols; j++) k += (size_t)sprintf(text + k, "%s%zu", j ? "," : "", j % 2);
+  text[k++] = '\n';
+  text[k] = '\0';
+  char *path = tu_path(tu_dir, "wide.csv");
+  tu_write(path, text);
+  free(text);
+  ck_assert_int_eq(tu_run_limited(64, read_wide, path), 0);
+  free(path);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("csv");
   TCase *tc = tcase_create("csv");
@@ -400,6 +430,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, test_truncated_gzip);
   tcase_add_test(tc, test_corrupt_gzip);
   tcase_add_test(tc, test_first_bad_line_parallel);
+  tcase_add_test(tc, test_wide_header_memory);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -25,6 +25,19 @@ START_TEST(new_is_aligned_and_zeroed) {
 }
 END_TEST
 
+/* Issue "counts that overflow": n floats whose bytes (+ the alignment pad) wrap around
+ * became a 64-byte buffer. */
+START_TEST(sizes_that_overflow) {
+  ck_assert_ptr_null(ds_alloc_floats(SIZE_MAX / 4));      /* + 63 wraps */
+  ck_assert_ptr_null(ds_alloc_floats((SIZE_MAX >> 2) + 2)); /* x 4 wraps to 4 */
+  tr_error_clear();
+  ck_assert_ptr_null(ds_new((size_t)1 << 40, (size_t)1 << 30, true));
+  ck_assert_int_eq(tr_error_code(), TR_ENOMEM);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "is too large"));
+  tr_error_clear();
+}
+END_TEST
+
 START_TEST(take_and_concat) {
   ds_dataset *a = counting(4, 2, 0), *b = counting(2, 2, 100);
   const char *names[] = {"f0", "f1"};
@@ -60,6 +73,7 @@ int main(void) {
   TCase *tc = tcase_create("core");
   tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
   tcase_add_test(tc, new_is_aligned_and_zeroed);
+  tcase_add_test(tc, sizes_that_overflow);
   tcase_add_test(tc, take_and_concat);
   tcase_add_test(tc, finite_check_names_row_and_column);
   suite_add_tcase(s, tc);

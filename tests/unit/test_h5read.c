@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -515,6 +516,81 @@ START_TEST(test_fuzz_chunk_size_past_file) {
 }
 END_TEST
 
+/* An HDF5 file whose X (rows x cols float32) and y are declared but never written:
+ * chunked and deflated, or contiguous (late allocation: no storage at all). */
+static char *declared_only(const char *name, hsize_t rows, hsize_t cols, bool chunked) {
+  char *p = tu_path(tu_dir, name);
+  hid_t f = H5Fcreate(p, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hsize_t dims[2] = {rows, cols}, chunk[2] = {1024, cols}, ychunk[1] = {1024};
+  hid_t xs = H5Screate_simple(2, dims, NULL), ys = H5Screate_simple(1, dims, NULL);
+  hid_t xp = H5Pcreate(H5P_DATASET_CREATE), yp = H5Pcreate(H5P_DATASET_CREATE);
+  if (chunked) {
+    H5Pset_chunk(xp, 2, chunk);
+    H5Pset_deflate(xp, 4);
+    H5Pset_chunk(yp, 1, ychunk);
+  }
+  hid_t x = H5Dcreate2(f, "X", H5T_IEEE_F32LE, xs, H5P_DEFAULT, xp, H5P_DEFAULT);
+  hid_t y = H5Dcreate2(f, "y", H5T_IEEE_F64LE, ys, H5P_DEFAULT, yp, H5P_DEFAULT);
+  ck_assert(f >= 0 && x >= 0 && y >= 0);
+  H5Dclose(y);
+  H5Dclose(x);
+  H5Pclose(yp);
+  H5Pclose(xp);
+  H5Sclose(ys);
+  H5Sclose(xs);
+  H5Fclose(f);
+  return p;
+}
+
+/* In the child of tu_run_limited: reads (arg[1] 'r'), describes ('i') or sizes ('s') the
+ * file arg[0]; 0 when that is the declared-size error naming the file. */
+static int refused_declared(void *arg) {
+  const char *const *a = arg;
+  ds_dataset *d = NULL;
+  cJSON *info = NULL;
+  size_t rows, cols;
+  h5io_read_opts o = {.threads = 1};
+  tr_error_clear();
+  tr_err rc = a[1][0] == 'r' ? h5io_read(a[0], &o, &d)
+              : a[1][0] == 'i' ? h5io_info(a[0], NULL, NULL, &info)
+                               : h5io_shape_of(a[0], NULL, &rows, &cols);
+  ds_free(&d);
+  cJSON_Delete(info);
+  bool ok = rc == TR_EINPUT && !strncmp(tr_error_message(), a[0], strlen(a[0])) &&
+            strstr(tr_error_message(), "dataset 'X' declares 1073741824 x 16 values") &&
+            strstr(tr_error_message(), "truncated or corrupt");
+  if (!ok) fprintf(stderr, "%s: %s\n", a[1], tr_error_message());
+  return ok ? 0 : 1;
+}
+
+/* Issue "files declaring far more rows than they hold": a 2^30 x 16 X (64 GiB) in a file
+ * of a few KiB made the reader allocate it (exit 1, out of memory, or filling 64 GiB of
+ * fill values) and info allocate its 8 GiB of labels; now it is bad input naming the
+ * file and what it declares, before any allocation (checked in a child whose address
+ * space is 256 MiB more than the test's). */
+START_TEST(test_declared_far_more_than_stored) {
+  const char *files[] = {"declared-chunked.h5", "declared-contiguous.h5"};
+  for (int k = 0; k < 2; k++) {
+    char *p = declared_only(files[k], (hsize_t)1 << 30, 16, k == 0);
+    const char *read[] = {p, "read"}, *info[] = {p, "info"}, *shape[] = {p, "shape"};
+    ck_assert_int_eq(tu_run_limited(256, refused_declared, read), 0);
+    ck_assert_int_eq(tu_run_limited(256, refused_declared, info), 0);
+    ck_assert_int_eq(tu_run_limited(256, refused_declared, shape), 0);
+    free(p);
+  }
+  /* what fits in the slack (16 MiB declared, nothing stored) still reads as fill values */
+  char *p = declared_only("declared-small.h5", (hsize_t)1 << 18, 16, true);
+  ds_dataset *d = NULL;
+  h5io_read_opts o = {.threads = 1};
+  ck_assert_int_eq(h5io_read(p, &o, &d), TR_OK);
+  ck_assert_uint_eq(d->rows, (size_t)1 << 18);
+  ck_assert_float_eq(d->X[12345], 0.0f);
+  ds_free(&d);
+  free(p);
+  tu_h5_assert_closed();
+}
+END_TEST
+
 static Suite *h5read_suite(void) {
   Suite *s = suite_create("h5read");
   TCase *err = tcase_create("errors");
@@ -547,6 +623,7 @@ static Suite *h5read_suite(void) {
   tcase_add_test(rd, test_large_many_batches);
   tcase_add_test(rd, test_h5py_fixtures);
   tcase_add_test(rd, test_fuzz_chunk_size_past_file);
+  tcase_add_test(rd, test_declared_far_more_than_stored);
   suite_add_tcase(s, rd);
   return s;
 }

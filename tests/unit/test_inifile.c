@@ -1,6 +1,6 @@
 /* Tests for common/inifile.c: values reach the handler with their lines, the earlier of
- * a handler's error and a syntax error wins, long lines and binary files are refused,
- * and a missing file names what it was for. */
+ * a handler's error and a syntax error wins, long lines, long section names, keys given
+ * twice and binary files are refused, and a missing file names what it was for. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +72,70 @@ START_TEST(refused_files) {
 }
 END_TEST
 
+/* inih keeps 49 bytes of a section name: two long names sharing a prefix were one
+ * section. Names up to INIFILE_MAX_SECTION pass whole; longer ones are refused at their
+ * line, wherever inih would take the line for a section (not in a comment; an indented
+ * line after a key continues its value, see duplicate_keys). */
+START_TEST(section_names) {
+  char text[512], name[80];
+  memset(name, 's', sizeof name);
+  name[INIFILE_MAX_SECTION] = '\0';
+  record r = {0};
+  snprintf(text, sizeof text, "[%s]\nx = 1\n", name);
+  ck_assert_int_eq(parse(text, &r), TR_OK);
+  char want[128];
+  snprintf(want, sizeof want, "2:[%s]x=1;", name);
+  ck_assert_str_eq(r.seen, want);
+  memset(&r, 0, sizeof r);
+  name[INIFILE_MAX_SECTION] = 'a';
+  name[INIFILE_MAX_SECTION + 1] = '\0';
+  snprintf(text, sizeof text, "; a comment [%s]\n[a]\n\n  [%s] ; c\n", name, name);
+  tr_error_clear();
+  ck_assert_int_eq(parse(text, &r), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "f.ini:4: section name longer than 48 characters: [ssss"));
+  ck_assert_str_eq(r.seen, ""); /* nothing was passed on */
+  snprintf(text, sizeof text, "\xEF\xBB\xBF[%s]\n", name); /* after a byte-order mark */
+  tr_error_clear();
+  ck_assert_int_eq(parse(text, &r), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "f.ini:1: section name longer than"));
+  tr_error_clear();
+}
+END_TEST
+
+/* A key given twice in a section, also when the section is opened again or the value
+ * continues on an indented line (inih passes the key again), is refused at the second
+ * line, naming the first; the same key in another section is another key. */
+START_TEST(duplicate_keys) {
+  record r = {0};
+  ck_assert_int_eq(parse("[a]\nx = 1\n[b]\nx = 2\n[a]\ny = 3\n", &r), TR_OK);
+  ck_assert_str_eq(r.seen, "2:[a]x=1;4:[b]x=2;6:[a]y=3;");
+  static const char *const cases[][2] = {
+      {"[a]\nx = 1\ny = 2\nx = 3\n", "f.ini:4: a.x is set twice (first at "},
+      {"[a]\nx = 1\n[b]\ny = 2\n[a]\nx = 3\n", "f.ini:6: a.x is set twice (first at "},
+      {"[a]\nx = 1\n  continued\n", "f.ini:3: a.x is set twice (first at "},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    memset(&r, 0, sizeof r);
+    tr_error_clear();
+    ck_assert_int_eq(parse(cases[i][0], &r), TR_ECONFIG);
+    ck_assert_msg(strstr(tr_error_message(), cases[i][1]), "case %zu: %s", i, tr_error_message());
+    ck_assert_ptr_nonnull(strstr(tr_error_message(), "f.ini:2)"));
+  }
+  /* many keys: the set grows and still finds the first */
+  char *text = malloc(64 * 1024);
+  size_t len = (size_t)sprintf(text, "[big]\n");
+  for (int k = 0; k < 3000; k++) len += (size_t)sprintf(text + len, "k%d = %d\n", k, k);
+  sprintf(text + len, "k1234 = again\n");
+  memset(&r, 0, sizeof r);
+  tr_error_clear();
+  ck_assert_int_eq(parse(text, &r), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "f.ini:3002: big.k1234 is set twice (first at "));
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "f.ini:1236)"));
+  free(text);
+  tr_error_clear();
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("inifile");
   TCase *tc = tcase_create("core");
@@ -79,6 +143,8 @@ int main(void) {
   tcase_add_test(tc, values_with_lines);
   tcase_add_test(tc, first_error_wins);
   tcase_add_test(tc, refused_files);
+  tcase_add_test(tc, section_names);
+  tcase_add_test(tc, duplicate_keys);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }

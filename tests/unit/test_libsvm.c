@@ -172,6 +172,41 @@ START_TEST(test_first_bad_line_parallel) {
 }
 END_TEST
 
+/* In the child of tu_run_limited: reads the file arg names; 0 when that is refused as too
+ * sparse at line 3, the line of the largest index. */
+static int refused_sparse(void *arg) {
+  ds_dataset *d = NULL;
+  tr_error_clear();
+  tr_err rc = libsvm_read(arg, &d);
+  char want[600];
+  snprintf(want, sizeof want, "%s:3: feature index 100000000 declares a dense 6 x 100000000 matrix (2.4 GB)",
+           (const char *)arg);
+  bool ok = rc == TR_EINPUT && strstr(tr_error_message(), want) && strstr(tr_error_message(), "too sparse");
+  if (!ok) fprintf(stderr, "%s\n", rc == TR_OK ? "loaded" : tr_error_message());
+  ds_free(&d);
+  return ok ? 0 : 1;
+}
+
+/* Issue "files declaring far more rows than they hold": one index of 1e8 in a 200-byte
+ * file made a dense 6 x 1e8 matrix (2.4 GB, zero-filled: exit 1, out of memory); now it
+ * is bad input at the line of that index, before any allocation (checked in a child with
+ * 256 MiB more address space than the test). A sparse file within 1024 times its text,
+ * or 256 MiB, still loads. */
+START_TEST(test_sparse_out_of_proportion) {
+  char *path = tu_path(tu_dir, "sparse.svm");
+  tu_write(path, "1 1:0.5 2:1\n0 2:1.5\n1 3:1 100000000:2\n0 1:1\n1 2:2\n0 1:3\n");
+  ck_assert_int_eq(tu_run_limited(256, refused_sparse, path), 0);
+  /* 3 rows, index 1e6: 12 MB dense from 40 bytes of text, within the 256 MiB floor */
+  ds_dataset *d = NULL;
+  tu_write(path, "1 1:0.5\n0 1000000:1\n1 2:1\n");
+  ck_assert_int_eq(libsvm_read(path, &d), TR_OK);
+  ck_assert_uint_eq(d->cols, 1000000);
+  ck_assert_float_eq(d->X[1 * 1000000 + 999999], 1.0f);
+  ds_free(&d);
+  free(path);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("libsvm");
   TCase *tc = tcase_create("libsvm");
@@ -190,6 +225,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, test_no_rows);
   tcase_add_test(tc, test_truncated_gzip);
   tcase_add_test(tc, test_first_bad_line_parallel);
+  tcase_add_test(tc, test_sparse_out_of_proportion);
   suite_add_tcase(s, tc);
   return s;
 }

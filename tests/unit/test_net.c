@@ -125,6 +125,18 @@ START_TEST(bad_specs) {
   ck_assert_ptr_null(net_new(&s));
   ck_assert_int_eq(tr_error_code(), TR_ECONFIG);
   tr_error_clear();
+  /* Issue "counts that overflow": a model file may declare any widths; 2^40 inputs x
+   * 2^30 units wrapped around to a small parameter count (and writes past it). */
+  s.dropout = 0;
+  s.inputs = (size_t)1 << 40;
+  s.hidden[0] = (size_t)1 << 30;
+  ck_assert_str_eq(net_check_spec(&s), "the model has more parameters than memory can address");
+  s.hidden[0] = 1;
+  s.inputs = (size_t)1 << 62; /* fits a size_t, its bytes do not */
+  ck_assert_ptr_nonnull(net_check_spec(&s));
+  ck_assert_ptr_null(net_new(&s));
+  ck_assert_int_eq(tr_error_code(), TR_ECONFIG);
+  tr_error_clear();
 }
 END_TEST
 

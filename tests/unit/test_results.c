@@ -91,6 +91,34 @@ START_TEST(malformed_lines) {
   tr_error_clear();
   ck_assert_int_eq(results_load(tu_dir, &rs), TR_EINPUT);
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "results.jsonl:1: not a run record"));
+  /* Found by fuzz_results: counts were cast to int whatever they held (1e300 and NaN
+   * are undefined), and epoch_s entries that are not numbers read as 0. */
+  static const char *const bad[][2] = {
+      {"{\"point\": {}, \"cost\": {\"total_usd\": 1}, \"parallel\": {\"ranks\": 1e300}}", "parallel.ranks"},
+      {"{\"point\": {}, \"cost\": {\"total_usd\": 1}, \"epochs_run\": 2.5}", "epochs_run"},
+      {"{\"point\": {}, \"cost\": {\"total_usd\": 1}, \"best_epoch\": -1}", "best_epoch"},
+      {"{\"point\": {\"kind\": \"io-bench\"}, \"cost\": {\"total_usd\": 1}, \"workload\": {\"ranks\": -3e9}}", "workload.ranks"},
+      {"{\"point\": {\"kind\": \"io-bench\"}, \"cost\": {\"total_usd\": 1}, \"epoch_s\": [1, \"x\"]}", "epoch_s"},
+      {"{\"point\": {}, \"cost\": {\"total_usd\": \"1\"}}", "cost.total_usd"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    f = fopen(p, "w");
+    train_line(f, "p1", 0.9, 0.5, 100);
+    fprintf(f, "%s\n", bad[i][0]);
+    fclose(f);
+    tr_error_clear();
+    ck_assert_int_eq(results_load(tu_dir, &rs), TR_EINPUT);
+    ck_assert_msg(strstr(tr_error_message(), "results.jsonl:2: not a run record ("), "%s", tr_error_message());
+    ck_assert_msg(strstr(tr_error_message(), bad[i][1]), "%s", tr_error_message());
+  }
+  /* absent counts are the defaults: 1 rank, 0 epochs */
+  f = fopen(p, "w");
+  fprintf(f, "{\"point\": {}, \"cost\": {\"total_usd\": 1}}\n");
+  fclose(f);
+  ck_assert_int_eq(results_load(tu_dir, &rs), TR_OK);
+  ck_assert_int_eq(rs.r[0].ranks, 1);
+  ck_assert_int_eq(rs.r[0].epochs_run, 0);
+  results_free(&rs);
   tr_error_clear();
   ck_assert_int_eq(results_load("/no/such/sweep", &rs), TR_EINPUT);
   free(p);

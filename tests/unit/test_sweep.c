@@ -8,12 +8,14 @@
 #include "experiments/sweep.h"
 #include "testutil.h"
 
+#define CATALOG TEST_DATA_DIR "/../../configs/pricing.ini"
+
 static char *job_path;
 
 static void setup(void) {
   tu_setup();
   job_path = tu_path(tu_dir, "job.ini");
-  tu_write(job_path, "[data]\ntrain = x.h5\n");
+  tu_write(job_path, "[data]\ntrain = x.h5\n[cost]\npricing = " CATALOG "\n");
 }
 
 static void teardown(void) {
@@ -38,7 +40,7 @@ START_TEST(points_in_order) {
   ck_assert_str_eq(s->kind, "train");
   ck_assert_str_eq(s->clock, "real");
   ck_assert_str_eq(s->metric, "auc");
-  ck_assert(strstr(s->pricing, "configs/pricing.ini") != NULL); /* the lookup found the source tree's */
+  ck_assert_str_eq(s->pricing, CATALOG);
   ck_assert_uint_eq(s->n_project, 2);
   ck_assert_uint_eq(sweep_count(s), 2 * 3 * 2);
   sweep_point pt;
@@ -90,7 +92,7 @@ START_TEST(malformed_files) {
       {"[grid]\nranks = 1, 0\n", "s.ini:4: ranks: expected an integer"},
       {"[grid]\nstorage.backend =\n", "s.ini:4:"},
       {"[grid]\nmodel.colour = red\n", "s.ini:4: model.colour: unknown key"},
-      {"[grid]\nranks = 1\nranks = 2\n", "s.ini:5: duplicate key 'ranks'"},
+      {"[grid]\nranks = 1\nranks = 2\n", "s.ini:5: grid.ranks is set twice (first at "},
       {"[variant.x]\noptimizer.lr = -1\n", "s.ini:4: optimizer.lr: must be in"},
       {"kind = deploy\n", "s.ini:3: sweep.kind: unexpected 'deploy'"},
       {"colour = red\n", "s.ini:3: unknown key 'colour' in [sweep]"},
@@ -133,6 +135,158 @@ START_TEST(malformed_files) {
 }
 END_TEST
 
+/* Loads body as a sweep file and asserts it is refused with a message holding want. */
+static void assert_refused(const char *body, const char *want) {
+  char *p = sweep_file(body);
+  sweep_spec *s = NULL;
+  tr_error_clear();
+  ck_assert_msg(sweep_load(p, &s) == TR_ECONFIG, "accepted: %s", body);
+  ck_assert_ptr_null(s);
+  ck_assert_msg(strstr(tr_error_message(), want) != NULL, "%s (want %s)", tr_error_message(), want);
+  tr_error_clear();
+  free(p);
+}
+
+/* A [grid] of n_axes job keys with `values` values each ("1, 2, ..."). */
+static char *grid_of(size_t n_axes, int values) {
+  static const char *const keys[] = {
+      "optimizer.batch_size", "optimizer.epochs", "optimizer.threads", "optimizer.lr_step_epochs",
+      "optimizer.lr_patience", "early_stopping.patience", "early_stopping.start_from_epoch",
+      "data.seed", "storage.read_threads", "storage.prefetch", "storage.transfer_kib",
+      "workload.batch_size", "workload.epochs", "workload.files", "workload.samples_per_file",
+      "workload.ranks", "workload.ranks_per_node", "checkpoint.every_epochs", "cost.nodes",
+      "s3.connections", "optimizer.l1", "optimizer.l2"};
+  ck_assert_uint_le(n_axes, sizeof keys / sizeof *keys);
+  size_t cap = 64 + n_axes * 128, len = 0;
+  char *text = malloc(cap);
+  len += (size_t)snprintf(text + len, cap - len, "[grid]\n");
+  for (size_t a = 0; a < n_axes; a++) {
+    len += (size_t)snprintf(text + len, cap - len, "%s = 1", keys[a]);
+    for (int v = 2; v <= values; v++) len += (size_t)snprintf(text + len, cap - len, ", %d", v);
+    len += (size_t)snprintf(text + len, cap - len, "\n");
+  }
+  return text;
+}
+
+/* Issue "counts that overflow": 2^66 points wrapped to 0 and the sweep "succeeded";
+ * 2^42 points made --emit-slurm walk them all. Both are refused at the key that makes
+ * the sweep pass SWEEP_MAX_POINTS; the limit itself is accepted. */
+START_TEST(absurd_grids) {
+  char *g = grid_of(16, 16); /* 2^64 points: wraps to exactly 0 */
+  char *text = NULL;
+  ck_assert_int_ge(asprintf(&text, "[variant.a]\nmodel.type = mlp\n[variant.b]\nmodel.type = logistic\n"
+                                   "[variant.c]\nmodel.type = softmax\n[variant.d]\nmodel.type = linear\n%s",
+                            g), 0);
+  /* the [sweep] lines are 1-2, the variants 3-10, [grid] 11, its 4th key (4 x 16^4 points) 15 */
+  assert_refused(text, "s.ini:15: the sweep has 2.621e+05 points (variants x the grid's values), more than 100000");
+  free(text);
+  free(g);
+  g = grid_of(14, 8); /* 8^14 = 2^42 */
+  assert_refused(g, "s.ini:9: the sweep has 2.621e+05 points");
+  free(g);
+  g = grid_of(5, 10); /* 10^5: the limit */
+  char *p = sweep_file(g);
+  sweep_spec *s = NULL;
+  ck_assert_msg(sweep_load(p, &s) == TR_OK, "%s", tr_error_message());
+  ck_assert_uint_eq(sweep_count(s), SWEEP_MAX_POINTS);
+  sweep_free(&s);
+  free(p);
+  free(g);
+  /* variants count too: 2 variants x the limit */
+  g = grid_of(5, 10);
+  ck_assert_int_ge(asprintf(&text, "%s[variant.a]\nmodel.type = mlp\n[variant.b]\nmodel.type = logistic\n", g), 0);
+  assert_refused(text, "s.ini:12: the sweep has 2e+05 points");
+  free(text);
+  free(g);
+}
+END_TEST
+
+/* A spec built by hand (not through sweep_load) saturates instead of wrapping. */
+START_TEST(count_saturates) {
+  sweep_axis axes[33];
+  char *values[4] = {"1", "2", "3", "4"};
+  for (size_t a = 0; a < 33; a++) axes[a] = (sweep_axis){.key = "optimizer.epochs", .values = values, .n_values = 4};
+  sweep_spec s = {.axes = axes, .n_axes = 33}; /* 4^33 = 2^66 */
+  ck_assert_uint_eq(sweep_count(&s), SIZE_MAX);
+}
+END_TEST
+
+/* Issue "validation after work": [project] instances were checked only when the results
+ * were merged, after the points had run, and the error named no line; the metric was
+ * never checked. */
+START_TEST(checked_before_running) {
+  assert_refused("[project]\ninstances = c5.xlarge, c5.huge\n",
+                 "s.ini:4: [project] instances: unknown instance type 'c5.huge' (no [instance.c5.huge] in ");
+  assert_refused("[project]\ninstances = c5.xlarge, c5.xlarge\n", "s.ini:4: [project] instances: 'c5.xlarge' is listed twice");
+  assert_refused("[project]\ninstances = c5.xlarge, ,m5.xlarge\n", "s.ini:4: [project] instances: an empty name");
+  assert_refused("[project]\ninstances =\n", "s.ini:4: [project] instances: no values");
+  assert_refused("metric = acuracy\n", "s.ini:3: sweep.metric: unknown metric 'acuracy' (accuracy, precision,");
+  /* the catalog is the base job's */
+  tu_write(job_path, "[data]\ntrain = x.h5\n[cost]\npricing = /no/such/pricing.ini\n");
+  assert_refused("[project]\ninstances = c5.xlarge\n", "/no/such/pricing.ini: cannot open pricing catalog");
+  char *p = sweep_file("metric = au_percent\n");
+  sweep_spec *s = NULL;
+  ck_assert_msg(sweep_load(p, &s) == TR_OK, "%s", tr_error_message()); /* no [project]: no catalog read */
+  ck_assert_str_eq(s->metric, "au_percent");
+  sweep_free(&s);
+  free(p);
+}
+END_TEST
+
+/* Issue "duplicate keys": a key given twice in [sweep], in one [variant.X] (even when
+ * the section is opened again) or in [project] took the last value or both; now it is
+ * refused at the second line, naming the first. */
+START_TEST(duplicate_keys) {
+  assert_refused("kind = train\nkind = io-bench\n", "s.ini:4: sweep.kind is set twice (first at ");
+  assert_refused("[variant.a]\nmodel.type = mlp\noptimizer.lr = 0.1\nmodel.type = logistic\n",
+                 "s.ini:6: variant.a.model.type is set twice (first at ");
+  assert_refused("[variant.a]\nmodel.type = mlp\n[variant.b]\nmodel.type = mlp\n[variant.a]\nmodel.type = logistic\n",
+                 "s.ini:8: variant.a.model.type is set twice (first at ");
+  assert_refused("[project]\ninstances = c5.xlarge\ninstances = m5.xlarge\n", "s.ini:5: project.instances is set twice");
+  char *p = sweep_file("[variant.a]\nmodel.type = mlp\n[variant.b]\nmodel.type = mlp\n[variant.a]\noptimizer.lr = 0.1\n");
+  sweep_spec *s = NULL;
+  ck_assert_msg(sweep_load(p, &s) == TR_OK, "%s", tr_error_message()); /* a reopened variant: other keys */
+  ck_assert_uint_eq(s->n_variants, 2);
+  ck_assert_uint_eq(s->variants[0].n_sets, 2);
+  sweep_free(&s);
+  free(p);
+}
+END_TEST
+
+/* Issue "section names truncated": inih keeps 49 bytes of a section name, so two
+ * variants with long names sharing a prefix became one variant (one point, not two). */
+START_TEST(long_variant_names) {
+  char name_a[64], name_b[64], *text = NULL;
+  memset(name_a, 'v', 44);
+  memcpy(name_b, name_a, 44);
+  strcpy(name_a + 44, "_one");
+  strcpy(name_b + 44, "_two"); /* "variant." + 48 characters: 56 */
+  ck_assert_int_ge(asprintf(&text, "[variant.%s]\nmodel.type = mlp\n[variant.%s]\nmodel.type = logistic\n",
+                            name_a, name_b), 0);
+  assert_refused(text, "s.ini:3: section name longer than 48 characters");
+  free(text);
+  name_a[40] = '\0'; /* "variant." + 40: within the limit */
+  ck_assert_int_ge(asprintf(&text, "[variant.%s]\nmodel.type = mlp\n", name_a), 0);
+  char *p = sweep_file(text);
+  sweep_spec *s = NULL;
+  ck_assert_msg(sweep_load(p, &s) == TR_OK, "%s", tr_error_message());
+  ck_assert_str_eq(s->variants[0].name, name_a);
+  sweep_free(&s);
+  free(p);
+  free(text);
+}
+END_TEST
+
+/* Issue "long lines split silently": inih cut a line at its buffer and read the rest as a
+ * line of its own, so a key after a long comment took effect. */
+START_TEST(long_lines) {
+  char text[400] = "; ";
+  memset(text + 2, '-', 220);
+  strcpy(text + 222, "kind = io-bench\n");
+  assert_refused(text, "s.ini:3: line longer than");
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("sweep");
   TCase *tc = tcase_create("sweep");
@@ -140,6 +294,12 @@ int main(void) {
   tcase_add_test(tc, points_in_order);
   tcase_add_test(tc, no_grid_no_variants);
   tcase_add_test(tc, malformed_files);
+  tcase_add_test(tc, absurd_grids);
+  tcase_add_test(tc, count_saturates);
+  tcase_add_test(tc, checked_before_running);
+  tcase_add_test(tc, duplicate_keys);
+  tcase_add_test(tc, long_variant_names);
+  tcase_add_test(tc, long_lines);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }

@@ -111,11 +111,56 @@ START_TEST(bad_parameters) {
 }
 END_TEST
 
+/* Issue "numeric flags finite and in range": `gen --weights inf,1` made every label the
+ * last class (inf / inf is NaN); weights whose sum overflows did the same. */
+START_TEST(weights_finite) {
+  synth_params p = synth_defaults();
+  p.rows = 10;
+  p.features = 4;
+  double w[2] = {INFINITY, 1};
+  p.weights = w;
+  ck_assert_str_eq(synth_check(&p, 0), "weights must be finite and not negative");
+  w[0] = NAN;
+  ck_assert_str_eq(synth_check(&p, 0), "weights must be finite and not negative");
+  w[0] = w[1] = 1.5e308; /* each finite, their sum is not */
+  ck_assert_str_eq(synth_check(&p, 0), "weights are too large (their sum is not finite)");
+  w[0] = 0.9, w[1] = 0.1;
+  ck_assert_ptr_null(synth_check(&p, 0));
+  p.noise = INFINITY;
+  ck_assert_ptr_nonnull(synth_check(&p, 1));
+}
+END_TEST
+
+/* Issue "counts that overflow": rows x features, and the classification model's mixing
+ * matrices (2 x classes x informative^2 doubles, allocated before the data), wrapped
+ * around to small sizes for huge --features. */
+START_TEST(sizes_overflow) {
+  synth_params p = synth_defaults();
+  p.rows = (size_t)1 << 40;
+  p.features = (size_t)1 << 30;
+  ck_assert_str_eq(synth_check(&p, 1), "rows x features is too large (more values than memory can address)");
+  p.rows = 1;
+  p.features = (size_t)1 << 34; /* default informative features/4 = 2^32: 2^64 x 4 doubles */
+  ck_assert_ptr_null(synth_check(&p, 1));
+  const char *msg = synth_check(&p, 0);
+  ck_assert_ptr_nonnull(msg);
+  ck_assert_ptr_nonnull(strstr(msg, "mixing matrices"));
+  ds_dataset *d = NULL;
+  tr_error_clear();
+  ck_assert_int_eq(synth_classification(&p, &d), TR_EUSAGE);
+  tr_error_clear();
+  p.informative = 1000; /* fine: 2 x 2 x 10^6 doubles */
+  ck_assert_ptr_null(synth_check(&p, 0));
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("synth");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, classification_shape_and_determinism);
   tcase_add_test(tc, weights_make_imbalance);
+  tcase_add_test(tc, weights_finite);
+  tcase_add_test(tc, sizes_overflow);
   tcase_add_test(tc, classes_are_separable);
   tcase_add_test(tc, regression_signal);
   tcase_add_test(tc, bad_parameters);

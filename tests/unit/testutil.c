@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -150,6 +152,37 @@ void tu_h5_assert_error(tr_err rc, tr_err code, const char *path, const char *wo
   ck_assert_msg(strncmp(msg, path, strlen(path)) == 0, "message '%s' does not name %s", msg, path);
   if (words) ck_assert_msg(strstr(msg, words) != NULL, "message '%s' lacks '%s'", msg, words);
   tu_h5_assert_closed();
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define TU_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TU_ASAN 1
+#endif
+#endif
+
+int tu_run_limited(size_t extra_mib, int (*fn)(void *), void *arg) {
+  fflush(NULL);
+  pid_t pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+#ifndef TU_ASAN
+    unsigned long pages = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f || fscanf(f, "%lu", &pages) != 1) _exit(125);
+    fclose(f);
+    rlim_t limit = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + (rlim_t)extra_mib * 1024 * 1024;
+    struct rlimit rl = {limit, limit};
+    if (setrlimit(RLIMIT_AS, &rl) != 0) _exit(126);
+#else
+    (void)extra_mib;
+#endif
+    _exit(fn(arg));
+  }
+  int status;
+  ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 int tu_run(Suite *s) {

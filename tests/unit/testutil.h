@@ -77,6 +77,10 @@ void tu_h5_assert_error(tr_err rc, tr_err code, const char *path, const char *wo
  * links are still links and target still holds text. */
 void tu_plant_tmp_links(const char *path, const char *target);
 void tu_assert_links_unfollowed(const char *path, const char *target, const char *text);
+/* Runs fn(arg) in a child whose address space (RLIMIT_AS) is what the test maps now plus
+ * extra_mib (no limit under AddressSanitizer, whose shadow memory is terabytes); returns
+ * fn's return value, or 128 + the signal that ended the child. */
+int tu_run_limited(size_t extra_mib, int (*fn)(void *), void *arg);
 
 /* Runs a suite and returns the process exit status (0 when all passed). */
 int tu_run(Suite *s);
