@@ -147,6 +147,8 @@ static tr_err parse(job *j) {
     if (!(j->blocks[i] = calloc(1, size))) return tr_error_set(TR_ENOMEM, "job", "out of memory");
     cfg_table t = stg_backend_options(i);
     cfg_fill(c, t.opts, t.n, j->blocks[i]);
+    const char *key, *bad = stg_backend_check(i, j->blocks[i], &key);
+    if (bad) return cfg_error_key(c, TR_ECONFIG, key, "%s", bad);
   }
   j->storage.model.blocks = j->blocks;
   if (!*j->cost.pricing) { /* the lookup order of pricing_default_path */

@@ -73,6 +73,11 @@ cfg_table stg_backend_options(size_t i) {
 
 size_t stg_backend_params_size(size_t i) { return stg_registry[i]->params_size; }
 
+const char *stg_backend_check(size_t i, const void *params, const char **key) {
+  *key = NULL;
+  return stg_registry[i]->check && params ? stg_registry[i]->check(params, key) : NULL;
+}
+
 const void *stg_backend_params(const stg_params *p, const struct storage_ops *ops) {
   for (size_t i = 0; p->blocks && i < stg_registry_count; i++)
     if (stg_registry[i] == ops) return p->blocks[i];
@@ -173,7 +178,10 @@ static bool sleep_until(const stg *s, double t) {
     if (stop_requested(s)) return false;
     double now = tr_now(), abs_t = s->t0 + t;
     if (now >= abs_t) return true;
-    if (s->stop && abs_t - now > STG_STOP_LATENCY_S) abs_t = now + STG_STOP_LATENCY_S;
+    /* slices: a stop request is seen within STG_STOP_LATENCY_S, and a modelled time far
+       in the future (an absurdly slow model) never overflows the timespec */
+    double slice = s->stop ? STG_STOP_LATENCY_S : 1.0;
+    if (abs_t - now > slice) abs_t = now + slice;
     struct timespec ts = {.tv_sec = (time_t)abs_t, .tv_nsec = (long)((abs_t - floor(abs_t)) * 1e9)};
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
       if (stop_requested(s)) return false;

@@ -37,6 +37,11 @@ const char *stg_names(void);
 cfg_table stg_backend_options(size_t i);
 size_t stg_backend_params_size(size_t i);
 
+/* NULL when backend i's parameter block is usable, else a static message with *key the
+ * job key it is about (the backend's check; every block is checked, not only the chosen
+ * backend's, since fsx lazy-loads through s3's). */
+const char *stg_backend_check(size_t i, const void *params, const char **key);
+
 /* ---- parameters --------------------------------------------------------------- */
 
 /* What a backend instance is made from. The blocks are the backends' parameter structs

@@ -33,6 +33,9 @@ struct storage_ops {
      block of params_size bytes (optional). */
   const cfg_option *options;
   size_t n_options, params_size;
+  /* NULL when the parameter block is usable, else a static message and *key the option
+     it is about ("storage.<name>.key"): combinations a range cannot say (optional). */
+  const char *(*check)(const void *params, const char **key);
   /* Model state for p (its block: stg_backend_params) and env; NULL means no state
      (optional). A backend returning NULL with model_new set is out of memory. */
   void *(*model_new)(const stg_params *p, const stg_env *env);

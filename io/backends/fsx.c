@@ -34,7 +34,7 @@ typedef struct {
 static const cfg_option options[] = {
     {"storage", "fsx.latency_ms", CFG_FLOAT, "0.5", 0, 60000, NULL, "FSx: latency of one read of loaded data", AT(latency_ms), NULL},
     {"storage", "fsx.deployment", CFG_ENUM, "SCRATCH_2", 0, 0, DEPLOYMENTS, "FSx for Lustre deployment type", AT(deployment), NULL},
-    {"storage", "fsx.capacity_tib", CFG_FLOAT, "0", 0, 1e6, NULL, "FSx: storage capacity, 0 = the smallest (1.2, 2.4, 4.8.. TiB) holding the data", AT(capacity_tib), NULL},
+    {"storage", "fsx.capacity_tib", CFG_FLOAT, "0", 0, 1e6, NULL, "FSx: storage capacity (at least 1.2 TiB, FSx's smallest), 0 = the smallest (1.2, 2.4, 4.8.. TiB) holding the data", AT(capacity_tib), NULL},
     {"storage", "fsx.chunk_mib", CFG_INT, "0", 0, 512000, NULL, "FSx: lazy-load unit in MiB (ImportedFileChunkSize), 0 = whole files", AT(chunk_mib), NULL},
     {"storage", "fsx.mb_per_s_per_tib", CFG_FLOAT, "0", 0, 1e6, NULL, "FSx: throughput per TiB, 0 = the deployment's", AT(mb_per_s_per_tib), NULL},
     {"storage", "fsx.preload", CFG_BOOL, "false", 0, 0, NULL, "FSx: load every file from S3 before training (hsm_restore)", AT(preload), NULL},
@@ -180,8 +180,19 @@ static void fsx_bill(const stg_usage *u, stg_bill *out) {
   s3->bill(&bucket, out);
 }
 
+/* FSx's smallest file system is 1.2 TiB: a smaller capacity would model a file system
+ * that does not exist (and a tiny one, a throughput of bytes per year). */
+static const char *fsx_check(const void *params, const char **key) {
+  const fsx_params *p = params;
+  *key = "storage.fsx.capacity_tib";
+  if (p->capacity_tib != 0 && p->capacity_tib < 1.2) return "must be 0 (the smallest that holds the data) or at least 1.2 TiB";
+  *key = NULL;
+  return NULL;
+}
+
 const struct storage_ops stg_fsx_ops = {
     .name = "fsx",
+    .check = fsx_check,
     .options = options,
     .n_options = sizeof options / sizeof options[0],
     .params_size = sizeof(fsx_params),

@@ -120,6 +120,7 @@ START_TEST(storage_bad_values) {
       {"[storage]\nread_threads = 0\n", "job.ini:2: storage.read_threads"},
       {"[workload]\ncomputation_time = -1\n", "job.ini:2: workload.computation_time"},
       {"[model]\nhidden = 8,,4\n", "job.ini:2: model.hidden: expected comma-separated integers"},
+      {"[storage]\n\nfsx.capacity_tib = 1e-300\n", "job.ini:3: storage.fsx.capacity_tib: must be 0 (the smallest"},
   };
   char *dir = tu_tmpdir(), *path = tu_path(dir, "job.ini");
   assert_rejected(path, cases, sizeof cases / sizeof cases[0]);
