@@ -72,7 +72,7 @@ train() {
   local -a xo=()
   [ -n "$extra" ] && read -r -a xo <<<"$extra"
   local cmd=("$mpirun" -n "$ranks" "${mpi_args[@]}" "${xo[@]}" -x OMP_NUM_THREADS="$threads"
-    -x OPENBLAS_NUM_THREADS="$threads" "$bin" train configs/mlp.ini --quiet
+    -x OPENBLAS_NUM_THREADS="$threads" "$bin" train configs/mlp.ini --quiet --force
     --out "$out/runs/$name" --set data.train="$data" --set optimizer.threads="$threads" "$@")
   log "$name: ${cmd[*]#$root/}"
   echo "$name: ${cmd[*]}" >>"$out/commands.txt"

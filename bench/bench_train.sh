@@ -160,7 +160,7 @@ ours() {
   shift 3
   rm -rf "$out/runs/$name" "$out/runs/$name".*
   log "ours: $name"
-  timeout "$ours_timeout" "$bin" train "$job" --out "$out/runs/$name" --quiet \
+  timeout "$ours_timeout" "$bin" train "$job" --out "$out/runs/$name" --quiet --force \
     ${ours_extra[@]+"${ours_extra[@]}"} 2>"$out/runs/$name.stderr" || rc=$?
   echo "$rc" >"$out/runs/$name.rc"
   [ "$rc" = 0 ] || { log "ours: $name: exit $rc: $(tail -n 1 "$out/runs/$name.stderr")"; return 0; }

@@ -21,10 +21,12 @@
 
 static const char help[] =
     "usage: tradeoff train JOB.ini [--set SECTION.KEY=VALUE]... [--out DIR] [--resume]\n"
-    "                      [--quiet]\n"
+    "                      [--force] [--quiet]\n"
     "\n"
     "Trains the job's model, then writes OUT/result.json, OUT/history.csv and\n"
-    "OUT/model.h5 (OUT defaults to runs/<job name>). Checkpoints go to checkpoint.dir\n"
+    "OUT/model.h5. OUT defaults to runs/<job name>, or runs/<job name>-2, -3... when that\n"
+    "holds an earlier run (never replaced); an --out DIR that holds a run is refused\n"
+    "unless --force (replace it) or --resume (continue it). Checkpoints go to checkpoint.dir\n"
     "(default OUT/checkpoint) every checkpoint.every_epochs epochs and on SIGTERM or\n"
     "SIGINT, after which the run exits 0 with stop_reason \"interrupted\"; --resume\n"
     "continues from the checkpoint to the result an uninterrupted run gives.\n"
@@ -36,7 +38,7 @@ static void on_signal(int sig) { stop_requested = sig; }
 typedef struct {
   const char *job_path;
   char *out_dir, *name;
-  bool quiet, resume, help;
+  bool quiet, resume, force, help;
   char **sets;
   size_t n_sets;
 } args;
@@ -45,6 +47,7 @@ static tr_err parse_args(int argc, char **argv, args *a) {
   static const struct option longopts[] = {
       {"set", required_argument, 0, 's'}, {"out", required_argument, 0, 'o'},
       {"resume", no_argument, 0, 'r'},    {"quiet", no_argument, 0, 'q'},
+      {"force", no_argument, 0, 'f'},
       {"help", no_argument, 0, 'h'},      {0, 0, 0, 0}};
   if (!(a->sets = calloc((size_t)argc, sizeof(char *)))) return tr_error_set(TR_ENOMEM, "train", "out of memory");
   int opt;
@@ -55,6 +58,7 @@ static tr_err parse_args(int argc, char **argv, args *a) {
     case 's': a->sets[a->n_sets++] = optarg; break;
     case 'o': free(a->out_dir); a->out_dir = strdup(optarg); break;
     case 'r': a->resume = true; break;
+    case 'f': a->force = true; break;
     case 'q': a->quiet = true; break;
     case 'h': a->help = true; return TR_OK;
     default: return cli_bad_option("train", argv, opt);
@@ -64,8 +68,19 @@ static tr_err parse_args(int argc, char **argv, args *a) {
     return tr_error_set(TR_EUSAGE, "train", "expected one JOB.ini (see tradeoff train --help)");
   a->job_path = argv[optind];
   if (!(a->name = path_stem(a->job_path))) return tr_error_code();
-  if (!a->out_dir && !(a->out_dir = path_default_out(a->job_path, ""))) return tr_error_code();
   return TR_OK;
+}
+
+/* The default OUT: runs never clobber runs, so the next free version of runs/<job>, or
+ * with --resume the latest one (said when it is not runs/<job> itself). */
+static tr_err default_out(args *a) {
+  char *base = path_default_out(a->job_path, "");
+  if (!base) return tr_error_code();
+  a->out_dir = a->resume ? runfiles_latest_dir(base) : runfiles_next_dir(base);
+  if (a->out_dir && strcmp(a->out_dir, base) != 0 && !a->resume)
+    log_info("train: %s holds an earlier run: this one goes to %s (--out DIR to choose)", base, a->out_dir);
+  free(base);
+  return a->out_dir ? TR_OK : tr_error_code();
 }
 
 static void start_clock(void *user) {
@@ -99,7 +114,7 @@ static tr_err train(const args *a, dist_ctx *dist) {
   job *j = job_load(a->job_path, a->sets, a->n_sets);
   if (!j) return tr_error_code();
   progress prog = progress_start((int)j->optimizer.epochs, j->early_stopping.monitor, a->quiet || dist->rank != 0);
-  run_opts o = {.name = a->name, .out_dir = a->out_dir, .resume = a->resume, .stop = &stop_requested,
+  run_opts o = {.name = a->name, .out_dir = a->out_dir, .resume = a->resume, .force = a->force, .stop = &stop_requested,
                 .on_start = start_clock, .on_epoch = show_epoch, .on_step = show_step, .user = &prog};
   prog.batch_rows = (size_t)j->optimizer.batch_size;
   struct sigaction sa = {.sa_handler = on_signal}, old_term, old_int;
@@ -126,7 +141,8 @@ tr_err cmd_train(int argc, char **argv, dist_ctx *dist) {
   } else if (rc == TR_OK) {
     log_set_quiet(a.quiet || dist->rank != 0); /* rank 0 speaks for the job */
     log_set_rank(dist->size > 1 ? dist->rank : -1);
-    rc = train(&a, dist);
+    if (!a.out_dir) rc = default_out(&a);
+    if (rc == TR_OK) rc = train(&a, dist);
   }
   free(a.sets);
   free(a.out_dir);

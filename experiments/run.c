@@ -5,6 +5,7 @@
  * is removed first (its absence marks the set incomplete), then model.h5, history.csv and
  * result.json are written, result.json renamed into place last, so its presence means
  * the three are this run's and complete. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,9 @@ static tr_err make_dirs(run_state *r) {
   if (rc == TR_OK && slash) rc = tr_mkdir_p(ckpt_dir);
   if (rc == TR_OK && r->dist->rank == 0) rc = dirlock_take(r->o->out_dir, &r->lock);
   if (rc == TR_OK && r->dist->rank == 0) runfiles_remove_stale(r->o->out_dir, r->ckpt_path);
+  if (rc == TR_OK && r->dist->rank == 0 && r->o->force && !r->o->resume && unlink(r->ckpt_path) != 0 &&
+      errno != ENOENT) /* the replaced run's checkpoint must not be resumed as this one's */
+    rc = tr_error_set(TR_EIO, r->ckpt_path, "cannot remove the replaced run's checkpoint: %s", strerror(errno));
   free(ckpt_dir);
   return rc;
 }
@@ -171,6 +175,10 @@ done:
 
 tr_err run_train(const job *j, const run_opts *o, dist_ctx *dist, cJSON **result) {
   *result = NULL;
+  if (!o->resume && !o->force && runfiles_holds_run(o->out_dir))
+    return tr_error_set(TR_EUSAGE, o->out_dir,
+                        "holds an earlier run's outputs: --force replaces them, --resume continues that run, "
+                        "--out chooses another directory");
   run_state r = {.j = j, .o = o, .dist = dist, .t_start = tr_now(), .started = time(NULL)};
   tr_err rc = setup(&r);
   if (rc == TR_OK) rc = run_prepare_data(&r);

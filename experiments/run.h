@@ -21,6 +21,7 @@ typedef struct {
   const char *name;              /* result.json's "job": the job file's stem */
   const char *out_dir;           /* OUT (created when the job and data are good) */
   bool resume;                   /* continue from the checkpoint */
+  bool force;                    /* replace the run OUT holds (else that is TR_EUSAGE) */
   volatile sig_atomic_t *stop;   /* non-zero (a signal number) asks for a checkpoint and a
                                     clean stop with stop_reason "interrupted"; may be NULL */
   /* called on rank 0 as the epochs start and after every epoch, for progress (each may

@@ -134,3 +134,45 @@ void runfiles_remove_stale(const char *dir, const char *ckpt_path) {
   }
   free(copy);
 }
+
+bool runfiles_holds_run(const char *dir) {
+  static const char *const names[] = {RUNFILES_RESULT, RUNFILES_MODEL, RUNFILES_HISTORY,
+                                      "checkpoint/" RUNFILES_CHECKPOINT};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    char *p = path_join(dir, names[i]);
+    bool there = p && access(p, F_OK) == 0;
+    free(p);
+    if (there) return true;
+  }
+  return false;
+}
+
+/* base, or base-k (k >= 2), malloc'd. */
+static char *version_dir(const char *base, unsigned k) {
+  char *p = NULL;
+  if (k < 2) return tr_check_alloc(strdup(base), "run directory");
+  if (asprintf(&p, "%s-%u", base, k) < 0) return tr_check_alloc(NULL, "run directory");
+  return p;
+}
+
+char *runfiles_next_dir(const char *base) {
+  for (unsigned k = 1;; k++) {
+    char *p = version_dir(base, k);
+    if (!p || !runfiles_holds_run(p)) return p;
+    free(p);
+  }
+}
+
+char *runfiles_latest_dir(const char *base) {
+  char *latest = version_dir(base, 1);
+  for (unsigned k = 2; latest; k++) { /* versions are made in order: stop at the first gap */
+    char *p = version_dir(base, k);
+    if (!p || !runfiles_holds_run(p)) {
+      free(p);
+      break;
+    }
+    free(latest);
+    latest = p;
+  }
+  return latest;
+}

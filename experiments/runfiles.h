@@ -38,6 +38,17 @@ typedef struct {
 tr_err runfiles_read_history(const char *path, runfiles_history *h, bool *missing);
 void runfiles_history_free(runfiles_history *h);
 
+/* True when dir holds a run's outputs (result.json, model.h5, history.csv or
+ * checkpoint/checkpoint.h5): a new run there would replace them. */
+bool runfiles_holds_run(const char *dir);
+
+/* Run directories that never clobber each other, as Lightning's version_N: base itself
+ * when it holds no run, else base-2, base-3, ... the first that holds none (malloc'd). */
+char *runfiles_next_dir(const char *base);
+/* The newest of base, base-2, base-3... that holds a run (the one --resume continues);
+ * base when none does (malloc'd). */
+char *runfiles_latest_dir(const char *base);
+
 /* Removes the temporaries (NAME.tmp.*: files, and the private directories of writers
  * that create their own files) of result.json, history.csv and model.h5 in dir and of
  * the checkpoint at ckpt_path: a run killed while writing leaves them, and the complete

@@ -66,6 +66,9 @@ char **sweep_point_argv(const sweep_spec *s, const sweep_point *p, const char *e
   if (ok && is_io_bench(s)) ok = (v[n++] = strdup("--clock")) && (v[n++] = strdup(s->clock));
   if (ok) ok = (v[n++] = strdup("--out")) && (v[n++] = strdup(dir)) && (v[n++] = strdup("--quiet"));
   if (ok && resume) ok = (v[n++] = strdup("--resume")) != NULL;
+  /* the sweep owns its point directories: a point run again (it failed, or its record was
+     lost) replaces what the last attempt left */
+  if (ok && !resume && !is_io_bench(s)) ok = (v[n++] = strdup("--force")) != NULL;
   if (!ok) {
     sweep_argv_free(v);
     return NULL;

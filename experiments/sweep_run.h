@@ -31,7 +31,8 @@ tr_err sweep_run(const sweep_spec *s, const sweep_run_opts *o);
 tr_err sweep_merge(const sweep_spec *s, const char *out_dir, size_t *n_records);
 
 /* The argv of point p's child: [launcher -n K ...] exe train|io-bench JOB --set ...
- * [--clock C] --out dir --quiet [--resume] (malloc'd, NULL-terminated; free with
+ * [--clock C] --out dir --quiet, then --resume, or --force for a train point run anew
+ * (malloc'd, NULL-terminated; free with
  * sweep_argv_free). NULL on ENOMEM. */
 char **sweep_point_argv(const sweep_spec *s, const sweep_point *p, const char *exe, const char *dir,
                         bool resume);

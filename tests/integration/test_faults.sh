@@ -60,21 +60,22 @@ check "no result.json and no temporaries" bash -c "test ! -e full/result.json &&
 # the outputs are a set: the old result.json goes first, the new one is renamed into place
 # last, so a failure part way never leaves a new model.h5 beside an older result.json
 E2=(--set optimizer.epochs=2 --set checkpoint.every_epochs=0)
+F=(--force)  # the runs below replace the earlier run of their directory on purpose
 expect_ok "$BIN" train job.ini --out set --quiet "${E2[@]}"
 cp set/model.h5 old-model.h5
 rm set/history.csv && mkdir -p set/history.csv/x   # renaming history.csv into place fails
 expect_error 1 '^tradeoff: set/history.csv: cannot rename into place: Is a directory$' \
-  "$BIN" train job.ini --out set --quiet "${E2[@]}" --set data.seed=2
+  "$BIN" train job.ini --out set --quiet "${F[@]}" "${E2[@]}" --set data.seed=2
 check "no complete-looking set: the old result.json is gone beside the new model.h5" \
   bash -c "test ! -e set/result.json && ! cmp -s old-model.h5 set/model.h5"
-out=$("$BIN" train job.ini --out set "${E2[@]}" 2>&1 >/dev/null)
+out=$("$BIN" train job.ini --out set "${F[@]}" "${E2[@]}" 2>&1 >/dev/null)
 check "no summary claims outputs that were not written: $out" bash -c "! grep -q wrote <<< '$out'"
 # result.json is a directory: refused before anything is written, naming result.json
 expect_ok "$BIN" train job.ini --out rj --quiet "${E2[@]}"
 cp rj/model.h5 old-model.h5
 rm rj/result.json && mkdir -p rj/result.json/x
 expect_error 1 '^tradeoff: rj/result.json: cannot remove: Is a directory$' \
-  "$BIN" train job.ini --out rj --quiet "${E2[@]}" --set data.seed=2
+  "$BIN" train job.ini --out rj --quiet "${F[@]}" "${E2[@]}" --set data.seed=2
 check "the older outputs are left as they were" cmp -s old-model.h5 rj/model.h5
 
 # storage faults through the loader, on every backend (5 epochs against their own reference)

@@ -204,5 +204,21 @@ r = json.load(open('m100/result.json')); assert r['test']['r2'] > 0.9 and r['tes
 p = np.array([float(row[0]) for row in list(csv.reader(open('m100.csv')))[1:]])
 assert abs(p.mean() - 100) < 2, p.mean()
 "
+# runs never clobber runs: without --out a second run of a job goes to runs/<job>-2 (said),
+# --resume continues the latest; an --out that holds a run needs --force (or --resume)
+mkdir again && cp s.ini s.h5 again/ && cd again
+  expect_ok "$BIN" train s.ini --quiet --set optimizer.epochs=2
+  "$BIN" train s.ini --set optimizer.epochs=2 > second.out 2>&1
+  check "a second run of a job goes beside the first" bash -c "test -f runs/s/result.json -a -f runs/s-2/result.json && grep -q 'runs/s holds an earlier run: this one goes to runs/s-2' second.out"
+  cp runs/s-2/result.json kept.json
+  expect_error 2 'runs/s-2: holds an earlier run.s outputs: --force replaces them, --resume continues that run' "$BIN" train s.ini --out runs/s-2 --quiet
+  check "the refused run left the earlier one as it was" cmp -s kept.json runs/s-2/result.json
+  expect_ok "$BIN" train s.ini --out runs/s-2 --quiet --force --set optimizer.epochs=3
+  check "--force replaces it" $PY -c "
+import json; assert json.load(open('runs/s-2/result.json'))['epochs_max'] == 3
+"
+  "$BIN" train s.ini --resume --set optimizer.epochs=3 > resume.out 2>&1
+  check "--resume without --out continues the latest run (runs/s-2)" bash -c "test ! -e runs/s-3 && grep -q 'runs/s-2' resume.out"
+cd "$WORK"
 finish
 

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/atomic_file.h"
 #include "experiments/runfiles.h"
 #include "testutil.h"
 
@@ -120,6 +121,40 @@ START_TEST(stale_temporaries) {
 }
 END_TEST
 
+START_TEST(run_directories) {
+  char *base = tu_path(tu_dir, "job"), *p = NULL;
+  ck_assert(!runfiles_holds_run(base));
+  p = runfiles_next_dir(base);
+  ck_assert_str_eq(p, base); /* free: the job's own name */
+  free(p);
+  ck_assert_int_eq(tr_mkdir_p(base), TR_OK);
+  char *lock = tu_path(base, ".lock");
+  tu_write(lock, "1"); /* a lock alone is no run */
+  ck_assert(!runfiles_holds_run(base));
+  char *result = tu_path(base, "result.json");
+  tu_write(result, "{}");
+  ck_assert(runfiles_holds_run(base));
+  p = runfiles_next_dir(base);
+  ck_assert(strlen(p) > strlen(base) && !strcmp(p + strlen(base), "-2"));
+  ck_assert_int_eq(tr_mkdir_p(p), TR_OK);
+  char *ck = tu_path(p, "checkpoint");
+  ck_assert_int_eq(tr_mkdir_p(ck), TR_OK);
+  char *ckpt = tu_path(ck, "checkpoint.h5");
+  tu_write(ckpt, "x"); /* an interrupted run holds a checkpoint */
+  char *latest = runfiles_latest_dir(base), *next = runfiles_next_dir(base);
+  ck_assert_str_eq(latest, p);
+  ck_assert(!strcmp(next + strlen(base), "-3"));
+  free(latest);
+  free(next);
+  free(ckpt);
+  free(ck);
+  free(p);
+  free(result);
+  free(lock);
+  free(base);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("runfiles");
   TCase *tc = tcase_create("core");
@@ -128,6 +163,7 @@ int main(void) {
   tcase_add_test(tc, history_errors);
   tcase_add_test(tc, history_never_follows_a_planted_link);
   tcase_add_test(tc, stale_temporaries);
+  tcase_add_test(tc, run_directories);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }
