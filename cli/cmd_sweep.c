@@ -16,13 +16,16 @@
 #include "experiments/sweep_run.h"
 
 static const char help[] =
-    "usage: tradeoff sweep SWEEP.ini [--out DIR] [--emit-slurm] [--point I] [--merge]\n"
+    "usage: tradeoff sweep SWEEP.ini [--out DIR] [--emit-slurm] [--point I] [--merge] [--force]\n"
     "\n"
     "Runs every point of the sweep (variants x grid) and writes DIR/results.jsonl, one\n"
     "JSON line per run: the run's result.json (or io.json) plus \"point\" (id, variant,\n"
     "kind, label, ranks, set, dir). DIR defaults to runs/<sweep name>. Points with more\n"
     "than one rank run under `mpirun -n K` ($TRADEOFF_LAUNCHER replaces mpirun, e.g.\n"
-    "srun). Restarting skips finished points and resumes interrupted train points.\n"
+    "srun). Points are keyed by their resolved configuration: a restart, or a run of the\n"
+    "edited file, reuses the points whose configuration is unchanged, runs changed and new\n"
+    "ones (resuming interrupted train points), and drops removed ones from results.jsonl.\n"
+    "  --force        use a DIR that holds another sweep file's runs\n"
     "\n"
     "  --emit-slurm   write DIR/sweep.sbatch (a job array, one task per point) and print\n"
     "                 how to submit it and merge the results, without running anything\n"
@@ -36,7 +39,7 @@ static const char help[] =
 typedef struct {
   const char *sweep_path;
   char *out_dir;
-  bool emit_slurm, merge_only, help;
+  bool emit_slurm, merge_only, force, help;
   long point;  /* 1-based; 0 = all */
 } args;
 
@@ -44,6 +47,7 @@ static tr_err parse(int argc, char **argv, args *a) {
   static const struct option longopts[] = {
       {"out", required_argument, 0, 'o'},   {"emit-slurm", no_argument, 0, 'e'},
       {"point", required_argument, 0, 'p'}, {"merge", no_argument, 0, 'm'},
+      {"force", no_argument, 0, 'f'},
       {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
   int opt;
   opterr = 0;
@@ -55,6 +59,7 @@ static tr_err parse(int argc, char **argv, args *a) {
     case 'o': free(a->out_dir); a->out_dir = strdup(optarg); break;
     case 'e': a->emit_slurm = true; break;
     case 'm': a->merge_only = true; break;
+    case 'f': a->force = true; break;
     case 'p': rc = cli_parse_size("sweep", "--point", optarg, 1, LONG_MAX, &point); a->point = (long)point; break;
     case 'h': a->help = true; return TR_OK;
     default: return cli_bad_option("sweep", argv, opt);
@@ -86,7 +91,8 @@ static tr_err sweep(const args *a) {
   if (rc == TR_OK && a->point > 0 && (size_t)a->point > sweep_count(s))
     rc = tr_error_set(TR_EUSAGE, "sweep", "--point %ld: the sweep has %zu points", a->point, sweep_count(s));
   if (rc == TR_OK && a->emit_slurm) {
-    rc = sweep_emit_slurm(s, a->out_dir, exe, &script);
+    rc = sweep_claim(s, a->out_dir, a->force);
+    if (rc == TR_OK) rc = sweep_emit_slurm(s, a->out_dir, exe, &script);
     char *q_script = rc == TR_OK ? sh_quote(script) : NULL, *q_sweep = sh_quote(s->path), *q_out = sh_quote(a->out_dir);
     if (rc == TR_OK && q_script && q_sweep && q_out)
       printf("wrote %s (%zu points)\nsubmit:  sbatch %s\nthen:    tradeoff sweep %s --out %s --merge\n", script,
@@ -95,7 +101,8 @@ static tr_err sweep(const args *a) {
     free(q_sweep);
     free(q_out);
   } else if (rc == TR_OK) {
-    sweep_run_opts o = {.out_dir = a->out_dir, .exe = exe, .point = a->point, .merge_only = a->merge_only};
+    sweep_run_opts o = {.out_dir = a->out_dir, .exe = exe, .point = a->point, .merge_only = a->merge_only,
+                        .force = a->force};
     rc = sweep_run(s, &o);
   }
   free(script);

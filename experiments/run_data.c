@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/digest.h"
 #include "common/log.h"
 #include "experiments/run_internal.h"
 #include "io/load.h"
@@ -130,18 +131,16 @@ static tr_err local_part(const size_t *ids, size_t n_ids, uint64_t first, size_t
   return TR_OK;
 }
 
-/* A digest of the sorted global row ids ids[0..n) (FNV-1a over their 64-bit values), as
- * 16 hex digits into hex: equal digests, equal sets of rows. */
+/* A digest of the sorted global row ids ids[0..n) (their 64-bit little-endian values),
+ * as 16 hex digits into hex: equal digests, equal sets of rows. */
 static void rows_digest(const size_t *ids, size_t n, char hex[17]) {
-  uint64_t h = 0xcbf29ce484222325ULL;
+  uint64_t h = DIGEST_INIT;
   for (size_t i = 0; i < n; i++) {
-    uint64_t v = ids[i];
-    for (int b = 0; b < 8; b++) {
-      h ^= (v >> (8 * b)) & 0xff;
-      h *= 0x100000001b3ULL;
-    }
+    unsigned char b[8];
+    for (int k = 0; k < 8; k++) b[k] = (unsigned char)((uint64_t)ids[i] >> (8 * k));
+    h = digest_update(h, b, 8);
   }
-  snprintf(hex, 17, "%016llx", (unsigned long long)h);
+  digest_hex(h, hex);
 }
 
 /* The train/validation/test assignment of every row, the same whatever the rank count: the

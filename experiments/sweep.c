@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "common/checked.h"
+#include "common/digest.h"
 #include "common/inifile.h"
 #include "experiments/job.h"
 #include "experiments/pricing.h"
@@ -309,6 +310,20 @@ tr_err sweep_point_at(const sweep_spec *s, size_t i, sweep_point *p) {
     sweep_point_free(p);
     return tr_error_set(TR_ENOMEM, "sweep", "out of memory");
   }
+  return TR_OK;
+}
+
+tr_err sweep_point_digest(const sweep_spec *s, const sweep_point *p, char hex[17]) {
+  job *j = job_load(s->job, p->sets, p->n_sets);
+  char *text = j ? job_text(j) : NULL;
+  job_free(&j);
+  if (!text) return tr_error_code() != TR_OK ? tr_error_code() : tr_error_set(TR_ENOMEM, "sweep", "out of memory");
+  char head[128];
+  int n = snprintf(head, sizeof head, "kind=%s\nclock=%s\nranks=%d\n", s->kind,
+                   strcmp(s->kind, "io-bench") ? "" : s->clock, p->ranks);
+  uint64_t h = digest_update(DIGEST_INIT, head, (size_t)n);
+  digest_hex(digest_update(h, text, strlen(text)), hex);
+  free(text);
   return TR_OK;
 }
 

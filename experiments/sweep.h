@@ -69,6 +69,11 @@ void sweep_free(sweep_spec **s);
 /* Number of points (at most SWEEP_MAX_POINTS for a spec from sweep_load; SIZE_MAX when
  * a spec built otherwise has more than a size_t counts). */
 size_t sweep_count(const sweep_spec *s);
+/* A digest of point p's resolved configuration: the base job with the point's overrides
+ * (every key, cfg_dump), its kind, clock and ranks, as 16 hex digits into hex. Points
+ * with equal digests run the same configuration. Errors: the job's (TR_ECONFIG). */
+tr_err sweep_point_digest(const sweep_spec *s, const sweep_point *p, char hex[17]);
+
 /* Point i (0-based) of s; free with sweep_point_free. TR_ENOMEM only. */
 tr_err sweep_point_at(const sweep_spec *s, size_t i, sweep_point *p);
 void sweep_point_free(sweep_point *p);

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "experiments/sweep_run.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -124,13 +125,51 @@ cJSON *sweep_point_json(const sweep_spec *s, const sweep_point *p, const char *r
   return o;
 }
 
-/* Runs point i unless it has a record; writes OUT/points/<id>/record.json. Returns
+#define DIGEST_SHOWN 12 /* hex digits of the configuration digest in a point's directory name */
+
+/* The directory of point p (relative to OUT) for the configuration digest: an existing
+ * points/<any id>-<digest> (a record first, then a checkpoint: a point moved by an edit of the
+ * sweep file is found under its old position), else points/<id>-<digest>. malloc'd. */
+static char *point_dir(const char *out_dir, const sweep_point *p, const char *digest) {
+  char suffix[DIGEST_SHOWN + 2], *points = path_join(out_dir, "points"), *best = NULL;
+  snprintf(suffix, sizeof suffix, "-%.*s", DIGEST_SHOWN, digest);
+  int best_rank = 0; /* 2: has a record, 1: has a checkpoint */
+  DIR *d = points ? opendir(points) : NULL;
+  for (struct dirent *e; d && (e = readdir(d));) {
+    size_t len = strlen(e->d_name);
+    if (len <= strlen(suffix) || strcmp(e->d_name + len - strlen(suffix), suffix) != 0) continue;
+    char *dir = path_join(points, e->d_name), *rec = dir ? path_join(dir, "record.json") : NULL,
+         *ck = dir ? path_join3(dir, "checkpoint", RUNFILES_CHECKPOINT) : NULL;
+    int rank = rec && exists(rec) ? 2 : ck && exists(ck) ? 1 : 0;
+    if (rank > best_rank) {
+      free(best);
+      best = path_join("points", e->d_name);
+      best_rank = rank;
+    }
+    free(dir);
+    free(rec);
+    free(ck);
+  }
+  if (d) closedir(d);
+  free(points);
+  if (best) return best;
+  char name[64];
+  snprintf(name, sizeof name, "%s%s", p->id, suffix);
+  return path_join("points", name);
+}
+
+/* Runs point i unless it has a record; writes OUT/points/<id>-<digest>/record.json. Returns
  * TR_OK, or TR_EIO when the run failed (the sweep goes on with the others). */
 static tr_err run_point(const sweep_spec *s, const sweep_run_opts *o, size_t i, size_t total) {
   sweep_point p;
+  char digest[17];
   tr_err rc = sweep_point_at(s, i, &p);
-  if (rc != TR_OK) return rc;
-  char *rel = path_join("points", p.id), *dir = rel ? path_join(o->out_dir, rel) : NULL;
+  if (rc == TR_OK) rc = sweep_point_digest(s, &p, digest);
+  if (rc != TR_OK) {
+    sweep_point_free(&p);
+    return rc;
+  }
+  char *rel = point_dir(o->out_dir, &p, digest), *dir = rel ? path_join(o->out_dir, rel) : NULL;
   char *record = dir ? path_join(dir, "record.json") : NULL;
   char *result = dir ? path_join(dir, is_io_bench(s) ? RUNFILES_IO : RUNFILES_RESULT) : NULL;
   char *ckpt = dir ? path_join3(dir, "checkpoint", RUNFILES_CHECKPOINT) : NULL;
@@ -162,7 +201,9 @@ static tr_err run_point(const sweep_spec *s, const sweep_run_opts *o, size_t i, 
     rc = TR_EIO;
     goto done;
   }
-  cJSON_AddItemToObject(obj, "point", sweep_point_json(s, &p, rel));
+  cJSON *pj = sweep_point_json(s, &p, rel);
+  cJSON_AddStringToObject(pj, "config_digest", digest);
+  cJSON_AddItemToObject(obj, "point", pj);
   rc = json_write_file(record, obj);
   char usd[FMT_USD_LEN];
   fmt_usd(cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(obj, "cost"), "total_usd")), usd, sizeof usd);
@@ -192,23 +233,25 @@ tr_err sweep_merge(const sweep_spec *s, const char *out_dir, size_t *n_records) 
   *n_records = 0;
   if (!records) rc = tr_error_set(TR_ENOMEM, "sweep", "out of memory");
   for (size_t i = 0; rc == TR_OK && i < total; i++) {
-    char id[32], *rec;
-    snprintf(id, sizeof id, "p%04zu", i + 1);
-    if (!(rec = path_join3(out_dir, "points", id))) {
-      rc = tr_error_code();
-      break;
+    /* the record of point i's configuration (found by its digest wherever an earlier
+       version of the sweep file put it), its point object the current one */
+    sweep_point p;
+    char digest[17];
+    if ((rc = sweep_point_at(s, i, &p)) != TR_OK) break;
+    char *rel = (rc = sweep_point_digest(s, &p, digest)) == TR_OK ? point_dir(out_dir, &p, digest) : NULL;
+    char *file = rel ? path_join3(out_dir, rel, "record.json") : NULL;
+    if (rc == TR_OK && !file) rc = tr_error_code();
+    if (rc == TR_OK && json_read_file(file, &records[i]) != TR_OK) tr_error_clear(); /* not run yet, or failed */
+    if (records[i]) {
+      cJSON *pj = sweep_point_json(s, &p, rel);
+      cJSON_AddStringToObject(pj, "config_digest", digest);
+      cJSON_ReplaceItemInObject(records[i], "point", pj);
+      rc = json_write_line(at.fp, records[i], path);
+      (*n_records)++;
     }
-    char *file = path_join(rec, "record.json");
-    free(rec);
-    if (!file) {
-      rc = tr_error_code();
-      break;
-    }
-    if (json_read_file(file, &records[i]) != TR_OK) tr_error_clear(); /* not run yet, or failed */
     free(file);
-    if (!records[i]) continue;
-    rc = json_write_line(at.fp, records[i], path);
-    (*n_records)++;
+    free(rel);
+    sweep_point_free(&p);
   }
   if (rc == TR_OK && s->n_project)
     rc = rightsize_project(records, total, (const char *const *)s->project, s->n_project, s->pricing, at.fp);
@@ -302,6 +345,27 @@ static tr_err run_points(const sweep_spec *s, const sweep_run_opts *o, size_t to
   return TR_OK;
 }
 
+tr_err sweep_claim(const sweep_spec *s, const char *out_dir, bool force) {
+  char *real = realpath(s->path, NULL), *path = path_join(out_dir, "sweep.json");
+  tr_err rc = real && path ? tr_mkdir_p(out_dir) : tr_error_set(TR_EIO, s->path, "cannot resolve its path");
+  cJSON *old = NULL;
+  if (rc == TR_OK && exists(path) && json_read_file(path, &old) != TR_OK) tr_error_clear();
+  const char *was = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(old, "sweep"));
+  if (rc == TR_OK && was && strcmp(was, real) != 0 && !force)
+    rc = tr_error_set(TR_EUSAGE, out_dir, "holds the sweep of %s, not of %s: --force to use it for this one, or --out "
+                      "another directory", was, real);
+  if (rc == TR_OK && (!was || strcmp(was, real) != 0)) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "sweep", real);
+    rc = json_write_file(path, o);
+    cJSON_Delete(o);
+  }
+  cJSON_Delete(old);
+  free(real);
+  free(path);
+  return rc;
+}
+
 tr_err sweep_run(const sweep_spec *s, const sweep_run_opts *o) {
   size_t total = sweep_count(s);
   if (o->point > 0 && (size_t)o->point > total)
@@ -313,6 +377,7 @@ tr_err sweep_run(const sweep_spec *s, const sweep_run_opts *o) {
      point's child locks its own directory */
   dirlock *lock = NULL;
   if (rc == TR_OK && o->point == 0) rc = dirlock_take(o->out_dir, &lock);
+  if (rc == TR_OK) rc = sweep_claim(s, o->out_dir, o->force);
   if (rc == TR_OK) rc = run_points(s, o, total);
   dirlock_free(&lock);
   return rc;

@@ -19,9 +19,18 @@ typedef struct {
   const char *exe;      /* the tradeoff binary the children run */
   long point;           /* 1-based: run only this point (an array task); 0 = all */
   bool merge_only;      /* only rebuild results.jsonl */
+  bool force;           /* use an OUT that holds another sweep file's runs */
 } sweep_run_opts;
 
-/* Runs (or merges) the sweep into o->out_dir. A failed point does not stop the others;
+/* OUT belongs to one sweep file: OUT/sweep.json names it (its real path). An OUT that
+ * names another is TR_EUSAGE unless force (then it is this one's). Editing the file is
+ * not another file: its unchanged points are reused, changed and new ones run, and
+ * points no longer in it leave results.jsonl (their directories stay). */
+tr_err sweep_claim(const sweep_spec *s, const char *out_dir, bool force);
+
+/* Runs (or merges) the sweep into o->out_dir (claimed first: sweep_claim). Each point
+ * runs in points/<id>-<digest of its resolved configuration> and is skipped when a
+ * directory of that digest holds its record. A failed point does not stop the others;
  * then TR_EIO "sweep: K of N points failed" (each child printed its own error).
  * TR_EUSAGE when o->point is past the last point. */
 tr_err sweep_run(const sweep_spec *s, const sweep_run_opts *o);

@@ -54,7 +54,7 @@ for l in lines[4:]:
 for l in lines[:4]:
     assert 'auc' in l['test'] and l['cost']['total_usd'] > 0
 "
-check "each point keeps its run" test -f out/points/p0002/result.json -a -f out/points/p0002/model.h5 -a -f out/points/p0004/record.json
+check "each point keeps its run, in a directory named by its configuration" bash -c "test -f out/points/p0002-*/result.json -a -f out/points/p0002-*/model.h5 -a -f out/points/p0004-*/record.json"
 cp out/results.jsonl first.jsonl
 out=$("$BIN" sweep sw.ini --out out 2>&1)
 check "a restarted sweep skips finished points" bash -c "[[ \$(grep -c 'done before, skipped' <<< '$out') == 4 ]]"
@@ -65,9 +65,42 @@ exec 9>>out/.lock
 flock -n 9 && echo $$ > out/.lock
 expect_error 2 "^tradeoff: out is in use by pid $$\$" "$BIN" sweep sw.ini --out out
 exec 9>&-
-rm out/points/p0003/record.json
+rm out/points/p0003-*/record.json
 out=$("$BIN" sweep sw.ini --out out 2>&1)
 check "a missing record reruns only its point" bash -c "[[ \$(grep -c 'skipped' <<< '$out') == 3 && '$out' == *'p0003 done in'* ]]"
+
+# points are keyed by their configuration: an edited sweep file reuses the unchanged
+# points (here the same variants in another order), runs the new ones, and drops the
+# removed ones from results.jsonl (their directories stay)
+cat > sw.ini <<EOF
+[sweep]
+job = job.ini
+metric = auc
+[variant.mlp]
+model.type = mlp
+[variant.baseline]
+model.type = logistic
+optimizer.name = lbfgs
+[grid]
+ranks = 1, 3
+[project]
+instances = c5.4xlarge
+EOF
+out=$("$BIN" sweep sw.ini --out out 2>&1)
+check "edited: unchanged configurations reused, new ones run" bash -c "[[ \$(grep -c 'done before, skipped' <<< '$out') == 2 && \$(grep -c ' done in ' <<< '$out') == 2 ]]"
+check "edited: results.jsonl holds the file's points only, with their current ids" $PY -c "
+import json
+lines = [json.loads(l) for l in open('out/results.jsonl')]
+m = [l for l in lines if l['point']['label'] == 'measured']
+got = [(l['point']['id'], l['point']['variant'], l['point']['ranks']) for l in m]
+assert got == [('p0001', 'mlp', 1), ('p0002', 'mlp', 3), ('p0003', 'baseline', 1), ('p0004', 'baseline', 3)], got
+assert all(l['parallel']['ranks'] == l['point']['ranks'] for l in m)
+"
+check "edited: the removed points' runs stay on disk" bash -c "[[ \$(ls -d out/points/p*-* | wc -l) == 6 ]]"
+printf '[sweep]\njob = job.ini\n[grid]\noptimizer.lr = 0.001\n' > other.ini
+cp -r out taken
+expect_error 2 "^tradeoff: taken: holds the sweep of .*/sw.ini, not of .*/other.ini: --force" "$BIN" sweep other.ini --out taken
+expect_ok "$BIN" sweep other.ini --out taken --force
 
 # a failing point: the others still run and are recorded; exit 1
 cat > fail.ini <<EOF
@@ -85,7 +118,7 @@ expect_ok "$BIN" sweep sw.ini --out slurm --emit-slurm
 check "sweep.sbatch: an array of 4 tasks that run --point" bash -c "grep -q -- '--array=1-4' slurm/sweep.sbatch && grep -q -- '--point \"\$SLURM_ARRAY_TASK_ID\"' slurm/sweep.sbatch && bash -n slurm/sweep.sbatch"
 check "emit-slurm runs nothing" test ! -e slurm/results.jsonl
 expect_ok "$BIN" sweep sw.ini --out slurm --point 3
-check "--point runs one point" bash -c "test -f slurm/points/p0003/record.json && test ! -e slurm/points/p0001"
+check "--point runs one point" bash -c "test -f slurm/points/p0003-*/record.json && test -z \"\$(ls -d slurm/points/p0001-* 2>/dev/null)\""
 expect_ok "$BIN" sweep sw.ini --out slurm --merge
 check "--merge gathers the records" bash -c "[[ \$(head -1 slurm/results.jsonl) == *'\"p0003\"'* ]]"
 expect_error 2 'sweep: --point 9: the sweep has 4 points' "$BIN" sweep sw.ini --out slurm --point 9

@@ -76,11 +76,19 @@ END_TEST
 START_TEST(merge_records) {
   sweep_spec *s = load("m", "[grid]\noptimizer.lr = 0.1, 0.2, 0.3\n");
   char *out = tu_path(tu_dir, "out");
-  /* points 1 and 3 have records; 2 failed */
-  for (int i = 1; i <= 3; i += 2) {
-    char id[8], *dir, *rec, body[200];
+  /* points 1 and 3 have records (in directories named by their configuration's
+     digest); 2 failed; a record of a configuration no longer in the file is dropped */
+  for (int i = 1; i <= 4; i++) {
+    if (i == 2) continue;
+    char id[8], *dir, *rec, body[200], digest[17] = "0123456789abcdef";
     snprintf(id, sizeof id, "p%04d", i);
-    ck_assert_int_ge(asprintf(&dir, "%s/points/%s", out, id), 0);
+    sweep_point pt;
+    if (i <= 3) {
+      ck_assert_int_eq(sweep_point_at(s, (size_t)i - 1, &pt), TR_OK);
+      ck_assert_int_eq(sweep_point_digest(s, &pt, digest), TR_OK);
+      sweep_point_free(&pt);
+    }
+    ck_assert_int_ge(asprintf(&dir, "%s/points/%s-%.12s", out, id, digest), 0);
     ck_assert_int_eq(tr_mkdir_p(dir), TR_OK);
     rec = tu_path(dir, "record.json");
     snprintf(body, sizeof body, "{\"point\": {\"id\": \"%s\"}, \"cost\": {\"total_usd\": %d}}", id, i);
@@ -150,6 +158,31 @@ START_TEST(slurm_script_quotes_every_word) {
 }
 END_TEST
 
+START_TEST(digests) {
+  sweep_spec *s = load("d", "[grid]\noptimizer.name = lbfgs, adam\nranks = 1, 2\n");
+  char d[4][17];
+  for (size_t i = 0; i < 4; i++) {
+    sweep_point p;
+    ck_assert_int_eq(sweep_point_at(s, i, &p), TR_OK);
+    ck_assert_int_eq(sweep_point_digest(s, &p, d[i]), TR_OK);
+    sweep_point_free(&p);
+  }
+  /* four configurations, four digests */
+  for (int a = 0; a < 4; a++)
+    for (int b = a + 1; b < 4; b++) ck_assert_str_ne(d[a], d[b]);
+  sweep_free(&s);
+  /* the edited file (values swapped): the same configurations, in another order */
+  s = load("d", "[grid]\noptimizer.name = adam, lbfgs\nranks = 1, 2\n");
+  sweep_point p;
+  char e[17];
+  ck_assert_int_eq(sweep_point_at(s, 0, &p), TR_OK);
+  ck_assert_int_eq(sweep_point_digest(s, &p, e), TR_OK);
+  ck_assert_str_eq(e, d[2]); /* adam on 1 rank was point 3 */
+  sweep_point_free(&p);
+  sweep_free(&s);
+}
+END_TEST
+
 START_TEST(point_past_the_end) {
   sweep_spec *s = load("p", "[grid]\nranks = 1\n");
   sweep_run_opts o = {.out_dir = tu_dir, .exe = "/bin/false", .point = 5};
@@ -173,6 +206,7 @@ int main(void) {
   tcase_add_test(tc, argv_of_points);
   tcase_add_test(tc, merge_records);
   tcase_add_test(tc, slurm_script_quotes_every_word);
+  tcase_add_test(tc, digests);
   tcase_add_test(tc, point_past_the_end);
   suite_add_tcase(s, tc);
   return tu_run(s);
