@@ -104,11 +104,12 @@ nomem:
 }
 
 /* Finds the label cell: a name, an all-digit 0-based index, or (NULL or "") the column
- * named "label", else the last one. */
+ * named "label", else the last one. With optional, a name not in the header (or no
+ * "label" column for NULL) is no label: *label = SIZE_MAX. */
 static tr_err csv_find_label(const char *path, long line, char **names, size_t n,
-                             const char *want, size_t *label) {
+                             const char *want, bool optional, size_t *label) {
   if (!want || !*want) {
-    *label = n - 1;
+    *label = optional ? SIZE_MAX : n - 1;
     for (size_t j = 0; j < n; j++)
       if (strcmp(names[j], "label") == 0) {
         *label = j;
@@ -130,6 +131,10 @@ static tr_err csv_find_label(const char *path, long line, char **names, size_t n
       *label = j;
       return TR_OK;
     }
+  if (optional) {
+    *label = SIZE_MAX;
+    return TR_OK;
+  }
   return tr_error_at(TR_EINPUT, path, line, "label column \"%s\" not found in the header", want);
 }
 
@@ -199,15 +204,16 @@ static bool csv_parse_row(const csv_layout *L, const char *p, const char *end, f
     } else if (p != end) {
       return false;
     }
-    if (j == L->label)
-      *y = (float)v;
-    else
+    if (j == L->label) {
+      if (y) *y = (float)v;
+    } else {
       *x++ = (float)v;
+    }
   }
   return true;
 }
 
-tr_err csv_read(const char *path, const char *label_column, ds_dataset **out) {
+static tr_err read_csv(const char *path, const char *label_column, bool optional, ds_dataset **out) {
   *out = NULL;
   char *buf = NULL;
   size_t len = 0, nlines = 0;
@@ -228,20 +234,21 @@ tr_err csv_read(const char *path, const char *label_column, ds_dataset **out) {
   rc = csv_parse_header(path, lines[0].line, buf + lines[0].begin, buf + lines[0].end,
                         &L.names, &L.ncols);
   if (rc != TR_OK) goto done;
-  rc = csv_find_label(path, lines[0].line, L.names, L.ncols, label_column, &L.label);
+  rc = csv_find_label(path, lines[0].line, L.names, L.ncols, label_column, optional, &L.label);
   if (rc != TR_OK) goto done;
-  if (L.ncols < 2) {
+  bool labelled = L.label != SIZE_MAX;
+  if (labelled && L.ncols < 2) {
     rc = tr_error_at(TR_EINPUT, path, lines[0].line,
                      "the header has no feature columns besides the label \"%s\"",
                      L.names[L.label]);
     goto done;
   }
-  size_t rows = nlines - 1, cols = L.ncols - 1;
+  size_t rows = nlines - 1, cols = labelled ? L.ncols - 1 : L.ncols;
   if (rows == 0) {
     rc = tr_error_at(TR_EINPUT, path, physical + 1, "no data rows after the header");
     goto done;
   }
-  if (!(d = ds_new(rows, cols, true))) {
+  if (!(d = ds_new(rows, cols, labelled))) {
     rc = tr_error_code();
     goto done;
   }
@@ -254,7 +261,7 @@ tr_err csv_read(const char *path, const char *label_column, ds_dataset **out) {
     known = first_bad;
     if (i > known) continue;
     if (!csv_parse_row(&L, buf + data[i].begin, buf + data[i].end, d->X + i * cols,
-                       d->y + i)) {
+                       labelled ? d->y + i : NULL)) {
 #pragma omp critical(csv_first_bad)
       if (i < first_bad) {
 #pragma omp atomic write
@@ -278,6 +285,7 @@ tr_err csv_read(const char *path, const char *label_column, ds_dataset **out) {
     if (j != L.label) fnames[k++] = L.names[j];
   rc = ds_set_feature_names(d, fnames);
   free(fnames);
+  if (rc == TR_OK && labelled) rc = ds_set_label_name(d, L.names[L.label]);
 done:
   if (rc != TR_OK) ds_free(&d);
   *out = d;
@@ -285,4 +293,12 @@ done:
   free(lines);
   free(buf);
   return rc;
+}
+
+tr_err csv_read(const char *path, const char *label_column, ds_dataset **out) {
+  return read_csv(path, label_column, false, out);
+}
+
+tr_err csv_read_features(const char *path, const char *label_column, ds_dataset **out) {
+  return read_csv(path, label_column, true, out);
 }

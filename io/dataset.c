@@ -53,6 +53,7 @@ void ds_free(ds_dataset **d) {
   free((*d)->X);
   free((*d)->y);
   free_names((*d)->feature_names, (*d)->cols);
+  free((*d)->label_name);
   free(*d);
   *d = NULL;
 }
@@ -70,6 +71,13 @@ tr_err ds_set_feature_names(ds_dataset *d, const char *const *names) {
   return TR_OK;
 }
 
+tr_err ds_set_label_name(ds_dataset *d, const char *name) {
+  free(d->label_name);
+  d->label_name = NULL;
+  if (name && !(d->label_name = strdup(name))) return tr_error_set(TR_ENOMEM, "label name", "out of memory");
+  return TR_OK;
+}
+
 ds_dataset *ds_take_rows(const ds_dataset *src, const size_t *idx, size_t n) {
   ds_dataset *d = ds_new(n, src->cols, src->y != NULL);
   if (!d) return NULL;
@@ -77,7 +85,9 @@ ds_dataset *ds_take_rows(const ds_dataset *src, const size_t *idx, size_t n) {
     memcpy(d->X + i * src->cols, src->X + idx[i] * src->cols, src->cols * sizeof(float));
     if (src->y) d->y[i] = src->y[idx[i]];
   }
-  if (ds_set_feature_names(d, (const char *const *)src->feature_names) != TR_OK) ds_free(&d);
+  if (ds_set_feature_names(d, (const char *const *)src->feature_names) != TR_OK ||
+      ds_set_label_name(d, src->label_name) != TR_OK)
+    ds_free(&d);
   return d;
 }
 
@@ -90,7 +100,9 @@ ds_dataset *ds_concat(const ds_dataset *a, const ds_dataset *b) {
     memcpy(d->y, a->y, a->rows * sizeof(float));
     memcpy(d->y + a->rows, b->y, b->rows * sizeof(float));
   }
-  if (ds_set_feature_names(d, (const char *const *)a->feature_names) != TR_OK) ds_free(&d);
+  if (ds_set_feature_names(d, (const char *const *)a->feature_names) != TR_OK ||
+      ds_set_label_name(d, a->label_name) != TR_OK)
+    ds_free(&d);
   return d;
 }
 

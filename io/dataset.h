@@ -13,6 +13,7 @@ typedef struct {
   float *X;              /* rows * cols, row-major, 64-byte aligned */
   float *y;              /* rows values, or NULL when the data has no labels */
   char **feature_names;  /* cols strings, or NULL */
+  char *label_name;      /* the label column's name when the file names it (CSV), or NULL */
 } ds_dataset;
 
 /* A zero-filled data set (y allocated when with_y); NULL with TR_ENOMEM recorded. */
@@ -24,6 +25,8 @@ void ds_free(ds_dataset **d);
 float *ds_alloc_floats(size_t n);
 /* Sets feature names (copied); names may be NULL to clear. */
 tr_err ds_set_feature_names(ds_dataset *d, const char *const *names);
+/* Sets the label column's name (copied; NULL clears it). */
+tr_err ds_set_label_name(ds_dataset *d, const char *name);
 /* A new data set holding rows idx[0..n) of src, in that order (names copied). */
 ds_dataset *ds_take_rows(const ds_dataset *src, const size_t *idx, size_t n);
 /* A new data set: the rows of a followed by those of b (same cols). */

@@ -53,7 +53,7 @@ static tr_err read_file(const char *path, const ds_load_opts *o, ds_dataset **ou
     case DS_FORMAT_HDF5:
       return h5io_read(path, &h, out);
     case DS_FORMAT_CSV:
-      return csv_read(path, o->label_column, out);
+      return o->label_optional ? csv_read_features(path, o->label_column, out) : csv_read(path, o->label_column, out);
     case DS_FORMAT_LIBSVM:
       return libsvm_read(path, out);
     case DS_FORMAT_UNKNOWN:

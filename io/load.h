@@ -3,6 +3,7 @@
  * loaded data set passes (not empty, finite features). */
 #ifndef TR_LOAD_H
 #define TR_LOAD_H
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/error.h"
@@ -14,6 +15,8 @@ typedef struct {
   const char *x_dataset;     /* HDF5 feature dataset, default "X" */
   const char *y_dataset;     /* HDF5 label dataset, default "y" */
   const char *label_column;  /* CSV: column name or 0-based index; NULL = default */
+  bool label_optional;       /* CSV: a label column that is not there means no labels
+                                (rows to predict), not an error (csv_read_features) */
   size_t row_start;          /* HDF5 only: first row to read */
   size_t row_count;          /* HDF5 only: rows to read, 0 = to the end */
   int threads;               /* decompression threads, 0 = all */

@@ -11,6 +11,10 @@
  * ragged row, a non-numeric or empty cell, no data rows, a truncated .gz, or an
  * unknown label column. */
 tr_err csv_read(const char *path, const char *label_column, ds_dataset **out);
+/* As csv_read, but the label is optional (for rows to predict): a label_column that is not
+ * in the header, or with NULL no column named "label", gives every column as a feature and
+ * no labels (y NULL). */
+tr_err csv_read_features(const char *path, const char *label_column, ds_dataset **out);
 
 /* Reads LIBSVM rows "label idx:val idx:val ..." (1-based, strictly increasing
  * indices) into a dense matrix with as many columns as the largest index. Errors are

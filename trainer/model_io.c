@@ -54,6 +54,9 @@ tr_err model_save(const char *path, const net *n, const model_meta *m) {
   }
   if (classes && n_classes)
     bad |= h5u_put_array(f, "classes", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, n_classes, 0, classes);
+  if (m->feature_names && h5u_put_strings_attr(f, "feature_names", m->feature_names, n->spec.inputs, path) != TR_OK)
+    bad = -1;
+  if (m->label_column) bad |= h5u_put_string_attr(f, "label_column", m->label_column);
   if (head == HEAD_REGRESSION) {
     bad |= h5u_put_double_attr(f, "target_mean", m->target.mean);
     bad |= h5u_put_double_attr(f, "target_scale", m->target.scale);
@@ -76,6 +79,8 @@ static int index_of(const char *const *names, int n, const char *s) {
 }
 
 void model_file_free(model_file *mf) {
+  if (mf->model) h5u_free_strings(mf->feature_names, mf->model->spec.inputs);
+  mf->feature_names = NULL;
   net_free(&mf->model);
   scaler_free(&mf->scale);
   free(mf->classes);
@@ -114,6 +119,9 @@ static tr_err read_model(hid_t f, const char *path, model_file *out) {
        !(out->target.scale > 0) || !isfinite(out->target.scale)))
     return tr_error_set(TR_EINPUT, path, "model file has a damaged target scaler");
   if (!(out->model = net_new(&spec))) return tr_error_code();
+  h5u_get_string_attr(f, "label_column", out->label_column, sizeof out->label_column);
+  tr_err nrc = h5u_get_strings_attr(f, "feature_names", (size_t)features, &out->feature_names, path);
+  if (nrc != TR_OK) return nrc;
   for (size_t l = 0; l < out->model->n_layers; l++) {
     const net_layer *L = &out->model->layer[l];
     char name[64];

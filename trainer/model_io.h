@@ -3,7 +3,9 @@
  *     ("binary"|"multiclass"|"regression"), features, outputs, hidden (widths, may be
  *     empty), activation, dropout, created_by, job (the resolved job file text);
  *     regression: target_mean, target_scale (the model predicts (y - target_mean) /
- *     target_scale; predict maps back). Version 2 files (no target scaling) still load.
+ *     target_scale; predict maps back); feature_names (the training data's column
+ *     names, when it had them) and label_column (its label column's name, CSV).
+ *     Version 2 files (no target scaling, no names) still load.
  *   /layers/<l>/W  float32 in x out      /layers/<l>/b  float32 out      (l = 0, 1, ...)
  *   /scaler/mean, /scaler/scale  float64 features (absent without standardization)
  *   /classes  float32: the original label value of each class (classification only) */
@@ -30,6 +32,8 @@ typedef struct {
   size_t n_classes;
   char model_type[32];     /* "linear", "logistic", "softmax", "mlp" */
   target_scaler target;    /* regression: the target's standardization ({0, 1}: none) */
+  char **feature_names;    /* the inputs' names in the model's order, or NULL */
+  char label_column[256];  /* the training data's label column name, or "" */
 } model_file;
 
 /* What a model file holds besides the net. */
@@ -41,6 +45,8 @@ typedef struct {
   size_t n_classes;
   const char *model_type;       /* "linear", "logistic", "softmax", "mlp" */
   const char *job_text;         /* may be NULL */
+  char *const *feature_names;   /* the net's inputs' names (NULL: none) */
+  const char *label_column;     /* the label column's name (NULL: none) */
 } model_meta;
 
 /* Writes n and m atomically (temporary file, fsync, rename). */

@@ -89,7 +89,7 @@ assert (pred == y).mean() > 0.8, (pred == y).mean()
 expect_error 2 "predict: --model and --data are required" "$BIN" predict --data cls.h5
 expect_error 2 "cls.h5: not a tradeoff model file" "$BIN" predict --model cls.h5 --data cls.h5
 expect_error 2 "nomodel.h5: no such model file" "$BIN" predict --model nomodel.h5 --data cls.h5
-expect_error 2 "regshards: has 6 features, the model expects 12" "$BIN" predict --model run1/model.h5 --data regshards --out p2.csv
+expect_error 2 'regshards: has no column "informative_3" \(a feature of the model\)' "$BIN" predict --model run1/model.h5 --data regshards --out p2.csv
 check "no partial predictions" test ! -e p2.csv
 
 # spot pricing and --set
@@ -220,5 +220,34 @@ import json; assert json.load(open('runs/s-2/result.json'))['epochs_max'] == 3
   "$BIN" train s.ini --resume --set optimizer.epochs=3 > resume.out 2>&1
   check "--resume without --out continues the latest run (runs/s-2)" bash -c "test ! -e runs/s-3 && grep -q 'runs/s-2' resume.out"
 cd "$WORK"
+# predict matches columns by name (sklearn >= 1.2 refuses mismatched names): reordered
+# columns give the same predictions, the training label column (here "target", not last)
+# is dropped, a features-only file is fine, a missing column is exit 2 naming it; the
+# binary header names the class value
+$PY -c "
+import numpy as np
+rng = np.random.default_rng(6); X = rng.normal(size=(800, 3))
+y = np.where(X[:, 0] - 2 * X[:, 2] > 0, 7, 3)
+with open('named.csv', 'w') as f:
+    f.write('a,target,b,c\n')
+    for r, t in zip(X, y): f.write(f'{r[0]:.6f},{t},{r[1]:.6f},{r[2]:.6f}\n')
+with open('reordered.csv', 'w') as f:
+    f.write('c,a,b\n')
+    for r in X: f.write(f'{r[2]:.6f},{r[0]:.6f},{r[1]:.6f}\n')
+with open('missing.csv', 'w') as f:
+    f.write('a,b,extra\n')
+    for r in X: f.write(f'{r[0]:.6f},{r[1]:.6f},1\n')
+"
+printf '[data]\ntrain = named.csv\nlabel_column = target\n[optimizer]\nepochs = 20\n[cost]\npricing = %s\n' "$SRC/configs/pricing.ini" > named.ini
+expect_ok "$BIN" train named.ini --out named --quiet
+expect_ok "$BIN" predict --model named/model.h5 --data named.csv --out p1.csv
+expect_ok "$BIN" predict --model named/model.h5 --data reordered.csv --out p2.csv
+check "columns by name: the same predictions in any order, without the label, header prob_7" $PY -c "
+a, b = open('p1.csv').read().splitlines(), open('p2.csv').read().splitlines()
+assert a == b and a[0] == 'prob_7,pred', (a[:3], b[:3])
+import h5py; f = h5py.File('named/model.h5', 'r')
+names = [n.decode() if isinstance(n, bytes) else n for n in f.attrs['feature_names']]
+assert names == ['a', 'b', 'c'] and f.attrs['label_column'] in ('target', b'target'), (names, f.attrs['label_column'])
+"
+expect_error 2 'missing.csv: has no column "c" \(a feature of the model\)' "$BIN" predict --model named/model.h5 --data missing.csv
 finish
-

@@ -1,0 +1,108 @@
+/* Predictions of a saved model for a data file (see predict.h): load, align the columns
+ * by name, standardize with the stored scaler, predict, map back, write CSV. */
+#include "experiments/predict.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/atomic_file.h"
+#include "common/log.h"
+#include "io/dataset.h"
+#include "io/load.h"
+#include "trainer/model_io.h"
+#include "trainer/train.h"
+
+static void write_rows(FILE *out, const model_file *mf, const float *pred, size_t n) {
+  size_t width = mf->model->spec.outputs;
+  if (mf->head == HEAD_REGRESSION) { /* pred is already in the target's units */
+    fputs("pred\n", out);
+    for (size_t i = 0; i < n; i++) fprintf(out, "%.9g\n", pred[i]);
+    return;
+  }
+  if (mf->head == HEAD_BINARY) { /* the probability of the second class value */
+    fprintf(out, "prob_%g,pred\n", mf->classes[1]);
+    for (size_t i = 0; i < n; i++) fprintf(out, "%.7g,%g\n", pred[i], mf->classes[pred[i] >= 0.5f ? 1 : 0]);
+    return;
+  }
+  for (size_t k = 0; k < width; k++) fprintf(out, "prob_%g,", mf->classes[k]);
+  fputs("pred\n", out);
+  for (size_t i = 0; i < n; i++) {
+    const float *p = pred + i * width;
+    size_t best = 0;
+    for (size_t k = 0; k < width; k++) {
+      fprintf(out, "%.7g,", p[k]);
+      if (p[k] > p[best]) best = k;
+    }
+    fprintf(out, "%g\n", mf->classes[best]);
+  }
+}
+
+/* d's columns as the model's features: by name when both have names (reordered; extra
+ * columns dropped, said once; a missing one an error), else by position. */
+static tr_err align(const model_file *mf, const char *path, ds_dataset **d) {
+  size_t want = mf->model->spec.inputs;
+  ds_dataset *in = *d;
+  if (!mf->feature_names || !in->feature_names) {
+    if (in->cols != want)
+      return tr_error_set(TR_EINPUT, path, "has %zu features, the model expects %zu", in->cols, want);
+    return TR_OK;
+  }
+  size_t *col = malloc(want * sizeof *col);
+  if (!col) return tr_error_set(TR_ENOMEM, "predict", "out of memory");
+  for (size_t k = 0; k < want; k++) {
+    col[k] = SIZE_MAX;
+    for (size_t j = 0; j < in->cols && col[k] == SIZE_MAX; j++)
+      if (!strcmp(in->feature_names[j], mf->feature_names[k])) col[k] = j;
+    if (col[k] == SIZE_MAX) {
+      tr_err rc = tr_error_set(TR_EINPUT, path, "has no column \"%s\" (a feature of the model)", mf->feature_names[k]);
+      free(col);
+      return rc;
+    }
+  }
+  if (in->cols > want)
+    log_warn("%s: %zu column%s the model does not use %s ignored", path, in->cols - want,
+             in->cols - want == 1 ? "" : "s", in->cols - want == 1 ? "is" : "are");
+  ds_dataset *out = ds_new(in->rows, want, in->y != NULL);
+  tr_err rc = out ? ds_set_feature_names(out, (const char *const *)mf->feature_names) : tr_error_code();
+  for (size_t i = 0; rc == TR_OK && i < in->rows; i++)
+    for (size_t k = 0; k < want; k++) out->X[i * want + k] = in->X[i * in->cols + col[k]];
+  if (rc == TR_OK && in->y) memcpy(out->y, in->y, in->rows * sizeof(float));
+  free(col);
+  if (rc != TR_OK) {
+    ds_free(&out);
+    return rc;
+  }
+  ds_free(d);
+  *d = out;
+  return TR_OK;
+}
+
+tr_err predict_file(const char *model_path, const char *data_path, const char *out_path) {
+  model_file mf;
+  tr_err rc = model_load(model_path, &mf);
+  if (rc != TR_OK) return rc;
+  ds_dataset *d = NULL;
+  float *pred = NULL;
+  ds_load_opts o = {.label_column = *mf.label_column ? mf.label_column : NULL, .label_optional = true};
+  if ((rc = ds_load(data_path, &o, &d)) == TR_OK) rc = align(&mf, data_path, &d);
+  if (rc == TR_OK && mf.scale.cols) scaler_apply(&mf.scale, d);
+  if (rc == TR_OK && !(pred = ds_alloc_floats(d->rows * mf.model->spec.outputs)))
+    rc = tr_error_set(TR_ENOMEM, "predict", "out of memory");
+  if (rc == TR_OK) rc = train_predict(mf.model, mf.head, d, pred, NULL);
+  if (rc == TR_OK && mf.head == HEAD_REGRESSION) target_scaler_invert(&mf.target, pred, d->rows);
+  if (rc == TR_OK && !out_path) {
+    write_rows(stdout, &mf, pred, d->rows);
+    if (fflush(stdout) != 0) rc = tr_error_set(TR_EIO, "stdout", "write failed");
+  } else if (rc == TR_OK) {
+    tr_atomic a;
+    if ((rc = tr_atomic_open(&a, out_path)) == TR_OK) {
+      write_rows(a.fp, &mf, pred, d->rows);
+      rc = tr_atomic_commit(&a);
+    }
+  }
+  free(pred);
+  ds_free(&d);
+  model_file_free(&mf);
+  return rc;
+}
