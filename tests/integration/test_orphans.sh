@@ -21,14 +21,18 @@ every_epochs = 1000
 pricing = $SRC/configs/pricing.ini
 EOF2
 printf '[sweep]\njob = job.ini\n[grid]\noptimizer.lr = 0.001\n' > long.ini
-"$BIN" sweep long.ini --out long 2> sweep.err &
-spid=$!
-child=
-for _ in $(seq 100); do
-  child=$(pgrep -P $spid -f 'tradeoff train' | head -1)
-  [[ -n $child ]] && break
-  sleep 0.1
-done
+# start_sweep LOG: runs the sweep in the background; $spid is the sweep, $child its train
+start_sweep() {
+  "$BIN" sweep long.ini --out long 2> "$1" &
+  spid=$!
+  child=
+  for _ in $(seq 100); do
+    child=$(pgrep -P $spid -f 'tradeoff train' | head -1)
+    [[ -n $child ]] && break
+    sleep 0.1
+  done
+}
+start_sweep sweep.err
 check "the sweep started its train child" test -n "$child"
 sleep 1
 kill -KILL $spid
@@ -44,14 +48,7 @@ check "and recorded the interruption" $PY -c "
 import json; r = json.load(open(__import__('glob').glob('long/points/p0001-*/result.json')[0])); assert r['stop_reason'] == 'interrupted', r['stop_reason']
 "
 # the restarted sweep resumes the point from that checkpoint
-"$BIN" sweep long.ini --out long 2> restart.err &
-spid=$!
-child=
-for _ in $(seq 100); do
-  child=$(pgrep -P $spid -f 'tradeoff train' | head -1)
-  [[ -n $child ]] && break
-  sleep 0.1
-done
+start_sweep restart.err
 check "a restarted sweep resumes the point from its checkpoint" bash -c "tr '\\0' ' ' < /proc/$child/cmdline | grep -q -- '--resume'"
 kill -KILL $spid
 wait $spid 2>/dev/null
