@@ -107,6 +107,13 @@ import re
 assert sorted(re.findall(r'<img src=\"([^\"]+)\"', h)) == sorted(f + '.png' for f in '$figures'.split())
 "
 check "no temporary file left in the sweep" test -z "$(find sw -name '*.tmp.*')"
+# figures name runs by what sets them apart, never by point id
+for f in learning-curves metric-vs-cost speedup cost-vs-ranks; do
+  check "$f.svg names no point id" bash -c "! grep -q 'p000' sw/$f.svg"
+done
+for l in 'baseline, local, 1 rank' 'mlp, local, 2 ranks' 'mlp, s3, 1 rank' 'mlp, local @c5.xlarge'; do
+  check "metric-vs-cost.svg labels a point '$l'" grep -q "<text>$l</text>" sw/metric-vs-cost.svg
+done
 
 # Render the page headless with Debian's chromium: a copy of report.html next to it (same
 # relative image paths) gets a script that, after the load event, writes which <img>
