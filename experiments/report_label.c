@@ -169,8 +169,10 @@ static char *label_of(const run_record *r, const label_dims *d, bool with_ranks)
   if (d->instance && !is_rightsized(r) && *r->instance) PART("%s", r->instance);
   if (with_ranks && d->ranks && !is_rightsized(r)) PART("%d rank%s", r->ranks, r->ranks == 1 ? "" : "s");
   if (d->spot && r->spot) PART("spot");
-#undef PART
+  /* a projection alone: what was projected, then where ("mlp @c5.xlarge") */
+  if (is_rightsized(r) && !*sep && *r->variant) PART("%s", r->variant);
   if (is_rightsized(r)) fprintf(m.f, "%s@%s", *sep ? " " : "", r->instance);
+#undef PART
   char *s = report_buf_close(&m);
   if (oom) {
     free(s);

@@ -82,6 +82,16 @@ START_TEST(labels_shorten_settings) {
   ck_assert_str_eq(rep.labels[2], "early stopping on, lr 0.001");
   report_free(&rep);
 
+  /* one variant on 1 and 2 ranks, projected: the projection names the variant */
+  const rf_train_run scaling[] = {sweep[0], sweep[2], sweep[5]};
+  rf_write_sweep(tu_dir, scaling, 3);
+  ck_assert_int_eq(report_load(tu_dir, NULL, &rep), TR_OK);
+  ck_assert_str_eq(rep.labels[0], "1 rank");
+  ck_assert_str_eq(rep.labels[1], "2 ranks");
+  ck_assert_str_eq(rep.labels[2], "mlp @c5.xlarge");
+  ck_assert_str_eq(rep.config_labels[1], "mlp");
+  report_free(&rep);
+
   /* one run, or runs alike: the variant, with ids where it repeats */
   rf_write_sweep(tu_dir, sweep, 1);
   ck_assert_int_eq(report_load(tu_dir, NULL, &rep), TR_OK);
