@@ -75,13 +75,15 @@ typedef struct {
   double lx, ly; /* out: the text's anchor: its left edge (right edge when left_of), its middle */
   bool left_of;  /* out: the label stands left of its point (right-aligned at lx) */
   bool leader;   /* out: moved more than a line from its point: draw a line between them */
+  bool placed;   /* out: false when no place is clear of the other labels: not drawn */
 } report_label_box;
 
 /* Places the labels b[0..n) in a width x height plot area so that none overlaps another
  * or one of the markers (n_markers (x, y) pairs, every point drawn): in the order of
  * priority, x, then y from the top, each beside its point, else pushed down or up a line
- * at a time: inside the area and clear of the other labels where it can be, and of the
- * markers too where it can be. TR_ENOMEM (recorded) leaves b unplaced. */
+ * at a time: inside the area and clear of the other labels, and of the markers too where
+ * it can be; a label with no such place is left out (placed false), never overprinted.
+ * TR_ENOMEM (recorded) leaves b unplaced. */
 tr_err report_place_labels(report_label_box *b, size_t n, const double *markers, size_t n_markers, double width,
                            double height);
 

@@ -246,6 +246,9 @@ tr_err report_label_runs(report *rep) {
 #define MARKER_PX 7.0
 #define GAP_PX 9.0
 #define LEADING_PX 2.0
+/* A label is pushed at most this many lines from its point (a longer leader is hard to
+ * follow): beyond, it is left out. */
+#define MAX_PUSH 6
 
 typedef struct {
   double x0, y0, x1, y1;
@@ -320,13 +323,13 @@ tr_err report_place_labels(report_label_box *b, size_t n, const double *markers,
     /* candidates: beside the point, a little above it or below, right then left; over
      * it, under it; then pushed down and up a line at a time, right or left (with a
      * leader). First strictly (inside, clear of labels and markers), then clear of
-     * labels only, else where it first would go. */
+     * labels only, else nowhere: left out rather than overprinting. */
     double step = l->h + LEADING_PX, rise = 0.6 * l->h, clear = MARKER_PX + 1 + l->h / 2;
     const struct {
       double dy;
       int side;
     } near[] = {{rise, 0}, {rise - step, 0}, {rise, 1}, {rise - step, 1}, {clear, 2}, {-clear, 2}};
-    int n_near = (int)(sizeof near / sizeof *near), levels = (int)ceil(height / step) + 1;
+    int n_near = (int)(sizeof near / sizeof *near), levels = MAX_PUSH - 1;
     bool found = false;
     for (int pass = 0; pass < 2 && !found; pass++)
       for (int k = 0; k < n_near + 4 * levels && !found; k++) {
@@ -340,9 +343,12 @@ tr_err report_place_labels(report_label_box *b, size_t n, const double *markers,
         l->leader = k >= n_near;
         found = true;
       }
-    if (!found) {
-      placed[j] = box_at(l, rise, 0);
+    l->placed = found;
+    if (!found) { /* left out; a zero box stands in its place */
+      placed[j] = (box){-1, -1, -1, -1};
       l->left_of = l->leader = false;
+      l->lx = l->x, l->ly = l->y;
+      continue;
     }
     l->lx = l->left_of ? placed[j].x1 : placed[j].x0;
     l->ly = (placed[j].y0 + placed[j].y1) / 2;

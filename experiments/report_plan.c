@@ -221,9 +221,10 @@ static size_t text_chars(const char *s) {
  * Writes the datablocks $label_right, $label_left (Pareto) and $label_right_dominated,
  * $label_left_dominated (x y "text": right of its point, or left of it and right-aligned)
  * and $leaders (point x y, label x y) into d, the plot clauses that draw the leaders into
- * lead (drawn under the markers) and those of the labels into text. TR_ENOMEM (recorded). */
+ * lead (drawn under the markers) and those of the labels into text; *left_out: labels
+ * with no place clear of the others (not drawn), of *labelled. TR_ENOMEM (recorded). */
 static tr_err mc_labels(const report *rep, const mc_point *all, size_t n_all, const mc_axis *ax, const mc_axis *ay,
-                        FILE *d, FILE *lead, FILE *text) {
+                        FILE *d, FILE *lead, FILE *text, size_t *left_out, size_t *labelled) {
   const report_figure *fig = &rep->fig[REPORT_METRIC_COST];
   double w = (mc_area[1] - mc_area[0]) * fig->width, h = (mc_area[3] - mc_area[2]) * fig->height;
   report_label_box *l = calloc(n_all ? n_all : 1, sizeof *l);
@@ -242,6 +243,9 @@ static tr_err mc_labels(const report *rep, const mc_point *all, size_t n_all, co
     of[n++] = all[i].run;
   }
   if (rc == TR_OK) rc = report_place_labels(l, n, mk, n_mk, w, h);
+  *labelled = n;
+  *left_out = 0;
+  for (size_t j = 0; rc == TR_OK && j < n; j++) *left_out += !l[j].placed;
   if (rc == TR_OK) {
     static const char *const blocks[4] = {"label_right", "label_left", "label_right_dominated",
                                           "label_left_dominated"};
@@ -249,7 +253,7 @@ static tr_err mc_labels(const report *rep, const mc_point *all, size_t n_all, co
     for (int k = 0; k < 4; k++) {
       fprintf(d, "$%s << EOD\n", blocks[k]);
       for (size_t j = 0; j < n; j++) {
-        if ((rep->dominated[of[j]] ? 2 : 0) + l[j].left_of != k) continue;
+        if (!l[j].placed || (rep->dominated[of[j]] ? 2 : 0) + l[j].left_of != k) continue;
         report_gp_num(d, axis_value(ax, l[j].lx / w));
         fputc(' ', d);
         report_gp_num(d, axis_value(ay, l[j].ly / h));
@@ -262,7 +266,7 @@ static tr_err mc_labels(const report *rep, const mc_point *all, size_t n_all, co
     }
     fputs("$leaders << EOD\n", d);
     for (size_t j = 0; j < n; j++) {
-      if (!l[j].leader) continue;
+      if (!l[j].placed || !l[j].leader) continue;
       const double v[4] = {axis_value(ax, l[j].x / w), axis_value(ay, l[j].y / h), axis_value(ax, l[j].lx / w),
                            axis_value(ay, l[j].ly / h)};
       for (int k = 0; k < 4; k++) {
@@ -357,7 +361,8 @@ static tr_err plan_metric_cost(report *rep) {
   fprintf(b.f, "set xrange [%.10g:%.10g]\nset yrange [%.10g:%.10g]\n", ax.lo, ax.hi, ay.lo, ay.hi);
   fputs("plot $frontier using 1:2 with steps lw 2 lc rgb '#2ca02c' title 'Pareto frontier (metric, cost)'", b.f);
   /* labels next to the Pareto points, and next to every point while they stay legible */
-  rc = mc_labels(rep, all, n_all, &ax, &ay, d.f, b.f, labels.f);
+  size_t left_out = 0, labelled = 0;
+  rc = mc_labels(rep, all, n_all, &ax, &ay, d.f, b.f, labels.f, &left_out, &labelled);
   for (int g = 0; g < 4; g++)
     if (cnt[g]) fprintf(b.f, ", \\\n     $%s using 1:2 with points %s", names[g], styles[g]);
   char *text = report_buf_close(&labels);
@@ -369,8 +374,13 @@ static tr_err plan_metric_cost(report *rep) {
       "table of runs gives their ids). Filled markers: the Pareto set over (%s, cost, time), no other run is as "
       "good in all three and better in one; open markers: dominated runs; triangles: projected (estimated) runs. "
       "The green staircase is the best %s each budget buys. A Pareto run that looks dominated here is faster "
-      "than the runs that beat it.",
-      m, m, m);
+      "than the runs that beat it.%s",
+      m, m, m, left_out ? " Labels with no room clear of the others are left out" : "");
+  if (caption && left_out) { /* NULL when out of memory: report_set_figure says so */
+    char *full = report_printf("%s (%zu of %zu).", caption, left_out, labelled);
+    free(caption);
+    caption = full;
+  }
   if (rc == TR_OK) rc = report_set_figure(rep, REPORT_METRIC_COST, report_buf_close(&d), report_buf_close(&b), caption);
   else {
     free(caption);

@@ -113,7 +113,8 @@ static bool boxes_overlap(const report_label_box *a, const report_label_box *b) 
 }
 
 /* Labels of points at the same coordinates (and a crowd of them) get distinct places,
- * none overlapping another, all inside the plot, the first beside its point. */
+ * none overlapping another, all inside the plot, the first beside its point; where there
+ * is no room left, a label is left out. */
 START_TEST(placement_never_overprints) {
   report_label_box b[12];
   double mk[2 * 12];
@@ -123,6 +124,7 @@ START_TEST(placement_never_overprints) {
   }
   for (size_t n = 2; n <= 12; n += 10) {
     ck_assert_int_eq(report_place_labels(b, n, mk, n, 600, 400), TR_OK);
+    for (size_t i = 0; i < n; i++) ck_assert(b[i].placed);
     ck_assert(!b[0].leader && !b[0].left_of);
     ck_assert(fabs(b[0].lx - 200) < 12 && fabs(b[0].ly - 150) < 12);
     for (size_t i = 0; i < n; i++) {
@@ -133,6 +135,23 @@ START_TEST(placement_never_overprints) {
       for (size_t j = 0; j < i; j++) ck_assert_msg(!boxes_overlap(&b[i], &b[j]), "labels %zu and %zu overlap", i, j);
     }
   }
+  /* a crowd with no room for all: the ones left over are left out, never overprinted */
+  report_label_box crowd[60];
+  double cm[2 * 60];
+  for (size_t i = 0; i < 60; i++) {
+    crowd[i] = (report_label_box){.x = 200, .y = 150, .w = 90, .h = 12};
+    cm[2 * i] = 200, cm[2 * i + 1] = 150;
+  }
+  ck_assert_int_eq(report_place_labels(crowd, 60, cm, 60, 600, 400), TR_OK);
+  size_t drawn = 0;
+  for (size_t i = 0; i < 60; i++) {
+    if (!crowd[i].placed) continue;
+    drawn++;
+    for (size_t j = 0; j < i; j++)
+      ck_assert_msg(!crowd[j].placed || !boxes_overlap(&crowd[i], &crowd[j]), "labels %zu and %zu overlap", i, j);
+  }
+  ck_assert(drawn >= 12 && drawn < 60);
+
   /* by a plot's right edge the label goes left of its point */
   b[0] = (report_label_box){.x = 590, .y = 150, .w = 90, .h = 12};
   ck_assert_int_eq(report_place_labels(b, 1, mk, 1, 600, 400), TR_OK);
