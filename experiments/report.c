@@ -202,6 +202,7 @@ tr_err report_load(const char *dir, const char *metric, report *rep) {
       for (size_t i = 0; i < rep->rs.n; i++) rep->dominated[i] = true;
   }
   if (rc == TR_OK) rc = load_curves(rep);
+  if (rc == TR_OK) rc = report_label_runs(rep);
   if (rc == TR_OK) rc = report_plan(rep);
   if (rc != TR_OK) report_free(rep);
   return rc;
@@ -218,6 +219,12 @@ void report_free(report *rep) {
     free(rep->fig[k].body);
     free(rep->fig[k].omitted);
   }
+  for (size_t i = 0; i < rep->rs.n; i++) {
+    if (rep->labels) free(rep->labels[i]);
+    if (rep->config_labels) free(rep->config_labels[i]);
+  }
+  free(rep->labels);
+  free(rep->config_labels);
   free(rep->dominated);
   results_free(&rep->rs);
   free(rep->dir);

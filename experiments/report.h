@@ -43,6 +43,10 @@ typedef struct {
   run_records rs;
   char metric[32];          /* the metric of the table and the Pareto filter; "" when none */
   bool *dominated;          /* results_pareto() over metric (all true without one) */
+  char **labels;            /* per record: what tells it apart from the other runs ("mlp, 2
+                               ranks", "mlp @c5.xlarge"), unique (an id suffix where needed) */
+  char **config_labels;     /* per record: the same without the rank count (a configuration
+                               the scaling figures follow across rank counts); not unique */
   report_curve *curves;     /* learning curves of measured train runs */
   size_t n_curves;
   report_figure fig[REPORT_FIGURES];

@@ -59,6 +59,34 @@ unsigned report_color(size_t i);
  * everything but their rank count (or says why they are left out). TR_ENOMEM on failure. */
 tr_err report_plan_scaling(report *rep);
 
+/* ---- report_label.c: naming the runs, placing the names ---- */
+
+/* Fills rep->labels and rep->config_labels (records loaded) from what differs between
+ * the runs: the variant, the settings that differ within a variant (shortened: "mlp",
+ * "lr 0.01"), the backend, the instance, "2 ranks", "spot", "@INSTANCE" for projected
+ * runs; an id suffix where runs are alike in every way. TR_ENOMEM (recorded). */
+tr_err report_label_runs(report *rep);
+
+/* A label beside a point of a figure, in pixels from the plot area's bottom left corner. */
+typedef struct {
+  double x, y;   /* in: the point */
+  double w, h;   /* in: the label's size */
+  int priority;  /* in: lower is placed first (nearest its point) */
+  double lx, ly; /* out: the text's anchor: its left edge (right edge when left_of), its middle */
+  bool left_of;  /* out: the label stands left of its point (right-aligned at lx) */
+  bool leader;   /* out: moved more than a line from its point: draw a line between them */
+  bool placed;   /* out: false when no place is clear of the other labels: not drawn */
+} report_label_box;
+
+/* Places the labels b[0..n) in a width x height plot area so that none overlaps another
+ * or one of the markers (n_markers (x, y) pairs, every point drawn): in the order of
+ * priority, x, then y from the top, each beside its point, else pushed down or up a line
+ * at a time: inside the area and clear of the other labels, and of the markers too where
+ * it can be; a label with no such place is left out (placed false), never overprinted.
+ * TR_ENOMEM (recorded) leaves b unplaced. */
+tr_err report_place_labels(report_label_box *b, size_t n, const double *markers, size_t n_markers, double width,
+                           double height);
+
 /* ---- report_gnuplot.c: gnuplot syntax ---- */
 
 /* s as a gnuplot string expression of single-quoted literals, where nothing is ever

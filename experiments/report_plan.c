@@ -13,9 +13,17 @@
 
 /* At most this many learning curves in one figure (Pareto runs first). */
 #define MAX_CURVES 12
-/* Every point of metric-vs-cost carries its id up to this many points (else the Pareto
- * points only). */
+/* Every point of metric-vs-cost carries its label up to this many points (else the
+ * Pareto points only). */
 #define MAX_LABELS 16
+/* The plot area of metric-vs-cost in fractions of the figure (left, right, bottom, top):
+ * fixed, as its axis ranges are, so that the labels are placed at the scale gnuplot draws
+ * at; the key stands right of it. */
+static const double mc_area[4] = {0.08, 0.70, 0.11, 0.91};
+/* The labels' font (',8' of the figure's Sans, cairo): about this many pixels a character
+ * and a line. */
+#define LABEL_CHAR_PX 6.4
+#define LABEL_LINE_PX 12.0
 
 /* ---- shared by the figures (report_internal.h) ---------------------------------- */
 
@@ -111,14 +119,10 @@ static tr_err plan_learning_curves(report *rep) {
         "set xtics nomirror\nset format x '%g'\nplot ",
         b.f);
   for (size_t i = 0; i < shown; i++) {
-    const run_record *r = &rep->rs.r[sorted[i].run];
-    char *t = report_printf("%s%s%s%s", r->id, *r->variant ? " (" : "", r->variant, *r->variant ? ")" : "");
-    if (!t) continue;
     fprintf(b.f, "$curve%zu using 1:2 with lines lw 2 lc rgb '#%06x' title ", i + 1, report_color(i));
-    report_gp_quote(b.f, t);
+    report_gp_quote(b.f, rep->labels[sorted[i].run]);
     fprintf(b.f, ", \\\n     $curve%zu using 1:3 with lines lw 2 dt 2 lc rgb '#%06x' notitle, \\\n     ", i + 1,
             report_color(i));
-    free(t);
   }
   if (n_best)
     fputs("$best using 1:2:3 with points pt 7 ps 1.8 lc rgb variable "
@@ -173,6 +177,119 @@ static void mc_block(FILE *f, const char *name, const mc_point *p, size_t n, boo
   fputs("EOD\n", f);
 }
 
+/* An axis as the figure draws it: its range, linear or logarithmic. */
+typedef struct {
+  double lo, hi;
+  bool log;
+} mc_axis;
+
+/* Where v stands on a, 0 at lo to 1 at hi; and back. */
+static double axis_frac(const mc_axis *a, double v) {
+  return a->log ? (log10(v) - log10(a->lo)) / (log10(a->hi) - log10(a->lo)) : (v - a->lo) / (a->hi - a->lo);
+}
+static double axis_value(const mc_axis *a, double t) {
+  return a->log ? pow(10, log10(a->lo) + t * (log10(a->hi) - log10(a->lo))) : a->lo + t * (a->hi - a->lo);
+}
+
+/* The range of values min..max with a margin of lo_pad and hi_pad of the span (in decades
+ * on a log axis); one value: a range around it. */
+static mc_axis axis_of(double min, double max, bool log, double lo_pad, double hi_pad) {
+  mc_axis a = {min, max, log};
+  if (log) {
+    double span = log10(max) - log10(min);
+    a.lo = pow(10, log10(min) - lo_pad * span);
+    a.hi = pow(10, log10(max) + hi_pad * span);
+  } else if (min == max) {
+    a.lo = min > 0 ? min * 0.5 : min - 1;
+    a.hi = min > 0 ? min * 1.5 : min + 1;
+  } else {
+    a.lo = min - lo_pad * (max - min);
+    a.hi = max + hi_pad * (max - min);
+  }
+  return a;
+}
+
+/* Characters of UTF-8 text. */
+static size_t text_chars(const char *s) {
+  size_t n = 0;
+  for (; *s; s++) n += ((unsigned char)*s & 0xc0) != 0x80;
+  return n;
+}
+
+/* The labels of metric-vs-cost, placed (report_place_labels) at the figure's scale: the
+ * Pareto points' first, then the others' while there are at most MAX_LABELS points.
+ * Writes the datablocks $label_right, $label_left (Pareto) and $label_right_dominated,
+ * $label_left_dominated (x y "text": right of its point, or left of it and right-aligned)
+ * and $leaders (point x y, label x y) into d, the plot clauses that draw the leaders into
+ * lead (drawn under the markers) and those of the labels into text; *left_out: labels
+ * with no place clear of the others (not drawn), of *labelled. TR_ENOMEM (recorded). */
+static tr_err mc_labels(const report *rep, const mc_point *all, size_t n_all, const mc_axis *ax, const mc_axis *ay,
+                        FILE *d, FILE *lead, FILE *text, size_t *left_out, size_t *labelled) {
+  const report_figure *fig = &rep->fig[REPORT_METRIC_COST];
+  double w = (mc_area[1] - mc_area[0]) * fig->width, h = (mc_area[3] - mc_area[2]) * fig->height;
+  report_label_box *l = calloc(n_all ? n_all : 1, sizeof *l);
+  size_t *of = calloc(n_all ? n_all : 1, sizeof *of);
+  double *mk = calloc(2 * (n_all ? n_all : 1), sizeof *mk);
+  size_t n = 0, n_mk = 0;
+  tr_err rc = l && of && mk ? TR_OK : tr_error_set(TR_ENOMEM, "report", "out of memory");
+  for (size_t i = 0; rc == TR_OK && i < n_all; i++) {
+    if (ax->log && !(all[i].cost > 0)) continue; /* not drawn on a log axis */
+    double x = axis_frac(ax, all[i].cost) * w, y = axis_frac(ay, all[i].metric) * h;
+    mk[2 * n_mk] = x, mk[2 * n_mk + 1] = y, n_mk++;
+    bool dominated = rep->dominated[all[i].run];
+    if (dominated && n_all > MAX_LABELS) continue;
+    l[n] = (report_label_box){.x = x, .y = y, .w = LABEL_CHAR_PX * (double)text_chars(rep->labels[all[i].run]) + 2,
+                              .h = LABEL_LINE_PX, .priority = dominated};
+    of[n++] = all[i].run;
+  }
+  if (rc == TR_OK) rc = report_place_labels(l, n, mk, n_mk, w, h);
+  *labelled = n;
+  *left_out = 0;
+  for (size_t j = 0; rc == TR_OK && j < n; j++) *left_out += !l[j].placed;
+  if (rc == TR_OK) {
+    static const char *const blocks[4] = {"label_right", "label_left", "label_right_dominated",
+                                          "label_left_dominated"};
+    size_t counts[4] = {0}, leaders = 0;
+    for (int k = 0; k < 4; k++) {
+      fprintf(d, "$%s << EOD\n", blocks[k]);
+      for (size_t j = 0; j < n; j++) {
+        if (!l[j].placed || (rep->dominated[of[j]] ? 2 : 0) + l[j].left_of != k) continue;
+        report_gp_num(d, axis_value(ax, l[j].lx / w));
+        fputc(' ', d);
+        report_gp_num(d, axis_value(ay, l[j].ly / h));
+        fputc(' ', d);
+        report_gp_datastr(d, rep->labels[of[j]]);
+        fputc('\n', d);
+        counts[k]++;
+      }
+      fputs("EOD\n", d);
+    }
+    fputs("$leaders << EOD\n", d);
+    for (size_t j = 0; j < n; j++) {
+      if (!l[j].placed || !l[j].leader) continue;
+      const double v[4] = {axis_value(ax, l[j].x / w), axis_value(ay, l[j].y / h), axis_value(ax, l[j].lx / w),
+                           axis_value(ay, l[j].ly / h)};
+      for (int k = 0; k < 4; k++) {
+        if (k) fputc(' ', d);
+        report_gp_num(d, v[k]);
+      }
+      fputc('\n', d);
+      leaders++;
+    }
+    fputs("EOD\n", d);
+    if (leaders)
+      fputs(", \\\n     $leaders using 1:2:($3-$1):($4-$2) with vectors nohead lw 1 lc rgb '#bbbbbb' notitle", lead);
+    for (int k = 0; k < 4; k++)
+      if (counts[k])
+        fprintf(text, ", \\\n     $%s using 1:2:3 with labels %s font ',8' tc rgb '%s' notitle", blocks[k],
+                k % 2 ? "right" : "left", k < 2 ? "#222222" : "#888888");
+  }
+  free(l);
+  free(of);
+  free(mk);
+  return rc;
+}
+
 static tr_err plan_metric_cost(report *rep) {
   const char *m = rep->metric;
   if (!*m) return report_omit(rep, REPORT_METRIC_COST, "no run reports a test metric");
@@ -208,8 +325,13 @@ static tr_err plan_metric_cost(report *rep) {
     if (n_front && !(lower ? v < front[n_front - 1].metric : v > front[n_front - 1].metric)) continue;
     front[n_front++] = all[i];
   }
-  report_buf d, b;
+  report_buf d, b, labels;
   if ((rc = report_bufs_open(&d, &b)) != TR_OK) goto done;
+  if ((rc = report_buf_open(&labels)) != TR_OK) {
+    free(report_buf_close(&d));
+    free(report_buf_close(&b));
+    goto done;
+  }
   static const char *const names[4] = {"pareto_measured", "pareto_projected", "dominated_measured",
                                        "dominated_projected"};
   static const char *const styles[4] = {
@@ -226,31 +348,45 @@ static tr_err plan_metric_cost(report *rep) {
   free(t);
   fputs("\nset xlabel 'cost per run (USD)'\nset ylabel ", b.f);
   report_gp_quote(b.f, m);
-  fputs("\nset grid\nset key outside right top\nset offsets graph 0.02, graph 0.12, graph 0.08, graph 0.08\n"
-        "set format x '%g'\n", b.f);
-  if (isfinite(lo) && hi / lo > 30) fputs("set logscale x\n", b.f);
-  /* one cost or one metric value: a range around it (gnuplot warns about an empty one) */
-  if (c_min == c_max)
-    fprintf(b.f, "set xrange [%.10g:%.10g]\n", c_min > 0 ? c_min * 0.5 : c_min - 1,
-            c_min > 0 ? c_min * 1.5 : c_min + 1);
-  if (m_min == m_max)
-    fprintf(b.f, "set yrange [%.10g:%.10g]\n", m_min - 0.05 * fabs(m_min) - 0.01, m_max + 0.05 * fabs(m_max) + 0.01);
+  /* fixed margins and ranges: the scale the labels were placed at */
+  bool logx = isfinite(lo) && hi / lo > 30;
+  mc_axis ax = axis_of(logx ? lo : c_min, c_max, logx, 0.04, 0.08);
+  mc_axis ay = m_min == m_max ? (mc_axis){m_min - 0.05 * fabs(m_min) - 0.01, m_max + 0.05 * fabs(m_max) + 0.01, false}
+                              : axis_of(m_min, m_max, false, 0.08, 0.10);
+  fprintf(b.f, "\nset grid\nset key outside right top\nset format x '%%g'\n"
+               "set lmargin at screen %g\nset rmargin at screen %g\nset bmargin at screen %g\n"
+               "set tmargin at screen %g\n",
+          mc_area[0], mc_area[1], mc_area[2], mc_area[3]);
+  if (logx) fputs("set logscale x\n", b.f);
+  fprintf(b.f, "set xrange [%.10g:%.10g]\nset yrange [%.10g:%.10g]\n", ax.lo, ax.hi, ay.lo, ay.hi);
   fputs("plot $frontier using 1:2 with steps lw 2 lc rgb '#2ca02c' title 'Pareto frontier (metric, cost)'", b.f);
+  /* labels next to the Pareto points, and next to every point while they stay legible */
+  size_t left_out = 0, labelled = 0;
+  rc = mc_labels(rep, all, n_all, &ax, &ay, d.f, b.f, labels.f, &left_out, &labelled);
   for (int g = 0; g < 4; g++)
     if (cnt[g]) fprintf(b.f, ", \\\n     $%s using 1:2 with points %s", names[g], styles[g]);
-  /* ids next to the Pareto points, and next to every point while they stay legible */
-  for (int g = 0; g < 4; g++)
-    if (cnt[g] && (g < 2 || n_all <= MAX_LABELS))
-      fprintf(b.f, ", \\\n     $%s using 1:2:3 with labels left offset char 1,0.6 font ',8' tc rgb '%s' notitle",
-              names[g], g < 2 ? "#222222" : "#888888");
-  fputc('\n', b.f);
+  char *text = report_buf_close(&labels);
+  fprintf(b.f, "%s\n", text ? text : "");
+  if (!text && rc == TR_OK) rc = tr_error_set(TR_ENOMEM, "report", "out of memory");
+  free(text);
   char *caption = report_printf(
-      "Test %s against the total cost of each run. Filled markers: the Pareto set over (%s, cost, time), no other "
-      "run is as good in all three and better in one; open markers: dominated runs; triangles: projected "
-      "(estimated) runs. The green staircase is the best %s each budget buys. A Pareto run that looks dominated "
-      "here is faster than the runs that beat it.",
-      m, m, m);
-  rc = report_set_figure(rep, REPORT_METRIC_COST, report_buf_close(&d), report_buf_close(&b), caption);
+      "Test %s against the total cost of each run, each labelled by what sets it apart from the other runs (the "
+      "table of runs gives their ids). Filled markers: the Pareto set over (%s, cost, time), no other run is as "
+      "good in all three and better in one; open markers: dominated runs; triangles: projected (estimated) runs. "
+      "The green staircase is the best %s each budget buys. A Pareto run that looks dominated here is faster "
+      "than the runs that beat it.%s",
+      m, m, m, left_out ? " Labels with no room clear of the others are left out" : "");
+  if (caption && left_out) { /* NULL when out of memory: report_set_figure says so */
+    char *full = report_printf("%s (%zu of %zu).", caption, left_out, labelled);
+    free(caption);
+    caption = full;
+  }
+  if (rc == TR_OK) rc = report_set_figure(rep, REPORT_METRIC_COST, report_buf_close(&d), report_buf_close(&b), caption);
+  else {
+    free(caption);
+    free(report_buf_close(&d));
+    free(report_buf_close(&b));
+  }
 done:
   free(all);
   free(front);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/format.h"
+#include "experiments/provenance.h"
 #include "experiments/report_internal.h"
 
 /* ---- shared by both formats -------------------------------------------------------- */
@@ -61,9 +62,38 @@ static void html_text(FILE *f, const char *s) {
   }
 }
 
+/* Where a run's numbers come from: a measured run's time from the host it ran on, its
+ * cost from the instance type it is priced as ("measured on CPU (N cores, R x T threads),
+ * priced as INSTANCE", provenance_basis); a projected run's from an Amdahl fit of
+ * measured runs or the storage model. */
+static void row_basis(const run_record *r, const char *instance, char *buf, size_t n) {
+  if (report_is_measured(r)) {
+    if (r->host) provenance_basis(r->host, instance, buf, n);
+    else snprintf(buf, n, "measured (host not recorded), priced as %s", instance);
+    return;
+  }
+  if (!report_is_train(r)) {
+    snprintf(buf, n, "projected (the storage model, virtual clock), priced as %s", instance);
+    return;
+  }
+  const cJSON *am = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r->obj, "point"), "amdahl");
+  const cJSON *cores = cJSON_GetObjectItemCaseSensitive(am, "cores_measured"), *c;
+  const char *cpu = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->host, "cpu"));
+  double to = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(am, "cores_projected"));
+  char at[96] = "";
+  size_t len = 0;
+  cJSON_ArrayForEach(c, cores) {
+    if (cJSON_IsNumber(c)) fmt_append(at, sizeof at, &len, "%s%g", len ? ", " : " at ", c->valuedouble);
+  }
+  if (len) fmt_append(at, sizeof at, &len, " cores");
+  if (isfinite(to)) fmt_append(at, sizeof at, &len, ", scaled to %g cores", to);
+  snprintf(buf, n, "projected (an Amdahl fit of runs measured%s%s%s), priced as %s", cpu ? " on " : "", cpu ? cpu : "",
+           at, instance);
+}
+
 /* Cells of one run's row, shared by both formats. */
 typedef struct {
-  char ranks[16], metric[32], time[32], cost[32], epochs[16];
+  char ranks[16], metric[32], time[32], cost[32], epochs[16], basis[400];
   const char *variant, *backend, *instance, *spot, *stop, *pareto;
 } row_cells;
 
@@ -82,10 +112,11 @@ static void cells_of(const report *rep, size_t i, row_cells *c) {
   c->stop = *r->stop_reason ? r->stop_reason : "-";
   bool has = *rep->metric && isfinite(results_metric(r, rep->metric));
   c->pareto = !has ? "-" : rep->dominated[i] ? "no" : "yes";
+  row_basis(r, c->instance, c->basis, sizeof c->basis);
 }
 
 static const char *const columns[] = {"id", "variant", "backend", "ranks", "instance", "spot", "label", "METRIC",
-                                      "time", "cost", "epochs", "stop reason", "Pareto"};
+                                      "time", "cost", "epochs", "stop reason", "Pareto", "basis"};
 #define N_COLUMNS (sizeof columns / sizeof *columns)
 
 static const char *column_name(const report *rep, size_t k) {
@@ -94,8 +125,8 @@ static const char *column_name(const report *rep, size_t k) {
 
 static void row_values(const report *rep, size_t i, const row_cells *c, const char **v) {
   const run_record *r = &rep->rs.r[i];
-  const char *vals[N_COLUMNS] = {r->id,     c->variant, c->backend, c->ranks,  c->instance, c->spot,  r->label,
-                                 c->metric, c->time,    c->cost,    c->epochs, c->stop,     c->pareto};
+  const char *vals[N_COLUMNS] = {r->id,     c->variant, c->backend, c->ranks,  c->instance, c->spot,   r->label,
+                                 c->metric, c->time,    c->cost,    c->epochs, c->stop,     c->pareto, c->basis};
   memcpy(v, vals, sizeof vals);
 }
 
@@ -113,6 +144,76 @@ static size_t *pareto_runs(const report *rep, size_t *n) {
       idx[b - 1] = t;
     }
   return idx;
+}
+
+/* A host record in a few words: "vm (AMD EPYC, 2 cores, 23.5 GiB)". */
+static void host_text(const cJSON *h, char *buf, size_t n) {
+  const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(h, "name"));
+  const char *cpu = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(h, "cpu"));
+  double cores = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(h, "cores"));
+  double mem = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(h, "memory_gib"));
+  size_t len = 0;
+  *buf = '\0';
+  fmt_append(buf, n, &len, "%s (%s", name ? name : "unnamed", cpu ? cpu : "CPU not recorded");
+  if (isfinite(cores)) fmt_append(buf, n, &len, ", %g cores", cores);
+  if (isfinite(mem)) fmt_append(buf, n, &len, ", %.1f GiB", mem);
+  fmt_append(buf, n, &len, ")");
+}
+
+/* Appends s to the list (at most max entries, each n long) unless it is there; whether
+ * it was new (a new one past max is only counted). */
+static bool list_add(char (*list)[160], size_t max, size_t *count, const char *s) {
+  for (size_t k = 0; k < *count && k < max; k++)
+    if (!strcmp(list[k], s)) return false;
+  if (*count < max) snprintf(list[*count], sizeof *list, "%s", s);
+  (*count)++;
+  return true;
+}
+
+/* "a, b, c" of a list (its first max entries, "..." for the rest) into buf. */
+static void list_text(char (*list)[160], size_t max, size_t count, char *buf, size_t n) {
+  size_t len = 0;
+  *buf = '\0';
+  for (size_t k = 0; k < count && k < max; k++) fmt_append(buf, n, &len, "%s%s", k ? ", " : "", list[k]);
+  if (count > max) fmt_append(buf, n, &len, ", ...");
+}
+
+/* The summary's sentence on where the measured runs' times come from (the host they ran
+ * on, provenance.host) and their prices (the instance types they are priced as);
+ * malloc'd, NULL without measured runs (*oom set when out of memory). */
+static char *measured_where(const report *rep, bool *oom) {
+  enum { MAX_LISTED = 4 };
+  char hosts[MAX_LISTED][160], instances[MAX_LISTED][160], h[160], hl[700], il[700];
+  size_t n_meas = 0, n_unknown = 0, n_hosts = 0, n_inst = 0;
+  for (size_t i = 0; i < rep->rs.n; i++) {
+    const run_record *r = &rep->rs.r[i];
+    if (!report_is_measured(r)) continue;
+    n_meas++;
+    list_add(instances, MAX_LISTED, &n_inst, *r->instance ? r->instance : "-");
+    if (!r->host) {
+      n_unknown++;
+      continue;
+    }
+    host_text(r->host, h, sizeof h);
+    list_add(hosts, MAX_LISTED, &n_hosts, h);
+  }
+  if (n_meas == 0) return NULL;
+  list_text(hosts, MAX_LISTED, n_hosts, hl, sizeof hl);
+  list_text(instances, MAX_LISTED, n_inst, il, sizeof il);
+  char *s;
+  if (n_hosts == 0)
+    s = report_printf("Where the %zu measured run%s ran is not recorded (results older than provenance.host); "
+                      "prices are those of the instance type each is priced as (%s).",
+                      n_meas, n_meas == 1 ? "" : "s", il);
+  else
+    s = report_printf("Measured here, priced there: times were measured on %s%s%s%s; prices are those of the "
+                      "instance type each run is priced as (%s), not of th%s host%s.%s",
+                      n_hosts == 1 ? "host " : "", n_hosts == 1 ? "" : "these hosts: ", hl,
+                      n_hosts == 1 ? "" : " (the basis column gives each run's CPU)", il,
+                      n_hosts == 1 ? "at" : "ose", n_hosts == 1 ? "" : "s",
+                      n_unknown ? " Some measured runs do not record their host (older results)." : "");
+  if (!s) *oom = true;
+  return s;
 }
 
 /* Summary sentences, shared by both formats (each malloc'd; NULL-terminated array). */
@@ -139,13 +240,16 @@ static char **summary_lines(const report *rep) {
     if (isfinite(r->cost_usd) && (!cheap || r->cost_usd < cheap->cost_usd)) cheap = r;
     if (isfinite(r->time_s) && (!fast || r->time_s < fast->time_s)) fast = r;
   }
-  char **l = calloc(8, sizeof *l);
+  char **l = calloc(9, sizeof *l);
   if (!l) return NULL;
   size_t k = 0;
   char usd[32], t[32], mv[32];
   l[k++] = report_printf("%zu runs: %zu train, %zu io-bench; %zu measured, %zu projected (estimates, not "
                          "measured).",
                          rs->n, n_train, n_io, n_meas, rs->n - n_meas);
+  bool oom = false;
+  char *where = measured_where(rep, &oom);
+  if (where || oom) l[k++] = where;
   if (*rep->metric)
     l[k++] = report_printf("Metric: test %s (%s is better), reported by %zu run%s.", rep->metric,
                            lower ? "lower" : "higher", n_metric, n_metric == 1 ? "" : "s");
@@ -336,19 +440,20 @@ tr_err report_write_md(const report *rep, FILE *f) {
 /* ---- HTML --------------------------------------------------------------------------- */
 
 static const char css[] =
-    "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2em auto;max-width:1240px;"
+    "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2em auto;max-width:1480px;"
     "padding:0 1em;color:#222;line-height:1.45}"
     "h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}"
     "table{border-collapse:collapse;font-size:.9em;margin:.6em 0}"
     "th,td{border:1px solid #ccc;padding:.25em .55em;text-align:left;white-space:nowrap}"
     "th{background:#f2f4f7}td.n{text-align:right;font-variant-numeric:tabular-nums}"
+    "table.runs{display:block;overflow-x:auto}table.runs td:last-child{white-space:normal;min-width:16em}"
     "tr.dominated td{color:#777}tr.pareto td:first-child{font-weight:600}"
     ".projected{font-style:italic}.note{color:#8a5a00}.omitted{color:#8a5a00;font-style:italic}"
     "figure{margin:1em 0 2em}figure img{max-width:100%;height:auto;border:1px solid #eee}"
     "figcaption{font-size:.9em;color:#444;max-width:70em}code{background:#f4f4f4;padding:0 .2em}";
 
-static void html_table_head(FILE *f, const char *const *names, size_t n) {
-  fputs("<table>\n<tr>", f);
+static void html_table_head(FILE *f, const char *cls, const char *const *names, size_t n) {
+  fprintf(f, "<table class=\"%s\">\n<tr>", cls);
   for (size_t k = 0; k < n; k++) {
     fputs("<th>", f);
     html_text(f, names[k]);
@@ -391,7 +496,7 @@ static void html_runs(FILE *f, const report *rep) {
     names[k] = column_name(rep, k);
     numeric[k] = k == 3 || (k >= 7 && k <= 10);
   }
-  html_table_head(f, names, N_COLUMNS);
+  html_table_head(f, "runs", names, N_COLUMNS);
   for (size_t i = 0; i < rep->rs.n; i++) {
     row_cells c;
     const char *v[N_COLUMNS];
@@ -417,7 +522,7 @@ static void html_pareto(FILE *f, const report *rep, const size_t *par, size_t n_
   const char *pn[N_PARETO_COLUMNS] = {"id", "variant", "backend", "ranks", "instance", "label", rep->metric, "time",
                                       "cost"};
   bool pnum[N_PARETO_COLUMNS] = {0, 0, 0, 1, 0, 0, 1, 1, 1};
-  html_table_head(f, pn, N_PARETO_COLUMNS);
+  html_table_head(f, "pareto", pn, N_PARETO_COLUMNS);
   for (size_t j = 0; j < n_par; j++) {
     row_cells c;
     const char *v[N_PARETO_COLUMNS];

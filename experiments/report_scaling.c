@@ -66,22 +66,11 @@ static void groups_free(scale_group *g, size_t n) {
   free(g);
 }
 
-/* Labels the groups: the variant, plus what else tells them apart (backend, instance,
- * spot; the settings where that is not enough). A label left NULL: out of memory. */
-static void label_groups(scale_group *g, size_t n) {
-  bool differ_backend = false, differ_instance = false, differ_spot = false;
-  for (size_t k = 1; k < n; k++) {
-    differ_backend |= strcmp(g[k].first->backend, g[0].first->backend) != 0;
-    differ_instance |= strcmp(g[k].first->instance, g[0].first->instance) != 0;
-    differ_spot |= g[k].first->spot != g[0].first->spot;
-  }
-  for (size_t k = 0; k < n; k++) {
-    const run_record *r = g[k].first;
-    g[k].label = report_printf("%s%s%s%s%s%s", *r->variant ? r->variant : "runs", differ_backend ? ", " : "",
-                               differ_backend ? r->backend : "", differ_instance ? ", " : "",
-                               differ_instance ? r->instance : "",
-                               differ_spot ? (r->spot ? ", spot" : ", on-demand") : "");
-  }
+/* Labels the groups by their first run's configuration label (report_label.c: what tells
+ * it apart from the others but its rank count); where two groups still read the same,
+ * the settings (or the id) follow. A label left NULL: out of memory. */
+static void label_groups(const report *rep, scale_group *g, size_t n) {
+  for (size_t k = 0; k < n; k++) g[k].label = strdup(rep->config_labels[g[k].first - rep->rs.r]);
   for (size_t k = 0; k < n; k++) {
     bool dup = false;
     for (size_t j = 0; j < n; j++) dup |= j != k && g[j].label && g[k].label && !strcmp(g[j].label, g[k].label);
@@ -152,7 +141,7 @@ static tr_err scale_groups(const report *rep, scale_group **out, size_t *n_out, 
     }
     qsort(g[k].p, g[k].n, sizeof *g[k].p, by_ranks);
   }
-  label_groups(g, n);
+  label_groups(rep, g, n);
   for (size_t k = 0; k < n; k++)
     if (!g[k].label) {
       groups_free(g, n);

@@ -92,12 +92,28 @@ done
 check "report.md: summary, runs table, Pareto set" $PY -c "
 md = open('sw/report.md').read()
 for s in ['## Summary', '## Runs', '## Pareto set', '## Figures', '- 9 runs: 6 train, 3 io-bench; 5 measured, 4 projected',
-          '| id | variant | backend | ranks | instance | spot | label | auc | time | cost | epochs | stop reason | Pareto |']:
+          '| id | variant | backend | ranks | instance | spot | label | auc | time | cost | epochs | stop reason | Pareto | basis |']:
     assert s in md, s
 rows = [l for l in md.split('## Pareto set')[0].splitlines() if l.startswith('| p0') or l.startswith('| io-')]
 assert len(rows) == 9, rows
-assert any(l.endswith('| yes |') for l in rows) and any(l.endswith('| no |') for l in rows), rows
+pareto = [l.split(' | ')[-2] for l in rows]
+assert 'yes' in pareto and 'no' in pareto, rows
 assert '| p0004@c5.xlarge | mlp | local | 1 | c5.xlarge | on-demand | projected |' in md
+"
+# measured here, priced there: the host the times come from, the instance the prices do
+check "report.md: where runs were measured and what they are priced as" $PY -c "
+import json, re
+md = open('sw/report.md').read()
+host = json.loads(open('sw/points/p0002/result.json').read())['provenance']['host']
+assert re.search(r'- Measured here, priced there: times were measured on host [^\\n]*; prices are those of the '
+                 r'instance type each run is priced as \\(c5.4xlarge\\), not of that host', md), md
+rows = {l.split(' | ')[0][2:]: l for l in md.split('## Pareto set')[0].splitlines() if l.startswith('| ')}
+assert rows['p0002'].endswith('| measured on %s (%d cores, 2 x %d threads), priced as c5.4xlarge |'
+                              % (host['cpu'], host['cores'], host['threads_per_rank'])), rows['p0002']
+assert rows['p0004@c5.xlarge'].endswith(', priced as c5.xlarge |') and '| projected (an Amdahl fit' in rows['p0004@c5.xlarge']
+assert rows['io-s3'].endswith('| projected (the storage model, virtual clock), priced as c5.4xlarge |'), rows['io-s3']
+h = open('sw/report.html').read()
+assert '<th>basis</th>' in h and 'Measured here, priced there: times were measured on host ' in h
 "
 check "report.html is self-contained: inline CSS, no network, no script" $PY -c "
 h = open('sw/report.html').read()
@@ -107,6 +123,13 @@ import re
 assert sorted(re.findall(r'<img src=\"([^\"]+)\"', h)) == sorted(f + '.png' for f in '$figures'.split())
 "
 check "no temporary file left in the sweep" test -z "$(find sw -name '*.tmp.*')"
+# figures name runs by what sets them apart, never by point id
+for f in learning-curves metric-vs-cost speedup cost-vs-ranks; do
+  check "$f.svg names no point id" bash -c "! grep -q 'p000' sw/$f.svg"
+done
+for l in 'baseline, local, 1 rank' 'mlp, local, 2 ranks' 'mlp, s3, 1 rank' 'mlp, local @c5.xlarge'; do
+  check "metric-vs-cost.svg labels a point '$l'" grep -q "<text>$l</text>" sw/metric-vs-cost.svg
+done
 
 # Render the page headless with Debian's chromium: a copy of report.html next to it (same
 # relative image paths) gets a script that, after the load event, writes which <img>

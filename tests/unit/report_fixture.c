@@ -14,11 +14,12 @@ void rf_train_line(FILE *f, const rf_train_run *t) {
           "\"stop_reason\": \"%s\", \"test\": {\"accuracy\": 0.9, \"auc\": %.10g, \"log_loss\": 0.3}, "
           "\"time\": {\"total_s\": %.10g, \"train_s\": %.10g}, \"au_percent\": %g, "
           "\"parallel\": {\"ranks\": %d, \"threads_per_rank\": 1}, \"storage\": {\"backend\": \"%s\"}, "
-          "\"cost\": {\"instance\": \"%s\", \"spot\": false, \"total_usd\": %.10g}, "
+          "\"cost\": {\"instance\": \"%s\", \"spot\": %s, \"total_usd\": %.10g}, %s%s"
           "\"point\": {\"id\": \"%s\", \"variant\": \"%s\", \"kind\": \"train\", \"label\": \"%s\", "
           "\"ranks\": %d, \"set\": {%s}, \"dir\": \"points/%s\"}}\n",
           t->epochs, t->best, t->best < t->epochs ? "patience" : "max_epochs", t->auc, t->total_s, t->train_s,
-          t->au, t->ranks, t->backend, t->instance, t->cost, t->id, t->variant, t->label, t->ranks, t->set, t->id);
+          t->au, t->ranks, t->backend, t->instance, t->spot ? "true" : "false", t->cost, t->extra ? t->extra : "",
+          t->extra ? ", " : "", t->id, t->variant, t->label, t->ranks, t->set, t->id);
 }
 
 void rf_io_line(FILE *f, const char *id, const char *backend, double epoch_s, double au, double cost) {
@@ -46,14 +47,18 @@ void rf_history(const char *dir, const char *id, int epochs, int best) {
 }
 
 const rf_train_run rf_runs[] = {
-    {"a1", "baseline", "measured", "local", "c5.4xlarge", "\"model.type\": \"logistic\"", 1, 0.90, 0.10, 60, 50, 6, 4, 90},
-    {"a2", "baseline", "measured", "local", "c5.4xlarge", "\"model.type\": \"logistic\"", 2, 0.90, 0.12, 40, 30, 6, 4, 80},
-    {"m1", "mlp", "measured", "local", "c5.4xlarge", "\"model.type\": \"mlp\"", 1, 0.95, 1.00, 600, 500, 20, 15, 95},
-    {"m2", "mlp", "measured", "local", "c5.4xlarge", "\"model.type\": \"mlp\"", 2, 0.95, 1.10, 320, 250, 20, 15, 95},
+    {"a1", "baseline", "measured", "local", "c5.4xlarge", "\"model.type\": \"logistic\"", 1, 0.90, 0.10, 60, 50, 6, 4, 90,
+     false, NULL},
+    {"a2", "baseline", "measured", "local", "c5.4xlarge", "\"model.type\": \"logistic\"", 2, 0.90, 0.12, 40, 30, 6, 4, 80,
+     false, NULL},
+    {"m1", "mlp", "measured", "local", "c5.4xlarge", "\"model.type\": \"mlp\"", 1, 0.95, 1.00, 600, 500, 20, 15, 95,
+     false, NULL},
+    {"m2", "mlp", "measured", "local", "c5.4xlarge", "\"model.type\": \"mlp\"", 2, 0.95, 1.10, 320, 250, 20, 15, 95,
+     false, NULL},
     {"ms3", "mlp", "measured", "s3", "c5.4xlarge", "\"model.type\": \"mlp\", \"storage.backend\": \"s3\"", 1, 0.94,
-     2.00, 900, 800, 20, 20, 60},
+     2.00, 900, 800, 20, 20, 60, false, NULL},
     {"m2@c5.xlarge", "mlp", "projected", "local", "c5.xlarge", "\"model.type\": \"mlp\"", 1, 0.95, 0.50, 700, 630, 20,
-     15, 95},
+     15, 95, false, NULL},
 };
 const size_t rf_n_runs = sizeof rf_runs / sizeof *rf_runs;
 
@@ -74,6 +79,14 @@ void rf_full_sweep(const char *dir) {
   fclose(f);
   free(p);
   for (size_t i = 0; i < 4; i++) rf_history(dir, rf_runs[i].id, rf_runs[i].epochs, rf_runs[i].best);
+}
+
+void rf_write_sweep(const char *dir, const rf_train_run *runs, size_t n) {
+  char *p;
+  FILE *f = results_file(dir, &p);
+  for (size_t i = 0; i < n; i++) rf_train_line(f, &runs[i]);
+  fclose(f);
+  free(p);
 }
 
 void rf_one_rank_sweep(const char *dir) {

@@ -12,6 +12,8 @@ typedef struct {
   double auc, cost, total_s, train_s;
   int epochs, best;
   double au;
+  bool spot;         /* cost.spot */
+  const char *extra; /* more members of the line ("\"provenance\": {...}"), or NULL */
 } rf_train_run;
 
 /* The train runs of the full sweep: a1, a2 (baseline, 1 and 2 ranks), m1, m2 (mlp, 1 and
@@ -29,6 +31,8 @@ void rf_history(const char *dir, const char *id, int epochs, int best);
 /* dir/results.jsonl of the full sweep: rf_runs plus io-bench runs on s3 and fsx; the
  * histories of a1, a2, m1, m2. */
 void rf_full_sweep(const char *dir);
+/* dir/results.jsonl of the train runs runs[0..n), no history. */
+void rf_write_sweep(const char *dir, const rf_train_run *runs, size_t n);
 /* a1 and m1 only (one rank count, one backend), with their histories. */
 void rf_one_rank_sweep(const char *dir);
 /* One io-bench run on s3 only (no metric, no train run). */

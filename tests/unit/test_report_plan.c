@@ -20,7 +20,8 @@ START_TEST(plans_every_figure) {
   const report_figure *lc = &rep.fig[REPORT_LEARNING_CURVES];
   ck_assert(rf_has(lc->data, "$curve1 << EOD\n1 1 1\n2 0.5 0.5\n"));
   ck_assert(rf_has(lc->data, "$best << EOD\n4 0.25 2062260\n4 0.25 16744206\n15 0.066667 2924588\n"));
-  ck_assert(rf_has(lc->body, "title 'a1 (baseline)'"));
+  ck_assert(rf_has(lc->body, "title 'baseline, local, 1 rank'")); /* what sets it apart, not its id */
+  ck_assert(!strstr(lc->body, "a1"));
   ck_assert(rf_has(lc->body, "with points pt 7 ps 1.8 lc rgb variable title 'best epoch"));
 
   /* metric vs cost: the staircase buys .90 for $0.10, then .95 for $0.50 */
@@ -32,6 +33,11 @@ START_TEST(plans_every_figure) {
   ck_assert(rf_has(mc->data, "$dominated_projected << EOD\nEOD"));
   ck_assert(!strstr(mc->body, "$dominated_projected using")); /* an empty series is not plotted */
   ck_assert(rf_has(mc->body, "with steps"));
+  /* labels: what sets each run apart, beside its point; the ids stay in the point blocks */
+  ck_assert(rf_has(mc->data, " \"baseline, local, 1 rank\"\n"));
+  ck_assert(rf_has(mc->data, " \"mlp, local @c5.xlarge\"\n"));
+  ck_assert(rf_has(mc->data, " \"mlp, s3, 1 rank\"\n"));
+  ck_assert(rf_has(mc->body, "$label_right using 1:2:3 with labels left font ',8' tc rgb '#222222' notitle"));
   ck_assert(!strstr(mc->body, "set logscale x")); /* $0.10 .. $2.00: a linear axis */
 
   /* storage: means per series and backend; '?' where a series did not run */

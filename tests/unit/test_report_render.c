@@ -33,12 +33,17 @@ START_TEST(tables_in_markdown_and_html) {
   ck_assert(rf_has(md, "- Pareto set over (auc, cost, time): 5 of 6 runs.\n"));
   ck_assert(rf_has(md, "- Note: ms3: "));
   ck_assert(rf_has(md, "| id | variant | backend | ranks | instance | spot | label | auc | time | cost | epochs | "
-                    "stop reason | Pareto |\n"));
+                    "stop reason | Pareto | basis |\n"));
   ck_assert(rf_has(md, "| a1 | baseline | local | 1 | c5.4xlarge | on-demand | measured | 0.9000 | 60.00 s | \\$0.1000 | 6 "
-                    "| patience | yes |\n"));
+                    "| patience | yes | measured (host not recorded), priced as c5.4xlarge |\n"));
   ck_assert(rf_has(md, "| ms3 | mlp | s3 | 1 | c5.4xlarge | on-demand | measured | 0.9400 | 15.0 min | \\$2.00 | 20 | "
-                    "max_epochs | no |\n"));
-  ck_assert(rf_has(md, "| io-s3 | - | s3 | 1 | c5.4xlarge | on-demand | projected | - | 4.00 s | \\$0.3000 | 2 | - | - |\n"));
+                    "max_epochs | no | measured (host not recorded), priced as c5.4xlarge |\n"));
+  ck_assert(rf_has(md, "| io-s3 | - | s3 | 1 | c5.4xlarge | on-demand | projected | - | 4.00 s | \\$0.3000 | 2 | - | - "
+                    "| projected (the storage model, virtual clock), priced as c5.4xlarge |\n"));
+  ck_assert(rf_has(md, "| m2@c5.xlarge | mlp | local | 1 | c5.xlarge | on-demand | projected | 0.9500 | 11.7 min | "
+                    "\\$0.5000 | 20 | patience | yes | projected (an Amdahl fit of runs measured), priced as c5.xlarge |\n"));
+  ck_assert(rf_has(md, "- Where the 5 measured runs ran is not recorded (results older than provenance.host); prices are "
+                    "those of the instance type each is priced as (c5.4xlarge).\n"));
   /* the Pareto set, cheapest first */
   const char *ps = strstr(md, "## Pareto set");
   ck_assert(rf_has(ps, "| a1 | baseline | local | 1 | c5.4xlarge | measured | 0.9000 | 60.00 s | \\$0.1000 |\n"
@@ -134,6 +139,51 @@ START_TEST(user_html_never_reaches_a_page) {
 }
 END_TEST
 
+/* Measured rows say the host their time comes from and the instance type their price is
+ * for, in the table and, when one host ran them all, in the summary; host text is user
+ * text, escaped on both pages. */
+START_TEST(measured_here_priced_there) {
+#define HOST(name, cpu, ranks) \
+  "\"provenance\": {\"host\": {\"name\": \"" name "\", \"cpu\": \"" cpu "\", \"cores\": 4, " \
+  "\"memory_gib\": 15.5, \"ranks\": " #ranks ", \"threads_per_rank\": 2, \"priced_as\": \"c5.4xlarge\"}}"
+  rf_train_run runs[3] = {rf_runs[0], rf_runs[1], rf_runs[5]};
+  runs[0].extra = HOST("n1", "Xeon <i>|*", 1);
+  runs[1].extra = HOST("n1", "Xeon <i>|*", 2);
+  runs[2].extra = HOST("n1", "Xeon <i>|*", 2); /* projected from a run of n1's */
+  rf_write_sweep(tu_dir, runs, 3);
+  report rep;
+  ck_assert_int_eq(report_load(tu_dir, NULL, &rep), TR_OK);
+  char *md = render(&rep, report_write_md), *html = render(&rep, report_write_html);
+  ck_assert(rf_has(md, "- Measured here, priced there: times were measured on host n1 (Xeon &lt;i&gt;\\|\\*, 4 cores, "
+                    "15.5 GiB); prices are those of the instance type each run is priced as (c5.4xlarge), not of that "
+                    "host.\n"));
+  ck_assert(rf_has(md, "| measured on Xeon &lt;i&gt;\\|\\* (4 cores, 2 x 2 threads), priced as c5.4xlarge |\n"));
+  ck_assert(rf_has(md, "| projected (an Amdahl fit of runs measured on Xeon &lt;i&gt;\\|\\*), priced as c5.xlarge |\n"));
+  ck_assert(rf_has(html, "<li>Measured here, priced there: times were measured on host n1 (Xeon &lt;i&gt;|*, 4 cores"));
+  ck_assert(rf_has(html, "<th>basis</th></tr>"));
+  ck_assert(rf_has(html, "<td>measured on Xeon &lt;i&gt;|* (4 cores, 1 x 2 threads), priced as c5.4xlarge</td></tr>"));
+  ck_assert(!strstr(md, "<i>") && !strstr(html, "<i>"));
+  free(md);
+  free(html);
+  report_free(&rep);
+
+  /* two hosts, and a run from before provenance.host */
+  runs[1].extra = HOST("n2", "EPYC", 2);
+  runs[2] = rf_runs[2];
+  rf_write_sweep(tu_dir, runs, 3);
+  ck_assert_int_eq(report_load(tu_dir, NULL, &rep), TR_OK);
+  md = render(&rep, report_write_md);
+  ck_assert(rf_has(md, "- Measured here, priced there: times were measured on these hosts: n1 (Xeon &lt;i&gt;\\|\\*, 4 "
+                    "cores, 15.5 GiB), n2 (EPYC, 4 cores, 15.5 GiB) (the basis column gives each run's CPU); prices are "
+                    "those of the instance type each run is priced as (c5.4xlarge), not of those hosts. Some measured "
+                    "runs do not record their host (older results).\n"));
+  ck_assert(rf_has(md, "| measured (host not recorded), priced as c5.4xlarge |\n"));
+  free(md);
+  report_free(&rep);
+#undef HOST
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("report_render");
   TCase *tc = tcase_create("report_render");
@@ -141,6 +191,7 @@ int main(void) {
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, tables_in_markdown_and_html);
   tcase_add_test(tc, user_html_never_reaches_a_page);
+  tcase_add_test(tc, measured_here_priced_there);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }
