@@ -2,11 +2,13 @@
 #define _GNU_SOURCE
 #include "experiments/provenance.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/format.h"
 #include "common/host.h"
 #include "common/json.h"
 #include "io/files.h"
@@ -103,4 +105,30 @@ void provenance_basis(const cJSON *host, const char *instance, char *buf, size_t
   double threads = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(host, "threads_per_rank"));
   snprintf(buf, n, "measured on %s (%.0f cores, %.0f x %.0f threads), priced as %s", cpu->valuestring, cores,
            ranks, threads, instance);
+}
+
+void provenance_record_basis(const run_record *r, const char *instance, char *buf, size_t n) {
+  if (!instance) instance = r->instance;
+  if (strcmp(r->label, "projected") != 0) {
+    if (r->host) provenance_basis(r->host, instance, buf, n);
+    else snprintf(buf, n, "measured (host not recorded), priced as %s", instance);
+    return;
+  }
+  if (strcmp(r->kind, "train") != 0) {
+    snprintf(buf, n, "projected (the storage model, virtual clock), priced as %s", instance);
+    return;
+  }
+  const cJSON *am = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r->obj, "point"), "amdahl");
+  const cJSON *cores = cJSON_GetObjectItemCaseSensitive(am, "cores_measured"), *c;
+  const char *cpu = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->host, "cpu"));
+  double to = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(am, "cores_projected"));
+  char at[96] = "";
+  size_t len = 0;
+  cJSON_ArrayForEach(c, cores) {
+    if (cJSON_IsNumber(c)) fmt_append(at, sizeof at, &len, "%s%g", len ? ", " : " at ", c->valuedouble);
+  }
+  if (len) fmt_append(at, sizeof at, &len, " cores");
+  if (isfinite(to)) fmt_append(at, sizeof at, &len, ", scaled to %g cores", to);
+  snprintf(buf, n, "projected (an Amdahl fit of runs measured%s%s%s), priced as %s", cpu ? " on " : "", cpu ? cpu : "",
+           at, instance);
 }

@@ -25,5 +25,14 @@ cJSON *provenance_host_json(const char *priced_as, int ranks, int threads_per_ra
 /* "measured on CPU (N cores, R x T threads), priced as INSTANCE" from a result's "host"
  * object into buf; "priced as INSTANCE" alone when host is NULL (an older result). */
 #include <stddef.h>
+
+#include "experiments/results.h"
+
+/* Where a record's numbers come from, into buf: a measured run's "measured on CPU (...),
+ * priced as INSTANCE" (provenance_basis; "measured (host not recorded)" for older
+ * results), a projected train run's "projected (an Amdahl fit of runs measured on CPU at
+ * 1, 2 cores, scaled to 16 cores), priced as INSTANCE", a virtual-clock io-bench run's
+ * "projected (the storage model, virtual clock)". instance NULL: the record's. */
+void provenance_record_basis(const run_record *r, const char *instance, char *buf, size_t n);
 void provenance_basis(const cJSON *host, const char *instance, char *buf, size_t n);
 #endif

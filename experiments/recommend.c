@@ -64,18 +64,6 @@ static char *why(const recommend_query *q, const recommend_pick *c, const recomm
   return text;
 }
 
-/* Where r's numbers come from (see recommend_pick.basis). */
-static void basis_of(const run_record *r, char *buf, size_t n) {
-  if (strcmp(r->label, "projected") != 0) {
-    provenance_basis(r->host, r->instance, buf, n);
-    return;
-  }
-  const char *cpu = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->host, "cpu"));
-  bool storage_model = !strcmp(r->kind, "io-bench");
-  snprintf(buf, n, "projected (%s%s%s), priced as %s", storage_model ? "the storage model" : "an Amdahl fit",
-           cpu ? " of runs measured on " : "", cpu ? cpu : "", r->instance);
-}
-
 /* The error when no run qualifies: the best achieved, or the deadline. */
 static tr_err explain_none(const char *dir, const recommend_query *q, const run_records *rs) {
   const run_record *best = NULL;
@@ -127,7 +115,7 @@ tr_err recommend_runs(const char *dir, const recommend_query *q, recommendation 
   for (size_t i = 0; i < out->n_picks; i++) {
     if (!(c[i].why = why(q, &c[i], i + 1 < k ? &c[i + 1] : NULL, i + 1)))
       return tr_error_set(TR_ENOMEM, "recommend", "out of memory");
-    basis_of(c[i].r, c[i].basis, sizeof c[i].basis);
+    provenance_record_basis(c[i].r, NULL, c[i].basis, sizeof c[i].basis);
   }
   return TR_OK;
 }

@@ -62,35 +62,6 @@ static void html_text(FILE *f, const char *s) {
   }
 }
 
-/* Where a run's numbers come from: a measured run's time from the host it ran on, its
- * cost from the instance type it is priced as ("measured on CPU (N cores, R x T threads),
- * priced as INSTANCE", provenance_basis); a projected run's from an Amdahl fit of
- * measured runs or the storage model. */
-static void row_basis(const run_record *r, const char *instance, char *buf, size_t n) {
-  if (report_is_measured(r)) {
-    if (r->host) provenance_basis(r->host, instance, buf, n);
-    else snprintf(buf, n, "measured (host not recorded), priced as %s", instance);
-    return;
-  }
-  if (!report_is_train(r)) {
-    snprintf(buf, n, "projected (the storage model, virtual clock), priced as %s", instance);
-    return;
-  }
-  const cJSON *am = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r->obj, "point"), "amdahl");
-  const cJSON *cores = cJSON_GetObjectItemCaseSensitive(am, "cores_measured"), *c;
-  const char *cpu = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->host, "cpu"));
-  double to = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(am, "cores_projected"));
-  char at[96] = "";
-  size_t len = 0;
-  cJSON_ArrayForEach(c, cores) {
-    if (cJSON_IsNumber(c)) fmt_append(at, sizeof at, &len, "%s%g", len ? ", " : " at ", c->valuedouble);
-  }
-  if (len) fmt_append(at, sizeof at, &len, " cores");
-  if (isfinite(to)) fmt_append(at, sizeof at, &len, ", scaled to %g cores", to);
-  snprintf(buf, n, "projected (an Amdahl fit of runs measured%s%s%s), priced as %s", cpu ? " on " : "", cpu ? cpu : "",
-           at, instance);
-}
-
 /* Cells of one run's row, shared by both formats. */
 typedef struct {
   char ranks[16], metric[32], time[32], cost[32], epochs[16], basis[400];
@@ -112,7 +83,7 @@ static void cells_of(const report *rep, size_t i, row_cells *c) {
   c->stop = *r->stop_reason ? r->stop_reason : "-";
   bool has = *rep->metric && isfinite(results_metric(r, rep->metric));
   c->pareto = !has ? "-" : rep->dominated[i] ? "no" : "yes";
-  row_basis(r, c->instance, c->basis, sizeof c->basis);
+  provenance_record_basis(r, c->instance, c->basis, sizeof c->basis);
 }
 
 static const char *const columns[] = {"id", "variant", "backend", "ranks", "instance", "spot", "label", "METRIC",

@@ -127,6 +127,9 @@ static cJSON *projected(const cJSON *base, const rightsize_fit *f, const char *t
     cJSON_AddNumberToObject(par, "ranks", 1);
     cJSON_AddNumberToObject(par, "threads_per_rank", p);
   }
+  /* the host the base run was measured on stays; its price is now this type's */
+  cJSON *host = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "provenance"), "host");
+  if (host) cJSON_ReplaceItemInObject(host, "priced_as", cJSON_CreateString(type));
   cJSON *point = cJSON_GetObjectItemCaseSensitive(o, "point");
   const cJSON *id = cJSON_GetObjectItemCaseSensitive(point, "id");
   char new_id[160];
