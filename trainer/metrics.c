@@ -132,7 +132,9 @@ static int ovr_auc(const float *y, const float *P, size_t n, int K, const size_t
   return oom ? -1 : 0;
 }
 
-tr_err metrics_multi_eval(const float *y, const float *P, size_t n, int K, metrics_multi *out) {
+/* metrics_multi_eval(), the one-vs-rest AUC only when with_auc (else NaN). */
+static tr_err multi_eval(const float *y, const float *P, size_t n, int K, bool with_auc,
+                         metrics_multi *out) {
   *out = (metrics_multi){.classes = K, .accuracy = NAN, .precision = NAN, .recall = NAN,
                          .f1 = NAN, .auc = NAN, .log_loss = NAN, .confusion = NULL};
   if (K < 1) return tr_error_at(TR_EINPUT, __FILE__, __LINE__, "metrics: %d classes", K);
@@ -165,7 +167,8 @@ tr_err metrics_multi_eval(const float *y, const float *P, size_t n, int K, metri
       count[t] += cm[t * k + j];
       count[k + j] += cm[t * k + j];
     }
-  if (ovr_auc(y, P, n, K, count, auc)) {
+  for (size_t c = 0; c < k; c++) auc[c] = NAN;
+  if (with_auc && ovr_auc(y, P, n, K, count, auc)) {
     rc = tr_error_at(TR_ENOMEM, __FILE__, __LINE__, "metrics: AUC of %zu rows", n);
     goto done;
   }
@@ -198,6 +201,14 @@ done:
   free(count);
   free(auc);
   return rc;
+}
+
+tr_err metrics_multi_eval(const float *y, const float *P, size_t n, int K, metrics_multi *out) {
+  return multi_eval(y, P, n, K, true, out);
+}
+
+tr_err metrics_multi_eval_no_auc(const float *y, const float *P, size_t n, int K, metrics_multi *out) {
+  return multi_eval(y, P, n, K, false, out);
 }
 
 void metrics_multi_free(metrics_multi *m) {

@@ -200,6 +200,13 @@ START_TEST(multi_confusion_layout) {
   ck_assert_double_eq(metrics_multi_get(&m, "log_loss"), m.log_loss);
   ck_assert_double_eq(metrics_multi_get(&m, "loss"), m.log_loss);
   ck_assert(isnan(metrics_multi_get(&m, "mse")));
+  /* without the AUC: every other value the same, the AUC NaN */
+  metrics_multi w;
+  ck_assert_int_eq(metrics_multi_eval_no_auc(y, P, 6, 3, &w), TR_OK);
+  ck_assert(w.accuracy == m.accuracy && w.precision == m.precision && w.recall == m.recall &&
+            w.f1 == m.f1 && w.log_loss == m.log_loss && isnan(w.auc));
+  ck_assert_mem_eq(w.confusion, m.confusion, sizeof cm);
+  metrics_multi_free(&w);
   metrics_multi_free(&m);
   ck_assert_ptr_null(m.confusion);
   metrics_multi_free(&m); /* safe twice */
