@@ -32,9 +32,11 @@ typedef struct {
   double *epoch, *train_loss, *val_loss;
 } runfiles_history;
 
-/* Reads path into h (h zeroed first); *missing (and TR_OK) when the file does not
- * exist. Errors: TR_EINPUT "path:LINE: ..." for another header, a row that does not
- * start with three numbers, an empty file; TR_EIO; TR_ENOMEM. */
+/* Reads path into h (h zeroed first), its columns found by name in the header (any
+ * order; the first of a repeated name, as older versions wrote val_loss twice); *missing
+ * (and TR_OK) when the file does not exist. Errors: TR_EINPUT "path:LINE: ..." for a
+ * header without epoch, train_loss and val_loss, a row whose fields in those columns are
+ * not numbers, an empty file; TR_EIO; TR_ENOMEM. */
 tr_err runfiles_read_history(const char *path, runfiles_history *h, bool *missing);
 void runfiles_history_free(runfiles_history *h);
 

@@ -1,6 +1,7 @@
-/* Tests for experiments/runfiles.c: history.csv written and parsed back, its malformed
- * forms, and the clean-up of a killed run's temporaries (names compared as text, so a
- * directory whose name holds glob characters is no pattern). */
+/* Tests for experiments/runfiles.c: history.csv written and parsed back (columns read by
+ * name in any order), its malformed forms, and the clean-up of a killed run's
+ * temporaries (names compared as text, so a directory whose name holds glob characters is
+ * no pattern). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,17 @@ START_TEST(history_errors) {
   ck_assert_int_eq(runfiles_read_history(p, &h, &missing), TR_EINPUT);
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "h.csv:1: expected the header"));
   tr_error_clear();
+  tu_write(p, "epoch,train_loss,val_loss_x\n1,2,3\n"); /* names compared whole */
+  ck_assert_int_eq(runfiles_read_history(p, &h, &missing), TR_EINPUT);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "h.csv:1: expected the header"));
+  tr_error_clear();
+  tu_write(p, "lr,epoch,train_loss,val_loss\n0.1,1,0.5\n"); /* a row short of a column */
+  ck_assert_int_eq(runfiles_read_history(p, &h, &missing), TR_EINPUT);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "h.csv:2: expected numbers"));
+  tr_error_clear();
+  tu_write(p, "epoch,train_loss,val_loss\n1,0.5,0.6x\n");
+  ck_assert_int_eq(runfiles_read_history(p, &h, &missing), TR_EINPUT);
+  tr_error_clear();
   tu_write(p, "epoch,train_loss,val_loss,lr\n1,0.5,0.6,0.1\n2,oops,0.5,0.1\n");
   ck_assert_int_eq(runfiles_read_history(p, &h, &missing), TR_EINPUT);
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "h.csv:3: expected numbers"));
@@ -72,6 +84,27 @@ START_TEST(history_never_follows_a_planted_link) {
   ck_assert_uint_eq(h.n, 1);
   runfiles_history_free(&h);
   free(outside);
+  free(p);
+}
+END_TEST
+
+/* The reader finds its columns by name: any order, extra columns, and the repeated
+ * val_loss of older versions (the first one is read). */
+START_TEST(history_read_by_name) {
+  char *p = tu_path(tu_dir, "h.csv");
+  runfiles_history h;
+  bool missing;
+  tu_write(p, "lr,val_loss,train_accuracy,epoch,train_loss\n,0.6,0.9,1,0.5\n0.1,0.55,0.92,2,0.45\n");
+  ck_assert_int_eq(runfiles_read_history(p, &h, &missing), TR_OK);
+  ck_assert_uint_eq(h.n, 2);
+  ck_assert(h.epoch[0] == 1 && h.train_loss[0] == 0.5 && h.val_loss[0] == 0.6);
+  ck_assert(h.epoch[1] == 2 && h.train_loss[1] == 0.45 && h.val_loss[1] == 0.55);
+  runfiles_history_free(&h);
+  tu_write(p, "epoch,train_loss,val_loss,val_loss,lr,epoch_s,io_wait_s,comm_s\n"
+              "1,0.7,0.69,0.69,0.01,0.5,0.1,0\n");
+  ck_assert_int_eq(runfiles_read_history(p, &h, &missing), TR_OK);
+  ck_assert(h.n == 1 && h.val_loss[0] == 0.69);
+  runfiles_history_free(&h);
   free(p);
 }
 END_TEST
@@ -126,6 +159,7 @@ int main(void) {
   tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
   tcase_add_test(tc, history_round_trip);
   tcase_add_test(tc, history_errors);
+  tcase_add_test(tc, history_read_by_name);
   tcase_add_test(tc, history_never_follows_a_planted_link);
   tcase_add_test(tc, stale_temporaries);
   suite_add_tcase(s, tc);
