@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,15 +16,23 @@
 #include "common/atomic_file.h"
 #include "common/path.h"
 
-tr_err runfiles_write_history(const char *path, const train_epoch *rows, int n, const char *monitor) {
+tr_err runfiles_write_history(const char *path, const train_epoch *rows, int n, loss_head head,
+                              const char *monitor) {
+  const char *m[TRAIN_MAX_METRICS];
+  int k = train_history_metrics(head, monitor, m);
   tr_atomic a;
   tr_err rc = tr_atomic_open(&a, path);
   if (rc != TR_OK) return rc;
-  fprintf(a.fp, "epoch,train_loss,val_loss,%s,lr,epoch_s,io_wait_s,comm_s\n", monitor);
+  fputs("epoch,train_loss,val_loss,lr,epoch_s,io_wait_s,comm_s", a.fp);
+  for (int j = 0; j < k; j++) fprintf(a.fp, ",train_%s,val_%s", m[j], m[j]);
+  fputc('\n', a.fp);
   for (int i = 0; i < n; i++) {
     const train_epoch *e = &rows[i];
-    fprintf(a.fp, "%d,%.9g,%.9g,%.9g,%.9g,%.6f,%.6f,%.6f\n", e->epoch, e->train_loss, e->val_loss,
-            e->val_monitor, e->lr, e->epoch_s, e->io_wait_s, e->comm_s);
+    fprintf(a.fp, "%d,%.9g,%.9g,", e->epoch, e->train_loss, e->val_loss);
+    if (!isnan(e->lr)) fprintf(a.fp, "%.9g", e->lr); /* empty where no rate applies (lbfgs) */
+    fprintf(a.fp, ",%.6f,%.6f,%.6f", e->epoch_s, e->io_wait_s, e->comm_s);
+    for (int j = 0; j < k; j++) fprintf(a.fp, ",%.9g,%.9g", e->train_m[j], e->val_m[j]);
+    fputc('\n', a.fp);
   }
   return tr_atomic_commit(&a);
 }

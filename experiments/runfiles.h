@@ -22,9 +22,12 @@
 #define RUNFILES_IO "io.json"             /* io-bench's result */
 #define RUNFILES_CHECKPOINT "checkpoint.h5"
 
-/* Writes history.csv atomically: the header epoch,train_loss,val_loss,<monitor>,lr,
- * epoch_s,io_wait_s,comm_s and one row per epoch of rows[0..n). */
-tr_err runfiles_write_history(const char *path, const train_epoch *rows, int n, const char *monitor);
+/* Writes history.csv atomically (DESIGN.md's contract): the header epoch,train_loss,
+ * val_loss,lr,epoch_s,io_wait_s,comm_s then train_<m>,val_<m> for each metric m of
+ * train_history_metrics(head, monitor), and one row per epoch of rows[0..n); an lr that
+ * is NaN (lbfgs) is an empty field. No column name appears twice. */
+tr_err runfiles_write_history(const char *path, const train_epoch *rows, int n, loss_head head,
+                              const char *monitor);
 
 /* The columns of history.csv every reader needs. */
 typedef struct {
