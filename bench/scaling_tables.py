@@ -38,11 +38,8 @@ GRAD_BYTES = GRAD_FLOATS * 4
 
 def load(name):
     r = json.load(open(os.path.join(runs, name, "result.json")))
-    hist = list(csv.reader(open(os.path.join(runs, name, "history.csv"))))
-    head, rows = hist[0], hist[1:]
-    # history.csv repeats the name val_loss for the monitored metric: use the last comm_s
-    ci = len(head) - 1 - head[::-1].index("comm_s")
-    r["_train_comm_s"] = sum(float(x[ci]) for x in rows)
+    hist = csv.DictReader(open(os.path.join(runs, name, "history.csv")))
+    r["_train_comm_s"] = sum(float(row["comm_s"]) for row in hist)
     return r
 
 

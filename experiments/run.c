@@ -109,7 +109,7 @@ static tr_err write_outputs(run_state *r, const net *n, const train_params *p, c
                                   .classes = r->n_classes ? r->classes : NULL, .n_classes = r->n_classes,
                                   .model_type = cfg_str(r->j->src, "model", "type"), .job_text = r->job_text,
                                   .feature_names = r->train->feature_names, .label_column = r->train->label_name});
-  if (rc == TR_OK) rc = runfiles_write_history(hist_path, s->history, s->epoch, p->es.monitor);
+  if (rc == TR_OK) rc = runfiles_write_history(hist_path, s->history, s->epoch, r->head, p->es.monitor);
   if (rc == TR_OK) rc = json_write_file(result_path, *result);
   free(model_path);
   free(hist_path);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,15 +16,23 @@
 #include "common/atomic_file.h"
 #include "common/path.h"
 
-tr_err runfiles_write_history(const char *path, const train_epoch *rows, int n, const char *monitor) {
+tr_err runfiles_write_history(const char *path, const train_epoch *rows, int n, loss_head head,
+                              const char *monitor) {
+  const char *m[TRAIN_MAX_METRICS];
+  int k = train_history_metrics(head, monitor, m);
   tr_atomic a;
   tr_err rc = tr_atomic_open(&a, path);
   if (rc != TR_OK) return rc;
-  fprintf(a.fp, "epoch,train_loss,val_loss,%s,lr,epoch_s,io_wait_s,comm_s\n", monitor);
+  fputs("epoch,train_loss,val_loss,lr,epoch_s,io_wait_s,comm_s", a.fp);
+  for (int j = 0; j < k; j++) fprintf(a.fp, ",train_%s,val_%s", m[j], m[j]);
+  fputc('\n', a.fp);
   for (int i = 0; i < n; i++) {
     const train_epoch *e = &rows[i];
-    fprintf(a.fp, "%d,%.9g,%.9g,%.9g,%.9g,%.6f,%.6f,%.6f\n", e->epoch, e->train_loss, e->val_loss,
-            e->val_monitor, e->lr, e->epoch_s, e->io_wait_s, e->comm_s);
+    fprintf(a.fp, "%d,%.9g,%.9g,", e->epoch, e->train_loss, e->val_loss);
+    if (!isnan(e->lr)) fprintf(a.fp, "%.9g", e->lr); /* empty where no rate applies (lbfgs) */
+    fprintf(a.fp, ",%.6f,%.6f,%.6f", e->epoch_s, e->io_wait_s, e->comm_s);
+    for (int j = 0; j < k; j++) fprintf(a.fp, ",%.9g,%.9g", e->train_m[j], e->val_m[j]);
+    fputc('\n', a.fp);
   }
   return tr_atomic_commit(&a);
 }
@@ -57,6 +66,44 @@ static bool push_row(runfiles_history *h, size_t *alloc, const double v[3]) {
   return true;
 }
 
+/* The columns runfiles_history holds, by name. */
+static const char *const read_names[3] = {"epoch", "train_loss", "val_loss"};
+
+/* col[k] = the index of read_names[k] among header's comma-separated names (the first
+ * of a repeated one); false when one is missing. */
+static bool header_columns(const char *header, int col[3]) {
+  for (int k = 0; k < 3; k++) col[k] = -1;
+  const char *p = header;
+  for (int i = 0;; i++) {
+    size_t len = strcspn(p, ",");
+    for (int k = 0; k < 3; k++)
+      if (col[k] < 0 && strlen(read_names[k]) == len && !strncmp(p, read_names[k], len)) col[k] = i;
+    if (!p[len]) break;
+    p += len + 1;
+  }
+  return col[0] >= 0 && col[1] >= 0 && col[2] >= 0;
+}
+
+/* v[k] = the number in row's field col[k]; false when a field is missing or is not
+ * exactly a number. */
+static bool row_values(const char *row, const int col[3], double v[3]) {
+  int found = 0;
+  const char *p = row;
+  for (int i = 0;; i++) {
+    size_t len = strcspn(p, ",");
+    for (int k = 0; k < 3; k++) {
+      if (col[k] != i) continue;
+      char *end;
+      v[k] = strtod(p, &end);
+      if (end == p || end != p + len) return false;
+      found++;
+    }
+    if (!p[len]) break;
+    p += len + 1;
+  }
+  return found == 3;
+}
+
 tr_err runfiles_read_history(const char *path, runfiles_history *h, bool *missing) {
   memset(h, 0, sizeof *h);
   *missing = false;
@@ -71,24 +118,22 @@ tr_err runfiles_read_history(const char *path, runfiles_history *h, bool *missin
   char *line = NULL;
   size_t cap = 0, alloc = 0;
   long lineno = 0;
+  int col[3] = {-1, -1, -1};
   tr_err rc = TR_OK;
   while (rc == TR_OK && getline(&line, &cap, f) > 0) {
     lineno++;
     line[strcspn(line, "\r\n")] = '\0';
     if (lineno == 1) {
-      if (strncmp(line, "epoch,train_loss,val_loss", 25) != 0)
-        rc = tr_error_at(TR_EINPUT, path, 1, "expected the header epoch,train_loss,val_loss,... got '%.60s'", line);
+      if (!header_columns(line, col))
+        rc = tr_error_at(TR_EINPUT, path, 1, "expected the header epoch,train_loss,val_loss,... (those "
+                                             "columns in any order), got '%.60s'", line);
       continue;
     }
     if (!*line) continue;
-    double v[3];
-    char *p = line, *end;
-    for (int k = 0; k < 3 && rc == TR_OK; k++) {
-      v[k] = strtod(p, &end);
-      if (end == p || (k < 2 && *end != ',') || (k == 2 && *end != ',' && *end != '\0'))
-        rc = tr_error_at(TR_EINPUT, path, lineno, "expected numbers epoch,train_loss,val_loss,... got '%.60s'", line);
-      p = end + 1;
-    }
+    double v[3] = {0};
+    if (!row_values(line, col, v))
+      rc = tr_error_at(TR_EINPUT, path, lineno, "expected numbers in epoch, train_loss and val_loss, got "
+                                                "'%.60s'", line);
     if (rc == TR_OK && !push_row(h, &alloc, v)) rc = tr_error_set(TR_ENOMEM, path, "out of memory");
   }
   if (rc == TR_OK && ferror(f)) rc = tr_error_set(TR_EIO, path, "read error");

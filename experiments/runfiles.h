@@ -22,9 +22,12 @@
 #define RUNFILES_IO "io.json"             /* io-bench's result */
 #define RUNFILES_CHECKPOINT "checkpoint.h5"
 
-/* Writes history.csv atomically: the header epoch,train_loss,val_loss,<monitor>,lr,
- * epoch_s,io_wait_s,comm_s and one row per epoch of rows[0..n). */
-tr_err runfiles_write_history(const char *path, const train_epoch *rows, int n, const char *monitor);
+/* Writes history.csv atomically (DESIGN.md's contract): the header epoch,train_loss,
+ * val_loss,lr,epoch_s,io_wait_s,comm_s then train_<m>,val_<m> for each metric m of
+ * train_history_metrics(head, monitor), and one row per epoch of rows[0..n); an lr that
+ * is NaN (lbfgs) is an empty field. No column name appears twice. */
+tr_err runfiles_write_history(const char *path, const train_epoch *rows, int n, loss_head head,
+                              const char *monitor);
 
 /* The columns of history.csv every reader needs. */
 typedef struct {
@@ -32,9 +35,11 @@ typedef struct {
   double *epoch, *train_loss, *val_loss;
 } runfiles_history;
 
-/* Reads path into h (h zeroed first); *missing (and TR_OK) when the file does not
- * exist. Errors: TR_EINPUT "path:LINE: ..." for another header, a row that does not
- * start with three numbers, an empty file; TR_EIO; TR_ENOMEM. */
+/* Reads path into h (h zeroed first), its columns found by name in the header (any
+ * order; the first of a repeated name, as older versions wrote val_loss twice); *missing
+ * (and TR_OK) when the file does not exist. Errors: TR_EINPUT "path:LINE: ..." for a
+ * header without epoch, train_loss and val_loss, a row whose fields in those columns are
+ * not numbers, an empty file; TR_EIO; TR_ENOMEM. */
 tr_err runfiles_read_history(const char *path, runfiles_history *h, bool *missing);
 void runfiles_history_free(runfiles_history *h);
 

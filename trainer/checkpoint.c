@@ -1,5 +1,8 @@
 /* Checkpoint files. The RNG states are stored as raw 64-bit words and the history as an
- * epochs x 8 table of doubles (the columns of history.csv). */
+ * epochs x HISTORY_COLS table of doubles: epoch, train_loss, val_loss, val_monitor, lr,
+ * epoch_s, io_wait_s, comm_s, then train_m[0..TRAIN_MAX_METRICS) and val_m[...] (unused
+ * slots included). Version 1 files (8 columns, no per-epoch metrics) are refused: the
+ * resumed history would lack the metrics of the epochs before the checkpoint. */
 #include "trainer/checkpoint.h"
 
 #include <hdf5.h>
@@ -12,13 +15,24 @@
 #include "io/h5util.h"
 
 #define FORMAT "tradeoff-checkpoint"
-#define FORMAT_VERSION 1
-#define HISTORY_COLS 8
+#define FORMAT_VERSION 2
+#define HISTORY_FIXED 8
+#define HISTORY_COLS (HISTORY_FIXED + 2 * TRAIN_MAX_METRICS)
 
 static void history_row(const train_epoch *e, double *row) {
-  double v[HISTORY_COLS] = {e->epoch, e->train_loss, e->val_loss, e->val_monitor,
-                            e->lr,    e->epoch_s,    e->io_wait_s, e->comm_s};
+  double v[HISTORY_FIXED] = {e->epoch, e->train_loss, e->val_loss, e->val_monitor,
+                             e->lr,    e->epoch_s,    e->io_wait_s, e->comm_s};
   memcpy(row, v, sizeof v);
+  memcpy(row + HISTORY_FIXED, e->train_m, sizeof e->train_m);
+  memcpy(row + HISTORY_FIXED + TRAIN_MAX_METRICS, e->val_m, sizeof e->val_m);
+}
+
+static train_epoch history_unrow(const double *r) {
+  train_epoch e = {.epoch = (int)r[0], .train_loss = r[1], .val_loss = r[2], .val_monitor = r[3],
+                   .lr = r[4], .epoch_s = r[5], .io_wait_s = r[6], .comm_s = r[7]};
+  memcpy(e.train_m, r + HISTORY_FIXED, sizeof e.train_m);
+  memcpy(e.val_m, r + HISTORY_FIXED + TRAIN_MAX_METRICS, sizeof e.val_m);
+  return e;
 }
 
 tr_err ckpt_save(const char *path, const net *n, const train_state *s, const char *job_text,
@@ -75,6 +89,10 @@ static tr_err read_checkpoint(hid_t f, const char *path, net *n, train_state *s,
   if (!h5u_get_string_attr(f, "format", format, sizeof format) || strcmp(format, FORMAT) != 0)
     return tr_error_set(TR_EINPUT, path, "not a tradeoff checkpoint");
   h5u_get_longs_attr(f, "format_version", &version, 1);
+  if (version == 1)
+    return tr_error_set(TR_EINPUT, path, "checkpoint format version 1 was written by an older tradeoff "
+                                         "(its history has no per-epoch metrics); this tradeoff reads "
+                                         "version %d: run the job again without --resume", FORMAT_VERSION);
   if (version != FORMAT_VERSION)
     return tr_error_set(TR_EINPUT, path, "checkpoint format version %ld; this tradeoff reads %d",
                         version, FORMAT_VERSION);
@@ -115,10 +133,7 @@ static tr_err read_checkpoint(hid_t f, const char *path, net *n, train_state *s,
   double *hist = malloc(((size_t)epoch + 1) * HISTORY_COLS * sizeof(double));
   if (!hist) return tr_error_set(TR_ENOMEM, path, "out of memory");
   bool ok = h5u_get_array(f, "history", H5T_NATIVE_DOUBLE, (size_t)epoch * HISTORY_COLS, hist);
-  for (long e = 0; ok && e < epoch; e++) {
-    const double *r = hist + e * HISTORY_COLS;
-    s->history[e] = (train_epoch){(int)r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]};
-  }
+  for (long e = 0; ok && e < epoch; e++) s->history[e] = history_unrow(hist + e * HISTORY_COLS);
   free(hist);
   if (!ok) return tr_error_set(TR_EINPUT, path, "checkpoint history is damaged");
   s->epoch = (int)epoch;

@@ -1,11 +1,13 @@
-/* Classification and regression metrics. AUC sorts the scores once and averages the
- * ranks of tied scores, which gives ties half credit as sklearn's roc_auc_score; the
- * multiclass AUC is the mean of one-vs-rest binary AUCs, one class per OpenMP task. */
+/* Classification and regression metrics. AUC sorts the scores once (a radix sort of
+ * 32-bit order-preserving keys) and averages the ranks of tied scores, which gives ties
+ * half credit as sklearn's roc_auc_score; the multiclass AUC is the mean of one-vs-rest
+ * binary AUCs, one class per OpenMP task. */
 #define _GNU_SOURCE
 #include "trainer/metrics.h"
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,10 +34,27 @@ double metrics_log_loss(const float *y, const float *p, size_t n) {
   return n ? sum / (double)n : NAN;
 }
 
-static int cmp_score(const void *a, const void *b, void *scores) {
-  const float *s = scores;
-  float x = s[*(const size_t *)a], y = s[*(const size_t *)b];
-  return (x > y) - (x < y);
+/* A key whose unsigned order is the numeric order of the (non-NaN) score f; -0 and +0
+ * get the same key. */
+static uint32_t score_key(float f) {
+  if (f == 0) f = 0; /* -0 as +0 */
+  uint32_t u;
+  memcpy(&u, &f, sizeof u);
+  return u & 0x80000000u ? ~u : u | 0x80000000u;
+}
+
+/* Sorts a[0..n) ascending by the high 32 bits (LSD radix, a byte a pass, stable; tmp
+ * holds n). An even number of passes leaves the result in a. */
+static void sort_high32(uint64_t *a, uint64_t *tmp, size_t n) {
+  for (int shift = 32; shift < 64; shift += 8) {
+    size_t at[257] = {0};
+    for (size_t i = 0; i < n; i++) at[((a[i] >> shift) & 0xff) + 1]++;
+    for (int d = 0; d < 256; d++) at[d + 1] += at[d];
+    for (size_t i = 0; i < n; i++) tmp[at[(a[i] >> shift) & 0xff]++] = a[i];
+    uint64_t *t = a;
+    a = tmp;
+    tmp = t;
+  }
 }
 
 double metrics_auc(const float *y, const float *s, size_t n) {
@@ -46,20 +65,21 @@ double metrics_auc(const float *y, const float *s, size_t n) {
   }
   size_t neg = n - pos;
   if (pos == 0 || neg == 0) return NAN;
-  size_t *idx = malloc(n * sizeof(size_t));
-  if (!idx) return NAN;
-  for (size_t i = 0; i < n; i++) idx[i] = i;
-  qsort_r(idx, n, sizeof(size_t), cmp_score, (void *)s);
+  /* (score key << 32) | label: sorted by the score, ties together */
+  uint64_t *key = malloc(2 * n * sizeof(uint64_t));
+  if (!key) return NAN;
+  for (size_t i = 0; i < n; i++) key[i] = (uint64_t)score_key(s[i]) << 32 | (y[i] > 0.5f);
+  sort_high32(key, key + n, n);
   double rank_sum = 0;  /* sum of (1-based, tie-averaged) ranks of the positives */
   for (size_t i = 0; i < n;) {
     size_t j = i + 1; /* a tie group has at least one member */
-    while (j < n && s[idx[j]] == s[idx[i]]) j++;
+    while (j < n && key[j] >> 32 == key[i] >> 32) j++;
     double avg_rank = 0.5 * (double)(i + 1 + j);
     for (size_t k = i; k < j; k++)
-      if (y[idx[k]] > 0.5f) rank_sum += avg_rank;
+      if (key[k] & 1) rank_sum += avg_rank;
     i = j;
   }
-  free(idx);
+  free(key);
   return (rank_sum - 0.5 * (double)pos * (double)(pos + 1)) / ((double)pos * (double)neg);
 }
 
@@ -87,7 +107,7 @@ metrics_binary metrics_binary_eval(const float *y, const float *p, size_t n) {
 static int ovr_auc(const float *y, const float *P, size_t n, int K, const size_t *true_count,
                    double *auc) {
   int oom = 0;
-  /* one class per iteration; each holds 2 float columns here and n indices in metrics_auc */
+  /* one class per iteration; each holds 2 float columns here and 2 x n keys in metrics_auc */
 #pragma omp parallel for reduction(|| : oom) schedule(dynamic, 1) if (n > 10000)
   for (int k = 0; k < K; k++) {
     auc[k] = NAN;
@@ -112,7 +132,9 @@ static int ovr_auc(const float *y, const float *P, size_t n, int K, const size_t
   return oom ? -1 : 0;
 }
 
-tr_err metrics_multi_eval(const float *y, const float *P, size_t n, int K, metrics_multi *out) {
+/* metrics_multi_eval(), the one-vs-rest AUC only when with_auc (else NaN). */
+static tr_err multi_eval(const float *y, const float *P, size_t n, int K, bool with_auc,
+                         metrics_multi *out) {
   *out = (metrics_multi){.classes = K, .accuracy = NAN, .precision = NAN, .recall = NAN,
                          .f1 = NAN, .auc = NAN, .log_loss = NAN, .confusion = NULL};
   if (K < 1) return tr_error_at(TR_EINPUT, __FILE__, __LINE__, "metrics: %d classes", K);
@@ -145,7 +167,8 @@ tr_err metrics_multi_eval(const float *y, const float *P, size_t n, int K, metri
       count[t] += cm[t * k + j];
       count[k + j] += cm[t * k + j];
     }
-  if (ovr_auc(y, P, n, K, count, auc)) {
+  for (size_t c = 0; c < k; c++) auc[c] = NAN;
+  if (with_auc && ovr_auc(y, P, n, K, count, auc)) {
     rc = tr_error_at(TR_ENOMEM, __FILE__, __LINE__, "metrics: AUC of %zu rows", n);
     goto done;
   }
@@ -178,6 +201,14 @@ done:
   free(count);
   free(auc);
   return rc;
+}
+
+tr_err metrics_multi_eval(const float *y, const float *P, size_t n, int K, metrics_multi *out) {
+  return multi_eval(y, P, n, K, true, out);
+}
+
+tr_err metrics_multi_eval_no_auc(const float *y, const float *P, size_t n, int K, metrics_multi *out) {
+  return multi_eval(y, P, n, K, false, out);
 }
 
 void metrics_multi_free(metrics_multi *m) {

@@ -44,6 +44,10 @@ double metrics_auc(const float *y, const float *s, size_t n);
  * TR_EINPUT (K < 1, a label not an integer in 0..K-1) are recorded, *out left unallocated. */
 tr_err metrics_multi_eval(const float *y, const float *P, size_t n, int K, metrics_multi *out);
 
+/* As metrics_multi_eval() without the one-vs-rest AUC (out->auc is NaN): K sorts fewer,
+ * for a caller that does not report it (the per-epoch history). */
+tr_err metrics_multi_eval_no_auc(const float *y, const float *P, size_t n, int K, metrics_multi *out);
+
 /* Frees m->confusion and sets it NULL (safe twice, and on a failed eval). */
 void metrics_multi_free(metrics_multi *m);
 

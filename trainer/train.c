@@ -71,8 +71,8 @@ static double full_pass(const net *n, loss_head head, const ds_dataset *d, pool 
       if (d->y)
         chunk_loss[c] = loss_eval(head, logits, d->y + start, rows, width,
                                   g ? pl->dlogits[t] : NULL, 1.0f);
-      if (g) net_backward(n, pl->ws[t], X, rows, pl->dlogits[t], pl->grads[t]);
       if (pred_out) loss_predict(head, logits, rows, width, pred_out + start * width);
+      if (g) net_backward(n, pl->ws[t], X, rows, pl->dlogits[t], pl->grads[t]);
     }
   }
   double loss = 0;
@@ -98,22 +98,56 @@ tr_err train_predict(const net *n, loss_head head, const ds_dataset *d, float *o
   return TR_OK;
 }
 
+/* The values of names[0..k) for labels y and predictions pred (rows x width) into out,
+ * from one evaluation; NaN for a name that does not apply to the head, and for every
+ * name without rows. */
+static void metrics_by_name(loss_head head, const float *y, const float *pred, size_t rows,
+                            size_t width, const char *const *names, int k, double *out) {
+  for (int i = 0; i < k; i++) out[i] = NAN;
+  if (!y || rows == 0) return;
+  if (head == HEAD_BINARY) {
+    metrics_binary m = metrics_binary_eval(y, pred, rows);
+    for (int i = 0; i < k; i++) out[i] = metrics_binary_get(&m, names[i]);
+  } else if (head == HEAD_REGRESSION) {
+    metrics_regression m = metrics_regression_eval(y, pred, rows);
+    for (int i = 0; i < k; i++) out[i] = metrics_regression_get(&m, names[i]);
+  } else {
+    bool auc = false; /* its K sorts only when asked for */
+    for (int i = 0; i < k; i++) auc = auc || !strcmp(names[i], "auc");
+    metrics_multi m;
+    tr_err rc = auc ? metrics_multi_eval(y, pred, rows, (int)width, &m)
+                    : metrics_multi_eval_no_auc(y, pred, rows, (int)width, &m);
+    if (rc != TR_OK) return;
+    for (int i = 0; i < k; i++) out[i] = metrics_multi_get(&m, names[i]);
+    metrics_multi_free(&m);
+  }
+}
+
 double train_metric(loss_head head, const char *name, const ds_dataset *d, const float *pred,
                     size_t width) {
-  if (!d->y || d->rows == 0) return NAN;
-  if (head == HEAD_BINARY) {
-    metrics_binary m = metrics_binary_eval(d->y, pred, d->rows);
-    return metrics_binary_get(&m, name);
-  }
-  if (head == HEAD_REGRESSION) {
-    metrics_regression m = metrics_regression_eval(d->y, pred, d->rows);
-    return metrics_regression_get(&m, name);
-  }
-  metrics_multi m;
-  if (metrics_multi_eval(d->y, pred, d->rows, (int)width, &m) != TR_OK) return NAN;
-  double v = metrics_multi_get(&m, name);
-  metrics_multi_free(&m);
+  double v;
+  metrics_by_name(head, d->y, pred, d->rows, width, &name, 1, &v);
   return v;
+}
+
+/* A monitor's metric name: without the "val_" prefix. */
+static const char *metric_of(const char *monitor) {
+  return strncmp(monitor, "val_", 4) == 0 ? monitor + 4 : monitor;
+}
+
+int train_history_metrics(loss_head head, const char *monitor, const char *names[TRAIN_MAX_METRICS]) {
+  int k = 0;
+  switch (head) {
+  case HEAD_BINARY: names[k++] = "accuracy", names[k++] = "auc"; break;
+  case HEAD_MULTICLASS: names[k++] = "accuracy", names[k++] = "f1"; break;
+  case HEAD_REGRESSION: names[k++] = "rmse", names[k++] = "r2"; break;
+  }
+  const char *m = metric_of(monitor);
+  if (!strcmp(m, "loss")) return k;
+  for (int i = 0; i < k; i++)
+    if (!strcmp(names[i], m)) return k;
+  names[k++] = m;
+  return k;
 }
 
 tr_err train_gather_predictions(dist_ctx *dist, const ds_dataset *d, const float *pred,
@@ -200,7 +234,10 @@ static void snapshot_restore(const snapshot *k, net *n, train_state *s) {
 /* Minibatch buffers. */
 typedef struct {
   size_t *order;
-  float *Xb, *yb, *dlogits;
+  float *Xb, *dlogits;
+  /* the epoch's labels and training predictions (rows x outputs) of this rank's rows, in
+     the epoch's order: step k's batch is rows [k * local_bs, ...); lbfgs: in row order */
+  float *ep_y, *ep_pred;
   float *grads;   /* n_params gradient sums, then loss sum, row count and stop flag: the
                      one buffer a step allreduces */
   net_ws *ws;
@@ -214,7 +251,8 @@ typedef struct {
 static void batch_free(batch_bufs *b) {
   free(b->order);
   free(b->Xb);
-  free(b->yb);
+  free(b->ep_y);
+  free(b->ep_pred);
   free(b->dlogits);
   free(b->grads);
   net_ws_free(&b->ws);
@@ -228,15 +266,16 @@ static tr_err batch_init(batch_bufs *b, const net *n, size_t rows, size_t bs) {
   size_t np = n->n_params;
   b->order = malloc((rows ? rows : 1) * sizeof(size_t));
   b->Xb = ds_alloc_floats(bs * n->spec.inputs);
-  b->yb = ds_alloc_floats(bs);
+  b->ep_y = ds_alloc_floats(rows ? rows : 1);
+  b->ep_pred = ds_alloc_floats((rows ? rows : 1) * n->spec.outputs);
   b->dlogits = ds_alloc_floats(bs * n->spec.outputs);
   b->grads = ds_alloc_floats(np + FUSED_EXTRA);
   b->ws = net_ws_new(n, bs);
   b->snap.params = ds_alloc_floats(np);
   b->snap.m = ds_alloc_floats(np);
   b->snap.v = ds_alloc_floats(np);
-  if (!b->order || !b->Xb || !b->yb || !b->dlogits || !b->grads || !b->ws || !b->snap.params ||
-      !b->snap.m || !b->snap.v) {
+  if (!b->order || !b->Xb || !b->ep_y || !b->ep_pred || !b->dlogits || !b->grads || !b->ws ||
+      !b->snap.params || !b->snap.m || !b->snap.v) {
     batch_free(b);
     return tr_error_set(TR_ENOMEM, "training", "out of memory");
   }
@@ -246,7 +285,9 @@ static tr_err batch_init(batch_bufs *b, const net *n, size_t rows, size_t bs) {
 /* One minibatch epoch; returns the mean training loss, or NaN when interrupted. Every
  * rank runs b->steps steps; at step k it takes rows [k * local_bs, (k+1) * local_bs) of
  * its shuffled rows (possibly none near the end), and one allreduce of the fused buffer
- * gives every rank the same gradient, loss and stop decision. */
+ * gives every rank the same gradient, loss and stop decision. Each step's labels and the
+ * predictions of its (training-mode) forward pass are kept in b->ep_y and b->ep_pred for
+ * the epoch's training metrics. */
 static double minibatch_epoch(net *n, loss_head head, const ds_dataset *d, const train_params *p,
                               train_state *s, batch_bufs *b, bool *interrupted, double *io_wait_s,
                               tr_err *rc) {
@@ -283,13 +324,15 @@ static double minibatch_epoch(net *n, loss_head head, const ds_dataset *d, const
     }
     if (*rc != TR_OK) break;
     if (nb) {
+      float *yb = b->ep_y + start;
       for (size_t i = 0; i < nb; i++) {
         size_t r = b->order[start + i];
         if (!src) memcpy(Xb + i * cols, d->X + r * cols, cols * sizeof(float));
-        b->yb[i] = d->y[r];
+        yb[i] = d->y[r];
       }
       const float *logits = net_forward(n, b->ws, Xb, nb, true, &s->dropout_rng);
-      fused[np] = (float)loss_eval(head, logits, b->yb, nb, width, b->dlogits, 1.0f);
+      fused[np] = (float)loss_eval(head, logits, yb, nb, width, b->dlogits, 1.0f);
+      loss_predict(head, logits, nb, width, b->ep_pred + start * width);
       net_backward(n, b->ws, Xb, nb, b->dlogits, fused);
     }
     fused[np + 1] = (float)nb;
@@ -322,6 +365,7 @@ typedef struct {
   pool *pl;
   double l2;
   dist_ctx *dist;
+  float *pred;  /* the last evaluation's predictions of this rank's rows (rows x outputs) */
   tr_err rc;
 } objective;
 
@@ -329,7 +373,7 @@ static double lbfgs_objective(const float *x, float *g, void *user) {
   objective *o = user;
   float *saved = o->n->params;
   o->n->params = (float *)x;
-  double sums[2] = {full_pass(o->n, o->head, o->d, o->pl, g, NULL), (double)o->d->rows};
+  double sums[2] = {full_pass(o->n, o->head, o->d, o->pl, g, o->pred), (double)o->d->rows};
   o->n->params = saved;
   tr_err rc = dist_sum_doubles(o->dist, sums, 2);
   if (rc == TR_OK) rc = dist_sum_floats(o->dist, g, o->n->n_params);
@@ -348,33 +392,52 @@ static double lbfgs_objective(const float *x, float *g, void *user) {
   return f + 0.5 * o->l2 * pen;
 }
 
-/* Validation loss and monitored value over every rank's validation rows. */
-static tr_err validate_epoch(const net *n, loss_head head, const ds_dataset *val,
-                             const train_params *p, const char *name, float *val_pred,
-                             train_epoch *e) {
-  size_t width = n->spec.outputs;
-  double local_loss = NAN;
-  tr_err rc = train_predict(n, head, val, val_pred, &local_loss);
-  double sums[2] = {val->rows ? local_loss * (double)val->rows : 0, (double)val->rows};
-  if (rc == TR_OK) rc = dist_sum_doubles(p->dist, sums, 2);
-  if (rc != TR_OK) return rc;
-  e->val_loss = sums[1] > 0 ? sums[0] / sums[1] : NAN;
-  if (!strcmp(name, "loss")) {
-    e->val_monitor = e->val_loss;
-    return TR_OK;
-  }
+/* The history's metrics: names[0..k) (train_history_metrics()), monitor the index of
+ * the monitored one among them (-1: the loss). */
+typedef struct {
+  const char *names[TRAIN_MAX_METRICS];
+  int k, monitor;
+} metric_set;
+
+static metric_set metric_set_of(loss_head head, const char *monitor) {
+  metric_set ms = {.monitor = -1};
+  ms.k = train_history_metrics(head, monitor, ms.names);
+  for (int i = 0; i < ms.k; i++)
+    if (!strcmp(ms.names[i], metric_of(monitor))) ms.monitor = i;
+  return ms;
+}
+
+/* The metrics ms of every rank's rows of d (labels d->y) from this rank's predictions
+ * pred (d->rows x width) into out: one gather (collective); regression values in the
+ * target's units. */
+static tr_err gathered_metrics(loss_head head, const ds_dataset *d, const float *pred, size_t width,
+                               const train_params *p, const metric_set *ms, double *out) {
   float *y_all = NULL, *pred_all = NULL;
   size_t rows_all = 0;
-  if ((rc = train_gather_predictions(p->dist, val, val_pred, width, &y_all, &pred_all, &rows_all)) != TR_OK)
-    return rc;
-  ds_dataset all = {.rows = rows_all, .cols = 0, .y = y_all};
+  tr_err rc = train_gather_predictions(p->dist, d, pred, width, &y_all, &pred_all, &rows_all);
+  if (rc != TR_OK) return rc;
   if (head == HEAD_REGRESSION && p->target.scale > 0) { /* the metric in the target's units */
     target_scaler_invert(&p->target, y_all, rows_all);
     target_scaler_invert(&p->target, pred_all, rows_all);
   }
-  e->val_monitor = train_metric(head, name, &all, pred_all, width);
+  metrics_by_name(head, y_all, pred_all, rows_all, width, ms->names, ms->k, out);
   free(y_all);
   free(pred_all);
+  return TR_OK;
+}
+
+/* Validation loss, metrics and monitored value over every rank's validation rows. */
+static tr_err validate_epoch(const net *n, loss_head head, const ds_dataset *val,
+                             const train_params *p, const metric_set *ms, float *val_pred,
+                             train_epoch *e) {
+  double local_loss = NAN;
+  tr_err rc = train_predict(n, head, val, val_pred, &local_loss);
+  double sums[2] = {val->rows ? local_loss * (double)val->rows : 0, (double)val->rows};
+  if (rc == TR_OK) rc = dist_sum_doubles(p->dist, sums, 2);
+  if (rc == TR_OK) rc = gathered_metrics(head, val, val_pred, n->spec.outputs, p, ms, e->val_m);
+  if (rc != TR_OK) return rc;
+  e->val_loss = sums[1] > 0 ? sums[0] / sums[1] : NAN;
+  e->val_monitor = ms->monitor < 0 ? e->val_loss : e->val_m[ms->monitor];
   return TR_OK;
 }
 
@@ -389,11 +452,6 @@ static tr_err check_ranks_agree(const net *n, dist_ctx *dist, int epoch) {
   if (rc == TR_OK && v[0] != -v[1])
     rc = tr_error_set(TR_EINTERNAL, "training", "ranks' weights differ after epoch %d", epoch);
   return rc;
-}
-
-static const char *monitored_name(const train_params *p) {
-  const char *m = p->es.monitor;
-  return strncmp(m, "val_", 4) == 0 ? m + 4 : m;
 }
 
 int train_restore_best(net *n, const train_state *s, const train_params *p, bool failed) {
@@ -463,8 +521,8 @@ tr_err train_fit(net *n, loss_head head, const ds_dataset *train, const ds_datas
     rc = rc != TR_OK ? rc : tr_error_code();
     goto done;
   }
-  objective obj = {n, head, train, &pl, p->l2, p->dist, TR_OK};
-  const char *name = monitored_name(p);
+  objective obj = {n, head, train, &pl, p->l2, p->dist, b.ep_pred, TR_OK};
+  const metric_set ms = metric_set_of(head, p->es.monitor);
   size_t val_total = 0;
   if ((rc = dist_sum_size(p->dist, val->rows, &val_total)) != TR_OK) goto done;
   bool has_val = val_total > 0;
@@ -481,16 +539,22 @@ tr_err train_fit(net *n, loss_head head, const ds_dataset *train, const ds_datas
       if ((rc = obj.rc) != TR_OK) break;
       train_loss = lb->f;  /* includes the penalty, as the solver sees it */
       converged = r != LBFGS_STEP;
+      /* the training metrics are the last objective evaluation's, at the accepted point,
+         except after a failed line search (the weights did not move): predict them */
+      if (r == LBFGS_STALLED && (rc = train_predict(n, head, train, b.ep_pred, NULL)) != TR_OK) break;
     } else {
       train_loss = minibatch_epoch(n, head, train, p, s, &b, &interrupted, &io_wait, &rc);
       if (interrupted || rc != TR_OK) break;
     }
-    /* lbfgs has no learning rate: its column holds the accepted line-search step */
-    train_epoch e = {.epoch = epoch, .train_loss = train_loss, .lr = lbfgs ? lb->step : s->sched.lr};
+    /* lbfgs has no learning rate (NaN: an empty lr in history.csv) */
+    train_epoch e = {.epoch = epoch, .train_loss = train_loss, .lr = lbfgs ? NAN : s->sched.lr};
+    ds_dataset seen = {.rows = train->rows, .y = lbfgs ? train->y : b.ep_y};
+    if ((rc = gathered_metrics(head, &seen, b.ep_pred, width, p, &ms, e.train_m)) != TR_OK) break;
     if (has_val) {
-      if ((rc = validate_epoch(n, head, val, p, name, val_pred, &e)) != TR_OK) break;
+      if ((rc = validate_epoch(n, head, val, p, &ms, val_pred, &e)) != TR_OK) break;
     } else {
       e.val_loss = e.val_monitor = NAN;
+      for (int i = 0; i < ms.k; i++) e.val_m[i] = NAN;
     }
     if ((rc = check_ranks_agree(n, p->dist, epoch)) != TR_OK) break;
     e.epoch_s = tr_now() - t0;

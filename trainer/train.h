@@ -76,10 +76,27 @@ void train_set_threads(int n);
 /* The threads the trainer uses now. */
 int train_threads(void);
 
-/* One history.csv row. */
+/* The most metrics an epoch records besides the loss (train_history_metrics()). */
+#define TRAIN_MAX_METRICS 3
+
+/* The metrics every epoch records besides the loss, in history.csv's column order: the
+ * head's headline ones (binary: accuracy, auc; multiclass: accuracy, f1 (macro);
+ * regression: rmse, r2), then the monitored one (es.monitor without "val_") when it is
+ * neither one of them nor the loss ("precision" for val_precision). names[] get static
+ * strings or a pointer into monitor; returns their count, at most TRAIN_MAX_METRICS. */
+int train_history_metrics(loss_head head, const char *monitor, const char *names[TRAIN_MAX_METRICS]);
+
+/* One history.csv row. lr is NaN where no learning rate applies (lbfgs). train_m and
+ * val_m hold the metrics of train_history_metrics() in its order: train_m over the
+ * epoch's training rows of all ranks, from the predictions of the forward passes the
+ * epoch's steps made (Keras' running values: weights changing within the epoch, dropout
+ * applied) or, for lbfgs, of its last objective evaluation (the epoch's final weights);
+ * val_m over every rank's validation rows after the epoch (NaN without a validation
+ * split). Regression metrics are in the target's units. */
 typedef struct {
   int epoch;
   double train_loss, val_loss, val_monitor, lr, epoch_s, io_wait_s, comm_s;
+  double train_m[TRAIN_MAX_METRICS], val_m[TRAIN_MAX_METRICS];
 } train_epoch;
 
 /* Everything needed to continue training exactly where it stopped. */

@@ -12,6 +12,7 @@ and the error line from stderr).
 Usage: tables.py OUT REPEATS
 """
 import configparser
+import csv
 import json
 import os
 import statistics
@@ -291,10 +292,9 @@ def epoch_rate(rows, secs):
 er_ours = er_torch = None
 try:
     with open(os.path.join(OUT, "runs", "mlp", "history.csv")) as h:
-        h.readline()
-        secs = [float(l.split(",")[5]) for l in h if l.strip()]
+        secs = [float(row["epoch_s"]) for row in csv.DictReader(h)]
     er_ours = epoch_rate(get(ml, "data", "train_rows"), secs)
-except (OSError, ValueError, IndexError):
+except (OSError, ValueError, IndexError, KeyError):
     pass
 if tm:
     er_torch = epoch_rate(tm["n_train_after_val"], tm.get("epoch_s"))

@@ -50,6 +50,37 @@ check() {
   if "$@"; then ok; else fail "$what"; fi
 }
 
+# check_history DIR "M1 M2 ..." [lbfgs]: DIR/history.csv as DESIGN.md specifies, read
+# with python3's csv module: the header epoch,train_loss,val_loss,lr,epoch_s,io_wait_s,
+# comm_s then train_<m>,val_<m> for each metric m in order, no name twice; one full row per
+# epoch run (result.json); every metric finite; lr empty exactly when lbfgs; and the best
+# epoch's val_<m> equal to result.json's val (the weights it restored), which puts the
+# regression metrics in the target's units.
+check_history() {
+  check "$1/history.csv: header, rows and metrics ($2${3:+, $3})" $PY - "$1" "$2" "${3:-}" <<'EOF2'
+import csv, json, math, sys
+run, metrics, lbfgs = sys.argv[1], sys.argv[2].split(), sys.argv[3] == 'lbfgs'
+rows = list(csv.reader(open(run + '/history.csv')))
+head = rows[0]
+want = ['epoch', 'train_loss', 'val_loss', 'lr', 'epoch_s', 'io_wait_s', 'comm_s']
+want += [f'{s}_{m}' for m in metrics for s in ('train', 'val')]
+assert head == want, (head, want)
+assert len(set(head)) == len(head), head
+r = json.load(open(run + '/result.json'))
+assert len(rows) - 1 == r['epochs_run'], (len(rows), r['epochs_run'])
+for row in rows[1:]:
+    assert len(row) == len(head), row
+    d = dict(zip(head, row))
+    assert (d['lr'] == '') == lbfgs, d['lr']
+    for m in metrics:
+        assert math.isfinite(float(d['train_' + m])) and math.isfinite(float(d['val_' + m])), d
+best = dict(zip(head, rows[r['best_epoch']]))
+for m in metrics:
+    v = r['val'][m]
+    assert abs(float(best['val_' + m]) - v) <= 1e-6 * max(1, abs(v)), (m, best, r['val'])
+EOF2
+}
+
 finish() {
   echo "$passed passed, $failed failed"
   [[ $failed -eq 0 ]]

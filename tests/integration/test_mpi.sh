@@ -53,6 +53,7 @@ ours = np.mean([auc(P[:, k], (y == k).astype(int)) for k in range(3)])
 got = json.load(open('r2a/result.json'))['test']['auc']
 assert abs(got - ours) < 1e-4, (got, ours)
 \""
+check_history r2a "accuracy f1 auc"   # val_* over both ranks' rows: result.json's val
 expect_ok $MPI "$BIN" train job.ini --out r2b --quiet
 check "same seed and rank count: bit-identical model.h5 weights" $PY -c "
 import h5py, numpy as np
@@ -109,12 +110,16 @@ assert all(np.array_equal(a['layers'][l][p][:], b['layers'][l][p][:]) for l in a
 sed -i 's/^epochs = 400/epochs = 4/' job.ini
 expect_ok $MPI "$BIN" train job.ini --out mem2 --quiet
 expect_ok $MPI "$BIN" train job.ini --out s3-2 --quiet --set storage.backend=s3 --set storage.s3.first_byte_ms=1
-check "streamed on 2 ranks = in memory on 2 ranks; storage counted over both ranks" $PY -c "
-import h5py, numpy as np, json
+check "streamed on 2 ranks = in memory on 2 ranks (weights, history); storage counted over both ranks" $PY -c "
+import h5py, numpy as np, json, csv
 a, b = h5py.File('mem2/model.h5', 'r'), h5py.File('s3-2/model.h5', 'r')
 assert all(np.array_equal(a['layers'][l][p][:], b['layers'][l][p][:]) for l in a['layers'] for p in ('W', 'b'))
 r = json.load(open('s3-2/result.json'))
 assert r['storage']['backend'] == 's3' and r['storage']['requests'] > 0 and r['parallel']['ranks'] == 2, r['storage']
+timing = ('epoch_s', 'io_wait_s', 'comm_s')  # the training metrics too: the same batches
+ha, hb = [[{k: v for k, v in r.items() if k not in timing} for r in csv.DictReader(open(d + '/history.csv'))]
+          for d in ('mem2', 's3-2')]
+assert ha == hb and 'train_auc' in ha[0], (ha, hb)
 "
 
 # L-BFGS over ranks: one objective, summed over both ranks' rows
@@ -126,6 +131,7 @@ import json; a, b = json.load(open('lb1/result.json')), json.load(open('lb2/resu
 assert a['stop_reason'] == b['stop_reason'] == 'converged'
 assert abs(a['test']['accuracy'] - b['test']['accuracy']) < 0.01, (a['test'], b['test'])
 "
+check_history lb2 "accuracy f1" lbfgs
 
 # the scaling study: same job on 1 and 2 ranks, speedup, efficiency and cost per count
 STUDY="$SRC/scripts/scaling-study"

@@ -46,6 +46,12 @@ START_TEST(ties_and_single_class) {
   ck_assert_double_eq_tol(metrics_auc(y, p, 4), 0.5, 1e-12);
   float one[] = {1, 1, 1};
   ck_assert(isnan(metrics_auc(one, p, 3)));
+  /* any scores, not only probabilities: negatives, -0 tied with +0, infinities; ranks
+     -1: 1, {-0, +0}: 2.5, inf: 4, so the positives' (2.5 + 4 - 3) / (2 x 2) */
+  float s[] = {-0.0f, 0.0f, -1.0f, INFINITY};
+  ck_assert_double_eq(metrics_auc(y, s, 4), 0.875);
+  float big[] = {-1e30f, 3e38f, 1e-40f, -2e-40f}; /* y 0 1 0 1: ranks 1, 4, 3, 2 */
+  ck_assert_double_eq(metrics_auc(y, big, 4), 0.75);
   float zero_p[] = {0.0f, 1.0f};
   float yy[] = {1, 0};
   /* clipping keeps log-loss finite for certain, wrong predictions */
@@ -194,6 +200,13 @@ START_TEST(multi_confusion_layout) {
   ck_assert_double_eq(metrics_multi_get(&m, "log_loss"), m.log_loss);
   ck_assert_double_eq(metrics_multi_get(&m, "loss"), m.log_loss);
   ck_assert(isnan(metrics_multi_get(&m, "mse")));
+  /* without the AUC: every other value the same, the AUC NaN */
+  metrics_multi w;
+  ck_assert_int_eq(metrics_multi_eval_no_auc(y, P, 6, 3, &w), TR_OK);
+  ck_assert(w.accuracy == m.accuracy && w.precision == m.precision && w.recall == m.recall &&
+            w.f1 == m.f1 && w.log_loss == m.log_loss && isnan(w.auc));
+  ck_assert_mem_eq(w.confusion, m.confusion, sizeof cm);
+  metrics_multi_free(&w);
   metrics_multi_free(&m);
   ck_assert_ptr_null(m.confusion);
   metrics_multi_free(&m); /* safe twice */
