@@ -34,6 +34,8 @@ static int by_cost(const void *x, const void *y) {
   return strcmp(a->r->id, b->r->id);
 }
 
+#define METRIC_SAME_BELOW 5e-5 /* half the last decimal the table shows */
+
 /* Why pick c (rank `rank`, 1-based) before next (NULL: c is the last shown). */
 static char *why(const recommend_query *q, const recommend_pick *c, const recommend_pick *next, size_t rank) {
   char *text = NULL;
@@ -50,8 +52,10 @@ static char *why(const recommend_query *q, const recommend_pick *c, const recomm
     fprintf(f, "%s (%.0f%%) cheaper than #%zu (%s)", fmt_usd(dc, usd, sizeof usd), pct, rank + 1, next->r->id);
     double dm = c->metric - next->metric;
     bool better = results_lower_is_better(q->metric) ? dm < 0 : dm > 0;
-    if (fabs(dm) > 0) fprintf(f, ", %s %s by %.4g", q->metric, better ? "better" : "worse", fabs(dm));
-    else fprintf(f, ", same %s", q->metric);
+    /* The table shows the metric to 4 decimals: a smaller difference (a reduction order's
+     * rounding between rank counts) is not called better or worse. */
+    if (fabs(dm) >= METRIC_SAME_BELOW) fprintf(f, ", %s %s by %.4g", q->metric, better ? "better" : "worse", fabs(dm));
+    else fprintf(f, ", same %s to 4 decimals", q->metric);
     if (c->r->time_s > 0 && next->r->time_s > 0) {
       double ratio = next->r->time_s / c->r->time_s;
       fprintf(f, ", %.2fx %s", ratio >= 1 ? ratio : 1 / ratio, ratio >= 1 ? "faster" : "slower");

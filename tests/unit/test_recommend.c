@@ -97,6 +97,26 @@ START_TEST(none_qualifies) {
 }
 END_TEST
 
+START_TEST(rounding_is_not_better) {
+  /* 1 and 2 ranks of one L-BFGS fit differ by a reduction order's rounding (1e-08): the
+   * table shows 0.9190 for both, so the reason says the same, not "better by 1e-08" */
+  char *p = tu_path(tu_dir, "results.jsonl");
+  FILE *f = fopen(p, "w");
+  line(f, "two", 0.91900001, 0.10, 50);
+  line(f, "one", 0.919, 0.20, 100);
+  line(f, "worse", 0.9189, 0.30, 100);
+  fclose(f);
+  free(p);
+  recommendation rec;
+  recommend_query q = query(0.9);
+  ck_assert_int_eq(recommend_runs(tu_dir, &q, &rec), TR_OK);
+  ck_assert_uint_eq(rec.n_picks, 3);
+  ck_assert_ptr_nonnull(strstr(rec.picks[0].why, ", same auc to 4 decimals, 2.00x faster"));
+  ck_assert_ptr_nonnull(strstr(rec.picks[1].why, "auc better by 0.0001"));
+  recommend_free(&rec);
+}
+END_TEST
+
 START_TEST(long_ids) {
   char id[2001];
   memset(id, 'x', 2000);
@@ -119,6 +139,7 @@ int main(void) {
   tcase_add_test(tc, cheapest_first_with_reasons);
   tcase_add_test(tc, none_qualifies);
   tcase_add_test(tc, long_ids);
+  tcase_add_test(tc, rounding_is_not_better);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }
