@@ -28,16 +28,25 @@ extern char **environ;
 
 void report_gp_quote(FILE *f, const char *s) {
   /* gnuplot's scanner takes '' as a quote only after another character of the literal:
-     not first, not twice in a row ('it''''s' ends after it'). So a quote closes the
-     literal, is concatenated as "'" and a new literal opens: 'it'."'".'s' */
+     not first, not twice in a row ('it''''s' ends after it'). And before the scanner,
+     gnuplot's macro expander (@NAME, on by default in gnuplot 5) tells quoted text from
+     unquoted by toggling at every ' of the line, even one inside "...": a quote written
+     as "'" would leave the rest of the literal unquoted to it, and an @NAME there
+     expanded (a value with a ' in it then read as commands). So a quote closes the
+     literal, is concatenated as "\047" (an escape, no ' character) and a new literal
+     opens: 'it'."\047".'s'. Every ' on the line then delimits one of these literals,
+     and the expander sees all of their text as quoted. */
   fputc('\'', f);
   for (; *s; s++) {
-    if (*s == '\'') fputs("'.\"'\".'", f);
+    if (*s == '\'') fputs("'.\"\\047\".'", f);
     else fputc((unsigned char)*s < 0x20 ? ' ' : *s, f);
   }
   fputc('\'', f);
 }
 
+/* Datablock lines are data: gnuplot stores them as read, with no macro expansion (@NAME
+ * stays @NAME) and no backquote substitution; only a line that is exactly EOD would end
+ * the block, and every line written here starts with a number or a quote. */
 void report_gp_datastr(FILE *f, const char *s) {
   fputc('"', f);
   for (; *s; s++) fputc(*s == '"' || *s == '\\' ? '\'' : (unsigned char)*s < 0x20 ? ' ' : *s, f);
