@@ -371,10 +371,10 @@ static tr_err plan_metric_cost(report *rep) {
   free(text);
   char *caption = report_printf(
       "Test %s against the total cost of each run, each labelled by what sets it apart from the other runs (the "
-      "table of runs gives their ids). Filled markers: the Pareto set over (%s, cost, time), no other run is as "
-      "good in all three and better in one; open markers: dominated runs; triangles: projected (estimated) runs. "
-      "The green staircase is the best %s each budget buys. A Pareto run that looks dominated here is faster "
-      "than the runs that beat it.%s",
+      "tables give each run's label beside its id, in their \"figure label\" column). Filled markers: the "
+      "Pareto set over (%s, cost, time), no other run is as good in all three and better in one; open markers: "
+      "dominated runs; triangles: projected (estimated) runs. The green staircase is the best %s each budget "
+      "buys. A Pareto run that looks dominated here is faster than the runs that beat it.%s",
       m, m, m, left_out ? " Labels with no room clear of the others are left out" : "");
   if (caption && left_out) { /* NULL when out of memory: report_set_figure says so */
     char *full = report_printf("%s (%zu of %zu).", caption, left_out, labelled);

@@ -39,6 +39,9 @@ START_TEST(plans_every_figure) {
   ck_assert(rf_has(mc->data, " \"mlp, s3, 1 rank\"\n"));
   ck_assert(rf_has(mc->body, "$label_right using 1:2:3 with labels left font ',8' tc rgb '#222222' notitle"));
   ck_assert(!strstr(mc->body, "set logscale x")); /* $0.10 .. $2.00: a linear axis */
+  /* the caption sends the reader to the tables' column of these labels, not to the ids */
+  ck_assert(rf_has(mc->caption, "(the tables give each run's label beside its id, in their \"figure label\" column)"));
+  ck_assert(!strstr(mc->caption, "gives their ids"));
 
   /* storage: means per series and backend; '?' where a series did not run */
   const report_figure *st = &rep.fig[REPORT_STORAGE];

@@ -32,22 +32,24 @@ START_TEST(tables_in_markdown_and_html) {
   ck_assert(rf_has(md, "- Cheapest: a1 (baseline) at \\$0.1000, auc 0.9000.\n"));
   ck_assert(rf_has(md, "- Pareto set over (auc, cost, time): 5 of 6 runs.\n"));
   ck_assert(rf_has(md, "- Note: ms3: "));
-  ck_assert(rf_has(md, "| id | variant | backend | ranks | instance | spot | label | auc | time | cost | epochs | "
-                    "stop reason | Pareto | basis |\n"));
-  ck_assert(rf_has(md, "| a1 | baseline | local | 1 | c5.4xlarge | on-demand | measured | 0.9000 | 60.00 s | \\$0.1000 | 6 "
+  ck_assert(rf_has(md, "| id | variant | backend | ranks | instance | spot | label | figure label | auc | time | cost | "
+                    "epochs | stop reason | Pareto | basis |\n"));
+  ck_assert(rf_has(md, "| a1 | baseline | local | 1 | c5.4xlarge | on-demand | measured | baseline, local, 1 rank | 0.9000 | 60.00 s | \\$0.1000 | 6 "
                     "| patience | yes | measured (host not recorded), priced as c5.4xlarge |\n"));
-  ck_assert(rf_has(md, "| ms3 | mlp | s3 | 1 | c5.4xlarge | on-demand | measured | 0.9400 | 15.0 min | \\$2.00 | 20 | "
+  ck_assert(rf_has(md, "| ms3 | mlp | s3 | 1 | c5.4xlarge | on-demand | measured | mlp, s3, 1 rank | 0.9400 | 15.0 min | \\$2.00 | 20 | "
                     "max_epochs | no | measured (host not recorded), priced as c5.4xlarge |\n"));
-  ck_assert(rf_has(md, "| io-s3 | - | s3 | 1 | c5.4xlarge | on-demand | projected | - | 4.00 s | \\$0.3000 | 2 | - | - "
+  ck_assert(rf_has(md, "| io-s3 | - | s3 | 1 | c5.4xlarge | on-demand | projected | io-bench, s3, 1 rank | - | 4.00 s | \\$0.3000 | 2 | - | - "
                     "| projected (the storage model, virtual clock), priced as c5.4xlarge |\n"));
-  ck_assert(rf_has(md, "| m2@c5.xlarge | mlp | local | 1 | c5.xlarge | on-demand | projected | 0.9500 | 11.7 min | "
+  ck_assert(rf_has(md, "| m2@c5.xlarge | mlp | local | 1 | c5.xlarge | on-demand | projected | mlp, local @c5.xlarge | 0.9500 | 11.7 min | "
                     "\\$0.5000 | 20 | patience | yes | projected (an Amdahl fit of runs measured), priced as c5.xlarge |\n"));
   ck_assert(rf_has(md, "- Where the 5 measured runs ran is not recorded (results older than provenance.host); prices are "
                     "those of the instance type each is priced as (c5.4xlarge).\n"));
   /* the Pareto set, cheapest first */
   const char *ps = strstr(md, "## Pareto set");
-  ck_assert(rf_has(ps, "| a1 | baseline | local | 1 | c5.4xlarge | measured | 0.9000 | 60.00 s | \\$0.1000 |\n"
-                    "| a2 |"));
+  ck_assert(rf_has(ps, "| id | variant | backend | ranks | instance | label | figure label | auc | time | cost |\n"));
+  ck_assert(rf_has(ps, "| a1 | baseline | local | 1 | c5.4xlarge | measured | baseline, local, 1 rank | 0.9000 | 60.00 s | "
+                    "\\$0.1000 |\n| a2 |"));
+  ck_assert(rf_has(ps, "| m2@c5.xlarge | mlp | local | 1 | c5.xlarge | projected | mlp, local @c5.xlarge | 0.9500 |"));
   ck_assert(rf_has(ps, "| m2@c5.xlarge |"));
   ck_assert(strstr(ps, "| m2@c5.xlarge |") < strstr(ps, "| m1 |"));
   ck_assert(!strstr(ps, "| ms3 |"));
@@ -68,6 +70,12 @@ START_TEST(tables_in_markdown_and_html) {
   ck_assert(rf_has(html, "<tr class=\"pareto projected\"><td>m2@c5.xlarge</td>"));
   ck_assert(rf_has(html, "<tr class=\"other projected\"><td>io-s3</td>"));
   ck_assert(rf_has(html, "<td class=\"n\">0.9500</td>"));
+  /* the names the figures give the runs, in both tables */
+  ck_assert(rf_has(html, "<th>label</th><th>figure label</th><th>auc</th>"));
+  ck_assert(rf_has(html, "<td>measured</td><td>baseline, local, 1 rank</td><td class=\"n\">0.9000</td>"));
+  const char *hp = strstr(html, "<table class=\"pareto\">");
+  ck_assert(rf_has(hp, "<th>label</th><th>figure label</th><th>auc</th>"));
+  ck_assert(rf_has(hp, "<td>projected</td><td>mlp, local @c5.xlarge</td><td class=\"n\">0.9500</td>"));
   for (int k = 0; k < REPORT_FIGURES; k++) {
     char want[160];
     snprintf(want, sizeof want, "<img src=\"%s.png\" width=\"%d\" height=\"%d\"", rep.fig[k].name, rep.fig[k].width,
@@ -131,6 +139,9 @@ START_TEST(user_html_never_reaches_a_page) {
   ck_assert(rf_has(md, "| &lt;img src=x onerror=alert(1)&gt;0 | &lt;img src=x onerror=alert(1)&gt; |"));
   ck_assert(rf_has(html, "<td>&lt;img src=x onerror=alert(1)&gt;0</td>"));
   ck_assert(rf_has(md, "| \\[x\\](javascript:alert(1)) \\`y\\` \\*z\\* |"));
+  /* the figure label column (the variants that tell the runs apart) too */
+  ck_assert(rf_has(md, "| measured | \\[x\\](javascript:alert(1)) \\`y\\` \\*z\\* |"));
+  ck_assert(rf_has(html, "<td>measured</td><td>&lt;img src=x onerror=alert(1)&gt;</td>"));
   free(md);
   free(html);
   report_free(&rep);
