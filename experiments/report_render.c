@@ -247,13 +247,15 @@ static char **summary_lines(const report *rep) {
     fmt_usd(cheap->cost_usd, usd, sizeof usd);
     fmt_metric(*rep->metric ? results_metric(cheap, rep->metric) : NAN, mv, sizeof mv);
     if (*rep->metric)
-      l[k++] = report_printf("Cheapest: %s (%s) at %s, %s %s.", cheap->id, what, usd, rep->metric, mv);
+      l[k++] = report_printf("Cheapest: %s (%s, %s) at %s, %s %s.", cheap->id, what, cheap->label, usd, rep->metric,
+                             mv);
     else
-      l[k++] = report_printf("Cheapest: %s (%s) at %s.", cheap->id, what, usd);
+      l[k++] = report_printf("Cheapest: %s (%s, %s) at %s.", cheap->id, what, cheap->label, usd);
   }
   if (fast) {
     fmt_duration(fast->time_s, t, sizeof t);
-    l[k++] = report_printf("Fastest: %s (%s) in %s.", fast->id, *fast->variant ? fast->variant : fast->kind, t);
+    l[k++] = report_printf("Fastest: %s (%s, %s) in %s.", fast->id, *fast->variant ? fast->variant : fast->kind,
+                           fast->label, t);
   }
   if (*rep->metric)
     l[k++] = report_printf("Pareto set over (%s, cost, time): %zu of %zu runs.", rep->metric, n_pareto, n_metric);

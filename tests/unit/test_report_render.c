@@ -29,7 +29,8 @@ START_TEST(tables_in_markdown_and_html) {
   char *md = render(&rep, report_write_md);
   ck_assert(rf_has(md, "## Summary\n\n- 8 runs: 6 train, 2 io-bench; 5 measured, 3 projected"));
   ck_assert(rf_has(md, "- Best auc: m1 (mlp, measured) with 0.9500, at \\$1.00 in 10.0 min.\n"));
-  ck_assert(rf_has(md, "- Cheapest: a1 (baseline) at \\$0.1000, auc 0.9000.\n"));
+  ck_assert(rf_has(md, "- Cheapest: a1 (baseline, measured) at \\$0.1000, auc 0.9000.\n"));
+  ck_assert(rf_has(md, "- Fastest: a2 (baseline, measured) in 40.00 s.\n"));
   ck_assert(rf_has(md, "- Pareto set over (auc, cost, time): 5 of 6 runs.\n"));
   ck_assert(rf_has(md, "- Note: ms3: "));
   ck_assert(rf_has(md, "| id | variant | backend | ranks | instance | spot | label | figure label | auc | time | cost | "
@@ -105,6 +106,35 @@ START_TEST(tables_in_markdown_and_html) {
   free(html);
   report_free(&rep);
   free(p);
+}
+END_TEST
+
+/* The summary says of the cheapest and the fastest run, as of the best, whether it was
+ * measured or projected (an estimate). */
+START_TEST(summary_says_measured_or_projected) {
+  rf_train_run runs[2] = {rf_runs[2], rf_runs[5]};
+  runs[1].total_s = 100; /* m2@c5.xlarge: projected, cheapest and fastest */
+  rf_write_sweep(tu_dir, runs, 2);
+  report rep;
+  ck_assert_int_eq(report_load(tu_dir, NULL, &rep), TR_OK);
+  char *md = render(&rep, report_write_md), *html = render(&rep, report_write_html);
+  ck_assert(rf_has(md, "- Best auc: m1 (mlp, measured) with 0.9500, at \\$1.00 in 10.0 min.\n"));
+  ck_assert(rf_has(md, "- Cheapest: m2@c5.xlarge (mlp, projected) at \\$0.5000, auc 0.9500.\n"));
+  ck_assert(rf_has(md, "- Fastest: m2@c5.xlarge (mlp, projected) in 100.00 s.\n"));
+  ck_assert(rf_has(html, "<li>Cheapest: m2@c5.xlarge (mlp, projected) at $0.5000, auc 0.9500.</li>"));
+  ck_assert(rf_has(html, "<li>Fastest: m2@c5.xlarge (mlp, projected) in 100.00 s.</li>"));
+  free(md);
+  free(html);
+  report_free(&rep);
+
+  /* no metric (io-bench runs only): the cheapest says so too */
+  rf_io_only_sweep(tu_dir);
+  ck_assert_int_eq(report_load(tu_dir, NULL, &rep), TR_OK);
+  md = render(&rep, report_write_md);
+  ck_assert(rf_has(md, "- Cheapest: io-s3 (io-bench, projected) at \\$0.3000.\n"));
+  ck_assert(rf_has(md, "- Fastest: io-s3 (io-bench, projected) in 4.00 s.\n"));
+  free(md);
+  report_free(&rep);
 }
 END_TEST
 
@@ -201,6 +231,7 @@ int main(void) {
   tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, tables_in_markdown_and_html);
+  tcase_add_test(tc, summary_says_measured_or_projected);
   tcase_add_test(tc, user_html_never_reaches_a_page);
   tcase_add_test(tc, measured_here_priced_there);
   suite_add_tcase(s, tc);
