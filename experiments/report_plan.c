@@ -162,16 +162,13 @@ static int by_cost(const void *a, const void *b) {
   return x->run < y->run ? -1 : x->run > y->run;
 }
 
-static void mc_block(FILE *f, const char *name, const mc_point *p, size_t n, bool with_id, const report *rep) {
+/* Datablock $name of the points p[0..n): cost metric (the labels are in mc_labels' blocks). */
+static void mc_block(FILE *f, const char *name, const mc_point *p, size_t n) {
   fprintf(f, "$%s << EOD\n", name);
   for (size_t i = 0; i < n; i++) {
     report_gp_num(f, p[i].cost);
     fputc(' ', f);
     report_gp_num(f, p[i].metric);
-    if (with_id) {
-      fputc(' ', f);
-      report_gp_datastr(f, rep->rs.r[p[i].run].id);
-    }
     fputc('\n', f);
   }
   fputs("EOD\n", f);
@@ -340,8 +337,8 @@ static tr_err plan_metric_cost(report *rep) {
       "pt 6 ps 1.4 lc rgb '#888888' title 'dominated, measured'",
       "pt 8 ps 1.4 lc rgb '#aaaaaa' title 'dominated, projected'",
   };
-  mc_block(d.f, "frontier", front, n_front, false, rep);
-  for (int g = 0; g < 4; g++) mc_block(d.f, names[g], groups[g], cnt[g], true, rep);
+  mc_block(d.f, "frontier", front, n_front);
+  for (int g = 0; g < 4; g++) mc_block(d.f, names[g], groups[g], cnt[g]);
   fputs("set title ", b.f);
   char *t = report_printf("test %s vs cost per run (%s is better)", m, lower ? "lower" : "higher");
   report_gp_quote(b.f, t ? t : m);
