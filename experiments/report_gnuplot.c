@@ -20,6 +20,7 @@
 
 #include "common/atomic_file.h"
 #include "common/log.h"
+#include "common/path.h"
 #include "experiments/report_internal.h"
 
 extern char **environ;
@@ -196,7 +197,7 @@ tr_err report_write(const report *rep, const char *out_dir, const char *gnuplot)
   if (!gnuplot || !*gnuplot) gnuplot = "gnuplot";
   tr_err rc = tr_mkdir_p(out_dir);
   if (rc != TR_OK) return rc;
-  char *md_path = report_printf("%s/report.md", out_dir), *html_path = report_printf("%s/report.html", out_dir);
+  char *md_path = path_join(out_dir, "report.md"), *html_path = path_join(out_dir, "report.html");
   char *work = NULL; /* gnuplot's private directory, where it draws NAME.png and NAME.svg */
   if (!md_path || !html_path) rc = tr_error_set(TR_ENOMEM, "report", "out of memory");
   if (rc == TR_OK) rc = tr_tmp_dir(html_path, &work);
@@ -205,8 +206,8 @@ tr_err report_write(const report *rep, const char *out_dir, const char *gnuplot)
   for (int k = 0; rc == TR_OK && k < REPORT_FIGURES; k++) {
     for (int e = 0; e < 2; e++) {
       local[k][e] = report_printf("%s.%s", rep->fig[k].name, ext[e]);
-      drawn[k][e] = report_printf("%s/%s.%s", work, rep->fig[k].name, ext[e]);
-      final[k][e] = report_printf("%s/%s.%s", out_dir, rep->fig[k].name, ext[e]);
+      drawn[k][e] = local[k][e] ? path_join(work, local[k][e]) : NULL;
+      final[k][e] = local[k][e] ? path_join(out_dir, local[k][e]) : NULL;
       if (!local[k][e] || !drawn[k][e] || !final[k][e]) rc = tr_error_set(TR_ENOMEM, "report", "out of memory");
     }
   }
