@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "common/format.h"
+#include "common/path.h"
 #include "experiments/report_internal.h"
 #include "experiments/runfiles.h"
 
@@ -153,8 +154,8 @@ static tr_err load_curves(report *rep) {
       if (rc != TR_OK) return rc;
       continue;
     }
-    char *path = report_printf("%s/%s/%s", rep->dir, r->dir, RUNFILES_HISTORY);
-    if (!path) return tr_error_set(TR_ENOMEM, "report", "out of memory");
+    char *path = path_join3(rep->dir, r->dir, RUNFILES_HISTORY);
+    if (!path) return tr_error_code();
     report_curve *c = &rep->curves[rep->n_curves];
     c->run = i;
     bool missing;

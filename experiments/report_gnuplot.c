@@ -20,6 +20,7 @@
 
 #include "common/atomic_file.h"
 #include "common/log.h"
+#include "common/path.h"
 #include "experiments/report_internal.h"
 
 extern char **environ;
@@ -28,16 +29,25 @@ extern char **environ;
 
 void report_gp_quote(FILE *f, const char *s) {
   /* gnuplot's scanner takes '' as a quote only after another character of the literal:
-     not first, not twice in a row ('it''''s' ends after it'). So a quote closes the
-     literal, is concatenated as "'" and a new literal opens: 'it'."'".'s' */
+     not first, not twice in a row ('it''''s' ends after it'). And before the scanner,
+     gnuplot's macro expander (@NAME, on by default in gnuplot 5) tells quoted text from
+     unquoted by toggling at every ' of the line, even one inside "...": a quote written
+     as "'" would leave the rest of the literal unquoted to it, and an @NAME there
+     expanded (a value with a ' in it then read as commands). So a quote closes the
+     literal, is concatenated as "\047" (an escape, no ' character) and a new literal
+     opens: 'it'."\047".'s'. Every ' on the line then delimits one of these literals,
+     and the expander sees all of their text as quoted. */
   fputc('\'', f);
   for (; *s; s++) {
-    if (*s == '\'') fputs("'.\"'\".'", f);
+    if (*s == '\'') fputs("'.\"\\047\".'", f);
     else fputc((unsigned char)*s < 0x20 ? ' ' : *s, f);
   }
   fputc('\'', f);
 }
 
+/* Datablock lines are data: gnuplot stores them as read, with no macro expansion (@NAME
+ * stays @NAME) and no backquote substitution; only a line that is exactly EOD would end
+ * the block, and every line written here starts with a number or a quote. */
 void report_gp_datastr(FILE *f, const char *s) {
   fputc('"', f);
   for (; *s; s++) fputc(*s == '"' || *s == '\\' ? '\'' : (unsigned char)*s < 0x20 ? ' ' : *s, f);
@@ -187,7 +197,7 @@ tr_err report_write(const report *rep, const char *out_dir, const char *gnuplot)
   if (!gnuplot || !*gnuplot) gnuplot = "gnuplot";
   tr_err rc = tr_mkdir_p(out_dir);
   if (rc != TR_OK) return rc;
-  char *md_path = report_printf("%s/report.md", out_dir), *html_path = report_printf("%s/report.html", out_dir);
+  char *md_path = path_join(out_dir, "report.md"), *html_path = path_join(out_dir, "report.html");
   char *work = NULL; /* gnuplot's private directory, where it draws NAME.png and NAME.svg */
   if (!md_path || !html_path) rc = tr_error_set(TR_ENOMEM, "report", "out of memory");
   if (rc == TR_OK) rc = tr_tmp_dir(html_path, &work);
@@ -196,8 +206,8 @@ tr_err report_write(const report *rep, const char *out_dir, const char *gnuplot)
   for (int k = 0; rc == TR_OK && k < REPORT_FIGURES; k++) {
     for (int e = 0; e < 2; e++) {
       local[k][e] = report_printf("%s.%s", rep->fig[k].name, ext[e]);
-      drawn[k][e] = report_printf("%s/%s.%s", work, rep->fig[k].name, ext[e]);
-      final[k][e] = report_printf("%s/%s.%s", out_dir, rep->fig[k].name, ext[e]);
+      drawn[k][e] = local[k][e] ? path_join(work, local[k][e]) : NULL;
+      final[k][e] = local[k][e] ? path_join(out_dir, local[k][e]) : NULL;
       if (!local[k][e] || !drawn[k][e] || !final[k][e]) rc = tr_error_set(TR_ENOMEM, "report", "out of memory");
     }
   }

@@ -90,8 +90,9 @@ tr_err report_place_labels(report_label_box *b, size_t n, const double *markers,
 /* ---- report_gnuplot.c: gnuplot syntax ---- */
 
 /* s as a gnuplot string expression of single-quoted literals, where nothing is ever
- * substituted (backquotes, @macros), joined by "'" for each quote: 'it'."'".'s' (control
- * characters: spaces). For titles, labels and output names. */
+ * substituted (backquotes, @macros), joined by "\047" for each quote: 'it'."\047".'s'
+ * (no ' character but the literals' own, which gnuplot's macro expander counts to tell
+ * quoted text; control characters: spaces). For titles, labels and output names. */
 void report_gp_quote(FILE *f, const char *s);
 /* s as a double-quoted string in a datablock (quotes and backslashes become '). */
 void report_gp_datastr(FILE *f, const char *s);

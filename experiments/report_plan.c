@@ -162,16 +162,13 @@ static int by_cost(const void *a, const void *b) {
   return x->run < y->run ? -1 : x->run > y->run;
 }
 
-static void mc_block(FILE *f, const char *name, const mc_point *p, size_t n, bool with_id, const report *rep) {
+/* Datablock $name of the points p[0..n): cost metric (the labels are in mc_labels' blocks). */
+static void mc_block(FILE *f, const char *name, const mc_point *p, size_t n) {
   fprintf(f, "$%s << EOD\n", name);
   for (size_t i = 0; i < n; i++) {
     report_gp_num(f, p[i].cost);
     fputc(' ', f);
     report_gp_num(f, p[i].metric);
-    if (with_id) {
-      fputc(' ', f);
-      report_gp_datastr(f, rep->rs.r[p[i].run].id);
-    }
     fputc('\n', f);
   }
   fputs("EOD\n", f);
@@ -340,8 +337,8 @@ static tr_err plan_metric_cost(report *rep) {
       "pt 6 ps 1.4 lc rgb '#888888' title 'dominated, measured'",
       "pt 8 ps 1.4 lc rgb '#aaaaaa' title 'dominated, projected'",
   };
-  mc_block(d.f, "frontier", front, n_front, false, rep);
-  for (int g = 0; g < 4; g++) mc_block(d.f, names[g], groups[g], cnt[g], true, rep);
+  mc_block(d.f, "frontier", front, n_front);
+  for (int g = 0; g < 4; g++) mc_block(d.f, names[g], groups[g], cnt[g]);
   fputs("set title ", b.f);
   char *t = report_printf("test %s vs cost per run (%s is better)", m, lower ? "lower" : "higher");
   report_gp_quote(b.f, t ? t : m);
@@ -371,10 +368,10 @@ static tr_err plan_metric_cost(report *rep) {
   free(text);
   char *caption = report_printf(
       "Test %s against the total cost of each run, each labelled by what sets it apart from the other runs (the "
-      "table of runs gives their ids). Filled markers: the Pareto set over (%s, cost, time), no other run is as "
-      "good in all three and better in one; open markers: dominated runs; triangles: projected (estimated) runs. "
-      "The green staircase is the best %s each budget buys. A Pareto run that looks dominated here is faster "
-      "than the runs that beat it.%s",
+      "tables give each run's label beside its id, in their \"figure label\" column). Filled markers: the "
+      "Pareto set over (%s, cost, time), no other run is as good in all three and better in one; open markers: "
+      "dominated runs; triangles: projected (estimated) runs. The green staircase is the best %s each budget "
+      "buys. A Pareto run that looks dominated here is faster than the runs that beat it.%s",
       m, m, m, left_out ? " Labels with no room clear of the others are left out" : "");
   if (caption && left_out) { /* NULL when out of memory: report_set_figure says so */
     char *full = report_printf("%s (%zu of %zu).", caption, left_out, labelled);

@@ -86,9 +86,19 @@ static void cells_of(const report *rep, size_t i, row_cells *c) {
   provenance_record_basis(r, c->instance, c->basis, sizeof c->basis);
 }
 
-static const char *const columns[] = {"id", "variant", "backend", "ranks", "instance", "spot", "label", "METRIC",
-                                      "time", "cost", "epochs", "stop reason", "Pareto", "basis"};
+/* The table of runs: "label" says measured or projected, "figure label" is the name the
+ * figures give the run (rep->labels: what sets it apart from the other runs). */
+static const char *const columns[] = {"id",     "variant", "backend", "ranks",  "instance",    "spot",
+                                      "label",  "figure label", "METRIC", "time", "cost", "epochs",
+                                      "stop reason", "Pareto", "basis"};
 #define N_COLUMNS (sizeof columns / sizeof *columns)
+/* Which of them are numbers (right-aligned). */
+static const bool numeric_columns[N_COLUMNS] = {[3] = true, [8] = true, [9] = true, [10] = true, [11] = true};
+
+/* The name the figures give run i. */
+static const char *figure_label(const report *rep, size_t i) {
+  return rep->labels && rep->labels[i] ? rep->labels[i] : "-";
+}
 
 static const char *column_name(const report *rep, size_t k) {
   return strcmp(columns[k], "METRIC") ? columns[k] : *rep->metric ? rep->metric : "metric";
@@ -96,8 +106,9 @@ static const char *column_name(const report *rep, size_t k) {
 
 static void row_values(const report *rep, size_t i, const row_cells *c, const char **v) {
   const run_record *r = &rep->rs.r[i];
-  const char *vals[N_COLUMNS] = {r->id,     c->variant, c->backend, c->ranks,  c->instance, c->spot,   r->label,
-                                 c->metric, c->time,    c->cost,    c->epochs, c->stop,     c->pareto, c->basis};
+  const char *vals[N_COLUMNS] = {r->id,     c->variant, c->backend, c->ranks, c->instance, c->spot,
+                                 r->label,  figure_label(rep, i), c->metric, c->time, c->cost,
+                                 c->epochs, c->stop,   c->pareto,  c->basis};
   memcpy(v, vals, sizeof vals);
 }
 
@@ -236,13 +247,15 @@ static char **summary_lines(const report *rep) {
     fmt_usd(cheap->cost_usd, usd, sizeof usd);
     fmt_metric(*rep->metric ? results_metric(cheap, rep->metric) : NAN, mv, sizeof mv);
     if (*rep->metric)
-      l[k++] = report_printf("Cheapest: %s (%s) at %s, %s %s.", cheap->id, what, usd, rep->metric, mv);
+      l[k++] = report_printf("Cheapest: %s (%s, %s) at %s, %s %s.", cheap->id, what, cheap->label, usd, rep->metric,
+                             mv);
     else
-      l[k++] = report_printf("Cheapest: %s (%s) at %s.", cheap->id, what, usd);
+      l[k++] = report_printf("Cheapest: %s (%s, %s) at %s.", cheap->id, what, cheap->label, usd);
   }
   if (fast) {
     fmt_duration(fast->time_s, t, sizeof t);
-    l[k++] = report_printf("Fastest: %s (%s) in %s.", fast->id, *fast->variant ? fast->variant : fast->kind, t);
+    l[k++] = report_printf("Fastest: %s (%s, %s) in %s.", fast->id, *fast->variant ? fast->variant : fast->kind,
+                           fast->label, t);
   }
   if (*rep->metric)
     l[k++] = report_printf("Pareto set over (%s, cost, time): %zu of %zu runs.", rep->metric, n_pareto, n_metric);
@@ -263,11 +276,11 @@ static void lines_free(char **l) {
 }
 
 /* The cells of a run's row in the Pareto table. */
-#define N_PARETO_COLUMNS 9
+#define N_PARETO_COLUMNS 10
 static void pareto_values(const report *rep, size_t i, const row_cells *c, const char **v) {
   const run_record *r = &rep->rs.r[i];
-  const char *vals[N_PARETO_COLUMNS] = {r->id,    c->variant, c->backend, c->ranks, c->instance,
-                                        r->label, c->metric,  c->time,    c->cost};
+  const char *vals[N_PARETO_COLUMNS] = {r->id,    c->variant,           c->backend, c->ranks, c->instance,
+                                        r->label, figure_label(rep, i), c->metric,  c->time,  c->cost};
   memcpy(v, vals, sizeof vals);
 }
 
@@ -350,7 +363,7 @@ static void md_runs(FILE *f, const report *rep) {
     fputs(" |", f);
   }
   fputs("\n|", f);
-  for (size_t k = 0; k < N_COLUMNS; k++) fputs(k == 3 || (k >= 7 && k <= 10) ? " ---: |" : " --- |", f);
+  for (size_t k = 0; k < N_COLUMNS; k++) fputs(numeric_columns[k] ? " ---: |" : " --- |", f);
   fputc('\n', f);
   for (size_t i = 0; i < rep->rs.n; i++) {
     row_cells c;
@@ -369,10 +382,12 @@ static void md_pareto(FILE *f, const report *rep, const size_t *par, size_t n_pa
   }
   fputs("Runs no other run beats in ", f);
   md_text(f, rep->metric);
-  fputs(", cost and time at once, cheapest first.\n\n| id | variant | backend | ranks | instance | label | ", f);
+  fputs(", cost and time at once, cheapest first.\n\n"
+        "| id | variant | backend | ranks | instance | label | figure label | ",
+        f);
   md_text(f, rep->metric);
   fputs(" | time | cost |\n", f);
-  fputs("| --- | --- | --- | ---: | --- | --- | ---: | ---: | ---: |\n", f);
+  fputs("| --- | --- | --- | ---: | --- | --- | --- | ---: | ---: | ---: |\n", f);
   for (size_t j = 0; j < n_par; j++) {
     row_cells c;
     const char *v[N_PARETO_COLUMNS];
@@ -462,11 +477,7 @@ static void html_summary(FILE *f, const report *rep, char **sum) {
 static void html_runs(FILE *f, const report *rep) {
   fputs("<h2 id=\"runs\">Runs</h2>\n", f);
   const char *names[N_COLUMNS];
-  bool numeric[N_COLUMNS] = {0};
-  for (size_t k = 0; k < N_COLUMNS; k++) {
-    names[k] = column_name(rep, k);
-    numeric[k] = k == 3 || (k >= 7 && k <= 10);
-  }
+  for (size_t k = 0; k < N_COLUMNS; k++) names[k] = column_name(rep, k);
   html_table_head(f, "runs", names, N_COLUMNS);
   for (size_t i = 0; i < rep->rs.n; i++) {
     row_cells c;
@@ -476,7 +487,7 @@ static void html_runs(FILE *f, const report *rep) {
     char cls[48];
     const char *kind = !strcmp(c.pareto, "yes") ? "pareto" : !strcmp(c.pareto, "no") ? "dominated" : "other";
     snprintf(cls, sizeof cls, "%s%s", kind, report_is_measured(&rep->rs.r[i]) ? "" : " projected");
-    html_row(f, cls, v, N_COLUMNS, numeric);
+    html_row(f, cls, v, N_COLUMNS, numeric_columns);
   }
   fputs("</table>\n", f);
 }
@@ -490,9 +501,9 @@ static void html_pareto(FILE *f, const report *rep, const size_t *par, size_t n_
   fputs("<p>Runs no other run beats in ", f);
   html_text(f, rep->metric);
   fputs(", cost and time at once, cheapest first.</p>\n", f);
-  const char *pn[N_PARETO_COLUMNS] = {"id", "variant", "backend", "ranks", "instance", "label", rep->metric, "time",
-                                      "cost"};
-  bool pnum[N_PARETO_COLUMNS] = {0, 0, 0, 1, 0, 0, 1, 1, 1};
+  const char *pn[N_PARETO_COLUMNS] = {"id",    "variant",      "backend",   "ranks", "instance",
+                                      "label", "figure label", rep->metric, "time",  "cost"};
+  bool pnum[N_PARETO_COLUMNS] = {0, 0, 0, 1, 0, 0, 0, 1, 1, 1};
   html_table_head(f, "pareto", pn, N_PARETO_COLUMNS);
   for (size_t j = 0; j < n_par; j++) {
     row_cells c;

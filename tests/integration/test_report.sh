@@ -92,7 +92,8 @@ done
 check "report.md: summary, runs table, Pareto set" $PY -c "
 md = open('sw/report.md').read()
 for s in ['## Summary', '## Runs', '## Pareto set', '## Figures', '- 9 runs: 6 train, 3 io-bench; 5 measured, 4 projected',
-          '| id | variant | backend | ranks | instance | spot | label | auc | time | cost | epochs | stop reason | Pareto | basis |']:
+          '| id | variant | backend | ranks | instance | spot | label | figure label | auc | time | cost | epochs | stop reason | Pareto | basis |',
+          '| id | variant | backend | ranks | instance | label | figure label | auc | time | cost |']:
     assert s in md, s
 rows = [l for l in md.split('## Pareto set')[0].splitlines() if l.startswith('| p0') or l.startswith('| io-')]
 assert len(rows) == 9, rows
@@ -130,6 +131,13 @@ done
 for l in 'baseline, local, 1 rank' 'mlp, local, 2 ranks' 'mlp, s3, 1 rank' 'mlp, local @c5.xlarge'; do
   check "metric-vs-cost.svg labels a point '$l'" grep -q "<text>$l</text>" sw/metric-vs-cost.svg
 done
+# and the tables give each run's label beside its id, in the "figure label" column
+check "report.md and report.html give the figures' labels" $PY -c "
+md, h = open('sw/report.md').read(), open('sw/report.html').read()
+assert '| p0004@c5.xlarge | mlp | local | 1 | c5.xlarge | on-demand | projected | mlp, local @c5.xlarge |' in md, md
+assert '<td>projected</td><td>mlp, local @c5.xlarge</td>' in h
+assert 'the tables give each run' in md and 'figure label' in md.split('## Figures')[1]
+"
 
 # Render the page headless with Debian's chromium: a copy of report.html next to it (same
 # relative image paths) gets a script that, after the load event, writes which <img>

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "experiments/report.h"
 #include "report_fixture.h"
@@ -28,6 +29,21 @@ START_TEST(loads_sweep) {
   report_free(&rep);
   ck_assert_uint_eq(rep.rs.n, 0);
   report_free(&rep); /* twice is harmless */
+}
+END_TEST
+
+/* DIR "" is the current directory for the histories too, as for results.jsonl (joined
+ * with path_join: points/a1/history.csv, never /points/a1/history.csv). */
+START_TEST(empty_dir_is_the_current_directory) {
+  ck_assert_int_eq(chdir(tu_dir), 0);
+  rf_full_sweep(".");
+  report rep;
+  ck_assert_int_eq(report_load("", NULL, &rep), TR_OK);
+  ck_assert_uint_eq(rep.rs.n, 8);
+  ck_assert_uint_eq(rep.n_curves, 4);
+  ck_assert_uint_eq(rep.n_notes, 1);
+  ck_assert(rf_has(rep.notes[0], "ms3: points/ms3/history.csv does not exist"));
+  report_free(&rep);
 }
 END_TEST
 
@@ -125,6 +141,7 @@ int main(void) {
   tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, loads_sweep);
+  tcase_add_test(tc, empty_dir_is_the_current_directory);
   tcase_add_test(tc, no_metric);
   tcase_add_test(tc, regression_uses_rmse);
   tcase_add_test(tc, input_errors);

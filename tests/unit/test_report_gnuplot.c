@@ -1,6 +1,7 @@
 /* Tests for experiments/report_gnuplot.c: the script of a figure (both terminals, quoted
  * file names, none gnuplot reads as a pipe), a report into a directory named like a
- * gnuplot pipe with quotes in its variants and ids, the files report_write() leaves with real gnuplot (every figure as PNG and
+ * gnuplot pipe with quotes in its variants and ids, names with quotes and @macros drawn
+ * as they are (no macro expanded, no gnuplot code in a directory name run), the files report_write() leaves with real gnuplot (every figure as PNG and
  * SVG, the pages, stale figures removed, pages without figures), and gnuplot missing,
  * failing or writing nothing, with nothing half-written left behind. */
 #define _GNU_SOURCE
@@ -23,7 +24,8 @@ START_TEST(gnuplot_script_sets_both_terminals) {
   ck_assert(rf_has(s, "$d << EOD\n1 2\nEOD\n"));
   ck_assert(rf_has(s, "set terminal pngcairo size 640,400 noenhanced"));
   ck_assert(rf_has(s, "set terminal png size 640,400 noenhanced")); /* when pngcairo is missing */
-  ck_assert(rf_has(s, "set output '/tmp/it'.\"'\".'s.png'\nplot $d using 1:2 with lines\nunset output\n"));
+  /* a quote is "\047": no ' but the literals' own, for gnuplot's macro expander */
+  ck_assert(rf_has(s, "set output '/tmp/it'.\"\\047\".'s.png'\nplot $d using 1:2 with lines\nunset output\n"));
   ck_assert(rf_has(s, "set terminal svg size 640,400 noenhanced"));
   ck_assert(rf_has(s, "set output '/tmp/x.svg'\nplot $d using 1:2 with lines\nunset output\n"));
   free(s);
@@ -91,6 +93,39 @@ START_TEST(no_shell_through_the_output_path) {
   ck_assert_uint_eq(temporaries(dir), 0);
   report_free(&rep);
   free(p);
+}
+END_TEST
+
+/* Real gnuplot, whose macro expander (@NAME, on by default) toggles at every ' of a
+ * line: names with quotes and @ are drawn as they are, never expanded, and an output
+ * directory whose name is gnuplot code (reached through @GPVAL_PWD, gnuplot's working
+ * directory, when a quote unbalanced the line) runs nothing. */
+START_TEST(no_macro_expansion_in_names) {
+  ck_assert_int_eq(chdir(tu_dir), 0);
+  rf_train_run runs[4] = {rf_runs[0], rf_runs[1], rf_runs[2], rf_runs[3]};
+  runs[0].variant = runs[1].variant = "it's @GPVAL_PWD me@home";
+  runs[2].variant = runs[3].variant = "q'.system(\\\"touch PWNED\\\").'"; /* JSON of q'.system("touch PWNED").' */
+  rf_write_sweep(".", runs, 4);
+  for (int i = 0; i < 4; i++) rf_history(".", runs[i].id, runs[i].epochs, runs[i].best);
+  const char *out = "o'.system(\"touch ../PWNED\").'";
+  report rep;
+  ck_assert_int_eq(report_load(".", NULL, &rep), TR_OK);
+  ck_assert_msg(report_write(&rep, out, NULL) == TR_OK, "%s", tr_error_message());
+  ck_assert(access("PWNED", F_OK) != 0);
+  char *planted = tu_path(out, "PWNED");
+  ck_assert(access(planted, F_OK) != 0);
+  free(planted);
+  /* titles in the key (gnuplot strings), and labels beside points (datablock strings,
+     where a double quote is written ') */
+  static const char *const figures[] = {"learning-curves.svg", "speedup.svg", "metric-vs-cost.svg"};
+  for (size_t k = 0; k < sizeof figures / sizeof *figures; k++) {
+    char *svg = slurp(out, figures[k]);
+    ck_assert_msg(rf_has(svg, "<text>it's @GPVAL_PWD me@home"), "%s", figures[k]);
+    ck_assert_msg(rf_has(svg, k < 2 ? "<text>q'.system(\"touch PWNED\").'" : "<text>q'.system('touch PWNED').'"), "%s",
+                  figures[k]);
+    free(svg);
+  }
+  report_free(&rep);
 }
 END_TEST
 
@@ -213,6 +248,7 @@ int main(void) {
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, gnuplot_script_sets_both_terminals);
   tcase_add_test(tc, no_shell_through_the_output_path);
+  tcase_add_test(tc, no_macro_expansion_in_names);
   tcase_add_test(tc, writes_pages_without_figures);
   tcase_add_test(tc, writes_figures_and_pages);
   tcase_add_test(tc, gnuplot_failures);

@@ -27,18 +27,23 @@ START_TEST(plans_every_figure) {
   /* metric vs cost: the staircase buys .90 for $0.10, then .95 for $0.50 */
   const report_figure *mc = &rep.fig[REPORT_METRIC_COST];
   ck_assert(rf_has(mc->data, "$frontier << EOD\n0.1 0.9\n0.5 0.95\nEOD\n"));
-  ck_assert(rf_has(mc->data, "$pareto_measured << EOD\n0.1 0.9 \"a1\"\n0.12 0.9 \"a2\"\n1 0.95 \"m1\"\n1.1 0.95 \"m2\"\n"));
-  ck_assert(rf_has(mc->data, "$pareto_projected << EOD\n0.5 0.95 \"m2@c5.xlarge\"\nEOD"));
-  ck_assert(rf_has(mc->data, "$dominated_measured << EOD\n2 0.94 \"ms3\"\nEOD"));
+  /* the points: cost metric (a1, a2, m1, m2; m2@c5.xlarge; ms3), no id, which nothing plots */
+  ck_assert(rf_has(mc->data, "$pareto_measured << EOD\n0.1 0.9\n0.12 0.9\n1 0.95\n1.1 0.95\nEOD"));
+  ck_assert(rf_has(mc->data, "$pareto_projected << EOD\n0.5 0.95\nEOD"));
+  ck_assert(rf_has(mc->data, "$dominated_measured << EOD\n2 0.94\nEOD"));
   ck_assert(rf_has(mc->data, "$dominated_projected << EOD\nEOD"));
   ck_assert(!strstr(mc->body, "$dominated_projected using")); /* an empty series is not plotted */
   ck_assert(rf_has(mc->body, "with steps"));
-  /* labels: what sets each run apart, beside its point; the ids stay in the point blocks */
+  /* labels: what sets each run apart, beside its point; no id anywhere in the figure */
   ck_assert(rf_has(mc->data, " \"baseline, local, 1 rank\"\n"));
   ck_assert(rf_has(mc->data, " \"mlp, local @c5.xlarge\"\n"));
   ck_assert(rf_has(mc->data, " \"mlp, s3, 1 rank\"\n"));
+  ck_assert(!strstr(mc->data, "\"a1\"") && !strstr(mc->data, "\"ms3\"") && !strstr(mc->body, "a1"));
   ck_assert(rf_has(mc->body, "$label_right using 1:2:3 with labels left font ',8' tc rgb '#222222' notitle"));
   ck_assert(!strstr(mc->body, "set logscale x")); /* $0.10 .. $2.00: a linear axis */
+  /* the caption sends the reader to the tables' column of these labels, not to the ids */
+  ck_assert(rf_has(mc->caption, "(the tables give each run's label beside its id, in their \"figure label\" column)"));
+  ck_assert(!strstr(mc->caption, "gives their ids"));
 
   /* storage: means per series and backend; '?' where a series did not run */
   const report_figure *st = &rep.fig[REPORT_STORAGE];

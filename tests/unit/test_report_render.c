@@ -29,25 +29,28 @@ START_TEST(tables_in_markdown_and_html) {
   char *md = render(&rep, report_write_md);
   ck_assert(rf_has(md, "## Summary\n\n- 8 runs: 6 train, 2 io-bench; 5 measured, 3 projected"));
   ck_assert(rf_has(md, "- Best auc: m1 (mlp, measured) with 0.9500, at \\$1.00 in 10.0 min.\n"));
-  ck_assert(rf_has(md, "- Cheapest: a1 (baseline) at \\$0.1000, auc 0.9000.\n"));
+  ck_assert(rf_has(md, "- Cheapest: a1 (baseline, measured) at \\$0.1000, auc 0.9000.\n"));
+  ck_assert(rf_has(md, "- Fastest: a2 (baseline, measured) in 40.00 s.\n"));
   ck_assert(rf_has(md, "- Pareto set over (auc, cost, time): 5 of 6 runs.\n"));
   ck_assert(rf_has(md, "- Note: ms3: "));
-  ck_assert(rf_has(md, "| id | variant | backend | ranks | instance | spot | label | auc | time | cost | epochs | "
-                    "stop reason | Pareto | basis |\n"));
-  ck_assert(rf_has(md, "| a1 | baseline | local | 1 | c5.4xlarge | on-demand | measured | 0.9000 | 60.00 s | \\$0.1000 | 6 "
+  ck_assert(rf_has(md, "| id | variant | backend | ranks | instance | spot | label | figure label | auc | time | cost | "
+                    "epochs | stop reason | Pareto | basis |\n"));
+  ck_assert(rf_has(md, "| a1 | baseline | local | 1 | c5.4xlarge | on-demand | measured | baseline, local, 1 rank | 0.9000 | 60.00 s | \\$0.1000 | 6 "
                     "| patience | yes | measured (host not recorded), priced as c5.4xlarge |\n"));
-  ck_assert(rf_has(md, "| ms3 | mlp | s3 | 1 | c5.4xlarge | on-demand | measured | 0.9400 | 15.0 min | \\$2.00 | 20 | "
+  ck_assert(rf_has(md, "| ms3 | mlp | s3 | 1 | c5.4xlarge | on-demand | measured | mlp, s3, 1 rank | 0.9400 | 15.0 min | \\$2.00 | 20 | "
                     "max_epochs | no | measured (host not recorded), priced as c5.4xlarge |\n"));
-  ck_assert(rf_has(md, "| io-s3 | - | s3 | 1 | c5.4xlarge | on-demand | projected | - | 4.00 s | \\$0.3000 | 2 | - | - "
+  ck_assert(rf_has(md, "| io-s3 | - | s3 | 1 | c5.4xlarge | on-demand | projected | io-bench, s3, 1 rank | - | 4.00 s | \\$0.3000 | 2 | - | - "
                     "| projected (the storage model, virtual clock), priced as c5.4xlarge |\n"));
-  ck_assert(rf_has(md, "| m2@c5.xlarge | mlp | local | 1 | c5.xlarge | on-demand | projected | 0.9500 | 11.7 min | "
+  ck_assert(rf_has(md, "| m2@c5.xlarge | mlp | local | 1 | c5.xlarge | on-demand | projected | mlp, local @c5.xlarge | 0.9500 | 11.7 min | "
                     "\\$0.5000 | 20 | patience | yes | projected (an Amdahl fit of runs measured), priced as c5.xlarge |\n"));
   ck_assert(rf_has(md, "- Where the 5 measured runs ran is not recorded (results older than provenance.host); prices are "
                     "those of the instance type each is priced as (c5.4xlarge).\n"));
   /* the Pareto set, cheapest first */
   const char *ps = strstr(md, "## Pareto set");
-  ck_assert(rf_has(ps, "| a1 | baseline | local | 1 | c5.4xlarge | measured | 0.9000 | 60.00 s | \\$0.1000 |\n"
-                    "| a2 |"));
+  ck_assert(rf_has(ps, "| id | variant | backend | ranks | instance | label | figure label | auc | time | cost |\n"));
+  ck_assert(rf_has(ps, "| a1 | baseline | local | 1 | c5.4xlarge | measured | baseline, local, 1 rank | 0.9000 | 60.00 s | "
+                    "\\$0.1000 |\n| a2 |"));
+  ck_assert(rf_has(ps, "| m2@c5.xlarge | mlp | local | 1 | c5.xlarge | projected | mlp, local @c5.xlarge | 0.9500 |"));
   ck_assert(rf_has(ps, "| m2@c5.xlarge |"));
   ck_assert(strstr(ps, "| m2@c5.xlarge |") < strstr(ps, "| m1 |"));
   ck_assert(!strstr(ps, "| ms3 |"));
@@ -68,6 +71,12 @@ START_TEST(tables_in_markdown_and_html) {
   ck_assert(rf_has(html, "<tr class=\"pareto projected\"><td>m2@c5.xlarge</td>"));
   ck_assert(rf_has(html, "<tr class=\"other projected\"><td>io-s3</td>"));
   ck_assert(rf_has(html, "<td class=\"n\">0.9500</td>"));
+  /* the names the figures give the runs, in both tables */
+  ck_assert(rf_has(html, "<th>label</th><th>figure label</th><th>auc</th>"));
+  ck_assert(rf_has(html, "<td>measured</td><td>baseline, local, 1 rank</td><td class=\"n\">0.9000</td>"));
+  const char *hp = strstr(html, "<table class=\"pareto\">");
+  ck_assert(rf_has(hp, "<th>label</th><th>figure label</th><th>auc</th>"));
+  ck_assert(rf_has(hp, "<td>projected</td><td>mlp, local @c5.xlarge</td><td class=\"n\">0.9500</td>"));
   for (int k = 0; k < REPORT_FIGURES; k++) {
     char want[160];
     snprintf(want, sizeof want, "<img src=\"%s.png\" width=\"%d\" height=\"%d\"", rep.fig[k].name, rep.fig[k].width,
@@ -97,6 +106,35 @@ START_TEST(tables_in_markdown_and_html) {
   free(html);
   report_free(&rep);
   free(p);
+}
+END_TEST
+
+/* The summary says of the cheapest and the fastest run, as of the best, whether it was
+ * measured or projected (an estimate). */
+START_TEST(summary_says_measured_or_projected) {
+  rf_train_run runs[2] = {rf_runs[2], rf_runs[5]};
+  runs[1].total_s = 100; /* m2@c5.xlarge: projected, cheapest and fastest */
+  rf_write_sweep(tu_dir, runs, 2);
+  report rep;
+  ck_assert_int_eq(report_load(tu_dir, NULL, &rep), TR_OK);
+  char *md = render(&rep, report_write_md), *html = render(&rep, report_write_html);
+  ck_assert(rf_has(md, "- Best auc: m1 (mlp, measured) with 0.9500, at \\$1.00 in 10.0 min.\n"));
+  ck_assert(rf_has(md, "- Cheapest: m2@c5.xlarge (mlp, projected) at \\$0.5000, auc 0.9500.\n"));
+  ck_assert(rf_has(md, "- Fastest: m2@c5.xlarge (mlp, projected) in 100.00 s.\n"));
+  ck_assert(rf_has(html, "<li>Cheapest: m2@c5.xlarge (mlp, projected) at $0.5000, auc 0.9500.</li>"));
+  ck_assert(rf_has(html, "<li>Fastest: m2@c5.xlarge (mlp, projected) in 100.00 s.</li>"));
+  free(md);
+  free(html);
+  report_free(&rep);
+
+  /* no metric (io-bench runs only): the cheapest says so too */
+  rf_io_only_sweep(tu_dir);
+  ck_assert_int_eq(report_load(tu_dir, NULL, &rep), TR_OK);
+  md = render(&rep, report_write_md);
+  ck_assert(rf_has(md, "- Cheapest: io-s3 (io-bench, projected) at \\$0.3000.\n"));
+  ck_assert(rf_has(md, "- Fastest: io-s3 (io-bench, projected) in 4.00 s.\n"));
+  free(md);
+  report_free(&rep);
 }
 END_TEST
 
@@ -131,6 +169,9 @@ START_TEST(user_html_never_reaches_a_page) {
   ck_assert(rf_has(md, "| &lt;img src=x onerror=alert(1)&gt;0 | &lt;img src=x onerror=alert(1)&gt; |"));
   ck_assert(rf_has(html, "<td>&lt;img src=x onerror=alert(1)&gt;0</td>"));
   ck_assert(rf_has(md, "| \\[x\\](javascript:alert(1)) \\`y\\` \\*z\\* |"));
+  /* the figure label column (the variants that tell the runs apart) too */
+  ck_assert(rf_has(md, "| measured | \\[x\\](javascript:alert(1)) \\`y\\` \\*z\\* |"));
+  ck_assert(rf_has(html, "<td>measured</td><td>&lt;img src=x onerror=alert(1)&gt;</td>"));
   free(md);
   free(html);
   report_free(&rep);
@@ -190,6 +231,7 @@ int main(void) {
   tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, tables_in_markdown_and_html);
+  tcase_add_test(tc, summary_says_measured_or_projected);
   tcase_add_test(tc, user_html_never_reaches_a_page);
   tcase_add_test(tc, measured_here_priced_there);
   suite_add_tcase(s, tc);
