@@ -154,6 +154,34 @@ tr_err tr_remove_durable(const char *path) {
   return TR_OK;
 }
 
+tr_read_status tr_read_text(const char *path, char **text, size_t *len) {
+  *text = NULL;
+  FILE *f = fopen(path, "rb");
+  if (!f) return TR_READ_OPEN;
+  size_t cap = 4096, n = 0;
+  char *buf = malloc(cap);
+  while (buf) {
+    n += fread(buf + n, 1, cap - n - 1, f);
+    if (n < cap - 1) break;
+    char *grown = realloc(buf, cap *= 2);
+    if (!grown) free(buf);
+    buf = grown;
+  }
+  int e = errno;
+  bool bad = ferror(f);
+  fclose(f);
+  errno = e;
+  if (!buf) return TR_READ_NOMEM;
+  buf[n] = '\0';
+  if (bad || memchr(buf, '\0', n)) {
+    free(buf);
+    return bad ? TR_READ_IO : TR_READ_NUL;
+  }
+  *text = buf;
+  if (len) *len = n;
+  return TR_READ_OK;
+}
+
 tr_err tr_mkdir_p(const char *dir) {
   char *p = strdup(dir);
   if (!p) return tr_error_set(TR_ENOMEM, dir, "out of memory");

@@ -5,7 +5,8 @@
  * opens its file itself (libhdf5's H5Fcreate, gnuplot) gets a private directory
  * PATH.tmp.XXXXXX instead (mode 0700, made the same way), writes a fixed name inside
  * it, renames that out and removes the directory. A process killed while writing
- * leaves PATH.tmp.* behind: runfiles_remove_stale() sweeps a run's. */
+ * leaves PATH.tmp.* behind: runfiles_remove_stale() sweeps a run's. Whole files are
+ * read back here too (tr_read_text), the one reader of the INI and JSON front ends. */
 #ifndef TR_ATOMIC_FILE_H
 #define TR_ATOMIC_FILE_H
 #include <stdio.h>
@@ -41,6 +42,21 @@ tr_err tr_rename_durable(const char *tmp, const char *path);
 /* Removes path if it exists (ENOENT is TR_OK) and syncs its directory, so the removal is
  * on disk before what is written next. TR_EIO "path: cannot remove: ...". */
 tr_err tr_remove_durable(const char *path);
+
+/* How tr_read_text() went. */
+typedef enum {
+  TR_READ_OK,
+  TR_READ_OPEN,   /* the file cannot be opened (errno says why) */
+  TR_READ_IO,     /* a read error (errno says why) */
+  TR_READ_NUL,    /* the file holds a NUL byte: not text */
+  TR_READ_NOMEM,
+} tr_read_status;
+
+/* Reads the whole file at path: *text gets it NUL-terminated (malloc'd; the caller
+ * frees it) and *len its length (len may be NULL); *text is NULL unless TR_READ_OK. A
+ * file holding a NUL byte is refused, so the text is never cut short silently. Records
+ * no error: the caller words it (for which file, with which code). */
+tr_read_status tr_read_text(const char *path, char **text, size_t *len);
 
 /* Creates a directory and its parents (mkdir -p). */
 tr_err tr_mkdir_p(const char *dir);

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/atomic_file.h"
+
 /* A key given in the file: "section\0key" and its line. */
 typedef struct {
   char *name;
@@ -134,33 +136,15 @@ static int on_value(void *user, const char *section, const char *key, const char
 
 /* The whole file as a NUL-terminated string (malloc'd), or NULL with the error set. */
 static char *slurp(const char *path, const char *what) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    tr_error_set(TR_ECONFIG, path, "cannot open %s: %s", what, strerror(errno));
-    return NULL;
+  char *text;
+  switch (tr_read_text(path, &text, NULL)) {
+  case TR_READ_OK: return text;
+  case TR_READ_OPEN: tr_error_set(TR_ECONFIG, path, "cannot open %s: %s", what, strerror(errno)); break;
+  case TR_READ_IO: tr_error_set(TR_ECONFIG, path, "read error"); break;
+  case TR_READ_NUL: tr_error_set(TR_ECONFIG, path, "not a text file"); break;
+  case TR_READ_NOMEM: tr_error_set(TR_ENOMEM, path, "out of memory"); break;
   }
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap);
-  while (buf) {
-    n += fread(buf + n, 1, cap - n - 1, f);
-    if (n < cap - 1) break;
-    char *grown = realloc(buf, cap *= 2);
-    if (!grown) free(buf);
-    buf = grown;
-  }
-  bool bad = ferror(f);
-  fclose(f);
-  if (!buf) {
-    tr_error_set(TR_ENOMEM, path, "out of memory");
-    return NULL;
-  }
-  buf[n] = '\0';
-  if (bad || memchr(buf, '\0', n)) {
-    free(buf);
-    tr_error_set(TR_ECONFIG, path, bad ? "read error" : "not a text file");
-    return NULL;
-  }
-  return buf;
+  return NULL;
 }
 
 /* Where a "[section]" line's name ends as inih finds it: at the first ']' or at an

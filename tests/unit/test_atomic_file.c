@@ -1,8 +1,9 @@
 /* Tests for common/atomic_file.c: a file appears only on commit; aborts and failures
  * leave nothing; temporaries are fresh, unpredictable names that never follow a planted
  * link, with the usual permissions; private directories and their removal; removing a
- * file durably; mkdir -p. */
+ * file durably; whole files read back; mkdir -p. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -132,6 +133,39 @@ START_TEST(remove_durable) {
 }
 END_TEST
 
+START_TEST(read_text_whole_files) {
+  char *dir = tu_tmpdir(), *p = tu_path(dir, "big.txt"), *text = NULL;
+  size_t n = 10000, len = 0; /* more than one read buffer */
+  char *want = malloc(n + 1);
+  for (size_t i = 0; i < n; i++) want[i] = (char)('a' + i % 26);
+  want[n] = '\0';
+  tu_write(p, want);
+  ck_assert_int_eq(tr_read_text(p, &text, &len), TR_READ_OK);
+  ck_assert_uint_eq(len, n);
+  ck_assert_str_eq(text, want);
+  free(text);
+  tu_write(p, "");
+  ck_assert_int_eq(tr_read_text(p, &text, NULL), TR_READ_OK);
+  ck_assert_str_eq(text, "");
+  free(text);
+  FILE *f = fopen(p, "wb");
+  fwrite("ab\0cd", 1, 5, f);
+  fclose(f);
+  ck_assert_int_eq(tr_read_text(p, &text, &len), TR_READ_NUL);
+  ck_assert_ptr_null(text);
+  ck_assert_int_eq(tr_read_text(dir, &text, NULL), TR_READ_IO); /* a directory opens, reads fail */
+  ck_assert_int_eq(errno, EISDIR);
+  unlink(p);
+  ck_assert_int_eq(tr_read_text(p, &text, NULL), TR_READ_OPEN);
+  ck_assert_int_eq(errno, ENOENT);
+  ck_assert_ptr_null(text);
+  tu_rmrf(dir);
+  free(want);
+  free(p);
+  free(dir);
+}
+END_TEST
+
 START_TEST(mkdir_p) {
   char *dir = tu_tmpdir(), *deep = tu_path(dir, "a/b/c");
   ck_assert_int_eq(tr_mkdir_p(deep), TR_OK);
@@ -153,6 +187,7 @@ int main(void) {
   tcase_add_test(tc, temporaries_never_follow_links);
   tcase_add_test(tc, temporaries_keep_normal_permissions);
   tcase_add_test(tc, remove_durable);
+  tcase_add_test(tc, read_text_whole_files);
   tcase_add_test(tc, mkdir_p);
   suite_add_tcase(s, tc);
   return tu_run(s);
