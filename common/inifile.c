@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "common/atomic_file.h"
+#include "common/digest.h"
 
 /* A key given in the file: "section\0key" and its line. */
 typedef struct {
@@ -50,13 +51,8 @@ static char *read_line(char *buf, int num, void *stream) {
 }
 
 static uint64_t hash_key(const char *section, const char *key) {
-  uint64_t h = 1469598103934665603u; /* FNV-1a over section, a NUL, key */
-  for (const char *p = section;; p++) {
-    h = (h ^ (unsigned char)*p) * 1099511628211u;
-    if (!*p) break;
-  }
-  for (const char *p = key; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211u;
-  return h;
+  uint64_t h = digest_update(DIGEST_INIT, section, strlen(section) + 1); /* with its NUL */
+  return digest_update(h, key, strlen(key));
 }
 
 /* The slot of section/key in the set: where it is, or the empty one it would go in. */
