@@ -107,9 +107,10 @@ tr_err cfg_error_key(const cfg *c, tr_err code, const char *dotted_key, const ch
  * sections first appear; malloc'd, NULL on ENOMEM). */
 char *cfg_dump(const cfg *c);
 
-/* Compares two cfg_dump() texts: false when they hold the same values, else true with
- * the first difference in what ("optimizer.lr = 0.002 in A, 0.5 in B", naming the sides
- * a_name and b_name; a key only one side has says so). */
+/* Compares two cfg_dump() texts, read through the INI front end (common/inifile.h):
+ * false when they hold the same values (or one does not read as INI), else true with the
+ * first difference in what ("optimizer.lr = 0.002 in A, 0.5 in B", naming the sides
+ * a_name and b_name; a key only one side has says so). Records no error. */
 bool cfg_text_diff(const char *a, const char *b, const char *a_name, const char *b_name, char *what, size_t n);
 
 /* Prints every option of c's tables: "[section] key = default  help (type, range)". */

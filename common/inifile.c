@@ -1,6 +1,6 @@
-/* The INI front end (see inifile.h): reads the file into memory, checks its lines (length,
- * section names), and feeds inih from memory through a line reader that counts lines, so
- * each value is located; a set of the keys seen refuses a key given twice. A handler's
+/* The INI front end (see inifile.h): reads the file into memory (or takes text already
+ * there), checks its lines (length, section names), and feeds inih from memory through a
+ * line reader that counts lines, so each value is located; a set of the keys seen refuses a key given twice. A handler's
  * error is set aside while inih goes on to the end (inih reports a syntax error only when
  * it is done), then the earlier of the two is kept. */
 #define _GNU_SOURCE
@@ -184,21 +184,23 @@ static tr_err check_lines(const char *path, const char *text) {
   }
 }
 
-tr_err inifile_parse(const char *path, const char *what, inifile_fn fn, void *user) {
-  char *text = slurp(path, what);
-  if (!text) return tr_error_code();
-  if (check_lines(path, text) != TR_OK) {
-    free(text);
-    return tr_error_code();
-  }
-  parse_state s = {.pos = text, .fn = fn, .user = user, .path = path};
+tr_err inifile_parse_text(const char *text, const char *name, inifile_fn fn, void *user) {
+  if (check_lines(name, text) != TR_OK) return tr_error_code();
+  parse_state s = {.pos = text, .fn = fn, .user = user, .path = name};
   int bad_line = ini_parse_stream(read_line, &s, on_value, &s);
-  free(text);
   free_seen(&s);
   if (s.failed && (bad_line <= 0 || s.fail_line <= bad_line)) return tr_error_restore(&s.fail);
   if (bad_line > 0)
-    return tr_error_at(TR_ECONFIG, path, bad_line,
+    return tr_error_at(TR_ECONFIG, name, bad_line,
                        "syntax error (expected [section], key = value or a comment)");
-  if (bad_line < 0) return tr_error_set(TR_ENOMEM, path, "out of memory");
+  if (bad_line < 0) return tr_error_set(TR_ENOMEM, name, "out of memory");
   return TR_OK;
+}
+
+tr_err inifile_parse(const char *path, const char *what, inifile_fn fn, void *user) {
+  char *text = slurp(path, what);
+  if (!text) return tr_error_code();
+  tr_err rc = inifile_parse_text(text, path, fn, user);
+  free(text);
+  return rc;
 }

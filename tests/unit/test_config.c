@@ -296,6 +296,33 @@ START_TEST(text_diff) {
   /* the same key in another section is another key */
   ck_assert(cfg_text_diff("[a]\nk = 1\n", "[b]\nk = 1\n", "A", "B", what, sizeof what));
   ck_assert_str_eq(what, "a.k is set only in A");
+  /* the texts are read as INI: the same values written differently are the same */
+  ck_assert(!cfg_text_diff("[a]\nk=1\n[b]\nx.y = 2\n", "; dump\n[a]\nk = 1 ; same\n\n[b]\n  x.y=2\n", "A", "B",
+                           what, sizeof what));
+  ck_assert(cfg_text_diff("[b]\nx.y = 2\n", "[b]\nx.y = 3\n", "A", "B", what, sizeof what));
+  ck_assert_str_eq(what, "b.x.y = 2 in A, 3 in B");
+  /* a text that does not read says nothing, and leaves no error behind */
+  tr_error_clear();
+  ck_assert(!cfg_text_diff("[a]\nk = 1\n", "[a\nk = 2\n", "A", "B", what, sizeof what));
+  ck_assert_int_eq(tr_error_code(), TR_OK);
+  /* the first difference in A's order, over many keys */
+  char *big_a = NULL, *big_b = NULL;
+  size_t la = 0, lb = 0;
+  FILE *fa = open_memstream(&big_a, &la), *fb = open_memstream(&big_b, &lb);
+  for (int sec = 0; sec < 50; sec++) {
+    fprintf(fa, "[s%d]\n", sec);
+    fprintf(fb, "[s%d]\n", 49 - sec);
+    for (int k = 0; k < 40; k++) {
+      fprintf(fa, "k%d = %d\n", k, sec * k);
+      fprintf(fb, "k%d = %d\n", 39 - k, (49 - sec) * (39 - k) + ((49 - sec) == 30 && (39 - k) >= 7));
+    }
+  }
+  fclose(fa);
+  fclose(fb);
+  ck_assert(cfg_text_diff(big_a, big_b, "A", "B", what, sizeof what));
+  ck_assert_str_eq(what, "s30.k7 = 210 in A, 211 in B");
+  free(big_a);
+  free(big_b);
 }
 END_TEST
 
