@@ -55,11 +55,6 @@ oom:
   return tr_check_alloc(NULL, "configuration");
 }
 
-cfg *cfg_new(const cfg_option *table, size_t n) {
-  cfg_table t = {table, n};
-  return cfg_new_tables(&t, 1);
-}
-
 void cfg_free(cfg **pc) {
   cfg *c = pc ? *pc : NULL;
   if (!c) return;
@@ -312,32 +307,6 @@ void cfg_fill(const cfg *c, const cfg_option *table, size_t n, void *dst) {
 
 const char *cfg_str(const cfg *c, const char *section, const char *key) {
   return c->values[must_find(c, section, key)];
-}
-
-long cfg_int(const cfg *c, const char *section, const char *key) {
-  long v = 0;
-  parse_long(cfg_str(c, section, key), &v);
-  return v;
-}
-
-double cfg_float(const cfg *c, const char *section, const char *key) {
-  const char *text = cfg_str(c, section, key);
-  double v = 0;
-  if (!*text) return NAN; /* an optional number left empty */
-  parse_double(text, &v);
-  return v;
-}
-
-bool cfg_bool(const cfg *c, const char *section, const char *key) {
-  return parse_bool(cfg_str(c, section, key)) == 1;
-}
-
-size_t cfg_list(const cfg *c, const char *section, const char *key, long *out, size_t max) {
-  cfg_ints list;
-  parse_list(cfg_str(c, section, key), &list);
-  size_t n = list.n < max ? list.n : max;
-  memcpy(out, list.v, n * sizeof(long));
-  return n;
 }
 
 bool cfg_is_set(const cfg *c, const char *section, const char *key) {
