@@ -144,6 +144,11 @@ START_TEST(wrong_types) {
       {"[data]\nstratify = maybe\n", "job.ini:2: data.stratify: expected true or false"},
       {"[model]\ntype = forest\n", "job.ini:2: model.type: expected one of linear|logistic"},
       {"[model]\nhidden = 64,x\n", "job.ini:2: model.hidden: expected comma-separated integers"},
+      {"[model]\nhidden = 64,\n", "job.ini:2: model.hidden: expected comma-separated integers"},
+      {"[model]\nhidden = 64, \n", "job.ini:2: model.hidden: expected comma-separated integers"},
+      {"[model]\nhidden = 64,,32\n", "job.ini:2: model.hidden: expected comma-separated integers"},
+      {"[model]\nhidden = ,64\n", "job.ini:2: model.hidden: expected comma-separated integers"},
+      {"[model]\nhidden = 99999999999999999999,1\n", "job.ini:2: model.hidden: expected comma-separated integers"},
       {"[optimizer]\nlr = nan\n", "job.ini:2: optimizer.lr: expected a number"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -152,6 +157,29 @@ START_TEST(wrong_types) {
     assert_error(load_text(c, cases[i][0]), cases[i][1]);
     cfg_free(&c);
   }
+}
+END_TEST
+
+/* A list holds at most CFG_LIST_MAX values: that many are read, one more is refused
+ * (not cut to the first CFG_LIST_MAX). */
+START_TEST(list_length) {
+  char text[400] = "[model]\nhidden = 1";
+  for (int i = 1; i < CFG_LIST_MAX; i++) strcat(text, i == CFG_LIST_MAX - 1 ? ",7" : ",1");
+  cfg *c = new_cfg();
+  ck_assert_int_eq(load_text(c, text), TR_OK);
+  vals v = values_of(c);
+  ck_assert_uint_eq(v.hidden.n, CFG_LIST_MAX);
+  ck_assert_int_eq(v.hidden.v[CFG_LIST_MAX - 1], 7);
+  cfg_free(&c);
+  strcat(text, ",1\n");
+  c = new_cfg();
+  tr_error_clear();
+  assert_error(load_text(c, text), "job.ini:2: model.hidden: expected comma-separated integers (at most 64)");
+  tr_error_clear();
+  ck_assert_int_eq(cfg_set(c, "model.hidden=1,2,"), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "model.hidden: expected comma-separated integers"));
+  tr_error_clear();
+  cfg_free(&c);
 }
 END_TEST
 
@@ -368,6 +396,7 @@ int main(void) {
   tcase_add_test(tc, unknown_section);
   tcase_add_test(tc, unknown_key);
   tcase_add_test(tc, wrong_types);
+  tcase_add_test(tc, list_length);
   tcase_add_test(tc, out_of_range);
   tcase_add_test(tc, syntax_and_duplicates);
   tcase_add_test(tc, long_line_and_missing_file);
