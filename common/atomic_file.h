@@ -22,7 +22,8 @@ typedef struct {
 /* Opens a fresh temporary next to path for writing (permissions 0666 less the umask,
  * as fopen gives). TR_EIO "path: cannot create: ..." when it cannot. */
 tr_err tr_atomic_open(tr_atomic *a, const char *path);
-/* Flushes, fsyncs, closes and renames into place; on failure removes the temporary and
+/* Flushes, fsyncs, closes and renames into place, then syncs path's directory (so the
+ * rename is on disk before what is written next); on failure removes the temporary and
  * records "path: write failed: ..." (the first error of the stream) or the rename's. */
 tr_err tr_atomic_commit(tr_atomic *a);
 /* Closes and removes the temporary (after an error); safe on a zeroed struct. */
@@ -35,8 +36,8 @@ tr_err tr_tmp_dir(const char *path, char **dir);
  * link is removed, never followed). Safe on NULL and on a name that is gone. */
 void tr_tmp_dir_remove(const char *dir);
 
-/* fsyncs tmp (a file in a private directory), renames it to path; removes tmp on
- * failure. TR_EIO naming path. */
+/* fsyncs tmp (a file in a private directory), renames it to path and syncs path's
+ * directory; removes tmp on failure. TR_EIO naming path. */
 tr_err tr_rename_durable(const char *tmp, const char *path);
 
 /* Removes path if it exists (ENOENT is TR_OK) and syncs its directory, so the removal is
