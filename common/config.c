@@ -461,8 +461,10 @@ static void free_values(dump_values *d) {
 static bool read_values(const char *text, const char *name, dump_values *d) {
   if (inifile_parse_text(text, name, collect_value, d) != TR_OK) return false;
   if (!(d->by_name = malloc((d->n ? d->n : 1) * sizeof *d->by_name))) return false;
-  memcpy(d->by_name, d->e, d->n * sizeof *d->e);
-  qsort(d->by_name, d->n, sizeof *d->by_name, by_section_key);
+  if (d->n) { /* an empty text has no d->e */
+    memcpy(d->by_name, d->e, d->n * sizeof *d->e);
+    qsort(d->by_name, d->n, sizeof *d->by_name, by_section_key);
+  }
   return true;
 }
 

@@ -360,6 +360,10 @@ START_TEST(text_diff) {
                            what, sizeof what));
   ck_assert(cfg_text_diff("[b]\nx.y = 2\n", "[b]\nx.y = 3\n", "A", "B", what, sizeof what));
   ck_assert_str_eq(what, "b.x.y = 2 in A, 3 in B");
+  /* an empty text holds no values */
+  ck_assert(!cfg_text_diff("", "; nothing\n", "A", "B", what, sizeof what));
+  ck_assert(cfg_text_diff("", "[a]\nk = 1\n", "A", "B", what, sizeof what));
+  ck_assert_str_eq(what, "a.k is set only in B");
   /* a text that does not read says nothing, and leaves no error behind */
   tr_error_clear();
   ck_assert(!cfg_text_diff("[a]\nk = 1\n", "[a\nk = 2\n", "A", "B", what, sizeof what));
