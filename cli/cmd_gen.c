@@ -107,7 +107,7 @@ tr_err cmd_gen(int argc, char **argv) {
     case 't': task = optarg; break;
     case 'n': rc = cli_parse_size("gen", "--rows", optarg, 1, SIZE_MAX, &p.rows); break;
     case 'd': rc = cli_parse_size("gen", "--features", optarg, 1, SIZE_MAX, &p.features); break;
-    case 'k': rc = cli_parse_size("gen", "--classes", optarg, 2, SIZE_MAX, &classes); break;
+    case 'k': rc = cli_parse_size("gen", "--classes", optarg, 2, SYNTH_MAX_CLASSES, &classes); break;
     case 'i': rc = cli_parse_size("gen", "--informative", optarg, 1, SIZE_MAX, &p.informative); break;
     case 'e':
       rc = cli_parse_double("gen", "--noise", optarg, 0, 1e12, &p.noise);
@@ -121,7 +121,7 @@ tr_err cmd_gen(int argc, char **argv) {
     case 'l': rc = cli_parse_double("gen", "--nonlinear", optarg, -1e6, 1e6, &p.nonlinear); break;
     case 's': rc = cli_parse_size("gen", "--seed", optarg, 0, SIZE_MAX, &seed); break;
     case 'm': rc = cli_parse_size("gen", "--shards", optarg, 1, GEN_MAX_SHARDS, &shards); break;
-    case 'c': rc = cli_parse_size("gen", "--compress", optarg, 0, SIZE_MAX, &level); break;
+    case 'c': rc = cli_parse_size("gen", "--compress", optarg, 0, 9, &level); break;
     case 'o': out = optarg; break;
     case 'h': fputs(help, stdout); free(weights); return TR_OK;
     default: rc = cli_bad_option("gen", argv, opt);
@@ -133,10 +133,6 @@ tr_err cmd_gen(int argc, char **argv) {
     rc = tr_error_set(TR_EUSAGE, "gen", "--task must be classification or regression");
   if (rc == TR_OK && (!p.rows || !p.features || !out))
     rc = tr_error_set(TR_EUSAGE, "gen", "--rows, --features and --out are required");
-  if (rc == TR_OK && level > 9)
-    rc = tr_error_set(TR_EUSAGE, "gen", "--compress must be in [0, 9]");
-  if (rc == TR_OK && classes > SYNTH_MAX_CLASSES)
-    rc = tr_error_set(TR_EUSAGE, "gen", "--classes must be at most %d", SYNTH_MAX_CLASSES);
   if (rc == TR_OK && weights && n_weights != classes)
     rc = tr_error_set(TR_EUSAGE, "gen", "--weights has %zu values for %zu classes", n_weights,
                       classes);

@@ -39,7 +39,7 @@ tr_err cmd_import(int argc, char **argv) {
     switch (opt) {
     case 'o': out = optarg; break;
     case 'l': label = optarg; break;
-    case 'c': rc = cli_parse_size("import", "--compress", optarg, 0, SIZE_MAX, &level); break;
+    case 'c': rc = cli_parse_size("import", "--compress", optarg, 0, 9, &level); break;
     case 'h': fputs(help, stdout); return TR_OK;
     default: rc = cli_bad_option("import", argv, opt);
     }
@@ -48,7 +48,6 @@ tr_err cmd_import(int argc, char **argv) {
   if (optind != argc - 1)
     return tr_error_set(TR_EUSAGE, "import", "expected one input FILE (see tradeoff import --help)");
   if (!out) return tr_error_set(TR_EUSAGE, "import", "--out FILE.h5 is required");
-  if (level > 9) return tr_error_set(TR_EUSAGE, "import", "--compress must be in [0, 9]");
   const char *in = argv[optind];
   size_t n = strlen(in);
   if ((n > 3 && !strcmp(in + n - 3, ".h5")) || (n > 5 && !strcmp(in + n - 5, ".hdf5")))

@@ -13,15 +13,22 @@ progress progress_start(int total_epochs, const char *monitor, bool quiet) {
                     .start = now, .monitor = monitor, .epoch_start = now};
 }
 
+#define BAR_WIDTH 24
+
+/* A bar of BAR_WIDTH cells, the first done/total of them (at most all) drawn with fill. */
+static void draw_bar(char bar[BAR_WIDTH + 1], double done, double total, char fill) {
+  int filled = (int)((double)BAR_WIDTH * done / (total > 0 ? total : 1));
+  for (int i = 0; i < BAR_WIDTH; i++) bar[i] = i < filled ? fill : '.';
+  bar[BAR_WIDTH] = '\0';
+}
+
 void progress_step(progress *p, int epoch, size_t step, size_t steps) {
   if (p->quiet || !p->tty) return;
   double now = tr_now(), in_epoch = now - p->epoch_start;
   if (in_epoch < 1.0 || now - p->last_draw < 0.25) return;
   p->last_draw = now;
-  int width = 24, filled = (int)((double)width * step / (steps ? steps : 1));
-  char bar[32];
-  for (int i = 0; i < width; i++) bar[i] = i < filled ? '=' : '.';
-  bar[width] = '\0';
+  char bar[BAR_WIDTH + 1];
+  draw_bar(bar, (double)step, (double)steps, '=');
   double rate = p->batch_rows ? (double)step * (double)p->batch_rows / in_epoch : 0;
   fprintf(stderr, "\r[%s] epoch %d/%d  step %zu/%zu  %.0f samples/s  %.1fs   ", bar, epoch, p->total_epochs,
           step, steps, rate, in_epoch);
@@ -37,10 +44,8 @@ void progress_epoch(progress *p, int epoch, double train_loss, double val_loss, 
   if (extra) snprintf(watched, sizeof watched, p->tty ? "  %s %.4f" : " %s %.6f", p->monitor, monitored);
   double eta = elapsed / epoch * (p->total_epochs - epoch);
   if (p->tty) {
-    int width = 24, filled = (int)((double)width * epoch / p->total_epochs);
-    char bar[32];
-    for (int i = 0; i < width; i++) bar[i] = i < filled ? '#' : '.';
-    bar[width] = '\0';
+    char bar[BAR_WIDTH + 1];
+    draw_bar(bar, epoch, p->total_epochs, '#');
     fprintf(stderr, "\r[%s] epoch %d/%d  loss %.4f  val_loss %.4f%s  ETA %.0fs   ", bar, epoch,
             p->total_epochs, train_loss, val_loss, watched, eta);
   } else {

@@ -7,36 +7,43 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 /* Names tried before giving up: each is taken only by someone else's file. */
 #define TMP_TRIES 100
 
-/* path + ".tmp." + six unpredictable letters or digits (malloc'd; NULL on ENOMEM). */
-static char *tmp_candidate(const char *path) {
+/* path + ".tmp." + six unpredictable letters or digits into *name (malloc'd). 0, or an
+ * errno: getrandom's, or ENOMEM. */
+static int tmp_candidate(const char *path, char **name) {
   static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   unsigned char r[6];
-  if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
-    /* no getrandom (an old kernel): the clock; O_EXCL keeps a guessed name harmless */
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ ((uint64_t)getpid() << 44);
-    for (size_t i = 0; i < sizeof r; i++) {
-      x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-      r[i] = (unsigned char)(x >> 56);
-    }
+  ssize_t got = getrandom(r, sizeof r, 0);
+  if (got != (ssize_t)sizeof r) return got < 0 ? errno : EIO;
+  if (asprintf(name, "%s.tmp.%c%c%c%c%c%c", path, chars[r[0] % 62], chars[r[1] % 62], chars[r[2] % 62],
+               chars[r[3] % 62], chars[r[4] % 62], chars[r[5] % 62]) < 0) {
+    *name = NULL;
+    return ENOMEM;
   }
-  char *s = NULL;
-  if (asprintf(&s, "%s.tmp.%c%c%c%c%c%c", path, chars[r[0] % 62], chars[r[1] % 62], chars[r[2] % 62],
-               chars[r[3] % 62], chars[r[4] % 62], chars[r[5] % 62]) < 0)
-    return NULL;
-  return s;
+  return 0;
+}
+
+/* fsyncs the directory holding path, so that a rename into it or a removal from it is on
+ * disk before anything written after it: "result.json last means complete" then holds
+ * on any file system, not only on those that keep renames in order. Best effort: some
+ * file systems cannot sync a directory. */
+static void sync_parent(const char *path) {
+  char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
+  if (slash) slash[slash == dir] = '\0'; /* "/x" -> "/" */
+  int fd = dir ? open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+  if (fd >= 0) {
+    fsync(fd);
+    close(fd);
+  }
+  free(dir);
 }
 
 /* Creates a fresh PATH.tmp.XXXXXX: a directory (mode 0700) when fd is NULL, else a file
@@ -45,15 +52,17 @@ static char *tmp_candidate(const char *path) {
 static tr_err create_fresh(const char *path, char **name, int *fd) {
   *name = NULL;
   for (int tries = 0; tries < TMP_TRIES; tries++) {
-    char *cand = tmp_candidate(path);
-    if (!cand) return tr_error_set(TR_ENOMEM, path, "out of memory");
+    char *cand;
+    int e = tmp_candidate(path, &cand);
+    if (e == ENOMEM) return tr_error_set(TR_ENOMEM, path, "out of memory");
+    if (e) return tr_error_set(TR_EIO, path, "cannot create: no random name: %s", strerror(e));
     int got = fd ? (*fd = open(cand, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666))
                  : mkdir(cand, 0700);
     if (got >= 0) {
       *name = cand;
       return TR_OK;
     }
-    int e = errno;
+    e = errno;
     free(cand);
     if (e != EEXIST) return tr_error_set(TR_EIO, path, "cannot create: %s", strerror(e));
   }
@@ -89,6 +98,8 @@ tr_err tr_atomic_commit(tr_atomic *a) {
     e = errno;
     unlink(a->tmp_path);
     rc = tr_error_set(TR_EIO, a->path, "cannot rename into place: %s", strerror(e));
+  } else {
+    sync_parent(a->path);
   }
   free(a->path);
   free(a->tmp_path);
@@ -135,6 +146,7 @@ tr_err tr_rename_durable(const char *tmp, const char *path) {
     unlink(tmp);
     return tr_error_set(TR_EIO, path, "cannot rename into place: %s", strerror(e));
   }
+  sync_parent(path);
   return TR_OK;
 }
 
@@ -143,15 +155,36 @@ tr_err tr_remove_durable(const char *path) {
     if (errno == ENOENT) return TR_OK;
     return tr_error_set(TR_EIO, path, "cannot remove: %s", strerror(errno));
   }
-  char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
-  if (slash) slash[slash == dir] = '\0'; /* "/x" -> "/" */
-  int fd = dir ? open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-  if (fd >= 0) {
-    fsync(fd); /* best effort: some file systems cannot sync a directory */
-    close(fd);
-  }
-  free(dir);
+  sync_parent(path);
   return TR_OK;
+}
+
+tr_read_status tr_read_text(const char *path, char **text, size_t *len) {
+  *text = NULL;
+  FILE *f = fopen(path, "rb");
+  if (!f) return TR_READ_OPEN;
+  size_t cap = 4096, n = 0;
+  char *buf = malloc(cap);
+  while (buf) {
+    n += fread(buf + n, 1, cap - n - 1, f);
+    if (n < cap - 1) break;
+    char *grown = realloc(buf, cap *= 2);
+    if (!grown) free(buf);
+    buf = grown;
+  }
+  int e = errno;
+  bool bad = ferror(f);
+  fclose(f);
+  errno = e;
+  if (!buf) return TR_READ_NOMEM;
+  buf[n] = '\0';
+  if (bad || memchr(buf, '\0', n)) {
+    free(buf);
+    return bad ? TR_READ_IO : TR_READ_NUL;
+  }
+  *text = buf;
+  if (len) *len = n;
+  return TR_READ_OK;
 }
 
 tr_err tr_mkdir_p(const char *dir) {

@@ -55,11 +55,6 @@ oom:
   return tr_check_alloc(NULL, "configuration");
 }
 
-cfg *cfg_new(const cfg_option *table, size_t n) {
-  cfg_table t = {table, n};
-  return cfg_new_tables(&t, 1);
-}
-
 void cfg_free(cfg **pc) {
   cfg *c = pc ? *pc : NULL;
   if (!c) return;
@@ -314,32 +309,6 @@ const char *cfg_str(const cfg *c, const char *section, const char *key) {
   return c->values[must_find(c, section, key)];
 }
 
-long cfg_int(const cfg *c, const char *section, const char *key) {
-  long v = 0;
-  parse_long(cfg_str(c, section, key), &v);
-  return v;
-}
-
-double cfg_float(const cfg *c, const char *section, const char *key) {
-  const char *text = cfg_str(c, section, key);
-  double v = 0;
-  if (!*text) return NAN; /* an optional number left empty */
-  parse_double(text, &v);
-  return v;
-}
-
-bool cfg_bool(const cfg *c, const char *section, const char *key) {
-  return parse_bool(cfg_str(c, section, key)) == 1;
-}
-
-size_t cfg_list(const cfg *c, const char *section, const char *key, long *out, size_t max) {
-  cfg_ints list;
-  parse_list(cfg_str(c, section, key), &list);
-  size_t n = list.n < max ? list.n : max;
-  memcpy(out, list.v, n * sizeof(long));
-  return n;
-}
-
 bool cfg_is_set(const cfg *c, const char *section, const char *key) {
   return c->where[must_find(c, section, key)] != NULL;
 }
@@ -442,60 +411,103 @@ static void help_one(const cfg *c, size_t i, bool first, void *user) {
 
 void cfg_print_help(const cfg *c, FILE *out) { by_section(c, help_one, out); }
 
-/* The value of section.key in a cfg_dump() text (a pointer into it and its length);
- * NULL when absent. */
-static const char *dump_value(const char *text, const char *section, const char *key, size_t *len) {
-  char current[256] = "";
-  size_t klen = strlen(key);
-  for (const char *p = text; *p;) {
-    const char *end = strchr(p, '\n');
-    size_t n = end ? (size_t)(end - p) : strlen(p);
-    if (n > 1 && p[0] == '[' && p[n - 1] == ']') {
-      snprintf(current, sizeof current, "%.*s", (int)(n - 2), p + 1);
-    } else if (!strcmp(current, section) && n >= klen + 3 && !strncmp(p, key, klen) && !strncmp(p + klen, " = ", 3)) {
-      *len = n - klen - 3;
-      return p + klen + 3;
-    }
-    p += n + (end ? 1 : 0);
+/* The values of a cfg_dump() text as inifile reads it: entry i is "section\0key\0value"
+ * (one allocation each), in the order of the text; by_name sorts them by section, key. */
+typedef struct {
+  char **e;
+  size_t n, cap;
+  char **by_name;
+} dump_values;
+
+static const char *key_of(const char *e) { return e + strlen(e) + 1; }
+static const char *value_of(const char *e) {
+  const char *k = key_of(e);
+  return k + strlen(k) + 1;
+}
+
+static int by_section_key(const void *pa, const void *pb) {
+  const char *a = *(char *const *)pa, *b = *(char *const *)pb;
+  int c = strcmp(a, b);
+  return c ? c : strcmp(key_of(a), key_of(b));
+}
+
+static tr_err collect_value(void *user, const char *section, const char *key, const char *value, long line) {
+  (void)line;
+  dump_values *d = user;
+  if (d->n == d->cap) {
+    size_t cap = d->cap ? 2 * d->cap : 64;
+    char **grown = realloc(d->e, cap * sizeof *grown);
+    if (!grown) return tr_error_set(TR_ENOMEM, "configuration", "out of memory");
+    d->e = grown;
+    d->cap = cap;
+  }
+  size_t ns = strlen(section) + 1, nk = strlen(key) + 1, nv = strlen(value) + 1;
+  char *e = malloc(ns + nk + nv);
+  if (!e) return tr_error_set(TR_ENOMEM, "configuration", "out of memory");
+  memcpy(e, section, ns);
+  memcpy(e + ns, key, nk);
+  memcpy(e + ns + nk, value, nv);
+  d->e[d->n++] = e;
+  return TR_OK;
+}
+
+static void free_values(dump_values *d) {
+  for (size_t i = 0; i < d->n; i++) free(d->e[i]);
+  free(d->e);
+  free(d->by_name);
+}
+
+/* Reads text through the INI front end into d; false when it is not INI or on ENOMEM. */
+static bool read_values(const char *text, const char *name, dump_values *d) {
+  if (inifile_parse_text(text, name, collect_value, d) != TR_OK) return false;
+  if (!(d->by_name = malloc((d->n ? d->n : 1) * sizeof *d->by_name))) return false;
+  if (d->n) { /* an empty text has no d->e */
+    memcpy(d->by_name, d->e, d->n * sizeof *d->e);
+    qsort(d->by_name, d->n, sizeof *d->by_name, by_section_key);
+  }
+  return true;
+}
+
+/* The entry of d with e's section and key; NULL when d has none. */
+static const char *lookup(const dump_values *d, const char *e) {
+  char *const *found = bsearch(&e, d->by_name, d->n, sizeof *d->by_name, by_section_key);
+  return found ? *found : NULL;
+}
+
+/* The first entry of from, in its order, whose value in other differs or is missing. */
+static const char *first_difference(const dump_values *from, const dump_values *other) {
+  for (size_t i = 0; i < from->n; i++) {
+    const char *o = lookup(other, from->e[i]);
+    if (!o || strcmp(value_of(o), value_of(from->e[i])) != 0) return from->e[i];
   }
   return NULL;
 }
 
-/* The first key of `from` whose value in `other` differs; false when none. */
-static bool first_difference(const char *from, const char *other, char *section, size_t slen, char *key,
-                             size_t klen) {
-  char current[256] = "";
-  for (const char *p = from; *p;) {
-    const char *end = strchr(p, '\n');
-    size_t n = end ? (size_t)(end - p) : strlen(p);
-    const char *eq = memchr(p, '=', n);
-    if (n > 1 && p[0] == '[' && p[n - 1] == ']') {
-      snprintf(current, sizeof current, "%.*s", (int)(n - 2), p + 1);
-    } else if (eq && eq > p + 1 && eq[-1] == ' ') {
-      char k[256];
-      snprintf(k, sizeof k, "%.*s", (int)(eq - 1 - p), p);
-      size_t va = 0, vb = 0;
-      const char *a = dump_value(from, current, k, &va), *b = dump_value(other, current, k, &vb);
-      if (!b || va != vb || memcmp(a, b, va) != 0) {
-        snprintf(section, slen, "%s", current);
-        snprintf(key, klen, "%s", k);
-        return true;
-      }
-    }
-    p += n + (end ? 1 : 0);
-  }
-  return false;
-}
-
 bool cfg_text_diff(const char *a, const char *b, const char *a_name, const char *b_name, char *what, size_t n) {
-  char section[256], key[256];
-  bool forward = first_difference(a, b, section, sizeof section, key, sizeof key);
-  if (!forward && !first_difference(b, a, section, sizeof section, key, sizeof key)) return false;
-  size_t la = 0, lb = 0;
-  const char *va = dump_value(a, section, key, &la), *vb = dump_value(b, section, key, &lb);
-  if (!va || !vb)
-    snprintf(what, n, "%s.%s is set only in %s", section, key, va ? a_name : b_name);
-  else
-    snprintf(what, n, "%s.%s = %.*s in %s, %.*s in %s", section, key, (int)la, va, a_name, (int)lb, vb, b_name);
-  return true;
+  tr_error outer; /* a text that does not read says nothing: no error is left behind */
+  tr_error_save(&outer);
+  tr_error_clear();
+  dump_values va = {0}, vb = {0};
+  bool differs = false;
+  if (read_values(a, a_name, &va) && read_values(b, b_name, &vb)) {
+    const char *e = first_difference(&va, &vb);
+    const dump_values *other = &vb;
+    if (!e) {
+      e = first_difference(&vb, &va);
+      other = &va;
+    }
+    if ((differs = e != NULL)) {
+      const char *o = lookup(other, e), *in_a = other == &vb ? e : o, *in_b = other == &vb ? o : e;
+      if (!o)
+        snprintf(what, n, "%s.%s is set only in %s", e, key_of(e), other == &vb ? a_name : b_name);
+      else
+        snprintf(what, n, "%s.%s = %s in %s, %s in %s", e, key_of(e), value_of(in_a), a_name, value_of(in_b),
+                 b_name);
+    }
+  }
+  free_values(&va);
+  free_values(&vb);
+  tr_error_clear();
+  tr_error_restore(&outer);
+  return differs;
 }

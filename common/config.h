@@ -56,11 +56,9 @@ typedef struct {
 
 typedef struct cfg cfg;
 
-/* A configuration holding the defaults of table[0..n) (the table must outlive it);
- * NULL on ENOMEM. */
-cfg *cfg_new(const cfg_option *table, size_t n);
-/* The same over several tables, in order (each must outlive it). NULL on ENOMEM, or
- * TR_EINTERNAL when two tables declare the same section and key. */
+/* A configuration holding the defaults of tables[0..n_tables), in order (each must
+ * outlive it). NULL on ENOMEM, or TR_EINTERNAL when two tables declare the same section
+ * and key. */
 cfg *cfg_new_tables(const cfg_table *tables, size_t n_tables);
 void cfg_free(cfg **c);
 
@@ -76,14 +74,10 @@ tr_err cfg_set(cfg *c, const char *assignment);
  * of the type the table's CFG_AT names). The table must be one c was built from. */
 void cfg_fill(const cfg *c, const cfg_option *table, size_t n, void *dst);
 
-/* Typed values by name, for code at the edge (the job loader, tests). The section/key
- * must be in the table (a bug otherwise: aborts). */
+/* The text of a value by name, for code at the edge (the job loader, tests); typed
+ * values come from cfg_fill(). The section/key must be in the table (a bug otherwise:
+ * aborts). */
 const char *cfg_str(const cfg *c, const char *section, const char *key);
-long cfg_int(const cfg *c, const char *section, const char *key);
-double cfg_float(const cfg *c, const char *section, const char *key);
-bool cfg_bool(const cfg *c, const char *section, const char *key);
-/* Parses a CFG_LIST into out[0..max); returns the count (0 for an empty list). */
-size_t cfg_list(const cfg *c, const char *section, const char *key, long *out, size_t max);
 
 /* True when the value was given in the file or by --set, not defaulted. */
 bool cfg_is_set(const cfg *c, const char *section, const char *key);
@@ -107,9 +101,10 @@ tr_err cfg_error_key(const cfg *c, tr_err code, const char *dotted_key, const ch
  * sections first appear; malloc'd, NULL on ENOMEM). */
 char *cfg_dump(const cfg *c);
 
-/* Compares two cfg_dump() texts: false when they hold the same values, else true with
- * the first difference in what ("optimizer.lr = 0.002 in A, 0.5 in B", naming the sides
- * a_name and b_name; a key only one side has says so). */
+/* Compares two cfg_dump() texts, read through the INI front end (common/inifile.h):
+ * false when they hold the same values (or one does not read as INI), else true with the
+ * first difference in what ("optimizer.lr = 0.002 in A, 0.5 in B", naming the sides
+ * a_name and b_name; a key only one side has says so). Records no error. */
 bool cfg_text_diff(const char *a, const char *b, const char *a_name, const char *b_name, char *what, size_t n);
 
 /* Prints every option of c's tables: "[section] key = default  help (type, range)". */

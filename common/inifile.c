@@ -1,6 +1,6 @@
-/* The INI front end (see inifile.h): reads the file into memory, checks its lines (length,
- * section names), and feeds inih from memory through a line reader that counts lines, so
- * each value is located; a set of the keys seen refuses a key given twice. A handler's
+/* The INI front end (see inifile.h): reads the file into memory (or takes text already
+ * there), checks its lines (length, section names), and feeds inih from memory through a
+ * line reader that counts lines, so each value is located; a set of the keys seen refuses a key given twice. A handler's
  * error is set aside while inih goes on to the end (inih reports a syntax error only when
  * it is done), then the earlier of the two is kept. */
 #define _GNU_SOURCE
@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "common/atomic_file.h"
+#include "common/digest.h"
 
 /* A key given in the file: "section\0key" and its line. */
 typedef struct {
@@ -48,13 +51,8 @@ static char *read_line(char *buf, int num, void *stream) {
 }
 
 static uint64_t hash_key(const char *section, const char *key) {
-  uint64_t h = 1469598103934665603u; /* FNV-1a over section, a NUL, key */
-  for (const char *p = section;; p++) {
-    h = (h ^ (unsigned char)*p) * 1099511628211u;
-    if (!*p) break;
-  }
-  for (const char *p = key; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211u;
-  return h;
+  uint64_t h = digest_update(DIGEST_INIT, section, strlen(section) + 1); /* with its NUL */
+  return digest_update(h, key, strlen(key));
 }
 
 /* The slot of section/key in the set: where it is, or the empty one it would go in. */
@@ -134,33 +132,15 @@ static int on_value(void *user, const char *section, const char *key, const char
 
 /* The whole file as a NUL-terminated string (malloc'd), or NULL with the error set. */
 static char *slurp(const char *path, const char *what) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    tr_error_set(TR_ECONFIG, path, "cannot open %s: %s", what, strerror(errno));
-    return NULL;
+  char *text;
+  switch (tr_read_text(path, &text, NULL)) {
+  case TR_READ_OK: return text;
+  case TR_READ_OPEN: tr_error_set(TR_ECONFIG, path, "cannot open %s: %s", what, strerror(errno)); break;
+  case TR_READ_IO: tr_error_set(TR_ECONFIG, path, "read error"); break;
+  case TR_READ_NUL: tr_error_set(TR_ECONFIG, path, "not a text file"); break;
+  case TR_READ_NOMEM: tr_error_set(TR_ENOMEM, path, "out of memory"); break;
   }
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap);
-  while (buf) {
-    n += fread(buf + n, 1, cap - n - 1, f);
-    if (n < cap - 1) break;
-    char *grown = realloc(buf, cap *= 2);
-    if (!grown) free(buf);
-    buf = grown;
-  }
-  bool bad = ferror(f);
-  fclose(f);
-  if (!buf) {
-    tr_error_set(TR_ENOMEM, path, "out of memory");
-    return NULL;
-  }
-  buf[n] = '\0';
-  if (bad || memchr(buf, '\0', n)) {
-    free(buf);
-    tr_error_set(TR_ECONFIG, path, bad ? "read error" : "not a text file");
-    return NULL;
-  }
-  return buf;
+  return NULL;
 }
 
 /* Where a "[section]" line's name ends as inih finds it: at the first ']' or at an
@@ -204,21 +184,23 @@ static tr_err check_lines(const char *path, const char *text) {
   }
 }
 
-tr_err inifile_parse(const char *path, const char *what, inifile_fn fn, void *user) {
-  char *text = slurp(path, what);
-  if (!text) return tr_error_code();
-  if (check_lines(path, text) != TR_OK) {
-    free(text);
-    return tr_error_code();
-  }
-  parse_state s = {.pos = text, .fn = fn, .user = user, .path = path};
+tr_err inifile_parse_text(const char *text, const char *name, inifile_fn fn, void *user) {
+  if (check_lines(name, text) != TR_OK) return tr_error_code();
+  parse_state s = {.pos = text, .fn = fn, .user = user, .path = name};
   int bad_line = ini_parse_stream(read_line, &s, on_value, &s);
-  free(text);
   free_seen(&s);
   if (s.failed && (bad_line <= 0 || s.fail_line <= bad_line)) return tr_error_restore(&s.fail);
   if (bad_line > 0)
-    return tr_error_at(TR_ECONFIG, path, bad_line,
+    return tr_error_at(TR_ECONFIG, name, bad_line,
                        "syntax error (expected [section], key = value or a comment)");
-  if (bad_line < 0) return tr_error_set(TR_ENOMEM, path, "out of memory");
+  if (bad_line < 0) return tr_error_set(TR_ENOMEM, name, "out of memory");
   return TR_OK;
+}
+
+tr_err inifile_parse(const char *path, const char *what, inifile_fn fn, void *user) {
+  char *text = slurp(path, what);
+  if (!text) return tr_error_code();
+  tr_err rc = inifile_parse_text(text, path, fn, user);
+  free(text);
+  return rc;
 }

@@ -1,10 +1,10 @@
 /* The one INI front end: every INI file the project reads (job files, sweep files, the
- * pricing catalog) goes through it. The whole file is read first (a missing file, a
- * read error or a NUL byte is refused), lines longer than inih's buffer are refused
- * instead of being split, section names longer than INIFILE_MAX_SECTION instead of being
- * truncated, a key given twice in a section instead of either value winning, and inih
- * then tokenizes it one line at a time so every value reaches the handler with its line
- * number. */
+ * pricing catalog), and INI text it keeps (the job text of a checkpoint), goes through
+ * it. The whole file is read first (a missing file, a read error or a NUL byte is
+ * refused), lines longer than inih's buffer are refused instead of being split, section
+ * names longer than INIFILE_MAX_SECTION instead of being truncated, a key given twice in
+ * a section instead of either value winning, and inih then tokenizes it one line at a
+ * time so every value reaches the handler with its line number. */
 #ifndef TR_INIFILE_H
 #define TR_INIFILE_H
 #include "common/error.h"
@@ -26,4 +26,7 @@ typedef tr_err (*inifile_fn)(void *user, const char *section, const char *key,
  * (...)", TR_ENOMEM, or the handler's error; when both a syntax error and a handler
  * error occur, the one on the earlier line is kept. */
 tr_err inifile_parse(const char *path, const char *what, inifile_fn fn, void *user);
+/* The same for INI text already in memory (a job text kept in a checkpoint); name stands
+ * for PATH in the messages. */
+tr_err inifile_parse_text(const char *text, const char *name, inifile_fn fn, void *user);
 #endif

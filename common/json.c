@@ -14,18 +14,17 @@
 
 tr_err json_read_file(const char *path, cJSON **out) {
   *out = NULL;
-  FILE *f = fopen(path, "r");
-  if (!f) return tr_error_set(TR_EINPUT, path, "cannot open: %s", strerror(errno));
-  char *text = NULL;
-  size_t cap = 0;
-  ssize_t n = getdelim(&text, &cap, '\0', f);
-  bool bad = ferror(f);
-  fclose(f);
-  if (bad) {
-    free(text);
-    return tr_error_set(TR_EIO, path, "read error");
+  char *text;
+  switch (tr_read_text(path, &text, NULL)) {
+  case TR_READ_OK: break;
+  case TR_READ_OPEN: return tr_error_set(TR_EINPUT, path, "cannot open: %s", strerror(errno));
+  case TR_READ_IO: return tr_error_set(TR_EIO, path, "read error");
+  case TR_READ_NUL: return tr_error_set(TR_EINPUT, path, "not valid JSON (it holds a NUL byte)");
+  case TR_READ_NOMEM: return tr_error_set(TR_ENOMEM, path, "out of memory");
   }
-  cJSON *o = n > 0 ? cJSON_Parse(text) : NULL;
+  /* one document and nothing after it but white space: two records glued together, or
+   * a record with garbage after it, are not read as the first one */
+  cJSON *o = cJSON_ParseWithOpts(text, NULL, 1);
   free(text);
   if (!o) return tr_error_set(TR_EINPUT, path, "not valid JSON");
   *out = o;

@@ -7,8 +7,10 @@
 
 #include "common/error.h"
 
-/* Parses the JSON document in path. Errors: TR_EINPUT "path: cannot open: ..." (a
- * missing file), "path: not valid JSON", TR_ENOMEM. */
+/* Parses the JSON document in path: the whole file is one document (white space may
+ * follow it; anything else, a second document or a NUL byte makes it invalid). Errors:
+ * TR_EINPUT "path: cannot open: ..." (a missing file), "path: not valid JSON",
+ * TR_EIO "path: read error", TR_ENOMEM. */
 tr_err json_read_file(const char *path, cJSON **out);
 /* Writes obj on one line (plus newline) to f: one line of a JSON-lines file. TR_EIO
  * when the write fails, naming what (a file name, for the message). */

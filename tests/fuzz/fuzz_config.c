@@ -1,7 +1,10 @@
 /* libFuzzer harness: the job-file parser (cfg_load_file over the job's options and every
- * backend's), then the typed job and its dump. */
+ * backend's), then the typed job and its dump, and cfg_text_diff between the input (up
+ * to a NUL byte, as a checkpoint's job text) and the dump. */
+#define _GNU_SOURCE
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/config.h"
 #include "common/error.h"
@@ -13,6 +16,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   job *j = job_load(path, NULL, 0);
   if (j) {
     char *dump = job_text(j); /* every value the file set, written back out */
+    char *text = strndup((const char *)data, size), what[600];
+    if (dump && text) cfg_text_diff(text, dump, "the input", "its dump", what, sizeof what);
+    free(text);
     free(dump);
   }
   job_free(&j);

@@ -19,6 +19,10 @@ expect_error 2 "gen: --rows: expected an integer >= 1, got '\+5'" "$BIN" gen --t
 expect_error 2 "gen: rows x features is too large" "$BIN" gen --task regression --rows 1099511627776 --features 1073741824 --out x.h5
 expect_error 2 "gen: informative features too many" "$BIN" gen --task classification --rows 1 --features 17179869184 --out x.h5
 expect_error 2 "gen: --shards: expected an integer in \[1, 100000\], got '100001'" "$BIN" gen --task classification --rows 200000 --features 3 --shards 100001 --out d
+# ranges are checked as the value is read, in the one wording
+expect_error 2 "gen: --compress: expected an integer in \[0, 9\], got '10'" "$BIN" gen --task classification --rows 10 --features 3 --compress 10 --out x.h5
+expect_error 2 "gen: --classes: expected an integer in \[2, 1000\], got '1001'" "$BIN" gen --task classification --rows 10 --features 3 --classes 1001 --out x.h5
+expect_error 2 "import: --compress: expected an integer in \[0, 9\], got '12'" "$BIN" import a.csv --out x.h5 --compress 12
 expect_error 2 "sweep: --point: expected an integer in \[1, 9223372036854775807\], got '18446744073709551615'" "$BIN" sweep s.ini --point 18446744073709551615
 expect_error 2 "recommend: --metric: unknown metric 'acuracy'" "$BIN" recommend runs --metric acuracy --min 0.5
 check "no data written by refused gen runs" test ! -e x.h5 -a ! -e d

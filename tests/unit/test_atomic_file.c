@@ -1,15 +1,69 @@
 /* Tests for common/atomic_file.c: a file appears only on commit; aborts and failures
  * leave nothing; temporaries are fresh, unpredictable names that never follow a planted
  * link, with the usual permissions; private directories and their removal; removing a
- * file durably; mkdir -p. */
+ * file durably; the directory synced after every rename and removal; whole files read
+ * back; mkdir -p. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/atomic_file.h"
 #include "testutil.h"
+
+/* fsync() of this suite: the kernel's, counting the syncs of each directory. */
+static struct {
+  dev_t dev;
+  ino_t ino;
+  int syncs;
+} watched;
+
+int fsync(int fd) {
+  struct stat st;
+  if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_dev == watched.dev && st.st_ino == watched.ino)
+    watched.syncs++;
+  return (int)syscall(SYS_fsync, fd);
+}
+
+/* Counts the syncs of dir from now on. */
+static void watch_dir(const char *dir) {
+  struct stat st;
+  ck_assert_int_eq(stat(dir, &st), 0);
+  watched.dev = st.st_dev;
+  watched.ino = st.st_ino;
+  watched.syncs = 0;
+}
+
+/* Every way a file appears or goes syncs its directory after the rename or removal. */
+START_TEST(directory_synced_after_rename_and_remove) {
+  char *dir = tu_tmpdir(), *p = tu_path(dir, "result.json"), *h5 = tu_path(dir, "model.h5"), *made = NULL;
+  watch_dir(dir);
+  tr_atomic a;
+  ck_assert_int_eq(tr_atomic_open(&a, p), TR_OK);
+  fputs("{}", a.fp);
+  ck_assert_int_eq(tr_atomic_commit(&a), TR_OK);
+  ck_assert_int_eq(watched.syncs, 1);
+  ck_assert_int_eq(tr_tmp_dir(h5, &made), TR_OK);
+  char *inside = tu_path(made, "data.h5");
+  tu_write(inside, "x");
+  ck_assert_int_eq(tr_rename_durable(inside, h5), TR_OK);
+  ck_assert_int_eq(watched.syncs, 2);
+  tr_tmp_dir_remove(made);
+  ck_assert_int_eq(tr_remove_durable(p), TR_OK);
+  ck_assert_int_eq(watched.syncs, 3);
+  ck_assert_int_eq(tr_remove_durable(p), TR_OK); /* gone already: nothing removed, nothing synced */
+  ck_assert_int_eq(watched.syncs, 3);
+  tu_rmrf(dir);
+  free(inside);
+  free(made);
+  free(h5);
+  free(p);
+  free(dir);
+}
+END_TEST
 
 START_TEST(commit_and_abort) {
   char *dir = tu_tmpdir(), *p = tu_path(dir, "out.json");
@@ -132,6 +186,39 @@ START_TEST(remove_durable) {
 }
 END_TEST
 
+START_TEST(read_text_whole_files) {
+  char *dir = tu_tmpdir(), *p = tu_path(dir, "big.txt"), *text = NULL;
+  size_t n = 10000, len = 0; /* more than one read buffer */
+  char *want = malloc(n + 1);
+  for (size_t i = 0; i < n; i++) want[i] = (char)('a' + i % 26);
+  want[n] = '\0';
+  tu_write(p, want);
+  ck_assert_int_eq(tr_read_text(p, &text, &len), TR_READ_OK);
+  ck_assert_uint_eq(len, n);
+  ck_assert_str_eq(text, want);
+  free(text);
+  tu_write(p, "");
+  ck_assert_int_eq(tr_read_text(p, &text, NULL), TR_READ_OK);
+  ck_assert_str_eq(text, "");
+  free(text);
+  FILE *f = fopen(p, "wb");
+  fwrite("ab\0cd", 1, 5, f);
+  fclose(f);
+  ck_assert_int_eq(tr_read_text(p, &text, &len), TR_READ_NUL);
+  ck_assert_ptr_null(text);
+  ck_assert_int_eq(tr_read_text(dir, &text, NULL), TR_READ_IO); /* a directory opens, reads fail */
+  ck_assert_int_eq(errno, EISDIR);
+  unlink(p);
+  ck_assert_int_eq(tr_read_text(p, &text, NULL), TR_READ_OPEN);
+  ck_assert_int_eq(errno, ENOENT);
+  ck_assert_ptr_null(text);
+  tu_rmrf(dir);
+  free(want);
+  free(p);
+  free(dir);
+}
+END_TEST
+
 START_TEST(mkdir_p) {
   char *dir = tu_tmpdir(), *deep = tu_path(dir, "a/b/c");
   ck_assert_int_eq(tr_mkdir_p(deep), TR_OK);
@@ -153,6 +240,8 @@ int main(void) {
   tcase_add_test(tc, temporaries_never_follow_links);
   tcase_add_test(tc, temporaries_keep_normal_permissions);
   tcase_add_test(tc, remove_durable);
+  tcase_add_test(tc, directory_synced_after_rename_and_remove);
+  tcase_add_test(tc, read_text_whole_files);
   tcase_add_test(tc, mkdir_p);
   suite_add_tcase(s, tc);
   return tu_run(s);

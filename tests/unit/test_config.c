@@ -6,16 +6,42 @@
 #include "common/config.h"
 #include "testutil.h"
 
+/* The values of table, as cfg_fill() stores them. */
+typedef struct {
+  const char *train;
+  bool stratify;
+  int type;
+  cfg_ints hidden;
+  double lr, first_byte_ms;
+  long epochs;
+} vals;
+
 static const cfg_option table[] = {
-    {"data", "train", CFG_STR, "", 0, 0, NULL, "training data", 0, NULL},
-    {"data", "stratify", CFG_BOOL, "true", 0, 0, NULL, "stratified split", 0, NULL},
-    {"model", "type", CFG_ENUM, "logistic", 0, 0, "linear|logistic|softmax|mlp", "model", 0, NULL},
-    {"model", "hidden", CFG_LIST, "256,128", 1, 1e6, NULL, "hidden widths", 0, NULL},
-    {"optimizer", "lr", CFG_FLOAT, "0.001", 0, 10, NULL, "learning rate", 0, NULL},
-    {"optimizer", "epochs", CFG_INT, "100", 1, 1e6, NULL, "max epochs", 0, NULL},
-    {"storage", "s3.first_byte_ms", CFG_FLOAT, "30", 0, 1e4, NULL, "latency", 0, NULL},
+    {"data", "train", CFG_STR, "", 0, 0, NULL, "training data", CFG_AT(vals, train), NULL},
+    {"data", "stratify", CFG_BOOL, "true", 0, 0, NULL, "stratified split", CFG_AT(vals, stratify), NULL},
+    {"model", "type", CFG_ENUM, "logistic", 0, 0, "linear|logistic|softmax|mlp", "model", CFG_AT(vals, type), NULL},
+    {"model", "hidden", CFG_LIST, "256,128", 1, 1e6, NULL, "hidden widths", CFG_AT(vals, hidden), NULL},
+    {"optimizer", "lr", CFG_FLOAT, "0.001", 0, 10, NULL, "learning rate", CFG_AT(vals, lr), NULL},
+    {"optimizer", "epochs", CFG_INT, "100", 1, 1e6, NULL, "max epochs", CFG_AT(vals, epochs), NULL},
+    {"storage", "s3.first_byte_ms", CFG_FLOAT, "30", 0, 1e4, NULL, "latency", CFG_AT(vals, first_byte_ms), NULL},
 };
 static const size_t ntable = sizeof table / sizeof table[0];
+
+/* A configuration of table's defaults, as the job loader builds one. */
+static cfg *new_cfg(void) {
+  cfg_table t = {table, ntable};
+  cfg *c = cfg_new_tables(&t, 1);
+  ck_assert_ptr_nonnull(c);
+  return c;
+}
+
+/* c's values, typed. */
+static vals values_of(const cfg *c) {
+  vals v;
+  memset(&v, 0xff, sizeof v);
+  cfg_fill(c, table, ntable, &v);
+  return v;
+}
 
 /* Loads text as a job file; returns the code, message in tr_error_message(). */
 static tr_err load_text(cfg *c, const char *text) {
@@ -33,14 +59,16 @@ static void assert_error(tr_err rc, const char *needle) {
 }
 
 START_TEST(defaults) {
-  cfg *c = cfg_new(table, ntable);
+  cfg *c = new_cfg();
   ck_assert_str_eq(cfg_str(c, "model", "type"), "logistic");
-  ck_assert_int_eq(cfg_int(c, "optimizer", "epochs"), 100);
-  ck_assert_double_eq_tol(cfg_float(c, "optimizer", "lr"), 0.001, 1e-12);
-  ck_assert(cfg_bool(c, "data", "stratify"));
-  long h[4];
-  ck_assert_int_eq(cfg_list(c, "model", "hidden", h, 4), 2);
-  ck_assert_int_eq(h[1], 128);
+  vals v = values_of(c);
+  ck_assert_str_eq(v.train, "");
+  ck_assert_int_eq(v.type, 1);
+  ck_assert_int_eq(v.epochs, 100);
+  ck_assert_double_eq_tol(v.lr, 0.001, 1e-12);
+  ck_assert(v.stratify);
+  ck_assert_uint_eq(v.hidden.n, 2);
+  ck_assert_int_eq(v.hidden.v[1], 128);
   ck_assert(!cfg_is_set(c, "model", "type"));
   cfg_free(&c);
   ck_assert_ptr_null(c);
@@ -48,35 +76,38 @@ START_TEST(defaults) {
 END_TEST
 
 START_TEST(parses_file_with_comments) {
-  cfg *c = cfg_new(table, ntable);
+  cfg *c = new_cfg();
   ck_assert_int_eq(load_text(c, "# job\n[data]\ntrain = d.h5 ; inline\nstratify = no\n\n"
                                 "[model]\ntype=mlp\nhidden = 64, 32,16\n"
                                 "[storage]\ns3.first_byte_ms = 12.5\n"),
                    TR_OK);
   ck_assert_str_eq(cfg_str(c, "data", "train"), "d.h5");
-  ck_assert(!cfg_bool(c, "data", "stratify"));
   ck_assert_str_eq(cfg_str(c, "model", "type"), "mlp");
-  long h[4];
-  ck_assert_int_eq(cfg_list(c, "model", "hidden", h, 4), 3);
-  ck_assert_int_eq(h[2], 16);
-  ck_assert_double_eq_tol(cfg_float(c, "storage", "s3.first_byte_ms"), 12.5, 1e-12);
+  vals v = values_of(c);
+  ck_assert_str_eq(v.train, "d.h5");
+  ck_assert(!v.stratify);
+  ck_assert_int_eq(v.type, 3);
+  ck_assert_uint_eq(v.hidden.n, 3);
+  ck_assert_int_eq(v.hidden.v[2], 16);
+  ck_assert_double_eq_tol(v.first_byte_ms, 12.5, 1e-12);
   ck_assert(cfg_is_set(c, "data", "train"));
   cfg_free(&c);
 }
 END_TEST
 
 START_TEST(set_overrides) {
-  cfg *c = cfg_new(table, ntable);
+  cfg *c = new_cfg();
   ck_assert_int_eq(cfg_set(c, "optimizer.lr=0.5"), TR_OK);
   ck_assert_int_eq(cfg_set(c, "storage.s3.first_byte_ms=7"), TR_OK);
-  ck_assert_double_eq_tol(cfg_float(c, "optimizer", "lr"), 0.5, 1e-12);
-  ck_assert_double_eq_tol(cfg_float(c, "storage", "s3.first_byte_ms"), 7, 1e-12);
+  vals v = values_of(c);
+  ck_assert_double_eq_tol(v.lr, 0.5, 1e-12);
+  ck_assert_double_eq_tol(v.first_byte_ms, 7, 1e-12);
   cfg_free(&c);
 }
 END_TEST
 
 START_TEST(set_errors) {
-  cfg *c = cfg_new(table, ntable);
+  cfg *c = new_cfg();
   ck_assert_int_eq(cfg_set(c, "optimizer.lr"), TR_ECONFIG);
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "SECTION.KEY=VALUE"));
   tr_error_clear();
@@ -93,14 +124,14 @@ START_TEST(set_errors) {
 END_TEST
 
 START_TEST(unknown_section) {
-  cfg *c = cfg_new(table, ntable);
+  cfg *c = new_cfg();
   assert_error(load_text(c, "[data]\ntrain = a\n[bogus]\nx = 1\n"), "job.ini:4: unknown section [bogus]");
   cfg_free(&c);
 }
 END_TEST
 
 START_TEST(unknown_key) {
-  cfg *c = cfg_new(table, ntable);
+  cfg *c = new_cfg();
   assert_error(load_text(c, "[optimizer]\nlr = 0.1\nlrr = 0.2\n"), "job.ini:3: unknown key 'lrr' in [optimizer]");
   cfg_free(&c);
 }
@@ -113,10 +144,15 @@ START_TEST(wrong_types) {
       {"[data]\nstratify = maybe\n", "job.ini:2: data.stratify: expected true or false"},
       {"[model]\ntype = forest\n", "job.ini:2: model.type: expected one of linear|logistic"},
       {"[model]\nhidden = 64,x\n", "job.ini:2: model.hidden: expected comma-separated integers"},
+      {"[model]\nhidden = 64,\n", "job.ini:2: model.hidden: expected comma-separated integers"},
+      {"[model]\nhidden = 64, \n", "job.ini:2: model.hidden: expected comma-separated integers"},
+      {"[model]\nhidden = 64,,32\n", "job.ini:2: model.hidden: expected comma-separated integers"},
+      {"[model]\nhidden = ,64\n", "job.ini:2: model.hidden: expected comma-separated integers"},
+      {"[model]\nhidden = 99999999999999999999,1\n", "job.ini:2: model.hidden: expected comma-separated integers"},
       {"[optimizer]\nlr = nan\n", "job.ini:2: optimizer.lr: expected a number"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    cfg *c = cfg_new(table, ntable);
+    cfg *c = new_cfg();
     tr_error_clear();
     assert_error(load_text(c, cases[i][0]), cases[i][1]);
     cfg_free(&c);
@@ -124,38 +160,61 @@ START_TEST(wrong_types) {
 }
 END_TEST
 
+/* A list holds at most CFG_LIST_MAX values: that many are read, one more is refused
+ * (not cut to the first CFG_LIST_MAX). */
+START_TEST(list_length) {
+  char text[400] = "[model]\nhidden = 1";
+  for (int i = 1; i < CFG_LIST_MAX; i++) strcat(text, i == CFG_LIST_MAX - 1 ? ",7" : ",1");
+  cfg *c = new_cfg();
+  ck_assert_int_eq(load_text(c, text), TR_OK);
+  vals v = values_of(c);
+  ck_assert_uint_eq(v.hidden.n, CFG_LIST_MAX);
+  ck_assert_int_eq(v.hidden.v[CFG_LIST_MAX - 1], 7);
+  cfg_free(&c);
+  strcat(text, ",1\n");
+  c = new_cfg();
+  tr_error_clear();
+  assert_error(load_text(c, text), "job.ini:2: model.hidden: expected comma-separated integers (at most 64)");
+  tr_error_clear();
+  ck_assert_int_eq(cfg_set(c, "model.hidden=1,2,"), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "model.hidden: expected comma-separated integers"));
+  tr_error_clear();
+  cfg_free(&c);
+}
+END_TEST
+
 START_TEST(out_of_range) {
-  cfg *c = cfg_new(table, ntable);
+  cfg *c = new_cfg();
   assert_error(load_text(c, "[optimizer]\n\nlr = 11\n"), "job.ini:3: optimizer.lr: must be in [0, 10], got 11");
   tr_error_clear();
   cfg_free(&c);
-  c = cfg_new(table, ntable);
+  c = new_cfg();
   assert_error(load_text(c, "[model]\nhidden = 64,0\n"), "job.ini:2: model.hidden: each value must be in [1");
   cfg_free(&c);
 }
 END_TEST
 
 START_TEST(syntax_and_duplicates) {
-  cfg *c = cfg_new(table, ntable);
+  cfg *c = new_cfg();
   assert_error(load_text(c, "[data]\ntrain d.h5\n"), "job.ini:2: syntax error");
   cfg_free(&c);
   tr_error_clear();
-  c = cfg_new(table, ntable);
+  c = new_cfg();
   assert_error(load_text(c, "[data\ntrain = d.h5\n"), "job.ini:1: syntax error");
   cfg_free(&c);
   tr_error_clear();
-  c = cfg_new(table, ntable);
+  c = new_cfg();
   assert_error(load_text(c, "[optimizer]\nlr = 1\nlr = 2\n"), "job.ini:3: optimizer.lr is set twice (first at");
   cfg_free(&c);
   tr_error_clear();
-  c = cfg_new(table, ntable);
+  c = new_cfg();
   assert_error(load_text(c, "key = 1\n"), "job.ini:1: unknown section []");
   cfg_free(&c);
 }
 END_TEST
 
 START_TEST(long_line_and_missing_file) {
-  cfg *c = cfg_new(table, ntable);
+  cfg *c = new_cfg();
   char text[600] = "[data]\ntrain = ";
   memset(text + strlen(text), 'a', 400);
   assert_error(load_text(c, text), "job.ini:2: line longer than");
@@ -173,7 +232,7 @@ START_TEST(long_line_and_missing_file) {
 END_TEST
 
 START_TEST(error_points_at_line) {
-  cfg *c = cfg_new(table, ntable);
+  cfg *c = new_cfg();
   ck_assert_int_eq(load_text(c, "[data]\n\ntrain = missing.h5\n"), TR_OK);
   ck_assert_int_eq(cfg_error(c, TR_EINPUT, "data", "train", "no such file"), TR_EINPUT);
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "job.ini:3: data.train: no such file"));
@@ -185,14 +244,14 @@ START_TEST(error_points_at_line) {
 END_TEST
 
 START_TEST(dump_and_help) {
-  cfg *c = cfg_new(table, ntable);
+  cfg *c = new_cfg();
   cfg_set(c, "optimizer.lr=0.25");
   char *text = cfg_dump(c);
   ck_assert_ptr_nonnull(strstr(text, "[optimizer]\nlr = 0.25\n"));
   /* the dump parses back to the same values */
-  cfg *d = cfg_new(table, ntable);
+  cfg *d = new_cfg();
   ck_assert_int_eq(load_text(d, text), TR_OK);
-  ck_assert_double_eq_tol(cfg_float(d, "optimizer", "lr"), 0.25, 1e-12);
+  ck_assert_double_eq_tol(values_of(d).lr, 0.25, 1e-12);
   free(text);
   cfg_free(&d);
   char *buf = NULL;
@@ -296,6 +355,37 @@ START_TEST(text_diff) {
   /* the same key in another section is another key */
   ck_assert(cfg_text_diff("[a]\nk = 1\n", "[b]\nk = 1\n", "A", "B", what, sizeof what));
   ck_assert_str_eq(what, "a.k is set only in A");
+  /* the texts are read as INI: the same values written differently are the same */
+  ck_assert(!cfg_text_diff("[a]\nk=1\n[b]\nx.y = 2\n", "; dump\n[a]\nk = 1 ; same\n\n[b]\n  x.y=2\n", "A", "B",
+                           what, sizeof what));
+  ck_assert(cfg_text_diff("[b]\nx.y = 2\n", "[b]\nx.y = 3\n", "A", "B", what, sizeof what));
+  ck_assert_str_eq(what, "b.x.y = 2 in A, 3 in B");
+  /* an empty text holds no values */
+  ck_assert(!cfg_text_diff("", "; nothing\n", "A", "B", what, sizeof what));
+  ck_assert(cfg_text_diff("", "[a]\nk = 1\n", "A", "B", what, sizeof what));
+  ck_assert_str_eq(what, "a.k is set only in B");
+  /* a text that does not read says nothing, and leaves no error behind */
+  tr_error_clear();
+  ck_assert(!cfg_text_diff("[a]\nk = 1\n", "[a\nk = 2\n", "A", "B", what, sizeof what));
+  ck_assert_int_eq(tr_error_code(), TR_OK);
+  /* the first difference in A's order, over many keys */
+  char *big_a = NULL, *big_b = NULL;
+  size_t la = 0, lb = 0;
+  FILE *fa = open_memstream(&big_a, &la), *fb = open_memstream(&big_b, &lb);
+  for (int sec = 0; sec < 50; sec++) {
+    fprintf(fa, "[s%d]\n", sec);
+    fprintf(fb, "[s%d]\n", 49 - sec);
+    for (int k = 0; k < 40; k++) {
+      fprintf(fa, "k%d = %d\n", k, sec * k);
+      fprintf(fb, "k%d = %d\n", 39 - k, (49 - sec) * (39 - k) + ((49 - sec) == 30 && (39 - k) >= 7));
+    }
+  }
+  fclose(fa);
+  fclose(fb);
+  ck_assert(cfg_text_diff(big_a, big_b, "A", "B", what, sizeof what));
+  ck_assert_str_eq(what, "s30.k7 = 210 in A, 211 in B");
+  free(big_a);
+  free(big_b);
 }
 END_TEST
 
@@ -310,6 +400,7 @@ int main(void) {
   tcase_add_test(tc, unknown_section);
   tcase_add_test(tc, unknown_key);
   tcase_add_test(tc, wrong_types);
+  tcase_add_test(tc, list_length);
   tcase_add_test(tc, out_of_range);
   tcase_add_test(tc, syntax_and_duplicates);
   tcase_add_test(tc, long_line_and_missing_file);

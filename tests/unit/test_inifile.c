@@ -1,6 +1,7 @@
 /* Tests for common/inifile.c: values reach the handler with their lines, the earlier of
  * a handler's error and a syntax error wins, long lines, long section names, keys given
- * twice and binary files are refused, and a missing file names what it was for. */
+ * twice and binary files are refused, a missing file names what it was for, and text in
+ * memory is read the same way. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,22 @@ START_TEST(refused_files) {
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "not a text file"));
   tr_error_clear();
   free(p);
+}
+END_TEST
+
+/* Text in memory goes through the same checks, named as the caller says. */
+START_TEST(text_in_memory) {
+  record r = {0};
+  ck_assert_int_eq(inifile_parse_text("[a]\nx = 1\n[b]\ny=2\n", "the checkpoint", on_value, &r), TR_OK);
+  ck_assert_str_eq(r.seen, "2:[a]x=1;4:[b]y=2;");
+  record s = {0};
+  tr_error_clear();
+  ck_assert_int_eq(inifile_parse_text("[a]\nx = 1\nx = 2\n", "the checkpoint", on_value, &s), TR_ECONFIG);
+  ck_assert_str_eq(tr_error_message(), "the checkpoint:3: a.x is set twice (first at the checkpoint:2)");
+  tr_error_clear();
+  ck_assert_int_eq(inifile_parse_text("[a]\nbroken\n", "the checkpoint", on_value, &s), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "the checkpoint:2: syntax error"));
+  tr_error_clear();
 }
 END_TEST
 
@@ -143,6 +160,7 @@ int main(void) {
   tcase_add_test(tc, values_with_lines);
   tcase_add_test(tc, first_error_wins);
   tcase_add_test(tc, refused_files);
+  tcase_add_test(tc, text_in_memory);
   tcase_add_test(tc, section_names);
   tcase_add_test(tc, duplicate_keys);
   suite_add_tcase(s, tc);

@@ -1,5 +1,5 @@
 /* Tests for common/json.c: non-finite numbers become null, files are atomic, whole
- * files read back, JSON lines written. */
+ * files read back (one document, nothing after it, no NUL byte), JSON lines written. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +62,24 @@ START_TEST(read_and_lines) {
   tu_write(p, "{\"a\": [1, 2");
   ck_assert_int_eq(json_read_file(p, &o), TR_EINPUT);
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "x.json: not valid JSON"));
+  tr_error_clear();
+  /* one document: garbage or a second record after it is not read as the first */
+  const char *glued[] = {"{\"a\": 1}xyz", "{\"a\": 1}\n{\"b\": 2}\n", "{\"a\": 1} ,"};
+  for (size_t i = 0; i < sizeof glued / sizeof glued[0]; i++) {
+    tr_error_clear();
+    tu_write(p, glued[i]);
+    ck_assert_int_eq(json_read_file(p, &o), TR_EINPUT);
+    ck_assert_ptr_null(o);
+    ck_assert_ptr_nonnull(strstr(tr_error_message(), "x.json: not valid JSON"));
+  }
+  /* a NUL byte does not end the file early: what follows it is not dropped silently */
+  tr_error_clear();
+  FILE *nul = fopen(p, "wb");
+  fwrite("{\"a\": 1}\0{\"b\": 2}", 1, 17, nul);
+  fclose(nul);
+  ck_assert_int_eq(json_read_file(p, &o), TR_EINPUT);
+  ck_assert_ptr_null(o);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "x.json: not valid JSON (it holds a NUL byte)"));
   tr_error_clear();
   tu_write(p, "{\"a\": [1, 2]}\n");
   ck_assert_int_eq(json_read_file(p, &o), TR_OK);
