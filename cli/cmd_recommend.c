@@ -66,11 +66,9 @@ static tr_err parse(int argc, char **argv, args *a) {
   bool lower = results_lower_is_better(a->q.metric);
   if (a->has_min == a->has_max)
     return tr_error_set(TR_EUSAGE, "recommend", "give the target as %s VALUE", lower ? "--max" : "--min");
-  if (lower && a->has_min)
-    return tr_error_set(TR_EUSAGE, "recommend", "%s: lower is better: give the target with --max", a->q.metric);
-  if (!lower && a->has_max)
-    return tr_error_set(TR_EUSAGE, "recommend", "%s: higher is better: give the target with --min", a->q.metric);
   a->q.at_least = a->has_min;
+  const char *bad = recommend_check_query(&a->q); /* here: --min for a lower-is-better metric, or --max */
+  if (bad) return tr_error_set(TR_EUSAGE, "recommend", "%s: %s", a->q.metric, bad);
   return TR_OK;
 }
 

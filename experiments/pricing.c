@@ -113,8 +113,6 @@ void pricing_free(pricing **pp) {
   *pp = NULL;
 }
 
-const char *pricing_path(const pricing *p) { return p->path; }
-
 /* A numeric key of a section: its largest value, and whether it counts (a whole number). */
 typedef struct {
   const char *key;

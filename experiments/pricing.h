@@ -22,8 +22,6 @@ char *pricing_default_path(void);
  * section). Values are checked when their section is looked up. NULL-safe free. */
 tr_err pricing_load(const char *path, pricing **out);
 void pricing_free(pricing **p);
-/* The file it was read from. */
-const char *pricing_path(const pricing *p);
 
 typedef struct {
   double usd_per_hour;   /* on-demand */

@@ -52,6 +52,23 @@ static cJSON *data_file(const char *path) {
   return o;
 }
 
+/* {"name", "cpu", "cores", "memory_gib", "ranks", "threads_per_rank", "priced_as"} (see
+ * provenance.h). NULL on ENOMEM. */
+static cJSON *provenance_host_json(const char *priced_as, int ranks, int threads_per_rank) {
+  host_info h;
+  host_describe(&h);
+  cJSON *o = cJSON_CreateObject();
+  if (!o) return NULL;
+  cJSON_AddStringToObject(o, "name", h.name);
+  cJSON_AddStringToObject(o, "cpu", h.cpu);
+  cJSON_AddNumberToObject(o, "cores", h.cores);
+  json_add_number(o, "memory_gib", h.memory_gib);
+  cJSON_AddNumberToObject(o, "ranks", ranks);
+  cJSON_AddNumberToObject(o, "threads_per_rank", threads_per_rank);
+  cJSON_AddStringToObject(o, "priced_as", priced_as);
+  return o;
+}
+
 cJSON *provenance_json(const job *j, time_t start, int ranks, int threads_per_rank) {
   cJSON *o = cJSON_CreateObject();
   if (!o) return NULL;
@@ -79,22 +96,9 @@ cJSON *provenance_json(const job *j, time_t start, int ranks, int threads_per_ra
   return o;
 }
 
-cJSON *provenance_host_json(const char *priced_as, int ranks, int threads_per_rank) {
-  host_info h;
-  host_describe(&h);
-  cJSON *o = cJSON_CreateObject();
-  if (!o) return NULL;
-  cJSON_AddStringToObject(o, "name", h.name);
-  cJSON_AddStringToObject(o, "cpu", h.cpu);
-  cJSON_AddNumberToObject(o, "cores", h.cores);
-  json_add_number(o, "memory_gib", h.memory_gib);
-  cJSON_AddNumberToObject(o, "ranks", ranks);
-  cJSON_AddNumberToObject(o, "threads_per_rank", threads_per_rank);
-  cJSON_AddStringToObject(o, "priced_as", priced_as);
-  return o;
-}
-
-void provenance_basis(const cJSON *host, const char *instance, char *buf, size_t n) {
+/* "measured on CPU (N cores, R x T threads), priced as INSTANCE" from a result's "host"
+ * object; "priced as INSTANCE" alone when it names no CPU. */
+static void provenance_basis(const cJSON *host, const char *instance, char *buf, size_t n) {
   const cJSON *cpu = cJSON_GetObjectItemCaseSensitive(host, "cpu");
   if (!cJSON_IsString(cpu)) {
     snprintf(buf, n, "priced as %s", instance);

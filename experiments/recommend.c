@@ -18,8 +18,8 @@ const char *recommend_check_query(const recommend_query *q) {
   if (!(q->deadline_h > 0)) return "the deadline must be positive";
   if (q->top < 1) return "top must be at least 1";
   if (results_lower_is_better(q->metric) == q->at_least)
-    return q->at_least ? "lower is better for this metric: give the target as a maximum"
-                       : "higher is better for this metric: give the target as a minimum";
+    return q->at_least ? "lower is better: give the target with --max (a maximum)"
+                       : "higher is better: give the target with --min (a minimum)";
   return NULL;
 }
 

@@ -56,7 +56,4 @@ tr_err run_open_stream(run_state *r);
  * Collective: every rank takes part in the sums. */
 tr_err run_result_json(run_state *r, const net *n, const train_params *p, const train_state *s,
                        const train_outcome *oc, cJSON **out);
-
-/* "binary" | "multiclass" | "regression" */
-const char *run_task_name(loss_head h);
 #endif

@@ -17,7 +17,8 @@
 #include "experiments/spot.h"
 #include "trainer/metrics.h"
 
-const char *run_task_name(loss_head h) {
+/* "binary" | "multiclass" | "regression" */
+static const char *run_task_name(loss_head h) {
   return h == HEAD_BINARY ? "binary" : h == HEAD_MULTICLASS ? "multiclass" : "regression";
 }
 
