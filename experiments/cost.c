@@ -35,3 +35,14 @@ void cost_run_to_json(const cost_run_usd *c, cJSON *cost) {
   json_add_number(cost, "requests_usd", c->requests_usd);
   json_add_number(cost, "total_usd", c->total_usd);
 }
+
+cJSON *cost_json(const char *instance, long nodes, bool spot, double rate_usd_per_h, const cost_run_usd *c) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o) return NULL;
+  cJSON_AddStringToObject(o, "instance", instance);
+  cJSON_AddNumberToObject(o, "nodes", (double)nodes);
+  cJSON_AddBoolToObject(o, "spot", spot);
+  json_add_number(o, "rate_usd_per_h", rate_usd_per_h);
+  cost_run_to_json(c, o);
+  return o;
+}

@@ -6,6 +6,7 @@
 #ifndef TR_COST_H
 #define TR_COST_H
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/error.h"
@@ -30,4 +31,8 @@ typedef struct {
 cost_run_usd cost_run(double rate_usd_per_h, double seconds, const cost_storage_out *storage);
 /* Adds compute_usd, storage_usd, requests_usd and total_usd to a result's "cost" object. */
 void cost_run_to_json(const cost_run_usd *c, cJSON *cost);
+/* A result's "cost" object, as result.json, io.json and projections write it: {"instance",
+ * "nodes", "spot", "rate_usd_per_h" (all nodes, spot discount applied), "compute_usd",
+ * "storage_usd", "requests_usd", "total_usd"}. NULL on ENOMEM. */
+cJSON *cost_json(const char *instance, long nodes, bool spot, double rate_usd_per_h, const cost_run_usd *c);
 #endif

@@ -207,11 +207,7 @@ static cJSON *io_json(const job *j, bool virtual_clock, const iostack *io, const
   cJSON_AddItemToObject(o, "storage", iostack_json(backend, c));
   /* the reading threads of one rank ran here; virtual-clock figures are the model's */
   cJSON_AddItemToObject(o, "provenance", provenance_json(j, b->started, 1, (int)j->storage.read_threads));
-  cJSON *cost = cJSON_AddObjectToObject(o, "cost");
-  cJSON_AddStringToObject(cost, "instance", j->cost.instance);
-  cJSON_AddNumberToObject(cost, "nodes", (double)j->cost.nodes);
-  json_add_number(cost, "rate_usd_per_h", rate);
-  cost_run_to_json(usd, cost);
+  cJSON_AddItemToObject(o, "cost", cost_json(j->cost.instance, j->cost.nodes, j->cost.spot, rate, usd));
   return o;
 }
 

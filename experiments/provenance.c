@@ -111,8 +111,8 @@ static void provenance_basis(const cJSON *host, const char *instance, char *buf,
            ranks, threads, instance);
 }
 
-void provenance_record_basis(const run_record *r, const char *instance, char *buf, size_t n) {
-  if (!instance) instance = r->instance;
+/* The basis of r's own time and cost, before any spot note. */
+static void record_basis(const run_record *r, const char *instance, char *buf, size_t n) {
   if (strcmp(r->label, "projected") != 0) {
     if (r->host) provenance_basis(r->host, instance, buf, n);
     else snprintf(buf, n, "measured (host not recorded), priced as %s", instance);
@@ -135,4 +135,16 @@ void provenance_record_basis(const run_record *r, const char *instance, char *bu
   if (isfinite(to)) fmt_append(at, sizeof at, &len, ", scaled to %g cores", to);
   snprintf(buf, n, "projected (an Amdahl fit of runs measured%s%s%s), priced as %s", cpu ? " on " : "", cpu ? cpu : "",
            at, instance);
+}
+
+void provenance_record_basis(const run_record *r, const char *instance, char *buf, size_t n) {
+  if (!n) return;
+  record_basis(r, instance ? instance : r->instance, buf, n);
+  if (!r->spot_estimated) return;
+  size_t len = strlen(buf);
+  if (isfinite(r->spot_interruptions_per_h))
+    fmt_append(buf, n, &len, "; spot: expected time and cost under %g interruptions/h (a model, not measured)",
+               r->spot_interruptions_per_h);
+  else
+    fmt_append(buf, n, &len, "; spot: expected time and cost under interruptions (a model, not measured)");
 }

@@ -25,6 +25,8 @@ cJSON *provenance_json(const job *j, time_t start, int ranks, int threads_per_ra
  * not recorded), priced as INSTANCE" for older results), a projected train run's
  * "projected (an Amdahl fit of runs measured on CPU at 1, 2 cores, scaled to 16 cores),
  * priced as INSTANCE", a virtual-clock io-bench run's "projected (the storage model,
- * virtual clock)". instance NULL: the record's. */
+ * virtual clock)". A record ranked by its spot estimate (spot_estimated) adds "; spot:
+ * expected time and cost under R interruptions/h (a model, not measured)". instance
+ * NULL: the record's. */
 void provenance_record_basis(const run_record *r, const char *instance, char *buf, size_t n);
 #endif

@@ -85,7 +85,9 @@ static const char *record_of(cJSON *o, run_record *r) {
   if (isfinite(exp_usd) && isfinite(exp_s)) {
     r->cost_usd = exp_usd;
     r->time_s = exp_s;
+    r->spot_estimated = true;
   }
+  r->spot_interruptions_per_h = json_number_at(spot, "interruptions_per_h", NULL);
   return isfinite(r->cost_usd) ? NULL : "not a run record (cost.total_usd is not a finite number)";
 }
 

@@ -105,15 +105,9 @@ static cJSON *projected(const cJSON *base, const rightsize_fit *f, const char *t
   double requests = json_number_at(base, "cost", "requests_usd");
   storage = isfinite(storage) && total > 0 ? storage * total2 / total : 0;
   requests = isfinite(requests) ? requests : 0;
-  cJSON *c = cJSON_CreateObject();
-  cJSON_AddStringToObject(c, "instance", type);
-  cJSON_AddNumberToObject(c, "nodes", 1);
-  cJSON_AddBoolToObject(c, "spot", spot);
-  json_add_number(c, "rate_usd_per_h", rate);
   cost_storage_out parts = {storage, requests};
   cost_run_usd run_usd = cost_run(rate, total2, &parts);
-  cost_run_to_json(&run_usd, c);
-  cJSON_ReplaceItemInObject(o, "cost", c);
+  cJSON_ReplaceItemInObject(o, "cost", cost_json(type, 1, spot, rate, &run_usd));
   cJSON *par = cJSON_GetObjectItemCaseSensitive(o, "parallel");
   if (par) {
     cJSON_DeleteItemFromObject(par, "ranks");

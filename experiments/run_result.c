@@ -290,13 +290,10 @@ tr_err run_result_json(run_state *r, const net *n, const train_params *p, const 
      early stopping) */
   bool early = !strcmp(oc->stop_reason, "patience") || !strcmp(oc->stop_reason, "threshold");
   int skipped = early ? p->epochs - oc->epochs_run : 0;
-  cJSON *c = cJSON_AddObjectToObject(o, "cost");
-  cJSON_AddStringToObject(c, "instance", j->cost.instance);
-  cJSON_AddNumberToObject(c, "nodes", (double)j->cost.nodes);
-  cJSON_AddBoolToObject(c, "spot", j->cost.spot);
-  json_add_number(c, "rate_usd_per_h", rate);
   cost_run_usd run_usd = cost_run(rate, total_s, &sc);
-  cost_run_to_json(&run_usd, c);
+  cJSON *c = cost_json(j->cost.instance, j->cost.nodes, j->cost.spot, rate, &run_usd);
+  if (!c && rc == TR_OK) rc = tr_error_set(TR_ENOMEM, "result", "out of memory");
+  cJSON_AddItemToObject(o, "cost", c);
   cJSON_AddNumberToObject(c, "epochs_saved_by_early_stop", skipped);
   json_add_number(c, "saved_by_early_stop_usd", rate * per_epoch * skipped / 3600.0);
   if (j->cost.spot) add_spot(c, r, s, oc, total_s, sc.storage_usd + sc.requests_usd);

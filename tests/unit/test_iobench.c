@@ -7,6 +7,7 @@
 
 #include "common/json.h"
 #include "experiments/iobench.h"
+#include "experiments/results.h"
 #include "io/h5io.h"
 #include "io/synth.h"
 #include "testutil.h"
@@ -32,6 +33,7 @@ START_TEST(virtual_synthetic_s3) {
   ck_assert(num(r, "requests") > 0 && num(r, "job_requests") == 2 * num(r, "requests"));
   ck_assert(num(cJSON_GetObjectItem(r, "cost"), "requests_usd") > 0);
   ck_assert(fabs(num(r, "compute_s") - 2 * 10 * 0.01) < 1e-9);
+  ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "cost"), "spot")));
   /* io.json is what was returned */
   char *path = tu_path(out, "io.json");
   cJSON *written = NULL;
@@ -42,6 +44,46 @@ START_TEST(virtual_synthetic_s3) {
   free(path);
   free(out);
   job_free(&j);
+}
+END_TEST
+
+/* A spot-priced benchmark says so in io.json's cost (results read "spot": false without
+ * it, and recommend showed "spot: no" for it), priced at the discounted rate. */
+START_TEST(spot_priced) {
+  const char *base[] = {CATALOG, "storage.backend=s3", "workload.files=4", "workload.samples_per_file=10",
+                        "workload.batch_size=10", "workload.epochs=1", "workload.computation_time=0.01", NULL};
+  const char *spot[] = {CATALOG, "storage.backend=s3", "workload.files=4", "workload.samples_per_file=10",
+                        "workload.batch_size=10", "workload.epochs=1", "workload.computation_time=0.01",
+                        "cost.spot=true", NULL};
+  cJSON *od = NULL, *sp = NULL;
+  char *out = tu_path(tu_dir, "io"), *out2 = tu_path(tu_dir, "io2");
+  job *j = tu_job(base);
+  ck_assert_int_eq(iobench_run(j, true, out, &od), TR_OK);
+  job_free(&j);
+  j = tu_job(spot);
+  ck_assert_int_eq(iobench_run(j, true, out2, &sp), TR_OK);
+  job_free(&j);
+  const cJSON *c = cJSON_GetObjectItem(sp, "cost");
+  ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(c, "spot")));
+  ck_assert(num(c, "rate_usd_per_h") < num(cJSON_GetObjectItem(od, "cost"), "rate_usd_per_h"));
+  /* as a sweep's line, the record is a spot one */
+  cJSON *line = cJSON_Duplicate(sp, true);
+  cJSON *point = cJSON_AddObjectToObject(line, "point");
+  cJSON_AddStringToObject(point, "id", "p0");
+  cJSON_AddStringToObject(point, "kind", "io-bench");
+  char *text = cJSON_PrintUnformatted(line), *jsonl = tu_path(tu_dir, "results.jsonl");
+  tu_write(jsonl, text);
+  run_records rs;
+  ck_assert_int_eq(results_load(tu_dir, &rs), TR_OK);
+  ck_assert(rs.n == 1 && rs.r[0].spot);
+  results_free(&rs);
+  free(text);
+  free(jsonl);
+  cJSON_Delete(line);
+  cJSON_Delete(od);
+  cJSON_Delete(sp);
+  free(out);
+  free(out2);
 }
 END_TEST
 
@@ -109,6 +151,7 @@ int main(void) {
   tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
   tcase_add_test(tc, virtual_synthetic_s3);
   tcase_add_test(tc, real_local_file);
+  tcase_add_test(tc, spot_priced);
   tcase_add_test(tc, job_errors);
   suite_add_tcase(s, tc);
   return tu_run(s);
