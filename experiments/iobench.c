@@ -77,24 +77,28 @@ static tr_err epoch_virtual(iostack *io, const uint64_t *rows, size_t n, size_t 
   return rc;
 }
 
-/* computation_time from a real training run: its compute seconds per sample (time.compute_s
- * over epochs_run x train_rows of DIR/result.json) times the batch size. */
+/* computation_time from a real training run: its compute seconds per sample times the
+ * batch size. time.compute_s of DIR/result.json is rank 0's own, over its share of the
+ * rows, and data.train_rows counts every rank's: per sample it is compute_s x
+ * parallel.ranks (1 when absent) over epochs_run x train_rows. */
 static tr_err measured_compute(const job *j, size_t batch, double *comp) {
   const char *dir = j->workload.compute_from;
   char *path = path_join(dir, RUNFILES_RESULT);
   if (!path) return tr_error_code();
   cJSON *r = NULL;
   if (json_read_file(path, &r) != TR_OK) tr_error_clear(); /* reported below, at the key */
-  double compute = cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "time"), "compute_s"));
-  double epochs = cJSON_GetNumberValue(cJSON_GetObjectItem(r, "epochs_run"));
-  double rows = cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "data"), "train_rows"));
+  double compute = json_number_at(r, "time", "compute_s"), epochs = json_number_at(r, "epochs_run", NULL);
+  double rows = json_number_at(r, "data", "train_rows"), ranks = json_number_at(r, "parallel", "ranks");
   cJSON_Delete(r);
+  if (isnan(ranks)) ranks = 1; /* a result from before parallel.ranks */
   tr_err rc = TR_OK;
   if (!(compute > 0 && epochs > 0 && rows > 0))
     rc = job_error(j, TR_EINPUT, "workload", "compute_from",
                    "%s has no measured compute (time.compute_s, epochs_run, data.train_rows)", path);
+  else if (!(ranks >= 1 && ranks == floor(ranks)))
+    rc = job_error(j, TR_EINPUT, "workload", "compute_from", "%s: parallel.ranks is not a whole number >= 1", path);
   else
-    *comp = compute / (epochs * rows) * (double)batch;
+    *comp = compute * ranks / (epochs * rows) * (double)batch;
   if (rc == TR_OK) log_info("io-bench: computation_time %.6f s per batch of %zu, measured by %s", *comp, batch, dir);
   free(path);
   return rc;

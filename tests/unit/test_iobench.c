@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/json.h"
 #include "experiments/iobench.h"
@@ -124,6 +125,37 @@ START_TEST(real_local_file) {
 }
 END_TEST
 
+/* compute_from of a 2-rank run: time.compute_s is rank 0's, over half the rows that
+ * data.train_rows counts, so the per-sample compute is 2 x compute_s / (epochs x rows). */
+START_TEST(compute_from_ranks) {
+  char *run = tu_path(tu_dir, "run"), *res = tu_path(run, "result.json"), from[600];
+  ck_assert_int_eq(mkdir(run, 0755), 0);
+  tu_write(res, "{\"epochs_run\": 4, \"data\": {\"train_rows\": 1000}, \"time\": {\"compute_s\": 2.0},"
+                " \"parallel\": {\"ranks\": 2}}");
+  snprintf(from, sizeof from, "workload.compute_from=%s", run);
+  const char *sets[] = {CATALOG, "workload.files=4", "workload.samples_per_file=10", "workload.batch_size=10",
+                        "workload.epochs=1", from, NULL};
+  job *j = tu_job(sets);
+  char *out = tu_path(tu_dir, "io");
+  cJSON *r = NULL;
+  ck_assert_int_eq(iobench_run(j, true, out, &r), TR_OK);
+  /* 2 s x 2 ranks / (4 epochs x 1000 rows) = 1 ms a sample, 10 ms a batch of 10 */
+  ck_assert_double_eq_tol(num(cJSON_GetObjectItem(r, "workload"), "computation_time"), 0.01, 1e-12);
+  cJSON_Delete(r);
+  job_free(&j);
+  /* a result without parallel.ranks is one rank's */
+  tu_write(res, "{\"epochs_run\": 4, \"data\": {\"train_rows\": 1000}, \"time\": {\"compute_s\": 2.0}}");
+  j = tu_job(sets);
+  ck_assert_int_eq(iobench_run(j, true, out, &r), TR_OK);
+  ck_assert_double_eq_tol(num(cJSON_GetObjectItem(r, "workload"), "computation_time"), 0.005, 1e-12);
+  cJSON_Delete(r);
+  job_free(&j);
+  free(out);
+  free(res);
+  free(run);
+}
+END_TEST
+
 START_TEST(job_errors) {
   const char *none[] = {CATALOG, NULL};
   job *j = tu_job(none);
@@ -153,6 +185,7 @@ int main(void) {
   tcase_add_test(tc, real_local_file);
   tcase_add_test(tc, spot_priced);
   tcase_add_test(tc, job_errors);
+  tcase_add_test(tc, compute_from_ranks);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }
