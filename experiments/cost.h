@@ -19,9 +19,18 @@ typedef struct {
   double storage_usd, requests_usd;
 } cost_storage_out;
 
-/* Prices bill b from catalog p. Errors: those of pricing_find_storage (a service the
- * catalog lacks: TR_ECONFIG "storage.backend: unknown storage service 'NAME'"). */
+/* Prices bill b from catalog p, every line or none (out is 0 on error). Errors: those of
+ * pricing_storage_price (a service the catalog lacks: TR_ECONFIG "storage.backend:
+ * unknown storage service 'NAME'"; a price a line needs that its section lacks: "PATH:
+ * [storage.NAME] has no KEY"). */
 tr_err cost_storage(const pricing *p, const stg_bill *b, cost_storage_out *out);
+
+/* Checks, before a run, that catalog p prices everything the run will be billed: the
+ * spot_discount of instance type `instance` when spot (pricing_require_spot), and every
+ * line of the backend's bill b (built with any counters: which lines, not how much). The
+ * errors of pricing_require_spot and cost_storage (TR_ECONFIG, naming the catalog and
+ * the missing section or key), so a run never ends with a price silently $0. */
+tr_err cost_check_prices(const pricing *p, const char *instance, bool spot, const stg_bill *b);
 
 /* The cost of one run: the instances (rate in USD per hour for all its nodes, spot
  * discount applied, x wall seconds / 3600) plus the storage and its requests. */

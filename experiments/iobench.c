@@ -226,6 +226,11 @@ tr_err iobench_run(const job *j, bool virtual_clock, const char *out_dir, cJSON 
   int ranks = (int)j->workload.ranks;
   iostack *io = NULL;
   if (rc == TR_OK) rc = iostack_open(j, L, ranks, (int)j->workload.ranks_per_node, virtual_clock, NULL, &io);
+  if (rc == TR_OK) { /* every price the run is billed, before it runs (as train checks) */
+    stg_bill bill;
+    stg_bill_of(io->store, 0, &(stg_counters){0}, &bill);
+    rc = cost_check_prices(prices, j->cost.instance, j->cost.spot, &bill);
+  }
   size_t total = io ? layout_rows(io->L) : 0, start = 0, n = 0;
   ds_part_range(total, 0, ranks, &start, &n);
   double comp = j->workload.computation_time;

@@ -156,6 +156,34 @@ START_TEST(compute_from_ranks) {
 }
 END_TEST
 
+/* A price the benchmark is billed that the catalog lacks is refused before it runs, as
+ * train refuses it (one check), naming the catalog and the key. */
+START_TEST(missing_prices_refused) {
+  char *cat = tu_path(tu_dir, "p.ini"), pricing[600];
+  tu_write(cat, "[instance.c5.4xlarge]\nusd_per_hour = 0.68\n[storage.s3]\nusd_per_1k_get = 0.0004\n");
+  snprintf(pricing, sizeof pricing, "cost.pricing=%s", cat);
+  const char *s3[] = {pricing, "storage.backend=s3", "workload.files=4", NULL};
+  const char *spot[] = {pricing, "storage.backend=local", "workload.files=4", "cost.spot=true", NULL};
+  char *out = tu_path(tu_dir, "io");
+  cJSON *r = NULL;
+  job *j = tu_job(s3);
+  tr_error_clear();
+  ck_assert_int_eq(iobench_run(j, true, out, &r), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "p.ini: [storage.s3] has no usd_per_gb_month"));
+  ck_assert(!tu_exists(tu_dir, "io"));
+  tr_error_clear();
+  job_free(&j);
+  j = tu_job(spot);
+  ck_assert_int_eq(iobench_run(j, true, out, &r), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "[instance.c5.4xlarge] has no spot_discount"));
+  ck_assert(!tu_exists(tu_dir, "io"));
+  tr_error_clear();
+  job_free(&j);
+  free(out);
+  free(cat);
+}
+END_TEST
+
 START_TEST(job_errors) {
   const char *none[] = {CATALOG, NULL};
   job *j = tu_job(none);
@@ -186,6 +214,7 @@ int main(void) {
   tcase_add_test(tc, spot_priced);
   tcase_add_test(tc, job_errors);
   tcase_add_test(tc, compute_from_ranks);
+  tcase_add_test(tc, missing_prices_refused);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }

@@ -277,6 +277,36 @@ START_TEST(streamed_through_storage) {
 }
 END_TEST
 
+/* A catalog that lacks a price the run is billed is refused before training (it was a
+ * warning and storage_usd 0 after the whole run; a missing spot_discount priced
+ * on-demand as spot), naming the catalog and the key; nothing is left behind. */
+START_TEST(missing_prices_refused_before_training) {
+  char *data = write_data("bin.h5", 400, 2), *cat = tu_path(tu_dir, "p.ini"), pricing[600];
+  tu_write(cat, "[instance.c5.4xlarge]\nusd_per_hour = 0.68\n[storage.s3]\nusd_per_gb_month = 0.023\n");
+  snprintf(pricing, sizeof pricing, "cost.pricing=%s", cat);
+  const char *s3[] = {pricing, "model.type=logistic", "optimizer.name=adam", "optimizer.epochs=1",
+                      "storage.backend=s3", NULL};
+  cJSON *r = NULL;
+  tr_error_clear();
+  ck_assert_int_eq(run(data, s3, false, NULL, "o1", &r), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "p.ini: [storage.s3] has no usd_per_1k_get"));
+  ck_assert_ptr_null(r);
+  ck_assert(!tu_exists(tu_dir, "o1"));
+  tr_error_clear();
+  const char *spot[] = {pricing, "model.type=logistic", "optimizer.epochs=1", "cost.spot=true", NULL};
+  ck_assert_int_eq(run(data, spot, false, NULL, "o2", &r), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "p.ini: [instance.c5.4xlarge] has no spot_discount, which cost.spot = true needs"));
+  ck_assert(!tu_exists(tu_dir, "o2"));
+  tr_error_clear();
+  const char *on_demand[] = {pricing, "model.type=logistic", "optimizer.epochs=1", NULL};
+  ck_assert_int_eq(run(data, on_demand, false, NULL, "o3", &r), TR_OK);
+  ck_assert(num(r, "cost", "total_usd") > 0);
+  cJSON_Delete(r);
+  free(cat);
+  free(data);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("run");
   TCase *tc = tcase_create("core");
@@ -288,6 +318,7 @@ int main(void) {
   tcase_add_test(tc, task_and_label_errors);
   tcase_add_test(tc, interrupted_then_resumed);
   tcase_add_test(tc, streamed_through_storage);
+  tcase_add_test(tc, missing_prices_refused_before_training);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }
