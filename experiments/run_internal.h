@@ -25,7 +25,8 @@ typedef struct {
   dirlock *lock;               /* OUT's, held by rank 0 from make_dirs to the end */
   ds_dataset *train, *val, *test;
   size_t duplicates;
-  char test_digest[17];        /* of the sorted global test-row ids (rows_digest) */
+  char test_digest[17];        /* of the test rows: their sorted global ids and labels (and
+                                  a separate test file's name) */
   loss_head head;
   float classes[LABELS_MAX_CLASSES + 1];  /* label value of each class index */
   size_t n_classes;
