@@ -54,7 +54,8 @@ tr_err run_prepare_data(run_state *r);
 tr_err run_open_stream(run_state *r);
 
 /* result.json's object for the finished (or interrupted, or failed) fit (run_result.c).
- * Collective: every rank takes part in the sums. */
+ * Collective: every rank takes part in the sums; only rank 0's (the one written) has
+ * "provenance". */
 tr_err run_result_json(run_state *r, const net *n, const train_params *p, const train_state *s,
                        const train_outcome *oc, cJSON **out);
 #endif
