@@ -117,7 +117,8 @@ static tr_err write_outputs(run_state *r, const net *n, const train_params *p, c
                     &(model_meta){.head = r->head, .scale = &r->scale, .target = r->target,
                                   .classes = r->n_classes ? r->classes : NULL, .n_classes = r->n_classes,
                                   .model_type = cfg_str(r->j->src, "model", "type"), .job_text = r->job_text,
-                                  .feature_names = r->train->feature_names, .label_column = r->train->label_name});
+                                  .feature_names = r->train->feature_names, .label_column = r->train->label_name,
+                                  .x_dataset = r->j->data.x_dataset, .y_dataset = r->j->data.y_dataset});
   if (rc == TR_OK) rc = runfiles_write_history(hist_path, s->history, s->epoch, r->head, p->es.monitor);
   if (rc == TR_OK) rc = json_write_file(result_path, *result);
   free(model_path);
