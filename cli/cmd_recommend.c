@@ -75,7 +75,7 @@ static tr_err parse(int argc, char **argv, args *a) {
 static void print_table(const args *a, const recommendation *rec) {
   const recommend_query *q = &a->q;
   printf("%zu of %zu runs meet %s %s %g%s; the %zu cheapest:\n\n"
-         "%-3s %-22s %-10s %-7s %5s %-12s %-4s %-9s %9s %10s %12s\n",
+         "%-3s %-22s %-10s %-7s %5s %-12s %-4s %-9s %10s %10s %12s\n",
          rec->n_qualifying, rec->rs.n, q->metric, q->at_least ? ">=" : "<=", q->bound,
          isfinite(q->deadline_h) ? " within the deadline" : "", rec->n_picks, "#", "id", "variant", "backend",
          "ranks", "instance", "spot", "label", q->metric, "time", "cost");
@@ -83,7 +83,9 @@ static void print_table(const args *a, const recommendation *rec) {
     const recommend_pick *c = &rec->picks[i];
     const run_record *r = c->r;
     char t[FMT_DURATION_LEN], usd[FMT_USD_LEN];
-    printf("%-3zu %-22s %-10s %-7s %5d %-12s %-4s %-9s %9.4f %10s %12s\n", i + 1, r->id,
+    /* the metric to 4 significant digits, trailing zeros kept (recommend's "same" is to
+       those digits); "-1.234e-05" is 10 wide */
+    printf("%-3zu %-22s %-10s %-7s %5d %-12s %-4s %-9s %#10.4g %10s %12s\n", i + 1, r->id,
            *r->variant ? r->variant : "-", r->backend, r->ranks, r->instance, r->spot ? "yes" : "no", r->label,
            c->metric, fmt_duration(r->time_s, t, sizeof t), fmt_usd(r->cost_usd, usd, sizeof usd));
     printf("    why: %s%s\n", c->why, c->pareto ? "; on the Pareto frontier" : "");
