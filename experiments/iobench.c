@@ -170,10 +170,29 @@ static tr_err run_epochs(const job *j, iostack *io, bool virtual_clock, size_t n
   return rc;
 }
 
+/* The instances the benchmark is priced for: the nodes the storage model shares among
+ * (ceil(workload.ranks / workload.ranks_per_node)) when cost.nodes is left at its
+ * default, said when more than one; cost.nodes when set, warned about when it differs. */
+static long priced_nodes(const job *j) {
+  long ranks = j->workload.ranks, per = j->workload.ranks_per_node;
+  long modelled = (ranks + per - 1) / per;
+  if (!cfg_is_set(j->src, "cost", "nodes")) {
+    if (modelled > 1)
+      log_info("io-bench: priced for %ld nodes (workload.ranks %ld / workload.ranks_per_node %ld; cost.nodes "
+               "sets another count)", modelled, ranks, per);
+    return modelled;
+  }
+  if (j->cost.nodes != modelled)
+    log_warn("io-bench: cost.nodes = %ld prices %ld instance%s, but the storage is modelled for %ld "
+             "(workload.ranks %ld / workload.ranks_per_node %ld)", j->cost.nodes, j->cost.nodes,
+             j->cost.nodes == 1 ? "" : "s", modelled, ranks, per);
+  return j->cost.nodes;
+}
+
 /* io.json's object. */
 static cJSON *io_json(const job *j, bool virtual_clock, const iostack *io, const bench_series *b,
                       size_t n, size_t total, double comp, const stg_counters *c,
-                      const stg_counters *job_c, double rate, const cost_run_usd *usd) {
+                      const stg_counters *job_c, long nodes, double rate, const cost_run_usd *usd) {
   const job_workload *w = &j->workload;
   const char *backend = stg_backend_name((size_t)j->storage.backend);
   int epochs = b->epochs;
@@ -211,7 +230,7 @@ static cJSON *io_json(const job *j, bool virtual_clock, const iostack *io, const
   cJSON_AddItemToObject(o, "storage", iostack_json(backend, c));
   /* the reading threads of one rank ran here; virtual-clock figures are the model's */
   cJSON_AddItemToObject(o, "provenance", provenance_json(j, b->started, 1, (int)j->storage.read_threads));
-  cJSON_AddItemToObject(o, "cost", cost_json(j->cost.instance, j->cost.nodes, j->cost.spot, rate, usd));
+  cJSON_AddItemToObject(o, "cost", cost_json(j->cost.instance, nodes, j->cost.spot, rate, usd));
   return o;
 }
 
@@ -249,9 +268,10 @@ tr_err iobench_run(const job *j, bool virtual_clock, const char *out_dir, cJSON 
     job_c.bytes *= (uint64_t)ranks;
     cost_storage_out sc;
     rc = iostack_cost(io, prices, b.hours, &job_c, &sc);
-    double rate = pricing_rate(&it, j->cost.spot) * (double)j->cost.nodes;
+    long nodes = priced_nodes(j);
+    double rate = pricing_rate(&it, j->cost.spot) * (double)nodes;
     cost_run_usd usd = cost_run(rate, b.hours * 3600.0, &sc);
-    if (rc == TR_OK && !(o = io_json(j, virtual_clock, io, &b, n, total, comp, &c, &job_c, rate, &usd)))
+    if (rc == TR_OK && !(o = io_json(j, virtual_clock, io, &b, n, total, comp, &c, &job_c, nodes, rate, &usd)))
       rc = tr_error_set(TR_ENOMEM, "io-bench", "out of memory");
   }
   char *path = rc == TR_OK ? path_join(out_dir, RUNFILES_IO) : NULL;

@@ -184,6 +184,40 @@ START_TEST(missing_prices_refused) {
 }
 END_TEST
 
+/* The instances priced are the nodes the storage model shares among (ranks /
+ * ranks_per_node, rounded up) unless cost.nodes says otherwise (it priced 1 node while
+ * the model simulated 8). */
+START_TEST(nodes_follow_the_model) {
+  const char *derived[] = {CATALOG, "workload.files=4", "workload.samples_per_file=10", "workload.batch_size=10",
+                           "workload.epochs=1", "workload.computation_time=0.01", "workload.ranks=8",
+                           "workload.ranks_per_node=3", NULL};
+  const char *given[] = {CATALOG, "workload.files=4", "workload.samples_per_file=10", "workload.batch_size=10",
+                         "workload.epochs=1", "workload.computation_time=0.01", "workload.ranks=8",
+                         "workload.ranks_per_node=3", "cost.nodes=1", NULL};
+  const char *one[] = {CATALOG, "workload.files=4", "workload.samples_per_file=10", "workload.batch_size=10",
+                       "workload.epochs=1", "workload.computation_time=0.01", NULL};
+  char *out = tu_path(tu_dir, "io");
+  cJSON *a = NULL, *b = NULL, *c = NULL;
+  job *j = tu_job(derived);
+  ck_assert_int_eq(iobench_run(j, true, out, &a), TR_OK);
+  job_free(&j);
+  j = tu_job(given);
+  ck_assert_int_eq(iobench_run(j, true, out, &b), TR_OK);
+  job_free(&j);
+  j = tu_job(one);
+  ck_assert_int_eq(iobench_run(j, true, out, &c), TR_OK);
+  job_free(&j);
+  const cJSON *ca = cJSON_GetObjectItem(a, "cost"), *cb = cJSON_GetObjectItem(b, "cost"), *cc = cJSON_GetObjectItem(c, "cost");
+  ck_assert(num(ca, "nodes") == 3 && num(cb, "nodes") == 1 && num(cc, "nodes") == 1);
+  ck_assert_double_eq_tol(num(ca, "rate_usd_per_h"), 3 * num(cb, "rate_usd_per_h"), 1e-12);
+  ck_assert_double_eq_tol(num(cc, "rate_usd_per_h"), num(cb, "rate_usd_per_h"), 1e-12);
+  cJSON_Delete(a);
+  cJSON_Delete(b);
+  cJSON_Delete(c);
+  free(out);
+}
+END_TEST
+
 START_TEST(job_errors) {
   const char *none[] = {CATALOG, NULL};
   job *j = tu_job(none);
@@ -215,6 +249,7 @@ int main(void) {
   tcase_add_test(tc, job_errors);
   tcase_add_test(tc, compute_from_ranks);
   tcase_add_test(tc, missing_prices_refused);
+  tcase_add_test(tc, nodes_follow_the_model);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }
