@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "common/format.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "common/path.h"
 #include "experiments/iobench.h"
@@ -65,17 +66,16 @@ static tr_err parse(int argc, char **argv, args *a, bool *help_only) {
   return TR_OK;
 }
 
-static double number(const cJSON *o, const char *key) { return cJSON_GetNumberValue(cJSON_GetObjectItem(o, key)); }
-
 /* "io-bench: s3 real clock: AU 97.1% (meets 90%), 51234 samples/s, 210.3 MB/s, $0.0001; wrote ..." */
 static void print_summary(const cJSON *o, const char *out_dir) {
-  double au = number(o, "train_au_mean_percentage"), want = number(o, "train_au_expectation_percentage");
+  double au = json_number_at(o, "train_au_mean_percentage", NULL);
+  double want = json_number_at(o, "train_au_expectation_percentage", NULL);
   char usd[FMT_USD_LEN], *path = path_join(out_dir, RUNFILES_IO);
-  fmt_usd(cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "cost"), "total_usd")), usd, sizeof usd);
+  fmt_usd(json_number_at(o, "cost", "total_usd"), usd, sizeof usd);
   log_info("io-bench: %s %s clock: AU %.1f%% (%s %.0f%%), %.0f samples/s, %.1f MB/s, %s; wrote %s",
            cJSON_GetStringValue(cJSON_GetObjectItem(o, "backend")), cJSON_GetStringValue(cJSON_GetObjectItem(o, "clock")),
-           au, au >= want ? "meets" : "below", want, number(o, "train_throughput_samples_per_second"),
-           number(o, "train_io_mean_MB_per_second"), usd, path ? path : out_dir);
+           au, au >= want ? "meets" : "below", want, json_number_at(o, "train_throughput_samples_per_second", NULL),
+           json_number_at(o, "train_io_mean_MB_per_second", NULL), usd, path ? path : out_dir);
   free(path);
 }
 

@@ -66,18 +66,16 @@ static tr_err parse(int argc, char **argv, args *a) {
   bool lower = results_lower_is_better(a->q.metric);
   if (a->has_min == a->has_max)
     return tr_error_set(TR_EUSAGE, "recommend", "give the target as %s VALUE", lower ? "--max" : "--min");
-  if (lower && a->has_min)
-    return tr_error_set(TR_EUSAGE, "recommend", "%s: lower is better: give the target with --max", a->q.metric);
-  if (!lower && a->has_max)
-    return tr_error_set(TR_EUSAGE, "recommend", "%s: higher is better: give the target with --min", a->q.metric);
   a->q.at_least = a->has_min;
+  const char *bad = recommend_check_query(&a->q); /* here: --min for a lower-is-better metric, or --max */
+  if (bad) return tr_error_set(TR_EUSAGE, "recommend", "%s: %s", a->q.metric, bad);
   return TR_OK;
 }
 
 static void print_table(const args *a, const recommendation *rec) {
   const recommend_query *q = &a->q;
   printf("%zu of %zu runs meet %s %s %g%s; the %zu cheapest:\n\n"
-         "%-3s %-22s %-10s %-7s %5s %-12s %-4s %-9s %9s %10s %12s\n",
+         "%-3s %-22s %-10s %-7s %5s %-12s %-4s %-9s %10s %10s %12s\n",
          rec->n_qualifying, rec->rs.n, q->metric, q->at_least ? ">=" : "<=", q->bound,
          isfinite(q->deadline_h) ? " within the deadline" : "", rec->n_picks, "#", "id", "variant", "backend",
          "ranks", "instance", "spot", "label", q->metric, "time", "cost");
@@ -85,7 +83,9 @@ static void print_table(const args *a, const recommendation *rec) {
     const recommend_pick *c = &rec->picks[i];
     const run_record *r = c->r;
     char t[FMT_DURATION_LEN], usd[FMT_USD_LEN];
-    printf("%-3zu %-22s %-10s %-7s %5d %-12s %-4s %-9s %9.4f %10s %12s\n", i + 1, r->id,
+    /* the metric to 4 significant digits, trailing zeros kept (recommend's "same" is to
+       those digits); "-1.234e-05" is 10 wide */
+    printf("%-3zu %-22s %-10s %-7s %5d %-12s %-4s %-9s %#10.4g %10s %12s\n", i + 1, r->id,
            *r->variant ? r->variant : "-", r->backend, r->ranks, r->instance, r->spot ? "yes" : "no", r->label,
            c->metric, fmt_duration(r->time_s, t, sizeof t), fmt_usd(r->cost_usd, usd, sizeof usd));
     printf("    why: %s%s\n", c->why, c->pareto ? "; on the Pareto frontier" : "");

@@ -94,19 +94,15 @@ static void show_epoch(void *user, const train_epoch *e) {
   progress_epoch(user, e->epoch, e->train_loss, e->val_loss, e->val_monitor);
 }
 
-static double number_at(const cJSON *o, const char *obj, const char *key) {
-  return cJSON_GetNumberValue(cJSON_GetObjectItem(obj ? cJSON_GetObjectItem(o, obj) : o, key));
-}
-
 /* "train: 12 epochs (best 9, patience), test accuracy 0.9512, 1.23s, $0.0002; wrote ..." */
 static void print_summary(const cJSON *result, const char *out_dir) {
   const char *key = strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(result, "task")), "regression") ? "accuracy" : "rmse";
   char usd[FMT_USD_LEN], *path = path_join(out_dir, RUNFILES_RESULT);
-  fmt_usd(number_at(result, "cost", "total_usd"), usd, sizeof usd);
+  fmt_usd(json_number_at(result, "cost", "total_usd"), usd, sizeof usd);
   log_info("train: %.0f epochs (best %.0f, %s), test %s %.4f, %.2fs, %s; wrote %s",
-           number_at(result, NULL, "epochs_run"), number_at(result, NULL, "best_epoch"),
+           json_number_at(result, "epochs_run", NULL), json_number_at(result, "best_epoch", NULL),
            cJSON_GetStringValue(cJSON_GetObjectItem(result, "stop_reason")), key,
-           number_at(result, "test", key), number_at(result, "time", "train_s"), usd, path ? path : out_dir);
+           json_number_at(result, "test", key), json_number_at(result, "time", "train_s"), usd, path ? path : out_dir);
   free(path);
 }
 

@@ -65,3 +65,9 @@ cJSON *json_add_number(cJSON *obj, const char *name, double v) {
   if (!isfinite(v)) return cJSON_AddNullToObject(obj, name);
   return cJSON_AddNumberToObject(obj, name, v);
 }
+
+double json_number_at(const cJSON *o, const char *a, const char *b) {
+  const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
+  if (b) x = cJSON_GetObjectItemCaseSensitive(x, b);
+  return cJSON_IsNumber(x) ? x->valuedouble : NAN;
+}

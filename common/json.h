@@ -21,4 +21,7 @@ tr_err json_write_file(const char *path, const cJSON *obj);
 tr_err json_print(const cJSON *obj);
 /* Adds a number, or null when v is not finite (JSON has no NaN). */
 cJSON *json_add_number(cJSON *obj, const char *name, double v);
+/* The number at o.a, or at o.a.b when b is not NULL (keys case-sensitive); NAN when o
+ * is NULL or the member is absent or not a number. */
+double json_number_at(const cJSON *o, const char *a, const char *b);
 #endif

@@ -3,22 +3,35 @@
 
 #include "common/json.h"
 
+static const char *price_key(stg_unit u) {
+  switch (u) {
+  case STG_GB_HOURS: return "usd_per_gb_month";
+  case STG_THOUSAND_GETS: return "usd_per_1k_get";
+  case STG_GB_READ: return "usd_per_gb_read";
+  }
+  return "?";
+}
+
 tr_err cost_storage(const pricing *p, const stg_bill *b, cost_storage_out *out) {
   out->storage_usd = out->requests_usd = 0;
   for (size_t i = 0; i < b->n; i++) {
     const stg_bill_line *l = &b->line[i];
-    pricing_storage price;
-    tr_err rc = pricing_find_storage(p, l->service, &price);
-    if (rc != TR_OK) return rc;
-    double usd = 0;
-    switch (l->unit) {
-    case STG_GB_HOURS: usd = l->quantity / COST_HOURS_PER_MONTH * price.usd_per_gb_month; break;
-    case STG_THOUSAND_GETS: usd = l->quantity * price.usd_per_1k_get; break;
-    case STG_GB_READ: usd = l->quantity * price.usd_per_gb_read; break;
+    double price;
+    tr_err rc = pricing_storage_price(p, l->service, price_key(l->unit), &price);
+    if (rc != TR_OK) { /* never a partial sum */
+      out->storage_usd = out->requests_usd = 0;
+      return rc;
     }
+    double usd = l->unit == STG_GB_HOURS ? l->quantity / COST_HOURS_PER_MONTH * price : l->quantity * price;
     *(l->request ? &out->requests_usd : &out->storage_usd) += usd;
   }
   return TR_OK;
+}
+
+tr_err cost_check_prices(const pricing *p, const char *instance, bool spot, const stg_bill *b) {
+  tr_err rc = spot ? pricing_require_spot(p, instance) : TR_OK;
+  cost_storage_out unused;
+  return rc == TR_OK ? cost_storage(p, b, &unused) : rc;
 }
 
 cost_run_usd cost_run(double rate_usd_per_h, double seconds, const cost_storage_out *storage) {
@@ -34,4 +47,15 @@ void cost_run_to_json(const cost_run_usd *c, cJSON *cost) {
   json_add_number(cost, "storage_usd", c->storage_usd);
   json_add_number(cost, "requests_usd", c->requests_usd);
   json_add_number(cost, "total_usd", c->total_usd);
+}
+
+cJSON *cost_json(const char *instance, long nodes, bool spot, double rate_usd_per_h, const cost_run_usd *c) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o) return NULL;
+  cJSON_AddStringToObject(o, "instance", instance);
+  cJSON_AddNumberToObject(o, "nodes", (double)nodes);
+  cJSON_AddBoolToObject(o, "spot", spot);
+  json_add_number(o, "rate_usd_per_h", rate_usd_per_h);
+  cost_run_to_json(c, o);
+  return o;
 }

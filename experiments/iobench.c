@@ -77,24 +77,28 @@ static tr_err epoch_virtual(iostack *io, const uint64_t *rows, size_t n, size_t 
   return rc;
 }
 
-/* computation_time from a real training run: its compute seconds per sample (time.compute_s
- * over epochs_run x train_rows of DIR/result.json) times the batch size. */
+/* computation_time from a real training run: its compute seconds per sample times the
+ * batch size. time.compute_s of DIR/result.json is rank 0's own, over its share of the
+ * rows, and data.train_rows counts every rank's: per sample it is compute_s x
+ * parallel.ranks (1 when absent) over epochs_run x train_rows. */
 static tr_err measured_compute(const job *j, size_t batch, double *comp) {
   const char *dir = j->workload.compute_from;
   char *path = path_join(dir, RUNFILES_RESULT);
   if (!path) return tr_error_code();
   cJSON *r = NULL;
   if (json_read_file(path, &r) != TR_OK) tr_error_clear(); /* reported below, at the key */
-  double compute = cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "time"), "compute_s"));
-  double epochs = cJSON_GetNumberValue(cJSON_GetObjectItem(r, "epochs_run"));
-  double rows = cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "data"), "train_rows"));
+  double compute = json_number_at(r, "time", "compute_s"), epochs = json_number_at(r, "epochs_run", NULL);
+  double rows = json_number_at(r, "data", "train_rows"), ranks = json_number_at(r, "parallel", "ranks");
   cJSON_Delete(r);
+  if (isnan(ranks)) ranks = 1; /* a result from before parallel.ranks */
   tr_err rc = TR_OK;
   if (!(compute > 0 && epochs > 0 && rows > 0))
     rc = job_error(j, TR_EINPUT, "workload", "compute_from",
                    "%s has no measured compute (time.compute_s, epochs_run, data.train_rows)", path);
+  else if (!(ranks >= 1 && ranks == floor(ranks)))
+    rc = job_error(j, TR_EINPUT, "workload", "compute_from", "%s: parallel.ranks is not a whole number >= 1", path);
   else
-    *comp = compute / (epochs * rows) * (double)batch;
+    *comp = compute * ranks / (epochs * rows) * (double)batch;
   if (rc == TR_OK) log_info("io-bench: computation_time %.6f s per batch of %zu, measured by %s", *comp, batch, dir);
   free(path);
   return rc;
@@ -166,10 +170,29 @@ static tr_err run_epochs(const job *j, iostack *io, bool virtual_clock, size_t n
   return rc;
 }
 
+/* The instances the benchmark is priced for: the nodes the storage model shares among
+ * (ceil(workload.ranks / workload.ranks_per_node)) when cost.nodes is left at its
+ * default, said when more than one; cost.nodes when set, warned about when it differs. */
+static long priced_nodes(const job *j) {
+  long ranks = j->workload.ranks, per = j->workload.ranks_per_node;
+  long modelled = (ranks + per - 1) / per;
+  if (!cfg_is_set(j->src, "cost", "nodes")) {
+    if (modelled > 1)
+      log_info("io-bench: priced for %ld nodes (workload.ranks %ld / workload.ranks_per_node %ld; cost.nodes "
+               "sets another count)", modelled, ranks, per);
+    return modelled;
+  }
+  if (j->cost.nodes != modelled)
+    log_warn("io-bench: cost.nodes = %ld prices %ld instance%s, but the storage is modelled for %ld "
+             "(workload.ranks %ld / workload.ranks_per_node %ld)", j->cost.nodes, j->cost.nodes,
+             j->cost.nodes == 1 ? "" : "s", modelled, ranks, per);
+  return j->cost.nodes;
+}
+
 /* io.json's object. */
 static cJSON *io_json(const job *j, bool virtual_clock, const iostack *io, const bench_series *b,
                       size_t n, size_t total, double comp, const stg_counters *c,
-                      const stg_counters *job_c, double rate, const cost_run_usd *usd) {
+                      const stg_counters *job_c, long nodes, double rate, const cost_run_usd *usd) {
   const job_workload *w = &j->workload;
   const char *backend = stg_backend_name((size_t)j->storage.backend);
   int epochs = b->epochs;
@@ -207,11 +230,7 @@ static cJSON *io_json(const job *j, bool virtual_clock, const iostack *io, const
   cJSON_AddItemToObject(o, "storage", iostack_json(backend, c));
   /* the reading threads of one rank ran here; virtual-clock figures are the model's */
   cJSON_AddItemToObject(o, "provenance", provenance_json(j, b->started, 1, (int)j->storage.read_threads));
-  cJSON *cost = cJSON_AddObjectToObject(o, "cost");
-  cJSON_AddStringToObject(cost, "instance", j->cost.instance);
-  cJSON_AddNumberToObject(cost, "nodes", (double)j->cost.nodes);
-  json_add_number(cost, "rate_usd_per_h", rate);
-  cost_run_to_json(usd, cost);
+  cJSON_AddItemToObject(o, "cost", cost_json(j->cost.instance, nodes, j->cost.spot, rate, usd));
   return o;
 }
 
@@ -226,6 +245,11 @@ tr_err iobench_run(const job *j, bool virtual_clock, const char *out_dir, cJSON 
   int ranks = (int)j->workload.ranks;
   iostack *io = NULL;
   if (rc == TR_OK) rc = iostack_open(j, L, ranks, (int)j->workload.ranks_per_node, virtual_clock, NULL, &io);
+  if (rc == TR_OK) { /* every price the run is billed, before it runs (as train checks) */
+    stg_bill bill;
+    stg_bill_of(io->store, 0, &(stg_counters){0}, &bill);
+    rc = cost_check_prices(prices, j->cost.instance, j->cost.spot, &bill);
+  }
   size_t total = io ? layout_rows(io->L) : 0, start = 0, n = 0;
   ds_part_range(total, 0, ranks, &start, &n);
   double comp = j->workload.computation_time;
@@ -244,9 +268,10 @@ tr_err iobench_run(const job *j, bool virtual_clock, const char *out_dir, cJSON 
     job_c.bytes *= (uint64_t)ranks;
     cost_storage_out sc;
     rc = iostack_cost(io, prices, b.hours, &job_c, &sc);
-    double rate = pricing_rate(&it, j->cost.spot) * (double)j->cost.nodes;
+    long nodes = priced_nodes(j);
+    double rate = pricing_rate(&it, j->cost.spot) * (double)nodes;
     cost_run_usd usd = cost_run(rate, b.hours * 3600.0, &sc);
-    if (rc == TR_OK && !(o = io_json(j, virtual_clock, io, &b, n, total, comp, &c, &job_c, rate, &usd)))
+    if (rc == TR_OK && !(o = io_json(j, virtual_clock, io, &b, n, total, comp, &c, &job_c, nodes, rate, &usd)))
       rc = tr_error_set(TR_ENOMEM, "io-bench", "out of memory");
   }
   char *path = rc == TR_OK ? path_join(out_dir, RUNFILES_IO) : NULL;

@@ -84,7 +84,9 @@ tr_err predict_file(const char *model_path, const char *data_path, const char *o
   if (rc != TR_OK) return rc;
   ds_dataset *d = NULL;
   float *pred = NULL;
-  ds_load_opts o = {.label_column = *mf.label_column ? mf.label_column : NULL, .label_optional = true};
+  /* the data is read as the model's training data was: its HDF5 dataset names, its label column */
+  ds_load_opts o = {.x_dataset = mf.x_dataset, .y_dataset = mf.y_dataset,
+                    .label_column = *mf.label_column ? mf.label_column : NULL, .label_optional = true};
   if ((rc = ds_load(data_path, &o, &d)) == TR_OK) rc = align(&mf, data_path, &d);
   if (rc == TR_OK && mf.scale.cols) scaler_apply(&mf.scale, d);
   if (rc == TR_OK && !(pred = ds_alloc_floats(d->rows * mf.model->spec.outputs)))

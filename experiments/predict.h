@@ -2,8 +2,9 @@
  * (sklearn >= 1.2 refuses mismatched feature names; so do we): the model's features are
  * taken from the data by their names in the model's order, the training label column is
  * dropped, extra columns are ignored (said), a missing one is an error naming it; files
- * without names (HDF5 without feature_names, LIBSVM) are taken by position. Labels are
- * optional. */
+ * without names (HDF5 without feature_names, LIBSVM) are taken by position. An HDF5
+ * file is read from the datasets the model was trained from (model.h5's x_dataset and
+ * y_dataset: data.x_dataset and data.y_dataset of its job). Labels are optional. */
 #ifndef TR_PREDICT_H
 #define TR_PREDICT_H
 #include "common/error.h"

@@ -113,8 +113,6 @@ void pricing_free(pricing **pp) {
   *pp = NULL;
 }
 
-const char *pricing_path(const pricing *p) { return p->path; }
-
 /* A numeric key of a section: its largest value, and whether it counts (a whole number). */
 typedef struct {
   const char *key;
@@ -184,19 +182,41 @@ tr_err pricing_find_instance(const pricing *p, const char *type, pricing_instanc
   return TR_OK;
 }
 
+static const num_key storage_keys[] = {{"usd_per_gb_month", PRICING_MAX_USD, false},
+                                       {"usd_per_1k_get", PRICING_MAX_USD, false},
+                                       {"usd_per_gb_read", PRICING_MAX_USD, false}};
+
 tr_err pricing_find_storage(const pricing *p, const char *name, pricing_storage *out) {
   memset(out, 0, sizeof *out);
   char want[160];
   snprintf(want, sizeof want, "storage.%s", name);
-  static const num_key keys[] = {{"usd_per_gb_month", PRICING_MAX_USD, false},
-                                 {"usd_per_1k_get", PRICING_MAX_USD, false},
-                                 {"usd_per_gb_read", PRICING_MAX_USD, false}};
   double v[3];
-  tr_err rc = read_section(p, want, keys, 3, v, "storage.backend", name);
+  tr_err rc = read_section(p, want, storage_keys, 3, v, "storage.backend", name);
   if (rc != TR_OK) return rc;
   *out = (pricing_storage){.usd_per_gb_month = or_zero(v[0]), .usd_per_1k_get = or_zero(v[1]),
                            .usd_per_gb_read = or_zero(v[2])};
   return TR_OK;
+}
+
+tr_err pricing_storage_price(const pricing *p, const char *name, const char *key, double *usd) {
+  *usd = NAN;
+  char want[160];
+  snprintf(want, sizeof want, "storage.%s", name);
+  double v[3];
+  tr_err rc = read_section(p, want, storage_keys, 3, v, "storage.backend", name);
+  if (rc != TR_OK) return rc;
+  for (size_t i = 0; i < 3; i++)
+    if (!strcmp(key, storage_keys[i].key)) *usd = v[i];
+  if (isnan(*usd)) return tr_error_set(TR_ECONFIG, p->path, "[%s] has no %s", want, key);
+  return TR_OK;
+}
+
+tr_err pricing_require_spot(const pricing *p, const char *type) {
+  char want[160];
+  snprintf(want, sizeof want, "instance.%s", type);
+  for (size_t k = 0; k < p->n; k++)
+    if (!strcmp(p->e[k].section, want) && !strcmp(p->e[k].key, "spot_discount")) return TR_OK;
+  return tr_error_set(TR_ECONFIG, p->path, "[%s] has no spot_discount, which cost.spot = true needs", want);
 }
 
 double pricing_rate(const pricing_instance *it, bool spot) {

@@ -22,8 +22,6 @@ char *pricing_default_path(void);
  * section). Values are checked when their section is looked up. NULL-safe free. */
 tr_err pricing_load(const char *path, pricing **out);
 void pricing_free(pricing **p);
-/* The file it was read from. */
-const char *pricing_path(const pricing *p);
 
 typedef struct {
   double usd_per_hour;   /* on-demand */
@@ -50,6 +48,16 @@ typedef struct {
 /* Looks up [storage.<name>] ("s3", "efs", "fsx.SCRATCH_2", ...); absent keys are 0.
  * Errors as pricing_find_instance's ("storage.backend: unknown storage service"). */
 tr_err pricing_find_storage(const pricing *p, const char *name, pricing_storage *out);
+
+/* One price of [storage.<name>] into *usd: key "usd_per_gb_month", "usd_per_1k_get" or
+ * "usd_per_gb_read". Errors: pricing_find_storage's, and TR_ECONFIG "PATH: [storage.NAME]
+ * has no KEY" when the section lacks it (a bill line it cannot price is never $0). */
+tr_err pricing_storage_price(const pricing *p, const char *name, const char *key, double *usd);
+
+/* TR_OK when [instance.<type>] gives a spot_discount, else TR_ECONFIG "PATH: [instance.T]
+ * has no spot_discount, which cost.spot = true needs" (an absent discount would price
+ * on-demand as spot). */
+tr_err pricing_require_spot(const pricing *p, const char *type);
 
 /* USD per hour for one node: on-demand, or discounted on spot. */
 double pricing_rate(const pricing_instance *it, bool spot);

@@ -52,6 +52,23 @@ static cJSON *data_file(const char *path) {
   return o;
 }
 
+/* {"name", "cpu", "cores", "memory_gib", "ranks", "threads_per_rank", "priced_as"} (see
+ * provenance.h). NULL on ENOMEM. */
+static cJSON *provenance_host_json(const char *priced_as, int ranks, int threads_per_rank) {
+  host_info h;
+  host_describe(&h);
+  cJSON *o = cJSON_CreateObject();
+  if (!o) return NULL;
+  cJSON_AddStringToObject(o, "name", h.name);
+  cJSON_AddStringToObject(o, "cpu", h.cpu);
+  cJSON_AddNumberToObject(o, "cores", h.cores);
+  json_add_number(o, "memory_gib", h.memory_gib);
+  cJSON_AddNumberToObject(o, "ranks", ranks);
+  cJSON_AddNumberToObject(o, "threads_per_rank", threads_per_rank);
+  cJSON_AddStringToObject(o, "priced_as", priced_as);
+  return o;
+}
+
 cJSON *provenance_json(const job *j, time_t start, int ranks, int threads_per_rank) {
   cJSON *o = cJSON_CreateObject();
   if (!o) return NULL;
@@ -79,22 +96,9 @@ cJSON *provenance_json(const job *j, time_t start, int ranks, int threads_per_ra
   return o;
 }
 
-cJSON *provenance_host_json(const char *priced_as, int ranks, int threads_per_rank) {
-  host_info h;
-  host_describe(&h);
-  cJSON *o = cJSON_CreateObject();
-  if (!o) return NULL;
-  cJSON_AddStringToObject(o, "name", h.name);
-  cJSON_AddStringToObject(o, "cpu", h.cpu);
-  cJSON_AddNumberToObject(o, "cores", h.cores);
-  json_add_number(o, "memory_gib", h.memory_gib);
-  cJSON_AddNumberToObject(o, "ranks", ranks);
-  cJSON_AddNumberToObject(o, "threads_per_rank", threads_per_rank);
-  cJSON_AddStringToObject(o, "priced_as", priced_as);
-  return o;
-}
-
-void provenance_basis(const cJSON *host, const char *instance, char *buf, size_t n) {
+/* "measured on CPU (N cores, R x T threads), priced as INSTANCE" from a result's "host"
+ * object; "priced as INSTANCE" alone when it names no CPU. */
+static void provenance_basis(const cJSON *host, const char *instance, char *buf, size_t n) {
   const cJSON *cpu = cJSON_GetObjectItemCaseSensitive(host, "cpu");
   if (!cJSON_IsString(cpu)) {
     snprintf(buf, n, "priced as %s", instance);
@@ -107,8 +111,8 @@ void provenance_basis(const cJSON *host, const char *instance, char *buf, size_t
            ranks, threads, instance);
 }
 
-void provenance_record_basis(const run_record *r, const char *instance, char *buf, size_t n) {
-  if (!instance) instance = r->instance;
+/* The basis of r's own time and cost, before any spot note. */
+static void record_basis(const run_record *r, const char *instance, char *buf, size_t n) {
   if (strcmp(r->label, "projected") != 0) {
     if (r->host) provenance_basis(r->host, instance, buf, n);
     else snprintf(buf, n, "measured (host not recorded), priced as %s", instance);
@@ -131,4 +135,16 @@ void provenance_record_basis(const run_record *r, const char *instance, char *bu
   if (isfinite(to)) fmt_append(at, sizeof at, &len, ", scaled to %g cores", to);
   snprintf(buf, n, "projected (an Amdahl fit of runs measured%s%s%s), priced as %s", cpu ? " on " : "", cpu ? cpu : "",
            at, instance);
+}
+
+void provenance_record_basis(const run_record *r, const char *instance, char *buf, size_t n) {
+  if (!n) return;
+  record_basis(r, instance ? instance : r->instance, buf, n);
+  if (!r->spot_estimated) return;
+  size_t len = strlen(buf);
+  if (isfinite(r->spot_interruptions_per_h))
+    fmt_append(buf, n, &len, "; spot: expected time and cost under %g interruptions/h (a model, not measured)",
+               r->spot_interruptions_per_h);
+  else
+    fmt_append(buf, n, &len, "; spot: expected time and cost under interruptions (a model, not measured)");
 }

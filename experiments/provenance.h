@@ -6,33 +6,27 @@
 #ifndef TR_PROVENANCE_H
 #define TR_PROVENANCE_H
 #include <cjson/cJSON.h>
+#include <stddef.h>
 #include <time.h>
 
 #include "experiments/job.h"
-
-/* result.json's / io.json's "provenance": {"version", "revision", "start_time" (ISO 8601
- * UTC), "host" (provenance_host_json), "job" ({section: {key: value}}, every key as the
- * run resolved it), "overrides" (the --set assignments in order), "data" ({"train",
- * "test"}: {"path", "files", "bytes", "modified"} of each data path the job names)}.
- * NULL on ENOMEM. */
-cJSON *provenance_json(const job *j, time_t start, int ranks, int threads_per_rank);
-
-/* {"name", "cpu", "cores", "memory_gib", "ranks", "threads_per_rank", "priced_as"}: this
- * host, the parallelism the run used on it, and the instance type its cost is computed
- * for. NULL on ENOMEM. */
-cJSON *provenance_host_json(const char *priced_as, int ranks, int threads_per_rank);
-
-/* "measured on CPU (N cores, R x T threads), priced as INSTANCE" from a result's "host"
- * object into buf; "priced as INSTANCE" alone when host is NULL (an older result). */
-#include <stddef.h>
-
 #include "experiments/results.h"
 
-/* Where a record's numbers come from, into buf: a measured run's "measured on CPU (...),
- * priced as INSTANCE" (provenance_basis; "measured (host not recorded)" for older
- * results), a projected train run's "projected (an Amdahl fit of runs measured on CPU at
- * 1, 2 cores, scaled to 16 cores), priced as INSTANCE", a virtual-clock io-bench run's
- * "projected (the storage model, virtual clock)". instance NULL: the record's. */
+/* result.json's / io.json's "provenance": {"version", "revision", "start_time" (ISO 8601
+ * UTC), "host" ({"name", "cpu", "cores", "memory_gib", "ranks", "threads_per_rank",
+ * "priced_as"}: this host, the parallelism the run used on it, and the instance type its
+ * cost is computed for), "job" ({section: {key: value}}, every key as the run resolved
+ * it), "overrides" (the --set assignments in order), "data" ({"train", "test"}: {"path",
+ * "files", "bytes", "modified"} of each data path the job names)}. NULL on ENOMEM. */
+cJSON *provenance_json(const job *j, time_t start, int ranks, int threads_per_rank);
+
+/* Where a record's numbers come from, into buf: a measured run's "measured on CPU (N
+ * cores, R x T threads), priced as INSTANCE" (from its provenance.host; "measured (host
+ * not recorded), priced as INSTANCE" for older results), a projected train run's
+ * "projected (an Amdahl fit of runs measured on CPU at 1, 2 cores, scaled to 16 cores),
+ * priced as INSTANCE", a virtual-clock io-bench run's "projected (the storage model,
+ * virtual clock)". A record ranked by its spot estimate (spot_estimated) adds "; spot:
+ * expected time and cost under R interruptions/h (a model, not measured)". instance
+ * NULL: the record's. */
 void provenance_record_basis(const run_record *r, const char *instance, char *buf, size_t n);
-void provenance_basis(const cJSON *host, const char *instance, char *buf, size_t n);
 #endif

@@ -18,8 +18,8 @@ const char *recommend_check_query(const recommend_query *q) {
   if (!(q->deadline_h > 0)) return "the deadline must be positive";
   if (q->top < 1) return "top must be at least 1";
   if (results_lower_is_better(q->metric) == q->at_least)
-    return q->at_least ? "lower is better for this metric: give the target as a maximum"
-                       : "higher is better for this metric: give the target as a minimum";
+    return q->at_least ? "lower is better: give the target with --max (a maximum)"
+                       : "higher is better: give the target with --min (a minimum)";
   return NULL;
 }
 
@@ -34,7 +34,11 @@ static int by_cost(const void *x, const void *y) {
   return strcmp(a->r->id, b->r->id);
 }
 
-#define METRIC_SAME_BELOW 5e-5 /* half the last decimal the table shows */
+/* Two metric values are the same when they agree to the 4 significant digits the table
+ * shows (%.4g): they differ by at most half a unit of the 4th digit of the larger. */
+#define METRIC_SAME_RELATIVE 5e-5
+
+static bool same_metric(double a, double b) { return fabs(a - b) <= METRIC_SAME_RELATIVE * fmax(fabs(a), fabs(b)); }
 
 /* Why pick c (rank `rank`, 1-based) before next (NULL: c is the last shown). */
 static char *why(const recommend_query *q, const recommend_pick *c, const recommend_pick *next, size_t rank) {
@@ -52,10 +56,13 @@ static char *why(const recommend_query *q, const recommend_pick *c, const recomm
     fprintf(f, "%s (%.0f%%) cheaper than #%zu (%s)", fmt_usd(dc, usd, sizeof usd), pct, rank + 1, next->r->id);
     double dm = c->metric - next->metric;
     bool better = results_lower_is_better(q->metric) ? dm < 0 : dm > 0;
-    /* The table shows the metric to 4 decimals: a smaller difference (a reduction order's
-     * rounding between rank counts) is not called better or worse. */
-    if (fabs(dm) >= METRIC_SAME_BELOW) fprintf(f, ", %s %s by %.4g", q->metric, better ? "better" : "worse", fabs(dm));
-    else fprintf(f, ", same %s to 4 decimals", q->metric);
+    /* The table shows the metric to 4 significant digits: a smaller difference (a
+     * reduction order's rounding between rank counts) is not called better or worse;
+     * relative, so that an mse of 1e-5 is not the same as 2e-5. */
+    if (!same_metric(c->metric, next->metric))
+      fprintf(f, ", %s %s by %.4g", q->metric, better ? "better" : "worse", fabs(dm));
+    else
+      fprintf(f, ", same %s to 4 significant digits", q->metric);
     if (c->r->time_s > 0 && next->r->time_s > 0) {
       double ratio = next->r->time_s / c->r->time_s;
       fprintf(f, ", %.2fx %s", ratio >= 1 ? ratio : 1 / ratio, ratio >= 1 ? "faster" : "slower");

@@ -9,18 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "common/path.h"
 
 static const char *str_at(const cJSON *o, const char *a, const char *b, const char *def) {
   const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
   if (b) x = cJSON_GetObjectItemCaseSensitive(x, b);
   return cJSON_IsString(x) ? x->valuestring : def;
-}
-
-static double num_at(const cJSON *o, const char *a, const char *b) {
-  const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
-  if (b) x = cJSON_GetObjectItemCaseSensitive(x, b);
-  return cJSON_IsNumber(x) ? x->valuedouble : NAN;
 }
 
 /* A count at o.a(.b) into *out: def when absent, false when it is not a whole number in
@@ -54,12 +49,12 @@ static const char *record_of(cJSON *o, run_record *r) {
   const cJSON *host = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "provenance"), "host");
   r->host = cJSON_IsObject(host) ? host : NULL;
   r->spot = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "cost"), "spot"));
-  r->cost_usd = num_at(o, "cost", "total_usd");
+  r->cost_usd = json_number_at(o, "cost", "total_usd");
   if (!strcmp(r->kind, "io-bench")) {
     r->backend = str_at(o, "backend", NULL, "");
     r->stop_reason = "";
     if (!count_at(o, "workload", "ranks", 1, &r->ranks)) return "not a run record (workload.ranks is not a whole number)";
-    r->time_s = num_at(o, "total_s", NULL);
+    r->time_s = json_number_at(o, "total_s", NULL);
     const cJSON *ep = cJSON_GetObjectItemCaseSensitive(o, "epoch_s");
     int n = cJSON_IsArray(ep) ? cJSON_GetArraySize(ep) : 0;
     double sum = 0;
@@ -71,26 +66,28 @@ static const char *record_of(cJSON *o, run_record *r) {
     r->train_s = sum;
     r->epochs_run = n;
     r->epoch_s = n ? sum / n : NAN;
-    r->au_percent = num_at(o, "train_au_mean_percentage", NULL);
+    r->au_percent = json_number_at(o, "train_au_mean_percentage", NULL);
   } else {
     r->backend = str_at(o, "storage", "backend", "");
     r->stop_reason = str_at(o, "stop_reason", NULL, "");
     if (!count_at(o, "parallel", "ranks", 1, &r->ranks)) return "not a run record (parallel.ranks is not a whole number)";
-    r->time_s = num_at(o, "time", "total_s");
-    r->train_s = num_at(o, "time", "train_s");
+    r->time_s = json_number_at(o, "time", "total_s");
+    r->train_s = json_number_at(o, "time", "train_s");
     if (!count_at(o, "epochs_run", NULL, 0, &r->epochs_run) || !count_at(o, "best_epoch", NULL, 0, &r->best_epoch))
       return "not a run record (epochs_run or best_epoch is not a whole number)";
     r->epoch_s = r->epochs_run > 0 ? r->train_s / r->epochs_run : NAN;
-    r->au_percent = num_at(o, "au_percent", NULL);
+    r->au_percent = json_number_at(o, "au_percent", NULL);
   }
   if (r->ranks < 1) r->ranks = 1;
   /* a spot run is ranked by what it is expected to take and cost with interruptions */
   const cJSON *spot = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "cost"), "spot_estimate");
-  double exp_usd = num_at(spot, "expected_usd", NULL), exp_s = num_at(spot, "expected_time_s", NULL);
+  double exp_usd = json_number_at(spot, "expected_usd", NULL), exp_s = json_number_at(spot, "expected_time_s", NULL);
   if (isfinite(exp_usd) && isfinite(exp_s)) {
     r->cost_usd = exp_usd;
     r->time_s = exp_s;
+    r->spot_estimated = true;
   }
+  r->spot_interruptions_per_h = json_number_at(spot, "interruptions_per_h", NULL);
   return isfinite(r->cost_usd) ? NULL : "not a run record (cost.total_usd is not a finite number)";
 }
 
@@ -150,10 +147,10 @@ void results_free(run_records *rs) {
 double results_metric(const run_record *r, const char *name) {
   if (!strcmp(name, "au_percent")) return r->au_percent;
   if (!strcmp(name, "samples_per_s")) {
-    double v = num_at(r->obj, "throughput", "samples_per_s");
-    return isnan(v) ? num_at(r->obj, "train_throughput_samples_per_second", NULL) : v;
+    double v = json_number_at(r->obj, "throughput", "samples_per_s");
+    return isnan(v) ? json_number_at(r->obj, "train_throughput_samples_per_second", NULL) : v;
   }
-  return num_at(r->obj, "test", name);
+  return json_number_at(r->obj, "test", name);
 }
 
 /* As experiments/run_result.c writes "test" (and results_metric reads the last two). */

@@ -26,6 +26,9 @@ typedef struct {
   double epoch_s;          /* mean epoch time */
   double au_percent;
   double cost_usd;         /* cost.total_usd; spot: cost.spot_estimate.expected_usd */
+  bool spot_estimated;     /* time_s and cost_usd are cost.spot_estimate's expectation (a
+                              model of interruptions, not what was measured) */
+  double spot_interruptions_per_h; /* the rate that expectation assumed (NAN: unrecorded) */
   const cJSON *set;        /* point.set: the sweep's KEY: VALUE strings (NULL when none) */
   const cJSON *host;       /* provenance.host: where it was measured (NULL in older results) */
 } run_record;

@@ -51,12 +51,6 @@ rightsize_fit rightsize_amdahl(const double *cores, const double *seconds, size_
 
 double rightsize_time(const rightsize_fit *f, double cores) { return f->a + f->b / cores; }
 
-static double num(const cJSON *o, const char *a, const char *b) {
-  const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
-  if (b) x = cJSON_GetObjectItemCaseSensitive(x, b);
-  return cJSON_IsNumber(x) ? x->valuedouble : NAN;
-}
-
 /* A record's group: its variant and settings, without ranks and cost.* keys. */
 static char *group_key(const cJSON *rec) {
   const cJSON *point = cJSON_GetObjectItemCaseSensitive(rec, "point");
@@ -78,11 +72,11 @@ static bool is_measured_train(const cJSON *rec) {
   const cJSON *kind = cJSON_GetObjectItemCaseSensitive(point, "kind");
   const cJSON *label = cJSON_GetObjectItemCaseSensitive(point, "label");
   return rec && cJSON_IsString(kind) && !strcmp(kind->valuestring, "train") && cJSON_IsString(label) &&
-         !strcmp(label->valuestring, "measured") && isfinite(num(rec, "time", "train_s"));
+         !strcmp(label->valuestring, "measured") && isfinite(json_number_at(rec, "time", "train_s"));
 }
 
 static double cores_of(const cJSON *rec) {
-  double ranks = num(rec, "parallel", "ranks"), threads = num(rec, "parallel", "threads_per_rank");
+  double ranks = json_number_at(rec, "parallel", "ranks"), threads = json_number_at(rec, "parallel", "threads_per_rank");
   return (isfinite(ranks) ? ranks : 1) * (isfinite(threads) && threads > 0 ? threads : 1);
 }
 
@@ -91,7 +85,7 @@ static cJSON *projected(const cJSON *base, const rightsize_fit *f, const char *t
                         const pricing_instance *it, const double *cores, size_t n_cores) {
   cJSON *o = cJSON_Duplicate(base, true);
   if (!o) return NULL;
-  double train = num(base, "time", "train_s"), total = num(base, "time", "total_s");
+  double train = json_number_at(base, "time", "train_s"), total = json_number_at(base, "time", "total_s");
   double p = it->vcpus > 0 ? it->vcpus : 1, train2 = rightsize_time(f, p);
   double total2 = (isfinite(total) && total > train ? total - train : 0) + train2; /* + start-up etc. */
   cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "time");
@@ -99,7 +93,7 @@ static cJSON *projected(const cJSON *base, const rightsize_fit *f, const char *t
   cJSON_DeleteItemFromObject(t, "total_s");
   json_add_number(t, "train_s", train2);
   json_add_number(t, "total_s", total2);
-  double sps = num(base, "throughput", "samples_per_s");
+  double sps = json_number_at(base, "throughput", "samples_per_s");
   cJSON *tp = cJSON_GetObjectItemCaseSensitive(o, "throughput");
   if (tp && isfinite(sps)) {
     cJSON_DeleteItemFromObject(tp, "samples_per_s");
@@ -107,19 +101,13 @@ static cJSON *projected(const cJSON *base, const rightsize_fit *f, const char *t
   }
   const cJSON *bc = cJSON_GetObjectItemCaseSensitive(base, "cost");
   bool spot = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(bc, "spot"));
-  double rate = pricing_rate(it, spot), storage = num(base, "cost", "storage_usd");
-  double requests = num(base, "cost", "requests_usd");
+  double rate = pricing_rate(it, spot), storage = json_number_at(base, "cost", "storage_usd");
+  double requests = json_number_at(base, "cost", "requests_usd");
   storage = isfinite(storage) && total > 0 ? storage * total2 / total : 0;
   requests = isfinite(requests) ? requests : 0;
-  cJSON *c = cJSON_CreateObject();
-  cJSON_AddStringToObject(c, "instance", type);
-  cJSON_AddNumberToObject(c, "nodes", 1);
-  cJSON_AddBoolToObject(c, "spot", spot);
-  json_add_number(c, "rate_usd_per_h", rate);
   cost_storage_out parts = {storage, requests};
   cost_run_usd run_usd = cost_run(rate, total2, &parts);
-  cost_run_to_json(&run_usd, c);
-  cJSON_ReplaceItemInObject(o, "cost", c);
+  cJSON_ReplaceItemInObject(o, "cost", cost_json(type, 1, spot, rate, &run_usd));
   cJSON *par = cJSON_GetObjectItemCaseSensitive(o, "parallel");
   if (par) {
     cJSON_DeleteItemFromObject(par, "ranks");
@@ -169,7 +157,7 @@ tr_err rightsize_project(cJSON *const *records, size_t n, const char *const *ins
       if (!keys[j] || strcmp(keys[j], keys[i]) != 0) continue;
       done[j] = true;
       cores[m] = cores_of(records[j]);
-      secs[m++] = num(records[j], "time", "train_s");
+      secs[m++] = json_number_at(records[j], "time", "train_s");
       if (cores_of(records[j]) > cores_of(records[base])) base = j;
     }
     rightsize_fit f = rightsize_amdahl(cores, secs, m);

@@ -1,5 +1,5 @@
 /* A training run from start to outputs (see run.h): set up (pricing, threads, checkpoint
- * path), the data steps (run_data.c), the net and trainer parameters (run_params.c), the
+ * path), the data steps (run_data.c), the prices checked, the net and trainer parameters (run_params.c), the
  * fit with a checkpoint every checkpoint.every_epochs epochs and one when asked to stop,
  * --resume from the checkpoint, then the outputs on rank 0 as a set: the old result.json
  * is removed first (its absence marks the set incomplete), then model.h5, history.csv and
@@ -48,6 +48,15 @@ static tr_err setup(run_state *r) {
                       : path_join3(r->o->out_dir, "checkpoint", RUNFILES_CHECKPOINT);
   if (!r->ckpt_path || !(r->job_text = job_text(j))) return tr_error_set(TR_ENOMEM, "train", "out of memory");
   return TR_OK;
+}
+
+/* Before training: the catalog prices all this run is billed (the spot discount, and
+ * the lines of the storage bill when it streams), so no price is found missing, and
+ * silently $0, after the run. */
+static tr_err check_prices(const run_state *r) {
+  stg_bill bill = {.n = 0};
+  if (r->io) stg_bill_of(r->io->store, 0, &(stg_counters){0}, &bill);
+  return cost_check_prices(r->prices, r->j->cost.instance, r->j->cost.spot, &bill);
 }
 
 /* Creates OUT and the checkpoint directory (once the job and data are known good, so a
@@ -108,7 +117,8 @@ static tr_err write_outputs(run_state *r, const net *n, const train_params *p, c
                     &(model_meta){.head = r->head, .scale = &r->scale, .target = r->target,
                                   .classes = r->n_classes ? r->classes : NULL, .n_classes = r->n_classes,
                                   .model_type = cfg_str(r->j->src, "model", "type"), .job_text = r->job_text,
-                                  .feature_names = r->train->feature_names, .label_column = r->train->label_name});
+                                  .feature_names = r->train->feature_names, .label_column = r->train->label_name,
+                                  .x_dataset = r->j->data.x_dataset, .y_dataset = r->j->data.y_dataset});
   if (rc == TR_OK) rc = runfiles_write_history(hist_path, s->history, s->epoch, r->head, p->es.monitor);
   if (rc == TR_OK) rc = json_write_file(result_path, *result);
   free(model_path);
@@ -191,6 +201,7 @@ tr_err run_train(const job *j, const run_opts *o, dist_ctx *dist, cJSON **result
   if (rc == TR_OK) rc = dist_sum_size(dist, r.val->rows, &val_rows);
   if (rc == TR_OK) rc = run_train_params(j, r.head, val_rows, j->streams ? &r.source : NULL, &p);
   if (rc == TR_OK && j->streams) rc = run_open_stream(&r);
+  if (rc == TR_OK) rc = check_prices(&r);
   if (rc == TR_OK) {
     p.stop = o->stop;
     p.dist = dist;

@@ -131,23 +131,30 @@ static tr_err local_part(const size_t *ids, size_t n_ids, uint64_t first, size_t
   return TR_OK;
 }
 
-/* A digest of the sorted global row ids ids[0..n) (their 64-bit little-endian values),
- * as 16 hex digits into hex: equal digests, equal sets of rows. */
-static void rows_digest(const size_t *ids, size_t n, char hex[17]) {
-  uint64_t h = DIGEST_INIT;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char b[8];
-    for (int k = 0; k < 8; k++) b[k] = (unsigned char)((uint64_t)ids[i] >> (8 * k));
-    h = digest_update(h, b, 8);
+/* h updated with one test row: its global id and its label's value, as 64-bit
+ * little-endian integers (the label's double bits). */
+static uint64_t digest_row(uint64_t h, uint64_t id, double label) {
+  uint64_t bits;
+  memcpy(&bits, &label, sizeof bits);
+  unsigned char b[16];
+  for (int k = 0; k < 8; k++) {
+    b[k] = (unsigned char)(id >> (8 * k));
+    b[8 + k] = (unsigned char)(bits >> (8 * k));
   }
-  digest_hex(h, hex);
+  return digest_update(h, b, sizeof b);
+}
+
+/* The label value of an (encoded) label: a class index is mapped back to its class. */
+static double label_value(const run_state *r, float y) {
+  return r->head != HEAD_REGRESSION && y >= 0 && (size_t)y < r->n_classes ? r->classes[(size_t)y] : y;
 }
 
 /* The train/validation/test assignment of every row, the same whatever the rank count: the
  * labels of all ranks' blocks (in global row order) are split with the job's seed on every
- * rank, and each rank keeps the rows of its own block. */
-static tr_err global_split(run_state *r, const ds_dataset *all, bool has_test, split_indices *local,
-                           size_t **train_ids) {
+ * rank, and each rank keeps the rows of its own block. Without a test file, the digest of
+ * the test rows (their sorted global ids and labels, from the gathered labels); streaming,
+ * the global row of each local training row into r->train_global. */
+static tr_err global_split(run_state *r, const ds_dataset *all, bool has_test, split_indices *local) {
   const job *j = r->j;
   size_t total = 0, n_y = 0;
   uint64_t first = 0;
@@ -160,27 +167,39 @@ static tr_err global_split(run_state *r, const ds_dataset *all, bool has_test, s
   if (rc == TR_OK)
     rc = split_make(y, n_y, j->data.val_fraction, has_test ? 0.0 : j->data.test_fraction,
                     j->data.stratify && r->head != HEAD_REGRESSION, (uint64_t)j->data.seed, &g);
+  if (rc == TR_OK && !has_test) {
+    uint64_t h = DIGEST_INIT;
+    for (size_t i = 0; i < g.n_test; i++) h = digest_row(h, g.test[i], label_value(r, y[g.test[i]]));
+    digest_hex(h, r->test_digest);
+  }
   free(y);
   if (rc == TR_OK) rc = local_part(g.train, g.n_train, first, all->rows, &local->train, &local->n_train);
   if (rc == TR_OK) rc = local_part(g.val, g.n_val, first, all->rows, &local->val, &local->n_val);
   if (rc == TR_OK) rc = local_part(g.test, g.n_test, first, all->rows, &local->test, &local->n_test);
-  if (rc == TR_OK && !has_test) rows_digest(g.test, g.n_test, r->test_digest);
-  if (rc == TR_OK && train_ids && !(*train_ids = malloc((local->n_train ? local->n_train : 1) * sizeof(size_t))))
+  if (rc == TR_OK && j->streams &&
+      !(r->train_global = malloc((local->n_train ? local->n_train : 1) * sizeof(uint64_t))))
     rc = tr_error_set(TR_ENOMEM, "split", "out of memory");
-  for (size_t i = 0; rc == TR_OK && train_ids && i < local->n_train; i++) (*train_ids)[i] = local->train[i] + (size_t)first;
+  for (size_t i = 0; rc == TR_OK && j->streams && i < local->n_train; i++)
+    r->train_global[i] = local->train[i] + first;
   split_free(&g);
   return rc;
 }
 
-/* The digest of a separate test file's rows: all of them, 0 .. rows over all ranks. */
+/* The digest of a separate test file's rows: the file as the job names it (data.test),
+ * then every row 0 .. rows over all ranks with its label (gathered from every rank). */
 static tr_err test_file_digest(run_state *r, const ds_dataset *test) {
-  size_t total = 0;
+  size_t total = 0, n_y = 0;
   tr_err rc = dist_sum_size(r->dist, test->rows, &total);
-  size_t *ids = rc == TR_OK ? malloc((total ? total : 1) * sizeof(size_t)) : NULL;
-  if (rc == TR_OK && !ids) return tr_error_set(TR_ENOMEM, "split", "out of memory");
-  for (size_t i = 0; ids && i < total; i++) ids[i] = i;
-  if (ids) rows_digest(ids, total, r->test_digest);
-  free(ids);
+  float *y = rc == TR_OK ? malloc((total ? total : 1) * sizeof(float)) : NULL;
+  if (rc == TR_OK && !y) rc = tr_error_set(TR_ENOMEM, "split", "out of memory");
+  if (rc == TR_OK) rc = dist_allgather_floats(r->dist, test->y, test->rows, y, &n_y);
+  if (rc == TR_OK) {
+    const char *file = r->j->data.test;
+    uint64_t h = digest_update(DIGEST_INIT, file, strlen(file) + 1);
+    for (size_t i = 0; i < n_y; i++) h = digest_row(h, i, label_value(r, y[i]));
+    digest_hex(h, r->test_digest);
+  }
+  free(y);
   return rc;
 }
 
@@ -194,15 +213,8 @@ tr_err run_prepare_data(run_state *r) {
     rc = job_error(j, TR_EINPUT, "data", "test", "has %zu features, train has %zu", test->cols, all->cols);
   if (rc == TR_OK) rc = decide_task(r, all, test);
   split_indices s = {0};
-  size_t *train_ids = NULL;
-  if (rc == TR_OK) rc = global_split(r, all, has_test, &s, j->streams ? &train_ids : NULL);
+  if (rc == TR_OK) rc = global_split(r, all, has_test, &s);
   if (rc == TR_OK && test) rc = test_file_digest(r, test);
-  if (rc == TR_OK && j->streams) {
-    if (!(r->train_global = malloc((s.n_train ? s.n_train : 1) * sizeof(uint64_t))))
-      rc = tr_error_set(TR_ENOMEM, "train", "out of memory");
-    for (size_t i = 0; rc == TR_OK && i < s.n_train; i++) r->train_global[i] = train_ids[i];
-  }
-  free(train_ids);
   if (rc == TR_OK) {
     r->train = ds_take_rows(all, s.train, s.n_train);
     r->val = ds_take_rows(all, s.val, s.n_val);

@@ -25,7 +25,8 @@ typedef struct {
   dirlock *lock;               /* OUT's, held by rank 0 from make_dirs to the end */
   ds_dataset *train, *val, *test;
   size_t duplicates;
-  char test_digest[17];        /* of the sorted global test-row ids (rows_digest) */
+  char test_digest[17];        /* of the test rows: their sorted global ids and labels (and
+                                  a separate test file's name) */
   loss_head head;
   float classes[LABELS_MAX_CLASSES + 1];  /* label value of each class index */
   size_t n_classes;
@@ -53,10 +54,8 @@ tr_err run_prepare_data(run_state *r);
 tr_err run_open_stream(run_state *r);
 
 /* result.json's object for the finished (or interrupted, or failed) fit (run_result.c).
- * Collective: every rank takes part in the sums. */
+ * Collective: every rank takes part in the sums; only rank 0's (the one written) has
+ * "provenance". */
 tr_err run_result_json(run_state *r, const net *n, const train_params *p, const train_state *s,
                        const train_outcome *oc, cJSON **out);
-
-/* "binary" | "multiclass" | "regression" */
-const char *run_task_name(loss_head h);
 #endif

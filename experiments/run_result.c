@@ -10,14 +10,14 @@
 #include <string.h>
 
 #include "common/json.h"
-#include "common/log.h"
 #include "common/timer.h"
 #include "experiments/provenance.h"
 #include "experiments/run_internal.h"
 #include "experiments/spot.h"
 #include "trainer/metrics.h"
 
-const char *run_task_name(loss_head h) {
+/* "binary" | "multiclass" | "regression" */
+static const char *run_task_name(loss_head h) {
   return h == HEAD_BINARY ? "binary" : h == HEAD_MULTICLASS ? "multiclass" : "regression";
 }
 
@@ -219,11 +219,8 @@ static tr_err add_storage(const run_state *r, cJSON *o, size_t rows, double tota
   tr_err rc = global_counters(r, &c);
   if (rc != TR_OK) return rc;
   cJSON_AddItemToObject(o, "storage", iostack_json(backend, &c));
-  if (iostack_cost(r->io, r->prices, total_s / 3600.0, &c, sc) != TR_OK) {
-    log_warn("no storage cost: %s", tr_error_message());
-    tr_error_clear();
-  }
-  return TR_OK;
+  /* run_train checked before training that the catalog prices every line of this bill */
+  return iostack_cost(r->io, r->prices, total_s / 3600.0, &c, sc);
 }
 
 tr_err run_result_json(run_state *r, const net *n, const train_params *p, const train_state *s,
@@ -280,7 +277,9 @@ tr_err run_result_json(run_state *r, const net *n, const train_params *p, const 
   if (rc == TR_OK) rc = add_over_ranks(r->dist, per_rank, "comm_s", r->dist->comm_s);
   if (rc == TR_OK) rc = add_over_ranks(r->dist, per_rank, "io_wait_s", oc->io_wait_s);
   cJSON_AddBoolToObject(par, "weights_identical", true); /* checked after every epoch */
-  cJSON_AddItemToObject(o, "provenance", provenance_json(j, r->started, r->dist->size, train_threads()));
+  /* rank 0 writes result.json: only it stats the data files and reads the host */
+  if (r->dist->rank == 0)
+    cJSON_AddItemToObject(o, "provenance", provenance_json(j, r->started, r->dist->size, train_threads()));
   cost_storage_out sc = {0, 0};
   if (rc == TR_OK) rc = add_storage(r, o, train_rows + val_rows + test_rows, total_s, &sc);
   double rate = pricing_rate(&r->instance, j->cost.spot) * (double)j->cost.nodes;
@@ -289,13 +288,10 @@ tr_err run_result_json(run_state *r, const net *n, const train_params *p, const 
      early stopping) */
   bool early = !strcmp(oc->stop_reason, "patience") || !strcmp(oc->stop_reason, "threshold");
   int skipped = early ? p->epochs - oc->epochs_run : 0;
-  cJSON *c = cJSON_AddObjectToObject(o, "cost");
-  cJSON_AddStringToObject(c, "instance", j->cost.instance);
-  cJSON_AddNumberToObject(c, "nodes", (double)j->cost.nodes);
-  cJSON_AddBoolToObject(c, "spot", j->cost.spot);
-  json_add_number(c, "rate_usd_per_h", rate);
   cost_run_usd run_usd = cost_run(rate, total_s, &sc);
-  cost_run_to_json(&run_usd, c);
+  cJSON *c = cost_json(j->cost.instance, j->cost.nodes, j->cost.spot, rate, &run_usd);
+  if (!c && rc == TR_OK) rc = tr_error_set(TR_ENOMEM, "result", "out of memory");
+  cJSON_AddItemToObject(o, "cost", c);
   cJSON_AddNumberToObject(c, "epochs_saved_by_early_stop", skipped);
   json_add_number(c, "saved_by_early_stop_usd", rate * per_epoch * skipped / 3600.0);
   if (j->cost.spot) add_spot(c, r, s, oc, total_s, sc.storage_usd + sc.requests_usd);

@@ -57,6 +57,8 @@ tr_err model_save(const char *path, const net *n, const model_meta *m) {
   if (m->feature_names && h5u_put_strings_attr(f, "feature_names", m->feature_names, n->spec.inputs, path) != TR_OK)
     bad = -1;
   if (m->label_column) bad |= h5u_put_string_attr(f, "label_column", m->label_column);
+  bad |= h5u_put_string_attr(f, "x_dataset", m->x_dataset ? m->x_dataset : "X");
+  bad |= h5u_put_string_attr(f, "y_dataset", m->y_dataset ? m->y_dataset : "y");
   if (head == HEAD_REGRESSION) {
     bad |= h5u_put_double_attr(f, "target_mean", m->target.mean);
     bad |= h5u_put_double_attr(f, "target_scale", m->target.scale);
@@ -81,10 +83,37 @@ static int index_of(const char *const *names, int n, const char *s) {
 void model_file_free(model_file *mf) {
   if (mf->model) h5u_free_strings(mf->feature_names, mf->model->spec.inputs);
   mf->feature_names = NULL;
+  free(mf->x_dataset);
+  free(mf->y_dataset);
+  mf->x_dataset = mf->y_dataset = NULL;
   net_free(&mf->model);
   scaler_free(&mf->scale);
   free(mf->classes);
   mf->classes = NULL;
+}
+
+/* The number of values of attribute name of obj; -1 when it is absent. */
+static long attr_points(hid_t obj, const char *name) {
+  if (H5Aexists(obj, name) <= 0) return -1;
+  hid_t attr = H5Aopen(obj, name, H5P_DEFAULT), space = attr < 0 ? H5I_INVALID_HID : H5Aget_space(attr);
+  hssize_t n = space < 0 ? 0 : H5Sget_simple_extent_npoints(space);
+  if (space >= 0) H5Sclose(space);
+  if (attr >= 0) H5Aclose(attr);
+  return n < 0 ? 0 : (long)n;
+}
+
+/* A regression's target scaler (format 3): target_mean finite, target_scale finite > 0. */
+static tr_err read_target(hid_t f, const char *path, target_scaler *t) {
+  if (!h5u_get_double_attr(f, "target_mean", &t->mean))
+    return tr_error_set(TR_EINPUT, path, "regression model file has no target_mean (damaged)");
+  if (!h5u_get_double_attr(f, "target_scale", &t->scale))
+    return tr_error_set(TR_EINPUT, path, "regression model file has no target_scale (damaged)");
+  if (!isfinite(t->mean))
+    return tr_error_set(TR_EINPUT, path, "model file's target_mean is %g, not a finite number (damaged)", t->mean);
+  if (!(t->scale > 0) || !isfinite(t->scale))
+    return tr_error_set(TR_EINPUT, path, "model file's target_scale is %g, not a positive finite number (damaged)",
+                        t->scale);
+  return TR_OK;
 }
 
 static tr_err read_model(hid_t f, const char *path, model_file *out) {
@@ -113,15 +142,23 @@ static tr_err read_model(hid_t f, const char *path, model_file *out) {
   spec.dropout = (float)dropout;
   out->head = (loss_head)head;
   out->target = TARGET_SCALER_NONE;
-  if (head == HEAD_REGRESSION && version >= 3 &&
-      (!h5u_get_double_attr(f, "target_mean", &out->target.mean) ||
-       !h5u_get_double_attr(f, "target_scale", &out->target.scale) || !isfinite(out->target.mean) ||
-       !(out->target.scale > 0) || !isfinite(out->target.scale)))
-    return tr_error_set(TR_EINPUT, path, "model file has a damaged target scaler");
+  if (head == HEAD_REGRESSION && version >= 3) {
+    tr_err trc = read_target(f, path, &out->target);
+    if (trc != TR_OK) return trc;
+  }
   if (!(out->model = net_new(&spec))) return tr_error_code();
   h5u_get_string_attr(f, "label_column", out->label_column, sizeof out->label_column);
+  if (!(out->x_dataset = h5u_get_string_attr_dup(f, "x_dataset"))) out->x_dataset = strdup("X");
+  if (!(out->y_dataset = h5u_get_string_attr_dup(f, "y_dataset"))) out->y_dataset = strdup("y");
+  if (!out->x_dataset || !out->y_dataset) return tr_error_set(TR_ENOMEM, path, "out of memory");
+  long n_names = attr_points(f, "feature_names");
+  if (n_names >= 0 && n_names != features) /* the data files' reader would drop them, said */
+    return tr_error_set(TR_EINPUT, path, "model file has %ld feature_names for %ld features (damaged)", n_names,
+                        features);
   tr_err nrc = h5u_get_strings_attr(f, "feature_names", (size_t)features, &out->feature_names, path);
   if (nrc != TR_OK) return nrc;
+  if (n_names >= 0 && !out->feature_names) /* not strings */
+    return tr_error_set(TR_EINPUT, path, "model file's feature_names are not strings (damaged)");
   for (size_t l = 0; l < out->model->n_layers; l++) {
     const net_layer *L = &out->model->layer[l];
     char name[64];

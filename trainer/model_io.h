@@ -4,7 +4,9 @@
  *     empty), activation, dropout, created_by, job (the resolved job file text);
  *     regression: target_mean, target_scale (the model predicts (y - target_mean) /
  *     target_scale; predict maps back); feature_names (the training data's column
- *     names, when it had them) and label_column (its label column's name, CSV).
+ *     names, when it had them) and label_column (its label column's name, CSV);
+ *     x_dataset and y_dataset (the HDF5 datasets the training data's features and
+ *     labels were read from; files without them: "X" and "y").
  *     Version 2 files (no target scaling, no names) still load.
  *   /layers/<l>/W  float32 in x out      /layers/<l>/b  float32 out      (l = 0, 1, ...)
  *   /scaler/mean, /scaler/scale  float64 features (absent without standardization)
@@ -34,6 +36,8 @@ typedef struct {
   target_scaler target;    /* regression: the target's standardization ({0, 1}: none) */
   char **feature_names;    /* the inputs' names in the model's order, or NULL */
   char label_column[256];  /* the training data's label column name, or "" */
+  char *x_dataset, *y_dataset; /* the HDF5 datasets of features and labels (malloc'd;
+                                  "X" and "y" for files that do not say) */
 } model_file;
 
 /* What a model file holds besides the net. */
@@ -47,14 +51,17 @@ typedef struct {
   const char *job_text;         /* may be NULL */
   char *const *feature_names;   /* the net's inputs' names (NULL: none) */
   const char *label_column;     /* the label column's name (NULL: none) */
+  const char *x_dataset, *y_dataset; /* HDF5 dataset names of the training data (NULL: X, y) */
 } model_meta;
 
 /* Writes n and m atomically (temporary file, fsync, rename). */
 tr_err model_save(const char *path, const net *n, const model_meta *m);
 
 /* Loads a model file (release with model_file_free). TR_EINPUT with the path for a
- * missing file, a file that is not a tradeoff model, another format version, or
- * weights whose shapes do not match the metadata. */
+ * missing file, a file that is not a tradeoff model, another format version, weights
+ * whose shapes do not match the metadata, a regression's target_mean or target_scale
+ * missing or unusable (not finite; a scale not > 0), or feature_names that are not one
+ * name per feature. */
 tr_err model_load(const char *path, model_file *out);
 void model_file_free(model_file *f);
 

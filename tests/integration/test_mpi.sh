@@ -176,4 +176,14 @@ assert d[0]['test_rows'] == d[1]['test_rows'] == d[2]['test_rows'] and d[0]['tra
 a = [x['test']['auc'] for x in r]
 assert abs(a[0] - a[1]) < 1e-4 and abs(a[0] - a[2]) < 1e-4, a
 "
+# a separate test file: its rows' labels are gathered from every rank into the digest
+"$BIN" gen --task classification --rows 1000 --features 12 --seed 22 --out held.h5 2>/dev/null
+expect_ok "$BIN" train split.ini --set data.test=held.h5 --set optimizer.epochs=5 --out t1 --quiet
+expect_ok ${MPI/-n 2/-n 3} "$BIN" train split.ini --set data.test=held.h5 --set optimizer.epochs=5 --out t3 --quiet
+check "a test file at 1 and 3 ranks: the same digest, not the split's" $PY -c "
+import json
+d = [json.load(open(f'{k}/result.json'))['data'] for k in ('t1', 't3', 's1')]
+assert d[0]['test_rows_digest'] == d[1]['test_rows_digest'] != d[2]['test_rows_digest'], d
+assert d[0]['test_rows'] == d[1]['test_rows'] == 1000, d
+"
 finish

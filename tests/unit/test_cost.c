@@ -100,6 +100,44 @@ START_TEST(hand_made_bills) {
 }
 END_TEST
 
+/* A line whose price its section lacks is an error naming the catalog and the key, and
+ * nothing is priced (it stopped at the missing line with a partial sum, and an absent
+ * key was $0); the run-time check refuses it too, and a spot run without a discount. */
+START_TEST(missing_prices) {
+  char *dir = tu_tmpdir(), *path = tu_path(dir, "p.ini");
+  tu_write(path, "[instance.x1]\nusd_per_hour = 1\n[instance.x2]\nusd_per_hour = 1\nspot_discount = 0.5\n"
+                 "[storage.s3]\nusd_per_gb_month = 0.023\n[storage.efs]\nusd_per_gb_month = 0.30\n");
+  pricing *p = NULL;
+  ck_assert_int_eq(pricing_load(path, &p), TR_OK);
+  stg_bill b = {0};
+  stg_bill_add(&b, "s3", STG_GB_HOURS, 730.0, false);
+  stg_bill_add(&b, "s3", STG_THOUSAND_GETS, 10, true);
+  cost_storage_out o;
+  tr_error_clear();
+  ck_assert_int_eq(cost_storage(p, &b, &o), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "p.ini: [storage.s3] has no usd_per_1k_get"));
+  ck_assert(o.storage_usd == 0 && o.requests_usd == 0);
+  tr_error_clear();
+  ck_assert_int_eq(cost_check_prices(p, "x1", false, &b), TR_ECONFIG);
+  tr_error_clear();
+  stg_bill efs = {0};
+  stg_bill_add(&efs, "efs", STG_GB_HOURS, 730.0, false);
+  ck_assert_int_eq(cost_check_prices(p, "x1", false, &efs), TR_OK);
+  ck_assert_int_eq(cost_check_prices(p, "x1", true, &efs), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "p.ini: [instance.x1] has no spot_discount, which cost.spot = true needs"));
+  tr_error_clear();
+  ck_assert_int_eq(cost_check_prices(p, "x2", true, &efs), TR_OK);
+  stg_bill_add(&efs, "efs", STG_GB_READ, 1, true); /* elastic reads, unpriced here */
+  ck_assert_int_eq(cost_check_prices(p, "x2", true, &efs), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "[storage.efs] has no usd_per_gb_read"));
+  tr_error_clear();
+  pricing_free(&p);
+  tu_rmrf(dir);
+  free(path);
+  free(dir);
+}
+END_TEST
+
 START_TEST(run_cost) {
   /* 2 x c5.4xlarge ($0.68/h each) for 30 minutes, plus storage and GETs */
   cost_storage_out st = {.storage_usd = 0.25, .requests_usd = 0.05};
@@ -120,6 +158,7 @@ int main(void) {
   tcase_add_test(tc, fsx_capacity_plus_bucket);
   tcase_add_test(tc, local_null_and_every_backend);
   tcase_add_test(tc, hand_made_bills);
+  tcase_add_test(tc, missing_prices);
   tcase_add_test(tc, run_cost);
   suite_add_tcase(s, tc);
   return tu_run(s);

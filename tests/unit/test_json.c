@@ -99,12 +99,27 @@ START_TEST(read_and_lines) {
 }
 END_TEST
 
+START_TEST(number_at_one_or_two_levels) {
+  cJSON *o = cJSON_Parse("{\"a\": 2.5, \"t\": {\"b\": 7, \"s\": \"x\"}, \"n\": null}");
+  ck_assert(json_number_at(o, "a", NULL) == 2.5);
+  ck_assert(json_number_at(o, "t", "b") == 7);
+  ck_assert(isnan(json_number_at(o, "t", "s")));    /* not a number */
+  ck_assert(isnan(json_number_at(o, "t", "none"))); /* absent */
+  ck_assert(isnan(json_number_at(o, "n", NULL)));
+  ck_assert(isnan(json_number_at(o, "T", "b")));    /* keys are case-sensitive */
+  ck_assert(isnan(json_number_at(o, "a", "b")));    /* a is not an object */
+  ck_assert(isnan(json_number_at(NULL, "a", NULL)));
+  cJSON_Delete(o);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("json");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, nan_is_null_and_file_written);
   tcase_add_test(tc, result_json_never_follows_a_planted_link);
   tcase_add_test(tc, read_and_lines);
+  tcase_add_test(tc, number_at_one_or_two_levels);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }

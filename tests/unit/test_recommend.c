@@ -111,8 +111,36 @@ START_TEST(rounding_is_not_better) {
   recommend_query q = query(0.9);
   ck_assert_int_eq(recommend_runs(tu_dir, &q, &rec), TR_OK);
   ck_assert_uint_eq(rec.n_picks, 3);
-  ck_assert_ptr_nonnull(strstr(rec.picks[0].why, ", same auc to 4 decimals, 2.00x faster"));
+  ck_assert_ptr_nonnull(strstr(rec.picks[0].why, ", same auc to 4 significant digits, 2.00x faster"));
   ck_assert_ptr_nonnull(strstr(rec.picks[1].why, "auc better by 0.0001"));
+  recommend_free(&rec);
+}
+END_TEST
+
+/* "The same" is relative: an mse of 1e-5 and one of 2e-5 (both 0.0000 to 4 decimals,
+ * which called them the same) are 2x apart; 1.00001e-5 and 1e-5 agree to 4 digits. */
+START_TEST(small_metrics_compared_relatively) {
+  char *p = tu_path(tu_dir, "results.jsonl");
+  FILE *f = fopen(p, "w");
+  static const struct {
+    const char *id;
+    double mse, usd;
+  } runs[] = {{"a", 2e-5, 0.10}, {"b", 1e-5, 0.20}, {"c", 1.00001e-5, 0.30}};
+  for (int i = 0; i < 3; i++)
+    fprintf(f,
+            "{\"point\": {\"id\": \"%s\", \"kind\": \"train\", \"label\": \"measured\"}, \"test\": "
+            "{\"mse\": %g}, \"time\": {\"total_s\": 10}, \"cost\": {\"instance\": \"c5.xlarge\", "
+            "\"total_usd\": %g}}\n",
+            runs[i].id, runs[i].mse, runs[i].usd);
+  fclose(f);
+  free(p);
+  recommendation rec;
+  recommend_query q = {.metric = "mse", .bound = 1e-3, .at_least = false, .deadline_h = INFINITY, .top = 5};
+  ck_assert_int_eq(recommend_runs(tu_dir, &q, &rec), TR_OK);
+  ck_assert_uint_eq(rec.n_picks, 3);
+  ck_assert_str_eq(rec.picks[0].r->id, "a");
+  ck_assert_msg(strstr(rec.picks[0].why, ", mse worse by 1e-05"), "%s", rec.picks[0].why);
+  ck_assert_msg(strstr(rec.picks[1].why, ", same mse to 4 significant digits"), "%s", rec.picks[1].why);
   recommend_free(&rec);
 }
 END_TEST
@@ -140,6 +168,7 @@ int main(void) {
   tcase_add_test(tc, none_qualifies);
   tcase_add_test(tc, long_ids);
   tcase_add_test(tc, rounding_is_not_better);
+  tcase_add_test(tc, small_metrics_compared_relatively);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }

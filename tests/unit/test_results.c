@@ -70,6 +70,7 @@ START_TEST(spot_runs_ranked_by_expectation) {
   ck_assert_int_eq(results_load(tu_dir, &rs), TR_OK);
   ck_assert_double_eq_tol(rs.r[0].cost_usd, 1.4, 1e-12);
   ck_assert_double_eq_tol(rs.r[0].time_s, 130, 1e-12);
+  ck_assert(rs.r[0].spot_estimated && isnan(rs.r[0].spot_interruptions_per_h));
   results_free(&rs);
   free(p);
 }

@@ -277,6 +277,93 @@ START_TEST(streamed_through_storage) {
 }
 END_TEST
 
+static const char *digest_of(const cJSON *r) {
+  return cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "data"), "test_rows_digest"));
+}
+
+/* data.test_rows_digest says "the same test rows": their labels are in it (it hashed the
+ * row ids only, so a split of other labels, or any test file of as many rows, had the
+ * same digest), and so is a separate test file's name. */
+START_TEST(test_rows_digest_covers_labels) {
+  char *a = write_data("a.h5", 600, 2), *b = tu_path(tu_dir, "b.h5"), *c = tu_path(tu_dir, "c.h5");
+  ds_dataset *d = NULL;
+  synth_params sp = synth_defaults();
+  sp.rows = 600;
+  sp.features = 6;
+  sp.seed = 3;
+  ck_assert_int_eq(synth_classification(&sp, &d), TR_OK);
+  for (size_t i = 0; i < d->rows; i++) d->y[i] = 1 - d->y[i]; /* other labels, as many rows */
+  h5io_write_opts w = {0};
+  ck_assert_int_eq(h5io_write(b, d, &w), TR_OK);
+  ck_assert_int_eq(h5io_write(c, d, &w), TR_OK); /* the same rows under another name */
+  ds_free(&d);
+  /* split (a regression, unstratified: the same test ids whatever the labels) */
+  const char *linear[] = {"model.type=linear", "optimizer.epochs=1", NULL};
+  cJSON *ra = NULL, *rb = NULL, *ra2 = NULL;
+  ck_assert_int_eq(run(a, linear, false, NULL, "sa", &ra), TR_OK);
+  ck_assert_int_eq(run(b, linear, false, NULL, "sb", &rb), TR_OK);
+  ck_assert_int_eq(run(a, linear, false, NULL, "sa2", &ra2), TR_OK);
+  ck_assert_str_eq(digest_of(ra), digest_of(ra2));
+  ck_assert_str_ne(digest_of(ra), digest_of(rb));
+  cJSON_Delete(ra);
+  cJSON_Delete(rb);
+  cJSON_Delete(ra2);
+  /* separate test files of 600 rows each */
+  char ta[600], tb[600], tc[600];
+  snprintf(ta, sizeof ta, "data.test=%s", a);
+  snprintf(tb, sizeof tb, "data.test=%s", b);
+  snprintf(tc, sizeof tc, "data.test=%s", c);
+  const char *with_a[] = {"model.type=logistic", "optimizer.epochs=1", ta, NULL};
+  const char *with_b[] = {"model.type=logistic", "optimizer.epochs=1", tb, NULL};
+  const char *with_c[] = {"model.type=logistic", "optimizer.epochs=1", tc, NULL};
+  cJSON *fa = NULL, *fb = NULL, *fc = NULL, *fa2 = NULL;
+  ck_assert_int_eq(run(a, with_a, false, NULL, "fa", &fa), TR_OK);
+  ck_assert_int_eq(run(b, with_a, false, NULL, "fa2", &fa2), TR_OK); /* another train file */
+  ck_assert_int_eq(run(a, with_b, false, NULL, "fb", &fb), TR_OK);
+  ck_assert_int_eq(run(a, with_c, false, NULL, "fc", &fc), TR_OK);
+  ck_assert_str_eq(digest_of(fa), digest_of(fa2));
+  ck_assert_str_ne(digest_of(fa), digest_of(fb));
+  ck_assert_str_ne(digest_of(fb), digest_of(fc));
+  cJSON_Delete(fa);
+  cJSON_Delete(fa2);
+  cJSON_Delete(fb);
+  cJSON_Delete(fc);
+  free(a);
+  free(b);
+  free(c);
+}
+END_TEST
+
+/* A catalog that lacks a price the run is billed is refused before training (it was a
+ * warning and storage_usd 0 after the whole run; a missing spot_discount priced
+ * on-demand as spot), naming the catalog and the key; nothing is left behind. */
+START_TEST(missing_prices_refused_before_training) {
+  char *data = write_data("bin.h5", 400, 2), *cat = tu_path(tu_dir, "p.ini"), pricing[600];
+  tu_write(cat, "[instance.c5.4xlarge]\nusd_per_hour = 0.68\n[storage.s3]\nusd_per_gb_month = 0.023\n");
+  snprintf(pricing, sizeof pricing, "cost.pricing=%s", cat);
+  const char *s3[] = {pricing, "model.type=logistic", "optimizer.name=adam", "optimizer.epochs=1",
+                      "storage.backend=s3", NULL};
+  cJSON *r = NULL;
+  tr_error_clear();
+  ck_assert_int_eq(run(data, s3, false, NULL, "o1", &r), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "p.ini: [storage.s3] has no usd_per_1k_get"));
+  ck_assert_ptr_null(r);
+  ck_assert(!tu_exists(tu_dir, "o1"));
+  tr_error_clear();
+  const char *spot[] = {pricing, "model.type=logistic", "optimizer.epochs=1", "cost.spot=true", NULL};
+  ck_assert_int_eq(run(data, spot, false, NULL, "o2", &r), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "p.ini: [instance.c5.4xlarge] has no spot_discount, which cost.spot = true needs"));
+  ck_assert(!tu_exists(tu_dir, "o2"));
+  tr_error_clear();
+  const char *on_demand[] = {pricing, "model.type=logistic", "optimizer.epochs=1", NULL};
+  ck_assert_int_eq(run(data, on_demand, false, NULL, "o3", &r), TR_OK);
+  ck_assert(num(r, "cost", "total_usd") > 0);
+  cJSON_Delete(r);
+  free(cat);
+  free(data);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("run");
   TCase *tc = tcase_create("core");
@@ -288,6 +375,8 @@ int main(void) {
   tcase_add_test(tc, task_and_label_errors);
   tcase_add_test(tc, interrupted_then_resumed);
   tcase_add_test(tc, streamed_through_storage);
+  tcase_add_test(tc, missing_prices_refused_before_training);
+  tcase_add_test(tc, test_rows_digest_covers_labels);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }
