@@ -1,8 +1,8 @@
 /* The path-based loader: picks a reader by the path's suffix (io/files.h), concatenates
  * the shards of a directory or glob in sorted order, and hands each rank its part (a
  * hyperslab of one HDF5 file, whole shard files, or a row range of a text file, which
- * cannot seek). Every data set it returns is non-empty with finite features. The readers
- * below it know nothing of it. */
+ * cannot seek). Every data set it returns is non-empty with finite features and labels.
+ * The readers below it know nothing of it. */
 #include "io/load.h"
 
 #include <stdbool.h>
@@ -64,7 +64,8 @@ static tr_err read_file(const char *path, const ds_load_opts *o, ds_dataset **ou
                       "optionally .gz, or a directory of .h5 shards)");
 }
 
-/* Rejects empty data (unless allowed) and non-finite features; frees *out on error. */
+/* Rejects empty data (unless allowed) and non-finite features or labels; frees *out on
+ * error. */
 static tr_err validate(const char *path, ds_dataset **out, bool allow_empty) {
   tr_err rc = TR_OK;
   if (!allow_empty && ((*out)->rows == 0 || (*out)->cols == 0))

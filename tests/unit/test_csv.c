@@ -143,6 +143,22 @@ START_TEST(test_nan_inf_cells) {
   ck_assert_int_eq(ds_load(path, NULL, &d), TR_EINPUT);
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "row 1"));
   free(path);
+  /* So does a NaN or Inf label: classes (it was encoded as a class of its own) or a
+     regression target (it made the target's mean NaN). csv_read parses them. */
+  ck_assert_int_eq(read_text("l.csv", "a,b,label\n1,2,0\n3,4,1\n5,6,-nan\n", NULL, &d, &path), TR_OK);
+  ck_assert(isnan(d->y[2]));
+  ds_free(&d);
+  ck_assert_int_eq(ds_load(path, NULL, &d), TR_EINPUT);
+  ck_assert_ptr_null(d);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "l.csv: row 3, label is NaN"));
+  free(path);
+  ck_assert_int_eq(read_text("t.csv", "price,x\n1.5,2\ninf,4\n", "price", &d, &path), TR_OK);
+  ds_free(&d);
+  tr_error_clear();
+  ds_load_opts o = {.label_column = "price"};
+  ck_assert_int_eq(ds_load(path, &o, &d), TR_EINPUT);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "t.csv: row 2, label is Inf"));
+  free(path);
 }
 END_TEST
 
