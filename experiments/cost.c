@@ -1,6 +1,8 @@
 /* Prices a storage bill line by line (see cost.h) and sums a run's cost. */
 #include "experiments/cost.h"
 
+#include <math.h>
+
 #include "common/json.h"
 
 tr_err cost_storage(const pricing *p, const stg_bill *b, cost_storage_out *out) {
@@ -10,12 +12,17 @@ tr_err cost_storage(const pricing *p, const stg_bill *b, cost_storage_out *out) 
     pricing_storage price;
     tr_err rc = pricing_find_storage(p, l->service, &price);
     if (rc != TR_OK) return rc;
-    double usd = 0;
+    double per = NAN, quantity = l->quantity; /* the unit's price, quantity in its unit */
+    const char *key = "";
     switch (l->unit) {
-    case STG_GB_HOURS: usd = l->quantity / COST_HOURS_PER_MONTH * price.usd_per_gb_month; break;
-    case STG_THOUSAND_GETS: usd = l->quantity * price.usd_per_1k_get; break;
-    case STG_GB_READ: usd = l->quantity * price.usd_per_gb_read; break;
+    case STG_GB_HOURS: per = price.usd_per_gb_month, key = "usd_per_gb_month", quantity /= COST_HOURS_PER_MONTH; break;
+    case STG_THOUSAND_GETS: per = price.usd_per_1k_get, key = "usd_per_1k_get"; break;
+    case STG_GB_READ: per = price.usd_per_gb_read, key = "usd_per_gb_read"; break;
+    case STG_MIB_S_HOURS: per = price.usd_per_mib_s_month, key = "usd_per_mib_s_month", quantity /= COST_HOURS_PER_MONTH; break;
     }
+    if (isnan(per)) /* billed but not priced: a cost silently too low */
+      return tr_error_set(TR_ECONFIG, pricing_path(p), "[storage.%s] has no %s", l->service, key);
+    double usd = quantity * per;
     *(l->request ? &out->requests_usd : &out->storage_usd) += usd;
   }
   return TR_OK;

@@ -154,7 +154,7 @@ static tr_err read_section(const pricing *p, const char *want, const num_key *ke
 }
 
 /* No price in the catalog comes near this (USD per hour, per GB-month, per 1,000 GETs,
- * per GB read); a larger one is a typo and would make every cost meaningless. */
+ * per GB read, per MiB/s-month); a larger one is a typo and would make every cost meaningless. */
 #define PRICING_MAX_USD 1e6
 
 static double or_zero(double v) { return isnan(v) ? 0 : v; }
@@ -190,12 +190,13 @@ tr_err pricing_find_storage(const pricing *p, const char *name, pricing_storage 
   snprintf(want, sizeof want, "storage.%s", name);
   static const num_key keys[] = {{"usd_per_gb_month", PRICING_MAX_USD, false},
                                  {"usd_per_1k_get", PRICING_MAX_USD, false},
-                                 {"usd_per_gb_read", PRICING_MAX_USD, false}};
-  double v[3];
-  tr_err rc = read_section(p, want, keys, 3, v, "storage.backend", name);
+                                 {"usd_per_gb_read", PRICING_MAX_USD, false},
+                                 {"usd_per_mib_s_month", PRICING_MAX_USD, false}};
+  double v[4];
+  tr_err rc = read_section(p, want, keys, 4, v, "storage.backend", name);
   if (rc != TR_OK) return rc;
-  *out = (pricing_storage){.usd_per_gb_month = or_zero(v[0]), .usd_per_1k_get = or_zero(v[1]),
-                           .usd_per_gb_read = or_zero(v[2])};
+  *out = (pricing_storage){.usd_per_gb_month = v[0], .usd_per_1k_get = v[1],
+                           .usd_per_gb_read = v[2], .usd_per_mib_s_month = v[3]};
   return TR_OK;
 }
 

@@ -42,13 +42,15 @@ bool pricing_has_instance(const pricing *p, const char *type);
 tr_err pricing_find_instance(const pricing *p, const char *type, pricing_instance *out);
 
 typedef struct {
-  double usd_per_gb_month;  /* stored (or provisioned, FSx) GB-month */
-  double usd_per_1k_get;    /* per 1,000 GET requests (S3) */
-  double usd_per_gb_read;   /* per GB read (EFS elastic throughput) */
+  double usd_per_gb_month;     /* stored (or provisioned, FSx) GB-month */
+  double usd_per_1k_get;       /* per 1,000 GET requests (S3) */
+  double usd_per_gb_read;      /* per GB read (EFS elastic throughput) */
+  double usd_per_mib_s_month;  /* per MiB/s-month provisioned (EFS provisioned throughput) */
 } pricing_storage;
 
-/* Looks up [storage.<name>] ("s3", "efs", "fsx.SCRATCH_2", ...); absent keys are 0.
- * Errors as pricing_find_instance's ("storage.backend: unknown storage service"). */
+/* Looks up [storage.<name>] ("s3", "efs", "fsx.SCRATCH_2", ...); absent keys are NaN
+ * (a bill line in that unit is then an error: experiments/cost.h). Errors as
+ * pricing_find_instance's ("storage.backend: unknown storage service"). */
 tr_err pricing_find_storage(const pricing *p, const char *name, pricing_storage *out);
 
 /* USD per hour for one node: on-demand, or discounted on spot. */
