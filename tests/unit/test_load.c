@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/atomic_file.h"
 #include "io/dataset.h"
 #include "io/h5io.h"
 #include "io/load.h"
@@ -87,6 +88,67 @@ START_TEST(empty_directory_and_mismatched_shards) {
   free(pb);
   ds_free(&a);
   ds_free(&b);
+}
+END_TEST
+
+/* Writes shard part-<s>.h5 of dir: rows x 2, X from start, labels start + i (none when
+ * !labelled), feature names "f<s>_0", "f<s>_1". */
+static void write_shard(const char *dir, int s, size_t rows, float start, bool labelled) {
+  ds_dataset *d = ds_new(rows, 2, labelled);
+  for (size_t k = 0; k < rows * 2; k++) d->X[k] = start + (float)k;
+  for (size_t i = 0; labelled && i < rows; i++) d->y[i] = start + (float)i;
+  char n0[16], n1[16], name[64];
+  snprintf(n0, sizeof n0, "f%d_0", s);
+  snprintf(n1, sizeof n1, "f%d_1", s);
+  const char *names[] = {n0, n1};
+  ck_assert_int_eq(ds_set_feature_names(d, names), TR_OK);
+  snprintf(name, sizeof name, "part-%d.h5", s);
+  char *p = tu_path(dir, name);
+  h5io_write_opts o = {0};
+  ck_assert_int_eq(h5io_write(p, d, &o), TR_OK);
+  free(p);
+  ds_free(&d);
+}
+
+START_TEST(shards_joined_whole) {
+  /* three shards of 2, 3 and 1 rows: every value in order, the first shard's names */
+  char *dir = tu_path(tu_dir, "three");
+  ck_assert_int_eq(tr_mkdir_p(dir), TR_OK);
+  const size_t rows[] = {2, 3, 1};
+  for (int s = 0; s < 3; s++) write_shard(dir, s, rows[s], (float)(s * 100), true);
+  ds_dataset *d = NULL;
+  ck_assert_int_eq(ds_load(dir, NULL, &d), TR_OK);
+  ck_assert_uint_eq(d->rows, 6);
+  ck_assert_uint_eq(d->cols, 2);
+  for (size_t s = 0, at = 0; s < 3; at += rows[s], s++)
+    for (size_t i = 0; i < rows[s]; i++) {
+      ck_assert_float_eq(d->X[(at + i) * 2], (float)(s * 100 + 2 * i));
+      ck_assert_float_eq(d->X[(at + i) * 2 + 1], (float)(s * 100 + 2 * i + 1));
+      ck_assert_float_eq(d->y[at + i], (float)(s * 100 + i));
+    }
+  ck_assert_str_eq(d->feature_names[0], "f0_0");
+  ck_assert_str_eq(d->feature_names[1], "f0_1");
+  ds_free(&d);
+  /* whole files per part: part 1 of 3 is the second shard */
+  ck_assert_int_eq(ds_load_part(dir, NULL, 1, 3, &d), TR_OK);
+  ck_assert_uint_eq(d->rows, 3);
+  ck_assert_float_eq(d->X[0], 100.0f);
+  ck_assert_float_eq(d->y[2], 102.0f);
+  ck_assert_str_eq(d->feature_names[0], "f1_0");
+  ds_free(&d);
+  /* fewer files than parts: a row range of the whole (part 3 of 4: rows 4..5) */
+  ck_assert_int_eq(ds_load_part(dir, NULL, 3, 4, &d), TR_OK);
+  ck_assert_uint_eq(d->rows, 1);
+  ck_assert_float_eq(d->X[0], 200.0f);
+  ds_free(&d);
+  /* a shard without labels: the set has none */
+  write_shard(dir, 1, 3, 100, false);
+  ck_assert_int_eq(ds_load(dir, NULL, &d), TR_OK);
+  ck_assert_uint_eq(d->rows, 6);
+  ck_assert_ptr_null(d->y);
+  ck_assert_float_eq(d->X[2 * 2], 100.0f);
+  ds_free(&d);
+  free(dir);
 }
 END_TEST
 
@@ -181,6 +243,7 @@ int main(void) {
   tcase_add_test(tc, load_shards_in_sorted_order);
   tcase_add_test(tc, empty_directory_and_mismatched_shards);
   tcase_add_test(tc, non_finite_labels_refused);
+  tcase_add_test(tc, shards_joined_whole);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }
