@@ -83,7 +83,6 @@ typedef struct stg_file stg_file;
  * index out of range, TR_ENOMEM). p's blocks must outlive the instance. */
 stg *stg_new(int backend, const stg_params *p, const stg_env *env, bool virtual_clock);
 void stg_free(stg **s);
-const char *stg_backend(const stg *s);
 bool stg_virtual(const stg *s);
 bool stg_zero_filled(const stg *s);
 

@@ -113,4 +113,8 @@ expect_error 2 "trunc.csv.gz.*(truncated|unexpected end|corrupt)" run_job trunc 
 # import leaves nothing behind on bad input
 expect_error 2 "ragged.csv:3" "$BIN" import ragged.csv --out ragged.h5
 check "no partial import output" test ! -e ragged.h5
+# an HDF5 input, in any case of its suffix (the one format detector, as info uses)
+cp ok.h5 UPPER.H5
+expect_error 2 "UPPER.H5: is already HDF5" "$BIN" import UPPER.H5 --out copy.h5
+check "no import of an HDF5 file" test ! -e copy.h5
 finish
