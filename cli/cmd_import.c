@@ -3,13 +3,13 @@
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "common/log.h"
 #include "common/timer.h"
 #include "io/dataset.h"
+#include "io/files.h"
 #include "io/h5io.h"
 #include "io/load.h"
 #include "io/textdata.h"
@@ -49,8 +49,7 @@ tr_err cmd_import(int argc, char **argv) {
     return tr_error_set(TR_EUSAGE, "import", "expected one input FILE (see tradeoff import --help)");
   if (!out) return tr_error_set(TR_EUSAGE, "import", "--out FILE.h5 is required");
   const char *in = argv[optind];
-  size_t n = strlen(in);
-  if ((n > 3 && !strcmp(in + n - 3, ".h5")) || (n > 5 && !strcmp(in + n - 5, ".hdf5")))
+  if (ds_format_of(in) == DS_FORMAT_HDF5) /* io/files.h's one detector, any case */
     return tr_error_set(TR_EUSAGE, in, "is already HDF5; import reads .csv, .libsvm or .svm");
   double t0 = tr_now();
   ds_dataset *d = NULL;

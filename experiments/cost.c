@@ -8,6 +8,7 @@ static const char *price_key(stg_unit u) {
   case STG_GB_HOURS: return "usd_per_gb_month";
   case STG_THOUSAND_GETS: return "usd_per_1k_get";
   case STG_GB_READ: return "usd_per_gb_read";
+  case STG_MIB_S_HOURS: return "usd_per_mib_s_month";
   }
   return "?";
 }
@@ -22,7 +23,8 @@ tr_err cost_storage(const pricing *p, const stg_bill *b, cost_storage_out *out) 
       out->storage_usd = out->requests_usd = 0;
       return rc;
     }
-    double usd = l->unit == STG_GB_HOURS ? l->quantity / COST_HOURS_PER_MONTH * price : l->quantity * price;
+    bool per_month = l->unit == STG_GB_HOURS || l->unit == STG_MIB_S_HOURS; /* hours priced by the month */
+    double usd = (per_month ? l->quantity / COST_HOURS_PER_MONTH : l->quantity) * price;
     *(l->request ? &out->requests_usd : &out->storage_usd) += usd;
   }
   return TR_OK;

@@ -1,8 +1,9 @@
 /* The cost of a run: the instances (rate x wall time) plus the storage bill priced from
  * the pricing catalog (configs/pricing.ini). The backends say what they bill in units
- * (io/storage.h stg_bill: GB-hours stored, thousands of GETs, GB read; for example FSx
- * bills its provisioned capacity and its linked S3 bucket); this module only prices the
- * lines, so it knows no backend by name. A GB-month is 730 hours, as AWS prorates. */
+ * (io/storage.h stg_bill: GB-hours stored, thousands of GETs, GB read, MiB/s-hours
+ * provisioned; for example FSx bills its provisioned capacity and its linked S3 bucket);
+ * this module only prices the lines, so it knows no backend by name. A GB-month (and a MiB/s-month) is 730 hours,
+ * as AWS prorates. */
 #ifndef TR_COST_H
 #define TR_COST_H
 #include <cjson/cJSON.h>

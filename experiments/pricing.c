@@ -152,7 +152,7 @@ static tr_err read_section(const pricing *p, const char *want, const num_key *ke
 }
 
 /* No price in the catalog comes near this (USD per hour, per GB-month, per 1,000 GETs,
- * per GB read); a larger one is a typo and would make every cost meaningless. */
+ * per GB read, per MiB/s-month); a larger one is a typo and would make every cost meaningless. */
 #define PRICING_MAX_USD 1e6
 
 static double or_zero(double v) { return isnan(v) ? 0 : v; }
@@ -184,28 +184,18 @@ tr_err pricing_find_instance(const pricing *p, const char *type, pricing_instanc
 
 static const num_key storage_keys[] = {{"usd_per_gb_month", PRICING_MAX_USD, false},
                                        {"usd_per_1k_get", PRICING_MAX_USD, false},
-                                       {"usd_per_gb_read", PRICING_MAX_USD, false}};
-
-tr_err pricing_find_storage(const pricing *p, const char *name, pricing_storage *out) {
-  memset(out, 0, sizeof *out);
-  char want[160];
-  snprintf(want, sizeof want, "storage.%s", name);
-  double v[3];
-  tr_err rc = read_section(p, want, storage_keys, 3, v, "storage.backend", name);
-  if (rc != TR_OK) return rc;
-  *out = (pricing_storage){.usd_per_gb_month = or_zero(v[0]), .usd_per_1k_get = or_zero(v[1]),
-                           .usd_per_gb_read = or_zero(v[2])};
-  return TR_OK;
-}
+                                       {"usd_per_gb_read", PRICING_MAX_USD, false},
+                                       {"usd_per_mib_s_month", PRICING_MAX_USD, false}};
+enum { N_STORAGE_KEYS = sizeof storage_keys / sizeof *storage_keys };
 
 tr_err pricing_storage_price(const pricing *p, const char *name, const char *key, double *usd) {
   *usd = NAN;
   char want[160];
   snprintf(want, sizeof want, "storage.%s", name);
-  double v[3];
-  tr_err rc = read_section(p, want, storage_keys, 3, v, "storage.backend", name);
+  double v[N_STORAGE_KEYS];
+  tr_err rc = read_section(p, want, storage_keys, N_STORAGE_KEYS, v, "storage.backend", name);
   if (rc != TR_OK) return rc;
-  for (size_t i = 0; i < 3; i++)
+  for (size_t i = 0; i < N_STORAGE_KEYS; i++)
     if (!strcmp(key, storage_keys[i].key)) *usd = v[i];
   if (isnan(*usd)) return tr_error_set(TR_ECONFIG, p->path, "[%s] has no %s", want, key);
   return TR_OK;

@@ -39,19 +39,12 @@ bool pricing_has_instance(const pricing *p, const char *type);
  * "cost.instance: unknown instance type" when the section is absent. */
 tr_err pricing_find_instance(const pricing *p, const char *type, pricing_instance *out);
 
-typedef struct {
-  double usd_per_gb_month;  /* stored (or provisioned, FSx) GB-month */
-  double usd_per_1k_get;    /* per 1,000 GET requests (S3) */
-  double usd_per_gb_read;   /* per GB read (EFS elastic throughput) */
-} pricing_storage;
-
-/* Looks up [storage.<name>] ("s3", "efs", "fsx.SCRATCH_2", ...); absent keys are 0.
- * Errors as pricing_find_instance's ("storage.backend: unknown storage service"). */
-tr_err pricing_find_storage(const pricing *p, const char *name, pricing_storage *out);
-
-/* One price of [storage.<name>] into *usd: key "usd_per_gb_month", "usd_per_1k_get" or
- * "usd_per_gb_read". Errors: pricing_find_storage's, and TR_ECONFIG "PATH: [storage.NAME]
- * has no KEY" when the section lacks it (a bill line it cannot price is never $0). */
+/* One price of [storage.<name>] ("s3", "efs", "fsx.SCRATCH_2", ...) into *usd: key
+ * "usd_per_gb_month", "usd_per_1k_get", "usd_per_gb_read" or "usd_per_mib_s_month".
+ * Errors: TR_ECONFIG "storage.backend: unknown storage service 'NAME'" when the section
+ * is absent, "PATH:LINE: [storage.NAME] KEY: expected a number in [0, ...]" for a bad
+ * value of any of its keys, and "PATH: [storage.NAME] has no KEY" when the section lacks
+ * it (a bill line it cannot price is never $0). */
 tr_err pricing_storage_price(const pricing *p, const char *name, const char *key, double *usd);
 
 /* TR_OK when [instance.<type>] gives a spot_discount, else TR_ECONFIG "PATH: [instance.T]

@@ -1,6 +1,6 @@
 /* The in-memory data set every reader fills and every consumer uses: allocation (X 64-byte
  * aligned for the vector loops), feature names, row selection and concatenation, the
- * parts ranks share, and the finiteness check. It calls no reader. */
+ * parts ranks share, and the finiteness check (features and labels). It calls no reader. */
 #define _GNU_SOURCE
 #include "io/dataset.h"
 
@@ -108,10 +108,21 @@ ds_dataset *ds_concat(const ds_dataset *a, const ds_dataset *b) {
 
 tr_err ds_check_finite(const ds_dataset *d, const char *path) {
   size_t n = d->rows * d->cols;
-  size_t bad = n;
+  size_t bad = n, bad_y = d->rows;
 #pragma omp parallel for reduction(min : bad) schedule(static)
   for (size_t k = 0; k < n; k++)
     if (!isfinite(d->X[k]) && k < bad) bad = k;
+  /* labels too: a NaN label became a class of its own (labels_encode's bsearch finds
+     it) and a NaN target made the target scaler's mean NaN */
+  if (d->y) {
+#pragma omp parallel for reduction(min : bad_y) schedule(static)
+    for (size_t i = 0; i < d->rows; i++)
+      if (!isfinite(d->y[i]) && i < bad_y) bad_y = i;
+  }
+  size_t bad_row = bad < n ? bad / d->cols : d->rows; /* the first row at fault wins */
+  if (bad_y < bad_row)
+    return tr_error_set(TR_EINPUT, path, "row %zu, label is %s", bad_y + 1,
+                        isnan(d->y[bad_y]) ? "NaN" : "Inf");
   if (bad == n) return TR_OK;
   return tr_error_set(TR_EINPUT, path, "row %zu, feature %zu is %s", bad / d->cols + 1,
                       bad % d->cols + 1, isnan(d->X[bad]) ? "NaN" : "Inf");

@@ -35,6 +35,8 @@ ds_dataset *ds_concat(const ds_dataset *a, const ds_dataset *b);
  * one more): rows [*start, *start + *count). */
 void ds_part_range(size_t n, int part, int parts, size_t *start, size_t *count);
 
-/* TR_EINPUT "path: row R, feature J is NaN|Inf" for the first non-finite value. */
+/* TR_EINPUT "path: row R, feature J is NaN|Inf" or "path: row R, label is NaN|Inf" for
+ * the first row (1-based) holding a non-finite feature or label (the feature when a row
+ * has both). */
 tr_err ds_check_finite(const ds_dataset *d, const char *path);
 #endif

@@ -93,14 +93,16 @@ static const char *dtype_name(hid_t type, char *buf, size_t cap) {
   return buf;
 }
 
-/* labels: dtype plus counts/classes (integer values, few distinct) or min/max/mean. */
+/* labels: dtype plus (with stats) counts/classes (integer values, few distinct) or
+ * min/max/mean, which reads them. */
 static tr_err label_info(const char *path, const char *name, hid_t y, int rank, hsize_t rows,
-                              cJSON *lab) {
+                         bool stats, cJSON *lab) {
   char tbuf[32];
   hid_t type = H5Dget_type(y);
   if (type < 0) return tr_error_set(TR_EHDF5, path, "cannot inspect '%s'", name);
   cJSON_AddStringToObject(lab, "dtype", dtype_name(type, tbuf, sizeof tbuf));
   h5u_close(&type);
+  if (!stats) return TR_OK;
   double *v = malloc((rows ? rows : 1) * sizeof *v);
   if (!v) return tr_error_set(TR_ENOMEM, path, "out of memory");
   tr_err rc = rows ? h5data_read_y(path, name, y, rank, 0, rows, v) : TR_OK;
@@ -113,7 +115,10 @@ static tr_err label_info(const char *path, const char *name, hid_t y, int rank, 
   return TR_OK;
 }
 
-tr_err h5io_info(const char *path, const char *x_name, const char *y_name, cJSON **out) {
+/* h5io_info; without label_stats the labels get their dataset and dtype only (y is not
+ * read). */
+static tr_err describe_h5(const char *path, const char *x_name, const char *y_name,
+                          bool label_stats, cJSON **out) {
   const char *xn = x_name ? x_name : "X", *yn = y_name ? y_name : "y";
   hid_t file = H5I_INVALID_HID, x = H5I_INVALID_HID, y = H5I_INVALID_HID, type = -1;
   hsize_t rows = 0, cols = 0;
@@ -167,7 +172,7 @@ tr_err h5io_info(const char *path, const char *x_name, const char *y_name, cJSON
   if (y >= 0) {
     cJSON *lab = cJSON_AddObjectToObject(j, "labels");
     cJSON_AddStringToObject(lab, "dataset", yn);
-    if ((rc = label_info(path, yn, y, yrank, rows, lab)) != TR_OK) goto done;
+    if ((rc = label_info(path, yn, y, yrank, rows, label_stats, lab)) != TR_OK) goto done;
   } else {
     cJSON_AddNullToObject(j, "labels");
   }
@@ -187,6 +192,10 @@ done:
   else
     cJSON_Delete(j);
   return rc;
+}
+
+tr_err h5io_info(const char *path, const char *x_name, const char *y_name, cJSON **out) {
+  return describe_h5(path, x_name, y_name, true, out);
 }
 
 /* ---------------------------------------------------------------- CSV, LIBSVM */
@@ -215,9 +224,9 @@ tr_err info_text(const char *path, cJSON **out) {
 }
 
 /* A set of HDF5 shards from metadata and labels only (X is never read): the first
- * shard's description (dataset, dtype, layout, compression, names), then the set's path,
- * files and rows, and the labels of every shard. Each shard's X must have the first's
- * columns. */
+ * shard's description (dataset, dtype, layout, compression, names; its labels not read),
+ * then the set's path, files and rows, and the labels of every shard, each read once.
+ * Each shard's X must have the first's columns. */
 static tr_err info_shards(const char *path, const char *x_name, const char *y_name, cJSON **out) {
   const char *xn = x_name ? x_name : "X", *yn = y_name ? y_name : "y";
   char **files = NULL;
@@ -225,8 +234,9 @@ static tr_err info_shards(const char *path, const char *x_name, const char *y_na
   double *ys = NULL;
   bool labelled = true;
   cJSON *j = NULL;
+  *out = NULL;
   tr_err rc = ds_list_files(path, &files, &n);
-  if (rc == TR_OK) rc = h5io_info(files[0], xn, yn, &j);
+  if (rc == TR_OK) rc = describe_h5(files[0], xn, yn, false, &j);
   hsize_t cols0 = 0;
   for (size_t k = 0; rc == TR_OK && k < n; k++) {
     hid_t file = H5I_INVALID_HID, x = H5I_INVALID_HID, y = H5I_INVALID_HID;
@@ -257,17 +267,11 @@ static tr_err info_shards(const char *path, const char *x_name, const char *y_na
     cJSON_AddStringToObject(j, "format", "hdf5");
     cJSON_AddNumberToObject(j, "files", (double)n);
     cJSON_ReplaceItemInObject(j, "rows", cJSON_CreateNumber((double)total));
-    cJSON *lab = cJSON_GetObjectItemCaseSensitive(j, "labels");
-    if (labelled && cJSON_IsObject(lab)) {
-      cJSON *fresh = cJSON_CreateObject();
-      cJSON_AddStringToObject(fresh, "dataset", yn);
-      cJSON *dtype = cJSON_GetObjectItemCaseSensitive(lab, "dtype");
-      if (cJSON_IsString(dtype)) cJSON_AddStringToObject(fresh, "dtype", dtype->valuestring);
-      label_stats(fresh, ys, total);
-      cJSON_ReplaceItemInObject(j, "labels", fresh);
-    } else {
+    cJSON *lab = cJSON_GetObjectItemCaseSensitive(j, "labels"); /* dataset, dtype */
+    if (labelled && cJSON_IsObject(lab))
+      label_stats(lab, ys, total);
+    else
       cJSON_ReplaceItemInObject(j, "labels", cJSON_CreateNull());
-    }
   }
   free(ys);
   ds_free_files(&files, n);

@@ -1,6 +1,6 @@
 /* Loading a data set by path: the format dispatch over the readers (HDF5, CSV, LIBSVM)
  * and over the shards of a directory or glob, one rank's part of it, and the checks every
- * loaded data set passes (not empty, finite features). */
+ * loaded data set passes (not empty, finite features and labels). */
 #ifndef TR_LOAD_H
 #define TR_LOAD_H
 #include <stdbool.h>
@@ -24,7 +24,7 @@ typedef struct {
 
 /* Loads a data set by path: .h5 or .hdf5 (HDF5), .csv[.gz], .libsvm or .svm[.gz], or a
  * directory or glob of HDF5 shards concatenated in sorted order. Rejects empty data and
- * non-finite features (TR_EINPUT with file and row). */
+ * non-finite features or labels (TR_EINPUT with file and row). */
 tr_err ds_load(const char *path, const ds_load_opts *opts, ds_dataset **out);
 
 /* Loads only part `part` of `parts` of the rows (one rank's share): a hyperslab of a

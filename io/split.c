@@ -206,15 +206,14 @@ size_t split_count_duplicates(const ds_dataset *a, const ds_dataset *b) {
 }
 
 tr_err target_scaler_fit_parts(const float *y, size_t n, target_scaler *t, scaler_sum_fn sum, void *ctx) {
-  double s[2] = {0, (double)n};
-  for (size_t i = 0; i < n; i++) s[0] += y[i];
-  tr_err rc = sum ? sum(s, 2, ctx) : TR_OK;
+  /* y as a one-column data set (read only; no labels, no names): the feature scaler's
+     passes, block sums, row count and constant rule */
+  const ds_dataset column = {.rows = n, .cols = 1, .X = (float *)y};
+  scaler s;
+  tr_err rc = scaler_fit_parts(&column, &s, sum, ctx);
   if (rc != TR_OK) return rc;
-  double mean = s[1] > 0 ? s[0] / s[1] : 0, ss[1] = {0};
-  for (size_t i = 0; i < n; i++) ss[0] += (y[i] - mean) * (y[i] - mean);
-  if (sum && (rc = sum(ss, 1, ctx)) != TR_OK) return rc;
-  double sd = s[1] > 0 ? sqrt(ss[0] / s[1]) : 0;
-  *t = (target_scaler){.mean = mean, .scale = sd > 1e-12 ? sd : 1.0};
+  *t = (target_scaler){.mean = s.mean[0], .scale = s.scale[0]};
+  scaler_free(&s);
   return TR_OK;
 }
 

@@ -50,8 +50,8 @@ typedef struct {
 } target_scaler;
 #define TARGET_SCALER_NONE ((target_scaler){0.0, 1.0})
 
-/* Fits t on y[0..n) (every part's rows through sum, as scaler_fit_parts; a constant
- * target gets scale 1). */
+/* Fits t on y[0..n): scaler_fit_parts on y as one column (every part's rows through
+ * sum; a constant target gets scale 1). */
 tr_err target_scaler_fit_parts(const float *y, size_t n, target_scaler *t, scaler_sum_fn sum, void *ctx);
 /* y = (y - mean) / scale, in place. */
 void target_scaler_apply(const target_scaler *t, float *y, size_t n);

@@ -29,6 +29,8 @@ struct stg {
   stg_params p;
   stg_env env;
   void *model;
+  int max_attempts;      /* of a failed read (ops->retry, once: it never changes) */
+  double backoff_s;
   bool virtual_clock;
   double t0;
   pthread_mutex_t lock;  /* model, counters, fault state */
@@ -103,6 +105,9 @@ stg *stg_new(int backend, const stg_params *p, const stg_env *env, bool virtual_
     stg_free(&s);
     return tr_check_alloc(NULL, "storage model");
   }
+  s->max_attempts = 1;
+  if (ops->retry) ops->retry(s->model, &s->max_attempts, &s->backoff_s);
+  if (s->max_attempts < 1) s->max_attempts = 1;
   return s;
 }
 
@@ -114,7 +119,6 @@ void stg_free(stg **s) {
   *s = NULL;
 }
 
-const char *stg_backend(const stg *s) { return s->ops->name; }
 bool stg_virtual(const stg *s) { return s->virtual_clock; }
 bool stg_zero_filled(const stg *s) { return s->ops->zero_filled; }
 void stg_set_stop(stg *s, const volatile sig_atomic_t *stop) { s->stop = stop; }
@@ -252,10 +256,8 @@ static tr_err copy_bytes(stg_file *f, unsigned char *buf, uint64_t off, size_t n
 tr_err stg_read(stg_file *f, void *buf, uint64_t off, size_t n, double *t) {
   stg *s = f->owner;
   double issue = s->virtual_clock ? *t : stg_now(s);
-  int max_attempts = 1;
-  double backoff_s = 0;
-  if (s->ops->retry) s->ops->retry(s->model, &max_attempts, &backoff_s);
-  if (max_attempts < 1) max_attempts = 1;
+  int max_attempts = s->max_attempts;
+  double backoff_s = s->backoff_s;
   for (int attempt = 0;; attempt++) {
     fault fl;
     double done = model_call(s, f, off, n, issue, &fl);

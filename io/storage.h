@@ -83,7 +83,6 @@ typedef struct stg_file stg_file;
  * index out of range, TR_ENOMEM). p's blocks must outlive the instance. */
 stg *stg_new(int backend, const stg_params *p, const stg_env *env, bool virtual_clock);
 void stg_free(stg **s);
-const char *stg_backend(const stg *s);
 bool stg_virtual(const stg *s);
 bool stg_zero_filled(const stg *s);
 
@@ -120,8 +119,9 @@ stg_counters stg_stats(const stg *s);
 /* ---- the bill ------------------------------------------------------------------ */
 
 /* The units a storage price is quoted in ([storage.<service>] keys of the pricing
- * catalog): GB-hours stored (priced per GB-month), thousands of GET requests, GB read. */
-typedef enum { STG_GB_HOURS, STG_THOUSAND_GETS, STG_GB_READ } stg_unit;
+ * catalog): GB-hours stored (priced per GB-month), thousands of GET requests, GB read,
+ * MiB/s-hours of throughput provisioned (priced per MiB/s-month, EFS provisioned). */
+typedef enum { STG_GB_HOURS, STG_THOUSAND_GETS, STG_GB_READ, STG_MIB_S_HOURS } stg_unit;
 
 /* One line of a storage bill, as AWS bills usage: a quantity of a priced unit of a
  * service. GB are 2^30 bytes. */

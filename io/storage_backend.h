@@ -49,7 +49,7 @@ struct storage_ops {
      negative when out of memory. */
   double (*preload)(void *model, stg_file *const *files, size_t n, double t, stg_counters *c);
   /* Failed reads are retried: at most *attempts attempts, the k-th retry after
-     backoff_s * 2^k (optional: no retries). */
+     backoff_s * 2^k (optional: no retries). Asked once, when the instance is made. */
   void (*retry)(const void *model, int *attempts, double *backoff_s);
   /* The bill lines of usage u (optional: nothing billed beyond the instance). */
   void (*bill)(const stg_usage *u, stg_bill *out);

@@ -8,7 +8,9 @@
  *                fills at the baseline rate and drains at (rate - baseline) when bursting;
  *   elastic      efs.elastic_mib_s;
  *   provisioned  efs.provisioned_mib_s.
- * Billed: the data stored, and in elastic mode every GB read. */
+ * Billed: the data stored; in elastic mode every GB read; in provisioned mode the
+ * throughput provisioned beyond what the storage includes (the baseline of
+ * efs.baseline_kib_s_per_gib per GiB stored, as AWS bills it), for the run's hours. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -26,13 +28,13 @@ typedef struct {
 static const cfg_option options[] = {
     {"storage", "efs.latency_ms", CFG_FLOAT, "0.25", 0, 60000, NULL, "EFS: latency of one read operation", AT(latency_ms), NULL},
     {"storage", "efs.mode", CFG_ENUM, "elastic", 0, 0, "bursting|elastic|provisioned", "EFS: throughput mode", AT(mode), NULL},
-    {"storage", "efs.baseline_kib_s_per_gib", CFG_FLOAT, "50", 0.001, 1e9, NULL, "EFS bursting: baseline KiB/s per GiB stored (at least 1 MiB/s)", AT(baseline_kib_s_per_gib), NULL},
+    {"storage", "efs.baseline_kib_s_per_gib", CFG_FLOAT, "50", 0.001, 1e9, NULL, "EFS: baseline KiB/s per GiB stored (bursting: at least 1 MiB/s; provisioned: included, not billed)", AT(baseline_kib_s_per_gib), NULL},
     {"storage", "efs.burst_mib_s", CFG_FLOAT, "100", 0.001, 1e9, NULL, "EFS bursting: burst MiB/s (or 100 MiB/s per TiB stored, when larger)", AT(burst_mib_s), NULL},
     {"storage", "efs.burst_credits_gib", CFG_FLOAT, "2150", 0, 1e9, NULL, "EFS bursting: burst credit balance at the start, GiB", AT(burst_credits_gib), NULL},
     {"storage", "efs.provisioned_mib_s", CFG_FLOAT, "128", 0.001, 1e9, NULL, "EFS provisioned: MiB/s bought", AT(provisioned_mib_s), NULL},
     {"storage", "efs.elastic_mib_s", CFG_FLOAT, "20480", 0.001, 1e9, NULL, "EFS elastic: file system read MiB/s", AT(elastic_mib_s), NULL},
     {"storage", "efs.per_client_mib_s", CFG_FLOAT, "", 0.001, 1e9, NULL, "EFS: one client's MiB/s; empty = 1500 (elastic) or 500", AT(per_client_mib_s), NULL},
-    {"storage", "efs.stored_gib", CFG_FLOAT, "0", 0, 1e12, NULL, "EFS: GiB stored (sets the bursting baseline), 0 = the data set's size", AT(stored_gib), NULL},
+    {"storage", "efs.stored_gib", CFG_FLOAT, "0", 0, 1e12, NULL, "EFS: GiB stored (sets the baseline), 0 = the data set's size", AT(stored_gib), NULL},
 };
 #undef AT
 
@@ -46,6 +48,11 @@ typedef struct {
 
 extern const struct storage_ops stg_efs_ops;
 
+/* GiB stored: efs.stored_gib, or the data set's size. */
+static double stored_gib(const efs_params *p, uint64_t data_bytes) {
+  return p->stored_gib > 0 ? p->stored_gib : (double)data_bytes / STG_GIB;
+}
+
 /* One client's MiB/s: efs.per_client_mib_s, or the mode's published default. */
 static double per_client_mib_s(const efs_params *p) {
   if (!isnan(p->per_client_mib_s)) return p->per_client_mib_s;
@@ -57,14 +64,14 @@ static void *efs_model_new(const stg_params *all, const stg_env *env) {
   efs_model *m = p ? calloc(1, sizeof *m) : NULL;
   if (!m) return NULL;
   int ranks = env->ranks > 0 ? env->ranks : 1, per_node = env->ranks_per_node > 0 ? env->ranks_per_node : 1;
-  double stored_gib = p->stored_gib > 0 ? p->stored_gib : (double)env->data_bytes / STG_GIB;
+  double stored = stored_gib(p, env->data_bytes);
   m->latency_s = p->latency_ms / 1000.0;
   m->client.rate = per_client_mib_s(p) * STG_MIB / per_node;
   m->bursting = p->mode == EFS_BURSTING;
   if (m->bursting) {
-    double base = p->baseline_kib_s_per_gib * 1024.0 * stored_gib;
+    double base = p->baseline_kib_s_per_gib * 1024.0 * stored;
     if (base < STG_MIB) base = STG_MIB;
-    double burst = p->burst_mib_s * STG_MIB, per_tib = 100.0 * STG_MIB * stored_gib / 1024.0;
+    double burst = p->burst_mib_s * STG_MIB, per_tib = 100.0 * STG_MIB * stored / 1024.0;
     if (per_tib > burst) burst = per_tib;
     m->baseline = base / ranks;
     m->burst = (burst > base ? burst : base) / ranks;
@@ -110,11 +117,18 @@ static double efs_service(void *model, const stg_file *f, uint64_t off, uint64_t
   return a > b ? a : b;
 }
 
-/* The data stored for the run's hours; elastic throughput also bills every GB read. */
+/* The data stored for the run's hours; elastic throughput also bills every GB read,
+ * provisioned throughput the MiB/s bought beyond the storage's baseline, for the hours
+ * (used or not: 128 MiB/s is about $1.05 an hour). */
 static void efs_bill(const stg_usage *u, stg_bill *out) {
   const efs_params *p = u->params;
   stg_bill_add(out, "efs", STG_GB_HOURS, (double)u->data_bytes / STG_GIB * u->hours, false);
   if (p->mode == EFS_ELASTIC) stg_bill_add(out, "efs", STG_GB_READ, (double)u->c->bytes / STG_GIB, true);
+  if (p->mode == EFS_PROVISIONED) {
+    double included = p->baseline_kib_s_per_gib * stored_gib(p, u->data_bytes) / 1024.0;
+    double bought = p->provisioned_mib_s > included ? p->provisioned_mib_s - included : 0;
+    stg_bill_add(out, "efs", STG_MIB_S_HOURS, bought * u->hours, false);
+  }
 }
 
 const struct storage_ops stg_efs_ops = {

@@ -1,8 +1,8 @@
 /* The `fsx` backend: FSx for Lustre linked to an S3 bucket. Metadata is there from the
  * start (opening costs nothing); the first read of a file's data lazily loads it from S3
- * through the s3 backend's own model (looked up in the registry: the same connections,
- * first-byte latency and request counting, with its s3.* keys) -- the whole file, or
- * fsx.chunk_mib pieces -- and a read of data still loading waits for it. Loaded data is
+ * through the s3 backend's own model (stg_s3_ops, referenced directly: the same
+ * connections, first-byte latency and request counting, with its s3.* keys) -- the whole
+ * file, or fsx.chunk_mib pieces -- and a read of data still loading waits for it. Loaded data is
  * served at fsx.latency_ms per operation and the file system's throughput: the
  * deployment's MB/s per TiB (SCRATCH_2 200, PERSISTENT_125..1000 their number, or
  * fsx.mb_per_s_per_tib) times the capacity (fsx.capacity_tib, or the smallest of 1.2,
@@ -16,11 +16,21 @@
 
 #include "io/storage_backend.h"
 
-#define DEPLOYMENTS "SCRATCH_2|PERSISTENT_125|PERSISTENT_250|PERSISTENT_500|PERSISTENT_1000"
-static const char *const deployment_names[] = {"SCRATCH_2", "PERSISTENT_125", "PERSISTENT_250",
-                                               "PERSISTENT_500", "PERSISTENT_1000"};
-/* Each deployment's baseline throughput per TiB of capacity, MB/s (in DEPLOYMENTS order). */
-static const double deployment_mb_s_per_tib[] = {200, 125, 250, 500, 1000};
+/* The deployment types, in fsx.deployment's order: the name (the choice, and the pricing
+ * catalog's [storage.fsx.<name>]) and the baseline throughput per TiB of capacity, MB/s. */
+#define FSX_DEPLOYMENTS(X) \
+  X(SCRATCH_2, 200) X(PERSISTENT_125, 125) X(PERSISTENT_250, 250) X(PERSISTENT_500, 500) X(PERSISTENT_1000, 1000)
+#define CHOICE(name, mb_s) "|" #name
+#define DEPLOYMENTS (FSX_DEPLOYMENTS(CHOICE) + 1) /* "SCRATCH_2|PERSISTENT_125|..." */
+#define NAME(name, mb_s) #name,
+#define RATE(name, mb_s) mb_s,
+static const char *const deployment_names[] = {FSX_DEPLOYMENTS(NAME)};
+static const double deployment_mb_s_per_tib[] = {FSX_DEPLOYMENTS(RATE)};
+#undef NAME
+#undef RATE
+
+/* The linked bucket's backend (io/backends/s3.c). */
+extern const struct storage_ops stg_s3_ops;
 
 typedef struct {
   double latency_ms, capacity_tib, mb_per_s_per_tib;
@@ -47,8 +57,7 @@ typedef struct {
 } fsx_file;
 
 typedef struct {
-  const struct storage_ops *s3_ops;  /* the linked bucket's model */
-  void *s3;
+  void *s3;  /* the linked bucket's model (stg_s3_ops) */
   stg_pipe fs;
   double latency_s, chunk_bytes;  /* chunk_bytes 0 = whole files */
   bool preload;
@@ -72,7 +81,7 @@ static void fsx_model_free(void *model) {
   if (!m) return;
   for (size_t i = 0; i < m->n_files; i++) free(m->files[i].avail);
   free(m->files);
-  if (m->s3) m->s3_ops->model_free(m->s3);
+  if (m->s3) stg_s3_ops.model_free(m->s3);
   free(m);
 }
 
@@ -80,8 +89,7 @@ static void *fsx_model_new(const stg_params *all, const stg_env *env) {
   const fsx_params *p = stg_backend_params(all, &stg_fsx_ops);
   fsx_model *m = p ? calloc(1, sizeof *m) : NULL;
   if (!m) return NULL;
-  m->s3_ops = stg_find("s3");
-  if (!m->s3_ops || !(m->s3 = m->s3_ops->model_new(all, env))) {
+  if (!(m->s3 = stg_s3_ops.model_new(all, env))) {
     free(m);
     return NULL;
   }
@@ -131,7 +139,7 @@ static double loaded_at(fsx_model *m, const stg_file *f, fsx_file *s, size_t fir
   for (size_t i = first; i <= last && i < s->chunks; i++) {
     if (s->avail[i] < 0) {
       uint64_t bytes = chunk_size(m, f, s, i);
-      s->avail[i] = m->s3_ops->service(m->s3, f, i * (uint64_t)m->chunk_bytes, bytes, t, c);
+      s->avail[i] = stg_s3_ops.service(m->s3, f, i * (uint64_t)m->chunk_bytes, bytes, t, c);
       c->lazy_bytes += bytes;
       *hit = false;
     }
@@ -173,11 +181,9 @@ static void fsx_bill(const stg_usage *u, stg_bill *out) {
   char service[48];
   snprintf(service, sizeof service, "fsx.%s", deployment_names[p->deployment]);
   stg_bill_add(out, service, STG_GB_HOURS, capacity_tib(p, u->data_bytes) * 1024.0 * u->hours, false);
-  const struct storage_ops *s3 = stg_find("s3");
-  if (!s3 || !s3->bill) return;
   stg_usage bucket = *u;
-  bucket.params = stg_backend_params(u->all, s3);
-  s3->bill(&bucket, out);
+  bucket.params = stg_backend_params(u->all, &stg_s3_ops);
+  stg_s3_ops.bill(&bucket, out);
 }
 
 /* FSx's smallest file system is 1.2 TiB: a smaller capacity would model a file system

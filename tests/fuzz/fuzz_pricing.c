@@ -16,8 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       pricing_find_instance(p, types[i], &it);
       tr_error_clear();
     }
-    pricing_storage st;
-    pricing_find_storage(p, "s3", &st);
+    double usd;
+    pricing_storage_price(p, "s3", "usd_per_1k_get", &usd);
   }
   pricing_free(&p);
   tr_error_clear();

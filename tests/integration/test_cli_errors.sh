@@ -77,6 +77,13 @@ expect_error 2 "rank3.h5: .*(rank|2-D|dimension)" run_job rank3 rank3.h5
 expect_error 2 "mismatch.h5: .*(5|4).*(rows|row)" run_job mismatch mismatch.h5
 expect_error 2 "empty.h5: .*(empty|no rows|0 rows)" run_job empty empty.h5
 expect_error 2 "nan.h5: row 8, feature 2 is NaN" run_job nan nan.h5
+# non-finite labels: a NaN test label was encoded as a class and the run exited 0; a NaN
+# or Inf target ended it with exit 1 "the training loss became non-finite"
+{ echo a,b,label; for i in $(seq 1 40); do echo "$i,$((i % 7)),$((i % 2))"; done; } > labels.csv
+sed '4s/,[^,]*$/,nan/' labels.csv > nan_label.csv
+expect_error 2 "nan_label.csv: row 3, label is NaN" run_job nan_label labels.csv --set data.test=nan_label.csv
+{ echo a,b,y; for i in $(seq 1 40); do echo "$i,$((i % 7)),$i.5"; done; } | sed '3s/,[^,]*$/,inf/' > inf_target.csv
+expect_error 2 "inf_target.csv: row 2, label is Inf" run_job inf_target inf_target.csv --set model.type=linear --set data.label_column=y
 expect_error 2 "declared.h5: dataset 'X' declares 1073741824 x 16 values .* truncated or corrupt" run_job declared declared.h5
 expect_error 2 "declared.h5: dataset 'X' declares 1073741824 x 16 values" "$BIN" info declared.h5
 expect_error 2 "real_y.ini:2: data.train: row 1: label .* is not a whole number: logistic needs class labels" run_job real_y real_y.h5
@@ -110,4 +117,8 @@ expect_error 2 "trunc.csv.gz.*(truncated|unexpected end|corrupt)" run_job trunc 
 # import leaves nothing behind on bad input
 expect_error 2 "ragged.csv:3" "$BIN" import ragged.csv --out ragged.h5
 check "no partial import output" test ! -e ragged.h5
+# an HDF5 input, in any case of its suffix (the one format detector, as info uses)
+cp ok.h5 UPPER.H5
+expect_error 2 "UPPER.H5: is already HDF5" "$BIN" import UPPER.H5 --out copy.h5
+check "no import of an HDF5 file" test ! -e copy.h5
 finish

@@ -1,7 +1,8 @@
 /* Tests for experiments/cost.c: every backend's bill (io/backends/, through stg_bill_of)
  * priced against numbers worked by hand from the shipped catalog's prices (S3
- * $0.023/GB-month and $0.0004 per 1,000 GETs, EFS $0.30/GB-month and $0.03/GB read, FSx
- * SCRATCH_2 $0.14/GB-month, PERSISTENT_1000 $0.60), hand-made bills, and a run's total. */
+ * $0.023/GB-month and $0.0004 per 1,000 GETs, EFS $0.30/GB-month, $0.03/GB read and $6.00
+ * per MiB/s-month provisioned, FSx SCRATCH_2 $0.14/GB-month, PERSISTENT_1000 $0.60),
+ * hand-made bills and catalogs without a price, and a run's total. */
 #include <string.h>
 
 #include "experiments/cost.h"
@@ -17,10 +18,10 @@ static pricing *catalog;
 static void load_catalog(void) { ck_assert_int_eq(pricing_load(CATALOG, &catalog), TR_OK); }
 static void free_catalog(void) { pricing_free(&catalog); }
 
-/* The priced bill of backend `name` (with job overrides sets) holding data_gb for hours
- * after requests GETs and read_gb read. */
-static cost_storage_out bill(const char *name, char *const *sets, size_t n_sets, double data_gb,
-                             double hours, uint64_t requests, double read_gb) {
+/* The bill of backend `name` (with job overrides sets) holding data_gb for hours after
+ * requests GETs and read_gb read. */
+static stg_bill bill_of(const char *name, char *const *sets, size_t n_sets, double data_gb,
+                        double hours, uint64_t requests, double read_gb) {
   job *j = job_load(NULL, sets, n_sets);
   ck_assert_ptr_nonnull(j);
   stg_env env = {.ranks = 1, .ranks_per_node = 1, .data_bytes = (uint64_t)(data_gb * GB)};
@@ -29,10 +30,17 @@ static cost_storage_out bill(const char *name, char *const *sets, size_t n_sets,
   stg_counters c = {.requests = requests, .bytes = (uint64_t)(read_gb * GB)};
   stg_bill b;
   stg_bill_of(s, hours, &c, &b);
-  cost_storage_out out;
-  ck_assert_int_eq(cost_storage(catalog, &b, &out), TR_OK);
   stg_free(&s);
   job_free(&j);
+  return b;
+}
+
+/* bill_of, priced from the shipped catalog. */
+static cost_storage_out bill(const char *name, char *const *sets, size_t n_sets, double data_gb,
+                             double hours, uint64_t requests, double read_gb) {
+  stg_bill b = bill_of(name, sets, n_sets, data_gb, hours, requests, read_gb);
+  cost_storage_out out;
+  ck_assert_int_eq(cost_storage(catalog, &b, &out), TR_OK);
   return out;
 }
 
@@ -51,6 +59,59 @@ START_TEST(efs_storage_and_elastic_reads) {
   char *bursting[] = {"storage.efs.mode=bursting"};
   o = bill("efs", bursting, 1, 100, 2, 0, 500);
   ck_assert_double_eq_tol(o.requests_usd, 0.0, 1e-12); /* bursting: no per-GB charge */
+}
+END_TEST
+
+START_TEST(efs_provisioned_throughput) {
+  /* 128 MiB/s (the default) less the 50 KiB/s per GiB the 100 GB include: 123.12 MiB/s x
+     2 h x $6.00 / 730, plus the storage; storage, not requests: it is paid used or not */
+  char *provisioned[] = {"storage.efs.mode=provisioned"};
+  cost_storage_out o = bill("efs", provisioned, 1, 100, 2, 0, 500);
+  ck_assert_double_eq_tol(o.storage_usd, 0.0821917808 + 2.0238441781, 1e-9);
+  ck_assert_double_eq_tol(o.requests_usd, 0.0, 1e-12); /* no per-GB read charge */
+  /* one hour of 128 MiB/s on almost no data: ~$1.05, more than a c5.4xlarge ($0.68) */
+  o = bill("efs", provisioned, 1, 1e-6, 1, 0, 0);
+  ck_assert_double_eq_tol(o.storage_usd, 128 * 6.00 / 730, 1e-6);
+  /* 10 TiB stored include 500 MiB/s: 128 provisioned cost nothing more */
+  char *covered[] = {"storage.efs.mode=provisioned", "storage.efs.stored_gib=10240"};
+  o = bill("efs", covered, 2, 100, 2, 0, 0);
+  ck_assert_double_eq_tol(o.storage_usd, 0.0821917808, 1e-9);
+  /* the other modes buy no throughput */
+  char *bursting[] = {"storage.efs.mode=bursting"};
+  o = bill("efs", bursting, 1, 100, 2, 0, 0);
+  ck_assert_double_eq_tol(o.storage_usd, 0.0821917808, 1e-9);
+  o = bill("efs", NULL, 0, 100, 2, 0, 0);
+  ck_assert_double_eq_tol(o.storage_usd, 0.0821917808, 1e-9);
+}
+END_TEST
+
+START_TEST(missing_prices_are_errors) {
+  /* a catalog without the provisioned-throughput price (or any price a line is in) would
+     bill it at 0: refused, naming the catalog, the service and the key */
+  char *dir = tu_tmpdir(), *path = tu_path(dir, "p.ini");
+  tu_write(path, "[storage.efs]\nusd_per_gb_month = 0.30\n");
+  pricing *p = NULL;
+  ck_assert_int_eq(pricing_load(path, &p), TR_OK);
+  char *provisioned[] = {"storage.efs.mode=provisioned"}, *bursting[] = {"storage.efs.mode=bursting"};
+  stg_bill b = bill_of("efs", provisioned, 1, 100, 2, 0, 0);
+  cost_storage_out o;
+  char want[600];
+  tr_error_clear();
+  ck_assert_int_eq(cost_storage(p, &b, &o), TR_ECONFIG);
+  snprintf(want, sizeof want, "%s: [storage.efs] has no usd_per_mib_s_month", path);
+  ck_assert_str_eq(tr_error_message(), want);
+  tr_error_clear();
+  b = bill_of("efs", NULL, 0, 100, 2, 0, 1); /* elastic: its reads */
+  ck_assert_int_eq(cost_storage(p, &b, &o), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "[storage.efs] has no usd_per_gb_read"));
+  tr_error_clear();
+  b = bill_of("efs", bursting, 1, 100, 2, 0, 1); /* bursting bills the storage alone */
+  ck_assert_int_eq(cost_storage(p, &b, &o), TR_OK);
+  ck_assert_double_eq_tol(o.storage_usd, 0.0821917808, 1e-9);
+  pricing_free(&p);
+  tu_rmrf(dir);
+  free(path);
+  free(dir);
 }
 END_TEST
 
@@ -155,6 +216,8 @@ int main(void) {
   tcase_add_checked_fixture(tc, load_catalog, free_catalog);
   tcase_add_test(tc, s3_storage_and_gets);
   tcase_add_test(tc, efs_storage_and_elastic_reads);
+  tcase_add_test(tc, efs_provisioned_throughput);
+  tcase_add_test(tc, missing_prices_are_errors);
   tcase_add_test(tc, fsx_capacity_plus_bucket);
   tcase_add_test(tc, local_null_and_every_backend);
   tcase_add_test(tc, hand_made_bills);

@@ -1,6 +1,7 @@
-/* Tests for io/csv.c (csv_read) and the number parsing it shares with the LIBSVM
- * reader (io/textread.c): label selection, line endings, quoting, gzip, exact values,
- * real data sets, and one test per kind of malformed input. */
+/* Tests for io/csv.c (csv_read, and csv_read_features for rows to predict) and the
+ * number parsing it shares with the LIBSVM reader (io/textread.c): label selection, line
+ * endings, quoting, gzip, exact values, real data sets, and one test per kind of
+ * malformed input, for both readers. */
 #define _GNU_SOURCE
 #include <math.h>
 #include <stdio.h>
@@ -142,6 +143,22 @@ START_TEST(test_nan_inf_cells) {
   tr_error_clear();
   ck_assert_int_eq(ds_load(path, NULL, &d), TR_EINPUT);
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "row 1"));
+  free(path);
+  /* So does a NaN or Inf label: classes (it was encoded as a class of its own) or a
+     regression target (it made the target's mean NaN). csv_read parses them. */
+  ck_assert_int_eq(read_text("l.csv", "a,b,label\n1,2,0\n3,4,1\n5,6,-nan\n", NULL, &d, &path), TR_OK);
+  ck_assert(isnan(d->y[2]));
+  ds_free(&d);
+  ck_assert_int_eq(ds_load(path, NULL, &d), TR_EINPUT);
+  ck_assert_ptr_null(d);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "l.csv: row 3, label is NaN"));
+  free(path);
+  ck_assert_int_eq(read_text("t.csv", "price,x\n1.5,2\ninf,4\n", "price", &d, &path), TR_OK);
+  ds_free(&d);
+  tr_error_clear();
+  ds_load_opts o = {.label_column = "price"};
+  ck_assert_int_eq(ds_load(path, &o, &d), TR_EINPUT);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "t.csv: row 2, label is Inf"));
   free(path);
 }
 END_TEST
@@ -375,6 +392,67 @@ START_TEST(test_first_bad_line_parallel) {
 }
 END_TEST
 
+/* Reads text with csv_read_features (label optional); must fail with TR_EINPUT at
+ * "path:line:" and a message holding what. */
+static void expect_features_error(const char *text, const char *label, long line, const char *what) {
+  char *path = tu_path(tu_dir, "predict.csv");
+  tu_write(path, text);
+  ds_dataset *d = NULL;
+  tr_error_clear();
+  ck_assert_int_eq(csv_read_features(path, label, &d), TR_EINPUT);
+  ck_assert_ptr_null(d);
+  tu_assert_input_error(path, line, what);
+  free(path);
+}
+
+START_TEST(test_features_malformed) {
+  /* the optional-label reader refuses what csv_read refuses, at the same line */
+  expect_features_error("a,b,c\n1,2,3\n1,2\n", NULL, 3, "row has 2 cells, header has 3");
+  expect_features_error("a,b,label\n1,2,0\n1,2,3,4\n", NULL, 3, "row has 4 cells, header has 3");
+  expect_features_error("a,width\n1,2\n1,abc\n", NULL, 3, "non-numeric value \"abc\" in column 2 \"width\"");
+  expect_features_error("a,b\n1,\n", "b", 2, "empty cell in column 2 \"b\"");
+  expect_features_error("", NULL, 1, "empty file");
+  expect_features_error("", "target", 1, "empty file");
+  expect_features_error("a,b\n", NULL, 2, "no data rows");
+  expect_features_error("a,b,label", "label", 2, "no data rows");
+  expect_features_error("a,b\n1,2\n", "7", 1, "label column index 7 is out of range");
+  expect_features_error("label\n1\n", NULL, 1, "no feature columns besides the label");
+}
+END_TEST
+
+START_TEST(test_features_missing_column) {
+  /* a named label column not in the header: every column is a feature, no labels */
+  char *path = tu_path(tu_dir, "rows.csv");
+  tu_write(path, "a,b,c\n1,2,3\n4,5,6\n");
+  ds_dataset *d = NULL;
+  ck_assert_int_eq(csv_read_features(path, "target", &d), TR_OK);
+  ck_assert_uint_eq(d->rows, 2);
+  ck_assert_uint_eq(d->cols, 3);
+  ck_assert_ptr_null(d->y);
+  ck_assert_ptr_null(d->label_name);
+  ck_assert_str_eq(d->feature_names[2], "c");
+  ck_assert_float_eq(d->X[5], 6.0f);
+  ds_free(&d);
+  /* no "label" column by default: the same */
+  ck_assert_int_eq(csv_read_features(path, NULL, &d), TR_OK);
+  ck_assert_uint_eq(d->cols, 3);
+  ck_assert_ptr_null(d->y);
+  ds_free(&d);
+  /* a column that is there is the label, as csv_read takes it */
+  ck_assert_int_eq(csv_read_features(path, "b", &d), TR_OK);
+  ck_assert_uint_eq(d->cols, 2);
+  ck_assert_str_eq(d->label_name, "b");
+  ck_assert_float_eq(d->y[1], 5.0f);
+  ck_assert_float_eq(d->X[3], 6.0f);
+  ds_free(&d);
+  /* csv_read refuses the missing column */
+  tr_error_clear();
+  ck_assert_int_eq(csv_read(path, "target", &d), TR_EINPUT);
+  tu_assert_input_error(path, 1, "label column \"target\" not found");
+  free(path);
+}
+END_TEST
+
 /* Reads the CSV file arg names; 0 when it loads as 1 row of 99,999 named features. */
 static int read_wide(void *arg) {
   ds_dataset *d = NULL;
@@ -431,6 +509,8 @@ static Suite *suite(void) {
   tcase_add_test(tc, test_corrupt_gzip);
   tcase_add_test(tc, test_first_bad_line_parallel);
   tcase_add_test(tc, test_wide_header_memory);
+  tcase_add_test(tc, test_features_malformed);
+  tcase_add_test(tc, test_features_missing_column);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -64,6 +64,21 @@ START_TEST(finite_check_names_row_and_column) {
   d->X[2 * 4 + 1] = INFINITY;
   ck_assert_int_eq(ds_check_finite(d, "x.h5"), TR_EINPUT);
   ck_assert_str_eq(tr_error_message(), "x.h5: row 3, feature 2 is Inf");
+  /* labels too, the first row at fault named */
+  d->y[1] = NAN;
+  tr_error_clear();
+  ck_assert_int_eq(ds_check_finite(d, "x.h5"), TR_EINPUT);
+  ck_assert_str_eq(tr_error_message(), "x.h5: row 2, label is NaN");
+  d->X[2 * 4 + 1] = 0;
+  d->y[1] = 0;
+  d->y[2] = INFINITY;
+  tr_error_clear();
+  ck_assert_int_eq(ds_check_finite(d, "x.h5"), TR_EINPUT);
+  ck_assert_str_eq(tr_error_message(), "x.h5: row 3, label is Inf");
+  d->X[2 * 4] = NAN; /* same row: the feature */
+  tr_error_clear();
+  ck_assert_int_eq(ds_check_finite(d, "x.h5"), TR_EINPUT);
+  ck_assert_str_eq(tr_error_message(), "x.h5: row 3, feature 1 is NaN");
   ds_free(&d);
 }
 END_TEST

@@ -204,6 +204,75 @@ START_TEST(test_info_describe_one_detector) {
 }
 END_TEST
 
+/* Writes a rows x cols shard (labels i % 3 when labelled) as dir/name. */
+static void write_shard(const char *dir, const char *name, size_t rows, size_t cols, bool labelled) {
+  ds_dataset *d = ds_new(rows, cols, labelled);
+  for (size_t i = 0; labelled && i < rows; i++) d->y[i] = (float)(i % 3);
+  char *p = tu_path(dir, name);
+  ck_assert_int_eq(h5io_write(p, d, NULL), TR_OK);
+  free(p);
+  ds_free(&d);
+}
+
+START_TEST(test_info_two_shards) {
+  /* labels of both shards, each counted once: 0,1,2,0 and 0,1,2 */
+  char *dir = tu_path(tu_dir, "two");
+  ck_assert_int_eq(tr_mkdir_p(dir), TR_OK);
+  write_shard(dir, "part-0.h5", 4, 3, true);
+  write_shard(dir, "part-1.h5", 3, 3, true);
+  cJSON *j = NULL;
+  ck_assert_int_eq(info_describe(dir, NULL, NULL, &j), TR_OK);
+  ck_assert_int_eq(cJSON_GetObjectItem(j, "rows")->valueint, 7);
+  ck_assert_int_eq(cJSON_GetObjectItem(j, "files")->valueint, 2);
+  ck_assert_int_eq(cJSON_GetObjectItem(j, "features")->valueint, 3);
+  cJSON *lab = cJSON_GetObjectItem(j, "labels");
+  ck_assert_str_eq(cJSON_GetObjectItem(lab, "dataset")->valuestring, "y");
+  ck_assert_str_eq(cJSON_GetObjectItem(lab, "dtype")->valuestring, "float32");
+  cJSON *counts = cJSON_GetObjectItem(lab, "counts");
+  ck_assert_int_eq(cJSON_GetObjectItem(counts, "0")->valueint, 3);
+  ck_assert_int_eq(cJSON_GetObjectItem(counts, "1")->valueint, 2);
+  ck_assert_int_eq(cJSON_GetObjectItem(counts, "2")->valueint, 2);
+  ck_assert_int_eq(cJSON_GetObjectItem(lab, "classes")->valueint, 3);
+  cJSON_Delete(j);
+
+  /* one shard without y: the set has no labels */
+  char *nolab = tu_path(tu_dir, "nolabels");
+  ck_assert_int_eq(tr_mkdir_p(nolab), TR_OK);
+  write_shard(nolab, "part-0.h5", 4, 3, true);
+  write_shard(nolab, "part-1.h5", 3, 3, false);
+  ck_assert_int_eq(info_describe(nolab, NULL, NULL, &j), TR_OK);
+  ck_assert_int_eq(cJSON_GetObjectItem(j, "rows")->valueint, 7);
+  ck_assert(cJSON_IsNull(cJSON_GetObjectItem(j, "labels")));
+  cJSON_Delete(j);
+  char *first = tu_path(nolab, "part-0.h5");
+  ck_assert_int_eq(remove(first), 0); /* the first without y */
+  write_shard(nolab, "part-0.h5", 4, 3, false);
+  write_shard(nolab, "part-1.h5", 3, 3, true);
+  ck_assert_int_eq(info_describe(nolab, NULL, NULL, &j), TR_OK);
+  ck_assert(cJSON_IsNull(cJSON_GetObjectItem(j, "labels")));
+  cJSON_Delete(j);
+
+  /* shards with different column counts */
+  char *ragged = tu_path(tu_dir, "ragged");
+  ck_assert_int_eq(tr_mkdir_p(ragged), TR_OK);
+  write_shard(ragged, "part-0.h5", 4, 3, true);
+  write_shard(ragged, "part-1.h5", 3, 5, true);
+  tr_error_clear();
+  ck_assert_int_eq(info_describe(ragged, NULL, NULL, &j), TR_EINPUT);
+  ck_assert_ptr_null(j);
+  char *p0 = tu_path(ragged, "part-0.h5"), *p1 = tu_path(ragged, "part-1.h5"), want[900];
+  snprintf(want, sizeof want, "%s: has 5 columns, %s has 3", p1, p0);
+  ck_assert_str_eq(tr_error_message(), want);
+  tr_error_clear();
+  free(p0);
+  free(p1);
+  free(first);
+  free(ragged);
+  free(nolab);
+  free(dir);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("info");
   TCase *tc = tcase_create("info");
@@ -213,6 +282,7 @@ int main(void) {
   tcase_add_test(tc, test_info_errors);
   tcase_add_test(tc, test_info_h5py_fixtures);
   tcase_add_test(tc, test_info_text);
+  tcase_add_test(tc, test_info_two_shards);
   tcase_add_test(tc, test_info_describe_one_detector);
   suite_add_tcase(s, tc);
   return tu_run(s);

@@ -93,6 +93,42 @@ START_TEST(scaler_standardizes_train) {
 }
 END_TEST
 
+/* A scaler_sum_fn for one part: counts its calls, changes nothing. */
+static tr_err count_sums(double *buf, size_t n, void *ctx) {
+  (void)buf;
+  (void)n;
+  ++*(int *)ctx;
+  return TR_OK;
+}
+
+START_TEST(target_scaler_is_one_column) {
+  /* the target's scaler is the feature scaler on y as one column, bit for bit, past one
+     block of 4,096 rows (the blocks are summed in order) */
+  size_t n = 10000;
+  ds_dataset *d = ds_new(n, 1, false);
+  float *y = malloc(n * sizeof *y);
+  for (size_t i = 0; i < n; i++) y[i] = d->X[i] = 1000.0f + (float)((i * 7919) % 1013) / 7.0f;
+  scaler sc;
+  ck_assert_int_eq(scaler_fit(d, &sc), TR_OK);
+  target_scaler t;
+  int calls = 0;
+  ck_assert_int_eq(target_scaler_fit_parts(y, n, &t, count_sums, &calls), TR_OK);
+  ck_assert_int_eq(calls, 2); /* the mean, then the deviations */
+  ck_assert(t.mean == sc.mean[0] && t.scale == sc.scale[0]);
+  ck_assert_int_eq(target_scaler_fit_parts(y, n, &t, NULL, NULL), TR_OK);
+  ck_assert(t.mean == sc.mean[0] && t.scale == sc.scale[0]);
+  scaler_free(&sc);
+  /* a constant target gets scale 1; no rows, mean 0 and scale 1 */
+  for (size_t i = 0; i < 5; i++) y[i] = 3.5f;
+  ck_assert_int_eq(target_scaler_fit_parts(y, 5, &t, NULL, NULL), TR_OK);
+  ck_assert(t.mean == 3.5 && t.scale == 1.0);
+  ck_assert_int_eq(target_scaler_fit_parts(y, 0, &t, NULL, NULL), TR_OK);
+  ck_assert(t.mean == 0.0 && t.scale == 1.0);
+  free(y);
+  ds_free(&d);
+}
+END_TEST
+
 START_TEST(duplicates_counted) {
   ds_dataset *a = ds_new(3, 2, true), *b = ds_new(3, 2, true);
   float xa[] = {1, 2, 3, 4, 5, 6}, xb[] = {3, 4, 9, 9, 5, 6};
@@ -116,6 +152,7 @@ int main(void) {
   tcase_add_test(tc, seed_decides);
   tcase_add_test(tc, too_few_rows);
   tcase_add_test(tc, scaler_standardizes_train);
+  tcase_add_test(tc, target_scaler_is_one_column);
   tcase_add_test(tc, duplicates_counted);
   suite_add_tcase(s, tc);
   return tu_run(s);
