@@ -142,11 +142,15 @@ tr_err rightsize_project(cJSON *const *records, size_t n, const char *const *ins
   char **keys = calloc(n ? n : 1, sizeof *keys);
   double *cores = malloc((n ? n : 1) * sizeof *cores), *secs = malloc((n ? n : 1) * sizeof *secs);
   bool *done = calloc(n ? n : 1, sizeof *done);
-  tr_err rc = its && keys && cores && secs && done ? TR_OK : tr_error_set(TR_ENOMEM, "rightsize", "out of memory");
+  bool *has_spot = calloc(n_instances ? n_instances : 1, sizeof *has_spot);
+  tr_err rc = its && keys && cores && secs && done && has_spot ? TR_OK : tr_error_set(TR_ENOMEM, "rightsize", "out of memory");
   pricing *prices = NULL;
   if (rc == TR_OK && n_instances) rc = pricing_load(pricing_path, &prices);
-  for (size_t k = 0; rc == TR_OK && k < n_instances; k++)
+  for (size_t k = 0; rc == TR_OK && k < n_instances; k++) {
     rc = pricing_find_instance(prices, instances[k], &its[k]);
+    has_spot[k] = rc == TR_OK && pricing_require_spot(prices, instances[k]) == TR_OK;
+    if (rc == TR_OK) tr_error_clear();
+  }
   pricing_free(&prices);
   for (size_t i = 0; rc == TR_OK && i < n; i++)
     if (is_measured_train(records[i])) keys[i] = group_key(records[i]);
@@ -168,7 +172,14 @@ tr_err rightsize_project(cJSON *const *records, size_t n, const char *const *ins
                cJSON_IsString(id) ? id->valuestring : "a run");
       continue;
     }
+    const cJSON *base_id = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(records[base], "point"), "id");
+    bool spot = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(records[base], "cost"), "spot"));
     for (size_t k = 0; k < n_instances; k++) {
+      if (spot && !has_spot[k]) { /* an absent discount would price spot as on-demand */
+        log_warn("rightsizing: %s runs on spot and the catalog's [instance.%s] has no spot_discount: not projected onto it",
+                 cJSON_IsString(base_id) ? base_id->valuestring : "a run", instances[k]);
+        continue;
+      }
       cJSON *o = projected(records[base], &f, instances[k], &its[k], cores, m);
       if (rc == TR_OK) rc = o ? json_write_line(out, o, "results.jsonl") : tr_error_set(TR_ENOMEM, "rightsize", "out of memory");
       cJSON_Delete(o);
@@ -180,5 +191,6 @@ tr_err rightsize_project(cJSON *const *records, size_t n, const char *const *ins
   free(cores);
   free(secs);
   free(done);
+  free(has_spot);
   return rc;
 }

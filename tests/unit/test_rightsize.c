@@ -96,12 +96,44 @@ START_TEST(projection) {
 }
 END_TEST
 
+START_TEST(spot_needs_a_discount) {
+  /* a spot run is projected only onto types whose catalog entry gives a spot_discount:
+   * an absent one would price spot at the on-demand rate */
+  char *cat = tu_path(tu_dir, "p.ini");
+  tu_write(cat, "[instance.nodisc]\nusd_per_hour = 1\nvcpus = 4\n"
+                "[instance.disc]\nusd_per_hour = 1\nvcpus = 4\nspot_discount = 0.6\n");
+  cJSON *recs[2] = {record("p1", 1, 1, 100), record("p2", 2, 1, 55)};
+  for (int i = 0; i < 2; i++)
+    cJSON_ReplaceItemInObject(cJSON_GetObjectItem(recs[i], "cost"), "spot", cJSON_CreateTrue());
+  char *path = tu_path(tu_dir, "out.jsonl");
+  FILE *f = fopen(path, "w");
+  const char *types[] = {"nodisc", "disc"};
+  ck_assert_int_eq(rightsize_project(recs, 2, types, 2, cat, f), TR_OK);
+  fclose(f);
+  f = fopen(path, "r");
+  char line[8192];
+  ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+  ck_assert_ptr_null(fgets(line + strlen(line), 10, f)); /* only onto "disc" */
+  fclose(f);
+  cJSON *o = cJSON_Parse(line);
+  cJSON *c = cJSON_GetObjectItem(o, "cost");
+  ck_assert_str_eq(cJSON_GetObjectItem(c, "instance")->valuestring, "disc");
+  ck_assert_double_eq_tol(cJSON_GetObjectItem(c, "rate_usd_per_h")->valuedouble, 0.4, 1e-12);
+  cJSON_Delete(o);
+  cJSON_Delete(recs[0]);
+  cJSON_Delete(recs[1]);
+  free(path);
+  free(cat);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("rightsize");
   TCase *tc = tcase_create("rightsize");
   tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
   tcase_add_test(tc, amdahl_fit);
   tcase_add_test(tc, projection);
+  tcase_add_test(tc, spot_needs_a_discount);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }
