@@ -367,7 +367,7 @@ tr_err sweep_merge(const sweep_spec *s, const char *out_dir, size_t *n_records) 
   return rc;
 }
 
-tr_err sweep_emit_slurm(const sweep_spec *s, const char *out_dir, const char *exe, char **path) {
+tr_err sweep_emit_slurm(const sweep_spec *s, const char *out_dir, const char *exe, bool force, char **path) {
   *path = NULL;
   size_t total = sweep_count(s);
   int max_ranks = 1;
@@ -379,7 +379,7 @@ tr_err sweep_emit_slurm(const sweep_spec *s, const char *out_dir, const char *ex
     if (pl.pt[i].p.ranks > max_ranks) max_ranks = pl.pt[i].p.ranks;
   plan_free(&pl);
   if (rc != TR_OK) return rc;
-  rc = tr_mkdir_p(out_dir);
+  rc = sweep_claim(s, out_dir, force);
   char *script = rc == TR_OK ? path_join(out_dir, "sweep.sbatch") : NULL;
   char *logs = rc == TR_OK ? path_join3(out_dir, "points", "slurm-%A_%a.out") : NULL;
   char *q_sweep = sh_quote(s->path), *q_out = sh_quote(out_dir), *q_exe = sh_quote(exe);

@@ -57,6 +57,6 @@ cJSON *sweep_point_json(const sweep_spec *s, const sweep_point *p, const char *r
 /* Writes OUT/sweep.sbatch: a Slurm job array with one task per point, every path and
  * name in it quoted for the shell; *path gets its path (malloc'd). Every point is
  * resolved first (sweep_point_digest: a bad value is the error, at its line, and nothing
- * is written). */
-tr_err sweep_emit_slurm(const sweep_spec *s, const char *out_dir, const char *exe, char **path);
+ * is written) and OUT claimed (sweep_claim, with force). */
+tr_err sweep_emit_slurm(const sweep_spec *s, const char *out_dir, const char *exe, bool force, char **path);
 #endif

@@ -149,10 +149,11 @@ printf '[sweep]\njob = nojob.ini\n' > bad.ini
 expect_error 2 'bad.ini: sweep.job: no such file: nojob.ini' "$BIN" sweep bad.ini --out bad
 expect_error 2 'sweep: expected one SWEEP.ini' "$BIN" sweep
 # a value valid for its key but not for its backend (FSx's smallest capacity is 1.2 TiB):
-# found before any point runs, at its line, for a run and a merge alike
+# found before any point runs, at its line, for a run, a merge and a Slurm array alike
 printf '[sweep]\njob = job.ini\n[grid]\nstorage.fsx.capacity_tib = 2.4, 0.5\n' > bad.ini
 expect_error 2 '^tradeoff: bad.ini:4: storage.fsx.capacity_tib = 0.5 \(point p0002\): must be 0 .* or at least 1.2 TiB$' "$BIN" sweep bad.ini --out bad
 expect_error 2 '^tradeoff: bad.ini:4: storage.fsx.capacity_tib = 0.5 \(point p0002\)' "$BIN" sweep bad.ini --out bad --merge
+expect_error 2 '^tradeoff: bad.ini:4: storage.fsx.capacity_tib = 0.5 \(point p0002\)' "$BIN" sweep bad.ini --out bad --emit-slurm
 printf '[sweep]\njob = job.ini\n[variant.a]\nmodel.type = logistic\n[variant.b]\nmodel.type = mlp\nstorage.fsx.capacity_tib = 1\n' > bad.ini
 expect_error 2 '^tradeoff: bad.ini:7: storage.fsx.capacity_tib = 1 \(point p0002\): must be' "$BIN" sweep bad.ini --out bad
 check "rejected sweeps leave nothing" test ! -e bad

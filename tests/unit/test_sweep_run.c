@@ -124,7 +124,7 @@ START_TEST(slurm_script_quotes_every_word) {
   tu_write(exe, script_text);
   chmod(exe, 0755);
   char *out = tu_path(tu_dir, hostile), *path = NULL;
-  ck_assert_int_eq(sweep_emit_slurm(s, out, exe, &path), TR_OK);
+  ck_assert_int_eq(sweep_emit_slurm(s, out, exe, false, &path), TR_OK);
   /* bash parses it, and running a task calls the binary with the names as they are */
   char *run = NULL;
   ck_assert_int_ge(asprintf(&run, "cd '%s' && SLURM_ARRAY_TASK_ID=2 bash \"$SCRIPT\"", tu_dir), 0);
@@ -139,6 +139,19 @@ START_TEST(slurm_script_quotes_every_word) {
   char *pwned = tu_path(tu_dir, "PWNED"), *pwned2 = tu_path(tu_dir, "PWNED2");
   struct stat st;
   ck_assert(stat(pwned, &st) != 0 && stat(pwned2, &st) != 0);
+  /* emitting the array claims OUT as a run does: another sweep file's OUT needs force */
+  sweep_spec *other = load("o", "[grid]\nranks = 1\n");
+  char *again = NULL;
+  tr_error_clear();
+  ck_assert_int_eq(sweep_emit_slurm(other, out, exe, false, &again), TR_EUSAGE);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "--force to use it for this one"));
+  ck_assert_ptr_null(again);
+  tr_error_clear();
+  ck_assert_int_eq(sweep_emit_slurm(other, out, exe, true, &again), TR_OK);
+  free(again);
+  sweep_free(&other);
+  ck_assert_int_eq(sweep_emit_slurm(s, out, exe, true, &again), TR_OK); /* back, for the checks below */
+  free(again);
   /* the array has one task per point */
   char *text = tu_read(path);
   ck_assert_ptr_nonnull(strstr(text, "#SBATCH --array=1-2\n"));
@@ -215,7 +228,7 @@ START_TEST(bad_value_before_anything_runs) {
   ck_assert_int_eq(sweep_merge(s, out, &n), TR_ECONFIG);
   ck_assert_str_eq(tr_error_message(), want);
   tr_error_clear();
-  ck_assert_int_eq(sweep_emit_slurm(s, out, "/bin/false", &script), TR_ECONFIG);
+  ck_assert_int_eq(sweep_emit_slurm(s, out, "/bin/false", false, &script), TR_ECONFIG);
   ck_assert_str_eq(tr_error_message(), want);
   ck_assert_ptr_null(script);
   tr_error_clear();
