@@ -1,7 +1,8 @@
 # Data-parallel training under `mpirun -n 2` (oversubscribed, root allowed): identical
 # weights on every rank, reproducible runs, global metrics (their gathers not counted as
-# communication), SIGTERM + --resume under MPI, and a failure on one rank ending the
-# whole job quickly with that rank's message.
+# communication), SIGTERM + --resume under MPI (and SIGTERM to one rank during the
+# storage's preload), and a failure on one rank ending the whole job quickly with that
+# rank's message.
 source "$(dirname "$0")/lib.sh"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 MPI="mpirun -n 2 --oversubscribe -x OMP_NUM_THREADS=1 -x OMPI_ALLOW_RUN_AS_ROOT -x OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"
@@ -83,6 +84,18 @@ a, b = h5py.File('whole/model.h5', 'r'), h5py.File('cut/model.h5', 'r')
 assert all(np.array_equal(a['layers'][l][p][:], b['layers'][l][p][:]) for l in a['layers'] for p in ('W', 'b'))
 "
 expect_error 2 "checkpoint.h5: checkpoint was not written by 1 rank" "$BIN" train job.ini --out cut --quiet --resume
+
+# SIGTERM to one rank while FSx preloads the data (a GET's first byte takes 60 s): every
+# rank stops there (they agree before the next collective) and exits 0, writing nothing
+$MPI "$BIN" train job.ini --out preloading --set storage.backend=fsx --set storage.fsx.preload=true \
+  --set storage.s3.first_byte_ms=60000 2> preload.err &
+mpirun_pid=$!
+sleep 2
+pkill -TERM -P $mpirun_pid -x tradeoff -n  # the newest rank only: the other is not signalled
+wait $mpirun_pid
+rc=$?
+check "SIGTERM to one rank during the preload: every rank exits 0 (got $rc), no outputs" \
+  bash -c "[[ $rc == 0 ]] && test ! -e preloading && grep -q 'train: interrupted .* before the first epoch' preload.err"
 
 # one rank killed without warning (kill -9): mpirun ends the job within seconds, no hang,
 # and the run resumes from the last checkpoint to the uninterrupted result
