@@ -88,11 +88,8 @@ static tr_err sweep(const args *a) {
   if (rc != TR_OK) return rc;
   char *exe = self_exe(), *script = NULL;
   if (!exe) rc = tr_error_set(TR_ENOMEM, "sweep", "out of memory");
-  if (rc == TR_OK && a->point > 0 && (size_t)a->point > sweep_count(s))
-    rc = tr_error_set(TR_EUSAGE, "sweep", "--point %ld: the sweep has %zu points", a->point, sweep_count(s));
   if (rc == TR_OK && a->emit_slurm) {
-    rc = sweep_claim(s, a->out_dir, a->force);
-    if (rc == TR_OK) rc = sweep_emit_slurm(s, a->out_dir, exe, &script);
+    rc = sweep_emit_slurm(s, a->out_dir, exe, a->force, &script);
     char *q_script = rc == TR_OK ? sh_quote(script) : NULL, *q_sweep = sh_quote(s->path), *q_out = sh_quote(a->out_dir);
     if (rc == TR_OK && q_script && q_sweep && q_out)
       printf("wrote %s (%zu points)\nsubmit:  sbatch %s\nthen:    tradeoff sweep %s --out %s --merge\n", script,

@@ -7,6 +7,7 @@
  * the three are this run's and complete. */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -201,6 +202,20 @@ tr_err run_train(const job *j, const run_opts *o, dist_ctx *dist, cJSON **result
   if (rc == TR_OK) rc = dist_sum_size(dist, r.val->rows, &val_rows);
   if (rc == TR_OK) rc = run_train_params(j, r.head, val_rows, j->streams ? &r.source : NULL, &p);
   if (rc == TR_OK && j->streams) rc = run_open_stream(&r);
+  if (rc == TR_ESTOPPED && o->stop) {
+    /* stopped before the first epoch (in the storage's preload, on this rank or, when
+       the signal reached only another one, on that rank): not a failure, and nothing to
+       keep: no state to checkpoint, OUT untouched (an earlier checkpoint stays); the
+       next run, --resume or not, starts where this one would have */
+    tr_error_clear();
+    char by[32] = "by another rank's signal";
+    if (*o->stop) snprintf(by, sizeof by, "by signal %d", (int)*o->stop);
+    if (dist->rank == 0)
+      log_info("train: interrupted %s before the first epoch (while the storage preloaded the data); "
+               "no outputs written, nothing new to resume: run it again", by);
+    run_state_free(&r);
+    return TR_OK;
+  }
   if (rc == TR_OK) rc = check_prices(&r);
   if (rc == TR_OK) {
     p.stop = o->stop;

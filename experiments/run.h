@@ -35,8 +35,11 @@ typedef struct {
 
 /* Runs j on every rank of dist (collective). *result gets result.json's object on every
  * rank (other ranks' without "provenance"; the caller frees it; NULL when the run failed
- * before it had one, and on rank 0 when the outputs could not be written). The outputs are a set (runfiles.h). A run that
- * went non-finite still writes its outputs, then returns TR_ENUMERIC. Errors: the job's
+ * before it had one, and on rank 0 when the outputs could not be written). The outputs
+ * are a set (runfiles.h). A run that went non-finite still writes its outputs, then
+ * returns TR_ENUMERIC. A stop request (o->stop) ends the run cleanly with TR_OK: during
+ * the epochs with a checkpoint and the outputs (stop_reason "interrupted"); before the
+ * first (the storage's preload) with no outputs and *result NULL. Errors: the job's
  * and the data's (TR_ECONFIG / TR_EINPUT located at the job key), TR_EIO, TR_EMPI... */
 tr_err run_train(const job *j, const run_opts *o, dist_ctx *dist, cJSON **result);
 

@@ -253,6 +253,9 @@ tr_err run_prepare_data(run_state *r) {
 tr_err run_open_stream(run_state *r) {
   const job *j = r->j;
   tr_err rc = iostack_open(j, NULL, r->dist->size, r->dist->local_size, false, r->o->stop, &r->io);
+  /* a stop during one rank's preload stops every rank here, before the next collective */
+  if (dist_any(r->dist, rc == TR_ESTOPPED) && rc == TR_OK)
+    rc = tr_error_set(TR_ESTOPPED, "train", "preload stopped on request on another rank");
   size_t total = 0;
   bool has_test = *j->data.test != '\0';
   if (rc == TR_OK)

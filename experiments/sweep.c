@@ -126,6 +126,7 @@ static int on_grid_key(parser *ps, const char *key, const char *value) {
   s->axes = grown;
   sweep_axis *a = &s->axes[s->n_axes++];
   memset(a, 0, sizeof *a);
+  a->line = ps->line;
   if (!(a->key = strdup(key))) return 0;
   char *copy = strdup(value), *save = NULL;
   if (!copy) return 0;
@@ -176,7 +177,9 @@ static int on_entry(parser *ps, const char *section, const char *key, const char
     char *a = NULL;
     if (!v || !valid_override(ps, key, value) || !points_in_bounds(ps)) return 0;
     if (asprintf(&a, "%s=%s", key, value) < 0) return 0;
-    bool ok = push_str(&v->sets, &v->n_sets, a);
+    long *lines = realloc(v->lines, (v->n_sets + 1) * sizeof *lines);
+    if (lines) (v->lines = lines)[v->n_sets] = ps->line;
+    bool ok = lines && push_str(&v->sets, &v->n_sets, a);
     free(a);
     return ok;
   }
@@ -256,6 +259,7 @@ void sweep_free(sweep_spec **sp) {
   for (size_t i = 0; i < s->n_variants; i++) {
     free(s->variants[i].name);
     free_strs(s->variants[i].sets, s->variants[i].n_sets);
+    free(s->variants[i].lines);
   }
   free(s->variants);
   for (size_t i = 0; i < s->n_axes; i++) {
@@ -313,11 +317,47 @@ tr_err sweep_point_at(const sweep_spec *s, size_t i, sweep_point *p) {
   return TR_OK;
 }
 
+/* The sweep file's line of point p's override of key[0..len): its grid axis (a grid
+ * value overrides the variant's), else its variant's set; 0 when unknown. */
+static long override_line(const sweep_spec *s, const sweep_point *p, const char *key, size_t len) {
+  for (size_t a = 0; a < s->n_axes; a++)
+    if (strlen(s->axes[a].key) == len && !strncmp(s->axes[a].key, key, len)) return s->axes[a].line;
+  for (size_t i = 0; i < s->n_variants; i++) {
+    const sweep_variant *v = &s->variants[i];
+    if (strcmp(v->name, p->variant) != 0) continue;
+    for (size_t k = v->n_sets; v->lines && k-- > 0;)
+      if (!strncmp(v->sets[k], key, len) && v->sets[k][len] == '=') return v->lines[k];
+  }
+  return 0;
+}
+
+/* Re-records the error job_load recorded for point p at the sweep file: a backend check
+ * that failed on one of the point's overrides names it ("KEY: message", the cfg_error
+ * form for a --set value), so the error goes to that override's line. */
+static tr_err point_error(const sweep_spec *s, const sweep_point *p) {
+  tr_err code = tr_error_code();
+  if (code == TR_OK) return tr_error_set(TR_ENOMEM, "sweep", "out of memory");
+  if (code == TR_ENOMEM) return code;
+  char msg[600];
+  snprintf(msg, sizeof msg, "%s", tr_error_message());
+  tr_error_clear();
+  for (size_t k = p->n_sets; k-- > 0;) { /* the last set of a key is the one in effect */
+    const char *set = p->sets[k], *eq = strchr(set, '=');
+    size_t len = eq ? (size_t)(eq - set) : 0;
+    if (!eq || strncmp(msg, set, len) != 0 || strncmp(msg + len, ": ", 2) != 0) continue;
+    long line = override_line(s, p, set, len);
+    return tr_error_at(code, s->path, line, "%.*s = %s (point %s): %s", (int)len, set, eq + 1, p->id,
+                       msg + len + 2);
+  }
+  return tr_error_set(code, s->path, "point %s: %s", p->id, msg);
+}
+
 tr_err sweep_point_digest(const sweep_spec *s, const sweep_point *p, char hex[17]) {
   job *j = job_load(s->job, p->sets, p->n_sets);
-  char *text = j ? job_text(j) : NULL;
+  if (!j) return point_error(s, p);
+  char *text = job_text(j);
   job_free(&j);
-  if (!text) return tr_error_code() != TR_OK ? tr_error_code() : tr_error_set(TR_ENOMEM, "sweep", "out of memory");
+  if (!text) return tr_error_set(TR_ENOMEM, "sweep", "out of memory");
   char head[128];
   int n = snprintf(head, sizeof head, "kind=%s\nclock=%s\nranks=%d\n", s->kind,
                    strcmp(s->kind, "io-bench") ? "" : s->clock, p->ranks);

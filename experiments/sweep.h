@@ -24,6 +24,7 @@
 typedef struct {
   char *name;
   char **sets;   /* "SECTION.KEY=VALUE" */
+  long *lines;   /* of each set in the sweep file (NULL: unknown) */
   size_t n_sets;
 } sweep_variant;
 
@@ -31,6 +32,7 @@ typedef struct {
   char *key;     /* "SECTION.KEY" or "ranks" */
   char **values;
   size_t n_values;
+  long line;     /* of the key in the sweep file (0: unknown) */
 } sweep_axis;
 
 typedef struct {
@@ -71,7 +73,11 @@ void sweep_free(sweep_spec **s);
 size_t sweep_count(const sweep_spec *s);
 /* A digest of point p's resolved configuration: the base job with the point's overrides
  * (every key, cfg_dump), its kind, clock and ranks, as 16 hex digits into hex. Points
- * with equal digests run the same configuration. Errors: the job's (TR_ECONFIG). */
+ * with equal digests run the same configuration. Loading the job runs every check of
+ * job_load (the storage backends' too), so this is where a value that is valid alone but
+ * not for its backend fails. Errors: TR_ECONFIG "SWEEP:LINE: KEY = VALUE (point ID):
+ * ..." at the [grid] or [variant.NAME] line of the override that failed, else "SWEEP:
+ * point ID: " and the job's error. */
 tr_err sweep_point_digest(const sweep_spec *s, const sweep_point *p, char hex[17]);
 
 /* Point i (0-based) of s; free with sweep_point_free. TR_ENOMEM only. */

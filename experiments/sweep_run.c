@@ -1,5 +1,7 @@
 /* Runs the points of a sweep as child processes and merges their records (see
- * sweep_run.h); writes the Slurm job array. */
+ * sweep_run.h); writes the Slurm job array. Every point a run works on is resolved once
+ * up front (its job, digest and directory, from one scan of OUT/points): errors come out
+ * before anything runs, and each merge reuses them. */
 #define _GNU_SOURCE
 #include "experiments/sweep_run.h"
 
@@ -127,49 +129,147 @@ cJSON *sweep_point_json(const sweep_spec *s, const sweep_point *p, const char *r
 
 #define DIGEST_SHOWN 12 /* hex digits of the configuration digest in a point's directory name */
 
-/* The directory of point p (relative to OUT) for the configuration digest: an existing
- * points/<any id>-<digest> (a record first, then a checkpoint: a point moved by an edit of the
- * sweep file is found under its old position), else points/<id>-<digest>. malloc'd. */
-static char *point_dir(const char *out_dir, const sweep_point *p, const char *digest) {
-  char suffix[DIGEST_SHOWN + 2], *points = path_join(out_dir, "points"), *best = NULL;
-  snprintf(suffix, sizeof suffix, "-%.*s", DIGEST_SHOWN, digest);
-  int best_rank = 0; /* 2: has a record, 1: has a checkpoint */
-  DIR *d = points ? opendir(points) : NULL;
-  for (struct dirent *e; d && (e = readdir(d));) {
-    size_t len = strlen(e->d_name);
-    if (len <= strlen(suffix) || strcmp(e->d_name + len - strlen(suffix), suffix) != 0) continue;
-    char *dir = path_join(points, e->d_name), *rec = dir ? path_join(dir, "record.json") : NULL,
-         *ck = dir ? path_join3(dir, "checkpoint", RUNFILES_CHECKPOINT) : NULL;
-    int rank = rec && exists(rec) ? 2 : ck && exists(ck) ? 1 : 0;
-    if (rank > best_rank) {
-      free(best);
-      best = path_join("points", e->d_name);
-      best_rank = rank;
+/* The points a run works on, resolved once before anything runs: each point, the digest
+ * of its configuration (so every job check has passed) and its directory. */
+typedef struct {
+  sweep_point p;
+  char digest[17];
+  char *rel;  /* its directory relative to OUT: points/<id>-<digest> */
+} planned;
+
+typedef struct {
+  planned *pt;
+  size_t first, n;  /* points first .. first + n - 1 (0-based) */
+} plan;
+
+static void plan_free(plan *pl) {
+  for (size_t i = 0; pl->pt && i < pl->n; i++) {
+    sweep_point_free(&pl->pt[i].p);
+    free(pl->pt[i].rel);
+  }
+  free(pl->pt);
+  memset(pl, 0, sizeof *pl);
+}
+
+/* Points first .. first + n - 1 of s and their digests; the first point whose job does
+ * not load is the error (sweep_point_digest: at its line of the sweep file). Touches no
+ * file but the job's. */
+static tr_err plan_resolve(const sweep_spec *s, size_t first, size_t n, plan *pl) {
+  memset(pl, 0, sizeof *pl);
+  if (!(pl->pt = calloc(n ? n : 1, sizeof *pl->pt))) return tr_error_set(TR_ENOMEM, "sweep", "out of memory");
+  pl->first = first;
+  tr_err rc = TR_OK;
+  for (size_t i = 0; rc == TR_OK && i < n; i++) {
+    if ((rc = sweep_point_at(s, first + i, &pl->pt[i].p)) != TR_OK) break;
+    pl->n = i + 1;
+    rc = sweep_point_digest(s, &pl->pt[i].p, pl->pt[i].digest);
+  }
+  if (rc != TR_OK) plan_free(pl);
+  return rc;
+}
+
+/* A directory of OUT/points named <anything>-<DIGEST_SHOWN hex digits>. */
+typedef struct {
+  char key[DIGEST_SHOWN + 1];
+  int rank;  /* 2: has a record, 1: has a checkpoint, 0: neither */
+  char *name;
+} point_entry;
+
+static int by_key_then_rank(const void *a, const void *b) {
+  const point_entry *x = a, *y = b;
+  int c = strcmp(x->key, y->key);
+  if (c == 0) c = y->rank - x->rank;
+  return c ? c : strcmp(x->name, y->name);
+}
+
+static int by_digest_then_index(const void *a, const void *b, void *user) {
+  const planned *pt = user;
+  size_t x = *(const size_t *)a, y = *(const size_t *)b;
+  int c = strncmp(pt[x].digest, pt[y].digest, DIGEST_SHOWN);
+  return c ? c : (x > y) - (x < y);
+}
+
+/* The directory of every planned point, from one scan of OUT/points: an existing
+ * points/<any id>-<digest> (a record first, then a checkpoint: a point moved by an edit of
+ * the sweep file is found under its old position), else points/<id>-<digest> of the first
+ * point of that configuration (points of equal configurations share it: the later ones
+ * find the first one's record). */
+static tr_err plan_place(plan *pl, const char *out_dir) {
+  char *points = path_join(out_dir, "points");
+  if (!points) return tr_error_code();
+  point_entry *e = NULL;
+  size_t n_e = 0, cap = 0;
+  tr_err rc = TR_OK;
+  DIR *d = opendir(points);
+  for (struct dirent *de; rc == TR_OK && d && (de = readdir(d));) {
+    size_t len = strlen(de->d_name);
+    if (len <= DIGEST_SHOWN + 1 || de->d_name[len - DIGEST_SHOWN - 1] != '-') continue;
+    if (n_e == cap) {
+      point_entry *grown = realloc(e, (cap = cap ? 2 * cap : 64) * sizeof *e);
+      if (!grown) {
+        rc = tr_error_set(TR_ENOMEM, "sweep", "out of memory");
+        break;
+      }
+      e = grown;
     }
+    point_entry *x = &e[n_e];
+    snprintf(x->key, sizeof x->key, "%s", de->d_name + len - DIGEST_SHOWN);
+    char *dir = path_join(points, de->d_name), *rec = dir ? path_join(dir, "record.json") : NULL,
+         *ck = dir ? path_join3(dir, "checkpoint", RUNFILES_CHECKPOINT) : NULL;
+    x->rank = rec && exists(rec) ? 2 : ck && exists(ck) ? 1 : 0;
+    x->name = ck ? strdup(de->d_name) : NULL;
+    if (!x->name) rc = tr_error_set(TR_ENOMEM, "sweep", "out of memory");
+    else n_e++;
     free(dir);
     free(rec);
     free(ck);
   }
   if (d) closedir(d);
+  if (n_e) qsort(e, n_e, sizeof *e, by_key_then_rank);
+  for (size_t i = 0; rc == TR_OK && i < pl->n; i++) {
+    point_entry want = {.rank = 3, .name = ""}; /* sorts before every entry of its key */
+    snprintf(want.key, sizeof want.key, "%.*s", DIGEST_SHOWN, pl->pt[i].digest);
+    size_t lo = 0, hi = n_e; /* the first entry not before want */
+    while (lo < hi) {
+      size_t mid = lo + (hi - lo) / 2;
+      if (by_key_then_rank(&e[mid], &want) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < n_e && !strcmp(e[lo].key, want.key) && e[lo].rank > 0 &&
+        !(pl->pt[i].rel = path_join("points", e[lo].name)))
+      rc = tr_error_code();
+  }
+  /* the others: the directory of the first point of their configuration */
+  size_t *order = rc == TR_OK ? malloc((pl->n ? pl->n : 1) * sizeof *order) : NULL;
+  if (rc == TR_OK && !order) rc = tr_error_set(TR_ENOMEM, "sweep", "out of memory");
+  for (size_t i = 0; order && i < pl->n; i++) order[i] = i;
+  if (order) qsort_r(order, pl->n, sizeof *order, by_digest_then_index, pl->pt);
+  for (size_t k = 0, head = 0; rc == TR_OK && k < pl->n; k++) {
+    planned *x = &pl->pt[order[k]];
+    if (strncmp(pl->pt[order[head]].digest, x->digest, DIGEST_SHOWN) != 0) head = k;
+    if (x->rel) continue;
+    if (head != k) {
+      if (!(x->rel = strdup(pl->pt[order[head]].rel))) rc = tr_error_set(TR_ENOMEM, "sweep", "out of memory");
+      continue;
+    }
+    char name[64];
+    snprintf(name, sizeof name, "%s-%.*s", x->p.id, DIGEST_SHOWN, x->digest);
+    if (!(x->rel = path_join("points", name))) rc = tr_error_code();
+  }
+  free(order);
+  for (size_t i = 0; i < n_e; i++) free(e[i].name);
+  free(e);
   free(points);
-  if (best) return best;
-  char name[64];
-  snprintf(name, sizeof name, "%s%s", p->id, suffix);
-  return path_join("points", name);
+  return rc;
 }
 
-/* Runs point i unless it has a record; writes OUT/points/<id>-<digest>/record.json. Returns
- * TR_OK, or TR_EIO when the run failed (the sweep goes on with the others). */
-static tr_err run_point(const sweep_spec *s, const sweep_run_opts *o, size_t i, size_t total) {
-  sweep_point p;
-  char digest[17];
-  tr_err rc = sweep_point_at(s, i, &p);
-  if (rc == TR_OK) rc = sweep_point_digest(s, &p, digest);
-  if (rc != TR_OK) {
-    sweep_point_free(&p);
-    return rc;
-  }
-  char *rel = point_dir(o->out_dir, &p, digest), *dir = rel ? path_join(o->out_dir, rel) : NULL;
+/* Runs planned point x (point i of total) unless it has a record; writes its
+ * record.json. Returns TR_OK, or TR_EIO when the run failed (the sweep goes on with the
+ * others). */
+static tr_err run_point(const sweep_spec *s, const sweep_run_opts *o, const planned *x, size_t i, size_t total) {
+  const sweep_point *p = &x->p;
+  tr_err rc = TR_OK;
+  char *dir = path_join(o->out_dir, x->rel);
   char *record = dir ? path_join(dir, "record.json") : NULL;
   char *result = dir ? path_join(dir, is_io_bench(s) ? RUNFILES_IO : RUNFILES_RESULT) : NULL;
   char *ckpt = dir ? path_join3(dir, "checkpoint", RUNFILES_CHECKPOINT) : NULL;
@@ -178,15 +278,15 @@ static tr_err run_point(const sweep_spec *s, const sweep_run_opts *o, size_t i, 
     rc = tr_error_code();
     goto done;
   }
-  for (size_t k = 0, len = 0; k < p.n_sets; k++) fmt_append(what, sizeof what, &len, " %s", p.sets[k]);
+  for (size_t k = 0, len = 0; k < p->n_sets; k++) fmt_append(what, sizeof what, &len, " %s", p->sets[k]);
   if (exists(record)) {
-    log_info("sweep: [%zu/%zu] %s done before, skipped", i + 1, total, p.id);
+    log_info("sweep: [%zu/%zu] %s done before, skipped", i + 1, total, p->id);
     goto done;
   }
   bool resume = !strcmp(s->kind, "train") && exists(ckpt);
-  log_info("sweep: [%zu/%zu] %s %s%s ranks=%d%s", i + 1, total, p.id, p.variant, what, p.ranks,
+  log_info("sweep: [%zu/%zu] %s %s%s ranks=%d%s", i + 1, total, p->id, p->variant, what, p->ranks,
            resume ? " (resuming)" : "");
-  char **argv = sweep_point_argv(s, &p, o->exe, dir, resume);
+  char **argv = sweep_point_argv(s, p, o->exe, dir, resume);
   if (!argv) {
     rc = tr_error_set(TR_ENOMEM, "sweep", "out of memory");
     goto done;
@@ -197,21 +297,19 @@ static tr_err run_point(const sweep_spec *s, const sweep_run_opts *o, size_t i, 
   cJSON *obj = NULL;
   if (status == 0 && json_read_file(result, &obj) != TR_OK) tr_error_clear();
   if (!obj) {
-    log_warn("sweep: %s failed (exit %d); see the error above; the other points go on", p.id, status);
+    log_warn("sweep: %s failed (exit %d); see the error above; the other points go on", p->id, status);
     rc = TR_EIO;
     goto done;
   }
-  cJSON *pj = sweep_point_json(s, &p, rel);
-  cJSON_AddStringToObject(pj, "config_digest", digest);
+  cJSON *pj = sweep_point_json(s, p, x->rel);
+  cJSON_AddStringToObject(pj, "config_digest", x->digest);
   cJSON_AddItemToObject(obj, "point", pj);
   rc = json_write_file(record, obj);
   char usd[FMT_USD_LEN];
   fmt_usd(cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(obj, "cost"), "total_usd")), usd, sizeof usd);
-  log_info("sweep: %s done in %.1fs, %s", p.id, tr_now() - t0, usd);
+  log_info("sweep: %s done in %.1fs, %s", p->id, tr_now() - t0, usd);
   cJSON_Delete(obj);
 done:
-  sweep_point_free(&p);
-  free(rel);
   free(dir);
   free(record);
   free(result);
@@ -219,7 +317,8 @@ done:
   return rc;
 }
 
-tr_err sweep_merge(const sweep_spec *s, const char *out_dir, size_t *n_records) {
+/* sweep_merge() over a plan of every point. */
+static tr_err merge_plan(const sweep_spec *s, const char *out_dir, const plan *pl, size_t *n_records) {
   char *path = path_join(out_dir, "results.jsonl");
   if (!path) return tr_error_code();
   tr_atomic at;
@@ -228,30 +327,25 @@ tr_err sweep_merge(const sweep_spec *s, const char *out_dir, size_t *n_records) 
     free(path);
     return rc;
   }
-  size_t total = sweep_count(s);
+  size_t total = pl->n;
   cJSON **records = calloc(total ? total : 1, sizeof *records);
   *n_records = 0;
   if (!records) rc = tr_error_set(TR_ENOMEM, "sweep", "out of memory");
   for (size_t i = 0; rc == TR_OK && i < total; i++) {
     /* the record of point i's configuration (found by its digest wherever an earlier
        version of the sweep file put it), its point object the current one */
-    sweep_point p;
-    char digest[17];
-    if ((rc = sweep_point_at(s, i, &p)) != TR_OK) break;
-    char *rel = (rc = sweep_point_digest(s, &p, digest)) == TR_OK ? point_dir(out_dir, &p, digest) : NULL;
-    char *file = rel ? path_join3(out_dir, rel, "record.json") : NULL;
-    if (rc == TR_OK && !file) rc = tr_error_code();
+    const planned *x = &pl->pt[i];
+    char *file = path_join3(out_dir, x->rel, "record.json");
+    if (!file) rc = tr_error_code();
     if (rc == TR_OK && json_read_file(file, &records[i]) != TR_OK) tr_error_clear(); /* not run yet, or failed */
     if (records[i]) {
-      cJSON *pj = sweep_point_json(s, &p, rel);
-      cJSON_AddStringToObject(pj, "config_digest", digest);
+      cJSON *pj = sweep_point_json(s, &x->p, x->rel);
+      cJSON_AddStringToObject(pj, "config_digest", x->digest);
       cJSON_ReplaceItemInObject(records[i], "point", pj);
       rc = json_write_line(at.fp, records[i], path);
       (*n_records)++;
     }
     free(file);
-    free(rel);
-    sweep_point_free(&p);
   }
   if (rc == TR_OK && s->n_project)
     rc = rightsize_project(records, total, (const char *const *)s->project, s->n_project, s->pricing, at.fp);
@@ -263,17 +357,29 @@ tr_err sweep_merge(const sweep_spec *s, const char *out_dir, size_t *n_records) 
   return rc;
 }
 
-tr_err sweep_emit_slurm(const sweep_spec *s, const char *out_dir, const char *exe, char **path) {
+tr_err sweep_merge(const sweep_spec *s, const char *out_dir, size_t *n_records) {
+  *n_records = 0;
+  plan pl;
+  tr_err rc = plan_resolve(s, 0, sweep_count(s), &pl);
+  if (rc == TR_OK) rc = plan_place(&pl, out_dir);
+  if (rc == TR_OK) rc = merge_plan(s, out_dir, &pl, n_records);
+  plan_free(&pl);
+  return rc;
+}
+
+tr_err sweep_emit_slurm(const sweep_spec *s, const char *out_dir, const char *exe, bool force, char **path) {
   *path = NULL;
   size_t total = sweep_count(s);
   int max_ranks = 1;
-  for (size_t i = 0; i < total; i++) {
-    sweep_point p;
-    if (sweep_point_at(s, i, &p) != TR_OK) return tr_error_code();
-    if (p.ranks > max_ranks) max_ranks = p.ranks;
-    sweep_point_free(&p);
-  }
-  tr_err rc = tr_mkdir_p(out_dir);
+  /* every point resolves before the array is written, as before a run: a bad value
+     fails here, not in each array task */
+  plan pl;
+  tr_err rc = plan_resolve(s, 0, total, &pl);
+  for (size_t i = 0; rc == TR_OK && i < pl.n; i++)
+    if (pl.pt[i].p.ranks > max_ranks) max_ranks = pl.pt[i].p.ranks;
+  plan_free(&pl);
+  if (rc != TR_OK) return rc;
+  rc = sweep_claim(s, out_dir, force);
   char *script = rc == TR_OK ? path_join(out_dir, "sweep.sbatch") : NULL;
   char *logs = rc == TR_OK ? path_join3(out_dir, "points", "slurm-%A_%a.out") : NULL;
   char *q_sweep = sh_quote(s->path), *q_out = sh_quote(out_dir), *q_exe = sh_quote(exe);
@@ -321,23 +427,22 @@ tr_err sweep_emit_slurm(const sweep_spec *s, const char *out_dir, const char *ex
   return rc;
 }
 
-/* sweep_run() once OUT is held. */
-static tr_err run_points(const sweep_spec *s, const sweep_run_opts *o, size_t total) {
+/* sweep_run() once OUT is held, over the resolved points (all, or o->point's). */
+static tr_err run_points(const sweep_spec *s, const sweep_run_opts *o, const plan *pl, size_t total) {
   size_t failed = 0, n_records = 0;
   tr_err rc = TR_OK;
   double t0 = tr_now();
-  for (size_t i = 0; !o->merge_only && i < total; i++) {
-    if (o->point > 0 && (size_t)o->point != i + 1) continue;
-    tr_err prc = run_point(s, o, i, total);
+  for (size_t k = 0; !o->merge_only && k < pl->n; k++) {
+    tr_err prc = run_point(s, o, &pl->pt[k], pl->first + k, total);
     if (prc == TR_EIO) {
       tr_error_clear();
       failed++;
     } else if (prc != TR_OK) {
       return prc;
     }
-    if (o->point == 0 && (rc = sweep_merge(s, o->out_dir, &n_records)) != TR_OK) return rc;
+    if (o->point == 0 && (rc = merge_plan(s, o->out_dir, pl, &n_records)) != TR_OK) return rc;
   }
-  if ((o->point == 0 || o->merge_only) && (rc = sweep_merge(s, o->out_dir, &n_records)) != TR_OK) return rc;
+  if ((o->point == 0 || o->merge_only) && (rc = merge_plan(s, o->out_dir, pl, &n_records)) != TR_OK) return rc;
   if (o->point == 0)
     log_info("sweep: %zu of %zu points in %s/results.jsonl (%.1fs)%s", n_records, total, o->out_dir,
              tr_now() - t0, failed ? "; some points failed (run the sweep again to retry them)" : "");
@@ -370,15 +475,24 @@ tr_err sweep_run(const sweep_spec *s, const sweep_run_opts *o) {
   size_t total = sweep_count(s);
   if (o->point > 0 && (size_t)o->point > total)
     return tr_error_set(TR_EUSAGE, "sweep", "--point %ld: the sweep has %zu points", o->point, total);
+  /* every point this run works on resolves (its job loads, every backend check passes)
+     before OUT is touched and anything runs: a bad grid value fails here, at its line;
+     an array task (--point) resolves only its own point */
+  bool one = o->point > 0 && !o->merge_only;
+  plan pl;
+  tr_err rc = plan_resolve(s, one ? (size_t)o->point - 1 : 0, one ? 1 : total, &pl);
+  if (rc != TR_OK) return rc;
   char *points = path_join(o->out_dir, "points");
-  tr_err rc = points ? tr_mkdir_p(points) : tr_error_code();
+  rc = points ? tr_mkdir_p(points) : tr_error_code();
   free(points);
   /* one sweep at a time in OUT; an array task (--point) runs beside the others, and each
      point's child locks its own directory */
   dirlock *lock = NULL;
   if (rc == TR_OK && o->point == 0) rc = dirlock_take(o->out_dir, &lock);
   if (rc == TR_OK) rc = sweep_claim(s, o->out_dir, o->force);
-  if (rc == TR_OK) rc = run_points(s, o, total);
+  if (rc == TR_OK) rc = plan_place(&pl, o->out_dir);
+  if (rc == TR_OK) rc = run_points(s, o, &pl, total);
   dirlock_free(&lock);
+  plan_free(&pl);
   return rc;
 }

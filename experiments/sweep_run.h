@@ -32,11 +32,14 @@ tr_err sweep_claim(const sweep_spec *s, const char *out_dir, bool force);
  * runs in points/<id>-<digest of its resolved configuration> and is skipped when a
  * directory of that digest holds its record. A failed point does not stop the others;
  * then TR_EIO "sweep: K of N points failed" (each child printed its own error).
- * TR_EUSAGE when o->point is past the last point. */
+ * Every point it works on (all; only o->point's for an array task) is resolved
+ * (sweep_point_digest) before OUT is created or anything runs: a bad value fails the
+ * sweep at once at its line. TR_EUSAGE when o->point is past the last point. */
 tr_err sweep_run(const sweep_spec *s, const sweep_run_opts *o);
 
 /* Rebuilds OUT/results.jsonl from the points' records, in point order, atomically,
- * followed by the projections of [project]; *n_records gets the records found. */
+ * followed by the projections of [project]; *n_records gets the records found. Resolves
+ * every point (sweep_point_digest) and scans OUT/points once. */
 tr_err sweep_merge(const sweep_spec *s, const char *out_dir, size_t *n_records);
 
 /* The argv of point p's child: [launcher -n K ...] exe train|io-bench JOB --set ...
@@ -52,6 +55,8 @@ void sweep_argv_free(char **argv);
 cJSON *sweep_point_json(const sweep_spec *s, const sweep_point *p, const char *rel_dir);
 
 /* Writes OUT/sweep.sbatch: a Slurm job array with one task per point, every path and
- * name in it quoted for the shell; *path gets its path (malloc'd). */
-tr_err sweep_emit_slurm(const sweep_spec *s, const char *out_dir, const char *exe, char **path);
+ * name in it quoted for the shell; *path gets its path (malloc'd). Every point is
+ * resolved first (sweep_point_digest: a bad value is the error, at its line, and nothing
+ * is written) and OUT claimed (sweep_claim, with force). */
+tr_err sweep_emit_slurm(const sweep_spec *s, const char *out_dir, const char *exe, bool force, char **path);
 #endif

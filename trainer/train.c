@@ -150,17 +150,29 @@ int train_history_metrics(loss_head head, const char *monitor, const char *names
   return k;
 }
 
+/* Runs call (collectives) without counting their time in dist->comm_s: the gathers of
+ * labels and predictions for metrics are the trainer's bookkeeping, not training's
+ * communication, and must not show up in comm_s (history.csv, result.json, AU, the
+ * scaling study's communication share). */
+#define UNCOUNTED(dist, call)                          \
+  do {                                                 \
+    double comm_before_ = (dist) ? (dist)->comm_s : 0; \
+    call;                                              \
+    if (dist) (dist)->comm_s = comm_before_;           \
+  } while (0)
+
 tr_err train_gather_predictions(dist_ctx *dist, const ds_dataset *d, const float *pred,
                                 size_t width, float **y_all, float **pred_all, size_t *rows_all) {
   size_t total = 0, n_pred = 0;
   *y_all = *pred_all = NULL;
-  tr_err rc = dist_sum_size(dist, d->rows, &total);
+  tr_err rc;
+  UNCOUNTED(dist, rc = dist_sum_size(dist, d->rows, &total));
   if (rc != TR_OK) return rc;
   *y_all = malloc((total ? total : 1) * sizeof(float));
   *pred_all = malloc((total ? total : 1) * width * sizeof(float));
   if (!*y_all || !*pred_all) rc = tr_error_set(TR_ENOMEM, "metrics", "out of memory");
-  if (rc == TR_OK) rc = dist_allgather_floats(dist, d->y, d->rows, *y_all, rows_all);
-  if (rc == TR_OK) rc = dist_allgather_floats(dist, pred, d->rows * width, *pred_all, &n_pred);
+  if (rc == TR_OK) UNCOUNTED(dist, rc = dist_allgather_floats(dist, d->y, d->rows, *y_all, rows_all));
+  if (rc == TR_OK) UNCOUNTED(dist, rc = dist_allgather_floats(dist, pred, d->rows * width, *pred_all, &n_pred));
   if (rc != TR_OK) {
     free(*y_all);
     free(*pred_all);
@@ -235,9 +247,10 @@ static void snapshot_restore(const snapshot *k, net *n, train_state *s) {
 typedef struct {
   size_t *order;
   float *Xb, *dlogits;
-  /* the epoch's labels and training predictions (rows x outputs) of this rank's rows, in
-     the epoch's order: step k's batch is rows [k * local_bs, ...); lbfgs: in row order */
-  float *ep_y, *ep_pred;
+  float *yb, *pred_b;  /* a step's labels and predictions (local_bs x outputs) */
+  /* the epoch's training predictions of this rank's rows (rows x outputs), in row order
+     (a step stores row r's at r): the labels are then train->y, gathered once */
+  float *ep_pred;
   float *grads;   /* n_params gradient sums, then loss sum, row count and stop flag: the
                      one buffer a step allreduces */
   net_ws *ws;
@@ -251,7 +264,8 @@ typedef struct {
 static void batch_free(batch_bufs *b) {
   free(b->order);
   free(b->Xb);
-  free(b->ep_y);
+  free(b->yb);
+  free(b->pred_b);
   free(b->ep_pred);
   free(b->dlogits);
   free(b->grads);
@@ -266,7 +280,8 @@ static tr_err batch_init(batch_bufs *b, const net *n, size_t rows, size_t bs) {
   size_t np = n->n_params;
   b->order = malloc((rows ? rows : 1) * sizeof(size_t));
   b->Xb = ds_alloc_floats(bs * n->spec.inputs);
-  b->ep_y = ds_alloc_floats(rows ? rows : 1);
+  b->yb = ds_alloc_floats(bs);
+  b->pred_b = ds_alloc_floats(bs * n->spec.outputs);
   b->ep_pred = ds_alloc_floats((rows ? rows : 1) * n->spec.outputs);
   b->dlogits = ds_alloc_floats(bs * n->spec.outputs);
   b->grads = ds_alloc_floats(np + FUSED_EXTRA);
@@ -274,7 +289,7 @@ static tr_err batch_init(batch_bufs *b, const net *n, size_t rows, size_t bs) {
   b->snap.params = ds_alloc_floats(np);
   b->snap.m = ds_alloc_floats(np);
   b->snap.v = ds_alloc_floats(np);
-  if (!b->order || !b->Xb || !b->ep_y || !b->ep_pred || !b->dlogits || !b->grads || !b->ws ||
+  if (!b->order || !b->Xb || !b->yb || !b->pred_b || !b->ep_pred || !b->dlogits || !b->grads || !b->ws ||
       !b->snap.params || !b->snap.m || !b->snap.v) {
     batch_free(b);
     return tr_error_set(TR_ENOMEM, "training", "out of memory");
@@ -285,9 +300,9 @@ static tr_err batch_init(batch_bufs *b, const net *n, size_t rows, size_t bs) {
 /* One minibatch epoch; returns the mean training loss, or NaN when interrupted. Every
  * rank runs b->steps steps; at step k it takes rows [k * local_bs, (k+1) * local_bs) of
  * its shuffled rows (possibly none near the end), and one allreduce of the fused buffer
- * gives every rank the same gradient, loss and stop decision. Each step's labels and the
- * predictions of its (training-mode) forward pass are kept in b->ep_y and b->ep_pred for
- * the epoch's training metrics. */
+ * gives every rank the same gradient, loss and stop decision. The predictions of each
+ * step's (training-mode) forward pass are kept in b->ep_pred, by row, for the epoch's
+ * training metrics. */
 static double minibatch_epoch(net *n, loss_head head, const ds_dataset *d, const train_params *p,
                               train_state *s, batch_bufs *b, bool *interrupted, double *io_wait_s,
                               tr_err *rc) {
@@ -324,15 +339,16 @@ static double minibatch_epoch(net *n, loss_head head, const ds_dataset *d, const
     }
     if (*rc != TR_OK) break;
     if (nb) {
-      float *yb = b->ep_y + start;
+      const size_t *rows_b = b->order + start;
       for (size_t i = 0; i < nb; i++) {
-        size_t r = b->order[start + i];
-        if (!src) memcpy(Xb + i * cols, d->X + r * cols, cols * sizeof(float));
-        yb[i] = d->y[r];
+        if (!src) memcpy(Xb + i * cols, d->X + rows_b[i] * cols, cols * sizeof(float));
+        b->yb[i] = d->y[rows_b[i]];
       }
       const float *logits = net_forward(n, b->ws, Xb, nb, true, &s->dropout_rng);
-      fused[np] = (float)loss_eval(head, logits, yb, nb, width, b->dlogits, 1.0f);
-      loss_predict(head, logits, nb, width, b->ep_pred + start * width);
+      fused[np] = (float)loss_eval(head, logits, b->yb, nb, width, b->dlogits, 1.0f);
+      loss_predict(head, logits, nb, width, b->pred_b);
+      for (size_t i = 0; i < nb; i++)
+        memcpy(b->ep_pred + rows_b[i] * width, b->pred_b + i * width, width * sizeof(float));
       net_backward(n, b->ws, Xb, nb, b->dlogits, fused);
     }
     fused[np + 1] = (float)nb;
@@ -407,37 +423,93 @@ static metric_set metric_set_of(loss_head head, const char *monitor) {
   return ms;
 }
 
-/* The metrics ms of every rank's rows of d (labels d->y) from this rank's predictions
- * pred (d->rows x width) into out: one gather (collective); regression values in the
- * target's units. */
-static tr_err gathered_metrics(loss_head head, const ds_dataset *d, const float *pred, size_t width,
-                               const train_params *p, const metric_set *ms, double *out) {
-  float *y_all = NULL, *pred_all = NULL;
-  size_t rows_all = 0;
-  tr_err rc = train_gather_predictions(p->dist, d, pred, width, &y_all, &pred_all, &rows_all);
+/* The history's metrics over every rank's rows of one dataset: its labels, gathered
+ * once before the first epoch (they never change: training predictions are kept in row
+ * order too), and room for every rank's predictions, gathered after each epoch. These
+ * gathers are UNCOUNTED. */
+typedef struct {
+  float *y, *pred;   /* rows and rows x width, rank order; y in the target's units */
+  size_t rows, width;
+} metric_rows;
+
+static void metric_rows_free(metric_rows *m) {
+  free(m->y);
+  free(m->pred);
+  memset(m, 0, sizeof *m);
+}
+
+static tr_err metric_rows_init(metric_rows *m, const ds_dataset *d, size_t width, loss_head head,
+                               const train_params *p) {
+  memset(m, 0, sizeof *m);
+  m->width = width;
+  size_t total = 0, got = 0;
+  tr_err rc;
+  UNCOUNTED(p->dist, rc = dist_sum_size(p->dist, d->rows, &total));
   if (rc != TR_OK) return rc;
-  if (head == HEAD_REGRESSION && p->target.scale > 0) { /* the metric in the target's units */
-    target_scaler_invert(&p->target, y_all, rows_all);
-    target_scaler_invert(&p->target, pred_all, rows_all);
+  m->y = malloc((total ? total : 1) * sizeof(float));
+  m->pred = malloc((total ? total : 1) * width * sizeof(float));
+  if (!m->y || !m->pred) rc = tr_error_set(TR_ENOMEM, "metrics", "out of memory");
+  if (rc == TR_OK) UNCOUNTED(p->dist, rc = dist_allgather_floats(p->dist, d->y, d->rows, m->y, &got));
+  m->rows = total;
+  if (rc == TR_OK && head == HEAD_REGRESSION && p->target.scale > 0) /* in the target's units */
+    target_scaler_invert(&p->target, m->y, total);
+  if (rc != TR_OK) metric_rows_free(m);
+  return rc;
+}
+
+/* Gathers every rank's predictions pred (this rank's local_rows x width, row order) into
+ * m->pred (collective, uncounted). */
+static tr_err gather_predictions(metric_rows *m, const float *pred, size_t local_rows, dist_ctx *dist) {
+  size_t got = 0;
+  tr_err rc;
+  UNCOUNTED(dist, rc = dist_allgather_floats(dist, pred, local_rows * m->width, m->pred, &got));
+  if (rc == TR_OK && got != m->rows * m->width)
+    rc = tr_error_set(TR_EINTERNAL, "metrics", "gathered %zu predictions, expected %zu", got, m->rows * m->width);
+  return rc;
+}
+
+/* The metrics ms of m's gathered rows into out (regression values in the target's
+ * units). Inverts m->pred in place. */
+static void rows_metrics(metric_rows *m, loss_head head, const train_params *p, const metric_set *ms, double *out) {
+  if (head == HEAD_REGRESSION && p->target.scale > 0) target_scaler_invert(&p->target, m->pred, m->rows);
+  metrics_by_name(head, m->y, m->pred, m->rows, m->width, ms->names, ms->k, out);
+}
+
+/* The epoch's metrics on every rank: rank 0 computes them from the gathered predictions
+ * (the others would compute the same values, bit for bit: the work is done once) and
+ * every rank gets its values exactly: an uncounted sum in which the other ranks add -0.0,
+ * the identity of IEEE addition (x + -0.0 == x for every x, -0.0 and NaN included), so
+ * early stopping and the schedule decide alike on every rank. */
+static tr_err epoch_metrics(metric_rows *mt, metric_rows *mv, loss_head head, const train_params *p,
+                            const metric_set *ms, train_epoch *e) {
+  double v[2 * TRAIN_MAX_METRICS];
+  for (int i = 0; i < 2 * TRAIN_MAX_METRICS; i++) v[i] = -0.0;
+  if (!p->dist || p->dist->rank == 0) {
+    rows_metrics(mt, head, p, ms, v);
+    if (mv->pred) rows_metrics(mv, head, p, ms, v + TRAIN_MAX_METRICS);
+    else
+      for (int i = 0; i < ms->k; i++) v[TRAIN_MAX_METRICS + i] = NAN;
   }
-  metrics_by_name(head, y_all, pred_all, rows_all, width, ms->names, ms->k, out);
-  free(y_all);
-  free(pred_all);
+  tr_err rc;
+  UNCOUNTED(p->dist, rc = dist_sum_doubles(p->dist, v, 2 * TRAIN_MAX_METRICS));
+  if (rc != TR_OK) return rc;
+  for (int i = 0; i < ms->k; i++) {
+    e->train_m[i] = v[i];
+    e->val_m[i] = v[TRAIN_MAX_METRICS + i];
+  }
   return TR_OK;
 }
 
-/* Validation loss, metrics and monitored value over every rank's validation rows. */
+/* Validation loss and predictions over every rank's validation rows (gathered into mv). */
 static tr_err validate_epoch(const net *n, loss_head head, const ds_dataset *val,
-                             const train_params *p, const metric_set *ms, float *val_pred,
-                             train_epoch *e) {
+                             const train_params *p, metric_rows *mv, float *val_pred, train_epoch *e) {
   double local_loss = NAN;
   tr_err rc = train_predict(n, head, val, val_pred, &local_loss);
   double sums[2] = {val->rows ? local_loss * (double)val->rows : 0, (double)val->rows};
   if (rc == TR_OK) rc = dist_sum_doubles(p->dist, sums, 2);
-  if (rc == TR_OK) rc = gathered_metrics(head, val, val_pred, n->spec.outputs, p, ms, e->val_m);
+  if (rc == TR_OK) rc = gather_predictions(mv, val_pred, val->rows, p->dist);
   if (rc != TR_OK) return rc;
   e->val_loss = sums[1] > 0 ? sums[0] / sums[1] : NAN;
-  e->val_monitor = ms->monitor < 0 ? e->val_loss : e->val_m[ms->monitor];
   return TR_OK;
 }
 
@@ -503,6 +575,7 @@ tr_err train_fit(net *n, loss_head head, const ds_dataset *train, const ds_datas
   pool pl;
   memset(&pl, 0, sizeof pl);
   lbfgs_state *lb = NULL;
+  metric_rows mt = {0}, mv = {0};
   float *val_pred = ds_alloc_floats(val->rows * width + 1);
   int ranks = p->dist ? p->dist->size : 1, rank = p->dist ? p->dist->rank : 0;
   size_t local_bs = p->batch_size / (size_t)ranks + ((size_t)rank < p->batch_size % (size_t)ranks);
@@ -526,6 +599,8 @@ tr_err train_fit(net *n, loss_head head, const ds_dataset *train, const ds_datas
   size_t val_total = 0;
   if ((rc = dist_sum_size(p->dist, val->rows, &val_total)) != TR_OK) goto done;
   bool has_val = val_total > 0;
+  if ((rc = metric_rows_init(&mt, train, width, head, p)) != TR_OK) goto done;
+  if (has_val && (rc = metric_rows_init(&mv, val, width, head, p)) != TR_OK) goto done;
   if ((rc = dist_bcast_floats(p->dist, n->params, n->n_params, 0)) != TR_OK) goto done;
   bool interrupted = false, converged = false;
   for (int epoch = s->epoch + 1; epoch <= p->epochs; epoch++) {
@@ -548,14 +623,11 @@ tr_err train_fit(net *n, loss_head head, const ds_dataset *train, const ds_datas
     }
     /* lbfgs has no learning rate (NaN: an empty lr in history.csv) */
     train_epoch e = {.epoch = epoch, .train_loss = train_loss, .lr = lbfgs ? NAN : s->sched.lr};
-    ds_dataset seen = {.rows = train->rows, .y = lbfgs ? train->y : b.ep_y};
-    if ((rc = gathered_metrics(head, &seen, b.ep_pred, width, p, &ms, e.train_m)) != TR_OK) break;
-    if (has_val) {
-      if ((rc = validate_epoch(n, head, val, p, &ms, val_pred, &e)) != TR_OK) break;
-    } else {
-      e.val_loss = e.val_monitor = NAN;
-      for (int i = 0; i < ms.k; i++) e.val_m[i] = NAN;
-    }
+    if ((rc = gather_predictions(&mt, b.ep_pred, train->rows, p->dist)) != TR_OK) break;
+    e.val_loss = NAN;
+    if (has_val && (rc = validate_epoch(n, head, val, p, &mv, val_pred, &e)) != TR_OK) break;
+    if ((rc = epoch_metrics(&mt, &mv, head, p, &ms, &e)) != TR_OK) break;
+    e.val_monitor = !has_val ? NAN : ms.monitor < 0 ? e.val_loss : e.val_m[ms.monitor];
     if ((rc = check_ranks_agree(n, p->dist, epoch)) != TR_OK) break;
     e.epoch_s = tr_now() - t0;
     e.comm_s = p->dist ? p->dist->comm_s - comm0 : 0;
@@ -599,6 +671,8 @@ tr_err train_fit(net *n, loss_head head, const ds_dataset *train, const ds_datas
   out->compute_s = s->compute_s;
   for (int i = 0; i < s->epoch; i++) out->io_wait_s += s->history[i].io_wait_s;
 done:
+  metric_rows_free(&mt);
+  metric_rows_free(&mv);
   batch_free(&b);
   pool_free(&pl);
   lbfgs_free(&lb);

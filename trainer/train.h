@@ -92,7 +92,8 @@ int train_history_metrics(loss_head head, const char *monitor, const char *names
  * epoch's steps made (Keras' running values: weights changing within the epoch, dropout
  * applied) or, for lbfgs, of its last objective evaluation (the epoch's final weights);
  * val_m over every rank's validation rows after the epoch (NaN without a validation
- * split). Regression metrics are in the target's units. */
+ * split). Regression metrics are in the target's units. They are computed once, on rank
+ * 0, and shared exactly with every rank; comm_s leaves out the gathers they take. */
 typedef struct {
   int epoch;
   double train_loss, val_loss, val_monitor, lr, epoch_s, io_wait_s, comm_s;
@@ -159,7 +160,8 @@ double train_metric(loss_head head, const char *name, const ds_dataset *d, const
 
 /* Every rank's labels and predictions of d, concatenated in rank order on every rank
  * (collective): *y_all (rows) and *pred_all (rows x width), malloc'd; *rows_all is the
- * total. Global metrics (ROC-AUC over all ranks' scores) are computed from these. */
+ * total. Global metrics (ROC-AUC over all ranks' scores) are computed from these. Its
+ * time is not added to dist->comm_s: metrics are not training's communication. */
 tr_err train_gather_predictions(dist_ctx *dist, const ds_dataset *d, const float *pred,
                                 size_t width, float **y_all, float **pred_all, size_t *rows_all);
 #endif

@@ -1,6 +1,8 @@
 # Data-parallel training under `mpirun -n 2` (oversubscribed, root allowed): identical
-# weights on every rank, reproducible runs, global metrics, SIGTERM + --resume under MPI,
-# and a failure on one rank ending the whole job quickly with that rank's message.
+# weights on every rank, reproducible runs, global metrics (their gathers not counted as
+# communication), SIGTERM + --resume under MPI (and SIGTERM to one rank during the
+# storage's preload), and a failure on one rank ending the whole job quickly with that
+# rank's message.
 source "$(dirname "$0")/lib.sh"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 MPI="mpirun -n 2 --oversubscribe -x OMP_NUM_THREADS=1 -x OMPI_ALLOW_RUN_AS_ROOT -x OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"
@@ -83,6 +85,18 @@ assert all(np.array_equal(a['layers'][l][p][:], b['layers'][l][p][:]) for l in a
 "
 expect_error 2 "checkpoint.h5: checkpoint was not written by 1 rank" "$BIN" train job.ini --out cut --quiet --resume
 
+# SIGTERM to one rank while FSx preloads the data (a GET's first byte takes 60 s): every
+# rank stops there (they agree before the next collective) and exits 0, writing nothing
+$MPI "$BIN" train job.ini --out preloading --set storage.backend=fsx --set storage.fsx.preload=true \
+  --set storage.s3.first_byte_ms=60000 2> preload.err &
+mpirun_pid=$!
+sleep 2
+pkill -TERM -P $mpirun_pid -x tradeoff -n  # the newest rank only: the other is not signalled
+wait $mpirun_pid
+rc=$?
+check "SIGTERM to one rank during the preload: every rank exits 0 (got $rc), no outputs" \
+  bash -c "[[ $rc == 0 ]] && test ! -e preloading && grep -q 'train: interrupted .* before the first epoch' preload.err"
+
 # one rank killed without warning (kill -9): mpirun ends the job within seconds, no hang,
 # and the run resumes from the last checkpoint to the uninterrupted result
 $MPI "$BIN" train job.ini --out killed --quiet 2>/dev/null &
@@ -121,6 +135,25 @@ ha, hb = [[{k: v for k, v in r.items() if k not in timing} for r in csv.DictRead
           for d in ('mem2', 's3-2')]
 assert ha == hb and 'train_auc' in ha[0], (ha, hb)
 "
+
+# comm_s is training's communication only: the gathers of labels and predictions for the
+# history's and result.json's metrics are left out. A preloaded clock jumps 1000 s in
+# every MPI_Allgatherv (mpi_fakeclock.c): counted, each would add 1000 s to comm_s (the
+# metrics took four per epoch); the data steps' two gathers before training still count.
+if ${CC:-cc} -shared -fPIC -o fakeclock.so "$SRC/tests/integration/mpi_fakeclock.c" -ldl 2>/dev/null &&
+   ! ldd "$BIN" | grep -q libasan; then
+  expect_ok ${MPI/mpirun/mpirun -x LD_PRELOAD=$WORK/fakeclock.so} "$BIN" train job.ini --out fake --quiet
+  check "metric gathers are not in comm_s (history.csv, result.json)" $PY -c "
+import csv, json
+rows = list(csv.DictReader(open('fake/history.csv')))
+assert len(rows) == 4 and all(float(r['comm_s']) < 1000 for r in rows), [r['comm_s'] for r in rows]
+# the clock jumped in two gathers per epoch, the predictions': the labels, which never
+# change, were gathered once before the first
+assert all(2000 <= float(r['epoch_s']) < 3000 for r in rows), [r['epoch_s'] for r in rows]
+t = json.load(open('fake/result.json'))['time']
+assert t['comm_s'] - sum(float(r['comm_s']) for r in rows) < 3000, t
+"
+fi
 
 # L-BFGS over ranks: one objective, summed over both ranks' rows
 printf '[data]\ntrain = train.h5\ntest = test.h5\n[model]\ntype = softmax\n[optimizer]\nname = lbfgs\nepochs = 200\n[early_stopping]\nenabled = false\n[cost]\npricing = %s\n' "$SRC/configs/pricing.ini" > lb.ini

@@ -1,7 +1,8 @@
 # Storage emulation end to end: io-bench on every backend with both clocks (io.json as
 # DESIGN.md names it), training that streams its batches through each backend (same
 # weights as the in-memory run, io_wait_s and the storage cost in result.json), FSx lazy
-# loading then cache hits, fault injection through the wrappers, and bad input.
+# loading then cache hits, fault injection through the wrappers, SIGTERM during storage
+# waits (S3 retries, the FSx preload), and bad input.
 source "$(dirname "$0")/lib.sh"
 
 expect_ok "$BIN" gen --task classification --rows 2000 --features 24 --seed 4 --compress 0 --out d.h5
@@ -150,6 +151,22 @@ import json; r = json.load(open('stuck/result.json'))
 assert r['stop_reason'] == 'interrupted' and r['epochs_run'] == 0, r['stop_reason']
 "
 check "and checkpointed" test -f stuck/checkpoint/checkpoint.h5
+# SIGTERM before the first epoch, while FSx preloads the data from its bucket (a GET's
+# first byte takes 60 s here): a stop, not a failure: exit 0 at once with a clear
+# message, and nothing written (no state yet to checkpoint; the next run starts over)
+"$BIN" train train.ini --out preloading --set storage.backend=fsx --set storage.fsx.preload=true \
+  --set storage.s3.first_byte_ms=60000 2> preload.err &
+pid=$!
+sleep 1.5
+t0=$EPOCHREALTIME
+kill -TERM $pid
+wait $pid
+rc=$?
+t1=$EPOCHREALTIME
+check "SIGTERM during the FSx preload: exit 0 within 2 s (exit $rc, $t0 -> $t1)" $PY -c "assert $rc == 0 and $t1 - $t0 < 2"
+check "it says it was interrupted before the first epoch" \
+  grep -q "^tradeoff: train: interrupted by signal 15 before the first epoch (while the storage preloaded the data); no outputs written" preload.err
+check "no error, no half outputs" bash -c "! grep -q 'stopped on request' preload.err && test ! -e preloading"
 
 # bad input: exit 2 naming the key or file
 expect_error 2 'storage.backend: expected one of local\|null\|s3\|efs\|fsx' "$BIN" train train.ini --set storage.backend=tape

@@ -2,7 +2,7 @@
 # results.jsonl with projections, a restart that skips finished points, a failing point
 # that does not stop the others, one sweep at a time in OUT, the Slurm job array and
 # merge, recommend (text, JSON, nothing qualifies, bad arguments), and malformed sweep
-# files.
+# files (a value its storage backend refuses among them: refused before any point runs).
 source "$(dirname "$0")/lib.sh"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 
@@ -148,6 +148,18 @@ expect_error 2 'bad.ini:4: model.type: expected one of' "$BIN" sweep bad.ini --o
 printf '[sweep]\njob = nojob.ini\n' > bad.ini
 expect_error 2 'bad.ini: sweep.job: no such file: nojob.ini' "$BIN" sweep bad.ini --out bad
 expect_error 2 'sweep: expected one SWEEP.ini' "$BIN" sweep
+# a value valid for its key but not for its backend (FSx's smallest capacity is 1.2 TiB):
+# found before any point runs, at its line, for a run, a merge and a Slurm array alike
+printf '[sweep]\njob = job.ini\n[grid]\nstorage.fsx.capacity_tib = 2.4, 0.5\n' > bad.ini
+expect_error 2 '^tradeoff: bad.ini:4: storage.fsx.capacity_tib = 0.5 \(point p0002\): must be 0 .* or at least 1.2 TiB$' "$BIN" sweep bad.ini --out bad
+expect_error 2 '^tradeoff: bad.ini:4: storage.fsx.capacity_tib = 0.5 \(point p0002\)' "$BIN" sweep bad.ini --out bad --merge
+expect_error 2 '^tradeoff: bad.ini:4: storage.fsx.capacity_tib = 0.5 \(point p0002\)' "$BIN" sweep bad.ini --out bad --emit-slurm
+printf '[sweep]\njob = job.ini\n[variant.a]\nmodel.type = logistic\n[variant.b]\nmodel.type = mlp\nstorage.fsx.capacity_tib = 1\n' > bad.ini
+expect_error 2 '^tradeoff: bad.ini:7: storage.fsx.capacity_tib = 1 \(point p0002\): must be' "$BIN" sweep bad.ini --out bad
 check "rejected sweeps leave nothing" test ! -e bad
+# an array task resolves only its own point: the good one runs
+printf '[sweep]\njob = job.ini\n[grid]\nstorage.fsx.capacity_tib = 2.4, 0.5\noptimizer.epochs = 1\n' > bad.ini
+expect_ok "$BIN" sweep bad.ini --out badtask --point 1
+check "--point 1 of a sweep whose point 2 is bad runs point 1" bash -c "test -f badtask/points/p0001-*/record.json"
 
 finish

@@ -124,7 +124,7 @@ START_TEST(slurm_script_quotes_every_word) {
   tu_write(exe, script_text);
   chmod(exe, 0755);
   char *out = tu_path(tu_dir, hostile), *path = NULL;
-  ck_assert_int_eq(sweep_emit_slurm(s, out, exe, &path), TR_OK);
+  ck_assert_int_eq(sweep_emit_slurm(s, out, exe, false, &path), TR_OK);
   /* bash parses it, and running a task calls the binary with the names as they are */
   char *run = NULL;
   ck_assert_int_ge(asprintf(&run, "cd '%s' && SLURM_ARRAY_TASK_ID=2 bash \"$SCRIPT\"", tu_dir), 0);
@@ -139,6 +139,19 @@ START_TEST(slurm_script_quotes_every_word) {
   char *pwned = tu_path(tu_dir, "PWNED"), *pwned2 = tu_path(tu_dir, "PWNED2");
   struct stat st;
   ck_assert(stat(pwned, &st) != 0 && stat(pwned2, &st) != 0);
+  /* emitting the array claims OUT as a run does: another sweep file's OUT needs force */
+  sweep_spec *other = load("o", "[grid]\nranks = 1\n");
+  char *again = NULL;
+  tr_error_clear();
+  ck_assert_int_eq(sweep_emit_slurm(other, out, exe, false, &again), TR_EUSAGE);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "--force to use it for this one"));
+  ck_assert_ptr_null(again);
+  tr_error_clear();
+  ck_assert_int_eq(sweep_emit_slurm(other, out, exe, true, &again), TR_OK);
+  free(again);
+  sweep_free(&other);
+  ck_assert_int_eq(sweep_emit_slurm(s, out, exe, true, &again), TR_OK); /* back, for the checks below */
+  free(again);
   /* the array has one task per point */
   char *text = tu_read(path);
   ck_assert_ptr_nonnull(strstr(text, "#SBATCH --array=1-2\n"));
@@ -199,6 +212,76 @@ START_TEST(point_past_the_end) {
 }
 END_TEST
 
+START_TEST(bad_value_before_anything_runs) {
+  /* 0.5 TiB passes the key's range but not FSx's check (at least 1.2): the sweep stops
+     before point 1 runs or OUT exists, at the line of the value, for a run, a merge and a
+     Slurm array */
+  sweep_spec *s = load("b", "[grid]\noptimizer.lr = 0.1\nstorage.fsx.capacity_tib = 2.4, 0.5\n");
+  char *out = tu_path(tu_dir, "bout"), *want = NULL, *script = NULL;
+  ck_assert_int_ge(asprintf(&want, "%s:5: storage.fsx.capacity_tib = 0.5 (point p0002): must be 0 (the smallest "
+                                   "that holds the data) or at least 1.2 TiB", s->path), 0);
+  sweep_run_opts o = {.out_dir = out, .exe = "/bin/false"};
+  ck_assert_int_eq(sweep_run(s, &o), TR_ECONFIG);
+  ck_assert_str_eq(tr_error_message(), want);
+  tr_error_clear();
+  size_t n = 0;
+  ck_assert_int_eq(sweep_merge(s, out, &n), TR_ECONFIG);
+  ck_assert_str_eq(tr_error_message(), want);
+  tr_error_clear();
+  ck_assert_int_eq(sweep_emit_slurm(s, out, "/bin/false", false, &script), TR_ECONFIG);
+  ck_assert_str_eq(tr_error_message(), want);
+  ck_assert_ptr_null(script);
+  tr_error_clear();
+  struct stat st;
+  ck_assert_int_ne(stat(out, &st), 0);
+  /* an array task of the good point resolves only that one */
+  o.point = 1;
+  ck_assert_int_eq(sweep_run(s, &o), TR_EIO); /* /bin/false: it ran, and failed */
+  tr_error_clear();
+  free(want);
+  free(out);
+  sweep_free(&s);
+}
+END_TEST
+
+START_TEST(equal_configurations_share_a_directory) {
+  /* points 1 and 3 are one configuration: one run, in p0001's directory, two records */
+  sweep_spec *s = load("e", "[grid]\noptimizer.lr = 0.1, 0.2, 0.1\n");
+  char *exe = tu_path(tu_dir, "fake"), *calls = tu_path(tu_dir, "calls"), *text = NULL;
+  ck_assert_int_ge(asprintf(&text,
+                            "#!/bin/bash\necho run >> '%s'\nwhile [[ $1 != --out ]]; do shift; done\nmkdir -p \"$2\"\n"
+                            "echo '{\"cost\": {\"total_usd\": 1}}' > \"$2/result.json\"\n",
+                            calls), 0);
+  tu_write(exe, text);
+  chmod(exe, 0755);
+  char *out = tu_path(tu_dir, "eout");
+  sweep_run_opts o = {.out_dir = out, .exe = exe};
+  ck_assert_msg(sweep_run(s, &o) == TR_OK, "%s", tr_error_message());
+  char *got = tu_read(calls);
+  ck_assert_str_eq(got, "run\nrun\n");
+  free(got);
+  char *results = tu_path(out, "results.jsonl"), line[1024];
+  FILE *f = fopen(results, "r");
+  char dirs[3][64];
+  for (int i = 0; i < 3; i++) {
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+    cJSON *o = cJSON_Parse(line);
+    snprintf(dirs[i], sizeof dirs[i], "%s", cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "point"), "dir")));
+    cJSON_Delete(o);
+  }
+  ck_assert_ptr_null(fgets(line, sizeof line, f));
+  fclose(f);
+  ck_assert(!strncmp(dirs[0], "points/p0001-", 13) && !strncmp(dirs[1], "points/p0002-", 13));
+  ck_assert_str_eq(dirs[2], dirs[0]);
+  free(results);
+  free(out);
+  free(text);
+  free(calls);
+  free(exe);
+  sweep_free(&s);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("sweep_run");
   TCase *tc = tcase_create("core");
@@ -208,6 +291,8 @@ int main(void) {
   tcase_add_test(tc, slurm_script_quotes_every_word);
   tcase_add_test(tc, digests);
   tcase_add_test(tc, point_past_the_end);
+  tcase_add_test(tc, bad_value_before_anything_runs);
+  tcase_add_test(tc, equal_configurations_share_a_directory);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }
