@@ -1,5 +1,5 @@
 /* The in-memory data set every reader fills and every consumer uses: allocation (X 64-byte
- * aligned for the vector loops), feature names, row selection and concatenation, the
+ * aligned for the vector loops), feature names, row selection, the
  * parts ranks share, and the finiteness check (features and labels). It calls no reader. */
 #define _GNU_SOURCE
 #include "io/dataset.h"
@@ -87,21 +87,6 @@ ds_dataset *ds_take_rows(const ds_dataset *src, const size_t *idx, size_t n) {
   }
   if (ds_set_feature_names(d, (const char *const *)src->feature_names) != TR_OK ||
       ds_set_label_name(d, src->label_name) != TR_OK)
-    ds_free(&d);
-  return d;
-}
-
-ds_dataset *ds_concat(const ds_dataset *a, const ds_dataset *b) {
-  ds_dataset *d = ds_new(a->rows + b->rows, a->cols, a->y && b->y);
-  if (!d) return NULL;
-  memcpy(d->X, a->X, a->rows * a->cols * sizeof(float));
-  memcpy(d->X + a->rows * a->cols, b->X, b->rows * b->cols * sizeof(float));
-  if (d->y) {
-    memcpy(d->y, a->y, a->rows * sizeof(float));
-    memcpy(d->y + a->rows, b->y, b->rows * sizeof(float));
-  }
-  if (ds_set_feature_names(d, (const char *const *)a->feature_names) != TR_OK ||
-      ds_set_label_name(d, a->label_name) != TR_OK)
     ds_free(&d);
   return d;
 }

@@ -29,8 +29,6 @@ tr_err ds_set_feature_names(ds_dataset *d, const char *const *names);
 tr_err ds_set_label_name(ds_dataset *d, const char *name);
 /* A new data set holding rows idx[0..n) of src, in that order (names copied). */
 ds_dataset *ds_take_rows(const ds_dataset *src, const size_t *idx, size_t n);
-/* A new data set: the rows of a followed by those of b (same cols). */
-ds_dataset *ds_concat(const ds_dataset *a, const ds_dataset *b);
 /* Part `part` of `parts` of n rows, as even as possible (the first n % parts parts get
  * one more): rows [*start, *start + *count). */
 void ds_part_range(size_t n, int part, int parts, size_t *start, size_t *count);
