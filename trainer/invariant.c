@@ -241,16 +241,17 @@ static tr_err exact_sum(inv_fit *f, size_t count, size_t j0, size_t M, double sc
   size_t np = f->np, nt = f->n_tensors;
   double mx[MAX_TENSORS + 1];
   for (size_t t = 0; t < nt; t++) {
-    float m = 0;
+    float m = 0, nan = 0; /* nan: g * 0 is NaN for a NaN or infinite g, else 0 */
     for (size_t k = 0; k < count; k++) {
-      const float *g = f->G + k * np;
+      const float *restrict g = f->G + k * np;
+#pragma omp simd reduction(max : m) reduction(+ : nan)
       for (size_t i = f->t_off[t]; i < f->t_off[t + 1]; i++) {
         float a = fabsf(g[i]);
         m = a > m ? a : m;
-        if (a != a) m = INFINITY; /* NaN: the tensor is not finite */
+        nan += g[i] * 0.0f;
       }
     }
-    mx[t] = m;
+    mx[t] = nan == 0 ? m : INFINITY; /* the tensor is not finite */
   }
   mx[nt] = stop ? 1.0 : 0.0;
   tr_err rc = dist_max_doubles(f->dist, mx, nt + 1);
