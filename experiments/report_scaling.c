@@ -29,10 +29,14 @@ typedef struct {
 } scale_group;
 
 /* True when r was trained with optimizer.rank_invariant (result.json's
- * parallel.rank_invariant; older results have none: false). */
+ * parallel.rank_invariant, else the resolved job's key; older results have neither). */
 static bool run_invariant(const run_record *r) {
   const cJSON *p = cJSON_GetObjectItemCaseSensitive(r->obj, "parallel");
-  return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "rank_invariant"));
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, "rank_invariant");
+  if (cJSON_IsBool(v)) return cJSON_IsTrue(v);
+  const cJSON *job = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r->obj, "provenance"), "job");
+  v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(job, "optimizer"), "rank_invariant");
+  return cJSON_IsString(v) && !strcmp(v->valuestring, "true");
 }
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
