@@ -92,6 +92,32 @@ tr_err dist_max_doubles(dist_ctx *ctx, double *buf, size_t n) {
   return allreduce(ctx, buf, n, MPI_DOUBLE, MPI_MAX, "MPI_Allreduce");
 }
 
+tr_err dist_sum_i64(dist_ctx *ctx, int64_t *buf, size_t n) {
+  return allreduce(ctx, buf, n, MPI_INT64_T, MPI_SUM, "MPI_Allreduce");
+}
+
+tr_err dist_alltoallv_floats(dist_ctx *ctx, const float *send, const size_t *scount,
+                             const size_t *sdispl, float *recv, const size_t *rcount,
+                             const size_t *rdispl) {
+  if (solo(ctx)) {
+    for (size_t i = 0; i < scount[0]; i++) recv[rdispl[0] + i] = send[sdispl[0] + i];
+    return TR_OK;
+  }
+  size_t k = (size_t)ctx->size;
+  for (size_t r = 0; r < k; r++) /* the caller bounds its counts alike on every rank */
+    if (sdispl[r] + scount[r] > (size_t)INT_MAX || rdispl[r] + rcount[r] > (size_t)INT_MAX)
+      return too_many("MPI_Alltoallv", sdispl[r] + scount[r] > rdispl[r] + rcount[r] ? sdispl[r] + scount[r]
+                                                                                     : rdispl[r] + rcount[r]);
+  int *v = malloc(4 * k * sizeof(int));
+  if (!v) return tr_error_set(TR_ENOMEM, "MPI_Alltoallv", "out of memory");
+  for (size_t r = 0; r < k; r++)
+    v[r] = (int)scount[r], v[k + r] = (int)sdispl[r], v[2 * k + r] = (int)rcount[r], v[3 * k + r] = (int)rdispl[r];
+  double t0 = tr_now();
+  int rc = MPI_Alltoallv(send, v, v + k, MPI_FLOAT, recv, v + 2 * k, v + 3 * k, MPI_FLOAT, MPI_COMM_WORLD);
+  free(v);
+  return check(ctx, rc, "MPI_Alltoallv", t0);
+}
+
 tr_err dist_sum_size(dist_ctx *ctx, size_t local, size_t *total) {
   unsigned long long v = local;
   tr_err rc = allreduce(ctx, &v, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, "MPI_Allreduce");

@@ -43,6 +43,17 @@ tr_err dist_sum_size(dist_ctx *ctx, size_t local, size_t *total);
 tr_err dist_bcast_floats(dist_ctx *ctx, float *buf, size_t n, int root);
 /* Gathers n 64-bit words from every rank into all (size * n words) on root only. */
 tr_err dist_gather_u64(dist_ctx *ctx, const uint64_t *local, size_t n, uint64_t *all, int root);
+/* Sum of n 64-bit integers over ranks, in place. Integer addition is associative, so the
+ * result does not depend on the reduction's order (the exact sums of rank_invariant). */
+tr_err dist_sum_i64(dist_ctx *ctx, int64_t *buf, size_t n);
+/* MPI_Alltoallv of floats: send[sdispl[r] .. + scount[r]) goes to rank r, and rank r's
+ * part arrives in recv[rdispl[r] .. + rcount[r]). Counts and displacements per rank
+ * (size entries each); every rank must pass counts that match its peers'. Every count
+ * and count + displacement must fit an MPI int: else TR_EMPI before communicating (the
+ * caller bounds them alike on every rank, or the failing rank aborts the job). */
+tr_err dist_alltoallv_floats(dist_ctx *ctx, const float *send, const size_t *scount,
+                             const size_t *sdispl, float *recv, const size_t *rcount,
+                             const size_t *rdispl);
 /* True on every rank when flag is true on any rank. */
 bool dist_any(dist_ctx *ctx, bool flag);
 #endif

@@ -38,6 +38,8 @@ typedef struct {
   double lr, l1, l2, tol, lr_min, lr_gamma;
   long batch_size, epochs, threads, lr_step_epochs, lr_patience;
   int schedule;      /* sched_kind */
+  bool rank_invariant;
+  long micro_batch;  /* rank_invariant: rows per micro-batch */
 } job_optimizer;
 
 typedef struct {

@@ -23,7 +23,21 @@ typedef struct {
   const run_record *first;
   rank_point *p;
   size_t n, cap;
+  /* the test metric over the group's runs, and whether every run was rank_invariant */
+  double metric_lo, metric_hi;
+  bool invariant;
 } scale_group;
+
+/* True when r was trained with optimizer.rank_invariant (result.json's
+ * parallel.rank_invariant, else the resolved job's key; older results have neither). */
+static bool run_invariant(const run_record *r) {
+  const cJSON *p = cJSON_GetObjectItemCaseSensitive(r->obj, "parallel");
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, "rank_invariant");
+  if (cJSON_IsBool(v)) return cJSON_IsTrue(v);
+  const cJSON *job = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r->obj, "provenance"), "job");
+  v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(job, "optimizer"), "rank_invariant");
+  return cJSON_IsString(v) && !strcmp(v->valuestring, "true");
+}
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
@@ -108,6 +122,7 @@ static tr_err scale_groups(const report *rep, scale_group **out, size_t *n_out, 
     if (k == n) {
       g[n].key = key;
       g[n].first = r;
+      g[n].metric_lo = INFINITY, g[n].metric_hi = -INFINITY, g[n].invariant = true;
       n++;
     } else {
       free(key);
@@ -127,6 +142,12 @@ static tr_err scale_groups(const report *rep, scale_group **out, size_t *n_out, 
       }
       g[k].p[g[k].n++] = (rank_point){r->ranks, 0, 0, 0};
     }
+    double mv = *rep->metric ? results_metric(r, rep->metric) : NAN;
+    if (isfinite(mv)) {
+      g[k].metric_lo = fmin(g[k].metric_lo, mv);
+      g[k].metric_hi = fmax(g[k].metric_hi, mv);
+    }
+    g[k].invariant = g[k].invariant && run_invariant(r);
     g[k].p[j].train_s += r->train_s;
     g[k].p[j].cost += r->cost_usd;
     g[k].p[j].n++;
@@ -277,6 +298,31 @@ static tr_err plan_cost_ranks(report *rep, const scale_group *g, size_t n) {
   return report_set_figure(rep, REPORT_COST_RANKS, report_buf_close(&d), report_buf_close(&b), caption);
 }
 
+/* What the test metric does across rank counts, per group run on several: equal by
+ * construction under rank_invariant (the same weights bit for bit), else the spread. */
+static tr_err note_metric_across_ranks(report *rep, const scale_group *g, size_t n) {
+  tr_err rc = TR_OK;
+  for (size_t k = 0; k < n && rc == TR_OK; k++) {
+    if (g[k].n < 2 || !(g[k].metric_lo <= g[k].metric_hi)) continue;
+    if (g[k].invariant && g[k].metric_lo == g[k].metric_hi)
+      rc = report_note(rep, "Scaling: %s was trained with optimizer.rank_invariant = true, so its runs on %d to %d "
+                       "ranks have the same weights bit for bit and its test %s (%.4f) is equal by construction: "
+                       "only time and cost differ.", g[k].label, g[k].p[0].ranks, g[k].p[g[k].n - 1].ranks,
+                       rep->metric, g[k].metric_lo);
+    else if (g[k].invariant)
+      rc = report_note(rep, "Scaling: %s was trained with optimizer.rank_invariant = true, yet its test %s ranges "
+                       "from %.4f to %.4f across rank counts: the runs differ in threads per rank or "
+                       "micro_batch, which the guarantee holds fixed.", g[k].label, rep->metric, g[k].metric_lo,
+                       g[k].metric_hi);
+    else if (g[k].metric_lo != g[k].metric_hi)
+      rc = report_note(rep, "Scaling: %s's test %s ranges from %.4f to %.4f across rank counts: each rank count "
+                       "shuffles and sums in its own order (statistically equivalent runs, not identical ones; "
+                       "optimizer.rank_invariant = true makes them identical).", g[k].label, rep->metric,
+                       g[k].metric_lo, g[k].metric_hi);
+  }
+  return rc;
+}
+
 tr_err report_plan_scaling(report *rep) {
   scale_group *g = NULL;
   size_t n = 0;
@@ -296,6 +342,7 @@ tr_err report_plan_scaling(report *rep) {
   } else {
     rc = plan_speedup(rep, g, n);
     if (rc == TR_OK) rc = plan_cost_ranks(rep, g, n);
+    if (rc == TR_OK) rc = note_metric_across_ranks(rep, g, n);
   }
   groups_free(g, n);
   return rc;

@@ -64,6 +64,8 @@ tr_err run_train_params(const job *j, loss_head head, size_t val_rows, const tra
              .divergence_threshold = es->divergence_threshold, .check_finite = es->check_finite},
       .restore_best = es->restore_best,
       .source = source,
+      .rank_invariant = o->rank_invariant,
+      .micro_batch = (size_t)o->micro_batch,
   };
   const char *key, *bad = train_check_param(p, &key);
   return bad ? cfg_error_key(j->src, TR_ECONFIG, key, "%s", bad) : TR_OK;

@@ -14,6 +14,7 @@
 #include "experiments/provenance.h"
 #include "experiments/run_internal.h"
 #include "experiments/spot.h"
+#include "trainer/invariant.h"
 #include "trainer/metrics.h"
 
 /* "binary" | "multiclass" | "regression" */
@@ -58,8 +59,11 @@ static tr_err add_metrics(const run_state *r, const net *n, const ds_dataset *d,
   size_t width = n->spec.outputs, rows = 0;
   float *local = ds_alloc_floats(d->rows * width + 1), *y = NULL, *pred = NULL;
   /* a rank that fails here returns its error, and main() ends every rank (MPI_Abort) */
-  tr_err rc = local ? train_predict(n, r->head, d, local, NULL) : tr_error_code();
-  if (rc == TR_OK) rc = train_gather_predictions(r->dist, d, local, width, &y, &pred, &rows);
+  tr_err rc = local ? TR_OK : tr_error_code();
+  if (rc == TR_OK && r->j->optimizer.rank_invariant) /* the same bits at any rank count */
+    rc = inv_predict_all(r->dist, n, r->head, d, &y, &pred, &rows);
+  else if (rc == TR_OK && (rc = train_predict(n, r->head, d, local, NULL)) == TR_OK)
+    rc = train_gather_predictions(r->dist, d, local, width, &y, &pred, &rows);
   free(local);
   if (rc != TR_OK || rows == 0) {
     free(y);
@@ -277,6 +281,7 @@ tr_err run_result_json(run_state *r, const net *n, const train_params *p, const 
   if (rc == TR_OK) rc = add_over_ranks(r->dist, per_rank, "comm_s", r->dist->comm_s);
   if (rc == TR_OK) rc = add_over_ranks(r->dist, per_rank, "io_wait_s", oc->io_wait_s);
   cJSON_AddBoolToObject(par, "weights_identical", true); /* checked after every epoch */
+  cJSON_AddBoolToObject(par, "rank_invariant", j->optimizer.rank_invariant); /* same weights at any rank count */
   /* rank 0 writes result.json: only it stats the data files and reads the host */
   if (r->dist->rank == 0)
     cJSON_AddItemToObject(o, "provenance", provenance_json(j, r->started, r->dist->size, train_threads()));

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/timer.h"
+#include "trainer/invariant.h"
 #include "trainer/lbfgs.h"
 #include "trainer/metrics.h"
 
@@ -373,6 +374,38 @@ static double minibatch_epoch(net *n, loss_head head, const ds_dataset *d, const
   return rows_seen > 0 ? loss_sum / rows_seen : NAN;
 }
 
+/* One rank-invariant minibatch epoch (trainer/invariant.h): the same steps, rows, dropout
+ * masks and gradient bits at any rank count; as minibatch_epoch otherwise (snapshot,
+ * stop at the same step on every rank). The predictions go to pred_all (pred_n floats, by
+ * global training row). */
+static double invariant_epoch(net *n, loss_head head, const train_params *p, train_state *s, batch_bufs *b,
+                              inv_fit *inv, float *pred_all, size_t pred_n, bool *interrupted, tr_err *rc) {
+  int epoch = s->epoch + 1;
+  snapshot_take(&b->snap, n, s);
+  inv_clear(pred_all, pred_n);
+  if ((*rc = inv_epoch_order(inv, p->seed, epoch)) != TR_OK) return NAN;
+  double loss_sum = 0, rows_seen = 0;
+  for (size_t step = 0; step < b->steps; step++) {
+    double loss = 0;
+    size_t rows = 0;
+    bool stopped = false;
+    *rc = inv_step(inv, n, head, p->seed, epoch, step, p->stop && *p->stop, b->grads, &loss, &rows, &stopped,
+                   pred_all);
+    if (*rc != TR_OK) break;
+    if (stopped) {
+      snapshot_restore(&b->snap, n, s);
+      *interrupted = true;
+      break;
+    }
+    loss_sum += loss;
+    rows_seen += (double)rows;
+    opt_step(s->opt, n->params, b->grads, n->decay, s->sched.lr);
+    if (p->on_step) p->on_step(p->step_user, epoch, step + 1, b->steps);
+  }
+  if (*interrupted || *rc != TR_OK) return NAN;
+  return rows_seen > 0 ? loss_sum / rows_seen : NAN;
+}
+
 /* The L-BFGS objective: mean loss + 0.5 l2 |w|^2 over the training rows of all ranks. */
 typedef struct {
   net *n;
@@ -383,23 +416,32 @@ typedef struct {
   dist_ctx *dist;
   float *pred;  /* the last evaluation's predictions of this rank's rows (rows x outputs) */
   tr_err rc;
+  inv_fit *inv;     /* rank_invariant: the pass of trainer/invariant.h */
+  float *pred_all;  /* rank_invariant: predictions by global row */
 } objective;
 
 static double lbfgs_objective(const float *x, float *g, void *user) {
   objective *o = user;
   float *saved = o->n->params;
   o->n->params = (float *)x;
-  double sums[2] = {full_pass(o->n, o->head, o->d, o->pl, g, o->pred), (double)o->d->rows};
+  tr_err rc = TR_OK;
+  double sums[2] = {0, 0}, mean = 1; /* mean: the gradient is already divided by the rows */
+  if (o->inv) {
+    rc = inv_full_pass(o->inv, INV_TRAIN, o->n, o->head, g, &sums[0], o->pred_all);
+    sums[1] = (double)inv_rows(o->inv, INV_TRAIN);
+  } else {
+    sums[0] = full_pass(o->n, o->head, o->d, o->pl, g, o->pred), sums[1] = (double)o->d->rows, mean = 0;
+  }
   o->n->params = saved;
-  tr_err rc = dist_sum_doubles(o->dist, sums, 2);
-  if (rc == TR_OK) rc = dist_sum_floats(o->dist, g, o->n->n_params);
+  if (rc == TR_OK && !o->inv) rc = dist_sum_doubles(o->dist, sums, 2);
+  if (rc == TR_OK && !o->inv) rc = dist_sum_floats(o->dist, g, o->n->n_params);
   if (rc != TR_OK) {
     o->rc = rc;
     return NAN;
   }
   double inv = sums[1] > 0 ? 1.0 / sums[1] : 0, f = sums[0] * inv, pen = 0;
   for (size_t i = 0; i < o->n->n_params; i++) {
-    g[i] = (float)(g[i] * inv);
+    if (!mean) g[i] = (float)(g[i] * inv);
     if (o->n->decay[i]) {
       pen += (double)x[i] * x[i];
       g[i] += (float)(o->l2 * x[i]);
@@ -513,6 +555,18 @@ static tr_err validate_epoch(const net *n, loss_head head, const ds_dataset *val
   return TR_OK;
 }
 
+/* validate_epoch under rank_invariant: fixed chunks of the global validation rows, their
+ * losses added in chunk order, predictions shared into mv exactly. */
+static tr_err validate_invariant(const net *n, loss_head head, inv_fit *inv, const train_params *p,
+                                 metric_rows *mv, train_epoch *e) {
+  double sum = 0;
+  inv_clear(mv->pred, mv->rows * mv->width);
+  tr_err rc = inv_full_pass(inv, INV_VAL, n, head, NULL, &sum, mv->pred);
+  if (rc == TR_OK) UNCOUNTED(p->dist, rc = inv_share(p->dist, mv->pred, mv->rows * mv->width));
+  e->val_loss = mv->rows ? sum / (double)mv->rows : NAN;
+  return rc;
+}
+
 /* Ranks apply identical updates, so their weights must agree bit for bit; a sum of the
  * parameters in a fixed order is compared across ranks after every epoch. */
 static tr_err check_ranks_agree(const net *n, dist_ctx *dist, int epoch) {
@@ -556,6 +610,10 @@ const char *train_check_param(const train_params *p, const char **key) {
   else if (lbfgs && p->source)
     k = "optimizer.name", msg = "lbfgs is full-batch and reads the data from memory; a [storage] "
                                 "section streams minibatches (use sgd, adam..., or remove [storage])";
+  else if (p->rank_invariant && p->source)
+    k = "optimizer.rank_invariant", msg = "does not stream from storage yet (remove [storage], or set "
+                                          "optimizer.rank_invariant = false)";
+  else if (p->rank_invariant && p->micro_batch < 1) k = "optimizer.micro_batch", msg = "must be at least 1";
   else if (p->es.patience < 0) k = "early_stopping.patience", msg = "must not be negative";
   else if (p->es.start_from_epoch < 0) k = "early_stopping.start_from_epoch", msg = "must not be negative";
   if (key) *key = k;
@@ -575,6 +633,7 @@ tr_err train_fit(net *n, loss_head head, const ds_dataset *train, const ds_datas
   pool pl;
   memset(&pl, 0, sizeof pl);
   lbfgs_state *lb = NULL;
+  inv_fit *inv = NULL;
   metric_rows mt = {0}, mv = {0};
   float *val_pred = ds_alloc_floats(val->rows * width + 1);
   int ranks = p->dist ? p->dist->size : 1, rank = p->dist ? p->dist->rank : 0;
@@ -590,16 +649,24 @@ tr_err train_fit(net *n, loss_head head, const ds_dataset *train, const ds_datas
   double steps = (double)((train->rows + local_bs - 1) / local_bs);
   if ((rc = dist_max_doubles(p->dist, &steps, 1)) != TR_OK) goto done;
   b.steps = (size_t)steps;
+  if (p->rank_invariant) {
+    if (!(inv = inv_fit_new(n, p->dist, train, val, p->batch_size, p->micro_batch, lbfgs))) {
+      rc = tr_error_code();
+      goto done;
+    }
+    b.steps = inv_steps(inv);
+  }
   if (lbfgs && ((rc = pool_init(&pl, n, true)) != TR_OK || !(lb = lbfgs_new(n->n_params, 10)))) {
     rc = rc != TR_OK ? rc : tr_error_code();
     goto done;
   }
-  objective obj = {n, head, train, &pl, p->l2, p->dist, b.ep_pred, TR_OK};
+  objective obj = {n, head, train, &pl, p->l2, p->dist, b.ep_pred, TR_OK, inv, NULL};
   const metric_set ms = metric_set_of(head, p->es.monitor);
   size_t val_total = 0;
   if ((rc = dist_sum_size(p->dist, val->rows, &val_total)) != TR_OK) goto done;
   bool has_val = val_total > 0;
   if ((rc = metric_rows_init(&mt, train, width, head, p)) != TR_OK) goto done;
+  obj.pred_all = mt.pred;
   if (has_val && (rc = metric_rows_init(&mv, val, width, head, p)) != TR_OK) goto done;
   if ((rc = dist_bcast_floats(p->dist, n->params, n->n_params, 0)) != TR_OK) goto done;
   bool interrupted = false, converged = false;
@@ -610,22 +677,31 @@ tr_err train_fit(net *n, loss_head head, const ds_dataset *train, const ds_datas
         interrupted = true;
         break;
       }
+      if (inv) inv_clear(mt.pred, mt.rows * width);
       lbfgs_result r = lbfgs_iterate(lb, n->params, lbfgs_objective, &obj, p->tol, 64 * 2.22e-16);
       if ((rc = obj.rc) != TR_OK) break;
       train_loss = lb->f;  /* includes the penalty, as the solver sees it */
       converged = r != LBFGS_STEP;
       /* the training metrics are the last objective evaluation's, at the accepted point,
          except after a failed line search (the weights did not move): predict them */
-      if (r == LBFGS_STALLED && (rc = train_predict(n, head, train, b.ep_pred, NULL)) != TR_OK) break;
+      if (r == LBFGS_STALLED &&
+          (rc = inv ? inv_full_pass(inv, INV_TRAIN, n, head, NULL, NULL, mt.pred)
+                    : train_predict(n, head, train, b.ep_pred, NULL)) != TR_OK)
+        break;
     } else {
-      train_loss = minibatch_epoch(n, head, train, p, s, &b, &interrupted, &io_wait, &rc);
+      train_loss = inv ? invariant_epoch(n, head, p, s, &b, inv, mt.pred, mt.rows * width, &interrupted, &rc)
+                       : minibatch_epoch(n, head, train, p, s, &b, &interrupted, &io_wait, &rc);
       if (interrupted || rc != TR_OK) break;
     }
     /* lbfgs has no learning rate (NaN: an empty lr in history.csv) */
     train_epoch e = {.epoch = epoch, .train_loss = train_loss, .lr = lbfgs ? NAN : s->sched.lr};
-    if ((rc = gather_predictions(&mt, b.ep_pred, train->rows, p->dist)) != TR_OK) break;
+    if (inv) UNCOUNTED(p->dist, rc = inv_share(p->dist, mt.pred, mt.rows * width));
+    else rc = gather_predictions(&mt, b.ep_pred, train->rows, p->dist);
+    if (rc != TR_OK) break;
     e.val_loss = NAN;
-    if (has_val && (rc = validate_epoch(n, head, val, p, &mv, val_pred, &e)) != TR_OK) break;
+    if (has_val && (rc = inv ? validate_invariant(n, head, inv, p, &mv, &e)
+                             : validate_epoch(n, head, val, p, &mv, val_pred, &e)) != TR_OK)
+      break;
     if ((rc = epoch_metrics(&mt, &mv, head, p, &ms, &e)) != TR_OK) break;
     e.val_monitor = !has_val ? NAN : ms.monitor < 0 ? e.val_loss : e.val_m[ms.monitor];
     if ((rc = check_ranks_agree(n, p->dist, epoch)) != TR_OK) break;
@@ -676,6 +752,7 @@ done:
   batch_free(&b);
   pool_free(&pl);
   lbfgs_free(&lb);
+  inv_fit_free(&inv);
   free(val_pred);
   return rc;
 }

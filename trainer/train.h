@@ -60,6 +60,11 @@ typedef struct {
      epoch's steps (progress; may be NULL) */
   void (*on_step)(void *user, int epoch, size_t step, size_t steps);
   void *step_user;
+  /* optimizer.rank_invariant: the same weights, bit for bit, at any rank count (same
+     seed, batch_size, micro_batch and threads per rank): trainer/invariant.h. Minibatch
+     steps are cut into micro-batches of micro_batch rows; not with a source. */
+  bool rank_invariant;
+  size_t micro_batch;
 } train_params;
 
 /* NULL when p can train, else a static message (LIBLINEAR's check_parameter); *key (may
@@ -67,7 +72,8 @@ typedef struct {
  * [optimizer] and [early_stopping] keys. Refused: a batch size or epoch count of 0, a
  * learning rate that is not positive (minibatch optimizers), negative penalties, lbfgs
  * with an L1 penalty (it has no proximal step) or with a streamed source (it is full
- * batch), negative patience or warm-up. train_fit() refuses the same (TR_ECONFIG). */
+ * batch), negative patience or warm-up, rank_invariant with a streamed source or a
+ * micro_batch of 0. train_fit() refuses the same (TR_ECONFIG). */
 const char *train_check_param(const train_params *p, const char **key);
 
 /* Sets the threads of the trainer's parallel loops and BLAS in this process (OpenMP's

@@ -42,6 +42,13 @@ START_TEST(singleton_init) {
   ck_assert_int_eq(dist_allgather_floats(&ctx, f, 2, all, &n), TR_OK);
   ck_assert_uint_eq(n, 2);
   ck_assert_float_eq(all[0], 1.5f);
+  int64_t big[2] = {(int64_t)1 << 62, -3};
+  ck_assert_int_eq(dist_sum_i64(&ctx, big, 2), TR_OK);
+  ck_assert(big[0] == (int64_t)1 << 62 && big[1] == -3);
+  float send[3] = {1, 2, 3}, recv[3] = {0};
+  size_t cnt[1] = {3}, at[1] = {0};
+  ck_assert_int_eq(dist_alltoallv_floats(&ctx, send, cnt, at, recv, cnt, at), TR_OK);
+  ck_assert_float_eq(recv[2], 3.0f);
   ck_assert(dist_any(&ctx, true));
   ck_assert(!dist_any(&ctx, false));
   ck_assert(!dist_any(NULL, false));
