@@ -6,10 +6,11 @@
  * so a peer can replay the same steps from the same start.
  * Inputs, in DIR: X.f32 (ROWS x COLS float32, row-major), y.f32 (ROWS class indices as
  * float32) and, with INIT=file, init.f32 (the parameters). Outputs in DIR: init_ours.f32
- * (our initialization with seed SEED, as `tradeoff train` draws it), params_K.f32 after
+ * (our initialization with seed SEED and scheme INIT, as `tradeoff train` draws it), params_K.f32 after
  * each step K listed in STEPS, loss.txt (one mean batch loss per step).
  * Usage: peer_steps DIR ROWS COLS CLASSES H1,H2,... BATCH LR L2 OPT STEPS INIT [SEED]
- *   OPT: adam | adamw | sgd; STEPS: comma list (1,10,100); INIT: ours | torch | sklearn | file */
+ *   OPT: adam | adamw | sgd; STEPS: comma list (1,10,100); INIT: he | torch | sklearn (our
+ *   schemes, model.init) | file */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,8 +66,14 @@ int main(int argc, char **argv) {
     return 2;
   }
   const char *init = argv[11];
-  if (!strcmp(init, "torch")) spec.init = NET_INIT_TORCH;
-  else if (!strcmp(init, "sklearn")) spec.init = NET_INIT_SKLEARN;
+  if (strcmp(init, "file") != 0) {
+    int scheme = net_init_from_name(init);
+    if (scheme < 0) {
+      fprintf(stderr, "peer_steps: INIT must be he, torch, sklearn or file\n");
+      return 2;
+    }
+    spec.init = (net_init_scheme)scheme;
+  }
   net *n = net_new(&spec);
   float *X = ds_alloc_floats(rows * cols), *y = ds_alloc_floats(rows);
   float *dl = ds_alloc_floats(bs * spec.outputs);

@@ -5,21 +5,24 @@ standardized, float32), an MLP COLS-H1-H2-CLASSES with ReLU, Adam (lr, betas 0.9
 eps 1e-8) with l2 on the weights only, mean cross-entropy over each batch, batches taken
 in row order (step k uses rows [k*B, (k+1)*B), no shuffle). All three start from OUR
 initial weights (build/bench/peer_steps writes them; PyTorch and sklearn load them) and
-take the same batches; the parameters are compared after each of STEPS steps:
+take the same batches (--init: our scheme, model.init, default torch, as `tradeoff train`);
+the parameters are compared after each of STEPS steps:
   - PyTorch: torch.optim.Adam(weight_decay=l2) on the weights (coupled L2: g + l2 * w),
   - sklearn: MLPClassifier(solver="adam", alpha=l2, shuffle=False) through partial_fit, one
     batch per call (its L2 is alpha * w / batch_size in the gradient: a penalty 0.5 *
     alpha * |w|^2 / n_samples per batch, so the same alpha is a batch_size-times weaker
     L2 than PyTorch's weight_decay and ours); with --sk-alpha-times-batch it gets
     alpha = l2 * B, which is the same penalty.
-Then the initialization statistics of each scheme (ours: He normal; PyTorch: U(+-1/sqrt(fan_in)),
-biases too; sklearn: U(+-sqrt(6/(fan_in+fan_out))), biases too).
+Then the initialization scale of each scheme (model.init = he: He normal before ReLU,
+Glorot uniform for the output layer, zero biases; torch: U(+-1/sqrt(fan_in)), biases too;
+sklearn: U(+-sqrt(6/(fan_in+fan_out))), biases too).
 Prints a markdown table; exit status 1 when ours and PyTorch differ by more than the
 float32 tolerance after the first step (a regression of our step).
 
 Usage: step_compare.py [--peer-steps build/bench/peer_steps] [--rows 4096] [--cols 32]
                        [--classes 4] [--hidden 64,32] [--batch 64] [--lr 1e-3] [--l2 1e-4]
                        [--steps 1,10,100,1000] [--workdir DIR] [--sk-alpha-times-batch]
+                       [--init he|torch|sklearn]
 """
 import argparse
 import os
@@ -115,11 +118,12 @@ def sklearn_run(X, y, init, a, steps, alpha):
 
 def init_stats(shapes):
     rows = []
-    for i, o in shapes:
-        he = np.sqrt(2.0 / i)
+    for k, (i, o) in enumerate(shapes):
+        he = np.sqrt(2.0 / i) if k + 1 < len(shapes) else np.sqrt(6.0 / (i + o)) / np.sqrt(3)
         tb = 1.0 / np.sqrt(i)
         sb = np.sqrt(6.0 / (i + o))
-        rows.append(f"| {i}x{o} | {he:.4f} (normal) | {tb / np.sqrt(3):.4f} (U +-{tb:.4f}) | "
+        kind = "normal" if k + 1 < len(shapes) else "Glorot U"
+        rows.append(f"| {i}x{o} | {he:.4f} ({kind}) | {tb / np.sqrt(3):.4f} (U +-{tb:.4f}) | "
                     f"{sb / np.sqrt(3):.4f} (U +-{sb:.4f}) |")
     return rows
 
@@ -138,6 +142,7 @@ def main():
     ap.add_argument("--steps", default="1,10,100,1000")
     ap.add_argument("--workdir")
     ap.add_argument("--sk-alpha-times-batch", action="store_true")
+    ap.add_argument("--init", default="torch", choices=["he", "torch", "sklearn"])
     a = ap.parse_args()
     a.hidden_list = [int(h) for h in a.hidden.split(",")]
     steps = [int(s) for s in a.steps.split(",")]
@@ -152,7 +157,7 @@ def main():
     X.tofile(os.path.join(wd, "X.f32"))
     y.astype(np.float32).tofile(os.path.join(wd, "y.f32"))
     subprocess.run([a.peer_steps, wd, str(a.rows), str(a.cols), str(a.classes), a.hidden,
-                    str(a.batch), repr(a.lr), repr(a.l2), "adam", a.steps, "ours"],
+                    str(a.batch), repr(a.lr), repr(a.l2), "adam", a.steps, a.init],
                    check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, OMP_NUM_THREADS="1"))
     load = lambda name: np.fromfile(os.path.join(wd, name), dtype=np.float32)
     init = unflatten(load("init_ours.f32"), shapes)
@@ -163,7 +168,8 @@ def main():
     sk = sklearn_run(X, y, init, a, steps, alpha)
     p0 = flatten(init)
     print(f"Case: {a.rows} x {a.cols}, {a.classes} classes, MLP {a.hidden} relu, batch {a.batch}, "
-          f"Adam lr {a.lr}, l2 {a.l2} (sklearn alpha {alpha}), batches in row order, our initial weights.")
+          f"Adam lr {a.lr}, l2 {a.l2} (sklearn alpha {alpha}), batches in row order, our initial "
+          f"weights (model.init = {a.init}).")
     print()
     print("| steps | max abs(ours - torch) | rel. to the update | max abs(ours - sklearn) | rel. to the update | loss ours | loss torch |")
     print("|---|---|---|---|---|---|---|")
@@ -179,7 +185,7 @@ def main():
     print()
     print("Initial weight scale (standard deviation) per layer:")
     print()
-    print("| layer | ours (He) | PyTorch | sklearn |")
+    print("| layer | model.init = he | torch (PyTorch's) | sklearn (sklearn's) |")
     print("|---|---|---|---|")
     for r in init_stats(shapes):
         print(r)

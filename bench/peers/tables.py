@@ -141,16 +141,18 @@ def data_check(name, r, n_train, n_test, val=False):
 sg = []
 try:
     for line in open(os.path.join(OUT, "sgemm.txt")):
-        if line.startswith("shape="):
-            sg.append(dict(kv.split("=", 1) for kv in line.split()))
+        if line.startswith(("shape=", "lib=")):
+            d = dict(kv.split("=", 1) for kv in line.split())
+            d.setdefault("lib", "openblas")
+            sg.append(d)
 except OSError:
     pass
-peak = {}
+peak, peak_dnnl = {}, {}
 for s in sg:
     if s["shape"] == "square":
-        peak[int(s["threads"])] = float(s["best_gflops"])
+        (peak if s["lib"] == "openblas" else peak_dnnl)[int(s["threads"])] = float(s["best_gflops"])
 threads = int(os.environ.get("THREADS", "2"))
-peak_t = peak.get(threads)
+peak_t, peak_dnnl_t = peak.get(threads), peak_dnnl.get(threads)
 
 # ---------------------------------------------------------------- 1. logistic
 sk = jload("sk_logit.json") or {}
@@ -242,17 +244,19 @@ def mlp_section(title, sk_name, torch_name, run):
           f"GFLOP/s = samples/s x {fps:,} FLOPs per sample (forward 2*({D}*{H1} + {H1}*{H2} + "
           f"{H2}*{C}) = {fwd:,}; backward {bwd:,} = weight gradients 2*({D}*{H1} + {H1}*{H2} + "
           f"{H2}*{C}) + input gradients of layers 2 and 3 2*({H1}*{H2} + {H2}*{C}); biases, "
-          f"activations, loss and optimizer updates not counted); peak = cblas_sgemm "
-          f"1024^3 with {threads} threads = {f(peak_t, '.1f')} GFLOP/s.\n")
+          f"activations, loss and optimizer updates not counted); peak = 1024^3 with {threads} "
+          f"threads: OpenBLAS cblas_sgemm {f(peak_t, '.1f')} GFLOP/s, oneDNN matmul "
+          f"{f(peak_dnnl_t, '.1f')} GFLOP/s (% of peak below: OpenBLAS's for sklearn, oneDNN's "
+          f"for PyTorch and ours, each library's own).\n")
     print("| tool | epochs run (cap) | stop | timed s | samples/s | GFLOP/s | % of sgemm peak | "
           "test accuracy | acc - sklearn (points) | test log-loss |")
     print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     sk_acc = get(skm, "test_accuracy")
 
 
-    def mlp_row(name, epochs, cap, stop, secs, sps, acc, loss):
+    def mlp_row(name, epochs, cap, stop, secs, sps, acc, loss, lib_peak=peak_dnnl_t):
         gf = sps * fps / 1e9 if sps else None
-        pct = 100 * gf / peak_t if gf and peak_t else None
+        pct = 100 * gf / lib_peak if gf and lib_peak else None
         dacc = 100 * (acc - sk_acc) if acc is not None and sk_acc is not None else None
         print(f"| {name} | {epochs} ({cap}) | {stop} | {f(secs, '.2f')} | {f(sps, ',.0f')} | "
               f"{f(gf, '.1f')} | {f(pct, '.0f')} | {f(acc, '.4f')} | {f(dacc, '+.2f')} | "
@@ -262,7 +266,7 @@ def mlp_section(title, sk_name, torch_name, run):
     if skm:
         mlp_row("sklearn 1.2 MLPClassifier (fit)", skm["n_iter"], skm["max_iter"],
                 "cap" if skm["capped"] else "patience (val accuracy)", skm["fit_s"],
-                skm["samples_per_s"], skm["test_accuracy"], skm["test_log_loss"])
+                skm["samples_per_s"], skm["test_accuracy"], skm["test_log_loss"], peak_t)
     else:
         print(f"| sklearn MLPClassifier | {NA} | | | | | | | | |")
     if tm:
@@ -332,21 +336,21 @@ mlp_section("issue-16 data (sklearn make_classification, 3 clusters per class)",
             "sk_mlp_clusters.json", "torch_mlp_clusters.json", "mlp_clusters")
 
 # ---------------------------------------------------------------- 3. sgemm
-print("\n### cblas_sgemm (OpenBLAS), row-major, GFLOP/s = 2MNK / s (best of 7 trials)\n")
+print("\n### cblas_sgemm (OpenBLAS) and oneDNN matmul, row-major, GFLOP/s = 2MNK / s (best of 7 trials)\n")
 if sg:
     tlist = sorted({int(s["threads"]) for s in sg})
-    print("| shape | M x N x K | op | " + " | ".join(f"{t} thread{'s' if t > 1 else ''}"
+    print("| library | shape | M x N x K | op | " + " | ".join(f"{t} thread{'s' if t > 1 else ''}"
                                                     for t in tlist) + " |")
-    print("|---|---|---|" + "---:|" * len(tlist))
+    print("|---|---|---|---|" + "---:|" * len(tlist))
     names = []
     for s in sg:
-        if s["shape"] not in names:
-            names.append(s["shape"])
-    for n in names:
-        rows = {int(s["threads"]): s for s in sg if s["shape"] == n}
+        if (s["lib"], s["shape"]) not in names:
+            names.append((s["lib"], s["shape"]))
+    for lib, n in names:
+        rows = {int(s["threads"]): s for s in sg if s["shape"] == n and s["lib"] == lib}
         s0 = next(iter(rows.values()))
         op = ("A^T" if s0["trans_a"] == "1" else "A") + " B" + ("^T" if s0["trans_b"] == "1" else "")
-        print(f"| {n} | {s0['m']} x {s0['n']} x {s0['k']} | {op} | " +
+        print(f"| {lib} | {n} | {s0['m']} x {s0['n']} x {s0['k']} | {op} | " +
               " | ".join(rows[t]["best_gflops"] if t in rows else NA for t in tlist) + " |")
 else:
     print(f"sgemm: {NA} (bench_sgemm not built or failed)")
