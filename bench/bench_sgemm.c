@@ -7,6 +7,9 @@
  * layer 1 forward (256x256 . 256x256), layer 2 forward (256x256 . 256x128), and the
  * backward patterns of layer 1 (weight gradient X^T dY: trans A; input gradient
  * dY W^T: trans B).
+ * Each shape runs through OpenBLAS (lib=openblas) and through oneDNN's matmul as the
+ * trainer calls it (lib=onednn, trainer/dense.c: A B with a zero bias fused, A^T B
+ * accumulated into C, A B^T), so the MLP's rate can be set against each library's peak.
  * Usage: bench_sgemm [THREADS...]   (default: 1 2) */
 #include <cblas.h>
 #include <omp.h>
@@ -14,6 +17,7 @@
 #include <stdlib.h>
 
 #include "common/timer.h"
+#include "trainer/dense.h"
 
 typedef struct {
   const char *name;
@@ -52,6 +56,17 @@ static void bench_call(const bench_shape *s, const float *a, const float *b, flo
               0.0f, c, s->n);
 }
 
+/* The same product through oneDNN (trainer/dense.c); false when it cannot run. */
+static bool bench_call_dnnl(dense_ctx *d, const bench_shape *s, const float *a, const float *b,
+                            float *c, const float *zero_bias) {
+  if (!s->trans_a && !s->trans_b) /* C (m x n) = A (m x k) B (k x n) + 0 */
+    return dense_forward(d, 0, a, b, zero_bias, c, (size_t)s->m, (size_t)s->k, (size_t)s->n, DENSE_NONE);
+  if (s->trans_a) /* C (m x n) += A^T, A stored k x m, times B (k x n) */
+    return dense_grad_w(d, 1, a, b, c, (size_t)s->k, (size_t)s->m, (size_t)s->n);
+  /* C (m x n) = A (m x k) B^T, B stored n x k */
+  return dense_grad_x(d, 2, a, b, c, (size_t)s->m, (size_t)s->n, (size_t)s->k);
+}
+
 int main(int argc, char **argv) {
   int threads[16] = {1, 2}, nthreads = 2;
   if (argc > 1) {
@@ -68,6 +83,7 @@ int main(int argc, char **argv) {
   printf("openblas config=\"%s\" core=%s procs=%d\n", openblas_get_config(),
          openblas_get_corename(), openblas_get_num_procs());
   enum { TRIALS = 7 };
+  for (int lib = 0; lib < 2; lib++)
   for (int ti = 0; ti < nthreads; ti++) {
     openblas_set_num_threads(threads[ti]);
     omp_set_num_threads(threads[ti]);
@@ -77,6 +93,12 @@ int main(int argc, char **argv) {
       float *a = bench_matrix((size_t)s->m * s->k, &seed);
       float *b = bench_matrix((size_t)s->k * s->n, &seed);
       float *c = bench_matrix((size_t)s->m * s->n, &seed);
+      float *zero = calloc((size_t)s->n, sizeof(float));
+      dense_ctx *d = lib ? dense_new() : NULL;
+      if (lib && (!d || !zero || !bench_call_dnnl(d, s, a, b, c, zero))) {
+        fprintf(stderr, "bench_sgemm: oneDNN cannot run %s\n", s->name);
+        return 1;
+      }
       if (!a || !b || !c) {
         fprintf(stderr, "bench_sgemm: out of memory\n");
         return 1;
@@ -86,7 +108,8 @@ int main(int argc, char **argv) {
       int reps = 1;
       for (;;) {
         double t0 = tr_now();
-        for (int r = 0; r < reps; r++) bench_call(s, a, b, c);
+        for (int r = 0; r < reps; r++)
+          lib ? (void)bench_call_dnnl(d, s, a, b, c, zero) : bench_call(s, a, b, c);
         double dt = tr_now() - t0;
         if (dt >= 0.05) break;
         reps *= dt > 0.005 ? (int)(0.06 / dt) + 1 : 10;
@@ -94,18 +117,21 @@ int main(int argc, char **argv) {
       double sec[TRIALS];
       for (int t = 0; t < TRIALS; t++) {
         double t0 = tr_now();
-        for (int r = 0; r < reps; r++) bench_call(s, a, b, c);
+        for (int r = 0; r < reps; r++)
+          lib ? (void)bench_call_dnnl(d, s, a, b, c, zero) : bench_call(s, a, b, c);
         sec[t] = (tr_now() - t0) / reps;
       }
       qsort(sec, TRIALS, sizeof sec[0], bench_cmp);
-      printf("shape=%s m=%d n=%d k=%d trans_a=%d trans_b=%d threads=%d reps=%d "
+      printf("lib=%s shape=%s m=%d n=%d k=%d trans_a=%d trans_b=%d threads=%d reps=%d "
              "best_s=%.6g best_gflops=%.2f median_gflops=%.2f\n",
-             s->name, s->m, s->n, s->k, s->trans_a, s->trans_b, threads[ti], reps, sec[0],
+             lib ? "onednn" : "openblas", s->name, s->m, s->n, s->k, s->trans_a, s->trans_b, threads[ti], reps, sec[0],
              flop / sec[0] / 1e9, flop / sec[TRIALS / 2] / 1e9);
       fflush(stdout);
       free(a);
       free(b);
       free(c);
+      free(zero);
+      dense_free(&d);
     }
   }
   return 0;

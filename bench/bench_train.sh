@@ -12,6 +12,9 @@
 #     `tradeoff gen` 200,000 x 256, 10 classes (seed 2), same split scheme. sklearn
 #     MLPClassifier and PyTorch (CPU, float32) capped at PEER_MLP_EPOCHS epochs (throughput
 #     is a per-epoch rate); ours with epochs = 200.
+#  2b. The same MLP on data we did not tune on (issue 16): sklearn make_classification
+#     200,000 x 256, 10 classes, 64 informative, 3 clusters per class (random_state 0,
+#     bench/peers/make_clusters.py with python3-sklearn), same split scheme, same settings.
 #  3. cblas_sgemm peak (build/bench/bench_sgemm) at 1 and THREADS threads.
 #  4. Early stopping: epochs and dollars saved, from our result.json.
 # Prints markdown tables on stdout (also saved to bench/out/train/tables.md); progress on
@@ -22,6 +25,8 @@
 #              THREADS=2 REPEATS=5 (logistic timings) OURS_TIMEOUT=1800 (s, per run)
 #              OURS_EXTRA="--set optimizer.name=sgd ..." (added to every `tradeoff train`)
 #              SGEMM_BIN=path (default BUILD_DIR/bench/bench_sgemm)
+#              PARTS="sgemm logit mlp clusters" (the parts to run; the tables show n/a for
+#              the others, or a previous run's files)
 # Peers: /usr/bin/python3 with numpy, h5py, sklearn, torch and liblinear-tools
 # (scripts/install-deps --bench).
 set -euo pipefail
@@ -38,6 +43,8 @@ threads=${THREADS:-2}
 reps=${REPEATS:-5}
 ours_timeout=${OURS_TIMEOUT:-1800}
 read -r -a ours_extra <<<"${OURS_EXTRA:-}"
+parts=" ${PARTS:-sgemm logit mlp clusters} "
+want() { [[ "$parts" == *" $1 "* ]]; }
 py=/usr/bin/python3
 peers=$here/peers
 out=$here/out/train
@@ -67,12 +74,25 @@ make_data() {
 }
 logit=logit; [ "$rows_logit" = 400000 ] || logit=logit-$rows_logit
 mlp=mlp; [ "$rows_mlp" = 200000 ] || mlp=mlp-$rows_mlp
-make_data "$logit" "$rows_logit" --features 64 --informative 16 --weights 0.95,0.05 --seed 1
-make_data "$mlp" "$rows_mlp" --features 256 --classes 10 --informative 64 --seed 2
-n_train_logit=$("$py" -c 'import h5py,sys; print(h5py.File(sys.argv[1],"r")["y"].shape[0])' \
-  "$here/out/${logit}_train.h5")
-# sklearn's objective: mean log-loss + 0.5 * l2 * ||w||^2 with l2 = 1 / (C * n_train), C = 1.
-l2_logit=$("$py" -c "print(repr(1.0 / $n_train_logit))")
+if want logit; then make_data "$logit" "$rows_logit" --features 64 --informative 16 --weights 0.95,0.05 --seed 1; fi
+if want mlp; then make_data "$mlp" "$rows_mlp" --features 256 --classes 10 --informative 64 --seed 2; fi
+clusters=clusters; [ "$rows_mlp" = 200000 ] || clusters=clusters-$rows_mlp
+if want clusters; then
+  if [ ! -f "$here/out/$clusters.h5" ]; then
+    log "make_classification $here/out/$clusters.h5"
+    "$py" "$peers/make_clusters.py" "$here/out/$clusters.h5" --rows "$rows_mlp" --features 256 \
+      --informative 64 --classes 10 --clusters 3 --seed 0
+  fi
+  "$py" "$peers/split.py" "$here/out/$clusters.h5" "$here/out/${clusters}_train.h5" \
+    "$here/out/${clusters}_test.h5" --test-fraction 0.2 --seed 1 >&2
+fi
+l2_logit=0
+if want logit; then
+  n_train_logit=$("$py" -c 'import h5py,sys; print(h5py.File(sys.argv[1],"r")["y"].shape[0])' \
+    "$here/out/${logit}_train.h5")
+  # sklearn's objective: mean log-loss + 0.5 * l2 * ||w||^2 with l2 = 1 / (C * n_train), C = 1.
+  l2_logit=$("$py" -c "print(repr(1.0 / $n_train_logit))")
+fi
 
 # Our jobs. Checkpoints are off (the peers write none); the pricing catalog is the repo's.
 job_common() { # $1 stem, $2 val_fraction
@@ -130,7 +150,8 @@ patience = 3
 restore_best = true
 EOF
 } >"$out/jobs/logit_adam.ini"
-{ job_common "$mlp" 0.1; cat <<EOF
+mlp_job() { # $1 stem
+  job_common "$1" 0.1; cat <<EOF
 
 [model]
 type = mlp
@@ -151,7 +172,9 @@ monitor = val_loss
 patience = 3
 restore_best = true
 EOF
-} >"$out/jobs/mlp.ini"
+}
+mlp_job "$mlp" >"$out/jobs/mlp.ini"
+mlp_job "$clusters" >"$out/jobs/mlp_clusters.ini"
 
 # One of our runs: NAME JOB STEM [check_preds.py options]. Leaves runs/NAME/, runs/NAME.rc, runs/NAME.stderr and,
 # when a model was written, runs/NAME.check.json (sklearn's metrics on `tradeoff predict`).
@@ -178,8 +201,9 @@ sgemm=${SGEMM_BIN:-$build/bench/bench_sgemm}
 if [ ! -x "$sgemm" ] && [ -z "${SGEMM_BIN:-}" ]; then
   cmake --build "$build" --target bench_sgemm >/dev/null 2>&1 || true
 fi
-rm -f "$out/sgemm.txt"
-if [ -x "$sgemm" ]; then
+if ! want sgemm; then
+  log "sgemm: not in PARTS"
+elif rm -f "$out/sgemm.txt"; [ -x "$sgemm" ]; then
   log "sgemm"
   t1=1; [ "$threads" = 1 ] && t1=
   "$sgemm" $t1 "$threads" >"$out/sgemm.txt" || log "bench_sgemm failed"
@@ -188,7 +212,8 @@ else
 fi
 
 # 1. Logistic baseline.
-rm -f "$out/sk_logit.json" "$out/sk_mlp.json" "$out/torch_mlp.json"
+if want logit; then
+rm -f "$out/sk_logit.json"
 log "peers: sklearn LogisticRegression, LIBLINEAR"
 (cd "$peers" && "$py" sk_logit.py "$here/out/${logit}_train.h5" "$here/out/${logit}_test.h5" \
   "$out/sk_logit.json" --repeats "$reps" --workdir "$here/out") || log "sk_logit.py failed"
@@ -197,19 +222,27 @@ for i in $(seq 1 "$reps"); do
     "$here/out/${logit}_train.h5" "$l2_logit" "$out/runs/logit_lbfgs.$i/model.h5"
 done
 ours logit_adam "$out/jobs/logit_adam.ini" "$logit"
+fi
 
-# 2. MLP.
-log "peers: sklearn MLPClassifier (at most $peer_epochs epochs)"
-(cd "$peers" && "$py" sk_mlp.py "$here/out/${mlp}_train.h5" "$here/out/${mlp}_test.h5" \
-  "$out/sk_mlp.json" --epochs "$peer_epochs") || log "sk_mlp.py failed"
-log "peers: PyTorch (at most $peer_epochs epochs)"
-(cd "$peers" && "$py" torch_mlp.py "$here/out/${mlp}_train.h5" "$here/out/${mlp}_test.h5" \
-  "$out/torch_mlp.json" --epochs "$peer_epochs" --threads "$threads") || log "torch_mlp.py failed"
-ours mlp "$out/jobs/mlp.ini" "$mlp"
+# 2. MLP, on each data set: $1 stem, $2 suffix of the output names ("" or _clusters).
+# sklearn first, then PyTorch and ours back to back (the throughput comparison).
+mlp_part() {
+  local stem=$1 sfx=$2
+  rm -f "$out/sk_mlp$sfx.json" "$out/torch_mlp$sfx.json"
+  log "peers on $stem: sklearn MLPClassifier (at most $peer_epochs epochs)"
+  (cd "$peers" && "$py" sk_mlp.py "$here/out/${stem}_train.h5" "$here/out/${stem}_test.h5" \
+    "$out/sk_mlp$sfx.json" --epochs "$peer_epochs") || log "sk_mlp.py failed"
+  log "peers on $stem: PyTorch (at most $peer_epochs epochs)"
+  (cd "$peers" && "$py" torch_mlp.py "$here/out/${stem}_train.h5" "$here/out/${stem}_test.h5" \
+    "$out/torch_mlp$sfx.json" --epochs "$peer_epochs" --threads "$threads") || log "torch_mlp.py failed"
+  ours "mlp$sfx" "$out/jobs/mlp$sfx.ini" "$stem"
+}
+if want mlp; then mlp_part "$mlp" ""; fi
+if want clusters; then mlp_part "$clusters" _clusters; fi
 
 # The tables.
 {
-  echo "Run $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), load average at the start $load0, commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'), THREADS=$threads ROWS_LOGIT=$rows_logit ROWS_MLP=$rows_mlp PEER_MLP_EPOCHS=$peer_epochs OUR_MLP_EPOCHS=$our_mlp_epochs REPEATS=$reps${OURS_EXTRA:+ OURS_EXTRA=\"$OURS_EXTRA\"}."
+  echo "Run $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), load average at the start $load0, commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'), THREADS=$threads PARTS=\"${parts:1:${#parts}-2}\" ROWS_LOGIT=$rows_logit ROWS_MLP=$rows_mlp PEER_MLP_EPOCHS=$peer_epochs OUR_MLP_EPOCHS=$our_mlp_epochs REPEATS=$reps${OURS_EXTRA:+ OURS_EXTRA=\"$OURS_EXTRA\"}."
   echo
   "$py" "$peers/tables.py" "$out" "$reps"
 } | tee "$out/tables.md"

@@ -34,6 +34,8 @@ static const cfg_option job_options[] = {
      "mlp head; auto: classification when every label is a whole number (at most 1000 classes)", CFG_AT(job, model.task), NULL},
     {"model", "hidden", CFG_LIST, "256,128", 1, 65536, NULL, "mlp hidden layer widths", CFG_AT(job, model.hidden), NULL},
     {"model", "activation", CFG_ENUM, "relu", 0, 0, "relu|tanh|sigmoid", "mlp activation", CFG_AT(job, model.activation), NULL},
+    {"model", "init", CFG_ENUM, "torch", 0, 0, "he|torch|sklearn",
+     "mlp initialization: torch = nn.Linear's U(+-1/sqrt(fan_in)) for weights and biases; sklearn = MLPClassifier's U(+-sqrt(6/(fan_in+fan_out))), biases too; he = He normal before ReLU, Glorot uniform otherwise, zero biases, the default before issue 16", CFG_AT(job, model.init), NULL},
     {"model", "dropout", CFG_FLOAT, "0.0", 0, 0.95, NULL, "mlp dropout rate", CFG_AT(job, model.dropout), NULL},
 
     {"optimizer", "name", CFG_ENUM, "adam", 0, 0, "sgd|momentum|nesterov|adam|adamw|lbfgs", "optimizer (lbfgs: full batch)", CFG_AT(job, optimizer.name), NULL},

@@ -30,6 +30,7 @@ typedef struct {
   int task;          /* job_task */
   cfg_ints hidden;
   int activation;    /* net_act: relu|tanh|sigmoid */
+  int init;          /* net_init_scheme: auto|torch|sklearn */
   double dropout;
 } job_model;
 

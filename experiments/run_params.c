@@ -20,6 +20,7 @@ tr_err run_net_spec(const job *j, size_t inputs, size_t outputs, net_spec *spec)
   spec->inputs = inputs;
   spec->outputs = outputs;
   spec->act = (net_act)j->model.activation;
+  spec->init = (net_init_scheme)j->model.init;
   if (j->model.type == JOB_MLP) {
     if (j->model.hidden.n > NET_MAX_LAYERS - 1)
       return job_error(j, TR_ECONFIG, "model", "hidden", "at most %d hidden layers", NET_MAX_LAYERS - 1);
@@ -28,6 +29,8 @@ tr_err run_net_spec(const job *j, size_t inputs, size_t outputs, net_spec *spec)
     spec->dropout = (float)j->model.dropout;
   } else if (j->model.dropout > 0) {
     return job_error(j, TR_ECONFIG, "model", "dropout", "applies to model.type = mlp only");
+  } else if (cfg_is_set(j->src, "model", "init")) { /* linear models start at zero */
+    return job_error(j, TR_ECONFIG, "model", "init", "applies to model.type = mlp only");
   }
   return TR_OK;
 }

@@ -3,6 +3,7 @@
 #include "trainer/loss.h"
 
 #include <math.h>
+#include <stdbool.h>
 
 double loss_eval(loss_head h, const float *logits, const float *y, size_t rows, size_t width,
                  float *dlogits, float scale) {
@@ -24,16 +25,23 @@ double loss_eval(loss_head h, const float *logits, const float *y, size_t rows, 
       sum += e * e;
       if (dlogits) dlogits[i] = (float)(2.0 * e) * scale;
     } else {
-      float m = z[0];
+      /* one float exponential per logit (kept for the gradient when the row fits the
+         buffer), summed in double */
+      float m = z[0], e[256];
       for (size_t k = 1; k < width; k++) m = z[k] > m ? z[k] : m;
+      bool keep = width <= sizeof e / sizeof *e;
       double se = 0;
-      for (size_t k = 0; k < width; k++) se += exp((double)z[k] - m);
+      for (size_t k = 0; k < width; k++) {
+        float ek = expf(z[k] - m);
+        if (keep) e[k] = ek;
+        se += ek;
+      }
       size_t c = (size_t)y[i];
       sum += log(se) + m - z[c];
       if (dlogits) {
-        float *d = dlogits + i * width;
+        float *d = dlogits + i * width, inv = (float)(1.0 / se);
         for (size_t k = 0; k < width; k++)
-          d[k] = (float)(exp((double)z[k] - m) / se - (k == c)) * scale;
+          d[k] = ((keep ? e[k] : expf(z[k] - m)) * inv - (float)(k == c)) * scale;
       }
     }
   }

@@ -1,15 +1,19 @@
-/* Dense layers through CBLAS sgemm: forward Y = X W + b, backward dW += X^T dY,
- * db += colsum(dY), dX = dY W^T. Activation derivatives are taken from the outputs
+/* Dense layers: forward Y = X W + b, backward dW += X^T dY, db += colsum(dY),
+ * dX = dY W^T, through oneDNN's matmul (trainer/dense.c, bias and activation fused into
+ * the forward product) or CBLAS sgemm/sgemv (single outputs, callers' parallel regions,
+ * NET_KERNELS_OPENBLAS, or when oneDNN fails). Activation derivatives are taken from the outputs
  * (relu: y > 0, tanh: 1 - y^2, sigmoid: y (1 - y)), so no pre-activations are stored. */
 #include "trainer/net.h"
 
 #include <cblas.h>
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/checked.h"
 #include "io/dataset.h"
+#include "trainer/dense.h"
 
 const char *net_check_spec(const net_spec *s) {
   if (s->inputs == 0) return "the data has no features";
@@ -68,27 +72,45 @@ void net_free(net **n) {
   *n = NULL;
 }
 
+int net_init_from_name(const char *name) {
+  static const char *names[] = {"he", "torch", "sklearn"};
+  for (int i = 0; i < 3; i++)
+    if (!strcmp(name, names[i])) return i;
+  return -1;
+}
+
 void net_init(net *n, rng_t *rng, bool zero_init) {
+  net_init_scheme scheme = n->spec.init;
   memset(n->params, 0, n->n_params * sizeof(float));
   if (zero_init) return;
   for (size_t l = 0; l < n->n_layers; l++) {
     const net_layer *L = &n->layer[l];
-    float *W = n->params + L->w_off;
+    float *W = n->params + L->w_off, *b = n->params + L->b_off;
+    size_t nw = L->in * L->out;
     bool hidden = l + 1 < n->n_layers;
-    if (hidden && n->spec.act == ACT_RELU) {
+    if (scheme != NET_INIT_HE) { /* the peers: weights then biases, uniform */
+      double f = n->spec.act == ACT_SIGMOID ? 2.0 : 6.0;
+      double a = scheme == NET_INIT_TORCH ? 1.0 / sqrt((double)L->in)
+                                          : sqrt(f / (double)(L->in + L->out));
+      for (size_t k = 0; k < nw; k++) W[k] = (float)(a * (2 * rng_uniform(rng) - 1));
+      for (size_t k = 0; k < L->out; k++) b[k] = (float)(a * (2 * rng_uniform(rng) - 1));
+    } else if (hidden && n->spec.act == ACT_RELU) {
       double sd = sqrt(2.0 / (double)L->in); /* He */
-      for (size_t k = 0; k < L->in * L->out; k++) W[k] = (float)(sd * rng_normal(rng));
+      for (size_t k = 0; k < nw; k++) W[k] = (float)(sd * rng_normal(rng));
     } else {
       double a = sqrt(6.0 / (double)(L->in + L->out)); /* Xavier/Glorot uniform */
-      for (size_t k = 0; k < L->in * L->out; k++) W[k] = (float)(a * (2 * rng_uniform(rng) - 1));
+      for (size_t k = 0; k < nw; k++) W[k] = (float)(a * (2 * rng_uniform(rng) - 1));
     }
   }
 }
 
-net_ws *net_ws_new(const net *n, size_t max_rows) {
+net_ws *net_ws_new(const net *n, size_t max_rows) { return net_ws_new_with(n, max_rows, NET_KERNELS_AUTO); }
+
+net_ws *net_ws_new_with(const net *n, size_t max_rows, net_kernels kernels) {
   net_ws *ws = calloc(1, sizeof *ws);
   if (!ws) return tr_check_alloc(NULL, "workspace");
   ws->max_rows = max_rows;
+  if (kernels == NET_KERNELS_AUTO) ws->dense = dense_new(); /* NULL: OpenBLAS */
   size_t widest = n->spec.inputs;
   bool ok = true;
   for (size_t l = 0; l < n->n_layers; l++) {
@@ -115,6 +137,7 @@ void net_ws_free(net_ws **ws) {
   }
   free((*ws)->delta[0]);
   free((*ws)->delta[1]);
+  dense_free(&(*ws)->dense);
   free(*ws);
   *ws = NULL;
 }
@@ -152,20 +175,33 @@ static void dropout(float *Y, float *mask, size_t total, float p, rng_t *rng) {
   for (size_t k = 0; k < total; k++) Y[k] *= mask[k];
 }
 
+/* oneDNN for this layer: a context, a matrix (not a vector) product, and not inside a
+ * caller's parallel region (one workspace per thread there, OpenBLAS single-threaded). */
+static bool use_dense(const net_ws *ws, const net_layer *L) {
+  return ws->dense && L->out > 1 && !omp_in_parallel();
+}
+
 const float *net_forward(const net *n, net_ws *ws, const float *X, size_t rows, bool train,
                          rng_t *rng) {
+  static const dense_act fused[] = {[ACT_RELU] = DENSE_RELU, [ACT_TANH] = DENSE_TANH,
+                                    [ACT_SIGMOID] = DENSE_SIGMOID};
   const float *in = X;
   for (size_t l = 0; l < n->n_layers; l++) {
     const net_layer *L = &n->layer[l];
     float *Y = ws->act[l];
-    if (L->out == 1) /* a single output (linear, logistic heads): matrix-vector is faster */
-      cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)L->in, 1.0f, in, (int)L->in,
-                  n->params + L->w_off, 1, 0.0f, Y, 1);
-    else
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)L->out, (int)L->in,
-                  1.0f, in, (int)L->in, n->params + L->w_off, (int)L->out, 0.0f, Y, (int)L->out);
     bool hidden = l + 1 < n->n_layers;
-    bias_activate(Y, n->params + L->b_off, rows, L->out, hidden, n->spec.act);
+    bool fused_done = use_dense(ws, L) &&
+                      dense_forward(ws->dense, l, in, n->params + L->w_off, n->params + L->b_off, Y,
+                                    rows, L->in, L->out, hidden ? fused[n->spec.act] : DENSE_NONE);
+    if (!fused_done) {
+      if (L->out == 1) /* a single output (linear, logistic heads): matrix-vector is faster */
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)L->in, 1.0f, in, (int)L->in,
+                    n->params + L->w_off, 1, 0.0f, Y, 1);
+      else
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)L->out, (int)L->in,
+                    1.0f, in, (int)L->in, n->params + L->w_off, (int)L->out, 0.0f, Y, (int)L->out);
+      bias_activate(Y, n->params + L->b_off, rows, L->out, hidden, n->spec.act);
+    }
     if (hidden && train && n->spec.dropout > 0)
       dropout(Y, ws->mask[l], rows * L->out, n->spec.dropout, rng);
     in = Y;
@@ -202,7 +238,10 @@ void net_backward(const net *n, net_ws *ws, const float *X, size_t rows, const f
   for (size_t l = n->n_layers; l-- > 0;) {
     const net_layer *L = &n->layer[l];
     const float *in = l == 0 ? X : ws->act[l - 1];
-    if (L->out == 1)
+    bool dense = use_dense(ws, L);
+    if (dense && dense_grad_w(ws->dense, l, in, delta, grads + L->w_off, rows, L->in, L->out)) {
+      /* accumulated */
+    } else if (L->out == 1)
       cblas_sgemv(CblasRowMajor, CblasTrans, (int)rows, (int)L->in, 1.0f, in, (int)L->in, delta, 1,
                   1.0f, grads + L->w_off, 1);
     else
@@ -216,8 +255,9 @@ void net_backward(const net *n, net_ws *ws, const float *X, size_t rows, const f
     if (l == 0) break; /* no gradient w.r.t. the data */
     float *prev = ws->delta[flip];
     flip ^= 1;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)L->in, (int)L->out, 1.0f,
-                delta, (int)L->out, n->params + L->w_off, (int)L->out, 0.0f, prev, (int)L->in);
+    if (!dense || !dense_grad_x(ws->dense, l, delta, n->params + L->w_off, prev, rows, L->in, L->out))
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)L->in, (int)L->out, 1.0f,
+                  delta, (int)L->out, n->params + L->w_off, (int)L->out, 0.0f, prev, (int)L->in);
     activation_grad(n, ws, l - 1, prev, rows);
     delta = prev;
   }

@@ -141,16 +141,18 @@ def data_check(name, r, n_train, n_test, val=False):
 sg = []
 try:
     for line in open(os.path.join(OUT, "sgemm.txt")):
-        if line.startswith("shape="):
-            sg.append(dict(kv.split("=", 1) for kv in line.split()))
+        if line.startswith(("shape=", "lib=")):
+            d = dict(kv.split("=", 1) for kv in line.split())
+            d.setdefault("lib", "openblas")
+            sg.append(d)
 except OSError:
     pass
-peak = {}
+peak, peak_dnnl = {}, {}
 for s in sg:
     if s["shape"] == "square":
-        peak[int(s["threads"])] = float(s["best_gflops"])
+        (peak if s["lib"] == "openblas" else peak_dnnl)[int(s["threads"])] = float(s["best_gflops"])
 threads = int(os.environ.get("THREADS", "2"))
-peak_t = peak.get(threads)
+peak_t, peak_dnnl_t = peak.get(threads), peak_dnnl.get(threads)
 
 # ---------------------------------------------------------------- 1. logistic
 sk = jload("sk_logit.json") or {}
@@ -221,117 +223,134 @@ if s1:
     print(f"Training objective (mean log-loss + 0.5/n_train ||w||^2): sklearn "
           f"{s1['train_objective']:.7f}{gap}.")
 
-# ---------------------------------------------------------------- 2. MLP
-skm, tm = jload("sk_mlp.json"), jload("torch_mlp.json")
-ml, why_ml = ours("mlp")
-check_result("mlp", ml)
-mn_train = (skm or tm or {}).get("n_train")
-mn_test = (skm or tm or {}).get("n_test")
-data_check("mlp", ml, mn_train, mn_test)
-D, H1, H2, C = 256, 256, 128, 10
-if ml:
-    D, C = get(ml, "data", "features") or D, get(ml, "data", "classes") or C
-fwd = 2 * (D * H1 + H1 * H2 + H2 * C)
-bwd = 2 * (D * H1 + H1 * H2 + H2 * C) + 2 * (H1 * H2 + H2 * C)
-fps = fwd + bwd
-print("\n### MLP (256-128, relu, adam)\n")
-print(f"Data: {mn_train or NA} train / {mn_test or NA} test rows x {D} features, {C} classes, "
-      f"shared stratified split; each tool holds out 10% of train for validation. "
-      f"GFLOP/s = samples/s x {fps:,} FLOPs per sample (forward 2*({D}*{H1} + {H1}*{H2} + "
-      f"{H2}*{C}) = {fwd:,}; backward {bwd:,} = weight gradients 2*({D}*{H1} + {H1}*{H2} + "
-      f"{H2}*{C}) + input gradients of layers 2 and 3 2*({H1}*{H2} + {H2}*{C}); biases, "
-      f"activations, loss and optimizer updates not counted); peak = cblas_sgemm "
-      f"1024^3 with {threads} threads = {f(peak_t, '.1f')} GFLOP/s.\n")
-print("| tool | epochs run (cap) | stop | timed s | samples/s | GFLOP/s | % of sgemm peak | "
-      "test accuracy | acc - sklearn (points) | test log-loss |")
-print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
-sk_acc = get(skm, "test_accuracy")
+# ---------------------------------------------------------------- 2. MLP, on each data set
+def mlp_section(title, sk_name, torch_name, run):
+    """The MLP table of one data set: the peers' JSON files and our run RUN."""
+    skm, tm = jload(sk_name), jload(torch_name)
+    ml, why_ml = ours(run)
+    check_result(run, ml)
+    mn_train = (skm or tm or {}).get("n_train")
+    mn_test = (skm or tm or {}).get("n_test")
+    data_check(run, ml, mn_train, mn_test)
+    D, H1, H2, C = 256, 256, 128, 10
+    if ml:
+        D, C = get(ml, "data", "features") or D, get(ml, "data", "classes") or C
+    fwd = 2 * (D * H1 + H1 * H2 + H2 * C)
+    bwd = 2 * (D * H1 + H1 * H2 + H2 * C) + 2 * (H1 * H2 + H2 * C)
+    fps = fwd + bwd
+    print(f"\n### MLP (256-128, relu, adam), {title}\n")
+    print(f"Data: {mn_train or NA} train / {mn_test or NA} test rows x {D} features, {C} classes, "
+          f"shared stratified split; each tool holds out 10% of train for validation. "
+          f"GFLOP/s = samples/s x {fps:,} FLOPs per sample (forward 2*({D}*{H1} + {H1}*{H2} + "
+          f"{H2}*{C}) = {fwd:,}; backward {bwd:,} = weight gradients 2*({D}*{H1} + {H1}*{H2} + "
+          f"{H2}*{C}) + input gradients of layers 2 and 3 2*({H1}*{H2} + {H2}*{C}); biases, "
+          f"activations, loss and optimizer updates not counted); peak = 1024^3 with {threads} "
+          f"threads: OpenBLAS cblas_sgemm {f(peak_t, '.1f')} GFLOP/s, oneDNN matmul "
+          f"{f(peak_dnnl_t, '.1f')} GFLOP/s (% of peak below: OpenBLAS's for sklearn, oneDNN's "
+          f"for PyTorch and ours, each library's own).\n")
+    print("| tool | epochs run (cap) | stop | timed s | samples/s | GFLOP/s | % of sgemm peak | "
+          "test accuracy | acc - sklearn (points) | test log-loss |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    sk_acc = get(skm, "test_accuracy")
 
 
-def mlp_row(name, epochs, cap, stop, secs, sps, acc, loss):
-    gf = sps * fps / 1e9 if sps else None
-    pct = 100 * gf / peak_t if gf and peak_t else None
-    dacc = 100 * (acc - sk_acc) if acc is not None and sk_acc is not None else None
-    print(f"| {name} | {epochs} ({cap}) | {stop} | {f(secs, '.2f')} | {f(sps, ',.0f')} | "
-          f"{f(gf, '.1f')} | {f(pct, '.0f')} | {f(acc, '.4f')} | {f(dacc, '+.2f')} | "
-          f"{f(loss, '.4f')} |")
+    def mlp_row(name, epochs, cap, stop, secs, sps, acc, loss, lib_peak=peak_dnnl_t):
+        gf = sps * fps / 1e9 if sps else None
+        pct = 100 * gf / lib_peak if gf and lib_peak else None
+        dacc = 100 * (acc - sk_acc) if acc is not None and sk_acc is not None else None
+        print(f"| {name} | {epochs} ({cap}) | {stop} | {f(secs, '.2f')} | {f(sps, ',.0f')} | "
+              f"{f(gf, '.1f')} | {f(pct, '.0f')} | {f(acc, '.4f')} | {f(dacc, '+.2f')} | "
+              f"{f(loss, '.4f')} |")
 
 
-if skm:
-    mlp_row("sklearn 1.2 MLPClassifier (fit)", skm["n_iter"], skm["max_iter"],
-            "cap" if skm["capped"] else "patience (val accuracy)", skm["fit_s"],
-            skm["samples_per_s"], skm["test_accuracy"], skm["test_log_loss"])
-else:
-    print(f"| sklearn MLPClassifier | {NA} | | | | | | | | |")
-if tm:
-    mlp_row(f"PyTorch {tm['torch']} (training epochs)", tm["epochs"], tm["max_epochs"],
-            "cap" if tm["capped"] else "patience (val loss)", tm["train_s"],
-            tm["samples_per_s"], tm["test_accuracy"], tm["test_log_loss"])
-else:
-    print(f"| PyTorch | {NA} | | | | | | | | |")
-if ml:
-    mlp_row("tradeoff (train_s)", ml["epochs_run"],
-            ml.get("epochs_max", job_value("mlp", "optimizer", "epochs")),
-            ml["stop_reason"], ml["time"]["train_s"], get(ml, "throughput", "samples_per_s"),
-            get(ml, "test", "accuracy"), get(ml, "test", "log_loss"))
-else:
-    print(f"| tradeoff | {NA} ({why_ml}) | | | | | | | | |")
-thr = get(ml, "throughput", "samples_per_s")
-dacc = abs(ml["test"]["accuracy"] - sk_acc) * 100 if ml and sk_acc is not None else None
-print(f"\nTargets: our throughput {f(thr, ',.0f')} samples/s (target >= 200,000: "
-      f"{met(None if thr is None else thr >= 200000)}); |accuracy - sklearn's| = "
-      f"{f(dacc, '.2f')} points (target <= 0.5: {met(None if dacc is None else dacc <= 0.5)}).")
-def epoch_rate(rows, secs):
-    """(median, min, max) samples/s of single epochs: robust to a few disturbed epochs."""
-    if not rows or not secs:
-        return None
-    r = sorted(rows / t for t in secs if t > 0)
-    return statistics.median(r), r[0], r[-1]
+    if skm:
+        mlp_row("sklearn 1.2 MLPClassifier (fit)", skm["n_iter"], skm["max_iter"],
+                "cap" if skm["capped"] else "patience (val accuracy)", skm["fit_s"],
+                skm["samples_per_s"], skm["test_accuracy"], skm["test_log_loss"], peak_t)
+    else:
+        print(f"| sklearn MLPClassifier | {NA} | | | | | | | | |")
+    if tm:
+        mlp_row(f"PyTorch {tm['torch']} (training epochs)", tm["epochs"], tm["max_epochs"],
+                "cap" if tm["capped"] else "patience (val loss)", tm["train_s"],
+                tm["samples_per_s"], tm["test_accuracy"], tm["test_log_loss"])
+    else:
+        print(f"| PyTorch | {NA} | | | | | | | | |")
+    if ml:
+        mlp_row("tradeoff (train_s)", ml["epochs_run"],
+                ml.get("epochs_max", job_value(run, "optimizer", "epochs")),
+                ml["stop_reason"], ml["time"]["train_s"], get(ml, "throughput", "samples_per_s"),
+                get(ml, "test", "accuracy"), get(ml, "test", "log_loss"))
+    else:
+        print(f"| tradeoff | {NA} ({why_ml}) | | | | | | | | |")
+    thr = get(ml, "throughput", "samples_per_s")
+    dacc = abs(ml["test"]["accuracy"] - sk_acc) * 100 if ml and sk_acc is not None else None
+    print(f"\nTargets (issue 3): our throughput {f(thr, ',.0f')} samples/s (target >= 200,000: "
+          f"{met(None if thr is None else thr >= 200000)}); |accuracy - sklearn's| = "
+          f"{f(dacc, '.2f')} points (target <= 0.5: {met(None if dacc is None else dacc <= 0.5)}).")
+    accs = [a for a in (sk_acc, get(tm, "test_accuracy")) if a is not None]
+    gap = 100 * (max(accs) - ml["test"]["accuracy"]) if ml and accs else None
+    tsp = get(tm, "samples_per_s")
+    ratio = thr / tsp if thr and tsp else None
+    print(f"Targets (issue 16): better peer's accuracy - ours = {f(gap, '+.2f')} points (target "
+          f"<= 0.3: {met(None if gap is None else gap <= 0.3)}); our samples/s / PyTorch's = "
+          f"{f(ratio, '.2f')} (target >= 1.3: {met(None if ratio is None else ratio >= 1.3)}).")
+    def epoch_rate(rows, secs):
+        """(median, min, max) samples/s of single epochs: robust to a few disturbed epochs."""
+        if not rows or not secs:
+            return None
+        r = sorted(rows / t for t in secs if t > 0)
+        return statistics.median(r), r[0], r[-1]
 
 
-er_ours = er_torch = None
-try:
-    with open(os.path.join(OUT, "runs", "mlp", "history.csv")) as h:
-        secs = [float(row["epoch_s"]) for row in csv.DictReader(h)]
-    er_ours = epoch_rate(get(ml, "data", "train_rows"), secs)
-except (OSError, ValueError, IndexError, KeyError):
-    pass
-if tm:
-    er_torch = epoch_rate(tm["n_train_after_val"], tm.get("epoch_s"))
-for who, e in (("ours (history.csv epoch_s, validation pass included)", er_ours),
-               ("PyTorch (training loop only)", er_torch)):
-    if e:
-        print(f"Per-epoch rate, {who}: median {e[0]:,.0f} samples/s (slowest epoch {e[1]:,.0f}, "
-              f"fastest {e[2]:,.0f}).")
-gf_own = get(ml, "throughput", "gflops")
-if gf_own is not None and thr:
-    print(f"result.json's own throughput.gflops: {gf_own:.1f} (= {gf_own * 1e9 / thr:,.0f} FLOPs "
-          f"per sample at its samples_per_s; the formula above counts {fps:,}).")
-if ml:
-    print(f"Our total_s {ml['time']['total_s']:.2f} (train_s {ml['time']['train_s']:.2f}, "
-          f"compute_s {f(ml['time'].get('compute_s'), '.2f')}, io_wait_s "
-          f"{f(ml['time'].get('io_wait_s'), '.2f')}, checkpoint_s "
-          f"{f(ml['time'].get('checkpoint_s'), '.2f')}).")
-if tm:
-    print(f"PyTorch: validation passes {tm['val_s']:.2f} s outside the timing, script wall time "
-          f"{tm['wall_s']:.1f} s.")
+    er_ours = er_torch = None
+    try:
+        with open(os.path.join(OUT, "runs", run, "history.csv")) as h:
+            secs = [float(row["epoch_s"]) for row in csv.DictReader(h)]
+        er_ours = epoch_rate(get(ml, "data", "train_rows"), secs)
+    except (OSError, ValueError, IndexError, KeyError):
+        pass
+    if tm:
+        er_torch = epoch_rate(tm["n_train_after_val"], tm.get("epoch_s"))
+    for who, e in (("ours (history.csv epoch_s, validation pass included)", er_ours),
+                   ("PyTorch (training loop only)", er_torch)):
+        if e:
+            print(f"Per-epoch rate, {who}: median {e[0]:,.0f} samples/s (slowest epoch {e[1]:,.0f}, "
+                  f"fastest {e[2]:,.0f}).")
+    gf_own = get(ml, "throughput", "gflops")
+    if gf_own is not None and thr:
+        print(f"result.json's own throughput.gflops: {gf_own:.1f} (= {gf_own * 1e9 / thr:,.0f} FLOPs "
+              f"per sample at its samples_per_s; the formula above counts {fps:,}).")
+    if ml:
+        print(f"Our total_s {ml['time']['total_s']:.2f} (train_s {ml['time']['train_s']:.2f}, "
+              f"compute_s {f(ml['time'].get('compute_s'), '.2f')}, io_wait_s "
+              f"{f(ml['time'].get('io_wait_s'), '.2f')}, checkpoint_s "
+              f"{f(ml['time'].get('checkpoint_s'), '.2f')}).")
+    if tm:
+        print(f"PyTorch: validation passes {tm['val_s']:.2f} s outside the timing, script wall time "
+              f"{tm['wall_s']:.1f} s.")
+
+
+
+mlp_section("issue-3 data (`tradeoff gen`, seed 2)", "sk_mlp.json", "torch_mlp.json", "mlp")
+mlp_section("issue-16 data (sklearn make_classification, 3 clusters per class)",
+            "sk_mlp_clusters.json", "torch_mlp_clusters.json", "mlp_clusters")
 
 # ---------------------------------------------------------------- 3. sgemm
-print("\n### cblas_sgemm (OpenBLAS), row-major, GFLOP/s = 2MNK / s (best of 7 trials)\n")
+print("\n### cblas_sgemm (OpenBLAS) and oneDNN matmul, row-major, GFLOP/s = 2MNK / s (best of 7 trials)\n")
 if sg:
     tlist = sorted({int(s["threads"]) for s in sg})
-    print("| shape | M x N x K | op | " + " | ".join(f"{t} thread{'s' if t > 1 else ''}"
+    print("| library | shape | M x N x K | op | " + " | ".join(f"{t} thread{'s' if t > 1 else ''}"
                                                     for t in tlist) + " |")
-    print("|---|---|---|" + "---:|" * len(tlist))
+    print("|---|---|---|---|" + "---:|" * len(tlist))
     names = []
     for s in sg:
-        if s["shape"] not in names:
-            names.append(s["shape"])
-    for n in names:
-        rows = {int(s["threads"]): s for s in sg if s["shape"] == n}
+        if (s["lib"], s["shape"]) not in names:
+            names.append((s["lib"], s["shape"]))
+    for lib, n in names:
+        rows = {int(s["threads"]): s for s in sg if s["shape"] == n and s["lib"] == lib}
         s0 = next(iter(rows.values()))
         op = ("A^T" if s0["trans_a"] == "1" else "A") + " B" + ("^T" if s0["trans_b"] == "1" else "")
-        print(f"| {n} | {s0['m']} x {s0['n']} x {s0['k']} | {op} | " +
+        print(f"| {lib} | {n} | {s0['m']} x {s0['n']} x {s0['k']} | {op} | " +
               " | ".join(rows[t]["best_gflops"] if t in rows else NA for t in tlist) + " |")
 else:
     print(f"sgemm: {NA} (bench_sgemm not built or failed)")
@@ -341,7 +360,8 @@ print("\n### Early stopping (ours, from result.json)\n")
 print("| run | epochs (cap) | epochs_run | best_epoch | stop_reason | epochs saved | train_s | "
       "compute_usd | total_usd | saved_by_early_stop_usd | rate x saved epochs x train_s/epoch |")
 print("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|")
-for name, label in (("logit_adam", "logistic, adam"), ("mlp", "MLP, adam")):
+for name, label in (("logit_adam", "logistic, adam"), ("mlp", "MLP, adam"),
+                    ("mlp_clusters", "MLP, adam, clusters data")):
     r, why = ours(name)
     cap = (r or {}).get("epochs_max", job_value(name, "optimizer", "epochs"))
     if not r:
@@ -367,7 +387,7 @@ if skm or tm:
           f"{get(tm, 'max_epochs')} (best {get(tm, 'best_epoch')}).")
 
 print("\n### Checks on our result.json\n")
-if not any(ours(n)[0] for n in ("logit_lbfgs.1", "logit_adam", "mlp")):
+if not any(ours(n)[0] for n in ("logit_lbfgs.1", "logit_adam", "mlp", "mlp_clusters")):
     print("- no result.json to check")
 elif odd:
     for o in odd:

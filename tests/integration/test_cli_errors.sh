@@ -91,6 +91,8 @@ expect_error 2 "real_y_softmax.ini:2: data.train: row 1: label .* softmax needs 
 expect_error 2 "^tradeoff: model.type: logistic needs 2 classes; the labels have 3" run_job iris_logistic "$SRC/tests/data/iris.csv"
 expect_error 2 "^tradeoff: optimizer.l1: lbfgs does not handle an L1 penalty" run_job lbfgs_l1 ok.h5 --set optimizer.name=lbfgs --set optimizer.l1=0.1
 expect_error 2 "^tradeoff: model.dropout: applies to model.type = mlp only" run_job dropout ok.h5 --set model.dropout=0.5
+expect_error 2 "^tradeoff: model.init: applies to model.type = mlp only" run_job init ok.h5 --set model.init=sklearn
+expect_error 2 "model.init" run_job init_bad ok.h5 --set model.type=mlp --set model.init=xavier
 expect_error 2 "^tradeoff: early_stopping.monitor: .val_rmse. does not apply to a classification task" run_job monitor ok.h5 --set early_stopping.monitor=val_rmse
 check "no outputs, not even directories, after failed runs" test -z "$(ls -d out-* 2>/dev/null)"
 

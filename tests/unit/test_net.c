@@ -1,5 +1,6 @@
-/* Tests for trainer/net.c: shapes, initialization, and numerical gradient checks of the
- * backward pass for every activation, with and without hidden layers, and dropout. */
+/* Tests for trainer/net.c: shapes, initialization (each scheme), and numerical gradient
+ * checks of the backward pass for every activation, with and without hidden layers, and
+ * dropout, on each kernel path (oneDNN's matmul, OpenBLAS), which must also agree. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,7 @@ static double total_loss(const net *n, net_ws *ws, const float *X, const float *
 
 /* Compares backward's gradient with central differences (in double) on every parameter
  * (or a sample of them for larger nets). */
-static void gradient_check(net_spec spec, loss_head h, bool with_dropout) {
+static void gradient_check_with(net_spec spec, loss_head h, bool with_dropout, net_kernels kernels) {
   if (!with_dropout) spec.dropout = 0;
   net *n = net_new(&spec);
   ck_assert_ptr_nonnull(n);
@@ -32,7 +33,9 @@ static void gradient_check(net_spec spec, loss_head h, bool with_dropout) {
   for (size_t i = 0; i < rows; i++)
     y[i] = h == HEAD_REGRESSION ? (float)rng_normal(&rng) : (float)(i % spec.outputs == 0 ? i % 2 : i % spec.outputs);
   if (h == HEAD_BINARY) for (size_t i = 0; i < rows; i++) y[i] = (float)(i % 2);
-  net_ws *ws = net_ws_new(n, rows);
+  net_ws *ws = net_ws_new_with(n, rows, kernels);
+  ck_assert_ptr_nonnull(ws);
+  if (kernels == NET_KERNELS_AUTO) ck_assert_ptr_nonnull(ws->dense); /* oneDNN started */
   rng_t drop;
   rng_seed(&drop, 5);
   rng_t replay = drop;
@@ -59,6 +62,11 @@ static void gradient_check(net_spec spec, loss_head h, bool with_dropout) {
   free(g);
   net_ws_free(&ws);
   net_free(&n);
+}
+
+static void gradient_check(net_spec spec, loss_head h, bool with_dropout) {
+  gradient_check_with(spec, h, with_dropout, NET_KERNELS_AUTO);
+  gradient_check_with(spec, h, with_dropout, NET_KERNELS_OPENBLAS);
 }
 
 START_TEST(gradients_linear_models) {
@@ -111,6 +119,84 @@ START_TEST(layout_and_init) {
 }
 END_TEST
 
+/* The two kernel paths compute the same forward and backward passes (to float32
+ * rounding) on a batch of the benchmark's shape, and the last, shorter batch after it
+ * (a second cached primitive). */
+START_TEST(kernels_agree) {
+  net_spec s = {.inputs = 40, .outputs = 10, .hidden = {64, 32}, .n_hidden = 2, .act = ACT_RELU};
+  net *n = net_new(&s);
+  rng_t r;
+  rng_seed(&r, 3);
+  net_init(n, &r, false);
+  size_t rows = 256;
+  float *X = malloc(rows * s.inputs * sizeof(float)), *dl = malloc(rows * s.outputs * sizeof(float));
+  for (size_t k = 0; k < rows * s.inputs; k++) X[k] = (float)rng_normal(&r);
+  for (size_t k = 0; k < rows * s.outputs; k++) dl[k] = (float)rng_normal(&r) / rows;
+  net_ws *a = net_ws_new_with(n, rows, NET_KERNELS_AUTO), *b = net_ws_new_with(n, rows, NET_KERNELS_OPENBLAS);
+  ck_assert_ptr_nonnull(a->dense);
+  ck_assert_ptr_null(b->dense);
+  float *ga = calloc(n->n_params, sizeof(float)), *gb = calloc(n->n_params, sizeof(float));
+  size_t sizes[] = {rows, 100, rows};
+  for (int t = 0; t < 3; t++) {
+    size_t m = sizes[t];
+    const float *ya = net_forward(n, a, X, m, false, NULL), *yb = net_forward(n, b, X, m, false, NULL);
+    for (size_t k = 0; k < m * s.outputs; k++)
+      ck_assert_msg(fabsf(ya[k] - yb[k]) <= 1e-4f * fmaxf(1.0f, fabsf(yb[k])), "logit %zu: %g vs %g", k, ya[k], yb[k]);
+    net_backward(n, a, X, m, dl, ga); /* accumulates: both sums grow alike */
+    net_backward(n, b, X, m, dl, gb);
+    for (size_t i = 0; i < n->n_params; i++)
+      ck_assert_msg(fabsf(ga[i] - gb[i]) <= 1e-4f * fmaxf(1.0f, fabsf(gb[i])), "grad %zu: %g vs %g", i, ga[i], gb[i]);
+  }
+  free(X);
+  free(dl);
+  free(ga);
+  free(gb);
+  net_ws_free(&a);
+  net_ws_free(&b);
+  net_free(&n);
+}
+END_TEST
+
+/* model.init = torch and sklearn: uniform weights and biases within each scheme's bound,
+ * filling it (the largest draw is near the bound), with the right variance. */
+START_TEST(peer_init_schemes) {
+  net_spec s = {.inputs = 100, .outputs = 10, .hidden = {256, 128}, .n_hidden = 2, .act = ACT_RELU};
+  for (int scheme = NET_INIT_TORCH; scheme <= NET_INIT_SKLEARN; scheme++) {
+    s.init = (net_init_scheme)scheme;
+    net *n = net_new(&s);
+    rng_t r;
+    rng_seed(&r, 2);
+    net_init(n, &r, false);
+    for (size_t l = 0; l < n->n_layers; l++) {
+      const net_layer *L = &n->layer[l];
+      double a = scheme == NET_INIT_TORCH ? 1 / sqrt((double)L->in) : sqrt(6.0 / (double)(L->in + L->out));
+      double sq = 0, top = 0;
+      for (size_t k = 0; k < L->in * L->out; k++) {
+        double w = n->params[L->w_off + k];
+        ck_assert(fabs(w) <= a);
+        sq += w * w;
+        top = fmax(top, fabs(w));
+      }
+      ck_assert_double_eq_tol(sq / (double)(L->in * L->out), a * a / 3, 0.1 * a * a / 3);
+      ck_assert(top > 0.95 * a);
+      double bsum = 0;
+      for (size_t k = 0; k < L->out; k++) {
+        ck_assert(fabs(n->params[L->b_off + k]) <= a);
+        bsum += fabs(n->params[L->b_off + k]);
+      }
+      ck_assert(bsum > 0); /* biases drawn too */
+    }
+    net_init(n, &r, true); /* zero_init still wins */
+    for (size_t k = 0; k < n->n_params; k++) ck_assert_float_eq(n->params[k], 0.0f);
+    net_free(&n);
+  }
+  ck_assert_int_eq(net_init_from_name("torch"), NET_INIT_TORCH);
+  ck_assert_int_eq(net_init_from_name("sklearn"), NET_INIT_SKLEARN);
+  ck_assert_int_eq(net_init_from_name("he"), NET_INIT_HE);
+  ck_assert_int_eq(net_init_from_name("glorot"), -1);
+}
+END_TEST
+
 START_TEST(bad_specs) {
   net_spec s = {.inputs = 0, .outputs = 1};
   ck_assert_ptr_nonnull(net_check_spec(&s));
@@ -148,6 +234,8 @@ int main(void) {
   tcase_add_test(tc, gradients_with_dropout);
   tcase_add_test(tc, layout_and_init);
   tcase_add_test(tc, bad_specs);
+  tcase_add_test(tc, kernels_agree);
+  tcase_add_test(tc, peer_init_schemes);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }

@@ -42,6 +42,25 @@ START_TEST(net_spec_from_job) {
   ck_assert_str_eq(tr_error_message(), "model.dropout: applies to model.type = mlp only");
   tr_error_clear();
   job_free(&j);
+  /* model.init: torch by default, each scheme by name, an error for linear models
+     (they start at zero) only when it is set */
+  const char *plain[] = {"model.type=mlp", NULL}, *sk[] = {"model.type=mlp", "model.init=sklearn", NULL},
+             *he[] = {"model.type=mlp", "model.init=he", NULL}, *lin[] = {"model.type=logistic", NULL},
+             *lin_init[] = {"model.type=logistic", "model.init=torch", NULL};
+  const char **cases[] = {plain, sk, he, lin};
+  net_init_scheme want[] = {NET_INIT_TORCH, NET_INIT_SKLEARN, NET_INIT_HE, NET_INIT_TORCH};
+  for (int c = 0; c < 4; c++) {
+    j = tu_job(cases[c]);
+    ck_assert_int_eq(run_net_spec(j, 4, 3, &spec), TR_OK);
+    ck_assert_int_eq(spec.init, want[c]);
+    job_free(&j);
+  }
+  j = tu_job(lin_init);
+  tr_error_clear();
+  ck_assert_int_eq(run_net_spec(j, 4, 1, &spec), TR_ECONFIG);
+  ck_assert_str_eq(tr_error_message(), "model.init: applies to model.type = mlp only");
+  tr_error_clear();
+  job_free(&j);
 }
 END_TEST
 
