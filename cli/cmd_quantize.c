@@ -21,7 +21,8 @@ static const char help[] =
     "`predict` reads) and FILE.json: for fp32 and the variant, parameter and file bytes,\n"
     "batch-1 latency (p50/p99 over --requests calls, default 1000, after a warm-up),\n"
     "throughput at --batch rows (default 256; best of 5 rounds) and the test split's\n"
-    "metrics with their change. FILE.h5 is not replaced without --force.\n";
+    "metrics with their change; and fp32 on oneDNN's f32 matmul as a timing reference\n"
+    "(the kernel's share of the gain). FILE.h5 is not replaced without --force.\n";
 
 static void print_table(const cJSON *r) {
   const cJSON *list = cJSON_GetObjectItem(r, "precisions"), *e;
@@ -39,6 +40,10 @@ static void print_table(const cJSON *r) {
     if (pts == pts) printf("%+12.2f\n", pts);
     else printf("%12s\n", "-");
   }
+  const cJSON *ref = cJSON_GetObjectItem(r, "reference_fp32_onednn");
+  if (ref)
+    printf("%-9s %12s %12.4f %14.0f   (fp32 on oneDNN's f32 matmul, timings only)\n", "fp32-dnnl", "",
+           json_number_at(ref, "latency_batch1", "p50_ms"), json_number_at(ref, "throughput", "rows_per_s"));
   const cJSON *q = cJSON_GetArrayItem(list, 1);
   printf("throughput ratio %.2fx, size ratio %.2f, argmax agreement %.4f\n",
          json_number_at(q, "vs_fp32_speed", "throughput_ratio"), json_number_at(q, "vs_fp32_speed", "size_ratio"),

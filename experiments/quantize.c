@@ -255,6 +255,26 @@ static tr_err measure(predictor *p, const char *precision, const char *kernel, s
   return rc;
 }
 
+/* fp32 on oneDNN's f32 matmul too: the same kernel library at full precision, so that
+ * the variant's gain can be split into kernel and precision (timings only). */
+static tr_err measure_reference(const net *n, loss_head head, const run_splits *s, const quantize_opts *o,
+                                cJSON *r) {
+  quant_model *ref = NULL;
+  quant_runner *qr = NULL;
+  tr_err rc = quant_build(n, QUANT_FP32, NULL, 0, &ref);
+  if (rc == TR_OK) rc = quant_runner_new(ref, &qr);
+  if (rc == TR_OK) {
+    cJSON *e = cJSON_AddObjectToObject(r, "reference_fp32_onednn");
+    cJSON_AddStringToObject(e, "kernel", "oneDNN matmul f32 x f32 -> f32");
+    predictor p = {.n = n, .qr = qr, .head = head};
+    const ds_dataset *d = s->test->rows ? s->test : s->train;
+    rc = time_predictor(&p, d->X, d->rows, o->batch, o->latency_requests, e);
+  }
+  quant_runner_free(&qr);
+  quant_free(&ref);
+  return rc;
+}
+
 static char *default_json(const char *out) {
   size_t n = strlen(out);
   bool h5 = n > 3 && !strcmp(out + n - 3, ".h5");
@@ -352,6 +372,7 @@ tr_err quantize_run(const quantize_opts *o, cJSON **report) {
                    o->precision == QUANT_INT8 ? "oneDNN matmul u8/s8 x s8 -> s32, per-channel scales"
                                               : "oneDNN matmul bf16 x bf16 -> f32",
                    quant_bytes(q), file_bytes(o->out_path), &s, o, qpred, eq);
+    if (rc == TR_OK) rc = measure_reference(mf.model, mf.head, &s, o, r);
     if (rc == TR_OK) {
       add_changes(eq, cJSON_GetObjectItem(e32, "test"), cJSON_GetObjectItem(eq, "test"));
       if (test_rows) add_agreement(eq, ref, qpred, test_rows, width, mf.head);

@@ -118,6 +118,10 @@ float quant_from_bf16(uint16_t b) {
 static bool layer_alloc(quant_layer *L, quant_precision p) {
   size_t nw = L->in * L->out;
   L->b = malloc(L->out * sizeof(float));
+  if (p == QUANT_FP32) {
+    L->w_f32 = malloc((nw ? nw : 1) * sizeof(float));
+    return L->b && L->w_f32;
+  }
   if (p == QUANT_INT8) {
     L->w = malloc(nw ? nw : 1);
     L->w_scale = malloc(L->out * sizeof(float));
@@ -133,6 +137,7 @@ void quant_free(quant_model **qp) {
   for (size_t l = 0; l < q->n_layers; l++) {
     free(q->layer[l].w);
     free(q->layer[l].w_bf16);
+    free(q->layer[l].w_f32);
     free(q->layer[l].w_scale);
     free(q->layer[l].b);
   }
@@ -190,9 +195,8 @@ static tr_err calibrate(const net *n, quant_model *q, const float *X, size_t row
 
 tr_err quant_build(const net *n, quant_precision p, const float *X, size_t calib_rows, quant_model **out) {
   *out = NULL;
-  if (p != QUANT_INT8 && p != QUANT_BF16)
-    return tr_error_set(TR_EUSAGE, "quantize", "precision %s is not a low precision (int8, bf16)",
-                        quant_precision_name(p));
+  if (p != QUANT_INT8 && p != QUANT_BF16 && p != QUANT_FP32)
+    return tr_error_set(TR_EUSAGE, "quantize", "unknown precision %d", (int)p);
   tr_err rc = quant_check_host(p);
   if (rc != TR_OK) return rc;
   if (p == QUANT_INT8 && (!X || calib_rows == 0))
@@ -203,6 +207,10 @@ tr_err quant_build(const net *n, quant_precision p, const float *X, size_t calib
     quant_layer *L = &q->layer[l];
     const float *W = n->params + n->layer[l].w_off, *b = n->params + n->layer[l].b_off;
     memcpy(L->b, b, L->out * sizeof(float));
+    if (p == QUANT_FP32) {
+      memcpy(L->w_f32, W, L->in * L->out * sizeof(float));
+      continue;
+    }
     if (p == QUANT_BF16) {
       for (size_t i = 0; i < L->in * L->out; i++) L->w_bf16[i] = quant_to_bf16(W[i]);
       continue;
@@ -227,7 +235,9 @@ void quant_dequantize(const quant_model *q, net *n) {
     for (size_t i = 0; i < L->in; i++)
       for (size_t j = 0; j < L->out; j++) {
         size_t k = i * L->out + j;
-        W[k] = q->precision == QUANT_INT8 ? (float)L->w[k] * L->w_scale[j] : quant_from_bf16(L->w_bf16[k]);
+        W[k] = q->precision == QUANT_INT8   ? (float)L->w[k] * L->w_scale[j]
+               : q->precision == QUANT_BF16 ? quant_from_bf16(L->w_bf16[k])
+                                            : L->w_f32[k];
       }
     memcpy(b, L->b, L->out * sizeof(float));
   }
@@ -239,7 +249,9 @@ size_t quant_bytes(const quant_model *q) {
     const quant_layer *L = &q->layer[l];
     size_t nw = L->in * L->out;
     bytes += L->out * sizeof(float); /* bias */
-    bytes += q->precision == QUANT_INT8 ? nw + L->out * sizeof(float) + sizeof(float) : nw * sizeof(uint16_t);
+    bytes += q->precision == QUANT_INT8   ? nw + L->out * sizeof(float) + sizeof(float)
+             : q->precision == QUANT_BF16 ? nw * sizeof(uint16_t)
+                                          : nw * sizeof(float);
   }
   return bytes;
 }
@@ -249,6 +261,7 @@ size_t quant_fp32_bytes(const net *n) { return n->n_params * sizeof(float); }
 /* ---- the file ---- */
 
 herr_t quant_write(hid_t f, const quant_model *q) {
+  if (q->precision != QUANT_INT8 && q->precision != QUANT_BF16) return -1; /* not a file precision */
   herr_t bad = 0;
   float in_scales[NET_MAX_LAYERS];
   for (size_t l = 0; l < q->n_layers; l++) {
@@ -466,6 +479,7 @@ tr_err quant_runner_new(const quant_model *q, quant_runner **out) {
 }
 
 static dnnl_data_type_t act_type(const quant_model *q, size_t l) {
+  if (q->precision == QUANT_FP32) return dnnl_f32;
   if (q->precision == QUANT_BF16) return dnnl_bf16;
   return q->layer[l].in_unsigned ? dnnl_u8 : dnnl_s8;
 }
@@ -503,7 +517,7 @@ static tr_err make_layer(quant_runner *r, runner_slot *s, size_t l, size_t M) {
   const quant_model *q = r->q;
   const quant_layer *L = &q->layer[l];
   bool last = l + 1 == q->n_layers, int8 = q->precision == QUANT_INT8;
-  dnnl_data_type_t wt = int8 ? dnnl_s8 : dnnl_bf16, dt = last ? dnnl_f32 : act_type(q, l + 1);
+  dnnl_data_type_t wt = int8 ? dnnl_s8 : q->precision == QUANT_BF16 ? dnnl_bf16 : dnnl_f32, dt = last ? dnnl_f32 : act_type(q, l + 1);
   dnnl_dims_t src_d = {(dnnl_dim_t)M, (dnnl_dim_t)L->in}, w_d = {(dnnl_dim_t)L->in, (dnnl_dim_t)L->out},
               b_d = {1, (dnnl_dim_t)L->out}, dst_d = {(dnnl_dim_t)M, (dnnl_dim_t)L->out};
   dnnl_memory_desc_t src_md, w_any, w_user, b_md, dst_md;
@@ -529,13 +543,15 @@ static tr_err make_layer(quant_runner *r, runner_slot *s, size_t l, size_t M) {
   if (st == dnnl_success) st = dnnl_primitive_desc_create(&pd, &md, attr, r->eng, NULL);
   if (po) dnnl_post_ops_destroy(po);
   dnnl_primitive_attr_destroy(attr);
-  if (st != dnnl_success) return dnnl_fail(st, int8 ? "int8 matmul (u8/s8 x s8 -> s32)" : "bf16 matmul");
+  if (st != dnnl_success)
+    return dnnl_fail(st, int8 ? "int8 matmul (u8/s8 x s8 -> s32)" : q->precision == QUANT_BF16 ? "bf16 matmul" : "f32 matmul");
   const dnnl_memory_desc_t *w_md = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
   dnnl_memory_t user = NULL;
   st = dnnl_primitive_create(&s->mm[l], pd);
   if (st == dnnl_success) st = dnnl_memory_create(&s->w[l], w_md, r->eng, DNNL_MEMORY_ALLOCATE);
   if (st == dnnl_success)
-    st = dnnl_memory_create(&user, &w_user, r->eng, int8 ? (void *)L->w : (void *)L->w_bf16);
+    st = dnnl_memory_create(&user, &w_user, r->eng,
+                            int8 ? (void *)L->w : L->w_bf16 ? (void *)L->w_bf16 : (void *)L->w_f32);
   if (st == dnnl_success) st = dnnl_memory_create(&s->b[l], &b_md, r->eng, r->bias[l]);
   if (st == dnnl_success && !last) st = dnnl_memory_create(&s->dst[l], &dst_md, r->eng, DNNL_MEMORY_ALLOCATE);
   if (st == dnnl_success && last) st = dnnl_memory_create(&s->dst[l], &dst_md, r->eng, DNNL_MEMORY_NONE);
@@ -561,7 +577,8 @@ static tr_err slot_for(quant_runner *r, size_t M, runner_slot **out) {
   DN(dnnl_memory_desc_init_by_tag(&x_md, 2, x_d, dnnl_f32, dnnl_ab), "input desc");
   DN(dnnl_memory_desc_init_by_tag(&xq_md, 2, x_d, act_type(q, 0), dnnl_ab), "input desc");
   DN(dnnl_memory_create(&s->x, &x_md, r->eng, DNNL_MEMORY_NONE), "input memory");
-  DN(dnnl_memory_create(&s->x_q, &xq_md, r->eng, DNNL_MEMORY_ALLOCATE), "input memory");
+  if (q->precision != QUANT_FP32) /* f32 goes into the first matmul as it is */
+    DN(dnnl_memory_create(&s->x_q, &xq_md, r->eng, DNNL_MEMORY_ALLOCATE), "input memory");
   dnnl_primitive_attr_t attr = NULL;
   if (q->precision == QUANT_INT8) {
     float inv = 1.0f / q->layer[0].in_scale;
@@ -572,7 +589,7 @@ static tr_err slot_for(quant_runner *r, size_t M, runner_slot **out) {
       return dnnl_fail(st, "input scale");
     }
   }
-  tr_err rc = reorder(r, s->x, s->x_q, attr, &s->in_reorder);
+  tr_err rc = s->x_q ? reorder(r, s->x, s->x_q, attr, &s->in_reorder) : TR_OK;
   if (attr) dnnl_primitive_attr_destroy(attr);
   for (size_t l = 0; rc == TR_OK && l < q->n_layers; l++) rc = make_layer(r, s, l, M);
   if (rc != TR_OK) {
@@ -593,9 +610,9 @@ static tr_err run_chunk(quant_runner *r, const float *X, size_t M, float *logits
   DN(dnnl_memory_set_data_handle(s->x, (void *)X), "input handle");
   DN(dnnl_memory_set_data_handle(s->dst[last], logits), "output handle");
   dnnl_exec_arg_t rargs[] = {{DNNL_ARG_FROM, s->x}, {DNNL_ARG_TO, s->x_q}};
-  DN(dnnl_primitive_execute(s->in_reorder, r->stream, 2, rargs), "input quantization");
+  if (s->in_reorder) DN(dnnl_primitive_execute(s->in_reorder, r->stream, 2, rargs), "input quantization");
   for (size_t l = 0; l <= last; l++) {
-    dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, l ? s->dst[l - 1] : s->x_q},
+    dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, l ? s->dst[l - 1] : s->x_q ? s->x_q : s->x},
                               {DNNL_ARG_WEIGHTS, s->w[l]},
                               {DNNL_ARG_BIAS, s->b[l]},
                               {DNNL_ARG_DST, s->dst[l]}};

@@ -45,6 +45,7 @@ typedef struct {
   size_t in, out;
   int8_t *w;          /* int8: in x out row-major, w = round(W / w_scale[j]) */
   uint16_t *w_bf16;   /* bf16: in x out bits */
+  float *w_f32;       /* fp32 (a measuring reference, never saved): in x out */
   float *w_scale;     /* int8: out (per output neuron) */
   float *b;           /* out, float32 */
   float in_scale;     /* int8: the scale of this layer's 8-bit input */
@@ -59,7 +60,9 @@ typedef struct {
   size_t calibration_rows;   /* int8: rows the activation ranges were taken on */
 } quant_model;
 
-/* Quantizes n to p (QUANT_INT8 or QUANT_BF16) with activation ranges from the first
+/* Quantizes n to p (QUANT_INT8 or QUANT_BF16; QUANT_FP32 copies the weights for
+ * oneDNN's f32 matmul, a reference that separates the kernel from the precision when
+ * measuring, and that quant_write refuses) with activation ranges from the first
  * calib_rows rows of X (rows x inputs; standardized as the net was trained; int8 needs
  * at least one). TR_EUSAGE for a precision the host cannot run, TR_EINPUT for a net
  * with an activation other than relu/tanh/sigmoid, TR_ENOMEM. */

@@ -36,7 +36,7 @@ for e in (f32, q):
     assert 0 < e['test']['accuracy'] <= 1 and e['test']['log_loss'] > 0
 assert abs(q['test_change']['accuracy_points'] - 100 * (q['test']['accuracy'] - f32['test']['accuracy'])) < 1e-9
 assert q['vs_fp32']['argmax_agreement'] >= 0.95 and q['vs_fp32']['mean_abs_prob_diff'] < 0.02, q['vs_fp32']
-assert q['vs_fp32_speed']['throughput_ratio'] > 0
+assert q['vs_fp32_speed']['throughput_ratio'] > 0 and r['reference_fp32_onednn']['throughput']['rows_per_s'] > 0
 "
 check "h5py reads the variant: precision, int8 weights, per-channel scales" $PY -c "
 import h5py, numpy as np; f = h5py.File('m8.h5', 'r')

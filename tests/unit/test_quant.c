@@ -202,6 +202,13 @@ START_TEST(bf16_matches_fp32) {
 }
 END_TEST
 
+START_TEST(fp32_reference_matches_net) {
+  /* the oneDNN f32 reference computes what net_forward does (float rounding apart) */
+  check_agreement((net_spec){.inputs = 48, .outputs = 6, .hidden = {64, 32}, .n_hidden = 2, .act = ACT_TANH},
+                  HEAD_MULTICLASS, QUANT_FP32, 1e-5, 1e-6, 1.0);
+}
+END_TEST
+
 START_TEST(batch_size_invariant) {
   /* rows one at a time, in a batch, and past the 4096-row chunk give the same logits */
   net_spec spec = {.inputs = 20, .outputs = 4, .hidden = {16}, .n_hidden = 1, .act = ACT_RELU};
@@ -379,6 +386,7 @@ int main(void) {
   tcase_add_test(tc, bf16_rounding);
   tcase_add_test(tc, int8_matches_fp32);
   tcase_add_test(tc, bf16_matches_fp32);
+  tcase_add_test(tc, fp32_reference_matches_net);
   tcase_add_test(tc, batch_size_invariant);
   tcase_add_test(tc, variant_round_trip);
   tcase_add_test(tc, damaged_variants_refused);
