@@ -38,7 +38,7 @@ if [ ! -f "$data" ]; then
   "$bin" gen --task classification --rows "$rows" --features 256 --classes 10 --informative 64 --seed 2 \
     --out "$data" 2>/dev/null
 fi
-cat >"$out/mlp.ini" <<EOF
+cat >"$out/mlp.ini.new" <<EOF
 [data]
 train = $data
 test_fraction = 0.2
@@ -68,6 +68,8 @@ restore_best = true
 [checkpoint]
 every_epochs = 0
 EOF
+# the job file changes (and the model is retrained) only when its text does
+cmp -s "$out/mlp.ini.new" "$out/mlp.ini" 2>/dev/null && rm "$out/mlp.ini.new" || mv "$out/mlp.ini.new" "$out/mlp.ini"
 model=$out/run/model.h5
 if [ ! -f "$model" ] || [ "$out/mlp.ini" -nt "$model" ]; then
   log "train $out/mlp.ini"
