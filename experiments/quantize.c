@@ -291,8 +291,11 @@ tr_err quantize_run(const quantize_opts *o, cJSON **report) {
   if (bad) return tr_error_set(TR_EUSAGE, "quantize", "%s", bad);
   tr_err rc = quant_check_host(o->precision);
   if (rc != TR_OK) return rc;
-  struct stat st;
-  if (!o->force && stat(o->out_path, &st) == 0)
+  struct stat st, ms;
+  bool exists = stat(o->out_path, &st) == 0;
+  if (exists && stat(o->model_path, &ms) == 0 && st.st_dev == ms.st_dev && st.st_ino == ms.st_ino)
+    return tr_error_set(TR_EUSAGE, o->out_path, "is MODEL.h5 itself: the variant needs its own --out");
+  if (!o->force && exists)
     return tr_error_set(TR_EUSAGE, o->out_path, "exists (use --force to replace it)");
   char *json_path = o->json_path ? strdup(o->json_path) : default_json(o->out_path);
   if (!json_path) return tr_error_set(TR_ENOMEM, "quantize", "out of memory");

@@ -71,6 +71,7 @@ check "--json names the report" test -f m8b.report.json
 
 # refused: exit 2, one line, nothing half-written
 expect_error 2 'm8.h5: exists \(use --force' "$BIN" quantize run/model.h5 --precision int8 --out m8.h5
+expect_error 2 'model.h5: is MODEL.h5 itself' "$BIN" quantize run/model.h5 --precision int8 --out ./run/model.h5 --force
 expect_error 2 'm8.h5: is already int8' "$BIN" quantize m8.h5 --precision int8 --out m8c.h5
 expect_error 2 "precision: 'int4' is not int8 or bf16" "$BIN" quantize run/model.h5 --precision int4 --out x.h5
 expect_error 2 'precision int8\|bf16 is required' "$BIN" quantize run/model.h5 --out x.h5
