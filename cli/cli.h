@@ -15,6 +15,7 @@ tr_err cmd_gen(int argc, char **argv);
 tr_err cmd_import(int argc, char **argv);
 tr_err cmd_info(int argc, char **argv);
 tr_err cmd_predict(int argc, char **argv);
+tr_err cmd_quantize(int argc, char **argv);
 tr_err cmd_io_bench(int argc, char **argv);
 tr_err cmd_sweep(int argc, char **argv);
 tr_err cmd_recommend(int argc, char **argv);

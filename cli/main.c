@@ -24,6 +24,8 @@ static const char usage[] =
     "      [--shards M] [--compress 0-9] --out PATH.h5|DIR\n"
     "  import FILE(.csv|.libsvm|.svm)[.gz] --out FILE.h5 [--label-column NAME|INDEX]\n"
     "  predict --model DIR/model.h5 --data FILE [--out preds.csv]\n"
+    "  quantize MODEL.h5 [JOB.ini] --precision int8|bf16 --out FILE.h5 [--force]\n"
+    "                             int8/bf16 variant (oneDNN) measured against fp32\n"
     "  info FILE                  JSON on stdout: rows, features, dtype, labels\n"
     "  io-bench JOB.ini [--set SECTION.KEY=VALUE]... [--clock real|virtual] [--out DIR]\n"
     "                             read through emulated storage (DLIO metrics in io.json)\n"
@@ -73,7 +75,7 @@ int main(int argc, char **argv) {
     const char *name;
     tr_err (*run)(int, char **);
   } commands[] = {{"gen", cmd_gen}, {"import", cmd_import}, {"info", cmd_info},
-                  {"predict", cmd_predict}, {"io-bench", cmd_io_bench},
+                  {"predict", cmd_predict}, {"quantize", cmd_quantize}, {"io-bench", cmd_io_bench},
                   {"sweep", cmd_sweep}, {"recommend", cmd_recommend},
                   {"report", cmd_report}};
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {

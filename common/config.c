@@ -252,6 +252,11 @@ tr_err cfg_load_file(cfg *c, const char *path) {
   return inifile_parse(path, "job file", on_value, &s);
 }
 
+tr_err cfg_load_text(cfg *c, const char *text, const char *name) {
+  load_state s = {.c = c, .path = name};
+  return inifile_parse_text(text, name, on_value, &s);
+}
+
 tr_err cfg_set(cfg *c, const char *assignment) {
   const char *eq = strchr(assignment, '=');
   const char *dot = strchr(assignment, '.');

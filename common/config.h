@@ -65,6 +65,9 @@ void cfg_free(cfg **c);
 /* Parses an INI file over the current values. Errors (TR_ECONFIG, "path:line: ..."):
  * unreadable file, syntax, unknown section or key, duplicate key, invalid value. */
 tr_err cfg_load_file(cfg *c, const char *path);
+/* The same for INI text in memory (a job kept in a model file); name stands for the
+ * path in the messages. */
+tr_err cfg_load_text(cfg *c, const char *text, const char *name);
 
 /* Applies "SECTION.KEY=VALUE" (the key may contain dots). Errors are TR_ECONFIG
  * "SECTION.KEY: ..." (or "--set: ..." when the text is not an assignment). */

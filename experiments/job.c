@@ -180,6 +180,16 @@ job *job_load(const char *path, char *const *overrides, size_t n_overrides) {
   return j;
 }
 
+job *job_load_text(const char *text, const char *name) {
+  job *j = calloc(1, sizeof *j);
+  if (!j) return tr_check_alloc(NULL, "job");
+  tr_err rc = (j->src = job_config_new()) ? TR_OK : tr_error_code();
+  if (rc == TR_OK) rc = cfg_load_text(j->src, text, name);
+  if (rc == TR_OK) rc = parse(j);
+  if (rc != TR_OK) job_free(&j);
+  return j;
+}
+
 tr_err job_check_path(const job *j, const char *key) {
   const char *path = cfg_str(j->src, "data", key);
   struct stat st;

@@ -101,6 +101,9 @@ cfg *job_config_new(void);
  * in order, parsed into typed structs. NULL with the error recorded (TR_ECONFIG,
  * file:line or key). */
 job *job_load(const char *path, char *const *overrides, size_t n_overrides);
+/* As job_load from INI text (a model file's resolved job); name stands for the path in
+ * the messages. */
+job *job_load_text(const char *text, const char *name);
 void job_free(job **j);
 
 /* Records an error located where section.key was given (cfg_error on the job's cfg). */

@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "io/dataset.h"
 #include "io/load.h"
+#include "trainer/infer.h"
 #include "trainer/model_io.h"
 #include "trainer/train.h"
 
@@ -91,7 +92,7 @@ tr_err predict_file(const char *model_path, const char *data_path, const char *o
   if (rc == TR_OK && mf.scale.cols) scaler_apply(&mf.scale, d);
   if (rc == TR_OK && !(pred = ds_alloc_floats(d->rows * mf.model->spec.outputs)))
     rc = tr_error_set(TR_ENOMEM, "predict", "out of memory");
-  if (rc == TR_OK) rc = train_predict(mf.model, mf.head, d, pred, NULL);
+  if (rc == TR_OK) rc = infer_predict(&mf, d, pred); /* at the model's precision */
   if (rc == TR_OK && mf.head == HEAD_REGRESSION) target_scaler_invert(&mf.target, pred, d->rows);
   if (rc == TR_OK && !out_path) {
     write_rows(stdout, &mf, pred, d->rows);

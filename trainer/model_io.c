@@ -40,7 +40,9 @@ tr_err model_save(const char *path, const net *n, const model_meta *m) {
   bad |= h5u_put_double_attr(f, "dropout", n->spec.dropout);
   bad |= h5u_put_string_attr(f, "created_by", "tradeoff " TRADEOFF_VERSION);
   bad |= h5u_put_string_attr(f, "job", job_text ? job_text : "");
-  for (size_t l = 0; l < n->n_layers; l++) {
+  bad |= h5u_put_string_attr(f, "precision", quant_precision_name(m->quant ? m->quant->precision : QUANT_FP32));
+  if (m->quant) bad |= quant_write(f, m->quant);
+  for (size_t l = 0; !m->quant && l < n->n_layers; l++) {
     const net_layer *L = &n->layer[l];
     char name[64];
     snprintf(name, sizeof name, "layers/%zu/W", l);
@@ -87,6 +89,7 @@ void model_file_free(model_file *mf) {
   free(mf->y_dataset);
   mf->x_dataset = mf->y_dataset = NULL;
   net_free(&mf->model);
+  quant_free(&mf->quant);
   scaler_free(&mf->scale);
   free(mf->classes);
   mf->classes = NULL;
@@ -114,6 +117,20 @@ static tr_err read_target(hid_t f, const char *path, target_scaler *t) {
     return tr_error_set(TR_EINPUT, path, "model file's target_scale is %g, not a positive finite number (damaged)",
                         t->scale);
   return TR_OK;
+}
+
+/* The precision attribute (absent: fp32); a quantized variant's /quant group into
+ * out->quant and its dequantized weights into out->model. */
+static tr_err read_precision(hid_t f, const char *path, model_file *out) {
+  char name[16] = "fp32";
+  if (H5Aexists(f, "precision") > 0 && !h5u_get_string_attr(f, "precision", name, sizeof name))
+    return tr_error_set(TR_EINPUT, path, "model file's precision is not a short string (damaged)");
+  int p = quant_precision_parse(name);
+  if (p < 0) return tr_error_set(TR_EINPUT, path, "model precision \"%s\"; this tradeoff reads fp32, int8, bf16", name);
+  if (p == QUANT_FP32) return TR_OK;
+  tr_err rc = quant_read(f, path, (quant_precision)p, &out->model->spec, &out->quant);
+  if (rc == TR_OK) quant_dequantize(out->quant, out->model);
+  return rc;
 }
 
 static tr_err read_model(hid_t f, const char *path, model_file *out) {
@@ -159,7 +176,9 @@ static tr_err read_model(hid_t f, const char *path, model_file *out) {
   if (nrc != TR_OK) return nrc;
   if (n_names >= 0 && !out->feature_names) /* not strings */
     return tr_error_set(TR_EINPUT, path, "model file's feature_names are not strings (damaged)");
-  for (size_t l = 0; l < out->model->n_layers; l++) {
+  tr_err qrc = read_precision(f, path, out);
+  if (qrc != TR_OK) return qrc;
+  for (size_t l = 0; !out->quant && l < out->model->n_layers; l++) {
     const net_layer *L = &out->model->layer[l];
     char name[64];
     snprintf(name, sizeof name, "layers/%zu/W", l);

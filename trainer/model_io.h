@@ -10,7 +10,10 @@
  *     Version 2 files (no target scaling, no names) still load.
  *   /layers/<l>/W  float32 in x out      /layers/<l>/b  float32 out      (l = 0, 1, ...)
  *   /scaler/mean, /scaler/scale  float64 features (absent without standardization)
- *   /classes  float32: the original label value of each class (classification only) */
+ *   /classes  float32: the original label value of each class (classification only)
+ *   precision = "fp32" (absent: fp32), "int8" or "bf16": a quantized variant (`tradeoff
+ *     quantize`) has no /layers; its weights are in /quant (trainer/quant.h) and the
+ *     loaded net holds their dequantized float32 values. */
 #ifndef TR_MODEL_IO_H
 #define TR_MODEL_IO_H
 #include "common/error.h"
@@ -18,6 +21,7 @@
 #include "io/split.h"
 #include "trainer/loss.h"
 #include "trainer/net.h"
+#include "trainer/quant.h"
 
 /* A sanity bound of the file format, not the class limit: model_load rejects a file
  * whose `outputs` exceeds it as damaged, before allocating the network. Training writes
@@ -38,6 +42,7 @@ typedef struct {
   char label_column[256];  /* the training data's label column name, or "" */
   char *x_dataset, *y_dataset; /* the HDF5 datasets of features and labels (malloc'd;
                                   "X" and "y" for files that do not say) */
+  quant_model *quant;      /* a quantized variant's weights and scales; NULL: fp32 */
 } model_file;
 
 /* What a model file holds besides the net. */
@@ -52,6 +57,8 @@ typedef struct {
   char *const *feature_names;   /* the net's inputs' names (NULL: none) */
   const char *label_column;     /* the label column's name (NULL: none) */
   const char *x_dataset, *y_dataset; /* HDF5 dataset names of the training data (NULL: X, y) */
+  const quant_model *quant;     /* a quantized variant: written instead of the float32
+                                   layers (NULL: fp32) */
 } model_meta;
 
 /* Writes n and m atomically (temporary file, fsync, rename). */

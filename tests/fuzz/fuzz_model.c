@@ -1,0 +1,29 @@
+/* libFuzzer harness: the model.h5 loader (trainer/model_io.c with its quantized
+ * variants, trainer/quant.c's quant_read) on mutated model files; a variant that loads
+ * is also run once through its oneDNN kernels on one row (small models only). Like
+ * fuzz_h5io, `make test` replays the corpus (-runs=0): mutating HDF5 soon reaches
+ * libhdf5 1.10.8's own crashes (see fuzz_h5io.c and bench/BENCHMARKS.md). */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "common/error.h"
+#include "trainer/infer.h"
+#include "trainer/model_io.h"
+#include "fuzz_util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  const char *path = fuzz_write("x.h5", data, size);
+  model_file mf;
+  if (model_load(path, &mf) == TR_OK) {
+    if (mf.model->n_params < 100000) {
+      ds_dataset *d = ds_new(1, mf.model->spec.inputs, false);
+      float *out = malloc(mf.model->spec.outputs * sizeof(float));
+      if (d && out) infer_predict(&mf, d, out);
+      free(out);
+      ds_free(&d);
+    }
+    model_file_free(&mf);
+  }
+  tr_error_clear();
+  return 0;
+}
