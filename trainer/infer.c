@@ -1,0 +1,208 @@
+/* Serving-time inference (see infer.h): standardize a copy of the request, one forward
+ * pass, the head's link; the load generators time it with the monotonic clock on OpenMP
+ * threads, one workspace per thread. */
+#define _GNU_SOURCE
+#include "trainer/infer.h"
+
+#include <errno.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/timer.h"
+#include "io/dataset.h"
+#include "trainer/loss.h"
+
+struct infer_ws {
+  size_t max_rows;
+  net_ws *net;
+  float *x;  /* max_rows x inputs: the standardized request */
+};
+
+infer_ws *infer_ws_new(const model_file *mf, size_t max_rows) {
+  infer_ws *ws = calloc(1, sizeof *ws);
+  if (!ws) return tr_check_alloc(NULL, "inference");
+  ws->max_rows = max_rows ? max_rows : 1;
+  ws->net = net_ws_new(mf->model, ws->max_rows);
+  ws->x = ds_alloc_floats(ws->max_rows * mf->model->spec.inputs);
+  if (!ws->net || !ws->x) {
+    infer_ws_free(&ws);
+    return tr_check_alloc(NULL, "inference");
+  }
+  return ws;
+}
+
+void infer_ws_free(infer_ws **ws) {
+  if (!ws || !*ws) return;
+  net_ws_free(&(*ws)->net);
+  free((*ws)->x);
+  free(*ws);
+  *ws = NULL;
+}
+
+void infer_rows(const model_file *mf, infer_ws *ws, const float *X, size_t rows, float *out) {
+  const net *n = mf->model;
+  size_t d = n->spec.inputs, width = n->spec.outputs;
+  const float *in = X;
+  if (mf->scale.cols == d) {
+    for (size_t i = 0; i < rows; i++)
+      for (size_t k = 0; k < d; k++)
+        ws->x[i * d + k] = (float)((X[i * d + k] - mf->scale.mean[k]) / mf->scale.scale[k]);
+    in = ws->x;
+  }
+  const float *logits = net_forward(n, ws->net, in, rows, false, NULL);
+  loss_predict(mf->head, logits, rows, width, out);
+  if (mf->head == HEAD_REGRESSION) target_scaler_invert(&mf->target, out, rows);
+}
+
+const char *infer_precision(const model_file *mf) {
+  (void)mf; /* model_io loads float32 weights only */
+  return "fp32";
+}
+
+size_t infer_weight_bytes(const model_file *mf) {
+  return mf->model->n_params * sizeof(float) + 2 * mf->scale.cols * sizeof(double) +
+         mf->n_classes * sizeof(float);
+}
+
+size_t infer_activation_bytes(const model_file *mf, size_t rows) {
+  const net *n = mf->model;
+  size_t floats = n->spec.inputs + n->spec.outputs; /* the standardized copy and the answer */
+  for (size_t l = 0; l < n->n_layers; l++) floats += n->layer[l].out;
+  return rows * floats * sizeof(float);
+}
+
+/* One buffer set per thread. */
+typedef struct {
+  infer_ws *ws;
+  float *out;
+} slot;
+
+static tr_err slots_new(const model_file *mf, size_t n, size_t rows, slot **out) {
+  slot *s = calloc(n, sizeof *s);
+  bool ok = s != NULL;
+  for (size_t i = 0; ok && i < n; i++) {
+    s[i].ws = infer_ws_new(mf, rows);
+    s[i].out = ds_alloc_floats(rows * mf->model->spec.outputs);
+    ok = s[i].ws && s[i].out;
+  }
+  *out = s;
+  if (!ok) return tr_error_set(TR_ENOMEM, "serve-bench", "out of memory");
+  return TR_OK;
+}
+
+static void slots_free(slot *s, size_t n) {
+  for (size_t i = 0; s && i < n; i++) {
+    infer_ws_free(&s[i].ws);
+    free(s[i].out);
+  }
+  free(s);
+}
+
+static const float *pool_row(const model_file *mf, const infer_pool *p, size_t i) {
+  return p->X + (i % p->pool_rows) * mf->model->spec.inputs;
+}
+
+tr_err infer_closed_loop(const model_file *mf, const infer_pool *p, size_t clients,
+                         size_t warmup, size_t requests, double *lat, double *wall_s) {
+  slot *s;
+  tr_err rc = slots_new(mf, clients, 1, &s);
+  double *first = calloc(clients, sizeof *first), *last = calloc(clients, sizeof *last);
+  if (rc == TR_OK && (!first || !last)) rc = tr_error_set(TR_ENOMEM, "serve-bench", "out of memory");
+  if (rc == TR_OK) {
+#pragma omp parallel num_threads((int)clients)
+    {
+      size_t c = (size_t)omp_get_thread_num();
+      if (c < clients) { /* the runtime may give fewer threads: their clients are not run */
+        for (size_t i = 0; i < warmup; i++) infer_rows(mf, s[c].ws, pool_row(mf, p, c + i * clients), 1, s[c].out);
+#pragma omp barrier
+        first[c] = tr_now();
+        for (size_t i = 0; i < requests; i++) {
+          double t0 = tr_now();
+          infer_rows(mf, s[c].ws, pool_row(mf, p, c + (warmup + i) * clients), 1, s[c].out);
+          lat[c * requests + i] = tr_now() - t0;
+        }
+        last[c] = tr_now();
+      }
+    }
+    double t0 = INFINITY, t1 = 0;
+    for (size_t c = 0; c < clients; c++) {
+      if (first[c] == 0) rc = tr_error_set(TR_EINTERNAL, "serve-bench", "OpenMP gave fewer than %zu threads", clients);
+      t0 = first[c] < t0 ? first[c] : t0;
+      t1 = last[c] > t1 ? last[c] : t1;
+    }
+    *wall_s = t1 - t0;
+  }
+  free(first);
+  free(last);
+  slots_free(s, clients);
+  return rc;
+}
+
+/* Sleeps until monotonic time t (seconds, tr_now's clock), spinning the last 50 us. */
+static void wait_until(double t) {
+  for (;;) {
+    double left = t - tr_now();
+    if (left <= 0) return;
+    if (left > 5e-5) {
+      double sleep = left - 5e-5;
+      struct timespec ts = {(time_t)sleep, (long)((sleep - floor(sleep)) * 1e9)};
+      while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+    }
+  }
+}
+
+tr_err infer_open_loop(const model_file *mf, const infer_pool *p, size_t workers, double rate,
+                       size_t warmup, size_t n, double *lat) {
+  if (!(rate > 0)) return tr_error_set(TR_EINTERNAL, "serve-bench", "open loop: rate %g", rate);
+  slot *s;
+  tr_err rc = slots_new(mf, workers, 1, &s);
+  size_t next = 0, total = warmup + n;
+  if (rc == TR_OK) {
+    double start = tr_now() + 1e-3; /* every worker is waiting before the first arrival */
+#pragma omp parallel num_threads((int)workers)
+    {
+      size_t w = (size_t)omp_get_thread_num();
+      for (;;) {
+        size_t i;
+#pragma omp atomic capture
+        i = next++;
+        if (i >= total) break;
+        double arrival = start + (double)i / rate;
+        wait_until(arrival);
+        infer_rows(mf, s[w].ws, pool_row(mf, p, i), 1, s[w].out);
+        if (i >= warmup) lat[i - warmup] = tr_now() - arrival;
+      }
+    }
+  }
+  slots_free(s, workers);
+  return rc;
+}
+
+tr_err infer_batch_throughput(const model_file *mf, const infer_pool *p, size_t batch, int threads,
+                              size_t warmup, size_t min_reps, double min_seconds,
+                              double *rows_per_s, size_t *reps) {
+  if (batch > p->pool_rows)
+    return tr_error_set(TR_EINTERNAL, "serve-bench", "batch %zu > %zu pooled rows", batch, p->pool_rows);
+  slot *s;
+  tr_err rc = slots_new(mf, 1, batch, &s);
+  int saved = omp_get_max_threads();
+  if (threads > 0) omp_set_num_threads(threads); /* OpenBLAS (OpenMP build) follows it */
+  if (rc == TR_OK) {
+    for (size_t i = 0; i < warmup; i++) infer_rows(mf, s->ws, p->X, batch, s->out);
+    size_t r = 0;
+    double t0 = tr_now(), t;
+    do {
+      infer_rows(mf, s->ws, p->X, batch, s->out);
+      r++;
+      t = tr_now() - t0;
+    } while (r < min_reps || t < min_seconds);
+    *rows_per_s = (double)(r * batch) / t;
+    *reps = r;
+  }
+  omp_set_num_threads(saved);
+  slots_free(s, 1);
+  return rc;
+}
