@@ -344,8 +344,9 @@ static tr_err price_realtime(const job *j, const pricing *p, const cJSON *measur
     snprintf(why, sizeof why, "%ld..%ld instances (target %.0f req/s each = %.0f%% of %.0f), %.1f instance-hours/day; p99 %.3g ms at max load",
              r.min_seen, r.peak_instances, cap * s->target_utilization, 100 * s->target_utilization, cap,
              r.instance_hours, p99);
-  cJSON *o = deployment(arr, "realtime", type, sc.basis, r.instance_hours * usd_h, requests_day, p99,
-                        meets, why);
+  /* p99_ms is null where the option cannot serve the profile (recommend skips it) */
+  cJSON *o = deployment(arr, "realtime", type, sc.basis, r.instance_hours * usd_h, requests_day,
+                        cap > 0 && !r.overloaded_minutes ? p99 : NAN, meets, why);
   json_add_number(o, "capacity_rps_per_instance", cap);
   cJSON_AddNumberToObject(o, "instances_min", (double)r.min_seen);
   cJSON_AddNumberToObject(o, "instances_max", (double)r.peak_instances);
@@ -395,7 +396,8 @@ cJSON *serve_price(const job *j, const pricing *p, const cJSON *measured) {
                sv.provisioned ? ", provisioned concurrency" : "");
     snprintf(basis, sizeof basis, "measured on this host (one request per container); cold starts: an idle gap of %g s reclaims a container (assumed)",
              sv.idle_s);
-    cJSON *o = deployment(arr, "serverless", NULL, basis, r.usd_per_day, requests_day, r.p99_ms, meets, why);
+    cJSON *o = deployment(arr, "serverless", NULL, basis, r.usd_per_day, requests_day,
+                          r.memory_gb && !r.throttled ? r.p99_ms : NAN, meets, why);
     cJSON_AddNumberToObject(o, "memory_gb", r.memory_gb);
     json_add_number(o, "cold_starts_per_day", r.cold_starts_per_day);
     cJSON_AddNumberToObject(o, "provisioned_concurrency", (double)sv.provisioned);
@@ -458,6 +460,7 @@ static cJSON *traffic_json(const job *j, const serve_traffic *t) {
   json_add_number(o, "peak_rps", peak);
   json_add_number(o, "requests_per_month", mean * 86400.0 * SERVE_DAYS_PER_MONTH);
   json_add_number(o, "p99_target_ms", j->serve.p99_ms);
+  cJSON_AddNumberToObject(o, "months", (double)j->serve.months);
   return o;
 }
 
@@ -573,4 +576,48 @@ tr_err serve_bench_run(const job *j, const char *model_path, const char *out_dir
   if (rc != TR_OK) cJSON_Delete(o);
   else *result = o;
   return rc;
+}
+
+cJSON *serve_summary(const cJSON *sj) {
+  cJSON *o = cJSON_CreateObject();
+  if (!o) return tr_check_alloc(NULL, "serve-bench");
+  static const char *const flat[] = {"p50_ms", "p95_ms", "p99_ms", "max_rps", "load_ms", "footprint_mb"};
+  for (size_t i = 0; i < sizeof flat / sizeof *flat; i++) json_add_number(o, flat[i], json_number_at(sj, flat[i], NULL));
+  const char *prec = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sj, "precision"));
+  cJSON_AddStringToObject(o, "precision", prec ? prec : "fp32");
+  const cJSON *tr = cJSON_GetObjectItemCaseSensitive(sj, "traffic");
+  cJSON_AddItemToObject(o, "traffic", tr ? cJSON_Duplicate(tr, 1) : cJSON_CreateNull());
+  cJSON *deps = cJSON_AddArrayToObject(o, "deployments");
+  const cJSON *e;
+  cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(sj, "deployments")) {
+    cJSON *d = cJSON_CreateObject();
+    static const char *const keep[] = {"option", "instance", "basis", "usd_per_month", "usd_per_1m_requests", "p99_ms", "meets_p99"};
+    for (size_t i = 0; i < sizeof keep / sizeof *keep; i++) {
+      const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, keep[i]);
+      if (v) cJSON_AddItemToObject(d, keep[i], cJSON_Duplicate(v, 1));
+    }
+    cJSON_AddItemToArray(deps, d);
+  }
+  const cJSON *best = cJSON_GetObjectItemCaseSensitive(sj, "cheapest");
+  cJSON_AddItemToObject(o, "cheapest", best ? cJSON_Duplicate(best, 1) : cJSON_CreateNull());
+  return o;
+}
+
+bool serve_tco_pick(const cJSON *serve, double p99_ms, double train_usd, serve_tco *out) {
+  memset(out, 0, sizeof *out);
+  out->usd_per_month = INFINITY;
+  const cJSON *e;
+  cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(serve, "deployments")) {
+    double p99 = json_number_at(e, "p99_ms", NULL), usd = json_number_at(e, "usd_per_month", NULL);
+    if (!isfinite(p99) || !(p99 <= p99_ms) || !isfinite(usd) || usd >= out->usd_per_month) continue;
+    out->usd_per_month = usd;
+    out->p99_ms = p99;
+    out->option = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "option"));
+    out->instance = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "instance"));
+  }
+  out->months = json_number_at(cJSON_GetObjectItemCaseSensitive(serve, "traffic"), "months", NULL);
+  if (!isfinite(out->months)) out->months = 12;
+  if (!out->option) return false;
+  out->tco_usd = train_usd + out->months * out->usd_per_month;
+  return true;
 }

@@ -13,6 +13,7 @@
 #ifndef TR_SERVE_BENCH_H
 #define TR_SERVE_BENCH_H
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 
 #include "experiments/job.h"
 #include "experiments/pricing.h"
@@ -43,4 +44,19 @@ tr_err serve_bench_run(const job *j, const char *model_path, const char *out_dir
  * figures (`measured`: the object serve_bench_run wrote) for j's traffic and catalog: a
  * new array (the caller frees it), NULL with the error recorded. For sweeps and tests. */
 cJSON *serve_price(const job *j, const pricing *p, const cJSON *measured);
+
+/* What a sweep's record keeps of a serve.json (its "serve" object): p50_ms, p95_ms,
+ * p99_ms, max_rps, load_ms, footprint_mb, precision, traffic (with months), deployments
+ * (option, instance, basis, usd_per_month, usd_per_1m_requests, p99_ms, meets_p99) and
+ * cheapest. NULL on ENOMEM. */
+cJSON *serve_summary(const cJSON *serve_json);
+
+/* The total cost of ownership of a run: training plus `months` (the record's
+ * traffic.months, default 12) of the cheapest deployment of `serve` (a serve_summary or
+ * serve.json) whose p99_ms is at most p99_ms. False when none is. */
+typedef struct {
+  const char *option, *instance;  /* into serve; instance NULL for serverless */
+  double usd_per_month, p99_ms, months, tco_usd;
+} serve_tco;
+bool serve_tco_pick(const cJSON *serve, double p99_ms, double train_usd, serve_tco *out);
 #endif
