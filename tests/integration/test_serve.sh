@@ -80,5 +80,32 @@ expect_error 2 "missing.h5" "$BIN" serve-bench missing.h5 --out bad
 expect_error 2 "serve-bench: expected MODEL.h5" "$BIN" serve-bench
 check "nothing written for bad models" test ! -e bad
 
+# a sweep that serves (kind = train+serve): each point's record gets "serve"; recommend
+# ranks by total cost of ownership under --p99-ms; report draws the serving figures
+printf '[data]\ntrain = d.h5\n[optimizer]\nepochs = 1\n[serve]\nrequests = 40\nwarmup = 5\nmax_batch = 4\nbatch_seconds = 0\nmonths = 6\n' > sj.ini
+printf '[sweep]\njob = sj.ini\nkind = train+serve\nmetric = auc\n[variant.baseline]\nmodel.type = logistic\n[variant.mlp]\nmodel.type = mlp\nmodel.hidden = 16\n' > sw.ini
+expect_ok "$BIN" sweep sw.ini --out sw
+check "every record served" $PY - sw/results.jsonl <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+assert len(recs) == 2, len(recs)
+for r in recs:
+    s = r["serve"]
+    assert s["precision"] == "fp32" and s["p99_ms"] > 0 and s["traffic"]["months"] == 6, s
+    assert [d["option"] for d in s["deployments"]] == ["realtime", "serverless", "async", "batch"]
+PY
+out=$("$BIN" recommend sw --metric auc --min 0 --p99-ms 1000 --json 2>&1)
+check "recommend --p99-ms: total cost of ownership" $PY - "$out" <<'PY'
+import json, sys
+picks = json.loads(sys.argv[1])
+assert len(picks) == 2 and picks[0]["tco_usd"] <= picks[1]["tco_usd"], picks
+for p in picks:
+    assert abs(p["tco_usd"] - (p["cost_usd"] + 6 * p["serve_usd_per_month"])) < 1e-6 * p["tco_usd"], p
+    assert p["serve_p99_ms"] <= 1000 and "TCO" in p["why"], p
+PY
+expect_error 1 "no deployment of theirs has p99 <= 1e-06 ms" "$BIN" recommend sw --metric auc --min 0 --p99-ms 0.000001
+expect_ok "$BIN" report sw --out rep
+check "serving figures drawn" test -s rep/serve-latency-vs-cost.png -a -s rep/serve-cost-per-1m.svg
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
