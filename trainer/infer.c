@@ -18,7 +18,8 @@
 struct infer_ws {
   size_t max_rows;
   net_ws *net;
-  float *x;  /* max_rows x inputs: the standardized request */
+  float *x;          /* max_rows x inputs: the standardized request */
+  float *shift, *mul; /* inputs: x' = (x - mean) * (1 / scale), in float (vectorizes) */
 };
 
 infer_ws *infer_ws_new(const model_file *mf, size_t max_rows) {
@@ -26,10 +27,17 @@ infer_ws *infer_ws_new(const model_file *mf, size_t max_rows) {
   if (!ws) return tr_check_alloc(NULL, "inference");
   ws->max_rows = max_rows ? max_rows : 1;
   ws->net = net_ws_new(mf->model, ws->max_rows);
-  ws->x = ds_alloc_floats(ws->max_rows * mf->model->spec.inputs);
-  if (!ws->net || !ws->x) {
+  size_t d = mf->model->spec.inputs;
+  ws->x = ds_alloc_floats(ws->max_rows * d);
+  ws->shift = ds_alloc_floats(d);
+  ws->mul = ds_alloc_floats(d);
+  if (!ws->net || !ws->x || !ws->shift || !ws->mul) {
     infer_ws_free(&ws);
     return tr_check_alloc(NULL, "inference");
+  }
+  for (size_t k = 0; k < d && mf->scale.cols == d; k++) {
+    ws->shift[k] = (float)mf->scale.mean[k];
+    ws->mul[k] = (float)(1.0 / mf->scale.scale[k]);
   }
   return ws;
 }
@@ -38,6 +46,8 @@ void infer_ws_free(infer_ws **ws) {
   if (!ws || !*ws) return;
   net_ws_free(&(*ws)->net);
   free((*ws)->x);
+  free((*ws)->shift);
+  free((*ws)->mul);
   free(*ws);
   *ws = NULL;
 }
@@ -47,9 +57,12 @@ void infer_rows(const model_file *mf, infer_ws *ws, const float *X, size_t rows,
   size_t d = n->spec.inputs, width = n->spec.outputs;
   const float *in = X;
   if (mf->scale.cols == d) {
-    for (size_t i = 0; i < rows; i++)
-      for (size_t k = 0; k < d; k++)
-        ws->x[i * d + k] = (float)((X[i * d + k] - mf->scale.mean[k]) / mf->scale.scale[k]);
+    const float *restrict shift = ws->shift, *restrict mul = ws->mul;
+    for (size_t i = 0; i < rows; i++) {
+      const float *restrict xi = X + i * d;
+      float *restrict yi = ws->x + i * d;
+      for (size_t k = 0; k < d; k++) yi[k] = (xi[k] - shift[k]) * mul[k];
+    }
     in = ws->x;
   }
   const float *logits = net_forward(n, ws->net, in, rows, false, NULL);
