@@ -128,6 +128,8 @@ tr_err infer_closed_loop(const model_file *mf, const infer_pool *p, size_t clien
 #pragma omp parallel num_threads((int)clients)
     {
       size_t c = (size_t)omp_get_thread_num();
+      omp_set_num_threads(1); /* each client's BLAS calls single-threaded (a team of one is
+                                 not "in parallel" to OpenBLAS, which would fork) */
       if (c < clients) { /* the runtime may give fewer threads: their clients are not run */
         for (size_t i = 0; i < warmup; i++) infer_rows(mf, s[c].ws, pool_row(mf, p, c + i * clients), 1, s[c].out);
 #pragma omp barrier
@@ -178,6 +180,7 @@ tr_err infer_open_loop(const model_file *mf, const infer_pool *p, size_t workers
 #pragma omp parallel num_threads((int)workers)
     {
       size_t w = (size_t)omp_get_thread_num();
+      omp_set_num_threads(1);
       for (;;) {
         size_t i;
 #pragma omp atomic capture

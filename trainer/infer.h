@@ -1,7 +1,7 @@
 /* Inference for serving: a request's raw feature rows through a loaded model (its
  * scaler, net and head) into predictions, with every buffer allocated up front so a
  * request allocates nothing; and the three load generators serve-bench measures with,
- * run on OpenMP threads (OpenBLAS runs single-threaded inside them): closed-loop batch-1
+ * run on OpenMP threads (each client's OpenBLAS calls single-threaded): closed-loop batch-1
  * clients, an open-loop arrival schedule at a fixed rate served by W workers, and one
  * caller timing batches. This is the one predict path of a model_file: `predict`
  * (experiments/predict.c) and `serve-bench` both reach the net through infer_rows. */
