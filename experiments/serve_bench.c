@@ -25,6 +25,7 @@
 #define SERVE_LOADS 5        /* model loads timed: the first (cold) and the median */
 #define SERVE_RATE_STEPS 8   /* bisection steps of the max-requests/s search */
 #define SERVE_MAX_LEVELS 16
+#define SERVE_STEP_SECONDS 10 /* longest run of arrivals of one rate step */
 
 tr_err serve_check(const job *j, serve_traffic *t) {
   const job_serve *s = &j->serve;
@@ -205,17 +206,21 @@ static tr_err measure_throughput(const model_file *mf, const infer_pool *pool, c
  * within serve.p95_ms, `workers` workers; each step's figures in "steps". */
 static tr_err measure_max_rps(const model_file *mf, const infer_pool *pool, const job_serve *s,
                               size_t workers, double ceiling, cJSON *o) {
-  size_t n = (size_t)s->requests;
-  double *lat = malloc(n * sizeof *lat);
+  size_t req = (size_t)s->requests;
+  double *lat = malloc(req * sizeof *lat);
   if (!lat) return tr_error_set(TR_ENOMEM, "serve-bench", "out of memory");
   cJSON *steps = cJSON_AddArrayToObject(o, "steps");
   double lo = 0, hi = ceiling, best = 0, best_p95 = NAN, best_p99 = NAN;
   tr_err rc = TR_OK;
-  log_info("serve-bench: max requests/s with p95 <= %g ms (%zu workers, %d steps of %zu requests)",
-           s->p95_ms, workers, SERVE_RATE_STEPS, n);
+  log_info("serve-bench: max requests/s with p95 <= %g ms (%zu workers, up to %d steps of up to %zu requests)",
+           s->p95_ms, workers, SERVE_RATE_STEPS, req);
   for (int step = 0; rc == TR_OK && step < SERVE_RATE_STEPS; step++) {
     double rate = step == 0 ? hi : 0.5 * (lo + hi);
-    if ((rc = infer_open_loop(mf, pool, workers, rate, (size_t)s->warmup, n, lat)) != TR_OK) break;
+    /* a slow model's step is bounded: at most SERVE_STEP_SECONDS of arrivals (and at
+       least 20 requests), its warm-up likewise */
+    size_t n = (size_t)fmin((double)req, fmax(20.0, rate * SERVE_STEP_SECONDS));
+    size_t warm = (size_t)fmin((double)s->warmup, fmax(0.0, rate * SERVE_STEP_SECONDS / 10));
+    if ((rc = infer_open_loop(mf, pool, workers, rate, warm, n, lat)) != TR_OK) break;
     cJSON *st = cJSON_CreateObject();
     cJSON_AddItemToArray(steps, st);
     cJSON_AddNumberToObject(st, "rps", rate);
@@ -239,7 +244,7 @@ static tr_err measure_max_rps(const model_file *mf, const infer_pool *pool, cons
   json_add_number(o, "p95_ms", best_p95);
   json_add_number(o, "p99_ms", best_p99);
   cJSON_AddNumberToObject(o, "workers", (double)workers);
-  cJSON_AddNumberToObject(o, "requests_per_step", (double)n);
+  cJSON_AddNumberToObject(o, "requests_per_step", (double)req);
   return rc;
 }
 
@@ -270,7 +275,7 @@ static scaling scale_to(const cJSON *measured, double vcpus) {
       len += (size_t)snprintf(clients + len, len < sizeof clients ? sizeof clients - len : 0, "%s%g", n > 1 ? ", " : "", cl);
     }
   }
-  if (!(cores > 0)) cores = c[n ? n - 1 : 0];
+  if (n == 0 || !(cores > 0)) cores = n ? c[n - 1] : vcpus;
   if (vcpus == cores || n == 0) {
     snprintf(sc.basis, sizeof sc.basis, "measured on %s (%g cores)", cpu ? cpu : "this host", cores);
     return sc;

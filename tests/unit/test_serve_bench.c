@@ -87,6 +87,17 @@ END_TEST
 START_TEST(prices_are_checked) {
   pricing *p = NULL;
   ck_assert_int_eq(pricing_load(CATALOG, &p), TR_OK);
+  double v;
+  ck_assert_int_eq(pricing_serving_value(p, "realtime.ml.c5.xlarge", "usd_per_hour", &v), TR_OK);
+  ck_assert_double_eq_tol(v, 0.204, 1e-12);
+  ck_assert_int_eq(pricing_serving_value(p, "realtime.ml.c5.xlarge", "vcpus", &v), TR_OK);
+  ck_assert_double_eq(v, 4);
+  ck_assert_int_eq(pricing_serving_value(p, "serverless", "usd_per_gb_second", &v), TR_OK);
+  ck_assert_double_eq_tol(v, 0.00002, 1e-15);
+  ck_assert_int_eq(pricing_serving_value(p, "serverless", "usd_per_fortnight", &v), TR_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "[serving.serverless] has no usd_per_fortnight"));
+  ck_assert(isnan(v));
+  tr_error_clear();
   const char *ok[] = {"serve.project=ml.c5.2xlarge,ml.m5.large", NULL};
   job *j = tu_job(ok);
   ck_assert_int_eq(serve_check_prices(j, p), TR_OK);
