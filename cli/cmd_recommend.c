@@ -16,14 +16,16 @@
 
 static const char help[] =
     "usage: tradeoff recommend DIR --metric NAME (--min VALUE | --max VALUE)\n"
-    "                          [--deadline-h H] [--top N] [--json]\n"
+    "                          [--deadline-h H] [--p99-ms MS] [--top N] [--json]\n"
     "\n"
     "Ranks the runs of a sweep (DIR/results.jsonl) that meet the target by total cost,\n"
     "cheapest first, and says why each beats the next one. The metric is one of the\n"
     "test metrics (auc, accuracy, f1, precision, recall, log_loss; rmse, mse, mae, r2)\n"
     "or au_percent / samples_per_s; --min for higher-is-better metrics, --max for\n"
     "lower-is-better ones (loss, rmse, mse, mae). --deadline-h drops runs whose wall\n"
-    "time exceeds H hours. Exit 1 when no run qualifies.\n";
+    "time exceeds H hours. --p99-ms ranks by total cost of ownership instead: training\n"
+    "plus serve.months of the cheapest deployment whose p99 latency is at most MS (sweeps\n"
+    "with kind = train+serve or a [serve] section). Exit 1 when no run qualifies.\n";
 
 typedef struct {
   const char *dir;
@@ -36,6 +38,7 @@ static tr_err parse(int argc, char **argv, args *a) {
       {"metric", required_argument, 0, 'M'}, {"min", required_argument, 0, 'n'},
       {"max", required_argument, 0, 'x'},    {"deadline-h", required_argument, 0, 'd'},
       {"top", required_argument, 0, 't'},    {"json", no_argument, 0, 'j'},
+      {"p99-ms", required_argument, 0, 'p'},
       {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
   a->q.top = 5;
   a->q.deadline_h = INFINITY;
@@ -51,6 +54,7 @@ static tr_err parse(int argc, char **argv, args *a) {
     case 'd': rc = cli_parse_double("recommend", "--deadline-h", optarg, 1e-9, 1e9, &a->q.deadline_h); break;
     case 't': rc = cli_parse_size("recommend", "--top", optarg, 1, SIZE_MAX, &a->q.top); break;
     case 'j': a->json = true; break;
+    case 'p': rc = cli_parse_double("recommend", "--p99-ms", optarg, 1e-6, 1e9, &a->q.p99_ms); break;
     case 'h': a->help = true; return TR_OK;
     default: return cli_bad_option("recommend", argv, opt);
     }
@@ -72,6 +76,14 @@ static tr_err parse(int argc, char **argv, args *a) {
   return TR_OK;
 }
 
+/* "    serving: TCO $X over N months; serverless $Y/month, p99 Z ms" */
+static void print_serving(const recommend_pick *c) {
+  char tco[FMT_USD_LEN], month[FMT_USD_LEN];
+  printf("    serving: TCO %s over %g months; %s%s%s %s/month, p99 %.4g ms\n",
+         fmt_usd(c->serve.tco_usd, tco, sizeof tco), c->serve.months, c->serve.option, c->serve.instance ? " " : "",
+         c->serve.instance ? c->serve.instance : "", fmt_usd(c->serve.usd_per_month, month, sizeof month), c->serve.p99_ms);
+}
+
 static void print_table(const args *a, const recommendation *rec) {
   const recommend_query *q = &a->q;
   printf("%zu of %zu runs meet %s %s %g%s; the %zu cheapest:\n\n"
@@ -89,6 +101,7 @@ static void print_table(const args *a, const recommendation *rec) {
            *r->variant ? r->variant : "-", r->backend, r->ranks, r->instance, r->spot ? "yes" : "no", r->label,
            c->metric, fmt_duration(r->time_s, t, sizeof t), fmt_usd(r->cost_usd, usd, sizeof usd));
     printf("    why: %s%s\n", c->why, c->pareto ? "; on the Pareto frontier" : "");
+    if (q->p99_ms > 0) print_serving(c);
     printf("    %s\n", c->basis);
   }
 }

@@ -35,6 +35,8 @@ static const char usage[] =
     "                             the cheapest runs of a sweep that meet a target\n"
     "  report DIR [--out DIR] [--metric NAME]\n"
     "                             figures (gnuplot PNG/SVG), report.html and report.md\n"
+    "  serve-bench MODEL.h5 [JOB.ini] [--set serve.KEY=VALUE]... [--out DIR] [--quiet]\n"
+    "                             latency, throughput, memory and deployment cost (serve.json)\n"
     "\n"
     "  tradeoff SUBCOMMAND --help   options of one subcommand\n"
     "  tradeoff --version\n"
@@ -77,7 +79,7 @@ int main(int argc, char **argv) {
   } commands[] = {{"gen", cmd_gen}, {"import", cmd_import}, {"info", cmd_info},
                   {"predict", cmd_predict}, {"quantize", cmd_quantize}, {"io-bench", cmd_io_bench},
                   {"sweep", cmd_sweep}, {"recommend", cmd_recommend},
-                  {"report", cmd_report}};
+                  {"report", cmd_report}, {"serve-bench", cmd_serve_bench}};
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
     if (strcmp(sub, commands[i].name) != 0) continue;
     tr_err rc = commands[i].run(argc - 1, argv + 1);

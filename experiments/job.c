@@ -106,14 +106,52 @@ static const cfg_option job_options[] = {
 };
 static const size_t job_options_count = sizeof job_options / sizeof job_options[0];
 
+/* [serve] (issue 14): serve-bench's measurement and the deployments' traffic and scaling. */
+#define SV(member) CFG_AT(job, serve.member)
+static const cfg_option serve_options[] = {
+    {"serve", "p95_ms", CFG_FLOAT, "50", 1e-3, 1e6, NULL, "max requests/s is the highest rate whose p95 latency stays within this", SV(p95_ms), NULL},
+    {"serve", "p99_ms", CFG_FLOAT, "50", 1e-3, 1e6, NULL, "latency target the deployment options are checked against (p99)", SV(p99_ms), NULL},
+    {"serve", "requests", CFG_INT, "2000", 10, 100000000, NULL, "timed batch-1 requests per client count and per rate step", SV(requests), NULL},
+    {"serve", "warmup", CFG_INT, "200", 0, 100000000, NULL, "requests (and batches) run before timing, not recorded", SV(warmup), NULL},
+    {"serve", "max_batch", CFG_INT, "1024", 1, 65536, NULL, "throughput is measured at batch 1, 2, 4 .. this", SV(max_batch), NULL},
+    {"serve", "clients", CFG_INT, "0", 0, 4096, NULL, "largest concurrent client count (1, 2, 4 .. this); 0 = the host's cores", SV(clients), NULL},
+    {"serve", "threads", CFG_INT, "0", 0, 4096, NULL, "BLAS threads of the throughput caller; 0 = the host's cores", SV(threads), NULL},
+    {"serve", "batch_seconds", CFG_FLOAT, "0.2", 0, 3600, NULL, "throughput: seconds each batch size is repeated for (at least 5 batches)", SV(batch_seconds), NULL},
+    {"serve", "traffic", CFG_ENUM, "constant", 0, 0, "constant|diurnal|spiky", "traffic profile the deployments are priced for", SV(traffic), NULL},
+    {"serve", "rps", CFG_FLOAT, "10", 0, 1e9, NULL, "constant: requests/s; spiky: requests/s between bursts", SV(rps), NULL},
+    {"serve", "diurnal", CFG_STR, "", 0, 0, NULL, "diurnal: 24 comma-separated requests/s, hours 0..23", SV(diurnal), NULL},
+    {"serve", "spike_rps", CFG_FLOAT, "100", 0, 1e9, NULL, "spiky: requests/s during a burst", SV(spike_rps), NULL},
+    {"serve", "spike_every_min", CFG_FLOAT, "60", 1, 1440, NULL, "spiky: a burst starts every this many minutes", SV(spike_every_min), NULL},
+    {"serve", "spike_minutes", CFG_FLOAT, "5", 0, 1440, NULL, "spiky: minutes a burst lasts", SV(spike_minutes), NULL},
+    {"serve", "instance", CFG_STR, "ml.c5.xlarge", 0, 0, NULL, "real-time/async/batch instance type, a [serving.realtime.TYPE] of the pricing file", SV(instance), NULL},
+    {"serve", "project", CFG_STR, "", 0, 0, NULL, "comma-separated instance types to project the real-time endpoint onto", SV(project), NULL},
+    {"serve", "min_instances", CFG_INT, "1", 1, 10000, NULL, "real-time autoscaling: fewest instances", SV(min_instances), NULL},
+    {"serve", "max_instances", CFG_INT, "10", 1, 10000, NULL, "real-time autoscaling: most instances", SV(max_instances), NULL},
+    {"serve", "target_utilization", CFG_FLOAT, "0.7", 0.01, 1, NULL, "target invocations per instance = measured max requests/s x this", SV(target_utilization), NULL},
+    {"serve", "scale_out_cooldown_s", CFG_FLOAT, "300", 0, 86400, NULL, "seconds after a scale-out before the next", SV(scale_out_cooldown_s), NULL},
+    {"serve", "scale_in_cooldown_s", CFG_FLOAT, "300", 0, 86400, NULL, "seconds after any scaling before a scale-in", SV(scale_in_cooldown_s), NULL},
+    {"serve", "serverless_runtime_mb", CFG_FLOAT, "512", 0, 1e6, NULL, "assumed memory of the serving container besides the model", SV(serverless_runtime_mb), NULL},
+    {"serve", "serverless_idle_s", CFG_FLOAT, "600", 1, 86400, NULL, "assumed: an idle serverless container is reclaimed after this", SV(serverless_idle_s), NULL},
+    {"serve", "container_start_ms", CFG_FLOAT, "2000", 0, 1e7, NULL, "assumed container start of a cold start (the measured model load is added)", SV(container_start_ms), NULL},
+    {"serve", "provisioned_concurrency", CFG_INT, "0", 0, 10000, NULL, "serverless: containers kept warm (0 = none)", SV(provisioned_concurrency), NULL},
+    {"serve", "serverless_max_concurrency", CFG_INT, "200", 1, 100000, NULL, "serverless: the endpoint's concurrency limit", SV(serverless_max_concurrency), NULL},
+    {"serve", "batch_rows", CFG_FLOAT, "0", 0, 1e15, NULL, "nightly batch transform rows; 0 = the day's requests of the profile", SV(batch_rows), NULL},
+    {"serve", "batch_instances", CFG_INT, "1", 1, 10000, NULL, "batch transform instances", SV(batch_instances), NULL},
+    {"serve", "batch_startup_s", CFG_FLOAT, "300", 0, 86400, NULL, "assumed billed start-up of a batch transform instance", SV(batch_startup_s), NULL},
+    {"serve", "months", CFG_INT, "12", 0, 1200, NULL, "months of serving in the total cost of ownership (recommend)", SV(months), NULL},
+};
+#undef SV
+static const size_t serve_options_count = sizeof serve_options / sizeof serve_options[0];
+
 /* The job's tables: its own, then every backend's (registry order). n gets the count. */
 static cfg_table *job_tables(size_t *n) {
   size_t backends = stg_backend_count();
-  cfg_table *t = calloc(backends + 1, sizeof *t);
+  cfg_table *t = calloc(backends + 2, sizeof *t);
   if (!t) return tr_check_alloc(NULL, "job");
   t[0] = (cfg_table){job_options, job_options_count};
-  for (size_t i = 0; i < backends; i++) t[i + 1] = stg_backend_options(i);
-  *n = backends + 1;
+  t[1] = (cfg_table){serve_options, serve_options_count};
+  for (size_t i = 0; i < backends; i++) t[i + 2] = stg_backend_options(i);
+  *n = backends + 2;
   return t;
 }
 
@@ -142,6 +180,7 @@ void job_free(job **pj) {
 static tr_err parse(job *j) {
   const cfg *c = j->src;
   cfg_fill(c, job_options, job_options_count, j);
+  cfg_fill(c, serve_options, serve_options_count, j);
   j->early_stopping.monitor = cfg_str(c, "early_stopping", "monitor");
   j->early_stopping.mode = cfg_str(c, "early_stopping", "mode");
   j->streams = cfg_section_set(c, "storage");

@@ -75,6 +75,23 @@ typedef struct {
   double spot_interruptions_per_h, spot_restart_s;
 } job_cost;
 
+/* [serve]: what serve-bench measures and the traffic its deployments are priced for. */
+typedef struct {
+  double p95_ms, p99_ms;       /* MaxInvocations' bound; the deployments' latency target */
+  long requests, warmup, max_batch, clients, threads;
+  double batch_seconds;        /* throughput: time each batch size is repeated for */
+  int traffic;                 /* serve_traffic_kind: constant|diurnal|spiky */
+  double rps, spike_rps, spike_every_min, spike_minutes;
+  const char *diurnal;         /* 24 comma-separated requests/s (checked by serve_check) */
+  const char *instance, *project; /* the endpoint's instance; others to project onto */
+  long min_instances, max_instances;
+  double target_utilization, scale_out_cooldown_s, scale_in_cooldown_s;
+  double serverless_runtime_mb, serverless_idle_s, container_start_ms;
+  long provisioned_concurrency, serverless_max_concurrency;
+  double batch_rows, batch_startup_s;
+  long batch_instances, months;
+} job_serve;
+
 typedef struct job {
   cfg *src;                    /* the values as given, with their lines */
   job_data data;
@@ -85,6 +102,7 @@ typedef struct job {
   job_workload workload;
   job_checkpoint checkpoint;
   job_cost cost;
+  job_serve serve;
   bool streams;                /* the job sets a [storage] key: training streams its
                                   batches through storage instead of loading the data */
   void **blocks;               /* the backends' parameter blocks (owned) */

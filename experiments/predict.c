@@ -1,5 +1,6 @@
 /* Predictions of a saved model for a data file (see predict.h): load, align the columns
- * by name, standardize with the stored scaler, predict, map back, write CSV. */
+ * by name, then the serving path (trainer/infer.h: standardize with the stored scaler,
+ * predict, map back), write CSV. */
 #include "experiments/predict.h"
 
 #include <stdio.h>
@@ -12,7 +13,6 @@
 #include "io/load.h"
 #include "trainer/infer.h"
 #include "trainer/model_io.h"
-#include "trainer/train.h"
 
 static void write_rows(FILE *out, const model_file *mf, const float *pred, size_t n) {
   size_t width = mf->model->spec.outputs;
@@ -79,6 +79,22 @@ static tr_err align(const model_file *mf, const char *path, ds_dataset **d) {
   return TR_OK;
 }
 
+/* Predictions of d's raw rows through the serving path (trainer/infer.h: the model's
+ * scaler, net or quantized kernels, head and target scaling), PREDICT_CHUNK rows at a time. */
+#define PREDICT_CHUNK 1024
+static tr_err predict_rows(const model_file *mf, const ds_dataset *d, float *pred) {
+  infer_ws *ws = infer_ws_new(mf, PREDICT_CHUNK);
+  if (!ws) return tr_error_code();
+  size_t width = mf->model->spec.outputs;
+  tr_err rc = TR_OK;
+  for (size_t start = 0; rc == TR_OK && start < d->rows; start += PREDICT_CHUNK) {
+    size_t rows = d->rows - start < PREDICT_CHUNK ? d->rows - start : PREDICT_CHUNK;
+    rc = infer_rows(mf, ws, d->X + start * d->cols, rows, pred + start * width);
+  }
+  infer_ws_free(&ws);
+  return rc;
+}
+
 tr_err predict_file(const char *model_path, const char *data_path, const char *out_path) {
   model_file mf;
   tr_err rc = model_load(model_path, &mf);
@@ -89,11 +105,9 @@ tr_err predict_file(const char *model_path, const char *data_path, const char *o
   ds_load_opts o = {.x_dataset = mf.x_dataset, .y_dataset = mf.y_dataset,
                     .label_column = *mf.label_column ? mf.label_column : NULL, .label_optional = true};
   if ((rc = ds_load(data_path, &o, &d)) == TR_OK) rc = align(&mf, data_path, &d);
-  if (rc == TR_OK && mf.scale.cols) scaler_apply(&mf.scale, d);
   if (rc == TR_OK && !(pred = ds_alloc_floats(d->rows * mf.model->spec.outputs)))
     rc = tr_error_set(TR_ENOMEM, "predict", "out of memory");
-  if (rc == TR_OK) rc = infer_predict(&mf, d, pred); /* at the model's precision */
-  if (rc == TR_OK && mf.head == HEAD_REGRESSION) target_scaler_invert(&mf.target, pred, d->rows);
+  if (rc == TR_OK) rc = predict_rows(&mf, d, pred);
   if (rc == TR_OK && !out_path) {
     write_rows(stdout, &mf, pred, d->rows);
     if (fflush(stdout) != 0) rc = tr_error_set(TR_EIO, "stdout", "write failed");

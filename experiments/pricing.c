@@ -212,3 +212,26 @@ tr_err pricing_require_spot(const pricing *p, const char *type) {
 double pricing_rate(const pricing_instance *it, bool spot) {
   return it->usd_per_hour * (spot ? 1.0 - it->spot_discount : 1.0);
 }
+
+tr_err pricing_serving_value(const pricing *p, const char *option, const char *key, double *v) {
+  *v = NAN;
+  char want[200];
+  snprintf(want, sizeof want, "serving.%s", option);
+  bool found = false;
+  for (size_t k = 0; k < p->n; k++) {
+    const entry *e = &p->e[k];
+    if (strcmp(e->section, want) != 0) continue;
+    found = true;
+    if (strcmp(e->key, key) != 0) continue;
+    char *end;
+    double x = strtod(e->value, &end);
+    if (end == e->value || *end || !isfinite(x) || x < 0 || x > PRICING_MAX_USD)
+      return tr_error_at(TR_ECONFIG, p->path, e->line, "[%s] %s: expected a number in [0, %.10g], got '%s'",
+                         want, key, PRICING_MAX_USD, e->value);
+    *v = x;
+    return TR_OK;
+  }
+  if (!found)
+    return tr_error_set(TR_ECONFIG, "serve.instance", "unknown serving option '%s' (no [%s] in %s)", option, want, p->path);
+  return tr_error_set(TR_ECONFIG, p->path, "[%s] has no %s", want, key);
+}

@@ -52,6 +52,14 @@ tr_err pricing_storage_price(const pricing *p, const char *name, const char *key
  * on-demand as spot). */
 tr_err pricing_require_spot(const pricing *p, const char *type);
 
+/* One figure of [serving.<option>] (issue 14: "serverless", "realtime.ml.c5.xlarge",
+ * "async.ml.c5.xlarge", "batch.ml.c5.xlarge") into *v: a price (usd_per_hour,
+ * usd_per_gb_second, ...) or an instance figure (vcpus, memory_gib), a number in [0, 1e6].
+ * Errors (TR_ECONFIG): "serve.instance: unknown serving option 'O' (no [serving.O] in
+ * PATH)", "PATH:LINE: [serving.O] KEY: expected a number in [0, 1000000], got 'V'", "PATH:
+ * [serving.O] has no KEY". */
+tr_err pricing_serving_value(const pricing *p, const char *option, const char *key, double *v);
+
 /* USD per hour for one node: on-demand, or discounted on spot. */
 double pricing_rate(const pricing_instance *it, bool spot);
 #endif

@@ -23,6 +23,59 @@ const char *recommend_check_query(const recommend_query *q) {
   return NULL;
 }
 
+/* ---- total cost of ownership (issue 14: recommend --p99-ms) ---- */
+
+static int by_tco(const void *x, const void *y) {
+  const recommend_pick *a = x, *b = y;
+  if (a->serve.tco_usd != b->serve.tco_usd) return a->serve.tco_usd < b->serve.tco_usd ? -1 : 1;
+  return strcmp(a->r->id, b->r->id);
+}
+
+/* Why c's total cost of ownership wins over next's (NULL: c is the last shown). */
+static char *why_tco(const recommend_query *q, const recommend_pick *c, const recommend_pick *next, size_t rank) {
+  char *text = NULL, a[FMT_USD_LEN], b[FMT_USD_LEN], t[FMT_USD_LEN];
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  if (!f) return NULL;
+  const serve_tco *s = &c->serve;
+  fprintf(f, "%sTCO %s = training %s + %g months x %s/month on %s%s%s (p99 %.3g ms <= %g ms)",
+          rank == 1 ? "the lowest total cost of ownership under the latency target; " : "",
+          fmt_usd(s->tco_usd, t, sizeof t), fmt_usd(c->r->cost_usd, a, sizeof a), s->months,
+          fmt_usd(s->usd_per_month, b, sizeof b), s->option, s->instance ? " " : "", s->instance ? s->instance : "",
+          s->p99_ms, q->p99_ms);
+  if (next) {
+    double dc = next->serve.tco_usd - s->tco_usd;
+    fprintf(f, "; %s cheaper than #%zu (%s)", fmt_usd(dc, a, sizeof a), rank + 1, next->r->id);
+    double dtrain = c->r->cost_usd - next->r->cost_usd;
+    if (dtrain > 0) fprintf(f, " although its training costs %s more", fmt_usd(dtrain, a, sizeof a));
+  }
+  if (fclose(f) != 0) {
+    free(text);
+    return NULL;
+  }
+  return text;
+}
+
+/* The error when runs meet the metric but none serves within the latency target. */
+static tr_err explain_no_serving(const recommend_query *q, const run_records *rs, size_t meeting) {
+  size_t served = 0;
+  double fastest = INFINITY;
+  for (size_t i = 0; i < rs->n; i++) {
+    const cJSON *sv = cJSON_GetObjectItemCaseSensitive(rs->r[i].obj, "serve");
+    if (!sv) continue;
+    served++;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(sv, "deployments")) {
+      double p = json_number_at(e, "p99_ms", NULL);
+      if (isfinite(p) && p < fastest) fastest = p;
+    }
+  }
+  if (!served)
+    return tr_error_set(TR_EINPUT, "recommend", "--p99-ms: no run has serving figures (sweep with kind = train+serve or a [serve] section)");
+  return tr_error_set(TR_EIO, "recommend", "%zu runs meet %s %s %g but no deployment of theirs has p99 <= %g ms (the fastest: %.4g ms)",
+                      meeting, q->metric, q->at_least ? ">=" : "<=", q->bound, q->p99_ms, fastest);
+}
+
 static bool meets(const recommend_query *q, double v) {
   return isfinite(v) && (q->at_least ? v >= q->bound : v <= q->bound);
 }
@@ -111,20 +164,26 @@ tr_err recommend_runs(const char *dir, const recommend_query *q, recommendation 
     return tr_error_set(TR_ENOMEM, "recommend", "out of memory");
   }
   results_pareto(out->rs.r, n, q->metric, dominated);
-  size_t k = 0;
+  size_t k = 0, meeting = 0;
+  bool tco = q->p99_ms > 0;
   for (size_t i = 0; i < n; i++) {
     double v = results_metric(&out->rs.r[i], q->metric);
-    if (meets(q, v) && out->rs.r[i].time_s <= q->deadline_h * 3600.0)
-      c[k++] = (recommend_pick){.r = &out->rs.r[i], .metric = v, .pareto = !dominated[i]};
+    if (!meets(q, v) || out->rs.r[i].time_s > q->deadline_h * 3600.0) continue;
+    meeting++;
+    recommend_pick pk = {.r = &out->rs.r[i], .metric = v, .pareto = !dominated[i]};
+    if (!tco || serve_tco_pick(cJSON_GetObjectItemCaseSensitive(pk.r->obj, "serve"), q->p99_ms, pk.r->cost_usd, &pk.serve))
+      c[k++] = pk;
   }
   free(dominated);
   out->picks = c;
   out->n_qualifying = k;
-  if (k == 0) return explain_none(dir, q, &out->rs);
-  qsort(c, k, sizeof *c, by_cost);
+  if (meeting == 0) return explain_none(dir, q, &out->rs);
+  if (k == 0) return explain_no_serving(q, &out->rs, meeting);
+  qsort(c, k, sizeof *c, tco ? by_tco : by_cost);
   out->n_picks = k < q->top ? k : q->top;
   for (size_t i = 0; i < out->n_picks; i++) {
-    if (!(c[i].why = why(q, &c[i], i + 1 < k ? &c[i + 1] : NULL, i + 1)))
+    const recommend_pick *next = i + 1 < k ? &c[i + 1] : NULL;
+    if (!(c[i].why = tco ? why_tco(q, &c[i], next, i + 1) : why(q, &c[i], next, i + 1)))
       return tr_error_set(TR_ENOMEM, "recommend", "out of memory");
     provenance_record_basis(c[i].r, NULL, c[i].basis, sizeof c[i].basis);
   }
@@ -162,6 +221,15 @@ cJSON *recommend_json(const recommendation *rec, const recommend_query *q) {
     json_add_number(o, "cost_usd", r->cost_usd);
     cJSON_AddBoolToObject(o, "pareto", c->pareto);
     cJSON_AddStringToObject(o, "why", c->why);
+    if (q->p99_ms > 0) {
+      json_add_number(o, "tco_usd", c->serve.tco_usd);
+      json_add_number(o, "months", c->serve.months);
+      cJSON_AddStringToObject(o, "serve_option", c->serve.option);
+      if (c->serve.instance) cJSON_AddStringToObject(o, "serve_instance", c->serve.instance);
+      else cJSON_AddNullToObject(o, "serve_instance");
+      json_add_number(o, "serve_usd_per_month", c->serve.usd_per_month);
+      json_add_number(o, "serve_p99_ms", c->serve.p99_ms);
+    }
     cJSON_AddItemToArray(list, o);
   }
   return list;

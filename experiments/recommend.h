@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "experiments/results.h"
+#include "experiments/serve_bench.h"
 
 typedef struct {
   const char *metric;  /* a test metric, au_percent or samples_per_s (results_metric) */
@@ -17,6 +18,9 @@ typedef struct {
   bool at_least;       /* metric >= bound (higher is better), else metric <= bound */
   double deadline_h;   /* drop runs whose wall time exceeds it; INFINITY = none */
   size_t top;          /* at most this many picks, >= 1 */
+  double p99_ms;       /* > 0: rank by total cost of ownership (training + the record's
+                          serve.traffic.months of its cheapest deployment with p99 <= this;
+                          runs without one are dropped); 0: by training cost */
 } recommend_query;
 
 typedef struct {
@@ -26,6 +30,7 @@ typedef struct {
   char *why;           /* why it is picked before the next one (malloc'd) */
   char basis[600];     /* where its numbers come from: "measured on CPU (...), priced as
                           TYPE", or "projected ... priced as TYPE" */
+  serve_tco serve;     /* with p99_ms: the deployment and total cost of ownership */
 } recommend_pick;
 
 typedef struct {
@@ -46,6 +51,7 @@ tr_err recommend_runs(const char *dir, const recommend_query *q, recommendation 
 void recommend_free(recommendation *rec);
 
 /* The picks as a JSON array: rank, id, variant, backend, ranks, instance, spot, label,
- * basis, METRIC, time_s, cost_usd, pareto, why. NULL on ENOMEM. */
+ * basis, METRIC, time_s, cost_usd, pareto, why; with p99_ms also tco_usd, months,
+ * serve_option, serve_instance, serve_usd_per_month, serve_p99_ms. NULL on ENOMEM. */
 cJSON *recommend_json(const recommendation *rec, const recommend_query *q);
 #endif

@@ -29,6 +29,8 @@ static const struct {
     [REPORT_SPEEDUP] = {"speedup", "Speedup and efficiency vs ranks", 1100, 480},
     [REPORT_COST_RANKS] = {"cost-vs-ranks", "Cost vs ranks", 900, 520},
     [REPORT_STORAGE] = {"storage", "Storage backends: epoch time, AU and cost", 1200, 480},
+    [REPORT_SERVE_LATENCY] = {"serve-latency-vs-cost", "Serving: latency vs cost", 1000, 560},
+    [REPORT_SERVE_OPTIONS] = {"serve-cost-per-1m", "Serving: cost per 1M requests by option", 1100, 520},
 };
 
 /* Test metrics a record may carry, in the order the default choice prefers them. */

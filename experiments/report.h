@@ -19,6 +19,8 @@ enum {
   REPORT_SPEEDUP,         /* speedup and efficiency vs ranks */
   REPORT_COST_RANKS,      /* cost vs ranks */
   REPORT_STORAGE,         /* epoch time, AU and cost per storage backend */
+  REPORT_SERVE_LATENCY,   /* serving: p99 latency vs cost per month, per deployment option */
+  REPORT_SERVE_OPTIONS,   /* serving: cost per 1M requests by deployment option */
   REPORT_FIGURES
 };
 

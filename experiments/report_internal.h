@@ -59,6 +59,12 @@ unsigned report_color(size_t i);
  * everything but their rank count (or says why they are left out). TR_ENOMEM on failure. */
 tr_err report_plan_scaling(report *rep);
 
+/* ---- report_serve.c ---- */
+
+/* Plans the serving figures (latency vs cost, cost per 1M requests by option) from the
+ * records' "serve" objects, or leaves both out saying no run was served. TR_ENOMEM. */
+tr_err report_plan_serve(report *rep);
+
 /* ---- report_label.c: naming the runs, placing the names ---- */
 
 /* Fills rep->labels and rep->config_labels (records loaded) from what differs between

@@ -64,6 +64,19 @@ static bool valid_ranks(parser *ps, const char *v) {
   return false;
 }
 
+/* kind = train+serve: train points that are serve-benched too, as does a base job with
+ * a [serve] section; kind then reads "train" (the subcommand of a point). */
+static tr_err resolve_serve(sweep_spec *s, const job *base) {
+  if (s->kind && !strcmp(s->kind, "train+serve")) {
+    free(s->kind);
+    if (!(s->kind = strdup("train"))) return TR_ENOMEM;
+    s->serve = true;
+  } else if (base && cfg_section_set(base->src, "serve") && (!s->kind || !strcmp(s->kind, "train"))) {
+    s->serve = true;
+  }
+  return TR_OK;
+}
+
 static int on_sweep_key(parser *ps, const char *key, const char *value) {
   sweep_spec *s = ps->s;
   char **slot = !strcmp(key, "job")      ? &s->job
@@ -75,10 +88,10 @@ static int on_sweep_key(parser *ps, const char *key, const char *value) {
     ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line, "unknown key '%s' in [sweep] (job, kind, clock, metric)", key);
     return 0;
   }
-  if ((!strcmp(key, "kind") && strcmp(value, "train") && strcmp(value, "io-bench")) ||
+  if ((!strcmp(key, "kind") && strcmp(value, "train") && strcmp(value, "io-bench") && strcmp(value, "train+serve")) ||
       (!strcmp(key, "clock") && strcmp(value, "real") && strcmp(value, "virtual"))) {
     ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line, "sweep.%s: unexpected '%s' (%s)", key, value,
-                         !strcmp(key, "kind") ? "train or io-bench" : "real or virtual");
+                         !strcmp(key, "kind") ? "train, io-bench or train+serve" : "real or virtual");
     return 0;
   }
   if (!strcmp(key, "metric") && *value && !results_metric_known(value)) { /* "" = none */
@@ -235,6 +248,7 @@ tr_err sweep_load(const char *path, sweep_spec **out) {
   job *base = ps.rc == TR_OK ? job_load(s->job, NULL, 0) : NULL; /* the base job must be valid */
   if (ps.rc == TR_OK && !base) ps.rc = tr_error_code();
   if (base && !(s->pricing = strdup(base->cost.pricing))) ps.rc = TR_ENOMEM;
+  if (ps.rc == TR_OK) ps.rc = resolve_serve(s, base);
   job_free(&base);
   if (ps.rc == TR_OK && s->n_project) ps.rc = check_project(&ps);
   if (ps.rc == TR_OK && !s->kind && !(s->kind = strdup("train"))) ps.rc = TR_ENOMEM;

@@ -2,7 +2,7 @@
  *
  *   [sweep]
  *   job = configs/demo.ini        ; the base job (train or io-bench job file)
- *   kind = train                  ; train | io-bench
+ *   kind = train                  ; train | io-bench | train+serve
  *   clock = real                  ; io-bench: real | virtual (virtual runs are "projected")
  *   metric = auc                  ; what recommend and report rank by (optional)
  *   [variant.baseline]            ; a named variant: SECTION.KEY = VALUE overrides
@@ -17,6 +17,7 @@
  * (the last grid key varies fastest), so a restarted sweep finds the same points. */
 #ifndef TR_SWEEP_H
 #define TR_SWEEP_H
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/error.h"
@@ -44,6 +45,8 @@ typedef struct {
   size_t n_axes;
   char **project;  /* instance types to project onto */
   size_t n_project;
+  bool serve;      /* kind = train+serve (kind then reads "train") or the base job has a
+                      [serve] section: each train point is also serve-benched (issue 14) */
 } sweep_spec;
 
 typedef struct {

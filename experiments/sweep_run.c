@@ -26,6 +26,7 @@
 #include "common/timer.h"
 #include "experiments/rightsize.h"
 #include "experiments/runfiles.h"
+#include "experiments/serve_bench.h"
 
 static bool exists(const char *path) {
   struct stat st;
@@ -263,6 +264,39 @@ static tr_err plan_place(plan *pl, const char *out_dir) {
   return rc;
 }
 
+/* The serving side of a train+serve point (issue 14): `tradeoff serve-bench
+ * DIR/model.h5 JOB --set ... --out DIR --quiet`, its serve.json summarized into obj's
+ * "serve". TR_EIO when serve-bench failed (its error is on stderr). */
+static tr_err serve_point(const sweep_spec *s, const sweep_run_opts *o, const sweep_point *p, const char *dir,
+                          cJSON *obj) {
+  size_t n = 0;
+  char **v = calloc(8 + 2 * p->n_sets, sizeof *v);
+  char *model = path_join(dir, RUNFILES_MODEL), *json = path_join(dir, SERVE_JSON);
+  bool ok = v && model && json;
+  const char *head[] = {o->exe, "serve-bench", model, s->job};
+  for (size_t i = 0; i < 4 && ok; i++) ok = (v[n++] = strdup(head[i])) != NULL;
+  for (size_t i = 0; i < p->n_sets && ok; i++) ok = (v[n++] = strdup("--set")) && (v[n++] = strdup(p->sets[i]));
+  if (ok) ok = (v[n++] = strdup("--out")) && (v[n++] = strdup(dir)) && (v[n++] = strdup("--quiet"));
+  tr_err rc = ok ? TR_OK : tr_error_set(TR_ENOMEM, "sweep", "out of memory");
+  cJSON *sj = NULL, *sum = NULL;
+  if (rc == TR_OK) {
+    int status = run_child(v);
+    if (status != 0 || json_read_file(json, &sj) != TR_OK || !(sum = serve_summary(sj))) {
+      tr_error_clear();
+      log_warn("sweep: %s: serve-bench failed (exit %d); see the error above", p->id, status);
+      rc = TR_EIO;
+    } else {
+      cJSON_DeleteItemFromObject(obj, "serve");
+      cJSON_AddItemToObject(obj, "serve", sum);
+    }
+  }
+  cJSON_Delete(sj);
+  sweep_argv_free(v);
+  free(model);
+  free(json);
+  return rc;
+}
+
 /* Runs planned point x (point i of total) unless it has a record; writes its
  * record.json. Returns TR_OK, or TR_EIO when the run failed (the sweep goes on with the
  * others). */
@@ -280,7 +314,15 @@ static tr_err run_point(const sweep_spec *s, const sweep_run_opts *o, const plan
   }
   for (size_t k = 0, len = 0; k < p->n_sets; k++) fmt_append(what, sizeof what, &len, " %s", p->sets[k]);
   if (exists(record)) {
-    log_info("sweep: [%zu/%zu] %s done before, skipped", i + 1, total, p->id);
+    cJSON *old = NULL;
+    if (s->serve && json_read_file(record, &old) == TR_OK && !cJSON_GetObjectItem(old, "serve")) {
+      log_info("sweep: [%zu/%zu] %s trained before; serve-bench", i + 1, total, p->id);
+      if ((rc = serve_point(s, o, p, dir, old)) == TR_OK) rc = json_write_file(record, old);
+    } else {
+      tr_error_clear();
+      log_info("sweep: [%zu/%zu] %s done before, skipped", i + 1, total, p->id);
+    }
+    cJSON_Delete(old);
     goto done;
   }
   bool resume = !strcmp(s->kind, "train") && exists(ckpt);
@@ -304,6 +346,11 @@ static tr_err run_point(const sweep_spec *s, const sweep_run_opts *o, const plan
   cJSON *pj = sweep_point_json(s, p, x->rel);
   cJSON_AddStringToObject(pj, "config_digest", x->digest);
   cJSON_AddItemToObject(obj, "point", pj);
+  if (s->serve && serve_point(s, o, p, dir, obj) != TR_OK) {
+    cJSON_Delete(obj);
+    rc = TR_EIO;
+    goto done;
+  }
   rc = json_write_file(record, obj);
   char usd[FMT_USD_LEN];
   fmt_usd(cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(obj, "cost"), "total_usd")), usd, sizeof usd);

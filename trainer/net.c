@@ -190,13 +190,16 @@ const float *net_forward(const net *n, net_ws *ws, const float *X, size_t rows, 
     const net_layer *L = &n->layer[l];
     float *Y = ws->act[l];
     bool hidden = l + 1 < n->n_layers;
-    bool fused_done = use_dense(ws, L) &&
+    bool fused_done = rows > 1 && use_dense(ws, L) &&
                       dense_forward(ws->dense, l, in, n->params + L->w_off, n->params + L->b_off, Y,
                                     rows, L->in, L->out, hidden ? fused[n->spec.act] : DENSE_NONE);
     if (!fused_done) {
       if (L->out == 1) /* a single output (linear, logistic heads): matrix-vector is faster */
         cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)L->in, 1.0f, in, (int)L->in,
                     n->params + L->w_off, 1, 0.0f, Y, 1);
+      else if (rows == 1) /* one row (a served request): y = W^T x, matrix-vector again */
+        cblas_sgemv(CblasRowMajor, CblasTrans, (int)L->in, (int)L->out, 1.0f, n->params + L->w_off,
+                    (int)L->out, in, 1, 0.0f, Y, 1);
       else
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)L->out, (int)L->in,
                     1.0f, in, (int)L->in, n->params + L->w_off, (int)L->out, 0.0f, Y, (int)L->out);

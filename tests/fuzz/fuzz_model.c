@@ -16,11 +16,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   model_file mf;
   if (model_load(path, &mf) == TR_OK) {
     if (mf.model->n_params < 100000) {
-      ds_dataset *d = ds_new(1, mf.model->spec.inputs, false);
+      float *x = calloc(mf.model->spec.inputs, sizeof(float));
       float *out = malloc(mf.model->spec.outputs * sizeof(float));
-      if (d && out) infer_predict(&mf, d, out);
+      infer_ws *ws = infer_ws_new(&mf, 1);
+      if (x && out && ws) (void)infer_rows(&mf, ws, x, 1, out);
+      infer_ws_free(&ws);
       free(out);
-      ds_free(&d);
+      free(x);
     }
     model_file_free(&mf);
   }

@@ -1,5 +1,5 @@
-/* libFuzzer harness: the pricing catalog (pricing_load, then lookups of instances and
- * storage services). */
+/* libFuzzer harness: the pricing catalog (pricing_load, then lookups of instances,
+ * storage services and serving options). */
 #include <stdint.h>
 
 #include "common/error.h"
@@ -18,6 +18,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     double usd;
     pricing_storage_price(p, "s3", "usd_per_1k_get", &usd);
+    tr_error_clear();
+    pricing_serving_value(p, "realtime.ml.c5.xlarge", "usd_per_hour", &usd);
+    tr_error_clear();
+    pricing_serving_value(p, "serverless", "usd_per_gb_second", &usd);
   }
   pricing_free(&p);
   tr_error_clear();

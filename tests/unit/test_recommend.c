@@ -67,6 +67,74 @@ START_TEST(cheapest_first_with_reasons) {
 }
 END_TEST
 
+/* A served run (sweep kind = train+serve): its deployments' monthly cost and p99. */
+static void served(FILE *f, const char *id, double auc, double usd, int months, double rt_usd, double rt_p99,
+                   double sl_usd, const char *sl_p99) {
+  fprintf(f,
+          "{\"point\": {\"id\": \"%s\", \"variant\": \"v\", \"kind\": \"train\", \"label\": \"measured\", "
+          "\"ranks\": 1}, \"test\": {\"auc\": %g}, \"time\": {\"total_s\": 60, \"train_s\": 60}, "
+          "\"storage\": {\"backend\": \"local\"}, \"cost\": {\"instance\": \"c5.xlarge\", \"spot\": false, "
+          "\"total_usd\": %g}, \"serve\": {\"traffic\": {\"months\": %d}, \"deployments\": ["
+          "{\"option\": \"realtime\", \"instance\": \"ml.c5.xlarge\", \"usd_per_month\": %g, \"p99_ms\": %g}, "
+          "{\"option\": \"serverless\", \"instance\": null, \"usd_per_month\": %g, \"p99_ms\": %s}, "
+          "{\"option\": \"batch\", \"instance\": \"ml.c5.xlarge\", \"usd_per_month\": 0.01, \"p99_ms\": null}]}}\n",
+          id, auc, usd, months, rt_usd, rt_p99, sl_usd, sl_p99);
+}
+
+/* Total cost of ownership: cheap = $0.10 + 12 x $5.80 (serverless, p99 0.5 ms) = $69.70;
+ * dear = $0.40 + 6 x $100 (real-time; its serverless cannot serve) = $600.40; weak has no
+ * serving figures and drops out. A 2.5 ms target leaves dear's 3 ms endpoint out. */
+START_TEST(total_cost_of_ownership) {
+  char *p = tu_path(tu_dir, "results.jsonl");
+  FILE *f = fopen(p, "w");
+  served(f, "dear", 0.95, 0.40, 6, 100, 3, 40, "null");
+  served(f, "cheap", 0.91, 0.10, 12, 148.9, 2, 5.8, "0.5");
+  line(f, "weak", 0.92, 0.01, 10);
+  fclose(f);
+  free(p);
+  recommendation rec;
+  recommend_query q = query(0.9);
+  q.p99_ms = 10;
+  ck_assert_int_eq(recommend_runs(tu_dir, &q, &rec), TR_OK);
+  ck_assert_uint_eq(rec.n_qualifying, 2);
+  ck_assert_str_eq(rec.picks[0].r->id, "cheap");
+  ck_assert_double_eq_tol(rec.picks[0].serve.tco_usd, 0.10 + 12 * 5.8, 1e-9);
+  ck_assert_str_eq(rec.picks[0].serve.option, "serverless");
+  ck_assert_ptr_null(rec.picks[0].serve.instance);
+  ck_assert_str_eq(rec.picks[1].r->id, "dear");
+  ck_assert_double_eq_tol(rec.picks[1].serve.tco_usd, 0.40 + 6 * 100, 1e-9);
+  ck_assert_str_eq(rec.picks[1].serve.instance, "ml.c5.xlarge");
+  ck_assert_ptr_nonnull(strstr(rec.picks[0].why, "the lowest total cost of ownership under the latency target; TCO $69.70 = "
+                                                 "training $0.1000 + 12 months x $5.80/month on serverless (p99 0.5 ms <= 10 ms)"));
+  ck_assert_ptr_nonnull(strstr(rec.picks[1].why, "6 months x $100.00/month on realtime ml.c5.xlarge"));
+  cJSON *j = recommend_json(&rec, &q);
+  ck_assert_double_eq_tol(cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 1), "tco_usd")), 600.4, 1e-9);
+  ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 0), "serve_option")), "serverless");
+  cJSON_Delete(j);
+  recommend_free(&rec);
+  q.p99_ms = 2.5;
+  ck_assert_int_eq(recommend_runs(tu_dir, &q, &rec), TR_OK);
+  ck_assert_uint_eq(rec.n_qualifying, 1);
+  recommend_free(&rec);
+  /* nothing that fast: the fastest deployment is said */
+  q.p99_ms = 0.4;
+  ck_assert_int_eq(recommend_runs(tu_dir, &q, &rec), TR_EIO);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "3 runs meet auc >= 0.9 but no deployment of theirs has p99 <= 0.4 ms (the fastest: 0.5 ms)"));
+  recommend_free(&rec);
+  tr_error_clear();
+  /* without serving figures at all */
+  p = tu_path(tu_dir, "results.jsonl");
+  f = fopen(p, "w");
+  line(f, "weak", 0.92, 0.01, 10);
+  fclose(f);
+  free(p);
+  q.p99_ms = 50;
+  ck_assert_int_eq(recommend_runs(tu_dir, &q, &rec), TR_EINPUT);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "kind = train+serve"));
+  recommend_free(&rec);
+}
+END_TEST
+
 START_TEST(none_qualifies) {
   write_results(NULL);
   recommendation rec;
@@ -166,6 +234,7 @@ int main(void) {
   tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
   tcase_add_test(tc, cheapest_first_with_reasons);
   tcase_add_test(tc, none_qualifies);
+  tcase_add_test(tc, total_cost_of_ownership);
   tcase_add_test(tc, long_ids);
   tcase_add_test(tc, rounding_is_not_better);
   tcase_add_test(tc, small_metrics_compared_relatively);

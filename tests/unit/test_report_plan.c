@@ -16,6 +16,19 @@ START_TEST(plans_every_figure) {
   ck_assert_int_eq(report_load(tu_dir, NULL, &rep), TR_OK);
   for (int k = 0; k < REPORT_FIGURES; k++) ck_assert_msg(!rep.fig[k].omitted, "%s: %s", rep.fig[k].name, rep.fig[k].omitted);
 
+  /* serving (a1 and m1 were served): latency vs cost draws the options that can serve the
+     profile (m1's serverless p99 is null, batch has none), cost per 1M every option */
+  const report_figure *sl = &rep.fig[REPORT_SERVE_LATENCY];
+  ck_assert(rf_has(sl->data, "$lc_0 << EOD\n148.9 2 \"baseline, local, 1 rank\"\n297.8 3 \"mlp, local, 1 rank\"\nEOD\n"));
+  ck_assert(rf_has(sl->data, "$lc_1 << EOD\n5.8 0.5 \"baseline, local, 1 rank\"\nEOD\n"));
+  ck_assert(rf_has(sl->data, "$lc_2 << EOD\nEOD\n"));
+  ck_assert(rf_has(sl->body, "title 'realtime ml.c5.xlarge'"));
+  ck_assert(!strstr(sl->body, "$lc_2 using")); /* batch: nothing drawn */
+  const report_figure *so = &rep.fig[REPORT_SERVE_OPTIONS];
+  ck_assert(rf_has(so->data, "$per1m << EOD\n\"run\" \"realtime ml.c5.xlarge\" \"serverless\" \"batch ml.c5.xlarge\"\n"
+                             "\"baseline, local, 1 rank\" 5.5 0.25 0.02\n\"mlp, local, 1 rank\" 5.5 0.25 0.02\nEOD\n"));
+  ck_assert(rf_has(so->body, "plot for [c=2:4] $per1m using c:xtic(1) title columnheader"));
+
   /* learning curves: 4 histories, best epochs marked */
   const report_figure *lc = &rep.fig[REPORT_LEARNING_CURVES];
   ck_assert(rf_has(lc->data, "$curve1 << EOD\n1 1 1\n2 0.5 0.5\n"));
@@ -70,6 +83,8 @@ START_TEST(omits_figures_without_data) {
   ck_assert_int_eq(report_load(tu_dir, NULL, &rep), TR_OK);
   ck_assert(rf_has(rep.fig[REPORT_LEARNING_CURVES].omitted, "no measured train run with a history.csv"));
   ck_assert(rf_has(rep.fig[REPORT_METRIC_COST].omitted, "no run reports a test metric"));
+  ck_assert(rf_has(rep.fig[REPORT_SERVE_LATENCY].omitted, "no run was serve-benched"));
+  ck_assert(rf_has(rep.fig[REPORT_SERVE_OPTIONS].omitted, "kind = train+serve"));
   report_free(&rep);
 }
 END_TEST
