@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "common/format.h"
 #include "common/json.h"
 #include "common/log.h"
@@ -79,6 +80,12 @@ static void print_summary(const cJSON *o, const char *out_dir) {
   free(path);
 }
 
+/* The benchmark's progress on stderr (cli/progress.h). */
+static void on_tick(void *ctx, const iobench_tick *t) {
+  progress_io(ctx, t->epoch, t->epochs, t->batch, t->batches, (unsigned long long)t->requests, (double)t->bytes,
+              t->elapsed_s);
+}
+
 tr_err cmd_io_bench(int argc, char **argv) {
   args a = {0};
   bool help_only = false;
@@ -90,7 +97,10 @@ tr_err cmd_io_bench(int argc, char **argv) {
     log_set_quiet(a.quiet);
     job *j = job_load(a.job_path, a.sets, a.n_sets);
     cJSON *result = NULL;
-    rc = j ? iobench_run(j, !strcmp(a.clock, "virtual"), a.out_dir, &result) : tr_error_code();
+    progress p = progress_start(j ? (int)j->workload.epochs : 0, "", a.quiet);
+    p.last_draw = p.start; /* the first line after PROGRESS_LINE_S, or at an epoch's end */
+    rc = j ? iobench_run_with(j, !strcmp(a.clock, "virtual"), a.out_dir, on_tick, &p, &result) : tr_error_code();
+    progress_end(&p);
     if (rc == TR_OK) print_summary(result, a.out_dir);
     cJSON_Delete(result);
     job_free(&j);

@@ -50,7 +50,7 @@ typedef struct {
 typedef struct {
   int backend;                 /* registry index (io/storage.h) */
   long read_threads, prefetch, transfer_kib;
-  int shuffle;                 /* loader_shuffle: sample|block|none */
+  int shuffle;                 /* loader_shuffle: sample|block|none|file, or 4 = auto (iostack resolves it) */
   stg_params model;            /* fault keys, the seed, and each backend's block */
 } job_storage;
 
