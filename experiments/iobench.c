@@ -279,6 +279,8 @@ tr_err iobench_run_with(const job *j, bool virtual_clock, const char *out_dir, i
   }
   size_t total = io ? layout_rows(io->L) : 0, start = 0, n = 0;
   ds_part_range(total, 0, ranks, &start, &n);
+  uint64_t cap = (uint64_t)j->workload.steps * (uint64_t)j->workload.batch_size; /* DLIO total_training_steps */
+  if (j->workload.steps > 0 && cap < n) n = (size_t)cap;
   double comp = j->workload.computation_time;
   if (rc == TR_OK && *j->workload.compute_from) rc = measured_compute(j, (size_t)j->workload.batch_size, &comp);
   bench_series b = {.epochs = (int)j->workload.epochs, .started = time(NULL)};

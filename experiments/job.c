@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "experiments/dlio.h"
 #include "experiments/pricing.h"
 #include "io/files.h"
 
@@ -81,6 +82,7 @@ static const cfg_option job_options[] = {
     {"workload", "files", CFG_INT, "0", 0, 1e12, NULL, "io-bench: synthetic files (no data read), 0 = the files of data.train", CFG_AT(job, workload.files), NULL},
     {"workload", "samples_per_file", CFG_INT, "1", 1, 1e12, NULL, "io-bench synthetic: samples in each file", CFG_AT(job, workload.samples_per_file), NULL},
     {"workload", "record_bytes", CFG_INT, "4096", 4, 1e12, NULL, "io-bench synthetic: bytes per sample (DLIO record_length)", CFG_AT(job, workload.record_bytes), NULL},
+    {"workload", "steps", CFG_INT, "0", 0, 1e15, NULL, "io-bench: batches per epoch, 0 = the rank's whole share (DLIO total_training_steps)", CFG_AT(job, workload.steps), NULL},
     {"workload", "ranks", CFG_INT, "1", 1, 1000000, NULL, "io-bench: ranks sharing the storage (the virtual clock projects one of them)", CFG_AT(job, workload.ranks), NULL},
     {"workload", "ranks_per_node", CFG_INT, "1", 1, 4096, NULL, "io-bench: ranks sharing one instance's network", CFG_AT(job, workload.ranks_per_node), NULL},
 
@@ -163,7 +165,7 @@ job *job_load(const char *path, char *const *overrides, size_t n_overrides) {
   job *j = calloc(1, sizeof *j);
   if (!j) return tr_check_alloc(NULL, "job");
   tr_err rc = (j->src = job_config_new()) ? TR_OK : tr_error_code();
-  if (rc == TR_OK && path) rc = cfg_load_file(j->src, path);
+  if (rc == TR_OK && path) rc = dlio_is_workload(path) ? dlio_apply_file(j->src, path) : cfg_load_file(j->src, path);
   for (size_t i = 0; rc == TR_OK && i < n_overrides; i++) rc = cfg_set(j->src, overrides[i]);
   if (rc == TR_OK && n_overrides && !(j->overrides = calloc(n_overrides, sizeof *j->overrides)))
     rc = tr_error_set(TR_ENOMEM, "job", "out of memory");

@@ -57,7 +57,7 @@ typedef struct {
 typedef struct {
   double computation_time, au;
   const char *compute_from;
-  long batch_size, epochs, files, samples_per_file, record_bytes, ranks, ranks_per_node;
+  long batch_size, epochs, files, samples_per_file, record_bytes, ranks, ranks_per_node, steps;
 } job_workload;
 
 typedef struct {
