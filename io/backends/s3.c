@@ -25,7 +25,7 @@ typedef struct {
 static const cfg_option options[] = {
     {"storage", "s3.first_byte_ms", CFG_FLOAT, "45", 0, 60000, NULL, "S3: mean time to first byte of a GET", AT(first_byte_ms), NULL},
     {"storage", "s3.open_ms", CFG_FLOAT, "0", 0, 60000, NULL, "S3: cost of opening an object each epoch (a FUSE mount's HEAD: s3.first_byte_ms; 0 = GETs by key)", AT(open_ms), NULL},
-    {"storage", "s3.mb_per_s_per_connection", CFG_FLOAT, "90", 0.001, 1e6, NULL, "S3: MB/s one connection streams", AT(mb_per_s_per_connection), NULL},
+    {"storage", "s3.mb_per_s_per_connection", CFG_FLOAT, "165", 0.001, 1e6, NULL, "S3: MB/s one connection streams after the first byte", AT(mb_per_s_per_connection), NULL},
     {"storage", "s3.connections", CFG_INT, "10", 1, 4096, NULL, "S3: parallel connections (boto3's max_pool_connections)", AT(connections), NULL},
     {"storage", "s3.range_mib", CFG_FLOAT, "8", 0.001, 5120, NULL, "S3: size of a ranged GET", AT(range_mib), NULL},
     {"storage", "s3.instance_gbps", CFG_FLOAT, "10", 0.001, 3200, NULL, "S3: the instance's network bandwidth, Gbit/s", AT(instance_gbps), NULL},

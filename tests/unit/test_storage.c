@@ -53,19 +53,18 @@ static double expected_done(const char *be, int i) {
   if (!strcmp(be, "local") || !strcmp(be, "null")) return t;
   if (strcmp(be, "s3") && strcmp(be, "efs") && strcmp(be, "fsx")) return NAN;
   if (!strcmp(be, "s3")) {
-    /* ranges of 8 MiB in parallel on free connections: 45 ms first byte, 90 MB/s each
+    /* ranges of 8 MiB in parallel on free connections: 45 ms first byte, 165 MB/s each
        (opening an object is free: a GET names it) */
     double biggest = n < 8 * MIB ? (double)n : 8 * MIB;
-    return t + 0.045 + biggest / (90 * MB);
+    return t + 0.045 + biggest / (165 * MB);
   }
   if (!strcmp(be, "efs")) /* elastic: the first read opens the file (0.5 ms), each read
                              pays 0.25 ms, then 1500 MiB/s per client (the smaller) */
     return t + (i == 0 ? 0.0005 : 0) + 0.00025 + (double)n / (1500 * MIB);
   /* fsx SCRATCH_2 1.2 TiB = 240 MB/s; the first read opens the file (1 ms) and lazily
      loads the whole 20 MiB file from S3 through the servers' connections (3 ranges: 8,
-     8, 4 MiB in parallel, the 8 MiB ones bound by one connection's 90 MB/s); later ones
-     hit */
-  double rate = 200 * MB * 1.2, lazy = 0.001 + 0.045 + 8 * MIB / (90 * MB);
+     8, 4 MiB in parallel, all through the file system's 240 MB/s); later ones hit */
+  double rate = 200 * MB * 1.2, lazy = 0.001 + 0.045 + 20 * MIB / rate;
   return (i == 0 ? t + lazy : t) + 0.0005 + (double)n / rate;
 }
 
@@ -153,7 +152,7 @@ START_TEST(s3_connection_pool_and_prefix_limit) {
     ck_assert_int_eq(stg_read(f, NULL, 0, 1, &t), TR_OK);
     if (t > last) last = t;
   }
-  ck_assert_double_eq_tol(last, 5 * (0.045 + 1 / (90 * MB)), 1e-9);
+  ck_assert_double_eq_tol(last, 5 * (0.045 + 1 / (165 * MB)), 1e-9);
   stg_close(&f);
   tu_stg_free(&s);
   /* 5 GET/s per prefix and a burst of 5: the 6th GET at t = 0 gets SlowDown twice (at
@@ -168,7 +167,7 @@ START_TEST(s3_connection_pool_and_prefix_limit) {
   }
   stg_counters c = stg_stats(s);
   ck_assert_uint_eq(c.slowdowns, 2);
-  ck_assert_double_eq_tol(t, 0.3 + 0.045 + 1 / (90 * MB), 1e-9);
+  ck_assert_double_eq_tol(t, 0.3 + 0.045 + 1 / (165 * MB), 1e-9);
   ck_assert_uint_eq(c.requests, 6);
   stg_close(&f);
   tu_stg_free(&s);
@@ -178,14 +177,14 @@ START_TEST(s3_connection_pool_and_prefix_limit) {
   ck_assert_int_eq(stg_open(s, "x", 100, &f), TR_OK);
   t = 0;
   ck_assert_int_eq(stg_read(f, NULL, 0, 1, &t), TR_OK);
-  ck_assert_double_eq_tol(t, 0.020 + 0.045 + 1 / (90 * MB), 1e-9);
+  ck_assert_double_eq_tol(t, 0.020 + 0.045 + 1 / (165 * MB), 1e-9);
   double t2 = t;
   ck_assert_int_eq(stg_read(f, NULL, 0, 1, &t2), TR_OK); /* open already: a GET */
-  ck_assert_double_eq_tol(t2 - t, 0.045 + 1 / (90 * MB), 1e-9);
+  ck_assert_double_eq_tol(t2 - t, 0.045 + 1 / (165 * MB), 1e-9);
   stg_begin_epoch(s);
   double t3 = t2;
   ck_assert_int_eq(stg_read(f, NULL, 0, 1, &t3), TR_OK); /* a new epoch opens it again */
-  ck_assert_double_eq_tol(t3 - t2, 0.020 + 0.045 + 1 / (90 * MB), 1e-9);
+  ck_assert_double_eq_tol(t3 - t2, 0.020 + 0.045 + 1 / (165 * MB), 1e-9);
   ck_assert_uint_eq(stg_stats(s).requests, 5);
   stg_close(&f);
   tu_stg_free(&s);
