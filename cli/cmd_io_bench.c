@@ -17,8 +17,14 @@
 #include "experiments/runfiles.h"
 
 static const char help[] =
-    "usage: tradeoff io-bench JOB.ini [--set SECTION.KEY=VALUE]... [--clock real|virtual]\n"
-    "                         [--out DIR] [--quiet]\n"
+    "usage: tradeoff io-bench JOB.ini|WORKLOAD.yaml [--set SECTION.KEY=VALUE]...\n"
+    "                         [--clock real|virtual] [--out DIR] [--quiet]\n"
+    "\n"
+    "JOB.ini is a job file; a .yaml/.yml file is a DLIO benchmark workload, read unchanged\n"
+    "(dataset, reader, train, metric, storage: mapped onto [workload] and [storage]; keys\n"
+    "it does not model are named in a warning). --set applies after either.\n"
+    "Progress (epoch, batch, requests, MB/s, ETA) goes to stderr: a bar on a terminal,\n"
+    "else a line every 10 s and at each epoch's end.\n"
     "\n"
     "Reads the data set of [data] train (or the synthetic one of [workload] files) through\n"
     "the [storage] backend with the batch loader, emulating workload.computation_time\n"
