@@ -7,9 +7,9 @@
  * request counting, with its s3.* keys) with fsx.import_connections parallel GETs
  * through the file system's throughput, never the instance's connection pool or NIC.
  * The loaded data is the file system's, shared by every rank of the job: a preload
- * (fsx.preload) is done once for the job, each rank's model loading and counting its
- * stripe of the files (every ranks-th) with its share of the servers, and treating the
- * others as loaded when its stripe is. Loaded data is
+ * (fsx.preload) is done once for the job by all of the servers, which every rank's
+ * model replays the same way (so all agree when each file is there), counting only its
+ * stripe of the files (every ranks-th) into its counters. Loaded data is
  * served at fsx.latency_ms per operation and the file system's throughput: the
  * deployment's MB/s per TiB (SCRATCH_2 200, PERSISTENT_125..1000 their number, or
  * fsx.mb_per_s_per_tib) times the capacity (fsx.capacity_tib, or the smallest of 1.2,
@@ -72,6 +72,8 @@ typedef struct {
   stg_pipe fs;
   double latency_s, open_s, chunk_bytes;  /* chunk_bytes 0 = whole files */
   int rank, ranks;
+  stg_params all;              /* a copy (its blocks outlive the instance): the preload's model */
+  long import_connections;     /* the file system's, all ranks' */
   bool preload;
   fsx_file *files;
   size_t n_files;
@@ -110,6 +112,8 @@ static void *fsx_model_new(const stg_params *all, const stg_env *env) {
     free(m);
     return NULL;
   }
+  m->all = *all;
+  m->import_connections = p->import_connections;
   m->rank = env->rank >= 0 && env->rank < ranks ? env->rank : 0;
   m->ranks = ranks;
   m->open_s = p->open_ms / 1000.0;
@@ -147,21 +151,28 @@ static uint64_t chunk_size(const fsx_model *m, const stg_file *f, const fsx_file
   return f->size - start < cb ? f->size - start : cb;
 }
 
-/* When chunks [first, last] of f are on FSx, lazily loading those never requested. */
-static double loaded_at(fsx_model *m, const stg_file *f, fsx_file *s, size_t first, size_t last,
-                        double t, stg_counters *c, bool *hit) {
+/* When chunks [first, last] of f are on FSx, loading those never requested through the
+ * bucket model s3. */
+static double load_chunks(fsx_model *m, void *s3, const stg_file *f, fsx_file *s, size_t first, size_t last,
+                          double t, stg_counters *c, bool *hit) {
   double ready = t;
   *hit = true;
   for (size_t i = first; i <= last && i < s->chunks; i++) {
     if (s->avail[i] < 0) {
       uint64_t bytes = chunk_size(m, f, s, i);
-      s->avail[i] = stg_s3_ops.service(m->s3, f, i * (uint64_t)m->chunk_bytes, bytes, t, c);
+      s->avail[i] = stg_s3_ops.service(s3, f, i * (uint64_t)m->chunk_bytes, bytes, t, c);
       c->lazy_bytes += bytes;
       *hit = false;
     }
     if (s->avail[i] > ready) ready = s->avail[i];
   }
   return ready;
+}
+
+/* load_chunks through this rank's share of the servers (lazy loading). */
+static double loaded_at(fsx_model *m, const stg_file *f, fsx_file *s, size_t first, size_t last, double t,
+                        stg_counters *c, bool *hit) {
+  return load_chunks(m, m->s3, f, s, first, last, t, c, hit);
 }
 
 static double fsx_service(void *model, const stg_file *f, uint64_t off, uint64_t n, double t,
@@ -182,27 +193,29 @@ static double fsx_open_cost(void *model, const stg_file *f, double t, stg_counte
   return t + ((fsx_model *)model)->open_s;
 }
 
-/* The job's preload: this rank loads (and counts) its stripe, files k with k % ranks ==
- * rank, then every other file counts as loaded when its own stripe is done: the ranks
- * share the servers evenly, so their stripes end together. */
+/* The job's preload, replayed whole by every rank: every file through all of the
+ * servers' connections and the file system's whole throughput, in file order; this
+ * rank counts its stripe (files k with k % ranks == rank), so the job's counters are
+ * its own times the ranks, and every rank sees each file loaded at the same time. */
 static double fsx_preload(void *model, stg_file *const *files, size_t n, double t, stg_counters *c) {
   fsx_model *m = model;
   double done = t;
   if (!m->preload) return t;
-  for (size_t k = (size_t)m->rank; k < n; k += (size_t)m->ranks) {
+  void *job = stg_s3_import_model(&m->all, (int)m->import_connections, m->fs.rate * m->ranks, 1);
+  if (!job) return -1;
+  for (size_t k = 0; k < n && done >= 0; k++) {
     fsx_file *s = file_state(m, files[k]);
-    if (!s) return -1;
+    if (!s) {
+      done = -1;
+      break;
+    }
+    stg_counters others = {0};
     bool hit;
-    double ready = loaded_at(m, files[k], s, 0, s->chunks - 1, t, c, &hit);
+    double ready = load_chunks(m, job, files[k], s, 0, s->chunks - 1, t,
+                               k % (size_t)m->ranks == (size_t)m->rank ? c : &others, &hit);
     if (ready > done) done = ready;
   }
-  for (size_t k = 0; k < n; k++) {
-    if (k % (size_t)m->ranks == (size_t)m->rank) continue; /* its own stripe */
-    fsx_file *s = file_state(m, files[k]);
-    if (!s) return -1;
-    for (size_t i = 0; i < s->chunks; i++)
-      if (s->avail[i] < 0) s->avail[i] = done;
-  }
+  stg_s3_ops.model_free(job);
   return done;
 }
 

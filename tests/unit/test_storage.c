@@ -245,6 +245,24 @@ START_TEST(fsx_preload_and_chunks) {
   ck_assert_uint_eq(stg_stats(s).requests, 5);
   stg_close(&f);
   tu_stg_free(&s);
+  /* the job's preload on 2 ranks, one file: both ranks' models see it loaded at the same
+     time, by the whole file system (not half of it), and only rank 0 counts its GETs */
+  job *j = tu_job(sets);
+  double at[2];
+  for (int rank = 0; rank < 2; rank++) {
+    stg_env env = {.ranks = 2, .ranks_per_node = 1, .data_bytes = FILE_BYTES, .rank = rank};
+    stg *r = stg_new(stg_backend_index("fsx"), &j->storage.model, &env, true);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_int_eq(stg_open(r, "x", FILE_BYTES, &f), TR_OK);
+    at[rank] = 0;
+    ck_assert_int_eq(stg_preload(r, &f, 1, &at[rank]), TR_OK);
+    ck_assert_uint_eq(stg_stats(r).requests, rank == 0 ? 5 : 0);
+    stg_close(&f);
+    stg_free(&r);
+  }
+  ck_assert_double_eq_tol(at[0], 0.045 + 5 * 4 * MIB / (240 * MB), 1e-9);
+  ck_assert_double_eq_tol(at[1], at[0], 1e-12);
+  job_free(&j);
 }
 END_TEST
 
