@@ -13,7 +13,8 @@ threads issuing reads of S bytes (S = bytes_read / read_ops: one HDF5 chunk per 
   efs  two FCFS links, the client's (efs.per_client_mib_s, default 1500 MiB/s elastic,
        500 otherwise) and the file system's (elastic_mib_s | provisioned_mib_s |
        bursting: the burst rate while credits last, else the baseline
-       max(baseline_kib_s_per_gib * stored GiB, 1 MiB/s)); each op first pays
+       max(baseline_kib_s_per_gib * stored GiB, 1 MiB/s), over efs.read_meter for reads
+       outside elastic mode); each op first pays
        efs.latency_ms: r = min(client, fs), and T threads reach min(r, T*S/(lat + S/r));
   fsx  loaded data at mb_per_s_per_tib (or the deployment's) x capacity_tib MB/s, each op
        first paying fsx.latency_ms: r = that, min(r, T*S/(lat + S/r)).
@@ -109,6 +110,9 @@ def predict(p, S, data_bytes):
                 what = "baseline %.0f KiB/s/GiB x %.0f GiB (0 credits)" % (f(p, "efs.baseline_kib_s_per_gib"), stored)
             else:
                 fs, what = burst, "burst %.0f MiB/s" % (burst / MIB)
+        if mode != "elastic":  # reads are metered at efs.read_meter (a third): they move 3x faster
+            meter = f(p, "efs.read_meter")
+            fs, what = fs / meter, what + " / read meter %.3g" % meter
         r = min(client, fs)
         closed = T * S / (lat + S / r)
         txt = "min(client %.0f, %s) MiB/s" % (client / MIB, what)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "common/format.h"
 #include "common/json.h"
 #include "common/log.h"
@@ -16,8 +17,14 @@
 #include "experiments/runfiles.h"
 
 static const char help[] =
-    "usage: tradeoff io-bench JOB.ini [--set SECTION.KEY=VALUE]... [--clock real|virtual]\n"
-    "                         [--out DIR] [--quiet]\n"
+    "usage: tradeoff io-bench JOB.ini|WORKLOAD.yaml [--set SECTION.KEY=VALUE]...\n"
+    "                         [--clock real|virtual] [--out DIR] [--quiet]\n"
+    "\n"
+    "JOB.ini is a job file; a .yaml/.yml file is a DLIO benchmark workload, read unchanged\n"
+    "(dataset, reader, train, metric, storage: mapped onto [workload] and [storage]; keys\n"
+    "it does not model are named in a warning). --set applies after either.\n"
+    "Progress (epoch, batch, requests, MB/s, ETA) goes to stderr: a bar on a terminal,\n"
+    "else a line every 10 s and at each epoch's end.\n"
     "\n"
     "Reads the data set of [data] train (or the synthetic one of [workload] files) through\n"
     "the [storage] backend with the batch loader, emulating workload.computation_time\n"
@@ -79,6 +86,12 @@ static void print_summary(const cJSON *o, const char *out_dir) {
   free(path);
 }
 
+/* The benchmark's progress on stderr (cli/progress.h). */
+static void on_tick(void *ctx, const iobench_tick *t) {
+  progress_io(ctx, t->epoch, t->epochs, t->batch, t->batches, (unsigned long long)t->requests, (double)t->bytes,
+              t->elapsed_s);
+}
+
 tr_err cmd_io_bench(int argc, char **argv) {
   args a = {0};
   bool help_only = false;
@@ -90,7 +103,10 @@ tr_err cmd_io_bench(int argc, char **argv) {
     log_set_quiet(a.quiet);
     job *j = job_load(a.job_path, a.sets, a.n_sets);
     cJSON *result = NULL;
-    rc = j ? iobench_run(j, !strcmp(a.clock, "virtual"), a.out_dir, &result) : tr_error_code();
+    progress p = progress_start(j ? (int)j->workload.epochs : 0, "", a.quiet);
+    p.last_draw = p.start; /* the first line after PROGRESS_LINE_S, or at an epoch's end */
+    rc = j ? iobench_run_with(j, !strcmp(a.clock, "virtual"), a.out_dir, on_tick, &p, &result) : tr_error_code();
+    progress_end(&p);
     if (rc == TR_OK) print_summary(result, a.out_dir);
     cJSON_Delete(result);
     job_free(&j);

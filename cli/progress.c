@@ -55,6 +55,27 @@ void progress_epoch(progress *p, int epoch, double train_loss, double val_loss, 
   fflush(stderr);
 }
 
+void progress_io(progress *p, int epoch, int epochs, size_t batch, size_t batches, unsigned long long requests,
+                 double bytes, double elapsed_s) {
+  if (p->quiet) return;
+  double now = tr_now();
+  bool epoch_end = batch == batches;
+  if (now - p->last_draw < (p->tty ? 0.25 : PROGRESS_LINE_S) && !epoch_end) return;
+  p->last_draw = now;
+  double done = (double)(epoch - 1) * (double)batches + (double)batch, total = (double)epochs * (double)batches;
+  double eta = done > 0 ? elapsed_s / done * (total - done) : 0, mb_s = elapsed_s > 0 ? bytes / 1e6 / elapsed_s : 0;
+  if (p->tty) {
+    char bar[BAR_WIDTH + 1];
+    draw_bar(bar, done, total, '=');
+    fprintf(stderr, "\r[%s] epoch %d/%d  batch %zu/%zu  %llu requests  %.1f MB/s  ETA %.0fs   ", bar, epoch, epochs,
+            batch, batches, requests, mb_s, eta);
+  } else {
+    fprintf(stderr, "io-bench: epoch %d/%d batch %zu/%zu requests %llu %.1f MB/s elapsed %.1fs eta %.1fs\n", epoch,
+            epochs, batch, batches, requests, mb_s, elapsed_s, eta);
+  }
+  fflush(stderr);
+}
+
 void progress_end(progress *p) {
   if (!p->quiet && p->tty) fputc('\n', stderr);
 }

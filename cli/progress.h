@@ -21,6 +21,12 @@ void progress_epoch(progress *p, int epoch, double train_loss, double val_loss, 
 /* On a TTY, once an epoch has run over a second, redraws the bar with the step, the
  * samples/s and the elapsed time (at most 4 times a second); nothing otherwise. */
 void progress_step(progress *p, int epoch, size_t step, size_t steps);
+/* A storage benchmark's progress: epoch, batch, requests, MB/s and the ETA. On a TTY a
+ * redrawn bar (at most 4 times a second); otherwise a line every PROGRESS_LINE_S seconds
+ * and at the end of every epoch, so a long run in a log shows where it is. */
+#define PROGRESS_LINE_S 10.0
+void progress_io(progress *p, int epoch, int epochs, size_t batch, size_t batches, unsigned long long requests,
+                 double bytes, double elapsed_s);
 /* Ends the bar line (TTY) so later messages start on a fresh line. */
 void progress_end(progress *p);
 #endif

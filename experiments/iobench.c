@@ -53,15 +53,32 @@ typedef struct {
   double epoch_s, compute_s, wait_s;
 } epoch_stats;
 
+/* A progress callback and the tick it is given. */
+typedef struct {
+  iobench_progress fn;
+  void *ctx;
+  iobench_tick tick;
+  double t0;
+} ticker;
+
 /* One epoch on the real clock: the consumer takes every batch, then computes. */
 static tr_err epoch_real(iostack *io, const uint64_t *rows, size_t n, size_t bs, double comp,
-                         epoch_stats *e) {
+                         epoch_stats *e, ticker *tk) {
   double t0 = tr_now();
   tr_err rc = loader_start_epoch(io->ld, rows, n, bs);
+  tk->tick.batches = (n + bs - 1) / bs;
   for (size_t b = 0; rc == TR_OK && b * bs < n; b++) {
     float *X;
     size_t got;
     if ((rc = loader_next(io->ld, &X, &got, &e->wait_s)) == TR_OK) e->compute_s += compute(comp);
+    if (rc == TR_OK && tk->fn) {
+      stg_counters c = stg_stats(io->store);
+      tk->tick.batch = b + 1;
+      tk->tick.requests = c.requests;
+      tk->tick.bytes = c.bytes;
+      tk->tick.elapsed_s = tr_now() - tk->t0;
+      tk->fn(tk->ctx, &tk->tick);
+    }
   }
   loader_end_epoch(io->ld);
   e->epoch_s = tr_now() - t0;
@@ -127,7 +144,7 @@ static void series_free(bench_series *b) {
 
 /* The epochs: this rank's share (rank 0's block of rows, as `train` would read it). */
 static tr_err run_epochs(const job *j, iostack *io, bool virtual_clock, size_t n, size_t start,
-                         double comp, bench_series *b) {
+                         double comp, bench_series *b, ticker *tk) {
   size_t bs = (size_t)j->workload.batch_size;
   int epochs = b->epochs;
   uint64_t *global = malloc((n ? n : 1) * sizeof(uint64_t)), *rows = malloc((n ? n : 1) * sizeof(uint64_t));
@@ -145,11 +162,15 @@ static tr_err run_epochs(const job *j, iostack *io, bool virtual_clock, size_t n
   double clock = 0, wall0 = tr_now(), au_sum = 0;
   double preload_s = stg_stats(io->store).preload_s;
   if (virtual_clock && rc == TR_OK) rc = loader_preload(io->ld, &clock); /* before the first epoch */
+  if (!virtual_clock && rc == TR_OK) iostack_warn_plan(j, io, global, n, bs, comp);
   for (int e = 0; rc == TR_OK && e < epochs; e++) {
     if ((rc = loader_order(io->L, io->shuffle, io->transfer_bytes, &rng, global, order, n)) != TR_OK) break;
     for (size_t i = 0; i < n; i++) rows[i] = global[order[i]];
     epoch_stats es = {0};
-    rc = virtual_clock ? epoch_virtual(io, rows, n, bs, comp, &clock, &es) : epoch_real(io, rows, n, bs, comp, &es);
+    tk->tick.epoch = e + 1;
+    tk->tick.epochs = epochs;
+    if (e == 0) tk->t0 = tr_now();
+    rc = virtual_clock ? epoch_virtual(io, rows, n, bs, comp, &clock, &es) : epoch_real(io, rows, n, bs, comp, &es, tk);
     if (rc != TR_OK) break;
     b->epoch_s[e] = es.epoch_s;
     b->wait[e] = es.wait_s;
@@ -209,7 +230,7 @@ static cJSON *io_json(const job *j, bool virtual_clock, const iostack *io, const
   cJSON_AddNumberToObject(wo, "ranks", (double)w->ranks);
   cJSON_AddNumberToObject(wo, "read_threads", (double)j->storage.read_threads);
   cJSON_AddNumberToObject(wo, "prefetch", (double)j->storage.prefetch);
-  cJSON_AddStringToObject(wo, "shuffle", cfg_str(j->src, "storage", "shuffle"));
+  cJSON_AddStringToObject(wo, "shuffle", loader_shuffle_name(io->shuffle)); /* `auto` resolved */
   cJSON_AddItemToObject(o, "epoch_s", number_array(b->epoch_s, epochs));
   cJSON_AddItemToObject(o, "io_wait_s", number_array(b->wait, epochs));
   cJSON_AddItemToObject(o, "train_au_percentage", number_array(b->au_pct, epochs));
@@ -235,7 +256,13 @@ static cJSON *io_json(const job *j, bool virtual_clock, const iostack *io, const
 }
 
 tr_err iobench_run(const job *j, bool virtual_clock, const char *out_dir, cJSON **result) {
+  return iobench_run_with(j, virtual_clock, out_dir, NULL, NULL, result);
+}
+
+tr_err iobench_run_with(const job *j, bool virtual_clock, const char *out_dir, iobench_progress progress,
+                        void *ctx, cJSON **result) {
   *result = NULL;
+  ticker tk = {.fn = progress, .ctx = ctx};
   pricing *prices = NULL;
   pricing_instance it;
   tr_err rc = pricing_load(j->cost.pricing, &prices);
@@ -244,7 +271,7 @@ tr_err iobench_run(const job *j, bool virtual_clock, const char *out_dir, cJSON 
   if (rc == TR_OK) rc = workload_layout(j, virtual_clock, &L);
   int ranks = (int)j->workload.ranks;
   iostack *io = NULL;
-  if (rc == TR_OK) rc = iostack_open(j, L, ranks, (int)j->workload.ranks_per_node, virtual_clock, NULL, &io);
+  if (rc == TR_OK) rc = iostack_open(j, L, 0, ranks, (int)j->workload.ranks_per_node, virtual_clock, NULL, &io);
   if (rc == TR_OK) { /* every price the run is billed, before it runs (as train checks) */
     stg_bill bill;
     stg_bill_of(io->store, 0, &(stg_counters){0}, &bill);
@@ -252,6 +279,8 @@ tr_err iobench_run(const job *j, bool virtual_clock, const char *out_dir, cJSON 
   }
   size_t total = io ? layout_rows(io->L) : 0, start = 0, n = 0;
   ds_part_range(total, 0, ranks, &start, &n);
+  uint64_t cap = (uint64_t)j->workload.steps * (uint64_t)j->workload.batch_size; /* DLIO total_training_steps */
+  if (j->workload.steps > 0 && cap < n) n = (size_t)cap;
   double comp = j->workload.computation_time;
   if (rc == TR_OK && *j->workload.compute_from) rc = measured_compute(j, (size_t)j->workload.batch_size, &comp);
   bench_series b = {.epochs = (int)j->workload.epochs, .started = time(NULL)};
@@ -259,7 +288,7 @@ tr_err iobench_run(const job *j, bool virtual_clock, const char *out_dir, cJSON 
   dirlock *lock = NULL;
   if (rc == TR_OK) rc = tr_mkdir_p(out_dir);
   if (rc == TR_OK) rc = dirlock_take(out_dir, &lock);
-  if (rc == TR_OK) rc = run_epochs(j, io, virtual_clock, n, start, comp, &b);
+  if (rc == TR_OK) rc = run_epochs(j, io, virtual_clock, n, start, comp, &b, &tk);
   cJSON *o = NULL;
   if (rc == TR_OK) {
     stg_counters c = stg_stats(io->store), job_c = c;

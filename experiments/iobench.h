@@ -17,4 +17,18 @@
  * located at the key: no data.train nor workload.files, a synthetic data set on the real
  * clock, a workload.compute_from without measured compute), the storage's, TR_EIO. */
 tr_err iobench_run(const job *j, bool virtual_clock, const char *out_dir, cJSON **result);
+
+/* Where a real-clock run is: after every batch (the caller throttles what it shows). */
+typedef struct {
+  int epoch, epochs;          /* 1-based */
+  size_t batch, batches;      /* batches done in this epoch, of */
+  uint64_t requests, bytes;   /* this rank's so far */
+  double elapsed_s;           /* since the first epoch started */
+} iobench_tick;
+typedef void (*iobench_progress)(void *ctx, const iobench_tick *t);
+
+/* iobench_run, calling progress(ctx, tick) after every batch of a real-clock run
+ * (progress may be NULL). */
+tr_err iobench_run_with(const job *j, bool virtual_clock, const char *out_dir, iobench_progress progress,
+                        void *ctx, cJSON **result);
 #endif

@@ -3,6 +3,7 @@
  * its cost (the backend's bill, priced). */
 #include "experiments/iostack.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +11,13 @@
 #include "common/log.h"
 #include "io/files.h"
 
-tr_err iostack_open(const job *j, layout *L, int ranks, int ranks_per_node, bool virtual_clock,
+/* storage.shuffle's `auto` (the enum's last choice). */
+#define SHUFFLE_AUTO 4
+
+/* The backend's block of the job's parameters. */
+static const void *backend_block(const job *j) { return j->storage.model.blocks[j->storage.backend]; }
+
+tr_err iostack_open(const job *j, layout *L, int rank, int ranks, int ranks_per_node, bool virtual_clock,
                     const volatile sig_atomic_t *stop, iostack **out) {
   *out = NULL;
   iostack *s = calloc(1, sizeof *s);
@@ -30,8 +37,13 @@ tr_err iostack_open(const job *j, layout *L, int ranks, int ranks_per_node, bool
   s->L = L;
   if (rc == TR_OK) {
     for (size_t k = 0; k < layout_files(L); k++) s->data_bytes += layout_file_bytes(L, k);
-    s->shuffle = (loader_shuffle)j->storage.shuffle;
+    /* object storage is read in whole objects or large ranges (the backend's request
+       size), file systems per sample: `auto` and the default transfer follow it */
+    size_t request = stg_backend_request_bytes((size_t)j->storage.backend, backend_block(j));
+    s->shuffle = j->storage.shuffle == SHUFFLE_AUTO ? (request ? LOADER_FILE : LOADER_SAMPLE)
+                                                    : (loader_shuffle)j->storage.shuffle;
     s->transfer_bytes = (size_t)j->storage.transfer_kib * 1024;
+    if (request > s->transfer_bytes && !cfg_is_set(j->src, "storage", "transfer_kib")) s->transfer_bytes = request;
     for (size_t k = 0; s->shuffle == LOADER_SAMPLE && k < layout_files(L); k++)
       if (!layout_file_row_reads(L, k)) {
         log_warn("storage.shuffle = sample reads a whole compressed chunk for every row of %s "
@@ -40,7 +52,8 @@ tr_err iostack_open(const job *j, layout *L, int ranks, int ranks_per_node, bool
                  layout_file_path(L, k) ? layout_file_path(L, k) : "the data");
         break;
       }
-    stg_env env = {.ranks = ranks, .ranks_per_node = ranks_per_node, .data_bytes = s->data_bytes};
+    stg_env env = {.ranks = ranks, .ranks_per_node = ranks_per_node, .data_bytes = s->data_bytes, .rank = rank};
+    s->env = env;
     s->store = stg_new(j->storage.backend, &j->storage.model, &env, virtual_clock);
     if (!s->store) rc = tr_error_code();
     else stg_set_stop(s->store, stop);
@@ -89,4 +102,77 @@ tr_err iostack_cost(const iostack *s, const pricing *p, double hours, const stg_
   stg_bill bill;
   stg_bill_of(s->store, hours, c, &bill);
   return cost_storage(p, &bill, out);
+}
+
+/* One epoch of rows[0..n) in the `kind` order with `threads` loader threads on the
+ * virtual clock over s's backend: *epoch_s and the counters; false when it could not
+ * run (out of memory: the caller warns of nothing). */
+static bool project_epoch(const job *j, const iostack *s, const uint64_t *rows, size_t n, size_t batch,
+                          double compute_s, loader_shuffle kind, int threads, double *epoch_s,
+                          stg_counters *c) {
+  stg *vs = stg_new(j->storage.backend, &j->storage.model, &s->env, true);
+  loader *l = NULL;
+  loader_opts lo = {.read_threads = threads, .prefetch = (int)j->storage.prefetch, .transfer_bytes = s->transfer_bytes};
+  uint64_t *ordered = malloc((n ? n : 1) * sizeof *ordered);
+  size_t *order = malloc((n ? n : 1) * sizeof *order);
+  bool ok = vs && ordered && order && loader_new(s->L, vs, &lo, &l) == TR_OK;
+  rng_t rng;
+  rng_seed(&rng, (uint64_t)j->data.seed);
+  ok = ok && loader_order(s->L, kind, s->transfer_bytes, &rng, rows, order, n) == TR_OK;
+  for (size_t i = 0; ok && i < n; i++) ordered[i] = rows[order[i]];
+  double t = 0, wait = 0;
+  if (ok) ok = loader_preload(l, &t) == TR_OK;
+  double t0 = t;
+  if (ok) ok = loader_simulate(l, ordered, n, batch, compute_s, &t, &wait) == TR_OK;
+  if (ok) {
+    *epoch_s = t - t0;
+    *c = stg_stats(vs);
+  } else {
+    tr_error_clear();
+  }
+  loader_free(&l);
+  stg_free(&vs);
+  free(ordered);
+  free(order);
+  return ok;
+}
+
+/* A projected epoch below this many seconds is never called pathological (tests, tiny
+ * data sets: nothing to fix that a user would notice). */
+#define PLAN_FLOOR_S 5.0
+
+void iostack_warn_plan(const job *j, const iostack *s, const uint64_t *rows, size_t n, size_t batch_rows,
+                       double compute_s) {
+  if (n == 0 || batch_rows == 0 || stg_zero_filled(s->store)) return;
+  const char *be = stg_backend_name((size_t)j->storage.backend);
+  int threads = (int)j->storage.read_threads;
+  double epoch_s, compute = compute_s * (double)((n + batch_rows - 1) / batch_rows);
+  stg_counters c;
+  if (!project_epoch(j, s, rows, n, batch_rows, compute_s, s->shuffle, threads, &epoch_s, &c) || epoch_s < PLAN_FLOOR_S)
+    return;
+  size_t files = layout_files(s->L);
+  uint64_t reads = c.ops;
+  char what[160];
+  snprintf(what, sizeof what, "%llu reads (%llu billed requests) of %zu files an epoch", (unsigned long long)reads,
+           (unsigned long long)c.requests, files);
+  double fixed;
+  stg_counters fc;
+  if (s->shuffle == LOADER_SAMPLE && reads > 4 * (uint64_t)files &&
+      project_epoch(j, s, rows, n, batch_rows, compute_s, LOADER_FILE, threads, &fixed, &fc) && epoch_s > 3 * fixed) {
+    log_warn("storage: a pathological plan on %s: %s; the virtual clock projects %.1f s an epoch (compute %.1f s); "
+             "storage.shuffle = file projects %.1f s (%llu reads)", be, what, epoch_s, compute, fixed,
+             (unsigned long long)fc.ops);
+    return;
+  }
+  if (compute > 0 && epoch_s > 5 * compute) {
+    int more = threads * 4 > 256 ? 256 : threads * 4;
+    if (more > threads && project_epoch(j, s, rows, n, batch_rows, compute_s, s->shuffle, more, &fixed, &fc) &&
+        fixed < 0.8 * epoch_s)
+      log_warn("storage: a pathological plan on %s: %s; the virtual clock projects %.1f s an epoch, %.0fx its compute "
+               "(%.1f s); storage.read_threads = %d projects %.1f s", be, what, epoch_s, epoch_s / compute, compute, more, fixed);
+    else
+      log_warn("storage: a pathological plan on %s: %s; the virtual clock projects %.1f s an epoch, %.0fx its compute "
+               "(%.1f s); another storage.backend (io-bench --clock virtual compares them) or larger files fix it",
+               be, what, epoch_s, epoch_s / compute, compute);
+  }
 }

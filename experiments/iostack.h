@@ -16,19 +16,30 @@ typedef struct {
   layout *L;
   stg *store;
   loader *ld;
-  loader_shuffle shuffle;
-  size_t transfer_bytes;   /* storage.transfer_kib, also the block size of block shuffle */
+  loader_shuffle shuffle;  /* storage.shuffle, `auto` resolved for the backend */
+  size_t transfer_bytes;   /* storage.transfer_kib (object storage at the default: its
+                              range), also the block size of block shuffle */
   uint64_t data_bytes;     /* bytes of the data set's files */
+  stg_env env;             /* what the storage model shares */
 } iostack;
 
 /* Builds the stack for j over L (taken over; NULL = the layout of data.train, which
- * must exist and be HDF5: TR_EINPUT located at data.train otherwise), with the budgets
- * shared by `ranks` ranks, `ranks_per_node` per instance; the storage's waits end on a
+ * must exist and be HDF5: TR_EINPUT located at data.train otherwise), for rank `rank` of
+ * `ranks` sharing the budgets, `ranks_per_node` per instance; the storage's waits end on a
  * stop request (stop may be NULL; see stg_set_stop). On the real clock, runs the FSx
  * preload when asked (the virtual clock's caller runs loader_preload at its own time). */
-tr_err iostack_open(const job *j, layout *L, int ranks, int ranks_per_node, bool virtual_clock,
+tr_err iostack_open(const job *j, layout *L, int rank, int ranks, int ranks_per_node, bool virtual_clock,
                     const volatile sig_atomic_t *stop, iostack **out);
 void iostack_free(iostack **s);
+
+/* Before a real-clock run: projects one epoch of this plan (global rows rows[0..n) in
+ * storage order, batch_rows per batch, compute_s of compute per batch, 0 = unknown) on
+ * the virtual clock, and when the plan is pathological -- far more requests than files
+ * and an epoch several times what storage.shuffle = block would take, or an epoch many
+ * times its compute -- logs one warning with the projection and the setting that fixes
+ * it. Quiet otherwise; never fails the run (out of memory: no warning). */
+void iostack_warn_plan(const job *j, const iostack *s, const uint64_t *rows, size_t n, size_t batch_rows,
+                       double compute_s);
 
 /* The counters as result.json's "storage" object: backend, bytes_read, requests,
  * cache_hits, then the model's details (lazy_bytes, slowdowns, retries, preload_s...). */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "experiments/dlio.h"
 #include "experiments/pricing.h"
 #include "io/files.h"
 
@@ -71,9 +72,9 @@ static const cfg_option job_options[] = {
     {"storage", "backend", CFG_ENUM, "local", 0, 0, NULL, "storage the data is read from", CFG_AT(job, storage.backend), stg_names},
     {"storage", "read_threads", CFG_INT, "4", 1, 256, NULL, "loader threads", CFG_AT(job, storage.read_threads), NULL},
     {"storage", "prefetch", CFG_INT, "2", 0, 1024, NULL, "batches in flight beyond the one being computed on", CFG_AT(job, storage.prefetch), NULL},
-    {"storage", "transfer_kib", CFG_INT, "256", 1, 1 << 22, NULL, "largest read request; adjacent rows merge up to it (DLIO transfer_size)", CFG_AT(job, storage.transfer_kib), NULL},
-    {"storage", "shuffle", CFG_ENUM, "sample", 0, 0, "sample|block|none",
-     "sample: every row in random order; block: storage blocks (chunks, shards) in random order, rows shuffled within each; none: storage order", CFG_AT(job, storage.shuffle), NULL},
+    {"storage", "transfer_kib", CFG_INT, "256", 1, 1 << 22, NULL, "largest read request; adjacent rows merge up to it (DLIO transfer_size); object storage left at the default reads its range (s3.range_mib)", CFG_AT(job, storage.transfer_kib), NULL},
+    {"storage", "shuffle", CFG_ENUM, "auto", 0, 0, "sample|block|none|file|auto",
+     "sample: every row in random order (the in-memory order); block: storage blocks (chunks, shards) in random order, rows shuffled within each; none: storage order; file: blocks in random order, rows in order within each (one large read a batch); auto: file on object storage (s3), sample elsewhere", CFG_AT(job, storage.shuffle), NULL},
     {"storage", "fault.error_rate", CFG_FLOAT, "0", 0, 1, NULL, "testing: fraction of reads that fail", CFG_AT(job, storage.model.fault_error_rate), NULL},
     {"storage", "fault.short_rate", CFG_FLOAT, "0", 0, 1, NULL, "testing: fraction of reads that return fewer bytes", CFG_AT(job, storage.model.fault_short_rate), NULL},
     {"storage", "fault.error_at", CFG_INT, "0", 0, 1e15, NULL, "testing: the Nth read fails, 0 = none", CFG_AT(job, storage.model.fault_error_at), NULL},
@@ -87,6 +88,7 @@ static const cfg_option job_options[] = {
     {"workload", "files", CFG_INT, "0", 0, 1e12, NULL, "io-bench: synthetic files (no data read), 0 = the files of data.train", CFG_AT(job, workload.files), NULL},
     {"workload", "samples_per_file", CFG_INT, "1", 1, 1e12, NULL, "io-bench synthetic: samples in each file", CFG_AT(job, workload.samples_per_file), NULL},
     {"workload", "record_bytes", CFG_INT, "4096", 4, 1e12, NULL, "io-bench synthetic: bytes per sample (DLIO record_length)", CFG_AT(job, workload.record_bytes), NULL},
+    {"workload", "steps", CFG_INT, "0", 0, 1e15, NULL, "io-bench: batches per epoch, 0 = the rank's whole share (DLIO total_training_steps)", CFG_AT(job, workload.steps), NULL},
     {"workload", "ranks", CFG_INT, "1", 1, 1000000, NULL, "io-bench: ranks sharing the storage (the virtual clock projects one of them)", CFG_AT(job, workload.ranks), NULL},
     {"workload", "ranks_per_node", CFG_INT, "1", 1, 4096, NULL, "io-bench: ranks sharing one instance's network", CFG_AT(job, workload.ranks_per_node), NULL},
 
@@ -208,7 +210,7 @@ job *job_load(const char *path, char *const *overrides, size_t n_overrides) {
   job *j = calloc(1, sizeof *j);
   if (!j) return tr_check_alloc(NULL, "job");
   tr_err rc = (j->src = job_config_new()) ? TR_OK : tr_error_code();
-  if (rc == TR_OK && path) rc = cfg_load_file(j->src, path);
+  if (rc == TR_OK && path) rc = dlio_is_workload(path) ? dlio_apply_file(j->src, path) : cfg_load_file(j->src, path);
   for (size_t i = 0; rc == TR_OK && i < n_overrides; i++) rc = cfg_set(j->src, overrides[i]);
   if (rc == TR_OK && n_overrides && !(j->overrides = calloc(n_overrides, sizeof *j->overrides)))
     rc = tr_error_set(TR_ENOMEM, "job", "out of memory");

@@ -53,14 +53,14 @@ typedef struct {
 typedef struct {
   int backend;                 /* registry index (io/storage.h) */
   long read_threads, prefetch, transfer_kib;
-  int shuffle;                 /* loader_shuffle: sample|block|none */
+  int shuffle;                 /* loader_shuffle: sample|block|none|file, or 4 = auto (iostack resolves it) */
   stg_params model;            /* fault keys, the seed, and each backend's block */
 } job_storage;
 
 typedef struct {
   double computation_time, au;
   const char *compute_from;
-  long batch_size, epochs, files, samples_per_file, record_bytes, ranks, ranks_per_node;
+  long batch_size, epochs, files, samples_per_file, record_bytes, ranks, ranks_per_node, steps;
 } job_workload;
 
 typedef struct {

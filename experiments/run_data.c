@@ -252,7 +252,7 @@ tr_err run_prepare_data(run_state *r) {
 
 tr_err run_open_stream(run_state *r) {
   const job *j = r->j;
-  tr_err rc = iostack_open(j, NULL, r->dist->size, r->dist->local_size, false, r->o->stop, &r->io);
+  tr_err rc = iostack_open(j, NULL, r->dist->rank, r->dist->size, r->dist->local_size, false, r->o->stop, &r->io);
   /* a stop during one rank's preload stops every rank here, before the next collective */
   if (dist_any(r->dist, rc == TR_ESTOPPED) && rc == TR_OK)
     rc = tr_error_set(TR_ESTOPPED, "train", "preload stopped on request on another rank");
@@ -268,6 +268,9 @@ tr_err run_open_stream(run_state *r) {
                                r->scale.cols ? &r->scale : NULL, r->io->shuffle, r->io->transfer_bytes)))
     rc = tr_error_code();
   if (rc != TR_OK) return rc;
+  /* one warning for the job when its plan would crawl (rank 0's share projected) */
+  if (r->dist->rank == 0)
+    iostack_warn_plan(j, r->io, r->train_global, r->train->rows, (size_t)j->optimizer.batch_size, 0);
   r->source = stream_source(r->stream);
   free(r->train->X);
   r->train->X = NULL;

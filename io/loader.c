@@ -251,6 +251,7 @@ static tr_err epoch_init(loader *l, const uint64_t *rows, size_t n, size_t batch
 tr_err loader_start_epoch(loader *l, const uint64_t *rows, size_t n, size_t batch_rows) {
   loader_end_epoch(l);
   epoch_init(l, rows, n, batch_rows);
+  stg_begin_epoch(l->s); /* every file is opened again */
   for (size_t i = 0; i < l->n_slots; i++) {
     if (l->slots[i].X && l->bs * l->cols <= l->slots[i].cap) continue;
     free(l->slots[i].X);
@@ -295,6 +296,7 @@ tr_err loader_simulate(loader *l, const uint64_t *rows, size_t n, size_t batch_r
                        double compute_s, double *t, double *wait_s) {
   if (!stg_virtual(l->s)) return tr_error_set(TR_EINTERNAL, "loader", "simulate needs the virtual clock");
   epoch_init(l, rows, n, batch_rows);
+  stg_begin_epoch(l->s);
   int nt = l->o.read_threads;
   double *worker_free = malloc((size_t)nt * sizeof(double));
   double *ready = malloc(l->n_slots * sizeof(double));
@@ -343,7 +345,12 @@ int loader_shuffle_from_name(const char *name) {
   return !strcmp(name, "sample") ? LOADER_SAMPLE
          : !strcmp(name, "block") ? LOADER_BLOCK
          : !strcmp(name, "none")  ? LOADER_NONE
+         : !strcmp(name, "file")  ? LOADER_FILE
                                   : -1;
+}
+
+const char *loader_shuffle_name(loader_shuffle kind) {
+  return kind == LOADER_BLOCK ? "block" : kind == LOADER_NONE ? "none" : kind == LOADER_FILE ? "file" : "sample";
 }
 
 static int by_global_row(const void *a, const void *b, void *keys) {
@@ -387,7 +394,7 @@ tr_err loader_order(const layout *L, loader_shuffle kind, size_t block_bytes, rn
   for (size_t k = 0; k < groups; k++) {
     size_t gs = group_start[group_order[k]], ge = group_start[group_order[k] + 1];
     memcpy(out + pos, order + gs, (ge - gs) * sizeof(size_t));
-    rng_shuffle(rng, out + pos, ge - gs);
+    if (kind == LOADER_BLOCK) rng_shuffle(rng, out + pos, ge - gs);
     pos += ge - gs;
   }
   memcpy(order, out, n * sizeof(size_t));

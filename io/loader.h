@@ -53,10 +53,15 @@ tr_err loader_simulate(loader *l, const uint64_t *rows, size_t n, size_t batch_r
  *   sample  every row in random order (random small reads);
  *   block   storage blocks (chunk rows, transfer-size runs, so whole shards of small
  *           files) in random order, rows shuffled within each (sequential reads);
- *   none    storage order. */
-typedef enum { LOADER_SAMPLE, LOADER_BLOCK, LOADER_NONE } loader_shuffle;
-/* "sample" | "block" | "none" -> kind; -1 when unknown. */
+ *   none    storage order;
+ *   file    storage blocks in random order, rows in storage order within each: a batch
+ *           is one large read (DLIO file_shuffle without sample_shuffle; tf.data over
+ *           shuffled TFRecord files, WebDataset over shuffled shards). */
+typedef enum { LOADER_SAMPLE, LOADER_BLOCK, LOADER_NONE, LOADER_FILE } loader_shuffle;
+/* "sample" | "block" | "none" | "file" -> kind; -1 when unknown. */
 int loader_shuffle_from_name(const char *name);
+/* The name of kind ("sample", "block", "none", "file"). */
+const char *loader_shuffle_name(loader_shuffle kind);
 
 /* Fills order[0..n) with a permutation of 0..n) for rows whose global rows in L are
  * global[0..n), drawing from rng only. LOADER_SAMPLE is exactly rng_shuffle of 0..n).

@@ -38,6 +38,7 @@ struct stg {
   rng_t fault_rng;
   long calls;
   size_t next_id;
+  uint64_t epoch;        /* stg_begin_epoch's count, from 1 */
   const volatile sig_atomic_t *stop;  /* a stop request the waits watch, or NULL */
 };
 
@@ -75,6 +76,10 @@ cfg_table stg_backend_options(size_t i) {
 
 size_t stg_backend_params_size(size_t i) { return stg_registry[i]->params_size; }
 
+size_t stg_backend_request_bytes(size_t i, const void *params) {
+  return stg_registry[i]->request_bytes && params ? stg_registry[i]->request_bytes(params) : 0;
+}
+
 const char *stg_backend_check(size_t i, const void *params, const char **key) {
   *key = NULL;
   return stg_registry[i]->check && params ? stg_registry[i]->check(params, key) : NULL;
@@ -99,6 +104,7 @@ stg *stg_new(int backend, const stg_params *p, const stg_env *env, bool virtual_
   s->env = *env;
   s->virtual_clock = virtual_clock;
   s->t0 = tr_now();
+  s->epoch = 1;
   pthread_mutex_init(&s->lock, NULL);
   rng_seed(&s->fault_rng, p->seed ^ 0xFA17ULL);
   if (ops->model_new && !(s->model = ops->model_new(p, env))) {
@@ -122,6 +128,12 @@ void stg_free(stg **s) {
 bool stg_virtual(const stg *s) { return s->virtual_clock; }
 bool stg_zero_filled(const stg *s) { return s->ops->zero_filled; }
 void stg_set_stop(stg *s, const volatile sig_atomic_t *stop) { s->stop = stop; }
+
+void stg_begin_epoch(stg *s) {
+  pthread_mutex_lock(&s->lock);
+  s->epoch++;
+  pthread_mutex_unlock(&s->lock);
+}
 
 double stg_now(const stg *s) { return s->virtual_clock ? 0.0 : tr_now() - s->t0; }
 
@@ -201,7 +213,7 @@ typedef enum { FAULT_NONE, FAULT_ERROR, FAULT_SHORT } fault;
 
 /* Under the lock: the model's completion time for this call (negative: the model ran
  * out of memory), and whether to fail it. */
-static double model_call(stg *s, const stg_file *f, uint64_t off, size_t n, double t, fault *fl) {
+static double model_call(stg *s, stg_file *f, uint64_t off, size_t n, double t, fault *fl) {
   double done = t;
   pthread_mutex_lock(&s->lock);
   long call = ++s->calls;
@@ -211,7 +223,11 @@ static double model_call(stg *s, const stg_file *f, uint64_t off, size_t n, doub
     *fl = FAULT_ERROR;
   else if (s->p.fault_short_rate > 0 && n > 1 && rng_uniform(&s->fault_rng) < s->p.fault_short_rate)
     *fl = FAULT_SHORT;
-  if (s->ops->service) done = s->ops->service(s->model, f, off, n, t, &s->c);
+  if (s->ops->open_cost && f->opened_epoch != s->epoch) { /* the epoch's open of f */
+    f->opened_epoch = s->epoch;
+    done = s->ops->open_cost(s->model, f, done, &s->c);
+  }
+  if (s->ops->service && done >= 0) done = s->ops->service(s->model, f, off, n, done, &s->c);
   s->c.ops++;
   if (*fl != FAULT_ERROR && done >= 0) s->c.bytes += n;
   pthread_mutex_unlock(&s->lock);

@@ -37,6 +37,11 @@ const char *stg_names(void);
 cfg_table stg_backend_options(size_t i);
 size_t stg_backend_params_size(size_t i);
 
+/* The request size loaders use on backend i with parameter block params: whole objects
+ * or large ranges for object storage (s3: s3.range_mib); 0 when per-sample reads are
+ * cheap (file systems). What `storage.shuffle = auto` and the default transfer follow. */
+size_t stg_backend_request_bytes(size_t i, const void *params);
+
 /* NULL when backend i's parameter block is usable, else a static message with *key the
  * job key it is about (the backend's check; every block is checked, not only the chosen
  * backend's, since fsx lazy-loads through s3's). */
@@ -60,6 +65,7 @@ typedef struct {
 typedef struct {
   int ranks, ranks_per_node;
   uint64_t data_bytes;  /* size of the data set (EFS baseline, FSx capacity) */
+  int rank;             /* this rank (0..ranks): its stripe of job-wide work (FSx preload) */
 } stg_env;
 
 typedef struct {
@@ -92,6 +98,10 @@ bool stg_zero_filled(const stg *s);
  * slow the modelled storage. The flag must outlive s. */
 #define STG_STOP_LATENCY_S 0.05
 void stg_set_stop(stg *s, const volatile sig_atomic_t *stop);
+
+/* Starts an epoch: every file pays its open cost again at its first read (a loader opens
+ * each file once per epoch). The first epoch needs no call. */
+void stg_begin_epoch(stg *s);
 
 /* Seconds since stg_new() on the real clock (0 on the virtual clock). */
 double stg_now(const stg *s);

@@ -15,6 +15,7 @@ struct stg_file {
   uint64_t size;
   int fd;          /* -1 when the backend does not open files */
   size_t id;       /* 0, 1, ... in open order: index into per-file model state */
+  uint64_t opened_epoch;  /* the stg's epoch whose open cost this file has paid (0: none) */
 };
 
 /* What a bill is computed from. */
@@ -45,6 +46,14 @@ struct storage_ops {
      A model that cannot keep its state returns a negative time (TR_ENOMEM). */
   double (*service)(void *model, const stg_file *f, uint64_t off, uint64_t n, double t,
                     stg_counters *c);
+  /* Completion time of opening f at t: charged before the first read of f in each epoch
+     (stg_begin_epoch), as a loader opens a file per epoch (metadata round trips, a HEAD).
+     Called under the stg lock (optional: opening is free). */
+  double (*open_cost)(void *model, const stg_file *f, double t, stg_counters *c);
+  /* The request size loaders use on this backend, from its parameter block: object
+     storage is read in whole objects or large ranges, never a request per sample
+     (optional: per-sample reads are cheap, the `auto` shuffle is `sample`). */
+  size_t (*request_bytes)(const void *params);
   /* Completion time of loading files[0..n) before the first epoch (fsx.preload);
      negative when out of memory. */
   double (*preload)(void *model, stg_file *const *files, size_t n, double t, stg_counters *c);
@@ -92,6 +101,12 @@ typedef struct {
 } stg_slots;
 /* The index of the earliest free slot (its free_at is when it becomes free). */
 int stg_slots_pick(const stg_slots *s);
+
+/* An S3 model of the linked bucket as a file system's servers reach it (FSx lazy
+ * loading): `connections` parallel GETs with the s3.* latency and per-connection rate,
+ * through a link of link_bytes_per_s (not the instance's network), the prefix's request
+ * rate shared by `sharers` ranks. Served and freed with stg_s3_ops; NULL on ENOMEM. */
+void *stg_s3_import_model(const stg_params *all, int connections, double link_bytes_per_s, int sharers);
 
 /* Time of the k-th retry's backoff: base_s * 2^k, at most 20 s (the SDKs' cap). */
 double stg_backoff(double base_s, int k);

@@ -8,6 +8,10 @@
  *                fills at the baseline rate and drains at (rate - baseline) when bursting;
  *   elastic      efs.elastic_mib_s;
  *   provisioned  efs.provisioned_mib_s.
+ * In bursting and provisioned mode EFS meters a read at efs.read_meter (one third) of its
+ * size against the throughput and the credits, so reads move three times the metered
+ * rate; elastic mode's figures are read bytes. Each file's first read of an epoch pays
+ * efs.open_ms (the NFS OPEN and CLOSE round trips).
  * Billed: the data stored; in elastic mode every GB read; in provisioned mode the
  * throughput provisioned beyond what the storage includes (the baseline of
  * efs.baseline_kib_s_per_gib per GiB stored, as AWS bills it), for the run's hours. */
@@ -21,6 +25,7 @@ typedef enum { EFS_BURSTING, EFS_ELASTIC, EFS_PROVISIONED } efs_mode; /* the cho
 typedef struct {
   double latency_ms, baseline_kib_s_per_gib, burst_mib_s, burst_credits_gib;
   double provisioned_mib_s, elastic_mib_s, per_client_mib_s, stored_gib;
+  double read_meter, open_ms;
   int mode;
 } efs_params;
 
@@ -34,12 +39,14 @@ static const cfg_option options[] = {
     {"storage", "efs.provisioned_mib_s", CFG_FLOAT, "128", 0.001, 1e9, NULL, "EFS provisioned: MiB/s bought", AT(provisioned_mib_s), NULL},
     {"storage", "efs.elastic_mib_s", CFG_FLOAT, "20480", 0.001, 1e9, NULL, "EFS elastic: file system read MiB/s", AT(elastic_mib_s), NULL},
     {"storage", "efs.per_client_mib_s", CFG_FLOAT, "", 0.001, 1e9, NULL, "EFS: one client's MiB/s; empty = 1500 (elastic) or 500", AT(per_client_mib_s), NULL},
+    {"storage", "efs.read_meter", CFG_FLOAT, "0.333333", 0.001, 1, NULL, "EFS bursting/provisioned: fraction of a read's size metered against throughput and credits (AWS: one third)", AT(read_meter), NULL},
+    {"storage", "efs.open_ms", CFG_FLOAT, "0.5", 0, 60000, NULL, "EFS: cost of opening a file each epoch (NFS OPEN and CLOSE round trips)", AT(open_ms), NULL},
     {"storage", "efs.stored_gib", CFG_FLOAT, "0", 0, 1e12, NULL, "EFS: GiB stored (sets the baseline), 0 = the data set's size", AT(stored_gib), NULL},
 };
 #undef AT
 
 typedef struct {
-  double latency_s;
+  double latency_s, open_s, meter;  /* meter: metered bytes per byte read */
   stg_pipe client, fs;       /* fs.rate is the fixed rate of elastic/provisioned */
   bool bursting;
   double baseline, burst;    /* bytes/s, this rank's share */
@@ -66,6 +73,8 @@ static void *efs_model_new(const stg_params *all, const stg_env *env) {
   int ranks = env->ranks > 0 ? env->ranks : 1, per_node = env->ranks_per_node > 0 ? env->ranks_per_node : 1;
   double stored = stored_gib(p, env->data_bytes);
   m->latency_s = p->latency_ms / 1000.0;
+  m->open_s = p->open_ms / 1000.0;
+  m->meter = p->mode == EFS_ELASTIC ? 1.0 : p->read_meter;
   m->client.rate = per_client_mib_s(p) * STG_MIB / per_node;
   m->bursting = p->mode == EFS_BURSTING;
   if (m->bursting) {
@@ -112,9 +121,15 @@ static double efs_service(void *model, const stg_file *f, uint64_t off, uint64_t
                           stg_counters *c) {
   efs_model *m = model;
   double s = t + m->latency_s;
+  double metered = (double)n * m->meter;
   double a = stg_pipe_reserve(&m->client, s, (double)n);
-  double b = m->bursting ? efs_burst_reserve(m, s, (double)n) : stg_pipe_reserve(&m->fs, s, (double)n);
+  double b = m->bursting ? efs_burst_reserve(m, s, metered) : stg_pipe_reserve(&m->fs, s, metered);
   return a > b ? a : b;
+}
+
+static double efs_open_cost(void *model, const stg_file *f, double t, stg_counters *c) {
+  (void)f, (void)c;
+  return t + ((efs_model *)model)->open_s;
 }
 
 /* The data stored for the run's hours; elastic throughput also bills every GB read,
@@ -139,5 +154,6 @@ const struct storage_ops stg_efs_ops = {
     .model_new = efs_model_new,
     .model_free = efs_model_free,
     .service = efs_service,
+    .open_cost = efs_open_cost,
     .bill = efs_bill,
 };

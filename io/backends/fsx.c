@@ -1,8 +1,15 @@
 /* The `fsx` backend: FSx for Lustre linked to an S3 bucket. Metadata is there from the
- * start (opening costs nothing); the first read of a file's data lazily loads it from S3
- * through the s3 backend's own model (stg_s3_ops, referenced directly: the same
- * connections, first-byte latency and request counting, with its s3.* keys) -- the whole
- * file, or fsx.chunk_mib pieces -- and a read of data still loading waits for it. Loaded data is
+ * start (each file's first read of an epoch pays fsx.open_ms, the open and close on the
+ * metadata server); the first read of a file's data lazily loads it from S3 -- the
+ * whole file, or fsx.chunk_mib pieces -- and a read of data still loading waits for it.
+ * The file system's servers do the loading, not the client: the s3 backend's model
+ * (stg_s3_import_model: its first-byte latency, per-connection rate, prefix limit and
+ * request counting, with its s3.* keys) with fsx.import_connections parallel GETs
+ * through the file system's throughput, never the instance's connection pool or NIC.
+ * The loaded data is the file system's, shared by every rank of the job: a preload
+ * (fsx.preload) is done once for the job by all of the servers, which every rank's
+ * model replays the same way (so all agree when each file is there), counting only its
+ * stripe of the files (every ranks-th) into its counters. Loaded data is
  * served at fsx.latency_ms per operation and the file system's throughput: the
  * deployment's MB/s per TiB (SCRATCH_2 200, PERSISTENT_125..1000 their number, or
  * fsx.mb_per_s_per_tib) times the capacity (fsx.capacity_tib, or the smallest of 1.2,
@@ -34,6 +41,8 @@ extern const struct storage_ops stg_s3_ops;
 
 typedef struct {
   double latency_ms, capacity_tib, mb_per_s_per_tib;
+  double open_ms;
+  long import_connections;
   long chunk_mib;  /* whole MiB, as FSx's ImportedFileChunkSize (a fraction of a byte made
                       a chunk count past any size_t) */
   int deployment;  /* index in DEPLOYMENTS */
@@ -47,6 +56,8 @@ static const cfg_option options[] = {
     {"storage", "fsx.capacity_tib", CFG_FLOAT, "0", 0, 1e6, NULL, "FSx: storage capacity (at least 1.2 TiB, FSx's smallest), 0 = the smallest (1.2, 2.4, 4.8.. TiB) holding the data", AT(capacity_tib), NULL},
     {"storage", "fsx.chunk_mib", CFG_INT, "0", 0, 512000, NULL, "FSx: lazy-load unit in MiB (ImportedFileChunkSize), 0 = whole files", AT(chunk_mib), NULL},
     {"storage", "fsx.mb_per_s_per_tib", CFG_FLOAT, "0", 0, 1e6, NULL, "FSx: throughput per TiB, 0 = the deployment's", AT(mb_per_s_per_tib), NULL},
+    {"storage", "fsx.import_connections", CFG_INT, "32", 1, 65536, NULL, "FSx: parallel S3 GETs of the file system's servers lazily loading (shared by the job's ranks)", AT(import_connections), NULL},
+    {"storage", "fsx.open_ms", CFG_FLOAT, "1", 0, 60000, NULL, "FSx: cost of opening a file each epoch (open and close on the metadata server)", AT(open_ms), NULL},
     {"storage", "fsx.preload", CFG_BOOL, "false", 0, 0, NULL, "FSx: load every file from S3 before training (hsm_restore)", AT(preload), NULL},
 };
 #undef AT
@@ -57,9 +68,12 @@ typedef struct {
 } fsx_file;
 
 typedef struct {
-  void *s3;  /* the linked bucket's model (stg_s3_ops) */
+  void *s3;  /* the linked bucket as the servers reach it (stg_s3_import_model) */
   stg_pipe fs;
-  double latency_s, chunk_bytes;  /* chunk_bytes 0 = whole files */
+  double latency_s, open_s, chunk_bytes;  /* chunk_bytes 0 = whole files */
+  int rank, ranks;
+  stg_params all;              /* a copy (its blocks outlive the instance): the preload's model */
+  long import_connections;     /* the file system's, all ranks' */
   bool preload;
   fsx_file *files;
   size_t n_files;
@@ -89,14 +103,20 @@ static void *fsx_model_new(const stg_params *all, const stg_env *env) {
   const fsx_params *p = stg_backend_params(all, &stg_fsx_ops);
   fsx_model *m = p ? calloc(1, sizeof *m) : NULL;
   if (!m) return NULL;
-  if (!(m->s3 = stg_s3_ops.model_new(all, env))) {
-    free(m);
-    return NULL;
-  }
   int ranks = env->ranks > 0 ? env->ranks : 1;
   double cap = capacity_tib(p, env->data_bytes);
   double per_tib = p->mb_per_s_per_tib > 0 ? p->mb_per_s_per_tib : deployment_mb_s_per_tib[p->deployment];
   m->fs.rate = per_tib * 1e6 * cap / ranks;
+  long conns = p->import_connections / ranks; /* this rank's share of the servers' GETs */
+  if (!(m->s3 = stg_s3_import_model(all, conns > 0 ? (int)conns : 1, m->fs.rate, ranks))) {
+    free(m);
+    return NULL;
+  }
+  m->all = *all;
+  m->import_connections = p->import_connections;
+  m->rank = env->rank >= 0 && env->rank < ranks ? env->rank : 0;
+  m->ranks = ranks;
+  m->open_s = p->open_ms / 1000.0;
   m->latency_s = p->latency_ms / 1000.0;
   m->chunk_bytes = (double)p->chunk_mib * STG_MIB;
   m->preload = p->preload;
@@ -131,21 +151,28 @@ static uint64_t chunk_size(const fsx_model *m, const stg_file *f, const fsx_file
   return f->size - start < cb ? f->size - start : cb;
 }
 
-/* When chunks [first, last] of f are on FSx, lazily loading those never requested. */
-static double loaded_at(fsx_model *m, const stg_file *f, fsx_file *s, size_t first, size_t last,
-                        double t, stg_counters *c, bool *hit) {
+/* When chunks [first, last] of f are on FSx, loading those never requested through the
+ * bucket model s3. */
+static double load_chunks(fsx_model *m, void *s3, const stg_file *f, fsx_file *s, size_t first, size_t last,
+                          double t, stg_counters *c, bool *hit) {
   double ready = t;
   *hit = true;
   for (size_t i = first; i <= last && i < s->chunks; i++) {
     if (s->avail[i] < 0) {
       uint64_t bytes = chunk_size(m, f, s, i);
-      s->avail[i] = stg_s3_ops.service(m->s3, f, i * (uint64_t)m->chunk_bytes, bytes, t, c);
+      s->avail[i] = stg_s3_ops.service(s3, f, i * (uint64_t)m->chunk_bytes, bytes, t, c);
       c->lazy_bytes += bytes;
       *hit = false;
     }
     if (s->avail[i] > ready) ready = s->avail[i];
   }
   return ready;
+}
+
+/* load_chunks through this rank's share of the servers (lazy loading). */
+static double loaded_at(fsx_model *m, const stg_file *f, fsx_file *s, size_t first, size_t last, double t,
+                        stg_counters *c, bool *hit) {
+  return load_chunks(m, m->s3, f, s, first, last, t, c, hit);
 }
 
 static double fsx_service(void *model, const stg_file *f, uint64_t off, uint64_t n, double t,
@@ -161,17 +188,34 @@ static double fsx_service(void *model, const stg_file *f, uint64_t off, uint64_t
   return stg_pipe_reserve(&m->fs, ready + m->latency_s, (double)n);
 }
 
+static double fsx_open_cost(void *model, const stg_file *f, double t, stg_counters *c) {
+  (void)f, (void)c;
+  return t + ((fsx_model *)model)->open_s;
+}
+
+/* The job's preload, replayed whole by every rank: every file through all of the
+ * servers' connections and the file system's whole throughput, in file order; this
+ * rank counts its stripe (files k with k % ranks == rank), so the job's counters are
+ * its own times the ranks, and every rank sees each file loaded at the same time. */
 static double fsx_preload(void *model, stg_file *const *files, size_t n, double t, stg_counters *c) {
   fsx_model *m = model;
   double done = t;
   if (!m->preload) return t;
-  for (size_t k = 0; k < n; k++) {
+  void *job = stg_s3_import_model(&m->all, (int)m->import_connections, m->fs.rate * m->ranks, 1);
+  if (!job) return -1;
+  for (size_t k = 0; k < n && done >= 0; k++) {
     fsx_file *s = file_state(m, files[k]);
-    if (!s) return -1;
+    if (!s) {
+      done = -1;
+      break;
+    }
+    stg_counters others = {0};
     bool hit;
-    double ready = loaded_at(m, files[k], s, 0, s->chunks - 1, t, c, &hit);
+    double ready = load_chunks(m, job, files[k], s, 0, s->chunks - 1, t,
+                               k % (size_t)m->ranks == (size_t)m->rank ? c : &others, &hit);
     if (ready > done) done = ready;
   }
+  stg_s3_ops.model_free(job);
   return done;
 }
 
@@ -205,6 +249,7 @@ const struct storage_ops stg_fsx_ops = {
     .model_new = fsx_model_new,
     .model_free = fsx_model_free,
     .service = fsx_service,
+    .open_cost = fsx_open_cost,
     .preload = fsx_preload,
     .bill = fsx_bill,
 };

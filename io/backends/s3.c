@@ -4,23 +4,28 @@
  * instance's network share (s3.instance_gbps over the ranks of a node). GETs beyond the
  * per-prefix rate (5,500 GET/s, shared by the job's ranks) get a 503 SlowDown and retry
  * after an exponential backoff, as the AWS SDKs do; failed reads retry the same way (at
- * most s3.max_attempts attempts). Nothing is cached: every epoch pays again. Billed: the
- * data stored and every GET. FSx's lazy loading goes through this model too. */
+ * most s3.max_attempts attempts). Nothing is cached: every epoch pays again. Opening an
+ * object costs s3.open_ms (0: a GET names its key from the listing; a FUSE mount's HEAD
+ * is one more first-byte round trip, billed as a request). Loaders read object storage
+ * in whole objects or s3.range_mib ranges (request_bytes). Billed: the data stored and
+ * every GET. FSx's lazy loading uses this model as the file system's servers reach the
+ * bucket (stg_s3_import_model): their own connections and link, not this instance's. */
 #include <stdlib.h>
 
 #include "io/storage_backend.h"
 
 typedef struct {
   double first_byte_ms, mb_per_s_per_connection, range_mib, instance_gbps;
-  double get_per_s_per_prefix, backoff_ms;
+  double get_per_s_per_prefix, backoff_ms, open_ms;
   long connections, max_attempts;
 } s3_params;
 
 #define AT(m) CFG_AT(s3_params, m)
 /* Every default is a published figure; configs/storage.ini gives each source. */
 static const cfg_option options[] = {
-    {"storage", "s3.first_byte_ms", CFG_FLOAT, "30", 0, 60000, NULL, "S3: time to first byte of a GET", AT(first_byte_ms), NULL},
-    {"storage", "s3.mb_per_s_per_connection", CFG_FLOAT, "90", 0.001, 1e6, NULL, "S3: MB/s one connection streams", AT(mb_per_s_per_connection), NULL},
+    {"storage", "s3.first_byte_ms", CFG_FLOAT, "45", 0, 60000, NULL, "S3: mean time to first byte of a GET", AT(first_byte_ms), NULL},
+    {"storage", "s3.open_ms", CFG_FLOAT, "0", 0, 60000, NULL, "S3: cost of opening an object each epoch (a FUSE mount's HEAD: s3.first_byte_ms; 0 = GETs by key)", AT(open_ms), NULL},
+    {"storage", "s3.mb_per_s_per_connection", CFG_FLOAT, "165", 0.001, 1e6, NULL, "S3: MB/s one connection streams after the first byte", AT(mb_per_s_per_connection), NULL},
     {"storage", "s3.connections", CFG_INT, "10", 1, 4096, NULL, "S3: parallel connections (boto3's max_pool_connections)", AT(connections), NULL},
     {"storage", "s3.range_mib", CFG_FLOAT, "8", 0.001, 5120, NULL, "S3: size of a ranged GET", AT(range_mib), NULL},
     {"storage", "s3.instance_gbps", CFG_FLOAT, "10", 0.001, 3200, NULL, "S3: the instance's network bandwidth, Gbit/s", AT(instance_gbps), NULL},
@@ -35,7 +40,7 @@ typedef struct {
   stg_slots conns;
   stg_pipe nic;
   stg_bucket prefix;
-  double conn_bytes_per_s, first_byte_s, range_bytes;
+  double conn_bytes_per_s, first_byte_s, range_bytes, open_s;
 } s3_model;
 
 extern const struct storage_ops stg_s3_ops;
@@ -47,26 +52,38 @@ static void s3_model_free(void *model) {
   free(m);
 }
 
-static void *s3_model_new(const stg_params *all, const stg_env *env) {
-  const s3_params *p = stg_backend_params(all, &stg_s3_ops);
-  s3_model *m = p ? calloc(1, sizeof *m) : NULL;
+/* A model of p with `conns` connections through a link of link_rate bytes/s, the
+ * prefix's request rate split over `sharers`. */
+static s3_model *s3_model_make(const s3_params *p, int conns, double link_rate, int sharers) {
+  s3_model *m = calloc(1, sizeof *m);
   if (!m) return NULL;
   m->p = *p;
-  m->conns.n = p->connections > 0 ? (int)p->connections : 1;
+  m->conns.n = conns > 0 ? conns : 1;
   if (!(m->conns.free_at = calloc((size_t)m->conns.n, sizeof(double)))) {
     free(m);
     return NULL;
   }
-  int per_node = env->ranks_per_node > 0 ? env->ranks_per_node : 1;
-  int ranks = env->ranks > 0 ? env->ranks : 1;
-  m->nic.rate = p->instance_gbps * 1e9 / 8.0 / per_node;
-  m->prefix.rate = p->get_per_s_per_prefix / ranks;
+  m->nic.rate = link_rate;
+  m->prefix.rate = p->get_per_s_per_prefix / (sharers > 0 ? sharers : 1);
   m->prefix.burst = m->prefix.tokens = m->prefix.rate > 1 ? m->prefix.rate : 1;
   m->conn_bytes_per_s = p->mb_per_s_per_connection * 1e6;
   m->first_byte_s = p->first_byte_ms / 1000.0;
+  m->open_s = p->open_ms / 1000.0;
   m->range_bytes = p->range_mib * STG_MIB;
   if (m->range_bytes < 1) m->range_bytes = 1;
   return m;
+}
+
+static void *s3_model_new(const stg_params *all, const stg_env *env) {
+  const s3_params *p = stg_backend_params(all, &stg_s3_ops);
+  if (!p) return NULL;
+  int per_node = env->ranks_per_node > 0 ? env->ranks_per_node : 1;
+  return s3_model_make(p, (int)p->connections, p->instance_gbps * 1e9 / 8.0 / per_node, env->ranks);
+}
+
+void *stg_s3_import_model(const stg_params *all, int connections, double link_bytes_per_s, int sharers) {
+  const s3_params *p = stg_backend_params(all, &stg_s3_ops);
+  return p ? s3_model_make(p, connections, link_bytes_per_s, sharers) : NULL;
 }
 
 /* GETs for the n bytes: ranges of s3.range_mib, each on the earliest free connection. */
@@ -95,6 +112,24 @@ static double s3_service(void *model, const stg_file *f, uint64_t off, uint64_t 
   return done;
 }
 
+/* A HEAD before the object's first GET of the epoch, when s3.open_ms is set: it waits
+ * for a connection like a GET and is billed as one (S3 prices HEAD as GET). */
+static double s3_open_cost(void *model, const stg_file *f, double t, stg_counters *c) {
+  (void)f;
+  s3_model *m = model;
+  if (m->open_s <= 0) return t;
+  int k = stg_slots_pick(&m->conns);
+  double start = t > m->conns.free_at[k] ? t : m->conns.free_at[k];
+  c->requests++;
+  return m->conns.free_at[k] = start + m->open_s;
+}
+
+/* Loaders read objects whole or in ranges of s3.range_mib. */
+static size_t s3_request_bytes(const void *params) {
+  const s3_params *p = params;
+  return (size_t)(p->range_mib * STG_MIB);
+}
+
 static void s3_retry(const void *model, int *attempts, double *backoff_s) {
   const s3_model *m = model;
   *attempts = (int)m->p.max_attempts;
@@ -115,6 +150,8 @@ const struct storage_ops stg_s3_ops = {
     .model_new = s3_model_new,
     .model_free = s3_model_free,
     .service = s3_service,
+    .open_cost = s3_open_cost,
+    .request_bytes = s3_request_bytes,
     .retry = s3_retry,
     .bill = s3_bill,
 };

@@ -123,7 +123,9 @@ assert all(np.array_equal(a['layers'][l][p][:], b['layers'][l][p][:]) for l in a
 # loader; the weights are those of the in-memory 2-rank run
 sed -i 's/^epochs = 400/epochs = 4/' job.ini
 expect_ok $MPI "$BIN" train job.ini --out mem2 --quiet
-expect_ok $MPI "$BIN" train job.ini --out s3-2 --quiet --set storage.backend=s3 --set storage.s3.first_byte_ms=1
+# (shuffle = sample: the in-memory order; s3's auto reads its files in order)
+expect_ok $MPI "$BIN" train job.ini --out s3-2 --quiet --set storage.backend=s3 --set storage.s3.first_byte_ms=1 \
+  --set storage.shuffle=sample
 check "streamed on 2 ranks = in memory on 2 ranks (weights, history); storage counted over both ranks" $PY -c "
 import h5py, numpy as np, json, csv
 a, b = h5py.File('mem2/model.h5', 'r'), h5py.File('s3-2/model.h5', 'r')

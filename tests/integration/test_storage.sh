@@ -49,6 +49,10 @@ for be in ['local', 'null', 's3', 'efs', 'fsx']:
     assert fsx['requests'] == 64 and fsx['cache_hits'] == 64, fsx  # lazy loads once, then hits
     assert fsx['storage']['lazy_loaded_bytes'] > 0
 "
+# progress on a stderr that is not a TTY (a log): a line at each epoch's end at least
+"$BIN" io-bench io.ini --clock real --out io-progress 2> progress.err || fail "io-bench with progress failed"
+check "io-bench progress lines: epoch, batch, requests, MB/s, eta" \
+  grep -Eq '^io-bench: epoch 2/2 batch 32/32 requests 128 [0-9.]+ MB/s elapsed [0-9.]+s eta 0.0s$' progress.err
 # (how closely the virtual clock tracks the real one is measured in bench/, not asserted
 # here: the real clock's times depend on the machine's load)
 
@@ -90,7 +94,9 @@ pricing = $SRC/configs/pricing.ini
 EOF
 expect_ok "$BIN" train train.ini --quiet --out mem
 for be in local s3 efs fsx; do
-  expect_ok "$BIN" train train.ini --quiet --out tr-$be --set storage.backend=$be --set storage.s3.first_byte_ms=1
+  # shuffle = sample: the in-memory order (auto would read s3 in blocks, another order)
+  expect_ok "$BIN" train train.ini --quiet --out tr-$be --set storage.backend=$be --set storage.s3.first_byte_ms=1 \
+    --set storage.shuffle=sample
 done
 check "streamed training gives the in-memory weights, and reports I/O and cost" $PY -c "
 import json, h5py, numpy as np

@@ -165,7 +165,7 @@ START_TEST(paths_and_help) {
   ck_assert_int_eq(job_check_path(j, "test"), TR_OK); /* a glob is checked by its reader */
   char *text = job_text(j);
   ck_assert_ptr_nonnull(strstr(text, "[storage]\nbackend = local\n"));
-  ck_assert_ptr_nonnull(strstr(text, "s3.first_byte_ms = 30\n"));
+  ck_assert_ptr_nonnull(strstr(text, "s3.first_byte_ms = 45\n"));
   free(text);
   job_free(&j);
   char *buf = NULL;

@@ -197,10 +197,10 @@ END_TEST
 
 START_TEST(simulated_epochs) {
   /* 10 files of 100 rows of 1 KiB; in storage order one batch is one file, read in one
-     100 KiB GET: io = 30 ms + 102400 / 90 MB/s */
+     100 KiB GET: io = 45 ms + 102400 / 165 MB/s */
   layout *L = layout_synthetic(10, 100, 256);
   ck_assert_ptr_nonnull(L);
-  double io = 0.030 + 102400.0 / 90e6, c = 0.05;
+  double io = 0.045 + 102400.0 / 165e6, c = 0.05;
   uint64_t rows[1000];
   for (int i = 0; i < 1000; i++) rows[i] = (uint64_t)i;
   for (int prefetch = 0; prefetch <= 1; prefetch++) {

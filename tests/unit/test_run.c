@@ -174,7 +174,7 @@ START_TEST(whole_run_outputs) {
   ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(host, "priced_as")), "c5.4xlarge");
   ck_assert_uint_eq(strlen(cJSON_GetStringValue(cJSON_GetObjectItem(prov, "start_time"))), 20);
   ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(prov, "job"), "optimizer"), "epochs")), "4");
-  ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(prov, "job"), "storage"), "s3.first_byte_ms")), "30");
+  ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(prov, "job"), "storage"), "s3.first_byte_ms")), "45");
   ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(prov, "overrides")), 5);
   const cJSON *train = cJSON_GetObjectItem(cJSON_GetObjectItem(prov, "data"), "train");
   ck_assert(num(train, "files", NULL) == 1 && num(train, "bytes", NULL) > 1200 * 6 * 4);

@@ -53,15 +53,18 @@ static double expected_done(const char *be, int i) {
   if (!strcmp(be, "local") || !strcmp(be, "null")) return t;
   if (strcmp(be, "s3") && strcmp(be, "efs") && strcmp(be, "fsx")) return NAN;
   if (!strcmp(be, "s3")) {
-    /* ranges of 8 MiB in parallel on free connections: 30 ms first byte, 90 MB/s each */
+    /* ranges of 8 MiB in parallel on free connections: 45 ms first byte, 165 MB/s each
+       (opening an object is free: a GET names it) */
     double biggest = n < 8 * MIB ? (double)n : 8 * MIB;
-    return t + 0.030 + biggest / (90 * MB);
+    return t + 0.045 + biggest / (165 * MB);
   }
-  if (!strcmp(be, "efs")) /* elastic: 0.25 ms, then 1500 MiB/s per client (the smaller) */
-    return t + 0.00025 + (double)n / (1500 * MIB);
-  /* fsx SCRATCH_2 1.2 TiB = 240 MB/s; the first read lazily loads the whole 20 MiB file
-     through S3 (3 ranges: 8, 8, 4 MiB), later ones hit */
-  double rate = 200 * MB * 1.2, lazy = 0.030 + 8 * MIB / (90 * MB);
+  if (!strcmp(be, "efs")) /* elastic: the first read opens the file (0.5 ms), each read
+                             pays 0.25 ms, then 1500 MiB/s per client (the smaller) */
+    return t + (i == 0 ? 0.0005 : 0) + 0.00025 + (double)n / (1500 * MIB);
+  /* fsx SCRATCH_2 1.2 TiB = 240 MB/s; the first read opens the file (1 ms) and lazily
+     loads the whole 20 MiB file from S3 through the servers' connections (3 ranges: 8,
+     8, 4 MiB in parallel, all through the file system's 240 MB/s); later ones hit */
+  double rate = 200 * MB * 1.2, lazy = 0.001 + 0.045 + 20 * MIB / rate;
   return (i == 0 ? t + lazy : t) + 0.0005 + (double)n / rate;
 }
 
@@ -138,7 +141,7 @@ START_TEST(real_clock_waits_for_the_model) {
 END_TEST
 
 START_TEST(s3_connection_pool_and_prefix_limit) {
-  /* 2 connections: 10 one-byte GETs issued at once finish in 5 rounds of 30 ms */
+  /* 2 connections: 10 one-byte GETs issued at once finish in 5 rounds of 45 ms */
   const char *sets[] = {"storage.s3.connections=2", NULL};
   stg *s = tu_stg("s3", sets, true, 0);
   stg_file *f;
@@ -149,7 +152,7 @@ START_TEST(s3_connection_pool_and_prefix_limit) {
     ck_assert_int_eq(stg_read(f, NULL, 0, 1, &t), TR_OK);
     if (t > last) last = t;
   }
-  ck_assert_double_eq_tol(last, 5 * (0.030 + 1 / (90 * MB)), 1e-9);
+  ck_assert_double_eq_tol(last, 5 * (0.045 + 1 / (165 * MB)), 1e-9);
   stg_close(&f);
   tu_stg_free(&s);
   /* 5 GET/s per prefix and a burst of 5: the 6th GET at t = 0 gets SlowDown twice (at
@@ -164,8 +167,25 @@ START_TEST(s3_connection_pool_and_prefix_limit) {
   }
   stg_counters c = stg_stats(s);
   ck_assert_uint_eq(c.slowdowns, 2);
-  ck_assert_double_eq_tol(t, 0.3 + 0.030 + 1 / (90 * MB), 1e-9);
+  ck_assert_double_eq_tol(t, 0.3 + 0.045 + 1 / (165 * MB), 1e-9);
   ck_assert_uint_eq(c.requests, 6);
+  stg_close(&f);
+  tu_stg_free(&s);
+  /* s3.open_ms (a FUSE mount's HEAD): once per object per epoch, on a connection, billed */
+  const char *head[] = {"storage.s3.open_ms=20", "storage.s3.connections=1", NULL};
+  s = tu_stg("s3", head, true, 0);
+  ck_assert_int_eq(stg_open(s, "x", 100, &f), TR_OK);
+  t = 0;
+  ck_assert_int_eq(stg_read(f, NULL, 0, 1, &t), TR_OK);
+  ck_assert_double_eq_tol(t, 0.020 + 0.045 + 1 / (165 * MB), 1e-9);
+  double t2 = t;
+  ck_assert_int_eq(stg_read(f, NULL, 0, 1, &t2), TR_OK); /* open already: a GET */
+  ck_assert_double_eq_tol(t2 - t, 0.045 + 1 / (165 * MB), 1e-9);
+  stg_begin_epoch(s);
+  double t3 = t2;
+  ck_assert_int_eq(stg_read(f, NULL, 0, 1, &t3), TR_OK); /* a new epoch opens it again */
+  ck_assert_double_eq_tol(t3 - t2, 0.020 + 0.045 + 1 / (165 * MB), 1e-9);
+  ck_assert_uint_eq(stg_stats(s).requests, 5);
   stg_close(&f);
   tu_stg_free(&s);
 }
@@ -173,8 +193,9 @@ END_TEST
 
 START_TEST(efs_bursting_credits) {
   /* 100 GiB stored: baseline 5000 KiB/s, burst 100 MiB/s; 50 MiB of credits */
-  const char *sets[] = {"storage.efs.mode=bursting", "storage.efs.stored_gib=100",
-                        "storage.efs.burst_credits_gib=0.048828125", "storage.efs.latency_ms=0", NULL};
+  const char *sets[] = {"storage.efs.mode=bursting", "storage.efs.stored_gib=100", "storage.efs.read_meter=1",
+                        "storage.efs.burst_credits_gib=0.048828125", "storage.efs.latency_ms=0",
+                        "storage.efs.open_ms=0", NULL};
   stg *s = tu_stg("efs", sets, true, 0);
   stg_file *f;
   ck_assert_int_eq(stg_open(s, "x", 1 << 30, &f), TR_OK);
@@ -191,6 +212,17 @@ START_TEST(efs_bursting_credits) {
   ck_assert_double_eq_tol(t - t0, d1 + rest / base, 1e-6);
   stg_close(&f);
   tu_stg_free(&s);
+  /* the default metering: a read counts one third of its size, so 30 MiB of reads move
+     in the time of 10 MiB at the burst rate (and drain 10 MiB's credits) */
+  const char *metered[] = {"storage.efs.mode=bursting", "storage.efs.stored_gib=100", "storage.efs.latency_ms=0",
+                           "storage.efs.open_ms=0", NULL};
+  s = tu_stg("efs", metered, true, 0);
+  ck_assert_int_eq(stg_open(s, "x", 1 << 30, &f), TR_OK);
+  t = 0;
+  ck_assert_int_eq(stg_read(f, NULL, 0, 30 << 20, &t), TR_OK);
+  ck_assert_double_eq_tol(t, 30 * MIB * 0.333333 / burst, 1e-9);
+  stg_close(&f);
+  tu_stg_free(&s);
 }
 END_TEST
 
@@ -201,8 +233,9 @@ START_TEST(fsx_preload_and_chunks) {
   ck_assert_int_eq(stg_open(s, "x", FILE_BYTES, &f), TR_OK);
   double t = 0;
   ck_assert_int_eq(stg_preload(s, &f, 1, &t), TR_OK);
-  /* 5 chunks of 4 MiB over 5 of the 10 connections at once */
-  ck_assert_double_eq_tol(t, 0.030 + 4 * MIB / (90 * MB), 1e-9);
+  /* 5 chunks of 4 MiB over 5 of the servers' 32 connections at once, through the file
+     system's 240 MB/s (SCRATCH_2, 1.2 TiB), not the instance's connection pool */
+  ck_assert_double_eq_tol(t, 0.045 + 5 * 4 * MIB / (240 * MB), 1e-9);
   stg_counters c = stg_stats(s);
   ck_assert_uint_eq(c.requests, 5);
   ck_assert_double_eq_tol(c.preload_s, t, 1e-12);
@@ -212,6 +245,24 @@ START_TEST(fsx_preload_and_chunks) {
   ck_assert_uint_eq(stg_stats(s).requests, 5);
   stg_close(&f);
   tu_stg_free(&s);
+  /* the job's preload on 2 ranks, one file: both ranks' models see it loaded at the same
+     time, by the whole file system (not half of it), and only rank 0 counts its GETs */
+  job *j = tu_job(sets);
+  double at[2];
+  for (int rank = 0; rank < 2; rank++) {
+    stg_env env = {.ranks = 2, .ranks_per_node = 1, .data_bytes = FILE_BYTES, .rank = rank};
+    stg *r = stg_new(stg_backend_index("fsx"), &j->storage.model, &env, true);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_int_eq(stg_open(r, "x", FILE_BYTES, &f), TR_OK);
+    at[rank] = 0;
+    ck_assert_int_eq(stg_preload(r, &f, 1, &at[rank]), TR_OK);
+    ck_assert_uint_eq(stg_stats(r).requests, rank == 0 ? 5 : 0);
+    stg_close(&f);
+    stg_free(&r);
+  }
+  ck_assert_double_eq_tol(at[0], 0.045 + 5 * 4 * MIB / (240 * MB), 1e-9);
+  ck_assert_double_eq_tol(at[1], at[0], 1e-12);
+  job_free(&j);
 }
 END_TEST
 
@@ -321,7 +372,7 @@ END_TEST
 
 START_TEST(open_errors) {
   job *j = job_load(NULL, NULL, 0);
-  stg_env env = {1, 1, 0};
+  stg_env env = {1, 1, 0, 0};
   tr_error_clear();
   ck_assert_ptr_null(stg_new((int)stg_backend_count(), &j->storage.model, &env, false));
   ck_assert_int_eq(tr_error_code(), TR_ECONFIG);
