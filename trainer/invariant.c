@@ -339,8 +339,11 @@ static inv_fit *fit_alloc(const net *n, dist_ctx *dist, size_t cols, size_t work
   if (f->threads > MAX_THREADS) f->threads = MAX_THREADS;
   bool ok = f->sc != NULL;
   if (ok) f->sd = f->sc + K, f->rcnt = f->sc + 2 * K, f->rd = f->sc + 3 * K, f->cur = f->sc + 4 * K;
+  /* OpenBLAS for every micro-batch: oneDNN's path runs only outside a parallel region
+   * (net.c), so at 1 thread it would be taken and at 3 not, and the bits would follow
+   * the thread count. */
   for (int t = 0; ok && t < f->threads; t++) {
-    ok = (f->ws[t] = net_ws_new(n, work_rows)) && (f->dlogits[t] = ds_alloc_floats(work_rows * f->width)) &&
+    ok = (f->ws[t] = net_ws_new_with(n, work_rows, NET_KERNELS_OPENBLAS)) && (f->dlogits[t] = ds_alloc_floats(work_rows * f->width)) &&
          (f->pred[t] = ds_alloc_floats(work_rows * f->width));
   }
   if (!ok) {
