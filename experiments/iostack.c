@@ -10,6 +10,19 @@
 #include "common/log.h"
 #include "io/files.h"
 
+int iostack_backend(const job *j, bool virtual_clock) {
+  int b = j->storage.backend, real = stg_backend_index("s3real"), s3 = stg_backend_index("s3");
+  const char *name = stg_backend_name((size_t)b);
+  if (virtual_clock) return b == real ? s3 : b;
+  if (!ds_is_s3(j->data.train) || !strcmp(name, "null") || b == real) return b;
+  if (!strcmp(name, "local") || b == s3) return real;
+  job_error(j, TR_ECONFIG, "storage", "backend",
+            "%s emulates a file system from local files, but data.train is in S3 (%s): use "
+            "storage.backend = s3 to read the bucket, or copy the data and emulate %s from it",
+            name, j->data.train, name);
+  return -1;
+}
+
 tr_err iostack_open(const job *j, layout *L, int ranks, int ranks_per_node, bool virtual_clock,
                     const volatile sig_atomic_t *stop, iostack **out) {
   *out = NULL;
@@ -41,7 +54,8 @@ tr_err iostack_open(const job *j, layout *L, int ranks, int ranks_per_node, bool
         break;
       }
     stg_env env = {.ranks = ranks, .ranks_per_node = ranks_per_node, .data_bytes = s->data_bytes};
-    s->store = stg_new(j->storage.backend, &j->storage.model, &env, virtual_clock);
+    s->backend = iostack_backend(j, virtual_clock);
+    s->store = s->backend < 0 ? NULL : stg_new(s->backend, &j->storage.model, &env, virtual_clock);
     if (!s->store) rc = tr_error_code();
     else stg_set_stop(s->store, stop);
   }

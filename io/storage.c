@@ -171,6 +171,15 @@ void stg_close(stg_file **f) {
   *f = NULL;
 }
 
+void stg_count(stg_file *f, uint64_t requests, uint64_t retries, uint64_t slowdowns) {
+  stg *s = f->owner;
+  pthread_mutex_lock(&s->lock);
+  s->c.requests += requests;
+  s->c.retries += retries;
+  s->c.slowdowns += slowdowns;
+  pthread_mutex_unlock(&s->lock);
+}
+
 static bool stop_requested(const stg *s) { return s->stop && *s->stop; }
 
 /* Sleeps until t seconds after s's start (the real clock's modelled completion); returns

@@ -59,6 +59,10 @@ struct storage_ops {
   void (*close)(stg_file *f);
 };
 
+/* Adds requests sent (each billed), retries and 503 SlowDowns to f's counters: for a
+ * data path that talks to a real service (s3real) and counts what it really sent. */
+void stg_count(stg_file *f, uint64_t requests, uint64_t retries, uint64_t slowdowns);
+
 /* The registered backend called name; NULL when there is none. */
 const struct storage_ops *stg_find(const char *name);
 
