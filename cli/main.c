@@ -24,7 +24,7 @@ static const char usage[] =
     "      [--shards M] [--compress 0-9] --out PATH.h5|DIR\n"
     "  import FILE(.csv|.libsvm|.svm)[.gz] --out FILE.h5 [--label-column NAME|INDEX]\n"
     "  predict --model DIR/model.h5 --data FILE [--out preds.csv]\n"
-    "  info FILE                  JSON on stdout: rows, features, dtype, labels\n"
+    "  info FILE|s3://BUCKET/KEY  JSON on stdout: rows, features, dtype, labels\n"
     "  io-bench JOB.ini [--set SECTION.KEY=VALUE]... [--clock real|virtual] [--out DIR]\n"
     "                             read through emulated storage (DLIO metrics in io.json)\n"
     "  sweep SWEEP.ini [--out DIR] [--force] [--emit-slurm] [--point I] [--merge]\n"
@@ -33,6 +33,8 @@ static const char usage[] =
     "                             the cheapest runs of a sweep that meet a target\n"
     "  report DIR [--out DIR] [--metric NAME]\n"
     "                             figures (gnuplot PNG/SVG), report.html and report.md\n"
+    "  calibrate s3://BUCKET/PREFIX/|DIR [--out FILE.ini] [--seconds S] [--bytes B]\n"
+    "                             measure real storage, fit its model: a [storage] section\n"
     "\n"
     "  tradeoff SUBCOMMAND --help   options of one subcommand\n"
     "  tradeoff --version\n"
@@ -75,7 +77,7 @@ int main(int argc, char **argv) {
   } commands[] = {{"gen", cmd_gen}, {"import", cmd_import}, {"info", cmd_info},
                   {"predict", cmd_predict}, {"io-bench", cmd_io_bench},
                   {"sweep", cmd_sweep}, {"recommend", cmd_recommend},
-                  {"report", cmd_report}};
+                  {"report", cmd_report}, {"calibrate", cmd_calibrate}};
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
     if (strcmp(sub, commands[i].name) != 0) continue;
     tr_err rc = commands[i].run(argc - 1, argv + 1);

@@ -624,14 +624,21 @@ tr_err s3c_get(s3c_client *c, const char *bucket, const char *key, uint64_t off,
 }
 
 tr_err s3c_head(s3c_client *c, const char *bucket, const char *key, uint64_t *size) {
+  if (size_known(bucket, key, size)) return TR_OK;
+  return s3c_head_timed(c, bucket, key, size, NULL);
+}
+
+tr_err s3c_head_timed(s3c_client *c, const char *bucket, const char *key, uint64_t *size,
+                      double *seconds) {
   char what[1024];
   snprintf(what, sizeof what, "s3://%s/%s", bucket, key);
-  if (size_known(bucket, key, size)) return TR_OK;
+  double t0 = tr_now();
   char *url = object_url(c, bucket, key, NULL);
   if (!url) return tr_error_set(TR_ENOMEM, what, "out of memory");
   body b = {0};
   outcome o;
   tr_err rc = request(c, REQ_HEAD, what, url, NULL, &b, &o);
+  if (seconds) *seconds = tr_now() - t0;
   if (rc == TR_OK) {
     *size = o.length;
     size_remember(bucket, key, o.length);

@@ -80,6 +80,9 @@ void s3c_free_objects(s3c_object **objs, size_t n);
 /* The size of an object (HEAD). TR_EINPUT naming s3://bucket/key when it does not
  * exist; other errors as s3c_list. */
 tr_err s3c_head(s3c_client *c, const char *bucket, const char *key, uint64_t *size);
+/* A HEAD sent whatever the listing said; *seconds (optional) gets its round trip. */
+tr_err s3c_head_timed(s3c_client *c, const char *bucket, const char *key, uint64_t *size,
+                      double *seconds);
 
 /* What a GET took: the time to its first byte (of the last attempt), its attempts (each
  * a billed request) and how many were 503 SlowDown. */

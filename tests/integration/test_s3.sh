@@ -174,9 +174,10 @@ expect_error 2 "s3://bkt/ds/.*access refused \(InvalidAccessKeyId" \
 expect_error 2 "not a valid bucket name" "$BIN" info s3://Bad_Bucket/x
 expect_error 2 "storage.s3.endpoint_url.*not on 127.0.0.1" \
   env -u AWS_ENDPOINT_URL "$BIN" info s3://bkt/ds/
+expect_error 2 "storage.s3.endpoint_url.*'http://192.0.2.1:9' is not on 127.0.0.1" \
+  env AWS_ENDPOINT_URL=http://192.0.2.1:9 "$BIN" info s3://bkt/ds/
 expect_error 2 "storage.s3.endpoint_url.*not on 127.0.0.1" \
-  "$BIN" info s3://bkt/ds/ --set storage.s3.endpoint_url=http://example.com 2>/dev/null ||
-  expect_error 2 "not on 127.0.0.1" env AWS_ENDPOINT_URL=http://192.0.2.1:9 "$BIN" info s3://bkt/ds/
+  "$BIN" train job.ini --set data.train=s3://bkt/ds/ --set storage.s3.endpoint_url=https://s3.amazonaws.com --out runs/aws
 expect_error 2 "no credentials" env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY "$BIN" info s3://bkt/ds/
 expect_error 2 "storage.backend.*efs emulates a file system" \
   "$BIN" train job.ini --set data.train=s3://bkt/ds/ --set storage.backend=efs --out runs/efs
@@ -233,12 +234,26 @@ c = configparser.ConfigParser(inline_comment_prefixes=(';',))
 c.read('cal.ini')
 s = c['storage']
 assert s['backend'] == 's3', dict(s)
-for k in ('s3.first_byte_ms', 's3.mb_per_s_per_connection'):
-    v = float(s[k]); assert 0 < v < 1e6, (k, v)
-assert int(s['s3.connections']) >= 1
+v = float(s['s3.first_byte_ms']); assert 0 < v < 1e4, v
+# the shards are 20-30 KB: too small to see a connection's bandwidth, so the key is left out
+assert 's3.mb_per_s_per_connection' not in s or 0 < float(s['s3.mb_per_s_per_connection']) < 1e5, dict(s)
+text = open('cal.ini').read()
+assert '; fit: time = ' in text and 'residual' in text and '2' in text.split(',')[1], text
+assert float(s['s3.instance_gbps']) > 0
 EOF
-expect_ok "$BIN" io-bench bench.ini --clock virtual --set data.train=data --include cal.ini --out runs/io-cal 2>/dev/null ||
-  expect_ok "$BIN" io-bench cal-job.ini --clock virtual --out runs/io-cal
+# includable in a job: appended to one whose [storage] sets none of its keys
+printf '[data]\ntrain = data\n[workload]\ncomputation_time = 0\nbatch_size = 64\nepochs = 1\n[storage]\nread_threads = 4\nshuffle = block\n' >cal-job.ini
+cat cal.ini >>cal-job.ini
+expect_ok "$BIN" io-bench cal-job.ini --clock virtual --out runs/io-cal
+check "the calibrated job emulates s3" $PY - <<'EOF'
+import json
+r = json.load(open('runs/io-cal/io.json'))
+assert r['backend'] == 's3' and r['epoch_s'][0] > 0, r
+EOF
+expect_ok "$BIN" calibrate data --out cal-dir.ini --seconds 1 --backend fsx
+check "a directory calibrates the fsx model" grep -q '^fsx.latency_ms = ' cal-dir.ini
+expect_error 2 "calibrate: --seconds" "$BIN" calibrate data --seconds 0
+expect_error 2 "nothere.*cannot open directory" "$BIN" calibrate nothere
 stop_server
 
 echo "$passed passed, $failed failed"
