@@ -74,6 +74,7 @@ cfg_table stg_backend_options(size_t i) {
 }
 
 size_t stg_backend_params_size(size_t i) { return stg_registry[i]->params_size; }
+bool stg_backend_remote(size_t i) { return stg_registry[i]->remote; }
 
 const char *stg_backend_check(size_t i, const void *params, const char **key) {
   *key = NULL;

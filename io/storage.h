@@ -36,6 +36,9 @@ const char *stg_names(void);
  * parameter block of stg_backend_params_size(i) bytes, filled by cfg_fill). */
 cfg_table stg_backend_options(size_t i);
 size_t stg_backend_params_size(size_t i);
+/* True when backend i reads a real remote service (s3real: s3:// objects) rather than
+ * emulating one over local files. */
+bool stg_backend_remote(size_t i);
 
 /* NULL when backend i's parameter block is usable, else a static message with *key the
  * job key it is about (the backend's check; every block is checked, not only the chosen

@@ -29,6 +29,7 @@ typedef struct {
 struct storage_ops {
   const char *name;
   bool zero_filled;  /* serves zeros without touching the files (null) */
+  bool remote;       /* reads a real service (s3real), not local files: no model */
   /* The backend's [storage] keys ("<name>.key"), stored by cfg_fill into a parameter
      block of params_size bytes (optional). */
   const cfg_option *options;

@@ -4,41 +4,16 @@
  * service's own and there is no model: real clock only (on the virtual clock the job's
  * `s3` model stands in, experiments/iostack.c). Each GET sent is counted and billed as
  * the `s3` model's are (retries too: AWS bills every request). Its keys are the s3
- * family's: s3.endpoint_url, s3.region, s3.profile, s3.list_page_size and
- * s3.timeout_s here; s3.connections, s3.max_attempts and s3.backoff_ms from the s3
- * model's table (the job passes them all to the client, experiments/job.c). */
+ * family's (s3.endpoint_url, s3.region, s3.profile, s3.list_page_size, s3.timeout_s,
+ * s3.connections, s3.max_attempts, s3.backoff_ms, in io/backends/s3.c's table): the
+ * job hands them to the process's S3 client (experiments/job.c); this file reads the
+ * retry keys by name, so it depends on no layout of the s3 model's block. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "io/s3client.h"
 #include "io/storage_backend.h"
-
-typedef struct {
-  const char *endpoint_url, *region, *profile;
-  long list_page_size;
-  double timeout_s;
-} s3real_params;
-
-#define AT(m) CFG_AT(s3real_params, m)
-static const cfg_option options[] = {
-    {"storage", "s3.endpoint_url", CFG_STR, "", 0, 0, NULL, "real S3: endpoint URL (empty: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else https://s3.REGION.amazonaws.com)", AT(endpoint_url), NULL},
-    {"storage", "s3.region", CFG_STR, "", 0, 0, NULL, "real S3: region (empty: AWS_REGION, AWS_DEFAULT_REGION, the profile's, us-east-1)", AT(region), NULL},
-    {"storage", "s3.profile", CFG_STR, "", 0, 0, NULL, "real S3: profile of ~/.aws/credentials (empty: AWS_PROFILE, else default; AWS_ACCESS_KEY_ID wins)", AT(profile), NULL},
-    {"storage", "s3.list_page_size", CFG_INT, "1000", 1, 1000, NULL, "real S3: keys per ListObjectsV2 page (max-keys)", AT(list_page_size), NULL},
-    {"storage", "s3.timeout_s", CFG_FLOAT, "30", 0.1, 3600, NULL, "real S3: a request without progress for this long fails (and retries)", AT(timeout_s), NULL},
-};
-#undef AT
-
-static const char *s3real_check(const void *params, const char **key) {
-  const s3real_params *p = params;
-  if (p->endpoint_url && *p->endpoint_url && strncmp(p->endpoint_url, "http://", 7) &&
-      strncmp(p->endpoint_url, "https://", 8)) {
-    *key = "storage.s3.endpoint_url";
-    return "must be an http:// or https:// URL";
-  }
-  return NULL;
-}
 
 /* The value of the s3 model's option `name` in its block of all (a long or a double). */
 static double s3_value(const stg_params *all, const char *name, double def) {
@@ -116,10 +91,7 @@ static void s3real_bill(const stg_usage *u, stg_bill *out) {
 
 const struct storage_ops stg_s3real_ops = {
     .name = "s3real",
-    .options = options,
-    .n_options = sizeof options / sizeof options[0],
-    .params_size = sizeof(s3real_params),
-    .check = s3real_check,
+    .remote = true,
     .model_new = s3real_model_new,
     .model_free = s3real_model_free,
     .retry = s3real_retry,
