@@ -384,30 +384,32 @@ tr_err calib_run(const char *target, const calib_opts *o, calib_result *r) {
              size_text(want, sb), r->size_ms[r->n_sizes - 1],
              (double)want / 1e3 / r->size_ms[r->n_sizes - 1], m);
   }
-  /* the fit: t = a + b * bytes, least squares over the medians */
+  /* the fit: t = a + b * bytes over the medians, least squares of the relative errors
+     (weights 1/t^2, so the small requests' first byte counts as much as the large
+     ones' bandwidth) */
   if (rc == TR_OK && r->n_sizes >= 1) {
-    double sx = 0, sy = 0, sxx = 0, sxy = 0, nn = (double)r->n_sizes;
+    double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
     for (size_t k = 0; k < r->n_sizes; k++) {
-      double x = (double)r->size[k], y = r->size_ms[k] / 1000.0;
-      sx += x, sy += y, sxx += x * x, sxy += x * y;
+      double x = (double)r->size[k], y = r->size_ms[k] / 1000.0, w = 1.0 / (y * y);
+      sw += w, sx += w * x, sy += w * y, sxx += w * x * x, sxy += w * x * y;
     }
-    double den = nn * sxx - sx * sx, b = den > 0 ? (nn * sxy - sx * sy) / den : 0, a = (sy - b * sx) / nn;
+    double den = sw * sxx - sx * sx, b = den > 0 ? (sw * sxy - sx * sy) / den : 0, a = (sy - b * sx) / sw;
     r->bandwidth_fitted = r->n_sizes >= 2 && b > 0 && r->size[r->n_sizes - 1] >= (1u << 20);
     if (r->n_sizes < 2 || b <= 0) { /* one size, or noise: the TTFB as the intercept */
       a = r->ttfb_ms[1] / 1000.0;
       double y = r->size_ms[r->n_sizes - 1] / 1000.0;
       b = y > a ? (y - a) / (double)r->size[r->n_sizes - 1] : 1e-12;
     }
-    if (a < 0) { /* a negative intercept: refit through the TTFB */
+    if (a < 0) { /* a negative intercept: refit the slope through the TTFB */
       a = r->ttfb_ms[1] / 1000.0 > 0 ? r->ttfb_ms[1] / 1000.0 : 0;
       double num = 0, dd = 0;
       for (size_t k = 0; k < r->n_sizes; k++) {
-        double x = (double)r->size[k], y = r->size_ms[k] / 1000.0 - a;
-        num += x * y, dd += x * x;
+        double x = (double)r->size[k], y = r->size_ms[k] / 1000.0, w = 1.0 / (y * y);
+        num += w * x * (y - a), dd += w * x * x;
       }
       b = dd > 0 && num > 0 ? num / dd : 1e-12;
     }
-    double se = 0;
+    double se = 0, nn = (double)r->n_sizes;
     for (size_t k = 0; k < r->n_sizes; k++) {
       double y = r->size_ms[k] / 1000.0, f = a + b * (double)r->size[k];
       se += ((f - y) / y) * ((f - y) / y);
@@ -420,6 +422,7 @@ tr_err calib_run(const char *target, const calib_opts *o, calib_result *r) {
   /* 4. aggregate throughput at 1, 2, 4, ... readers until it flattens (the rest) */
   uint64_t level_size = r->n_sizes ? r->size[r->n_sizes > 4 ? 3 : r->n_sizes - 1] : 4096;
   double best = 0;
+  int flat_levels = 0;
   for (int k = 1; rc == TR_OK && k <= o->max_concurrency && r->n_levels < CALIB_LEVELS; k *= 2) {
     double left = t_start + budget - tr_now();
     int levels_left = 0;
@@ -435,14 +438,15 @@ tr_err calib_run(const char *target, const calib_opts *o, calib_result *r) {
     r->level[r->n_levels] = k;
     r->level_mb_s[r->n_levels++] = mb_s;
     log_info("calibrate: %d reader%s of %s: %.1f MB/s", k, k == 1 ? "" : "s", size_text(level_size, sb), mb_s);
+    /* flat: under 10% more than the best so far, twice in a row (one noisy level on a
+       shared machine does not end it) */
+    if (mb_s < 1.10 * best) flat_levels++;
+    else flat_levels = 0;
     if (mb_s > best) {
-      bool flat = best > 0 && mb_s < 1.10 * best;
       best = mb_s;
       r->plateau_level = k;
-      if (flat) break;
-    } else {
-      break; /* no gain: flattened */
     }
+    if (flat_levels >= 2) break;
   }
   r->plateau_mb_s = best;
   r->elapsed_s = tr_now() - t_start;
