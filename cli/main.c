@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "common/log.h"
 #include "dist/dist.h"
+#include "io/s3client.h"
 
 static const char usage[] =
     "usage: tradeoff SUBCOMMAND [ARGS]\n"
@@ -69,6 +70,7 @@ int main(int argc, char **argv) {
       if (dist.size > 1) dist_abort(1); /* any failure ends the whole job: exit 1 */
     }
     dist_finalize();
+    s3c_shutdown(); /* the S3 client's connections, when data came from s3:// */
     return tr_exit_code(rc);
   }
   static const struct {
@@ -85,6 +87,7 @@ int main(int argc, char **argv) {
       const char *msg = tr_error_message();
       fprintf(stderr, "tradeoff: %s\n", *msg ? msg : tr_strerror(rc));
     }
+    s3c_shutdown();
     return tr_exit_code(rc);
   }
   fprintf(stderr, "tradeoff: unknown subcommand '%s' (see tradeoff --help)\n", sub);
