@@ -21,6 +21,7 @@ tr_err cmd_sweep(int argc, char **argv);
 tr_err cmd_recommend(int argc, char **argv);
 tr_err cmd_report(int argc, char **argv);
 tr_err cmd_serve_bench(int argc, char **argv);
+tr_err cmd_calibrate(int argc, char **argv);
 
 /* Shared argument helpers: they record TR_EUSAGE "SUBCOMMAND: FLAG: ..." on failure.
  * cli_parse_size: decimal digits only (no sign, no spaces), within [min, max] (max

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "common/log.h"
 #include "dist/dist.h"
+#include "io/s3client.h"
 
 static const char usage[] =
     "usage: tradeoff SUBCOMMAND [ARGS]\n"
@@ -26,8 +27,8 @@ static const char usage[] =
     "  predict --model DIR/model.h5 --data FILE [--out preds.csv]\n"
     "  quantize MODEL.h5 [JOB.ini] --precision int8|bf16 --out FILE.h5 [--force]\n"
     "                             int8/bf16 variant (oneDNN) measured against fp32\n"
-    "  info FILE                  JSON on stdout: rows, features, dtype, labels\n"
-    "  io-bench JOB.ini [--set SECTION.KEY=VALUE]... [--clock real|virtual] [--out DIR]\n"
+    "  info FILE|s3://BUCKET/KEY  JSON on stdout: rows, features, dtype, labels\n"
+    "  io-bench JOB.ini|WORKLOAD.yaml [--set SECTION.KEY=VALUE]... [--clock real|virtual] [--out DIR]\n"
     "                             read through emulated storage (DLIO metrics in io.json)\n"
     "  sweep SWEEP.ini [--out DIR] [--force] [--emit-slurm] [--point I] [--merge]\n"
     "                             run a grid of jobs into DIR/results.jsonl\n"
@@ -37,6 +38,8 @@ static const char usage[] =
     "                             figures (gnuplot PNG/SVG), report.html and report.md\n"
     "  serve-bench MODEL.h5 [JOB.ini] [--set serve.KEY=VALUE]... [--out DIR] [--quiet]\n"
     "                             latency, throughput, memory and deployment cost (serve.json)\n"
+    "  calibrate s3://BUCKET/PREFIX/|DIR [--out FILE.ini] [--seconds S] [--bytes B]\n"
+    "                             measure real storage, fit its model: a [storage] section\n"
     "\n"
     "  tradeoff SUBCOMMAND --help   options of one subcommand\n"
     "  tradeoff --version\n"
@@ -71,6 +74,7 @@ int main(int argc, char **argv) {
       if (dist.size > 1) dist_abort(1); /* any failure ends the whole job: exit 1 */
     }
     dist_finalize();
+    s3c_shutdown(); /* the S3 client's connections, when data came from s3:// */
     return tr_exit_code(rc);
   }
   static const struct {
@@ -79,7 +83,8 @@ int main(int argc, char **argv) {
   } commands[] = {{"gen", cmd_gen}, {"import", cmd_import}, {"info", cmd_info},
                   {"predict", cmd_predict}, {"quantize", cmd_quantize}, {"io-bench", cmd_io_bench},
                   {"sweep", cmd_sweep}, {"recommend", cmd_recommend},
-                  {"report", cmd_report}, {"serve-bench", cmd_serve_bench}};
+                  {"report", cmd_report}, {"serve-bench", cmd_serve_bench},
+                  {"calibrate", cmd_calibrate}};
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
     if (strcmp(sub, commands[i].name) != 0) continue;
     tr_err rc = commands[i].run(argc - 1, argv + 1);
@@ -87,6 +92,7 @@ int main(int argc, char **argv) {
       const char *msg = tr_error_message();
       fprintf(stderr, "tradeoff: %s\n", *msg ? msg : tr_strerror(rc));
     }
+    s3c_shutdown();
     return tr_exit_code(rc);
   }
   fprintf(stderr, "tradeoff: unknown subcommand '%s' (see tradeoff --help)\n", sub);

@@ -215,7 +215,7 @@ static cJSON *io_json(const job *j, bool virtual_clock, const iostack *io, const
                       size_t n, size_t total, double comp, const stg_counters *c,
                       const stg_counters *job_c, long nodes, double rate, const cost_run_usd *usd) {
   const job_workload *w = &j->workload;
-  const char *backend = stg_backend_name((size_t)j->storage.backend);
+  const char *backend = stg_backend_name((size_t)io->backend);
   int epochs = b->epochs;
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "clock", virtual_clock ? "virtual" : "real");

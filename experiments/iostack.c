@@ -14,8 +14,23 @@
 /* storage.shuffle's `auto` (the enum's last choice). */
 #define SHUFFLE_AUTO 4
 
-/* The backend's block of the job's parameters. */
-static const void *backend_block(const job *j) { return j->storage.model.blocks[j->storage.backend]; }
+/* The backend whose model stands for j's reads on the virtual clock (s3real's is s3's),
+ * and its block of the job's parameters. */
+static int model_backend(const job *j) { return iostack_backend(j, true); }
+static const void *model_block(const job *j) { return j->storage.model.blocks[model_backend(j)]; }
+
+int iostack_backend(const job *j, bool virtual_clock) {
+  int b = j->storage.backend, real = stg_backend_index("s3real"), s3 = stg_backend_index("s3");
+  const char *name = stg_backend_name((size_t)b);
+  if (virtual_clock) return b == real ? s3 : b;
+  if (!ds_is_s3(j->data.train) || !strcmp(name, "null") || b == real) return b;
+  if (!strcmp(name, "local") || b == s3) return real;
+  job_error(j, TR_ECONFIG, "storage", "backend",
+            "%s emulates a file system from local files, but data.train is in S3 (%s): use "
+            "storage.backend = s3 to read the bucket, or copy the data and emulate %s from it",
+            name, j->data.train, name);
+  return -1;
+}
 
 tr_err iostack_open(const job *j, layout *L, int rank, int ranks, int ranks_per_node, bool virtual_clock,
                     const volatile sig_atomic_t *stop, iostack **out) {
@@ -39,7 +54,7 @@ tr_err iostack_open(const job *j, layout *L, int rank, int ranks, int ranks_per_
     for (size_t k = 0; k < layout_files(L); k++) s->data_bytes += layout_file_bytes(L, k);
     /* object storage is read in whole objects or large ranges (the backend's request
        size), file systems per sample: `auto` and the default transfer follow it */
-    size_t request = stg_backend_request_bytes((size_t)j->storage.backend, backend_block(j));
+    size_t request = stg_backend_request_bytes((size_t)model_backend(j), model_block(j));
     s->shuffle = j->storage.shuffle == SHUFFLE_AUTO ? (request ? LOADER_FILE : LOADER_SAMPLE)
                                                     : (loader_shuffle)j->storage.shuffle;
     s->transfer_bytes = (size_t)j->storage.transfer_kib * 1024;
@@ -54,7 +69,8 @@ tr_err iostack_open(const job *j, layout *L, int rank, int ranks, int ranks_per_
       }
     stg_env env = {.ranks = ranks, .ranks_per_node = ranks_per_node, .data_bytes = s->data_bytes, .rank = rank};
     s->env = env;
-    s->store = stg_new(j->storage.backend, &j->storage.model, &env, virtual_clock);
+    s->backend = iostack_backend(j, virtual_clock);
+    s->store = s->backend < 0 ? NULL : stg_new(s->backend, &j->storage.model, &env, virtual_clock);
     if (!s->store) rc = tr_error_code();
     else stg_set_stop(s->store, stop);
   }
@@ -110,7 +126,7 @@ tr_err iostack_cost(const iostack *s, const pricing *p, double hours, const stg_
 static bool project_epoch(const job *j, const iostack *s, const uint64_t *rows, size_t n, size_t batch,
                           double compute_s, loader_shuffle kind, int threads, double *epoch_s,
                           stg_counters *c) {
-  stg *vs = stg_new(j->storage.backend, &j->storage.model, &s->env, true);
+  stg *vs = stg_new(model_backend(j), &j->storage.model, &s->env, true);
   loader *l = NULL;
   loader_opts lo = {.read_threads = threads, .prefetch = (int)j->storage.prefetch, .transfer_bytes = s->transfer_bytes};
   uint64_t *ordered = malloc((n ? n : 1) * sizeof *ordered);
@@ -144,7 +160,7 @@ static bool project_epoch(const job *j, const iostack *s, const uint64_t *rows, 
 void iostack_warn_plan(const job *j, const iostack *s, const uint64_t *rows, size_t n, size_t batch_rows,
                        double compute_s) {
   if (n == 0 || batch_rows == 0 || stg_zero_filled(s->store)) return;
-  const char *be = stg_backend_name((size_t)j->storage.backend);
+  const char *be = stg_backend_name((size_t)s->backend);
   int threads = (int)j->storage.read_threads;
   double epoch_s, compute = compute_s * (double)((n + batch_rows - 1) / batch_rows);
   stg_counters c;

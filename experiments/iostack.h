@@ -21,7 +21,16 @@ typedef struct {
                               range), also the block size of block shuffle */
   uint64_t data_bytes;     /* bytes of the data set's files */
   stg_env env;             /* what the storage model shares */
+  int backend;             /* the registry index read through: storage.backend, or s3real
+                              for s3:// data on the real clock (iostack_backend) */
 } iostack;
+
+/* The backend a job reads through: data in s3:// is read from the bucket (s3real) on the
+ * real clock whatever the emulated backend (local, s3: the files are there), or, on the
+ * virtual clock, emulated by the job's model (s3real is modelled by s3). -1 with
+ * TR_ECONFIG located at storage.backend when the pair makes no sense (efs or fsx over
+ * an s3:// path on the real clock: they emulate a file system from local files). */
+int iostack_backend(const job *j, bool virtual_clock);
 
 /* Builds the stack for j over L (taken over; NULL = the layout of data.train, which
  * must exist and be HDF5: TR_EINPUT located at data.train otherwise), for rank `rank` of

@@ -11,6 +11,7 @@
 #include "experiments/dlio.h"
 #include "experiments/pricing.h"
 #include "io/files.h"
+#include "io/s3client.h"
 
 #define MONITORS                                                                         \
   "val_loss|val_accuracy|val_precision|val_recall|val_f1|val_auc|val_log_loss|val_mse|" \
@@ -178,6 +179,23 @@ void job_free(job **pj) {
   *pj = NULL;
 }
 
+/* The process's S3 client (data in s3://, the s3real backend) from the job's s3 keys. */
+static tr_err configure_s3(const cfg *c) {
+  s3c_options o = {0};
+  const char *strs[][2] = {{"s3.endpoint_url", o.endpoint_url}, {"s3.region", o.region}, {"s3.profile", o.profile}};
+  size_t caps[] = {sizeof o.endpoint_url, sizeof o.region, sizeof o.profile};
+  for (size_t i = 0; i < 3; i++)
+    if ((size_t)snprintf((char *)strs[i][1], caps[i], "%s", cfg_str(c, "storage", strs[i][0])) >= caps[i])
+      return cfg_error(c, TR_ECONFIG, "storage", strs[i][0], "longer than %zu characters", caps[i] - 1);
+  o.connections = (int)strtol(cfg_str(c, "storage", "s3.connections"), NULL, 10);
+  o.max_attempts = (int)strtol(cfg_str(c, "storage", "s3.max_attempts"), NULL, 10);
+  o.backoff_s = strtod(cfg_str(c, "storage", "s3.backoff_ms"), NULL) / 1000.0;
+  o.list_page_size = strtol(cfg_str(c, "storage", "s3.list_page_size"), NULL, 10);
+  o.timeout_s = strtod(cfg_str(c, "storage", "s3.timeout_s"), NULL);
+  s3c_configure(&o);
+  return TR_OK;
+}
+
 /* The typed structs from the values of j->src. */
 static tr_err parse(job *j) {
   const cfg *c = j->src;
@@ -198,6 +216,8 @@ static tr_err parse(job *j) {
     if (bad) return cfg_error_key(c, TR_ECONFIG, key, "%s", bad);
   }
   j->storage.model.blocks = j->blocks;
+  tr_err rc = configure_s3(c);
+  if (rc != TR_OK) return rc;
   if (!*j->cost.pricing) { /* the lookup order of pricing_default_path */
     if (!(j->pricing_path = pricing_default_path())) return tr_error_code();
     j->cost.pricing = j->pricing_path;
@@ -234,7 +254,7 @@ job *job_load_text(const char *text, const char *name) {
 tr_err job_check_path(const job *j, const char *key) {
   const char *path = cfg_str(j->src, "data", key);
   struct stat st;
-  if (!ds_is_glob(path) && stat(path, &st) != 0)
+  if (!ds_is_glob(path) && !ds_is_s3(path) && stat(path, &st) != 0)
     return job_error(j, TR_EINPUT, "data", key, "no such file or directory: %s", path);
   return TR_OK;
 }

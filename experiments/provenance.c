@@ -39,7 +39,9 @@ static cJSON *data_file(const char *path) {
   time_t newest = 0;
   for (size_t i = 0; i < n; i++) {
     struct stat st;
-    if (stat(files[i], &st) != 0) continue;
+    uint64_t size = 0;
+    if (ds_is_s3(files[i]) && ds_path_size(files[i], &size) == TR_OK) bytes += (double)size;
+    if (ds_is_s3(files[i]) || stat(files[i], &st) != 0) continue;
     bytes += (double)st.st_size;
     if (st.st_mtime > newest) newest = st.st_mtime;
   }

@@ -210,7 +210,7 @@ static void add_spot(cJSON *c, const run_state *r, const train_state *s, const t
 
 /* The "storage" object and the storage bill (collective when streaming). */
 static tr_err add_storage(const run_state *r, cJSON *o, size_t rows, double total_s, cost_storage_out *sc) {
-  const char *backend = stg_backend_name((size_t)r->j->storage.backend);
+  const char *backend = stg_backend_name((size_t)(r->io ? r->io->backend : r->j->storage.backend));
   if (!r->io) { /* loaded into memory once: the bytes of the data (features and labels) */
     cJSON *st = cJSON_AddObjectToObject(o, "storage");
     cJSON_AddStringToObject(st, "backend", backend);

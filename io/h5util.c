@@ -13,6 +13,8 @@
 
 #include "common/atomic_file.h"
 #include "common/log.h"
+#include "io/h5s3.h"
+#include "io/s3client.h"
 
 void h5u_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 
@@ -49,6 +51,12 @@ void h5u_close(hid_t *id) {
 
 hid_t h5u_open_rdonly(const char *path, hid_t fapl) {
   h5u_quiet();
+  if (s3c_is_url(path)) { /* an object in S3: our S3 driver, whatever fapl says */
+    hid_t s3 = h5s3_fapl();
+    hid_t file = s3 < 0 ? H5I_INVALID_HID : H5Fopen(path, H5F_ACC_RDONLY, s3);
+    h5u_close(&s3);
+    return file;
+  }
   hid_t own = fapl < 0 ? H5Pcreate(H5P_FILE_ACCESS) : H5I_INVALID_HID;
   if (fapl < 0) fapl = own;
   if (fapl < 0) return H5I_INVALID_HID;
@@ -68,6 +76,12 @@ tr_err h5u_open(const char *path, hid_t *file) {
 tr_err h5u_open_fapl(const char *path, hid_t fapl, hid_t *file) {
   *file = H5I_INVALID_HID;
   h5u_quiet();
+  if (s3c_is_url(path)) {
+    tr_err before = tr_error_code();
+    if ((*file = h5u_open_rdonly(path, fapl)) >= 0) return TR_OK;
+    if (before == TR_OK && tr_error_code() != TR_OK) return tr_error_code(); /* the S3 client named the object */
+    return tr_error_set(TR_EINPUT, path, "cannot open as HDF5 (not an HDF5 file, truncated or corrupt?)");
+  }
   struct stat st;
   if (stat(path, &st) != 0)
     return tr_error_set(errno == ENOENT ? TR_EINPUT : TR_EIO, path, "cannot open: %s",

@@ -18,6 +18,7 @@
 #include "io/h5data.h"
 #include "io/h5util.h"
 #include "io/layout_internal.h"
+#include "io/s3client.h"
 
 /* ---------------------------------------------------------------- opening */
 
@@ -303,13 +304,13 @@ static tr_err lay_open_file(const char *name, lay_file *F, uint64_t *cols) {
 #ifdef LAY_PROBE
   lay_probe probing = {0};
   probe = &probing;
-  fapl = lay_probe_fapl(probe, &driver);
+  fapl = s3c_is_url(path) ? H5I_INVALID_HID : lay_probe_fapl(probe, &driver); /* S3: h5s3 */
   if (fapl < 0) probe = NULL;
 #endif
   hsize_t rows = 0, ncols = 0;
   h5data_layout hl;
   char tname[48];
-  struct stat st;
+  uint64_t file_bytes = 0;
   tr_err rc;
   F->deflate_idx = F->shuffle_idx = -1;
   if ((rc = h5u_open_fapl(path, fapl, &file)) != TR_OK ||
@@ -322,11 +323,8 @@ static tr_err lay_open_file(const char *name, lay_file *F, uint64_t *cols) {
     rc = tr_error_set(TR_EINPUT, path, "dataset '%s' is %s, not float32 or float64", name, tname);
     goto done;
   }
-  if (stat(path, &st) != 0) {
-    rc = tr_error_set(TR_EIO, path, "cannot stat: %s", strerror(errno));
-    goto done;
-  }
-  F->file_bytes = (uint64_t)st.st_size;
+  if ((rc = ds_path_size(path, &file_bytes)) != TR_OK) goto done;
+  F->file_bytes = file_bytes;
   F->rows = rows;
   F->elsize = hl.elsize;
   *cols = ncols;

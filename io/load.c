@@ -112,7 +112,7 @@ tr_err ds_load_part(const char *path, const ds_load_opts *opts, int part, int pa
     rc = load_shards(path, paths, n, &o, out);
     ds_free_files(&paths, n);
     validated = true;
-  } else if (stat(path, &st) != 0) {
+  } else if (!ds_is_s3(path) && stat(path, &st) != 0) {
     return tr_error_set(TR_EINPUT, path, "no such file");
   } else if (parts > 1 && ds_format_of(path) == DS_FORMAT_HDF5) { /* a hyperslab of one file */
     size_t rows, cols, start, count;

@@ -75,6 +75,7 @@ cfg_table stg_backend_options(size_t i) {
 }
 
 size_t stg_backend_params_size(size_t i) { return stg_registry[i]->params_size; }
+bool stg_backend_remote(size_t i) { return stg_registry[i]->remote; }
 
 size_t stg_backend_request_bytes(size_t i, const void *params) {
   return stg_registry[i]->request_bytes && params ? stg_registry[i]->request_bytes(params) : 0;
@@ -181,6 +182,15 @@ void stg_close(stg_file **f) {
   free((*f)->path);
   free(*f);
   *f = NULL;
+}
+
+void stg_count(stg_file *f, uint64_t requests, uint64_t retries, uint64_t slowdowns) {
+  stg *s = f->owner;
+  pthread_mutex_lock(&s->lock);
+  s->c.requests += requests;
+  s->c.retries += retries;
+  s->c.slowdowns += slowdowns;
+  pthread_mutex_unlock(&s->lock);
 }
 
 static bool stop_requested(const stg *s) { return s->stop && *s->stop; }

@@ -36,6 +36,9 @@ const char *stg_names(void);
  * parameter block of stg_backend_params_size(i) bytes, filled by cfg_fill). */
 cfg_table stg_backend_options(size_t i);
 size_t stg_backend_params_size(size_t i);
+/* True when backend i reads a real remote service (s3real: s3:// objects) rather than
+ * emulating one over local files. */
+bool stg_backend_remote(size_t i);
 
 /* The request size loaders use on backend i with parameter block params: whole objects
  * or large ranges for object storage (s3: s3.range_mib); 0 when per-sample reads are

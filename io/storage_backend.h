@@ -30,6 +30,7 @@ typedef struct {
 struct storage_ops {
   const char *name;
   bool zero_filled;  /* serves zeros without touching the files (null) */
+  bool remote;       /* reads a real service (s3real), not local files: no model */
   /* The backend's [storage] keys ("<name>.key"), stored by cfg_fill into a parameter
      block of params_size bytes (optional). */
   const cfg_option *options;
@@ -67,6 +68,10 @@ struct storage_ops {
   ssize_t (*read)(stg_file *f, void *buf, size_t n, uint64_t off);
   void (*close)(stg_file *f);
 };
+
+/* Adds requests sent (each billed), retries and 503 SlowDowns to f's counters: for a
+ * data path that talks to a real service (s3real) and counts what it really sent. */
+void stg_count(stg_file *f, uint64_t requests, uint64_t retries, uint64_t slowdowns);
 
 /* The registered backend called name; NULL when there is none. */
 const struct storage_ops *stg_find(const char *name);

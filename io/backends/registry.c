@@ -5,7 +5,7 @@
  * name here; nothing else changes. */
 #include "io/storage_backend.h"
 
-#define STG_BACKENDS(X) X(local) X(null) X(s3) X(efs) X(fsx)
+#define STG_BACKENDS(X) X(local) X(null) X(s3) X(efs) X(fsx) X(s3real)
 
 #define DECLARE(name) extern const struct storage_ops stg_##name##_ops;
 STG_BACKENDS(DECLARE)

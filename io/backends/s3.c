@@ -18,6 +18,10 @@ typedef struct {
   double first_byte_ms, mb_per_s_per_connection, range_mib, instance_gbps;
   double get_per_s_per_prefix, backoff_ms, open_ms;
   long connections, max_attempts;
+  /* the real S3 data path (io/backends/s3real.c reads these by name) */
+  const char *endpoint_url, *region, *profile;
+  long list_page_size;
+  double timeout_s;
 } s3_params;
 
 #define AT(m) CFG_AT(s3_params, m)
@@ -32,6 +36,12 @@ static const cfg_option options[] = {
     {"storage", "s3.get_per_s_per_prefix", CFG_FLOAT, "5500", 1, 1e9, NULL, "S3: GET requests per second per prefix before SlowDown", AT(get_per_s_per_prefix), NULL},
     {"storage", "s3.backoff_ms", CFG_FLOAT, "100", 0, 60000, NULL, "S3: first retry backoff, doubled per attempt (at most 20 s)", AT(backoff_ms), NULL},
     {"storage", "s3.max_attempts", CFG_INT, "3", 1, 100, NULL, "S3: attempts of a failed GET (SDK standard retry mode)", AT(max_attempts), NULL},
+    /* data.train = s3://...: the real bucket (the s3real backend, io/s3client.h) */
+    {"storage", "s3.endpoint_url", CFG_STR, "", 0, 0, NULL, "real S3: endpoint URL (empty: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else https://s3.REGION.amazonaws.com)", AT(endpoint_url), NULL},
+    {"storage", "s3.region", CFG_STR, "", 0, 0, NULL, "real S3: region (empty: AWS_REGION, AWS_DEFAULT_REGION, the profile's, us-east-1)", AT(region), NULL},
+    {"storage", "s3.profile", CFG_STR, "", 0, 0, NULL, "real S3: profile of ~/.aws/credentials (empty: AWS_PROFILE, else default; AWS_ACCESS_KEY_ID wins)", AT(profile), NULL},
+    {"storage", "s3.list_page_size", CFG_INT, "1000", 1, 1000, NULL, "real S3: keys per ListObjectsV2 page (max-keys)", AT(list_page_size), NULL},
+    {"storage", "s3.timeout_s", CFG_FLOAT, "30", 0.1, 3600, NULL, "real S3: a request without progress for this long fails (and is retried)", AT(timeout_s), NULL},
 };
 #undef AT
 

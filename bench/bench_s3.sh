@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Real S3 figures of issue 13, against the S3-protocol server the tests use (s3rver from
+# .deps/, scripts/install-deps), started here on 127.0.0.1 and stopped at the end:
+#
+#  1. The reader: the same RANGES byte ranges (4 MiB each) of 8 objects of 32 MiB,
+#     fetched by our reader with 8 kept-alive connections (bench/bench_s3get: the
+#     s3client the s3real backend and the HDF5 driver use) and by 8 parallel `curl`
+#     processes (curl's own --aws-sigv4, each fetching its eighth of the ranges over one
+#     kept-alive connection with --next), alternated, best of ROUNDS. Target >= 0.9x.
+#  2. Calibration: `tradeoff calibrate` against the 32 MiB objects, then a DIFFERENT
+#     workload (64 HDF5 shards of 4 MiB, read_threads 4, transfer_kib 1024, shuffle
+#     block, no compute) run for real against the server (s3real) and emulated on the
+#     real clock (the s3 model with the calibrated [storage] section over a local copy of
+#     the same shards): mean epoch time of EPOCHS epochs, best of ROUNDS each; and the
+#     same for a directory (calibrate a local directory as efs; the workload read by the
+#     `local` backend vs the fitted efs model). Target: within 10%.
+#
+# Usage: bench/bench_s3.sh [BUILD_DIR]    (default: build)
+# Environment: OUT=bench/out/s3  ROUNDS=3  EPOCHS=3  CAL_SECONDS=20
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+build=${1:-$root/build}
+BIN=$build/tradeoff
+GET=$build/bench/bench_s3get
+OUT=${OUT:-$root/bench/out/s3}
+ROUNDS=${ROUNDS:-3}
+EPOCHS=${EPOCHS:-3}
+CAL_SECONDS=${CAL_SECONDS:-20}
+S3RVER=$root/.deps/s3rver/node_modules/.bin/s3rver
+[[ -x $S3RVER ]] || { echo "bench_s3: s3rver missing: run scripts/install-deps" >&2; exit 1; }
+rm -rf "$OUT"
+mkdir -p "$OUT/srv"
+cd "$OUT"
+
+export TRADEOFF_S3_LOCAL_ONLY=1 AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
+NODE_OPTIONS=--openssl-legacy-provider "$S3RVER" -d "$OUT/srv" -a 127.0.0.1 -p 0 -s \
+  --configure-bucket bkt >srv.log 2>&1 &
+srv=$!
+trap 'kill $srv 2>/dev/null; wait $srv 2>/dev/null' EXIT
+for _ in $(seq 100); do
+  PORT=$(grep -o '127.0.0.1:[0-9]*' srv.log 2>/dev/null | head -1 | cut -d: -f2 || true)
+  [[ -n ${PORT:-} ]] && break
+  sleep 0.1
+done
+[[ -n ${PORT:-} ]] || { echo "bench_s3: s3rver did not start" >&2; cat srv.log >&2; exit 1; }
+export AWS_ENDPOINT_URL=http://127.0.0.1:$PORT
+sig=(--aws-sigv4 "aws:amz:us-east-1:s3" --user S3RVER:S3RVER -H "x-amz-content-sha256: UNSIGNED-PAYLOAD")
+put() { curl -sf -X PUT "${sig[@]}" -T "$1" "$AWS_ENDPOINT_URL/bkt/$2" >/dev/null; }
+best() { sort -g | head -1; }
+
+echo "bench_s3: uploading 8 x 32 MiB objects to s3rver on 127.0.0.1:$PORT" >&2
+mkdir -p blob
+for i in 0 1 2 3 4 5 6 7; do
+  head -c $((32 << 20)) /dev/urandom >blob/obj-$i.bin
+  put blob/obj-$i.bin blob/obj-$i.bin
+done
+: >ranges.txt
+for i in 0 1 2 3 4 5 6 7; do
+  for k in 0 1 2 3 4 5 6 7; do echo "blob/obj-$i.bin $((k * (4 << 20))) $((4 << 20))" >>ranges.txt; done
+done
+n_ranges=$(wc -l <ranges.txt)
+total=$((n_ranges * (4 << 20)))
+
+# curl: 8 processes, process p takes ranges p, p+8, ... over one connection (--next),
+# into /dev/null, or (DEST=shm) into files in /dev/shm: the bytes land in memory, as our
+# reader's do
+curl_round() {
+  local dest=${1:-null} p pids=()
+  local t0 t1
+  t0=$(date +%s.%N)
+  for p in 0 1 2 3 4 5 6 7; do
+    local args=() first=1
+    while read -r key off len; do
+      ((first)) || args+=(--next)
+      first=0
+      local o=/dev/null
+      [[ $dest == shm ]] && o=$shm/p$p-$off-$(basename "$key")
+      args+=(-s -f "${sig[@]}" -r "$off-$((off + len - 1))" -o "$o" "$AWS_ENDPOINT_URL/bkt/$key")
+    done < <(awk -v p=$p 'NR % 8 == p' ranges.txt)
+    curl "${args[@]}" &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p"; done
+  t1=$(date +%s.%N)
+  echo "$t1 - $t0" | bc -l
+  [[ $dest == shm ]] && rm -f "$shm"/p*
+  return 0
+}
+shm=$(mktemp -d /dev/shm/bench-s3-XXXXXX)
+trap 'kill $srv 2>/dev/null; wait $srv 2>/dev/null; rm -rf "$shm"' EXIT
+ours_round() { "$GET" bkt ranges.txt 8 | awk '{print $2}'; }
+
+echo "bench_s3: part 1, reader vs curl, $ROUNDS rounds of $n_ranges ranges of 4 MiB" >&2
+: >ours.txt
+: >curl.txt
+: >curl-shm.txt
+ours_round >/dev/null # warm the server's page cache
+for r in $(seq "$ROUNDS"); do
+  ours_round >>ours.txt
+  curl_round null >>curl.txt
+  curl_round shm >>curl-shm.txt
+done
+ours_s=$(best <ours.txt)
+curl_s=$(best <curl.txt)
+curl_shm_s=$(best <curl-shm.txt)
+
+# part 2: calibration, then a different workload real vs emulated
+echo "bench_s3: part 2, calibrate s3://bkt/blob/ for ${CAL_SECONDS}s" >&2
+"$BIN" calibrate s3://bkt/blob/ --seconds "$CAL_SECONDS" --out cal-s3.ini 2>calibrate-s3.log
+"$BIN" gen --task classification --rows 65536 --features 1024 --shards 64 --compress 0 --out wl \
+  >/dev/null 2>&1
+for f in wl/*.h5; do put "$f" "wl/$(basename "$f")"; done
+base="[workload]
+computation_time = 0
+batch_size = 256
+epochs = $EPOCHS
+[storage]
+read_threads = 4
+transfer_kib = 1024
+shuffle = block"
+printf '[data]\ntrain = s3://bkt/wl/\n%s\nbackend = s3\n' "$base" >real-s3.ini
+{ printf '[data]\ntrain = wl\n%s\n' "$base"; cat cal-s3.ini; } >emul-s3.ini
+"$BIN" calibrate blob --seconds "$CAL_SECONDS" --out cal-dir.ini 2>calibrate-dir.log
+printf '[data]\ntrain = wl\n%s\nbackend = local\n' "$base" >real-dir.ini
+{ printf '[data]\ntrain = wl\n%s\n' "$base"; cat cal-dir.ini; } >emul-dir.ini
+
+epoch_mean() { # io.json -> mean epoch_s
+  python3 -c "import json,sys; e=json.load(open(sys.argv[1]))['epoch_s']; print(sum(e)/len(e))" "$1"
+}
+for job in real-s3 emul-s3 real-dir emul-dir; do : >"$job.txt"; done
+for r in $(seq "$ROUNDS"); do
+  for job in real-s3 emul-s3 real-dir emul-dir; do
+    "$BIN" io-bench "$job.ini" --quiet --out "runs/$job-$r" >/dev/null
+    epoch_mean "runs/$job-$r/io.json" >>"$job.txt"
+  done
+done
+
+python3 - "$ours_s" "$curl_s" "$total" "$ROUNDS" "$curl_shm_s" <<'EOF'
+import sys, json
+ours, curl, total, rounds = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+curl_shm = float(sys.argv[5])
+mb = total / 1e6
+print(f"### Reader vs curl (8 connections, {total >> 20} MiB in 4 MiB ranges, best of {rounds})\n")
+print("| reader | seconds | MB/s |\n|---|---|---|")
+print(f"| tradeoff's S3 reader (bench_s3get, 8 kept-alive connections) | {ours:.3f} | {mb / ours:.0f} |")
+print(f"| 8 parallel `curl --aws-sigv4` processes, `-o /dev/null` | {curl:.3f} | {mb / curl:.0f} |")
+print(f"| 8 parallel `curl --aws-sigv4` processes, `-o` files in /dev/shm | {curl_shm:.3f} | {mb / curl_shm:.0f} |")
+print(f"\nratio (ours / curl throughput): **{curl / ours:.2f}x** against /dev/null, **{curl_shm / ours:.2f}x** against /dev/shm\n")
+def best(name):
+    return min(float(x) for x in open(name + '.txt'))
+print(f"### Calibrated emulation vs the real thing (mean epoch of a different workload, best of {rounds})\n")
+print("| target | real epoch s | emulated epoch s (calibrated model, real clock) | error |\n|---|---|---|---|")
+for tgt, real, emul, model in (("s3rver on 127.0.0.1 (s3 model)", "real-s3", "emul-s3", "s3"),
+                               ("a local directory (efs model)", "real-dir", "emul-dir", "efs")):
+    r, e = best(real), best(emul)
+    print(f"| {tgt} | {r:.3f} | {e:.3f} | {100 * (e - r) / r:+.1f}% |")
+EOF
+echo
+echo "calibrated sections: $OUT/cal-s3.ini, $OUT/cal-dir.ini" >&2
+exit 0
