@@ -16,34 +16,6 @@
 #include "io/info.h"
 #include "fuzz_util.h"
 
-static uint64_t le(const uint8_t *p, int n) {
-  uint64_t v = 0;
-  for (int i = n - 1; i >= 0; i--) v = v << 8 | p[i];
-  return v;
-}
-
-/* True when a "GCOL" collection in data has an object running past its end, walked as
- * H5HG__cache_heap_deserialize() walks it (16-byte header, then objects: index u16,
- * refcount u16, 4 reserved, size u64, data padded to 8; index 0 is free space). */
-static int corrupt_global_heap(const uint8_t *data, size_t size) {
-  for (size_t at = 0; at + 16 <= size; at++) {
-    if (memcmp(data + at, "GCOL", 4) != 0) continue;
-    uint64_t csize = le(data + at + 8, 8);
-    if (csize > size - at) continue; /* runs past the file: HDF5 fails to read it */
-    size_t end = at + (size_t)csize, p = at + 16;
-    while (p < end) {
-      if (end - p < 16) break; /* too small for an object header: free space */
-      unsigned idx = (unsigned)le(data + p, 2);
-      uint64_t osize = le(data + p + 8, 8);
-      uint64_t need = idx > 0 ? 16 + ((osize + 7) & ~(uint64_t)7) : osize;
-      if (osize > UINT64_MAX - 32 || need > end - p) return 1;
-      if (need == 0) return 1; /* HDF5 would walk this object forever */
-      p += (size_t)need;
-    }
-  }
-  return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (corrupt_global_heap(data, size)) return 0;
   const char *path = fuzz_write("x.h5", data, size);
