@@ -10,11 +10,15 @@
  *     Version 2 files (no target scaling, no names) still load.
  *   /layers/<l>/W  float32 in x out      /layers/<l>/b  float32 out      (l = 0, 1, ...)
  *   /scaler/mean, /scaler/scale  float64 features (absent without standardization)
- *   /classes  float32: the original label value of each class (classification only) */
+ *   /classes  float32: the original label value of each class (classification only)
+ *   class_names (attribute on /): string labels, the value of each class (classes then
+ *     holds 0..K-1); absent for numeric labels
+ *   /prep: the raw columns' imputation and one-hot encoding (io/prep.h), CSV data only */
 #ifndef TR_MODEL_IO_H
 #define TR_MODEL_IO_H
 #include "common/error.h"
 #include "io/labels.h"
+#include "io/prep.h"
 #include "io/split.h"
 #include "trainer/loss.h"
 #include "trainer/net.h"
@@ -38,6 +42,8 @@ typedef struct {
   char label_column[256];  /* the training data's label column name, or "" */
   char *x_dataset, *y_dataset; /* the HDF5 datasets of features and labels (malloc'd;
                                   "X" and "y" for files that do not say) */
+  char **class_names;      /* string labels: n_classes names, else NULL */
+  prep *prep;              /* the raw columns' transformation (CSV training data), or NULL */
 } model_file;
 
 /* What a model file holds besides the net. */
@@ -52,6 +58,8 @@ typedef struct {
   char *const *feature_names;   /* the net's inputs' names (NULL: none) */
   const char *label_column;     /* the label column's name (NULL: none) */
   const char *x_dataset, *y_dataset; /* HDF5 dataset names of the training data (NULL: X, y) */
+  const prep *prep;             /* the raw columns' transformation (NULL: none) */
+  char *const *class_names;     /* string labels: n_classes names (NULL: numeric labels) */
 } model_meta;
 
 /* Writes n and m atomically (temporary file, fsync, rename). */
