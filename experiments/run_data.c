@@ -405,8 +405,6 @@ tr_err run_prepare_data(run_state *r) {
   split_indices s = {0};
   tr_err rc = TR_OK;
   if (ds_format_of(j->data.train) == DS_FORMAT_CSV) {
-    if (j->streams)
-      return job_error(j, TR_EINPUT, "data", "train", "a CSV file cannot stream through [storage] (import it to HDF5)");
     rc = prepare_table(r, has_test, &s);
     split_free(&s);
     if (rc != TR_OK) return rc;

@@ -241,7 +241,7 @@ tr_err prep_apply(const prep *p, const tbl *t, const size_t *rows, size_t n, ds_
     const prep_column *c = &p->col[j];
     size_t s = tbl_find(t, c->name);
     if (s == SIZE_MAX || s == t->label) {
-      rc = tr_error_set(TR_EINPUT, t->path, "has no column \"%s\" (a column of the model)", c->name);
+      rc = tr_error_set(TR_EINPUT, t->path, "has no column \"%s\" (a feature of the model)", c->name);
       break;
     }
     m[j].src = s;
