@@ -291,7 +291,7 @@ tr_err info_text(const char *path, cJSON **out) {
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "path", path);
   ds_format f = ds_format_of(path);
-  cJSON_AddStringToObject(o, "format", f == DS_FORMAT_CSV ? "csv" : f == DS_FORMAT_LIBSVM ? "libsvm" : "hdf5");
+  cJSON_AddStringToObject(o, "format", f == DS_FORMAT_NPY ? "npy" : f == DS_FORMAT_NPZ ? "npz" : f == DS_FORMAT_LIBSVM ? "libsvm" : "hdf5");
   cJSON_AddNumberToObject(o, "rows", (double)d->rows);
   cJSON_AddNumberToObject(o, "features", (double)d->cols);
   cJSON_AddStringToObject(o, "dtype", "float32");
