@@ -162,7 +162,7 @@ static tr_err name_outputs(prep *p) {
     } else {
       for (size_t l = 0; l < c->n_kept; l++) bad |= asprintf(&p->out_names[k++], "%s=%s", c->name, c->kept[l]) < 0;
       /* "other", unless a kept category has that name */
-      bool clash = bsearch(&(const char *){"other"}, c->kept, c->n_kept, sizeof *c->kept, cmp_str) != NULL;
+      bool clash = c->n_kept && bsearch(&(const char *){"other"}, c->kept, c->n_kept, sizeof *c->kept, cmp_str) != NULL;
       bad |= asprintf(&p->out_names[k++], clash ? "%s=(other)" : "%s=other", c->name) < 0;
     }
     if (c->indicator) bad |= asprintf(&p->out_names[k++], "%s_missing", c->name) < 0;
@@ -221,12 +221,12 @@ typedef struct {
 /* The slot of category s in c: its kept index, or n_kept (other); *unknown when s is
  * neither kept nor rare. */
 static size_t slot_of(const prep_column *c, const char *s, bool *unknown) {
-  char *const *hit = bsearch(&s, c->kept, c->n_kept, sizeof *c->kept, cmp_str);
+  char *const *hit = c->n_kept ? bsearch(&s, c->kept, c->n_kept, sizeof *c->kept, cmp_str) : NULL;
   if (hit) {
     *unknown = false;
     return (size_t)(hit - c->kept);
   }
-  *unknown = bsearch(&s, c->rare, c->n_rare, sizeof *c->rare, cmp_str) == NULL;
+  *unknown = !c->n_rare || bsearch(&s, c->rare, c->n_rare, sizeof *c->rare, cmp_str) == NULL;
   return c->n_kept;
 }
 

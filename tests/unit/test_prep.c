@@ -203,6 +203,35 @@ START_TEST(test_h5_round_trip) {
 }
 END_TEST
 
+/* A categorical column without a value in the training rows keeps no category: after a
+ * round trip through /prep (which then holds no list) every cell encodes as other (a
+ * fuzz_table find: bsearch on the absent list). */
+START_TEST(test_no_training_category) {
+  tbl *t = table("a,c,label\n1,,0\n2,,1\n3,x,0\n");
+  prep *p = NULL, *q = NULL;
+  prep_params pp = {.impute = PREP_MEAN};
+  ck_assert_int_eq(prep_fit(t, (size_t[]){0, 1}, 2, &pp, NULL, &p), TR_OK);
+  ck_assert_uint_eq(p->col[1].n_kept, 0);
+  ck_assert_ptr_null(p->col[1].fill_level);
+  hid_t f = h5u_create_memory();
+  ck_assert_int_ge(prep_h5_save(f, p), 0);
+  ck_assert_int_eq(prep_h5_load(f, "mem.h5", &q), TR_OK);
+  ck_assert_ptr_null(q->col[1].kept);
+  ds_dataset *d = NULL;
+  size_t unknown[2] = {0, 0};
+  ck_assert_int_eq(prep_apply(q, t, NULL, 0, &d, unknown, NULL), TR_OK);
+  ck_assert_uint_eq(q->outputs, 2);
+  ck_assert_float_eq(d->X[1], 1.0f);     /* missing -> other */
+  ck_assert_float_eq(d->X[2 * 2 + 1], 1.0f);
+  ck_assert_uint_eq(unknown[1], 1);      /* x was never seen */
+  ds_free(&d);
+  H5Fclose(f);
+  prep_free(&q);
+  prep_free(&p);
+  tbl_free(&t);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("prep");
   TCase *tc = tcase_create("prep");
@@ -212,6 +241,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, test_max_categories);
   tcase_add_test(tc, test_by_name);
   tcase_add_test(tc, test_h5_round_trip);
+  tcase_add_test(tc, test_no_training_category);
   suite_add_tcase(s, tc);
   return s;
 }
