@@ -1,8 +1,8 @@
 /* libFuzzer harness: the typed CSV reader and the encoders behind it. Each input is read
  * as a table (auto typing; with the input's length choosing a label column and an
  * na_values list), and when it parses, imputation and one-hot encoding are fitted on the
- * even rows and applied to every row, then written to and read back from an in-memory
- * model file's /prep group. */
+ * even rows and applied to every row, and (one input in eight) written to and read back
+ * from an in-memory model file's /prep group. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -39,9 +39,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     prep_apply(p, t, NULL, 0, &d, unknown, &imputed);
     ds_free(&d);
     free(unknown);
-    hid_t f = h5u_create_memory();
-    if (f >= 0 && prep_h5_save(f, p) >= 0 && prep_h5_load(f, "mem", &q) == TR_OK) prep_free(&q);
-    if (f >= 0) H5Fclose(f);
+    if (size % 8 == 0) { /* the HDF5 round trip is the slow part: one input in eight */
+      hid_t f = h5u_create_memory();
+      if (f >= 0 && prep_h5_save(f, p) >= 0 && prep_h5_load(f, "mem", &q) == TR_OK) prep_free(&q);
+      if (f >= 0) H5Fclose(f);
+    }
   }
   tr_error_clear();
   prep_free(&p);
