@@ -143,6 +143,17 @@ static tr_err load_with_prep(const model_file *mf, const char *path, const ds_lo
                    .categorical = cats, .n_categorical = k};
     rc = tbl_read_csv(path, &to, &t);
     free(cats);
+  } else if (ds_format_of(path) == DS_FORMAT_HDF5 && !ds_is_shard_set(path)) {
+    /* X's columns by name plus the model's categorical columns as string datasets */
+    char **cats = malloc((p->n_cols ? p->n_cols : 1) * sizeof *cats);
+    size_t k = 0;
+    if (!cats) return tr_error_set(TR_ENOMEM, "predict", "out of memory");
+    for (size_t j = 0; j < p->n_cols; j++)
+      if (p->col[j].kind == TBL_CATEGORICAL) cats[k++] = p->col[j].name;
+    tbl_h5_opts ho = {.x_dataset = o->x_dataset, .y_dataset = o->y_dataset, .label_optional = true,
+                      .na_values = p->na_values, .categorical = cats, .n_categorical = k};
+    rc = tbl_read_hdf5(path, &ho, &t);
+    free(cats);
   } else {
     ds_dataset *d = NULL;
     if ((rc = ds_load(path, o, &d)) == TR_OK) rc = tbl_from_dataset(d, path, &t);

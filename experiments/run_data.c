@@ -270,7 +270,23 @@ static tr_err load_table(const run_state *r, const char *key, const char *path, 
     o.n_categorical = k;
     o.label_column = like->col[like->label].name;
   }
-  if (rc == TR_OK) rc = tbl_read_csv(path, &o, out);
+  if (rc == TR_OK && ds_format_of(path) == DS_FORMAT_HDF5) {
+    /* HDF5: X's columns, the string datasets named in data.categorical (or, for a test
+       file, the training table's), y as the label */
+    tbl_h5_opts h = {.x_dataset = j->data.x_dataset, .y_dataset = j->data.y_dataset, .na_values = j->data.na_values};
+    size_t k = 0;
+    const char **hc = malloc(((like ? like->cols : n) + 1) * sizeof *hc);
+    if (!hc) rc = tr_error_set(TR_ENOMEM, "job", "out of memory");
+    for (size_t i = 0; hc && like && i < like->cols; i++)
+      if (i != like->label && like->col[i].kind == TBL_CATEGORICAL) hc[k++] = like->col[i].name;
+    for (size_t i = 0; hc && !like && i < n; i++) hc[k++] = names[i];
+    h.categorical = (char *const *)hc;
+    h.n_categorical = k;
+    if (rc == TR_OK) rc = tbl_read_hdf5(path, &h, out);
+    free(hc);
+  } else if (rc == TR_OK) {
+    rc = tbl_read_csv(path, &o, out);
+  }
   if (rc == TR_OK && j->data.impute == PREP_FAIL && (rc = prep_check_missing(*out)) != TR_OK) tbl_free(out);
   for (size_t i = 0; i < n; i++) free(names[i]);
   free(names);
@@ -352,8 +368,8 @@ static tr_err prepare_table(run_state *r, bool has_test, split_indices *s) {
   tr_err rc = load_table(r, "train", j->data.train, NULL, &t);
   if (rc == TR_OK) rc = table_labels(r, t, "train", &all);
   if (rc == TR_OK && has_test) {
-    if (ds_format_of(j->data.test) != DS_FORMAT_CSV)
-      rc = job_error(j, TR_EINPUT, "data", "test", "must be a CSV file like data.train (its columns are encoded by name)");
+    if (ds_format_of(j->data.test) != DS_FORMAT_CSV && ds_format_of(j->data.test) != DS_FORMAT_HDF5)
+      rc = job_error(j, TR_EINPUT, "data", "test", "must be a CSV or HDF5 file (its columns are encoded by name)");
     else if ((rc = load_table(r, "test", j->data.test, t, &tt)) == TR_OK)
       rc = table_labels(r, tt, "test", &test);
   }
@@ -398,13 +414,26 @@ static tr_err prepare_table(run_state *r, bool has_test, split_indices *s) {
   return rc;
 }
 
+/* The table path (raw columns, encoders fitted on the training split) for a CSV, and for
+ * one HDF5 file whose labels are strings or with string datasets named in
+ * data.categorical. */
+static bool uses_table(const job *j) {
+  ds_format f = ds_format_of(j->data.train);
+  if (f == DS_FORMAT_CSV) return true;
+  if (f != DS_FORMAT_HDF5 || ds_is_shard_set(j->data.train)) return false;
+  const char *c = j->data.categorical;
+  while (*c == ' ' || *c == '\t') c++;
+  bool named = *c && strcmp(c, "auto") != 0 && strcmp(c, "none") != 0;
+  return tbl_hdf5_wants_table(j->data.train, j->data.y_dataset, named);
+}
+
 tr_err run_prepare_data(run_state *r) {
   const job *j = r->j;
   ds_dataset *all = NULL, *test = NULL;
   bool has_test = *j->data.test != '\0';
   split_indices s = {0};
   tr_err rc = TR_OK;
-  if (ds_format_of(j->data.train) == DS_FORMAT_CSV) {
+  if (uses_table(j)) {
     rc = prepare_table(r, has_test, &s);
     split_free(&s);
     if (rc != TR_OK) return rc;

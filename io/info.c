@@ -234,11 +234,13 @@ static cJSON *table_columns(const tbl *t) {
   return cols;
 }
 
-/* A CSV file as a typed table (io/table.h): the columns' types, missing cells and
+/* A CSV file, or an HDF5 file with string labels, as a typed table (io/table.h): the columns' types, missing cells and
  * cardinality; labels summarized as for HDF5 (string labels: counts per value). */
-static tr_err info_csv(const char *path, cJSON **out) {
+static tr_err info_table(const char *path, const char *x_name, const char *y_name, cJSON **out) {
   tbl *t = NULL;
-  tr_err rc = tbl_read_csv(path, &(tbl_opts){.label_optional = false}, &t);
+  bool h5 = ds_format_of(path) == DS_FORMAT_HDF5;
+  tr_err rc = h5 ? tbl_read_hdf5(path, &(tbl_h5_opts){.x_dataset = x_name, .y_dataset = y_name}, &t)
+                 : tbl_read_csv(path, &(tbl_opts){.label_optional = false}, &t);
   if (rc != TR_OK) return rc;
   float *y = malloc((t->rows ? t->rows : 1) * sizeof *y);
   char **names = NULL;
@@ -252,7 +254,7 @@ static tr_err info_csv(const char *path, cJSON **out) {
   }
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "path", path);
-  cJSON_AddStringToObject(o, "format", "csv");
+  cJSON_AddStringToObject(o, "format", h5 ? "hdf5" : "csv");
   cJSON_AddNumberToObject(o, "rows", (double)t->rows);
   cJSON_AddNumberToObject(o, "features", (double)(t->cols - 1));
   cJSON_AddStringToObject(o, "dtype", "float32");
@@ -284,7 +286,7 @@ static tr_err info_csv(const char *path, cJSON **out) {
 }
 
 tr_err info_text(const char *path, cJSON **out) {
-  if (ds_format_of(path) == DS_FORMAT_CSV) return info_csv(path, out);
+  if (ds_format_of(path) == DS_FORMAT_CSV) return info_table(path, NULL, NULL, out);
   ds_dataset *d = NULL;
   tr_err rc = ds_load(path, NULL, &d);
   if (rc != TR_OK) return rc;
@@ -369,6 +371,8 @@ static tr_err info_shards(const char *path, const char *x_name, const char *y_na
 
 tr_err info_describe(const char *path, const char *x_name, const char *y_name, cJSON **out) {
   if (ds_is_shard_set(path)) return info_shards(path, x_name, y_name, out);
+  /* string labels: the table's view (columns, string label counts) */
+  if (ds_format_of(path) == DS_FORMAT_HDF5 && tbl_hdf5_wants_table(path, y_name, 0)) return info_table(path, x_name, y_name, out);
   if (ds_format_of(path) == DS_FORMAT_HDF5) return h5io_info(path, x_name, y_name, out);
   return info_text(path, out);
 }

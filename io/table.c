@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "io/h5io.h"
+#include "io/h5util.h"
 #include "io/csv_internal.h"
 #include "io/textread.h"
 
@@ -546,4 +548,170 @@ size_t tbl_categorical_names(const tbl *t, const char **names) {
   for (size_t j = 0; j < t->cols; j++)
     if (j != t->label && t->col[j].kind == TBL_CATEGORICAL) names[n++] = t->col[j].name;
   return n;
+}
+
+/* ---------------------------------------------------------------- HDF5 */
+
+/* True when dataset name of f holds strings. */
+static bool h5_is_string(hid_t f, const char *name) {
+  if (H5Lexists(f, name, H5P_DEFAULT) <= 0) return false;
+  hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+  hid_t t = d < 0 ? H5I_INVALID_HID : H5Dget_type(d);
+  bool s = t >= 0 && H5Tget_class(t) == H5T_STRING;
+  if (t >= 0) H5Tclose(t);
+  if (d >= 0) H5Dclose(d);
+  return s;
+}
+
+bool tbl_hdf5_wants_table(const char *path, const char *y_dataset, size_t n_categorical) {
+  if (n_categorical) return true;
+  h5u_quiet();
+  hid_t f = h5u_open_rdonly(path, H5I_INVALID_HID);
+  if (f < 0) return false;
+  bool s = h5_is_string(f, y_dataset ? y_dataset : "y");
+  H5Fclose(f);
+  return s;
+}
+
+/* The strings of the 1-D (or N x 1) string dataset name (rows of them), each passed to
+ * put(i, s, n, ctx); TR_EINPUT when it is not such a dataset. */
+typedef tr_err (*put_string_fn)(size_t i, const char *s, size_t n, void *ctx);
+static tr_err h5_read_strings(hid_t f, const char *path, const char *name, size_t rows, put_string_fn put, void *ctx) {
+  if (H5Lexists(f, name, H5P_DEFAULT) <= 0) return tr_error_set(TR_EINPUT, path, "has no dataset '%s'", name);
+  hid_t d = H5Dopen2(f, name, H5P_DEFAULT), t = d < 0 ? -1 : H5Dget_type(d), sp = d < 0 ? -1 : H5Dget_space(d);
+  hid_t mem = -1;
+  tr_err rc = TR_OK;
+  hsize_t dims[2] = {0, 0};
+  int nd = sp < 0 ? -1 : H5Sget_simple_extent_dims(sp, dims, NULL);
+  if (d < 0 || t < 0 || sp < 0) rc = tr_error_set(TR_EINPUT, path, "cannot read dataset '%s'", name);
+  else if (H5Tget_class(t) != H5T_STRING) rc = tr_error_set(TR_EINPUT, path, "dataset '%s' does not hold strings", name);
+  else if (nd < 1 || nd > 2 || (nd == 2 && dims[1] != 1))
+    rc = tr_error_set(TR_EINPUT, path, "dataset '%s' must be 1-D (one string per row)", name);
+  else if (dims[0] != rows)
+    rc = tr_error_set(TR_EINPUT, path, "dataset '%s' has %llu rows, X has %zu", name, (unsigned long long)dims[0], rows);
+  if (rc == TR_OK && (mem = H5Tcopy(H5T_C_S1)) < 0) rc = tr_error_set(TR_EHDF5, path, "cannot read dataset '%s'", name);
+  if (rc == TR_OK) H5Tset_cset(mem, H5Tget_cset(t));
+  if (rc == TR_OK && H5Tis_variable_str(t) > 0) {
+    char **raw = calloc(rows ? rows : 1, sizeof *raw);
+    if (!raw || H5Tset_size(mem, H5T_VARIABLE) < 0 || H5Dread(d, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0) {
+      rc = raw ? tr_error_set(TR_EINPUT, path, "cannot read dataset '%s'", name) : tr_error_set(TR_ENOMEM, path, "out of memory");
+      free(raw);
+      raw = NULL;
+    }
+    for (size_t i = 0; raw && rc == TR_OK && i < rows; i++) rc = put(i, raw[i] ? raw[i] : "", raw[i] ? strlen(raw[i]) : 0, ctx);
+    if (raw) {
+      H5Dvlen_reclaim(mem, sp, H5P_DEFAULT, raw);
+      free(raw);
+    }
+  } else if (rc == TR_OK) {
+    size_t sz = H5Tget_size(t);
+    size_t bytes = sz && rows <= SIZE_MAX / sz ? rows * sz : 0;
+    char *fixed = sz && rows <= SIZE_MAX / sz ? malloc(bytes ? bytes : 1) : NULL;
+    if (!fixed || H5Tset_size(mem, sz) < 0 || H5Tset_strpad(mem, H5T_STR_NULLPAD) < 0 ||
+        H5Dread(d, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, fixed) < 0)
+      rc = fixed ? tr_error_set(TR_EINPUT, path, "cannot read dataset '%s'", name) : tr_error_set(TR_ENOMEM, path, "out of memory");
+    for (size_t i = 0; fixed && rc == TR_OK && i < rows; i++) rc = put(i, fixed + i * sz, strnlen(fixed + i * sz, sz), ctx);
+    free(fixed);
+  }
+  if (mem >= 0) H5Tclose(mem);
+  if (sp >= 0) H5Sclose(sp);
+  if (t >= 0) H5Tclose(t);
+  if (d >= 0) H5Dclose(d);
+  return rc;
+}
+
+typedef struct {
+  tbl *t;
+  size_t j;
+  tbl_hash h;
+  const na_list *na;
+} put_ctx;
+
+/* Cell (i, j) of a categorical column from a string: missing when empty or a marker. */
+static tr_err put_level(size_t i, const char *s, size_t n, void *vc) {
+  put_ctx *c = vc;
+  tbl *t = c->t;
+  const char *b = s, *e = s + n;
+  while (b < e && txt_is_space(*b)) b++;
+  while (e > b && txt_is_space(e[-1])) e--;
+  if (b == e || na_match(c->na, b, e)) {
+    t->v[i * t->cols + c->j] = NAN;
+    t->col[c->j].missing++;
+    return TR_OK;
+  }
+  size_t code = tbl_intern(&t->col[c->j], &c->h, b, (size_t)(e - b));
+  if (code == SIZE_MAX) return tr_error_set(TR_ENOMEM, t->path, "out of memory or more than %u distinct values", TBL_MAX_LEVELS);
+  t->v[i * t->cols + c->j] = (float)code;
+  return TR_OK;
+}
+
+tr_err tbl_read_hdf5(const char *path, const tbl_h5_opts *opts, tbl **out) {
+  tbl_h5_opts o = opts ? *opts : (tbl_h5_opts){0};
+  const char *yname = o.y_dataset ? o.y_dataset : "y";
+  *out = NULL;
+  h5u_quiet();
+  hid_t f = -1;
+  tr_err rc = h5u_open(path, &f);
+  if (rc != TR_OK) return rc;
+  bool y_here = H5Lexists(f, yname, H5P_DEFAULT) > 0, y_str = y_here && h5_is_string(f, yname);
+  /* X (and a numeric y) through the ordinary reader; a string y is read below */
+  ds_dataset *d = NULL;
+  h5io_read_opts ho = {.x_name = o.x_dataset, .y_name = y_str || !y_here ? "/\x01no labels" : yname};
+  if ((rc = h5io_read(path, &ho, &d)) != TR_OK) {
+    H5Fclose(f);
+    return rc;
+  }
+  if (!y_here && !o.label_optional) rc = tr_error_set(TR_EINPUT, path, "has no dataset '%s' (labels)", yname);
+  bool labelled = y_here;
+  size_t rows = d->rows, nx = d->cols, cols = nx + o.n_categorical + labelled, cells = 0;
+  na_list na = {0};
+  tbl *t = NULL;
+  if (rc == TR_OK) rc = na_parse(o.na_values ? o.na_values : TBL_DEFAULT_NA, &na);
+  if (rc == TR_OK && (!(t = calloc(1, sizeof *t)) || !(t->path = strdup(path)) || !(t->col = calloc(cols, sizeof *t->col)) ||
+                      __builtin_mul_overflow(rows, cols, &cells) || !(t->v = ds_alloc_floats(cells)) ||
+                      !(t->line = malloc((rows ? rows : 1) * sizeof *t->line))))
+    rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+  if (rc == TR_OK) {
+    t->rows = rows;
+    t->cols = cols;
+    t->label = labelled ? cols - 1 : SIZE_MAX;
+    for (size_t i = 0; i < rows; i++) t->line[i] = (long)i + 1;
+  }
+  for (size_t j = 0; rc == TR_OK && j < cols; j++) {
+    char tmp[32];
+    snprintf(tmp, sizeof tmp, "x%zu", j);
+    const char *name = j < nx ? (d->feature_names ? d->feature_names[j] : tmp) : j < nx + o.n_categorical ? o.categorical[j - nx] : yname;
+    if (!(t->col[j].name = strdup(name))) rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+  }
+  for (size_t i = 0; rc == TR_OK && i < rows; i++)
+    for (size_t j = 0; j < nx; j++) {
+      float v = d->X[i * nx + j];
+      if (isinf(v)) {
+        rc = tr_error_set(TR_EINPUT, path, "row %zu, feature %zu is Inf", i + 1, j + 1);
+        break;
+      }
+      t->v[i * cols + j] = v;
+      t->col[j].missing += isnan(v);
+    }
+  for (size_t k = 0; rc == TR_OK && k < o.n_categorical + (y_str ? 1 : 0); k++) {
+    size_t j = k < o.n_categorical ? nx + k : cols - 1;
+    put_ctx c = {t, j, {0}, &na};
+    t->col[j].kind = TBL_CATEGORICAL;
+    rc = h5_read_strings(f, path, t->col[j].name, rows, put_level, &c);
+    free(c.h.slot);
+  }
+  if (rc == TR_OK && labelled && !y_str)
+    for (size_t i = 0; i < rows; i++) {
+      if (!isfinite(d->y[i])) {
+        rc = tr_error_set(TR_EINPUT, path, "row %zu, label is %s", i + 1, isnan(d->y[i]) ? "NaN" : "Inf");
+        break;
+      }
+      t->v[i * cols + cols - 1] = d->y[i];
+    }
+  H5Fclose(f);
+  na_free(&na);
+  ds_free(&d);
+  if (rc != TR_OK) tbl_free(&t);
+  *out = t;
+  return rc;
 }

@@ -60,6 +60,28 @@ typedef struct {
  * "path:line: row R, label is missing" for a labelled table. */
 tr_err tbl_read_csv(const char *path, const tbl_opts *o, tbl **out);
 
+/* Options of tbl_read_hdf5. */
+typedef struct {
+  const char *x_dataset, *y_dataset;  /* NULL: "X", "y" */
+  bool label_optional;                /* no y dataset: no labels (else an error) */
+  const char *na_values;              /* strings that are missing (NULL: TBL_DEFAULT_NA) */
+  char *const *categorical;           /* 1-D string datasets to add as categorical columns */
+  size_t n_categorical;
+} tbl_h5_opts;
+
+/* True when the HDF5 file at path needs the table reader: its y dataset holds strings,
+ * or (n_categorical > 0) string columns are asked for. False for a file it cannot open
+ * (the ordinary reader then says why). */
+bool tbl_hdf5_wants_table(const char *path, const char *y_dataset, size_t n_categorical);
+
+/* An HDF5 file as a table: the columns of X (named by its feature_names, else "x0"...;
+ * NaN cells missing), then each named 1-D string dataset as a categorical column (its
+ * name; empty strings and na_values missing), then y as the label column (numbers, or
+ * strings: string labels). Fixed- and variable-length strings, as h5py writes them.
+ * TR_EINPUT naming the file for a dataset that is missing, not 1-D, not strings (a
+ * categorical one), of another row count, or an Inf feature (row and feature). */
+tr_err tbl_read_hdf5(const char *path, const tbl_h5_opts *o, tbl **out);
+
 /* A table of d's features (numeric columns named by d's feature names, else "x0",
  * "x1"...), no label column. d is not kept. */
 tr_err tbl_from_dataset(const ds_dataset *d, const char *path, tbl **out);

@@ -193,6 +193,45 @@ acc = sum(p[-1] == t for p, t in zip(rows[1:], truth)) / len(truth)
 assert acc > 0.9, acc
 EOF
 
+# HDF5 string datasets: string labels (fixed-length, as numpy 'S' arrays) and a
+# variable-length string column named in data.categorical; predict reads them by name
+$PY - <<'EOF'
+import numpy as np, h5py
+rng = np.random.default_rng(3)
+n = 3000
+X = rng.normal(size=(n, 3)).astype('f4')
+city = rng.choice(['london', 'paris', 'rome'], n)
+y = np.where(X[:, 0] + 1.5 * (city == 'london') + 0.3 * rng.normal(size=n) > 0.5, 'yes', 'no')
+X[5, 1] = np.nan
+with h5py.File('strings.h5', 'w') as f:
+    f['X'] = X
+    f['X'].attrs['feature_names'] = ['a', 'b', 'c']
+    f['y'] = y.astype('S')
+    f.create_dataset('city', data=list(city), dtype=h5py.string_dtype())
+    f['short'] = np.array(['x'] * 10, dtype='S')
+EOF
+expect_ok "$BIN" train /dev/null --set data.train=strings.h5 --set data.categorical=city --set optimizer.name=lbfgs --out h5str --quiet
+check "HDF5: string labels and a string column" $PY - <<'EOF'
+import json
+r = json.load(open('h5str/result.json'))
+assert r['data']['class_names'] == ['no', 'yes'] and r['test']['confusion_labels'] == ['no', 'yes']
+cols = {c['name']: c for c in r['data']['preprocessing']['columns']}
+assert cols['city']['kept'] == ['london', 'paris', 'rome'] and cols['b']['missing_train'] <= 1, cols
+assert r['test']['auc'] > 0.95, r['test']['auc']
+names = [c['feature'] for c in r['coefficients']['top']]
+assert 'city=london' in names, names
+EOF
+"$BIN" predict --model h5str/model.h5 --data strings.h5 > h5pred.csv 2> /dev/null
+check "predict on HDF5 with a string column" $PY -c "
+import csv; rows = list(csv.reader(open('h5pred.csv')))
+assert rows[0] == ['prob_yes', 'pred'] and len(rows) == 3001 and rows[1][1] in ('yes', 'no'), rows[:3]"
+"$BIN" info strings.h5 > h5info.json
+check "info on HDF5 with string labels" $PY -c "
+import json; d = json.load(open('h5info.json'))
+assert d['labels']['classes'] == ['no', 'yes'] and sum(d['labels']['counts'].values()) == 3000, d['labels']"
+expect_error 2 "strings.h5: dataset 'short' has 10 rows, X has 3000" "$BIN" train /dev/null --set data.train=strings.h5 --set data.categorical=short --out bad4
+expect_error 2 "strings.h5: dataset 'a' does not hold strings|strings.h5: has no dataset 'a'" "$BIN" train /dev/null --set data.train=strings.h5 --set data.categorical=a --out bad5
+
 # NumPy: .npy with y beside it and .npz give the run of the same data in HDF5
 $PY - <<'EOF'
 import numpy as np, h5py
