@@ -17,7 +17,7 @@
 
 static const cfg_option job_options[] = {
     {"data", "train", CFG_STR, "", 0, 0, NULL,
-     "training data: .h5 (/X, /y), .csv or .libsvm (.gz ok), or a directory/glob of .h5 shards", CFG_AT(job, data.train), NULL},
+     "training data: .h5 (/X, /y), .csv or .libsvm (.gz ok), .npy or .npz, or a directory/glob of .h5 shards", CFG_AT(job, data.train), NULL},
     {"data", "test", CFG_STR, "", 0, 0, NULL, "test data; empty = split off train by test_fraction", CFG_AT(job, data.test), NULL},
     {"data", "x_dataset", CFG_STR, "X", 0, 0, NULL, "HDF5 feature dataset name", CFG_AT(job, data.x_dataset), NULL},
     {"data", "y_dataset", CFG_STR, "y", 0, 0, NULL, "HDF5 label dataset name", CFG_AT(job, data.y_dataset), NULL},

@@ -93,7 +93,7 @@ static tr_err decide_task(run_state *r, ds_dataset *all, ds_dataset *test) {
   if (t == JOB_LOGISTIC && r->n_classes != 2)
     return job_error(j, TR_EINPUT, "model", "type",
                      "logistic needs 2 classes; the labels have %zu (use softmax or mlp)", r->n_classes);
-  if (t == JOB_MLP && task == JOB_TASK_AUTO && r->n_classes > RUN_AUTO_CLASSES_WARN)
+  if (t == JOB_MLP && task == JOB_TASK_AUTO && r->n_classes > RUN_AUTO_CLASSES_WARN && !r->class_names)
     log_warn("data.train: the target has %zu distinct whole-number values (%g .. %g), so model.task = auto "
              "makes this a %zu-class classification; if it is a quantity (a price, a count), set "
              "model.task = regression", r->n_classes, r->classes[0], r->classes[r->n_classes - 1], r->n_classes);
