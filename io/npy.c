@@ -351,14 +351,19 @@ static tr_err zip_member(zip_t *z, const char *path, const char *name, npy_buf *
     return tr_error_set(TR_EINPUT, path, "member %s cannot be read (%s)", name, zip_strerror(z));
   }
   size_t have = 0;
+  bool failed = false;
   while (have < b->len) {
     zip_int64_t k = zip_fread(f, b->base + have, b->len - have);
-    if (k <= 0) break;
+    if (k <= 0) {
+      failed = k < 0;
+      break;
+    }
     have += (size_t)k;
   }
+  /* one more read: the end of the member, where libzip checks its CRC */
   char one;
-  bool extra = have == b->len && zip_fread(f, &one, 1) > 0;
-  bool bad = have != b->len || extra;
+  zip_int64_t tail = failed ? -1 : zip_fread(f, &one, 1);
+  bool bad = failed || tail != 0 || have != b->len;
   const char *why = bad ? zip_file_strerror(f) : NULL;
   char msg[128];
   if (bad) snprintf(msg, sizeof msg, "%s", why ? why : "short read");

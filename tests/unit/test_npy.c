@@ -236,12 +236,15 @@ START_TEST(test_npz) {
   ck_assert(strstr(tr_error_message(), "has no array 'X' (data.x_dataset); its members: train_x.npy, train_y.npy"));
   /* a damaged member (a flipped byte of stored data fails its CRC), not a zip at all */
   char *dmg = tu_path(tu_dir, "dmg.npz");
-  char *raw = tu_read(p2);
-  size_t sz = 0;
-  FILE *f = fopen(p2, "rb");
+  FILE *f = fopen(p2, "rb"); /* binary: not tu_read, which reads text */
+  ck_assert_ptr_nonnull(f);
   fseek(f, 0, SEEK_END);
-  sz = (size_t)ftell(f);
+  size_t sz = (size_t)ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *raw = malloc(sz);
+  ck_assert_uint_eq(fread(raw, 1, sz, f), sz);
   fclose(f);
+  ck_assert_uint_gt(sz, 200);
   raw[200] ^= 0x55; /* inside train_x.npy's data */
   write_bytes(dmg, raw, sz);
   tr_error_clear();
