@@ -20,6 +20,11 @@ typedef struct {
   const char *train, *test;    /* test "" = split off train */
   const char *x_dataset, *y_dataset;
   const char *label_column;    /* "" = 'label' or the last column */
+  const char *categorical;     /* CSV: "auto", "none", or column names (auto plus these) */
+  const char *na_values;       /* CSV: missing-value markers, comma-separated */
+  int impute;                  /* prep_impute: mean|median|most_frequent|fail */
+  bool add_indicator;          /* an indicator column per feature with missing cells */
+  long max_categories;         /* one-hot columns per categorical feature, 0 = no limit */
   double val_fraction, test_fraction;
   bool stratify, standardize;
   long seed;

@@ -1,6 +1,7 @@
 /* Predictions of a saved model for a data file (see predict.h): load, align the columns
- * by name, then the serving path (trainer/infer.h: standardize with the stored scaler,
- * predict, map back), write CSV. */
+ * by name (a CSV's raw columns through the model's /prep first), then the serving path
+ * (trainer/infer.h: standardize with the stored scaler, predict, map back), write CSV. */
+#define _GNU_SOURCE
 #include "experiments/predict.h"
 
 #include <stdio.h>
@@ -10,9 +11,45 @@
 #include "common/atomic_file.h"
 #include "common/log.h"
 #include "io/dataset.h"
+#include "io/files.h"
+#include "io/table.h"
 #include "io/load.h"
 #include "trainer/infer.h"
 #include "trainer/model_io.h"
+
+/* A class value as CSV text: its name (string labels; quoted when it holds a comma,
+ * a quote or a line break) or its number. */
+static void put_class(FILE *out, const model_file *mf, size_t k) {
+  if (!mf->class_names) {
+    fprintf(out, "%g", mf->classes[k]);
+    return;
+  }
+  const char *s = mf->class_names[k];
+  if (!strpbrk(s, ",\"\r\n")) {
+    fputs(s, out);
+    return;
+  }
+  fputc('"', out);
+  for (; *s; s++) {
+    if (*s == '"') fputc('"', out);
+    fputc(*s, out);
+  }
+  fputc('"', out);
+}
+
+/* "prob_<class>" as a CSV header cell. */
+static void put_prob_header(FILE *out, const model_file *mf, size_t k) {
+  if (!mf->class_names) {
+    fprintf(out, "prob_%g", mf->classes[k]);
+    return;
+  }
+  char *s = NULL;
+  if (asprintf(&s, "prob_%s", mf->class_names[k]) < 0) return;
+  char *names[1] = {s};
+  model_file one = {.class_names = names};
+  put_class(out, &one, 0);
+  free(s);
+}
 
 static void write_rows(FILE *out, const model_file *mf, const float *pred, size_t n) {
   size_t width = mf->model->spec.outputs;
@@ -22,11 +59,19 @@ static void write_rows(FILE *out, const model_file *mf, const float *pred, size_
     return;
   }
   if (mf->head == HEAD_BINARY) { /* the probability of the second class value */
-    fprintf(out, "prob_%g,pred\n", mf->classes[1]);
-    for (size_t i = 0; i < n; i++) fprintf(out, "%.7g,%g\n", pred[i], mf->classes[pred[i] >= 0.5f ? 1 : 0]);
+    put_prob_header(out, mf, 1);
+    fputs(",pred\n", out);
+    for (size_t i = 0; i < n; i++) {
+      fprintf(out, "%.7g,", pred[i]);
+      put_class(out, mf, pred[i] >= 0.5f ? 1 : 0);
+      fputc('\n', out);
+    }
     return;
   }
-  for (size_t k = 0; k < width; k++) fprintf(out, "prob_%g,", mf->classes[k]);
+  for (size_t k = 0; k < width; k++) {
+    put_prob_header(out, mf, k);
+    fputc(',', out);
+  }
   fputs("pred\n", out);
   for (size_t i = 0; i < n; i++) {
     const float *p = pred + i * width;
@@ -35,7 +80,8 @@ static void write_rows(FILE *out, const model_file *mf, const float *pred, size_
       fprintf(out, "%.7g,", p[k]);
       if (p[k] > p[best]) best = k;
     }
-    fprintf(out, "%g\n", mf->classes[best]);
+    put_class(out, mf, best);
+    fputc('\n', out);
   }
 }
 
@@ -95,6 +141,61 @@ static tr_err predict_rows(const model_file *mf, const ds_dataset *d, float *pre
   return rc;
 }
 
+/* The model's raw-column transformation (model.h5's /prep) applied to data_path: a CSV
+ * is read as a table (the model's categorical columns as strings, its na_values), any
+ * other format through ds_load by its feature names; then the columns are encoded by
+ * name, unknown categories to other (said), missing cells filled. */
+static tr_err load_with_prep(const model_file *mf, const char *path, const ds_load_opts *o, ds_dataset **out) {
+  const prep *p = mf->prep;
+  tbl *t = NULL;
+  tr_err rc = TR_OK;
+  if (ds_format_of(path) == DS_FORMAT_CSV) {
+    char **cats = malloc((p->n_cols ? p->n_cols : 1) * sizeof *cats);
+    size_t k = 0;
+    if (!cats) return tr_error_set(TR_ENOMEM, "predict", "out of memory");
+    for (size_t j = 0; j < p->n_cols; j++)
+      if (p->col[j].kind == TBL_CATEGORICAL && !(mf->label_column[0] && !strcmp(mf->label_column, p->col[j].name)))
+        cats[k++] = p->col[j].name;
+    tbl_opts to = {.label_column = o->label_column, .label_optional = true, .na_values = p->na_values,
+                   .categorical = cats, .n_categorical = k};
+    rc = tbl_read_csv(path, &to, &t);
+    free(cats);
+  } else if (ds_format_of(path) == DS_FORMAT_HDF5 && !ds_is_shard_set(path)) {
+    /* X's columns by name plus the model's categorical columns as string datasets */
+    char **cats = malloc((p->n_cols ? p->n_cols : 1) * sizeof *cats);
+    size_t k = 0;
+    if (!cats) return tr_error_set(TR_ENOMEM, "predict", "out of memory");
+    for (size_t j = 0; j < p->n_cols; j++)
+      if (p->col[j].kind == TBL_CATEGORICAL) cats[k++] = p->col[j].name;
+    tbl_h5_opts ho = {.x_dataset = o->x_dataset, .y_dataset = o->y_dataset, .label_optional = true,
+                      .na_values = p->na_values, .categorical = cats, .n_categorical = k};
+    rc = tbl_read_hdf5(path, &ho, &t);
+    free(cats);
+  } else {
+    ds_dataset *d = NULL;
+    if ((rc = ds_load(path, o, &d)) == TR_OK) rc = tbl_from_dataset(d, path, &t);
+    ds_free(&d);
+  }
+  if (rc != TR_OK) return rc;
+  size_t *unknown = calloc(p->n_cols ? p->n_cols : 1, sizeof *unknown), imputed = 0;
+  if (!unknown) rc = tr_error_set(TR_ENOMEM, "predict", "out of memory");
+  if (rc == TR_OK) rc = prep_apply(p, t, NULL, 0, out, unknown, &imputed);
+  if (rc == TR_OK) {
+    size_t extra = t->cols - (t->label != SIZE_MAX) - p->n_cols;
+    if (extra)
+      log_warn("%s: %zu column%s the model does not use %s ignored", path, extra, extra == 1 ? "" : "s",
+               extra == 1 ? "is" : "are");
+    if (imputed) log_info("predict: %zu missing cells filled with the training split's values", imputed);
+    for (size_t j = 0; j < p->n_cols; j++)
+      if (unknown[j])
+        log_warn("%s: column \"%s\": %zu cells have categories training never saw, encoded as other", path,
+                 p->col[j].name, unknown[j]);
+  }
+  free(unknown);
+  tbl_free(&t);
+  return rc;
+}
+
 tr_err predict_file(const char *model_path, const char *data_path, const char *out_path) {
   model_file mf;
   tr_err rc = model_load(model_path, &mf);
@@ -104,7 +205,9 @@ tr_err predict_file(const char *model_path, const char *data_path, const char *o
   /* the data is read as the model's training data was: its HDF5 dataset names, its label column */
   ds_load_opts o = {.x_dataset = mf.x_dataset, .y_dataset = mf.y_dataset,
                     .label_column = *mf.label_column ? mf.label_column : NULL, .label_optional = true};
-  if ((rc = ds_load(data_path, &o, &d)) == TR_OK) rc = align(&mf, data_path, &d);
+  if (mf.prep) rc = load_with_prep(&mf, data_path, &o, &d);
+  else rc = ds_load(data_path, &o, &d);
+  if (rc == TR_OK) rc = align(&mf, data_path, &d); /* infer_rows standardizes */
   if (rc == TR_OK && !(pred = ds_alloc_floats(d->rows * mf.model->spec.outputs)))
     rc = tr_error_set(TR_ENOMEM, "predict", "out of memory");
   if (rc == TR_OK) rc = predict_rows(&mf, d, pred);

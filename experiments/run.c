@@ -30,6 +30,10 @@ static void run_state_free(run_state *r) {
   ds_free(&r->val);
   ds_free(&r->test);
   scaler_free(&r->scale);
+  prep_free(&r->prep);
+  free(r->prep_counts);
+  free(r->prep_fit_on);
+  tbl_free_names(r->class_names, r->n_class_names);
   pricing_free(&r->prices);
   free(r->ckpt_path);
   free(r->job_text);
@@ -119,7 +123,8 @@ static tr_err write_outputs(run_state *r, const net *n, const train_params *p, c
                                   .classes = r->n_classes ? r->classes : NULL, .n_classes = r->n_classes,
                                   .model_type = cfg_str(r->j->src, "model", "type"), .job_text = r->job_text,
                                   .feature_names = r->train->feature_names, .label_column = r->train->label_name,
-                                  .x_dataset = r->j->data.x_dataset, .y_dataset = r->j->data.y_dataset});
+                                  .x_dataset = r->j->data.x_dataset, .y_dataset = r->j->data.y_dataset,
+                                  .prep = r->prep, .class_names = r->class_names});
   if (rc == TR_OK) rc = runfiles_write_history(hist_path, s->history, s->epoch, r->head, p->es.monitor);
   if (rc == TR_OK) rc = json_write_file(result_path, *result);
   free(model_path);

@@ -5,6 +5,7 @@
  * standardize (the features, and a regression target, mapped back on output) with
  * scalers fitted on the training split over all ranks, and, for a job
  * with a [storage] section, wire the training batches through the storage stack. */
+#define _GNU_SOURCE
 #include <math.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -14,7 +15,9 @@
 #include "common/digest.h"
 #include "common/log.h"
 #include "experiments/run_internal.h"
+#include "io/files.h"
 #include "io/load.h"
+#include "io/table.h"
 
 /* More distinct whole-number labels than this, with model.task = auto, and the task
  * decision is said out loud: a rounded quantity looks like many classes. */
@@ -90,7 +93,7 @@ static tr_err decide_task(run_state *r, ds_dataset *all, ds_dataset *test) {
   if (t == JOB_LOGISTIC && r->n_classes != 2)
     return job_error(j, TR_EINPUT, "model", "type",
                      "logistic needs 2 classes; the labels have %zu (use softmax or mlp)", r->n_classes);
-  if (t == JOB_MLP && task == JOB_TASK_AUTO && r->n_classes > RUN_AUTO_CLASSES_WARN)
+  if (t == JOB_MLP && task == JOB_TASK_AUTO && r->n_classes > RUN_AUTO_CLASSES_WARN && !r->class_names)
     log_warn("data.train: the target has %zu distinct whole-number values (%g .. %g), so model.task = auto "
              "makes this a %zu-class classification; if it is a quantity (a price, a count), set "
              "model.task = regression", r->n_classes, r->classes[0], r->classes[r->n_classes - 1], r->n_classes);
@@ -153,8 +156,10 @@ static double label_value(const run_state *r, float y) {
  * labels of all ranks' blocks (in global row order) are split with the job's seed on every
  * rank, and each rank keeps the rows of its own block. Without a test file, the digest of
  * the test rows (their sorted global ids and labels, from the gathered labels); streaming,
- * the global row of each local training row into r->train_global. */
-static tr_err global_split(run_state *r, const ds_dataset *all, bool has_test, split_indices *local) {
+ * the global row of each local training row into r->train_global. train_ids (may be NULL)
+ * gets the global ids of every rank's training rows (malloc'd). */
+static tr_err global_split(run_state *r, const ds_dataset *all, bool has_test, split_indices *local,
+                           size_t **train_ids, size_t *n_train_ids) {
   const job *j = r->j;
   size_t total = 0, n_y = 0;
   uint64_t first = 0;
@@ -181,6 +186,11 @@ static tr_err global_split(run_state *r, const ds_dataset *all, bool has_test, s
     rc = tr_error_set(TR_ENOMEM, "split", "out of memory");
   for (size_t i = 0; rc == TR_OK && j->streams && i < local->n_train; i++)
     r->train_global[i] = local->train[i] + first;
+  if (rc == TR_OK && train_ids) { /* every rank's training rows: what the encoders fit on */
+    *train_ids = g.train;
+    *n_train_ids = g.n_train;
+    g.train = NULL;
+  }
   split_free(&g);
   return rc;
 }
@@ -203,29 +213,250 @@ static tr_err test_file_digest(run_state *r, const ds_dataset *test) {
   return rc;
 }
 
+/* ---------------------------------------------------------------- CSV tables */
+
+/* data.categorical as table options: auto, none, or names (auto plus these). names gets
+ * the split names (malloc'd, *n of them). */
+static tr_err categorical_opts(const job *j, tbl_opts *o, char ***names, size_t *n) {
+  const char *spec = j->data.categorical;
+  *names = NULL;
+  *n = 0;
+  while (*spec == ' ' || *spec == '\t') spec++;
+  if (!*spec || !strcmp(spec, "auto")) return TR_OK;
+  if (!strcmp(spec, "none")) {
+    o->no_auto = true;
+    return TR_OK;
+  }
+  for (const char *p = spec;;) {
+    const char *c = strchr(p, ','), *e = c ? c : p + strlen(p);
+    while (p < e && (*p == ' ' || *p == '\t')) p++;
+    const char *t = e;
+    while (t > p && (t[-1] == ' ' || t[-1] == '\t')) t--;
+    if (t > p) {
+      char **grown = realloc(*names, (*n + 1) * sizeof *grown);
+      if (!grown) return tr_error_set(TR_ENOMEM, "job", "out of memory");
+      *names = grown;
+      if (!((*names)[*n] = strndup(p, (size_t)(t - p)))) return tr_error_set(TR_ENOMEM, "job", "out of memory");
+      (*n)++;
+    }
+    if (!c) break;
+    p = c + 1;
+  }
+  return TR_OK;
+}
+
+/* data.<key> (a CSV) as a raw table, whole on every rank (text cannot seek; every rank
+ * then fits the same encoders on the same training rows without a collective). The
+ * training file is typed by data.categorical; a test file (like, given) by the training
+ * table's types: its categorical columns (and label) as strings, the others numeric. */
+static tr_err load_table(const run_state *r, const char *key, const char *path, const tbl *like, tbl **out) {
+  const job *j = r->j;
+  tr_err rc = job_check_path(j, key);
+  if (rc != TR_OK) return rc;
+  tbl_opts o = {.label_column = *j->data.label_column ? j->data.label_column : NULL, .na_values = j->data.na_values};
+  char **names = NULL;
+  size_t n = 0;
+  const char **cats = NULL;
+  if (!like) {
+    rc = categorical_opts(j, &o, &names, &n);
+    o.categorical = names;
+    o.n_categorical = n;
+  } else {
+    if (!(cats = malloc((like->cols + 1) * sizeof *cats))) return tr_error_set(TR_ENOMEM, "job", "out of memory");
+    size_t k = tbl_categorical_names(like, cats);
+    if (like->col[like->label].kind == TBL_CATEGORICAL) cats[k++] = like->col[like->label].name;
+    o.no_auto = true;
+    o.categorical = (char *const *)cats;
+    o.n_categorical = k;
+    o.label_column = like->col[like->label].name;
+  }
+  if (rc == TR_OK && ds_format_of(path) == DS_FORMAT_HDF5) {
+    /* HDF5: X's columns, the string datasets named in data.categorical (or, for a test
+       file, the training table's), y as the label */
+    tbl_h5_opts h = {.x_dataset = j->data.x_dataset, .y_dataset = j->data.y_dataset, .na_values = j->data.na_values};
+    size_t k = 0;
+    const char **hc = malloc(((like ? like->cols : n) + 1) * sizeof *hc);
+    if (!hc) rc = tr_error_set(TR_ENOMEM, "job", "out of memory");
+    for (size_t i = 0; hc && like && i < like->cols; i++)
+      if (i != like->label && like->col[i].kind == TBL_CATEGORICAL) hc[k++] = like->col[i].name;
+    for (size_t i = 0; hc && !like && i < n; i++) hc[k++] = names[i];
+    h.categorical = (char *const *)hc;
+    h.n_categorical = k;
+    if (rc == TR_OK) rc = tbl_read_hdf5(path, &h, out);
+    free(hc);
+  } else if (rc == TR_OK) {
+    rc = tbl_read_csv(path, &o, out);
+  }
+  if (rc == TR_OK && j->data.impute == PREP_FAIL && (rc = prep_check_missing(*out)) != TR_OK) tbl_free(out);
+  for (size_t i = 0; i < n; i++) free(names[i]);
+  free(names);
+  free(cats);
+  return rc;
+}
+
+/* This rank's block of t's rows as a data set of labels only (no features yet: they are
+ * encoded after the split): the label column as labels, string values as class indexes
+ * (the training file's sorted values: r->class_names, set from the training table). */
+static tr_err table_labels(run_state *r, const tbl *t, const char *key, ds_dataset **out) {
+  size_t start, count;
+  ds_part_range(t->rows, r->dist->rank, r->dist->size, &start, &count);
+  float *y = malloc((t->rows ? t->rows : 1) * sizeof *y);
+  if (!y) return tr_error_set(TR_ENOMEM, "labels", "out of memory");
+  char **names = NULL;
+  size_t n_names = 0;
+  tr_err rc = t->label == SIZE_MAX ? job_error(r->j, TR_EINPUT, "data", key, "%s has no labels", t->path)
+                                   : tbl_labels(t, r->class_names, r->n_class_names, y, &names, &n_names);
+  if (rc == TR_OK && names) {
+    r->class_names = names;
+    r->n_class_names = n_names;
+  }
+  if (rc == TR_OK && !(*out = ds_new(count, 0, true))) rc = tr_error_code();
+  if (rc == TR_OK) {
+    memcpy((*out)->y, y + start, count * sizeof *y);
+    rc = ds_set_label_name(*out, t->col[t->label].name);
+  }
+  free(y);
+  return rc;
+}
+
+/* The encoded features of local rows idx[0..n) of the block starting at global row first
+ * of t, with labels y_of[idx[i]]; unknown and imputed counters added to (this split's). */
+static tr_err encode_rows(const run_state *r, const tbl *t, size_t first, const size_t *idx, size_t n,
+                          const ds_dataset *labels, double *counts, int split, ds_dataset **out) {
+  size_t *ids = malloc((n ? n : 1) * sizeof *ids), cols = r->prep->n_cols, imputed = 0;
+  size_t *unknown = calloc(cols ? cols : 1, sizeof *unknown);
+  tr_err rc = ids && unknown ? TR_OK : tr_error_set(TR_ENOMEM, "prep", "out of memory");
+  for (size_t i = 0; rc == TR_OK && i < n; i++) ids[i] = first + idx[i];
+  if (rc == TR_OK) rc = prep_apply(r->prep, t, ids, n, out, unknown, &imputed);
+  if (rc == TR_OK && !((*out)->y = ds_alloc_floats(n))) rc = tr_error_set(TR_ENOMEM, "prep", "out of memory");
+  if (rc == TR_OK) rc = ds_set_label_name(*out, labels->label_name);
+  for (size_t i = 0; rc == TR_OK && i < n; i++) (*out)->y[i] = labels->y[idx[i]];
+  if (rc == TR_OK) {
+    counts[split] += (double)imputed;
+    for (size_t c = 0; c < cols; c++) counts[3 + (size_t)split * cols + c] += (double)unknown[c];
+  } else {
+    ds_free(out);
+  }
+  free(ids);
+  free(unknown);
+  return rc;
+}
+
+/* A list of the first few columns with unknown categories in one split, for a warning. */
+static void warn_unknown(const run_state *r, int split, const char *what) {
+  size_t cols = r->prep->n_cols;
+  double total = 0;
+  char list[512] = "";
+  size_t at = 0;
+  for (size_t c = 0; c < cols; c++) {
+    double u = r->prep_counts[3 + (size_t)split * cols + c];
+    total += u;
+    if (u > 0 && at < sizeof list - 64)
+      at += (size_t)snprintf(list + at, sizeof list - at, "%s%s (%.0f)", at ? ", " : "", r->prep->col[c].name, u);
+  }
+  if (total > 0)
+    log_warn("%.0f %s cells have categories the training rows never had, encoded as other: %s", total, what, list);
+}
+
+/* The table path of run_prepare_data: labels, task, split, then the encoders fitted on
+ * every rank's training rows only and applied to each split (and a test file). */
+static tr_err prepare_table(run_state *r, bool has_test, split_indices *s) {
+  const job *j = r->j;
+  tbl *t = NULL, *tt = NULL;
+  ds_dataset *all = NULL, *test = NULL;
+  size_t *train_ids = NULL, n_train_ids = 0, start, count, tstart = 0, tcount = 0;
+  tr_err rc = load_table(r, "train", j->data.train, NULL, &t);
+  if (rc == TR_OK) rc = table_labels(r, t, "train", &all);
+  if (rc == TR_OK && has_test) {
+    if (ds_format_of(j->data.test) != DS_FORMAT_CSV && ds_format_of(j->data.test) != DS_FORMAT_HDF5)
+      rc = job_error(j, TR_EINPUT, "data", "test", "must be a CSV or HDF5 file (its columns are encoded by name)");
+    else if ((rc = load_table(r, "test", j->data.test, t, &tt)) == TR_OK)
+      rc = table_labels(r, tt, "test", &test);
+  }
+  if (rc == TR_OK && r->class_names && (j->model.type == JOB_LINEAR || j->model.task == JOB_TASK_REGRESSION))
+    rc = job_error(j, TR_EINPUT, "data", "train", "the label column \"%s\" holds strings (\"%s\"...): a regression needs numbers",
+                   all->label_name, r->class_names[0]);
+  if (rc == TR_OK) rc = decide_task(r, all, test);
+  if (rc == TR_OK) rc = global_split(r, all, has_test, s, &train_ids, &n_train_ids);
+  if (rc == TR_OK && test) rc = test_file_digest(r, test);
+  prep_params pp = {.impute = j->data.impute, .add_indicator = j->data.add_indicator,
+                    .max_categories = (size_t)j->data.max_categories};
+  const char *bad = prep_check_param(&pp);
+  if (rc == TR_OK && bad) rc = job_error(j, TR_ECONFIG, "data", "max_categories", "%s", bad);
+  if (rc == TR_OK) rc = prep_fit(t, train_ids, n_train_ids, &pp, j->data.na_values, &r->prep);
+  if (rc == TR_OK && asprintf(&r->prep_fit_on, "the training split of data.train (%zu of its %zu rows)", n_train_ids, t->rows) < 0)
+    rc = tr_error_set(TR_ENOMEM, "prep", "out of memory");
+  size_t n_counts = 3 + 3 * (r->prep ? r->prep->n_cols : 0);
+  if (rc == TR_OK && !(r->prep_counts = calloc(n_counts, sizeof *r->prep_counts)))
+    rc = tr_error_set(TR_ENOMEM, "prep", "out of memory");
+  ds_part_range(t ? t->rows : 0, r->dist->rank, r->dist->size, &start, &count);
+  if (tt) ds_part_range(tt->rows, r->dist->rank, r->dist->size, &tstart, &tcount);
+  if (rc == TR_OK) rc = encode_rows(r, t, start, s->train, s->n_train, all, r->prep_counts, 0, &r->train);
+  if (rc == TR_OK) rc = encode_rows(r, t, start, s->val, s->n_val, all, r->prep_counts, 1, &r->val);
+  if (rc == TR_OK && !tt) rc = encode_rows(r, t, start, s->test, s->n_test, all, r->prep_counts, 2, &r->test);
+  size_t *every = NULL;
+  if (rc == TR_OK && tt) {
+    if (!(every = malloc((tcount ? tcount : 1) * sizeof *every))) rc = tr_error_set(TR_ENOMEM, "prep", "out of memory");
+    for (size_t i = 0; rc == TR_OK && i < tcount; i++) every[i] = i;
+    if (rc == TR_OK) rc = encode_rows(r, tt, tstart, every, tcount, test, r->prep_counts, 2, &r->test);
+  }
+  free(every);
+  if (rc == TR_OK) rc = dist_sum_doubles(r->dist, r->prep_counts, n_counts);
+  if (rc == TR_OK && r->dist->rank == 0) {
+    warn_unknown(r, 1, "validation");
+    warn_unknown(r, 2, "test");
+  }
+  free(train_ids);
+  ds_free(&all);
+  ds_free(&test);
+  tbl_free(&t);
+  tbl_free(&tt);
+  return rc;
+}
+
+/* The table path (raw columns, encoders fitted on the training split) for a CSV, and for
+ * one HDF5 file whose labels are strings or with string datasets named in
+ * data.categorical. */
+static bool uses_table(const job *j) {
+  ds_format f = ds_format_of(j->data.train);
+  if (f == DS_FORMAT_CSV) return true;
+  if (f != DS_FORMAT_HDF5 || ds_is_shard_set(j->data.train)) return false;
+  const char *c = j->data.categorical;
+  while (*c == ' ' || *c == '\t') c++;
+  bool named = *c && strcmp(c, "auto") != 0 && strcmp(c, "none") != 0;
+  return tbl_hdf5_wants_table(j->data.train, j->data.y_dataset, named);
+}
+
 tr_err run_prepare_data(run_state *r) {
   const job *j = r->j;
   ds_dataset *all = NULL, *test = NULL;
-  tr_err rc = load(r, "train", j->data.train, &all);
   bool has_test = *j->data.test != '\0';
-  if (rc == TR_OK && has_test) rc = load(r, "test", j->data.test, &test);
-  if (rc == TR_OK && test && test->cols != all->cols)
-    rc = job_error(j, TR_EINPUT, "data", "test", "has %zu features, train has %zu", test->cols, all->cols);
-  if (rc == TR_OK) rc = decide_task(r, all, test);
   split_indices s = {0};
-  if (rc == TR_OK) rc = global_split(r, all, has_test, &s);
-  if (rc == TR_OK && test) rc = test_file_digest(r, test);
-  if (rc == TR_OK) {
-    r->train = ds_take_rows(all, s.train, s.n_train);
-    r->val = ds_take_rows(all, s.val, s.n_val);
-    r->test = test ? test : ds_take_rows(all, s.test, s.n_test);
-    test = NULL;
-    if (!r->train || !r->val || !r->test) rc = tr_error_code();
+  tr_err rc = TR_OK;
+  if (uses_table(j)) {
+    rc = prepare_table(r, has_test, &s);
+    split_free(&s);
+    if (rc != TR_OK) return rc;
+  } else {
+    rc = load(r, "train", j->data.train, &all);
+    if (rc == TR_OK && has_test) rc = load(r, "test", j->data.test, &test);
+    if (rc == TR_OK && test && test->cols != all->cols)
+      rc = job_error(j, TR_EINPUT, "data", "test", "has %zu features, train has %zu", test->cols, all->cols);
+    if (rc == TR_OK) rc = decide_task(r, all, test);
+    if (rc == TR_OK) rc = global_split(r, all, has_test, &s, NULL, NULL);
+    if (rc == TR_OK && test) rc = test_file_digest(r, test);
+    if (rc == TR_OK) {
+      r->train = ds_take_rows(all, s.train, s.n_train);
+      r->val = ds_take_rows(all, s.val, s.n_val);
+      r->test = test ? test : ds_take_rows(all, s.test, s.n_test);
+      test = NULL;
+      if (!r->train || !r->val || !r->test) rc = tr_error_code();
+    }
+    split_free(&s);
+    ds_free(&all);
+    ds_free(&test);
+    if (rc != TR_OK) return rc;
   }
-  split_free(&s);
-  ds_free(&all);
-  ds_free(&test);
-  if (rc != TR_OK) return rc;
   /* duplicates are found within each rank's block (a row and its copy on different
      ranks are not compared), then counted over all ranks */
   if ((rc = dist_sum_size(r->dist, split_count_duplicates(r->train, r->test), &r->duplicates)) != TR_OK)

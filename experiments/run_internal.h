@@ -12,6 +12,7 @@
 #include "experiments/run.h"
 #include "io/dataset.h"
 #include "io/labels.h"
+#include "io/prep.h"
 #include "io/split.h"
 #include "trainer/stream.h"
 
@@ -30,6 +31,15 @@ typedef struct {
   loss_head head;
   float classes[LABELS_MAX_CLASSES + 1];  /* label value of each class index */
   size_t n_classes;
+  char **class_names;          /* string labels: the value of each class index (sorted);
+                                  NULL for numeric labels */
+  size_t n_class_names;
+  prep *prep;                  /* CSV data: imputation and one-hot encoding fitted on the
+                                  training split (run_data.c); NULL for other formats */
+  double *prep_counts;         /* with prep, over all ranks: per split (train, val, test)
+                                  the cells imputed, then per split and input column the
+                                  cells whose category training never saw (3 + 3 x n_cols) */
+  char *prep_fit_on;           /* what the statistics were fitted on, for result.json */
   scaler scale;                /* fitted on the training split; cols == 0 if not standardized */
   target_scaler target;        /* regression with data.standardize: the target's, fitted on
                                   the training split; else TARGET_SCALER_NONE */

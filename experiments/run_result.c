@@ -36,7 +36,8 @@ static void add_per_class(const run_state *r, const size_t *cm, size_t K, cJSON 
     }
     double precision = col > 0 ? tp / col : 0, recall = row > 0 ? tp / row : 0;
     cJSON *c = cJSON_CreateObject();
-    json_add_number(c, "class", r->classes[k]);
+    if (r->class_names) cJSON_AddStringToObject(c, "class", r->class_names[k]);
+    else json_add_number(c, "class", r->classes[k]);
     json_add_number(c, "precision", precision);
     json_add_number(c, "recall", recall);
     json_add_number(c, "f1", precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0);
@@ -44,13 +45,91 @@ static void add_per_class(const run_state *r, const size_t *cm, size_t K, cJSON 
     cJSON_AddItemToArray(per, c);
   }
   cJSON *labels = cJSON_AddArrayToObject(o, "confusion_labels");
-  for (size_t k = 0; k < K; k++) cJSON_AddItemToArray(labels, cJSON_CreateNumber(r->classes[k]));
+  for (size_t k = 0; k < K; k++)
+    cJSON_AddItemToArray(labels, r->class_names ? cJSON_CreateString(r->class_names[k]) : cJSON_CreateNumber(r->classes[k]));
   cJSON *rows_json = cJSON_AddArrayToObject(o, "confusion_matrix");
   for (size_t i = 0; i < K; i++) {
     cJSON *row = cJSON_CreateArray();
     for (size_t k = 0; k < K; k++) cJSON_AddItemToArray(row, cJSON_CreateNumber((double)cm[i * K + k]));
     cJSON_AddItemToArray(rows_json, row);
   }
+}
+
+/* data.preprocessing (CSV data: each raw column's type, missing cells, imputation, kept
+ * categories and the cells per split whose category training never saw) and
+ * data.leakage: which statistics were fitted, on which rows. */
+static void add_preprocessing(const run_state *r, cJSON *data, size_t train_rows) {
+  const prep *p = r->prep;
+  const job *j = r->j;
+  if (p) {
+    cJSON *o = cJSON_AddObjectToObject(data, "preprocessing");
+    cJSON_AddStringToObject(o, "fitted_on", r->prep_fit_on ? r->prep_fit_on : "the training split");
+    cJSON_AddStringToObject(o, "impute", prep_impute_name(p->p.impute));
+    cJSON_AddBoolToObject(o, "add_indicator", p->p.add_indicator);
+    cJSON_AddNumberToObject(o, "max_categories", (double)p->p.max_categories);
+    cJSON_AddStringToObject(o, "na_values", p->na_values);
+    cJSON_AddNumberToObject(o, "raw_columns", (double)p->n_cols);
+    cJSON_AddNumberToObject(o, "features", (double)p->outputs);
+    const char *splits[] = {"train", "val", "test"};
+    cJSON *imp = cJSON_AddObjectToObject(o, "imputed_cells");
+    for (int s = 0; s < 3; s++) cJSON_AddNumberToObject(imp, splits[s], r->prep_counts[s]);
+    cJSON *unk = cJSON_AddObjectToObject(o, "unknown_category_cells");
+    for (int s = 0; s < 3; s++) {
+      double total = 0;
+      for (size_t c = 0; c < p->n_cols; c++) total += r->prep_counts[3 + (size_t)s * p->n_cols + c];
+      cJSON_AddNumberToObject(unk, splits[s], total);
+    }
+    cJSON *cols = cJSON_AddArrayToObject(o, "columns");
+    for (size_t c = 0; c < p->n_cols; c++) {
+      const prep_column *pc = &p->col[c];
+      cJSON *e = cJSON_CreateObject();
+      cJSON_AddStringToObject(e, "name", pc->name);
+      cJSON_AddStringToObject(e, "type", pc->kind == TBL_NUMERIC ? "numeric" : "categorical");
+      cJSON_AddNumberToObject(e, "missing_train", (double)pc->missing);
+      if (pc->kind == TBL_NUMERIC) {
+        cJSON_AddStringToObject(e, "impute", prep_impute_name(p->p.impute));
+        json_add_number(e, "fill", pc->fill);
+      } else {
+        cJSON_AddStringToObject(e, "impute", p->p.impute == PREP_FAIL ? "fail" : "most_frequent");
+        if (pc->fill_level) cJSON_AddStringToObject(e, "fill", pc->fill_level);
+        else cJSON_AddNullToObject(e, "fill");
+        cJSON_AddNumberToObject(e, "categories_train", (double)(pc->n_kept + pc->n_rare));
+        cJSON *kept = cJSON_AddArrayToObject(e, "kept");
+        for (size_t k = 0; k < pc->n_kept; k++) cJSON_AddItemToArray(kept, cJSON_CreateString(pc->kept[k]));
+        cJSON_AddNumberToObject(e, "grouped_as_other", (double)pc->n_rare);
+        cJSON *u = cJSON_AddObjectToObject(e, "unknown_cells");
+        for (int s = 0; s < 3; s++) cJSON_AddNumberToObject(u, splits[s], r->prep_counts[3 + (size_t)s * p->n_cols + c]);
+      }
+      cJSON_AddBoolToObject(e, "indicator", pc->indicator);
+      cJSON_AddItemToArray(cols, e);
+    }
+  }
+  /* what was fitted on which rows: every statistic on the training split only */
+  cJSON *lk = cJSON_AddObjectToObject(data, "leakage");
+  cJSON_AddStringToObject(lk, "split", "rows assigned to train/val/test from the labels and data.seed before any "
+                                       "statistic is fitted");
+  cJSON *fitted = cJSON_AddArrayToObject(lk, "fitted");
+  struct { const char *what; bool on; } stats[] = {
+      {"imputation fill values (data.impute)", p != NULL && p->p.impute != PREP_FAIL},
+      {"one-hot categories and the rare ones grouped as other (data.max_categories)", p != NULL},
+      {"standardization mean and scale (data.standardize)", j->data.standardize},
+      {"target mean and scale (regression, data.standardize)", j->data.standardize && r->head == HEAD_REGRESSION},
+  };
+  for (size_t k = 0; k < sizeof stats / sizeof stats[0]; k++) {
+    if (!stats[k].on) continue;
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "statistic", stats[k].what);
+    cJSON_AddStringToObject(e, "rows", "train");
+    cJSON_AddNumberToObject(e, "row_count", (double)train_rows);
+    cJSON_AddItemToArray(fitted, e);
+  }
+  if (r->head != HEAD_REGRESSION) {
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "statistic", "the set of class values (no feature statistic: which labels exist)");
+    cJSON_AddStringToObject(e, "rows", "all rows of data.train");
+    cJSON_AddItemToArray(fitted, e);
+  }
+  cJSON_AddNumberToObject(lk, "duplicate_rows_test_in_train", (double)r->duplicates);
 }
 
 /* Adds the metrics of n on d over every rank's rows to o (collective: every rank calls
@@ -252,6 +331,11 @@ tr_err run_result_json(run_state *r, const net *n, const train_params *p, const 
   else cJSON_AddNullToObject(data, "classes");
   cJSON_AddNumberToObject(data, "duplicate_rows_test_in_train", (double)r->duplicates);
   cJSON_AddStringToObject(data, "test_rows_digest", r->test_digest);
+  if (r->class_names) {
+    cJSON *names = cJSON_AddArrayToObject(data, "class_names");
+    for (size_t k = 0; k < r->n_class_names; k++) cJSON_AddItemToArray(names, cJSON_CreateString(r->class_names[k]));
+  }
+  add_preprocessing(r, data, train_rows);
   cJSON_AddNumberToObject(o, "epochs_run", oc->epochs_run);
   cJSON_AddNumberToObject(o, "epochs_max", p->epochs);
   cJSON_AddNumberToObject(o, "best_epoch", oc->best_epoch);

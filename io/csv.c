@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/csv_internal.h"
 #include "io/textdata.h"
 #include "io/textread.h"
 
@@ -19,7 +20,7 @@ typedef struct {
   char **names;      /* ncols header names */
 } csv_layout;
 
-static void csv_free_names(char **names, size_t n) {
+void csv_free_names(char **names, size_t n) {
   if (!names) return;
   for (size_t j = 0; j < n; j++) free(names[j]);
   free(names);
@@ -27,8 +28,8 @@ static void csv_free_names(char **names, size_t n) {
 
 /* Splits the header line [p, end) into unquoted, space-trimmed names ("" inside quotes
  * is a quote; commas inside quotes belong to the name). */
-static tr_err csv_parse_header(const char *path, long line, const char *p, const char *end,
-                               char ***names_out, size_t *n_out) {
+tr_err csv_parse_header(const char *path, long line, const char *p, const char *end,
+                        char ***names_out, size_t *n_out) {
   if (end - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3; /* UTF-8 BOM */
   char **names = NULL;
   size_t n = 0, cap = 0;
@@ -106,8 +107,8 @@ nomem:
 /* Finds the label cell: a name, an all-digit 0-based index, or (NULL or "") the column
  * named "label", else the last one. With optional, a name not in the header (or no
  * "label" column for NULL) is no label: *label = SIZE_MAX. */
-static tr_err csv_find_label(const char *path, long line, char **names, size_t n,
-                             const char *want, bool optional, size_t *label) {
+tr_err csv_find_label(const char *path, long line, char **names, size_t n,
+                      const char *want, bool optional, size_t *label) {
   if (!want || !*want) {
     *label = optional ? SIZE_MAX : n - 1;
     for (size_t j = 0; j < n; j++)

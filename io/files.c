@@ -27,6 +27,8 @@ ds_format ds_format_of(const char *p) {
   if (ends_with(p, ".libsvm") || ends_with(p, ".svm") || ends_with(p, ".libsvm.gz") ||
       ends_with(p, ".svm.gz"))
     return DS_FORMAT_LIBSVM;
+  if (ends_with(p, ".npy")) return DS_FORMAT_NPY;
+  if (ends_with(p, ".npz")) return DS_FORMAT_NPZ;
   return DS_FORMAT_UNKNOWN;
 }
 

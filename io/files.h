@@ -10,10 +10,11 @@
 
 #include "common/error.h"
 
-typedef enum { DS_FORMAT_UNKNOWN, DS_FORMAT_HDF5, DS_FORMAT_CSV, DS_FORMAT_LIBSVM } ds_format;
+typedef enum { DS_FORMAT_UNKNOWN, DS_FORMAT_HDF5, DS_FORMAT_CSV, DS_FORMAT_LIBSVM, DS_FORMAT_NPY, DS_FORMAT_NPZ } ds_format;
 
 /* The format path's suffix names, in any case: .h5 or .hdf5 (HDF5), .csv or .csv.gz
- * (CSV), .libsvm, .svm, .libsvm.gz or .svm.gz (LIBSVM); else DS_FORMAT_UNKNOWN. */
+ * (CSV), .libsvm, .svm, .libsvm.gz or .svm.gz (LIBSVM), .npy, .npz (NumPy); else
+ * DS_FORMAT_UNKNOWN. */
 ds_format ds_format_of(const char *path);
 /* True when path names a text format ds_load() parses (CSV or LIBSVM, .gz or not). */
 bool ds_is_text_path(const char *path);

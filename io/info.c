@@ -4,6 +4,7 @@
  * every value is whole and there are at most LABELS_MAX_CLASSES of them, else their
  * range and mean. The only part of io/ that speaks JSON. */
 #include "io/info.h"
+#include "io/table.h"
 
 #include <hdf5.h>
 #include <math.h>
@@ -200,14 +201,99 @@ tr_err h5io_info(const char *path, const char *x_name, const char *y_name, cJSON
 
 /* ---------------------------------------------------------------- CSV, LIBSVM */
 
+static int cmp_flt(const void *a, const void *b) {
+  float x = *(const float *)a, y = *(const float *)b;
+  return (x > y) - (x < y);
+}
+
+/* Per raw column of a CSV table: name, type, missing cells, cardinality (distinct values
+ * that are not missing). */
+static cJSON *table_columns(const tbl *t) {
+  cJSON *cols = cJSON_CreateArray();
+  float *v = malloc((t->rows ? t->rows : 1) * sizeof *v);
+  for (size_t j = 0; j < t->cols; j++) {
+    const tbl_column *c = &t->col[j];
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "name", c->name);
+    cJSON_AddStringToObject(e, "type", j == t->label ? (c->kind == TBL_NUMERIC ? "label (numeric)" : "label (string)")
+                                       : c->kind == TBL_NUMERIC ? "numeric" : "categorical");
+    cJSON_AddNumberToObject(e, "missing", (double)c->missing);
+    size_t distinct = c->n_levels;
+    if (c->kind == TBL_NUMERIC && v) {
+      size_t k = 0;
+      for (size_t i = 0; i < t->rows; i++)
+        if (!isnan(t->v[i * t->cols + j])) v[k++] = t->v[i * t->cols + j];
+      qsort(v, k, sizeof *v, cmp_flt);
+      distinct = 0;
+      for (size_t i = 0; i < k; i++) distinct += i == 0 || v[i] != v[i - 1];
+    }
+    cJSON_AddNumberToObject(e, "cardinality", (double)distinct);
+    cJSON_AddItemToArray(cols, e);
+  }
+  free(v);
+  return cols;
+}
+
+/* A CSV file, or an HDF5 file with string labels, as a typed table (io/table.h): the columns' types, missing cells and
+ * cardinality; labels summarized as for HDF5 (string labels: counts per value). */
+static tr_err info_table(const char *path, const char *x_name, const char *y_name, cJSON **out) {
+  tbl *t = NULL;
+  bool h5 = ds_format_of(path) == DS_FORMAT_HDF5;
+  tr_err rc = h5 ? tbl_read_hdf5(path, &(tbl_h5_opts){.x_dataset = x_name, .y_dataset = y_name}, &t)
+                 : tbl_read_csv(path, &(tbl_opts){.label_optional = false}, &t);
+  if (rc != TR_OK) return rc;
+  float *y = malloc((t->rows ? t->rows : 1) * sizeof *y);
+  char **names = NULL;
+  size_t n_names = 0;
+  if (!y) rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+  if (rc == TR_OK) rc = tbl_labels(t, NULL, 0, y, &names, &n_names);
+  if (rc != TR_OK) {
+    free(y);
+    tbl_free(&t);
+    return rc;
+  }
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "path", path);
+  cJSON_AddStringToObject(o, "format", h5 ? "hdf5" : "csv");
+  cJSON_AddNumberToObject(o, "rows", (double)t->rows);
+  cJSON_AddNumberToObject(o, "features", (double)(t->cols - 1));
+  cJSON_AddStringToObject(o, "dtype", "float32");
+  cJSON_AddNullToObject(o, "chunks");
+  cJSON_AddNullToObject(o, "compression");
+  if (names) {
+    cJSON *lab = cJSON_CreateObject(), *counts = cJSON_CreateObject();
+    cJSON_AddStringToObject(lab, "dtype", "string");
+    size_t *n = calloc(n_names, sizeof *n);
+    for (size_t i = 0; n && i < t->rows; i++) n[(size_t)y[i]]++;
+    for (size_t k = 0; n && k < n_names; k++) cJSON_AddNumberToObject(counts, names[k], (double)n[k]);
+    free(n);
+    cJSON_AddItemToObject(lab, "counts", counts);
+    cJSON_AddItemToObject(lab, "classes", cJSON_CreateStringArray((const char *const *)names, (int)n_names));
+    cJSON_AddItemToObject(o, "labels", lab);
+  } else {
+    cJSON_AddItemToObject(o, "labels", label_summary(y, t->rows));
+  }
+  cJSON *fn = cJSON_AddArrayToObject(o, "feature_names");
+  for (size_t j = 0; j < t->cols; j++)
+    if (j != t->label) cJSON_AddItemToArray(fn, cJSON_CreateString(t->col[j].name));
+  cJSON_AddStringToObject(o, "label_column", t->col[t->label].name);
+  cJSON_AddItemToObject(o, "columns", table_columns(t));
+  tbl_free_names(names, n_names);
+  free(y);
+  tbl_free(&t);
+  *out = o;
+  return TR_OK;
+}
+
 tr_err info_text(const char *path, cJSON **out) {
+  if (ds_format_of(path) == DS_FORMAT_CSV) return info_table(path, NULL, NULL, out);
   ds_dataset *d = NULL;
   tr_err rc = ds_load(path, NULL, &d);
   if (rc != TR_OK) return rc;
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "path", path);
   ds_format f = ds_format_of(path);
-  cJSON_AddStringToObject(o, "format", f == DS_FORMAT_CSV ? "csv" : f == DS_FORMAT_LIBSVM ? "libsvm" : "hdf5");
+  cJSON_AddStringToObject(o, "format", f == DS_FORMAT_NPY ? "npy" : f == DS_FORMAT_NPZ ? "npz" : f == DS_FORMAT_LIBSVM ? "libsvm" : "hdf5");
   cJSON_AddNumberToObject(o, "rows", (double)d->rows);
   cJSON_AddNumberToObject(o, "features", (double)d->cols);
   cJSON_AddStringToObject(o, "dtype", "float32");
@@ -285,6 +371,8 @@ static tr_err info_shards(const char *path, const char *x_name, const char *y_na
 
 tr_err info_describe(const char *path, const char *x_name, const char *y_name, cJSON **out) {
   if (ds_is_shard_set(path)) return info_shards(path, x_name, y_name, out);
+  /* string labels: the table's view (columns, string label counts) */
+  if (ds_format_of(path) == DS_FORMAT_HDF5 && tbl_hdf5_wants_table(path, y_name, 0)) return info_table(path, x_name, y_name, out);
   if (ds_format_of(path) == DS_FORMAT_HDF5) return h5io_info(path, x_name, y_name, out);
   return info_text(path, out);
 }

@@ -12,6 +12,7 @@
 
 #include "io/files.h"
 #include "io/h5io.h"
+#include "io/npy.h"
 #include "io/textdata.h"
 
 /* Reads every HDF5 shard in paths[0..n) (already sorted), each validated as it is read,
@@ -67,12 +68,16 @@ static tr_err read_file(const char *path, const ds_load_opts *o, ds_dataset **ou
       return o->label_optional ? csv_read_features(path, o->label_column, out) : csv_read(path, o->label_column, out);
     case DS_FORMAT_LIBSVM:
       return libsvm_read(path, out);
+    case DS_FORMAT_NPY:
+      return npy_read(path, o->y_dataset, out);
+    case DS_FORMAT_NPZ:
+      return npz_read(path, o->x_dataset, o->y_dataset, out);
     case DS_FORMAT_UNKNOWN:
       break;
   }
   return tr_error_set(TR_EINPUT, path,
                       "unknown data format (expected .h5, .hdf5, .csv, .libsvm or .svm, "
-                      "optionally .gz, or a directory of .h5 shards)");
+                      "optionally .gz, .npy, .npz, or a directory of .h5 shards)");
 }
 
 /* Rejects empty data (unless allowed) and non-finite features or labels; frees *out on

@@ -61,6 +61,10 @@ tr_err model_save(const char *path, const net *n, const model_meta *m) {
   if (m->label_column) bad |= h5u_put_string_attr(f, "label_column", m->label_column);
   bad |= h5u_put_string_attr(f, "x_dataset", m->x_dataset ? m->x_dataset : "X");
   bad |= h5u_put_string_attr(f, "y_dataset", m->y_dataset ? m->y_dataset : "y");
+  if (m->class_names && classes && n_classes &&
+      h5u_put_strings_attr(f, "class_names", m->class_names, n_classes, path) != TR_OK)
+    bad = -1;
+  if (m->prep) bad |= prep_h5_save(f, m->prep);
   if (head == HEAD_REGRESSION) {
     bad |= h5u_put_double_attr(f, "target_mean", m->target.mean);
     bad |= h5u_put_double_attr(f, "target_scale", m->target.scale);
@@ -91,6 +95,9 @@ void model_file_free(model_file *mf) {
   net_free(&mf->model);
   quant_free(&mf->quant);
   scaler_free(&mf->scale);
+  h5u_free_strings(mf->class_names, mf->n_classes);
+  mf->class_names = NULL;
+  prep_free(&mf->prep);
   free(mf->classes);
   mf->classes = NULL;
 }
@@ -192,8 +199,14 @@ static tr_err read_model(hid_t f, const char *path, model_file *out) {
     if (!(out->classes = malloc(out->n_classes * sizeof(float))))
       return tr_error_set(TR_ENOMEM, path, "out of memory");
     tr_err rc = get_floats(f, path, "classes", out->classes, out->n_classes);
+    if (rc == TR_OK) rc = h5u_get_strings_attr(f, "class_names", out->n_classes, &out->class_names, path);
     if (rc != TR_OK) return rc;
   }
+  tr_err prc = prep_h5_load(f, path, &out->prep);
+  if (prc != TR_OK) return prc;
+  if (out->prep && out->prep->outputs != (size_t)features)
+    return tr_error_set(TR_EINPUT, path, "model file's /prep makes %zu features for a model of %ld (damaged)",
+                        out->prep->outputs, features);
   if (H5Lexists(f, "scaler", H5P_DEFAULT) > 0) {
     out->scale.cols = (size_t)features;
     out->scale.mean = malloc((size_t)features * sizeof(double));

@@ -13,11 +13,15 @@
  *   /classes  float32: the original label value of each class (classification only)
  *   precision = "fp32" (absent: fp32), "int8" or "bf16": a quantized variant (`tradeoff
  *     quantize`) has no /layers; its weights are in /quant (trainer/quant.h) and the
- *     loaded net holds their dequantized float32 values. */
+ *     loaded net holds their dequantized float32 values.
+ *   class_names (attribute on /): string labels, the value of each class (classes then
+ *     holds 0..K-1); absent for numeric labels
+ *   /prep: the raw columns' imputation and one-hot encoding (io/prep.h), CSV data only */
 #ifndef TR_MODEL_IO_H
 #define TR_MODEL_IO_H
 #include "common/error.h"
 #include "io/labels.h"
+#include "io/prep.h"
 #include "io/split.h"
 #include "trainer/loss.h"
 #include "trainer/net.h"
@@ -43,6 +47,8 @@ typedef struct {
   char *x_dataset, *y_dataset; /* the HDF5 datasets of features and labels (malloc'd;
                                   "X" and "y" for files that do not say) */
   quant_model *quant;      /* a quantized variant's weights and scales; NULL: fp32 */
+  char **class_names;      /* string labels: n_classes names, else NULL */
+  prep *prep;              /* the raw columns' transformation (CSV training data), or NULL */
 } model_file;
 
 /* What a model file holds besides the net. */
@@ -59,6 +65,8 @@ typedef struct {
   const char *x_dataset, *y_dataset; /* HDF5 dataset names of the training data (NULL: X, y) */
   const quant_model *quant;     /* a quantized variant: written instead of the float32
                                    layers (NULL: fp32) */
+  const prep *prep;             /* the raw columns' transformation (NULL: none) */
+  char *const *class_names;     /* string labels: n_classes names (NULL: numeric labels) */
 } model_meta;
 
 /* Writes n and m atomically (temporary file, fsync, rename). */

@@ -13,6 +13,7 @@
 #include "common/error.h"
 #include "io/dataset.h"
 #include "io/h5io.h"
+#include "io/table.h"
 #include "io/info.h"
 #include "fuzz_util.h"
 
@@ -45,6 +46,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   h5io_read_opts part = {.row_start = 1, .row_count = 2, .threads = 2};
   h5io_read(path, &part, &d);
   ds_free(&d);
+  tr_error_clear();
+
+  /* the table reader: string labels and a string column (y read as strings too) */
+  tbl *t = NULL;
+  tbl_h5_opts to = {.label_optional = true, .categorical = (char *[]){"y"}, .n_categorical = 1};
+  tbl_read_hdf5(path, &to, &t);
+  tbl_free(&t);
   tr_error_clear();
   return 0;
 }

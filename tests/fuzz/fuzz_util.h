@@ -13,7 +13,8 @@ static char fuzz_dir[512];
 /* Removes the scratch directory and its files at exit. */
 static void fuzz_cleanup(void) {
   static const char *const names[] = {"job.ini", "x.csv", "x.csv.gz", "x.svm", "x.svm.gz",
-                                      "pricing.ini", "x.h5", "sweep.ini", "results.jsonl"};
+                                      "pricing.ini", "x.h5", "sweep.ini", "results.jsonl",
+                                      "X.npy", "y.npy", "x.npz"};
   char p[1024];
   for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
     snprintf(p, sizeof p, "%s/%s", fuzz_dir, names[i]);
