@@ -248,7 +248,7 @@ def mlp_section(title, sk_name, torch_name, run):
           f"threads: OpenBLAS cblas_sgemm {f(peak_t, '.1f')} GFLOP/s, oneDNN matmul "
           f"{f(peak_dnnl_t, '.1f')} GFLOP/s (% of peak below: OpenBLAS's for sklearn, oneDNN's "
           f"for PyTorch and ours, each library's own).\n")
-    print("| tool | epochs run (cap) | stop | timed s | samples/s | GFLOP/s | % of sgemm peak | "
+    print("| tool | epochs run (cap) | stop | timed s | samples/s | GFLOP/s | % of its library's peak | "
           "test accuracy | acc - sklearn (points) | test log-loss |")
     print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     sk_acc = get(skm, "test_accuracy")
