@@ -70,6 +70,7 @@ typedef struct {
   long nodes;
   bool spot;
   double spot_interruptions_per_h, spot_restart_s;
+  double budget_usd;           /* NaN = none: stop before an epoch that would exceed it */
 } job_cost;
 
 typedef struct job {
