@@ -29,6 +29,7 @@ static const struct {
     [REPORT_SPEEDUP] = {"speedup", "Speedup and efficiency vs ranks", 1100, 480},
     [REPORT_COST_RANKS] = {"cost-vs-ranks", "Cost vs ranks", 900, 520},
     [REPORT_STORAGE] = {"storage", "Storage backends: epoch time, AU and cost", 1200, 480},
+    [REPORT_SEARCH] = {"search-curves", "Search: the trials' validation curves", 1000, 560},
 };
 
 /* Test metrics a record may carry, in the order the default choice prefers them. */

@@ -19,6 +19,7 @@ enum {
   REPORT_SPEEDUP,         /* speedup and efficiency vs ranks */
   REPORT_COST_RANKS,      /* cost vs ranks */
   REPORT_STORAGE,         /* epoch time, AU and cost per storage backend */
+  REPORT_SEARCH,          /* a search's trials: validation metric per epoch, pruned ones marked */
   REPORT_FIGURES
 };
 

@@ -324,8 +324,8 @@ tr_err search_report(search *s, const search_job *job, const search_outcome *o) 
     x->status = T_PRUNED;
     x->decision[k] = D_PRUNED;
     double v = o->epochs_run >= 1 && o->epochs_run <= x->n_curve ? x->curve[o->epochs_run - 1] : NAN;
-    snprintf(x->why[k], sizeof x->why[k], "pruned after epoch %d: %.6g is worse than the median of completed trials",
-             o->epochs_run, v);
+    snprintf(x->why[k], sizeof x->why[k], "pruned after epoch %d: %.6g is worse than %.6g, the median of completed "
+             "trials there", o->epochs_run, v, o->median);
     return TR_OK;
   }
   if (!strcmp(why, "budget") || !strcmp(why, "interrupted") || !strcmp(why, "non_finite") ||

@@ -71,6 +71,7 @@ typedef struct {
   const char *stop_reason;  /* result.json's */
   double value;          /* the validation metric at its last epoch (NaN: none) */
   double usd;            /* what the job cost */
+  double median;         /* pruned: the median it was worse than (NaN: unknown) */
   const double *curve;   /* the validation metric of epochs 1..n_curve */
   int n_curve;
 } search_outcome;

@@ -411,7 +411,8 @@ static tr_err check_search(parser *ps, const job *base) {
       if (!strcmp(s->space[d].key, "optimizer.epochs"))
         return tr_error_at(TR_ECONFIG, f, s->space[d].line, "optimizer.epochs: the search's max_epochs sets it");
   }
-  if (!(rungs || sp->prune_median)) return TR_OK;
+  bool needs = rungs || sp->prune_median;
+  if (!needs && (!s->metric || !*s->metric)) return TR_OK;
   if (!s->metric || !*s->metric)
     return tr_error_at(TR_ECONFIG, f, rungs ? ps->search_line : ps->prune_line,
                        "%s decides on a validation metric: set [sweep] metric (auc, accuracy, f1, rmse, r2, log_loss)",
@@ -422,6 +423,7 @@ static tr_err check_search(parser *ps, const job *base) {
   char col[64];
   snprintf(col, sizeof col, "val_%s", !strcmp(s->metric, "log_loss") ? "loss" : s->metric);
   ok = ok || !strcmp(base->early_stopping.monitor, col);
+  if (!ok && !needs) return TR_OK; /* the curves of a random search or a grid are drawn on val_loss */
   if (!ok)
     return tr_error_at(TR_ECONFIG, f, ps->metric_line, "sweep.metric: history.csv has no %s every epoch to decide "
                        "on (auc, accuracy, f1, rmse, r2, log_loss; or set the job's early_stopping.monitor = %s)",

@@ -99,7 +99,8 @@ static search_outcome entry_outcome(const cJSON *e, double **curve) {
                        .epochs_run = (int)json_number_at(e, "epochs_run", NULL),
                        .stop_reason = cJSON_GetStringValue(cJSON_GetObjectItem(e, "stop_reason")),
                        .value = json_number_at(e, "value", NULL),
-                       .usd = json_number_at(e, "usd", NULL)};
+                       .usd = json_number_at(e, "usd", NULL),
+                       .median = json_number_at(e, "median", NULL)};
   const cJSON *c = cJSON_GetObjectItem(e, "curve");
   int n = cJSON_GetArraySize(c);
   *curve = n > 0 ? malloc((size_t)n * sizeof **curve) : NULL;
@@ -267,6 +268,7 @@ static cJSON *measured_entry(driver *d, running *r, int status) {
     json_add_number(e, "usd", fmax(0, total - r->prior_usd));
     json_add_number(e, "billed_usd", rate * train_s / 3600.0 + (isnan(storage) ? 0 : storage));
     json_add_number(e, "wall_s", tr_now() - r->t0);
+    if (cJSON_GetObjectItem(res, "pruned")) json_add_number(e, "median", json_number_at(res, "pruned", "median"));
     cJSON *c = cJSON_AddArrayToObject(e, "curve");
     for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(c, isnan(curve[i]) ? cJSON_CreateNull() : cJSON_CreateNumber(curve[i]));
   }
