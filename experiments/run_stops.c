@@ -1,8 +1,11 @@
 /* Before-epoch stops of a run (see run_stops.h): the rung of --until-epoch, the median
  * curve of --prune-below, and cost.budget_usd with its 50/80/100% alerts. The projection
- * is the cost so far (the instances' rate x the billed seconds) plus one mean epoch of
- * this run at that rate: a streamed run's storage bill is priced at the end, not
- * projected. Before the first epoch there is no mean: only the cost so far counts. */
+ * is the cost so far (the instances' rate x the billed seconds) plus one epoch of this
+ * process at that rate, the longest seen from hook to hook (so the validation and the
+ * checkpoint of every epoch count, and a shared machine's slow epochs); before the
+ * second hook, the mean epoch_s of the
+ * history (a resumed run's), and before the first epoch only the cost so far. A streamed
+ * run's storage bill is priced at the end, not projected. */
 #define _GNU_SOURCE
 #include "experiments/run_stops.h"
 
@@ -76,6 +79,7 @@ void run_prune_free(run_prune *p) {
 tr_err run_stops_init(run_stops *st, loss_head head, const char *monitor) {
   st->prune_col = -1;
   st->projected_usd = NAN;
+  st->stop_spent_usd = NAN;
   if (!st->prune || !strcmp(st->prune->column, "val_loss")) return TR_OK;
   const char *names[TRAIN_MAX_METRICS];
   int k = train_history_metrics(head, monitor, names);
@@ -117,14 +121,23 @@ int run_stops_before_epoch(void *user, int epoch, const struct train_state *s) {
   int why = TRAIN_GO;
   int done = epoch - 1;
   if (!isnan(st->budget_usd)) {
-    double mean = 0;
+    double mean = 0, now = tr_now();
     for (int i = 0; i < done; i++) mean += s->history[i].epoch_s;
     mean = done ? mean / done : 0;
+    if (st->first_t == 0) {
+      st->first_t = now;
+      st->first_epoch = done;
+    } else if (done > st->first_epoch) {
+      st->max_interval = fmax(st->max_interval, now - st->last_t);
+      mean = st->max_interval;
+    }
+    st->last_t = now;
     double spent = billed_usd(st, 0), projected = billed_usd(st, mean);
     alerts(st, spent, done);
     if (projected > st->budget_usd) {
       why = TRAIN_STOP_BUDGET;
       st->projected_usd = projected;
+      st->stop_spent_usd = spent;
       if (st->log) {
         char a[FMT_USD_LEN], b[FMT_USD_LEN];
         log_warn("train: stopped before epoch %d: its projected cost %s would exceed cost.budget_usd %s", epoch,
@@ -178,4 +191,5 @@ void run_stops_json(run_stops *st, double total_usd, int last_epoch, bool stoppe
   }
   cJSON_AddBoolToObject(b, "stopped", stopped);
   json_add_number(b, "projected_usd", st->projected_usd);
+  json_add_number(b, "spent_at_stop_usd", st->stop_spent_usd);
 }

@@ -40,6 +40,10 @@ typedef struct {
   int n_alerts;
   struct { int percent, epoch; double spent_usd; } alert[3];
   double projected_usd;        /* of the epoch a budget stop refused (NaN: none) */
+  double stop_spent_usd;       /* billed when the budget stopped the run (NaN: none) */
+  double first_t;              /* the clock at the first hook of this process (0: none yet) */
+  int first_epoch;             /* the epochs done then */
+  double last_t, max_interval; /* the previous hook's clock; the longest epoch between hooks */
   int pruned_epoch;            /* the epoch a prune stop judged (0: none) */
   double pruned_value, pruned_median;
 } run_stops;
@@ -54,7 +58,8 @@ int run_stops_before_epoch(void *user, int epoch, const struct train_state *s);
 
 /* Records the alerts the final cost (total_usd) reaches and adds "budget" to a result's
  * cost object: {budget_usd, spent_usd, percent, alerts: [{percent, epoch, spent_usd}],
- * stopped (bool), projected_usd (of the refused epoch, or null)}; and, when the run was
+ * stopped (bool), projected_usd (of the refused epoch, or null), spent_at_stop_usd (when
+ * it stopped: the outputs written after the stop are billed too)}; and, when the run was
  * pruned, "pruned": {epoch, column, value, median} to the result itself. Nothing for a
  * run without a budget or a prune. */
 void run_stops_json(run_stops *st, double total_usd, int last_epoch, bool stopped, cJSON *result, cJSON *cost);

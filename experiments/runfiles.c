@@ -226,6 +226,8 @@ static void remove_temporaries(const char *dir, const char *name) {
   closedir(d);
 }
 
+void runfiles_remove_temporaries(const char *dir, const char *name) { remove_temporaries(dir, name); }
+
 void runfiles_remove_stale(const char *dir, const char *ckpt_path) {
   static const char *const names[] = {RUNFILES_RESULT, RUNFILES_HISTORY, RUNFILES_MODEL};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) remove_temporaries(dir, names[i]);

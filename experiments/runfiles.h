@@ -66,4 +66,6 @@ char *runfiles_latest_dir(const char *base);
  * files were never replaced. The caller holds dir's lock (common/dirlock.h): a live
  * run's temporaries look the same. */
 void runfiles_remove_stale(const char *dir, const char *ckpt_path);
+/* The same for the temporaries of one file name in dir (a sweep's results.jsonl). */
+void runfiles_remove_temporaries(const char *dir, const char *name);
 #endif

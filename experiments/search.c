@@ -452,11 +452,14 @@ cJSON *search_summary_json(const search *s) {
   cJSON_AddNumberToObject(o, "trials", (double)s->n);
   size_t ran = 0;
   double saved = 0;
-  cJSON *unrun = cJSON_AddArrayToObject(o, "left_unrun");
+  cJSON *unrun = cJSON_AddArrayToObject(o, "left_unrun"), *refused = cJSON_AddArrayToObject(o, "promotions_refused");
   for (size_t i = 0; i < s->n; i++) {
     const trial *x = &s->t[i];
     if (x->jobs > 0) ran++;
-    if (x->status == T_BUDGET || (x->status == T_NEW && s->over)) cJSON_AddItemToArray(unrun, cJSON_CreateNumber((double)i));
+    if (x->jobs == 0 && (x->status == T_BUDGET || (x->status == T_NEW && s->over)))
+      cJSON_AddItemToArray(unrun, cJSON_CreateNumber((double)i));
+    else if (x->status == T_BUDGET && x->jobs > 0)
+      cJSON_AddItemToArray(refused, cJSON_CreateNumber((double)i));
     if ((x->status == T_STOPPED || x->status == T_PRUNED) && x->epochs > 0)
       saved += x->usd / x->epochs * (s->p.max_epochs - x->epochs);
   }

@@ -100,7 +100,8 @@ bool search_trial_ran(const search *s, size_t t);
 
 /* The search's totals: {"search", "eta", "min_epochs", "max_epochs", "brackets",
  * "budget_usd", "spent_usd", "trials", "ran", "left_unrun": [trial indices (0-based)
- * never started or not promoted for the budget], "cost_saved_by_pruning_usd" (what the
+ * never started for the budget], "promotions_refused": [trials that ran but whose
+ * promotion the budget refused, or that the budget stopped], "cost_saved_by_pruning_usd" (what the
  * stopped and pruned trials would have cost from where they stopped to max_epochs, at
  * their measured cost per epoch)}. NULL on ENOMEM. */
 cJSON *search_summary_json(const search *s);

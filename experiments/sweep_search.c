@@ -337,10 +337,12 @@ static tr_err write_results(driver *d) {
   const sweep_spec *s = d->s;
   cJSON *summary = search_summary_json(d->sr);
   if (!summary) return tr_error_set(TR_ENOMEM, "sweep", "out of memory");
-  cJSON *unrun = cJSON_GetObjectItem(summary, "left_unrun"), *ids = cJSON_CreateArray();
-  cJSON *u;
-  cJSON_ArrayForEach(u, unrun) cJSON_AddItemToArray(ids, cJSON_CreateString(d->pl.pt[(size_t)u->valuedouble].p.id));
-  cJSON_ReplaceItemInObject(summary, "left_unrun", ids);
+  static const char *const lists[] = {"left_unrun", "promotions_refused"};
+  for (int k = 0; k < 2; k++) { /* trial indices as point ids */
+    cJSON *idx = cJSON_GetObjectItem(summary, lists[k]), *ids = cJSON_CreateArray(), *u;
+    cJSON_ArrayForEach(u, idx) cJSON_AddItemToArray(ids, cJSON_CreateString(d->pl.pt[(size_t)u->valuedouble].p.id));
+    cJSON_ReplaceItemInObject(summary, lists[k], ids);
+  }
   char *path = path_join(d->o->out_dir, "results.jsonl"), *spath = path_join(d->o->out_dir, "search.json");
   cJSON **records = calloc(d->pl.n ? d->pl.n : 1, sizeof *records);
   tr_atomic at;
@@ -425,6 +427,15 @@ tr_err sweep_search_run(const sweep_spec *s, const sweep_run_opts *o) {
   if (rc == TR_OK) rc = dirlock_take(o->out_dir, &lock);
   if (rc == TR_OK) rc = sweep_claim(s, o->out_dir, o->force);
   if (rc == TR_OK) rc = plan_place(&d.pl, o->out_dir);
+  if (rc == TR_OK) { /* a search killed while writing left these; OUT is ours (locked), no child runs yet */
+    runfiles_remove_temporaries(o->out_dir, "results.jsonl");
+    runfiles_remove_temporaries(o->out_dir, LEDGER);
+    for (size_t t = 0; t < d.pl.n; t++) {
+      char *dir = path_join(o->out_dir, d.pl.pt[t].rel);
+      if (dir) runfiles_remove_temporaries(dir, LEDGER), runfiles_remove_temporaries(dir, "record.json");
+      free(dir);
+    }
+  }
   if (rc == TR_OK) rc = search_new(&s->sp, total, &d.sr);
   double t0 = tr_now();
   if (rc == TR_OK) rc = drive(&d);
