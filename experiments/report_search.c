@@ -22,6 +22,12 @@ static const cJSON *trial_of(const run_record *r) {
   return cJSON_GetObjectItem(cJSON_GetObjectItem(r->obj, "point"), "search");
 }
 
+/* The sweep's totals a search writes in every line. */
+static const cJSON *totals_of(const run_record *r) {
+  const cJSON *t = cJSON_GetObjectItem(r->obj, "search");
+  return cJSON_IsObject(t) ? t : NULL;
+}
+
 /* The notes from the sweep's totals (the first record's "search"). */
 static tr_err search_notes(report *rep, const cJSON *sum) {
   const char *kind = cJSON_GetStringValue(cJSON_GetObjectItem(sum, "search"));
@@ -64,15 +70,15 @@ tr_err report_plan_search(report *rep) {
   const cJSON *sum = NULL;
   size_t n = 0;
   for (size_t i = 0; i < rep->rs.n; i++)
-    if (trial_of(&rep->rs.r[i])) {
+    if (totals_of(&rep->rs.r[i])) {
       n++;
-      if (!sum) sum = cJSON_GetObjectItem(rep->rs.r[i].obj, "search");
+      if (!sum) sum = totals_of(&rep->rs.r[i]);
     }
-  if (n == 0) return report_omit(rep, REPORT_SEARCH, "not a search (no record has point.search)");
-  tr_err rc = sum ? search_notes(rep, sum) : TR_OK;
+  if (n == 0) return report_omit(rep, REPORT_SEARCH, "not a search (no record has the search's totals)");
+  tr_err rc = search_notes(rep, sum);
   if (rc != TR_OK) return rc;
-  const char *metric = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(rep->rs.r[0].obj, "point"), "metric"));
-  if (!metric) return report_omit(rep, REPORT_SEARCH, "the sweep names no metric");
+  const char *metric = rep->metric;
+  if (!*metric) return report_omit(rep, REPORT_SEARCH, "no metric to draw");
   char column[64];
   snprintf(column, sizeof column, "val_%s", !strcmp(metric, "log_loss") ? "loss" : metric);
   report_buf d, b;
@@ -82,11 +88,11 @@ tr_err report_plan_search(report *rep) {
   fputs(" per epoch of every trial'\nset xlabel 'epoch'\nset ylabel ", b.f);
   report_gp_quote(b.f, column);
   fputs("\nset grid\nset key outside right top\nset xtics nomirror\nset format x '%g'\nplot ", b.f);
-  size_t drawn = 0, pruned = 0, stopped = 0;
+  size_t drawn = 0, pruned = 0, stopped = 0, colored = 0;
   for (size_t i = 0; i < rep->rs.n; i++) {
     const run_record *r = &rep->rs.r[i];
     const cJSON *t = trial_of(r);
-    if (!t || !r->dir) continue;
+    if (!totals_of(r) || !r->dir || strcmp(r->label, "measured") != 0) continue;
     char *path = path_join3(rep->dir, r->dir, RUNFILES_HISTORY);
     double *v = NULL;
     size_t rows = 0;
@@ -121,7 +127,8 @@ tr_err report_plan_search(report *rep) {
       fprintf(b.f, "$trial%zu using 1:2 with lines lw 1 lc rgb '#9a9a9a' notitle, \\\n     "
                    "$end%zu using 1:2 with points pt 6 ps 1.0 lc rgb '#9a9a9a' notitle, \\\n     ", drawn, drawn);
     } else {
-      fprintf(b.f, "$trial%zu using 1:2 with lines lw 2 lc rgb '#%06x' title ", drawn, report_color(i));
+      if (report_color(colored) == 0x7f7f7f) colored++; /* grey is the stopped trials' */
+      fprintf(b.f, "$trial%zu using 1:2 with lines lw 2 lc rgb '#%06x' title ", drawn, report_color(colored++));
       report_gp_quote(b.f, rep->labels[i]);
       fputs(", \\\n     ", b.f);
     }
