@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Searches against the full grid (issue 15), in one run on this machine: the 36
-# configurations of configs/sweeps/search.ini (logistic and MLP 32 and 64-32 x lr x L2 x
+# configurations of configs/sweeps/search.ini (logistic, MLP 64-32 and 128-64 x lr x L2 x
 # batch size, early stopping off, 27 epochs) on the fraud-like set of scripts/presets
 # (`tradeoff gen` 60,000 x 30, 3% positives, seed 11), run four ways:
 #   grid       every configuration to 27 epochs (the plain sweep)

@@ -23,6 +23,7 @@ typedef struct {
   int epochs;                        /* run so far */
   int jobs;
   double usd;
+  double epoch_usd;                  /* of one epoch alone, as last measured (NaN: unknown) */
   bool has[SEARCH_MAX_RUNGS];        /* reached rung k: value[k] is its metric there */
   double value[SEARCH_MAX_RUNGS];
   int epoch[SEARCH_MAX_RUNGS];       /* the epoch of the rung's value (or of its stop) */
@@ -142,7 +143,10 @@ tr_err search_new(const search_params *p, size_t n_trials, search **out) {
   }
   s->p = *p;
   s->n = n_trials;
-  for (size_t i = 0; i < n_trials; i++) s->t[i].last_rung = -1;
+  for (size_t i = 0; i < n_trials; i++) {
+    s->t[i].last_rung = -1;
+    s->t[i].epoch_usd = NAN;
+  }
   tr_err rc = brackets(s);
   if (rc != TR_OK) {
     search_free(&s);
@@ -311,6 +315,7 @@ tr_err search_report(search *s, const search_job *job, const search_outcome *o) 
     return TR_OK;
   }
   x->epochs = o->epochs_run;
+  if (isfinite(o->epoch_usd) && o->epoch_usd > 0) x->epoch_usd = o->epoch_usd;
   if (o->n_curve > 0) {
     double *c = realloc(x->curve, (size_t)o->n_curve * sizeof *c);
     if (!c) return tr_error_set(TR_ENOMEM, "search", "out of memory");
@@ -461,7 +466,7 @@ cJSON *search_summary_json(const search *s) {
     else if (x->status == T_BUDGET && x->jobs > 0)
       cJSON_AddItemToArray(refused, cJSON_CreateNumber((double)i));
     if ((x->status == T_STOPPED || x->status == T_PRUNED) && x->epochs > 0)
-      saved += x->usd / x->epochs * (s->p.max_epochs - x->epochs);
+      saved += (isnan(x->epoch_usd) ? x->usd / x->epochs : x->epoch_usd) * (s->p.max_epochs - x->epochs);
   }
   cJSON_AddNumberToObject(o, "ran", (double)ran);
   cJSON_AddNumberToObject(o, "cost_saved_by_pruning_usd", saved);

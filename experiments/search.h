@@ -72,6 +72,7 @@ typedef struct {
   double value;          /* the validation metric at its last epoch (NaN: none) */
   double usd;            /* what the job cost */
   double median;         /* pruned: the median it was worse than (NaN: unknown) */
+  double epoch_usd;      /* the cost of one of its epochs alone (NaN: unknown) */
   const double *curve;   /* the validation metric of epochs 1..n_curve */
   int n_curve;
 } search_outcome;
@@ -103,6 +104,7 @@ bool search_trial_ran(const search *s, size_t t);
  * never started for the budget], "promotions_refused": [trials that ran but whose
  * promotion the budget refused, or that the budget stopped], "cost_saved_by_pruning_usd" (what the
  * stopped and pruned trials would have cost from where they stopped to max_epochs, at
- * their measured cost per epoch)}. NULL on ENOMEM. */
+ * their measured cost of an epoch, start-up left out; their jobs' cost per epoch when
+ * unknown)}. NULL on ENOMEM. */
 cJSON *search_summary_json(const search *s);
 #endif

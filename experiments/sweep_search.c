@@ -100,7 +100,8 @@ static search_outcome entry_outcome(const cJSON *e, double **curve) {
                        .stop_reason = cJSON_GetStringValue(cJSON_GetObjectItem(e, "stop_reason")),
                        .value = json_number_at(e, "value", NULL),
                        .usd = json_number_at(e, "usd", NULL),
-                       .median = json_number_at(e, "median", NULL)};
+                       .median = json_number_at(e, "median", NULL),
+                       .epoch_usd = json_number_at(e, "epoch_usd", NULL)};
   const cJSON *c = cJSON_GetObjectItem(e, "curve");
   int n = cJSON_GetArraySize(c);
   *curve = n > 0 ? malloc((size_t)n * sizeof **curve) : NULL;
@@ -267,6 +268,7 @@ static cJSON *measured_entry(driver *d, running *r, int status) {
        less what the epochs of earlier jobs were billed */
     json_add_number(e, "usd", fmax(0, total - r->prior_usd));
     json_add_number(e, "billed_usd", rate * train_s / 3600.0 + (isnan(storage) ? 0 : storage));
+    json_add_number(e, "epoch_usd", epochs > 0 ? rate * train_s / epochs / 3600.0 : NAN);
     json_add_number(e, "wall_s", tr_now() - r->t0);
     if (cJSON_GetObjectItem(res, "pruned")) json_add_number(e, "median", json_number_at(res, "pruned", "median"));
     cJSON *c = cJSON_AddArrayToObject(e, "curve");
