@@ -187,6 +187,11 @@ static tr_err start_job(driver *d, const search_job *job) {
   if (e || made) {
     r->replayed = true;
     r->entry = made ? made : cJSON_Duplicate(e, true);
+    for (size_t t = 0; t < job->trial; t++) /* a trial of an earlier one's configuration: paid for once */
+      if (!strcmp(d->pl.pt[t].rel, x->rel)) {
+        cJSON_ReplaceItemInObject(r->entry, "usd", cJSON_CreateNumber(0));
+        break;
+      }
     cJSON_Delete(l);
     d->nq++;
     d->jobs_replayed++;
