@@ -43,6 +43,8 @@ struct search {
   double spent, reserved;
   double usd_epochs;                 /* the cost and epochs of every job reported */
   long epochs_all;
+  double startup_sum, epoch_usd_sum; /* jobs' cost beyond their epochs, and their cost of an epoch */
+  size_t startup_n, epoch_usd_n;
   bool over;
 };
 
@@ -191,6 +193,25 @@ static double per_epoch_usd(const search *s, const trial *x) {
   return s->epochs_all > 0 ? s->usd_epochs / (double)s->epochs_all : 0;
 }
 
+/* True once a job's cost can be projected: some job reported what it cost. */
+static bool measured(const search *s) { return s->epochs_all > 0; }
+
+/* The projected cost of running trial x from from_epoch to until: the jobs' mean
+ * start-up plus the epochs at x's measured cost of an epoch (else the jobs' mean); when
+ * the outcomes give no epoch cost, the trial's (else the search's) cost per epoch. */
+static double project(const search *s, const trial *x, int from_epoch, int until) {
+  int epochs = until - from_epoch;
+  if (s->epoch_usd_n == 0) return per_epoch_usd(s, x) * epochs;
+  double e = isfinite(x->epoch_usd) ? x->epoch_usd : s->epoch_usd_sum / (double)s->epoch_usd_n;
+  return s->startup_sum / (double)s->startup_n + e * epochs;
+}
+
+static size_t running_jobs(const search *s) {
+  size_t n = 0;
+  for (size_t i = 0; i < s->n; i++) n += s->t[i].status == T_RUNNING;
+  return n;
+}
+
 static const char *ordinal(size_t r, char *buf, size_t n) {
   snprintf(buf, n, "%zu%s", r, r % 100 >= 11 && r % 100 <= 13 ? "th" : r % 10 == 1 ? "st" : r % 10 == 2 ? "nd" : r % 10 == 3 ? "rd" : "th");
   return buf;
@@ -222,7 +243,7 @@ static long promotable(const search *s, int *rung) {
 /* Reserves job's projected cost, or refuses it (false) when it would take the search
  * over the budget, recording why. */
 static bool afford(search *s, trial *x, search_job *job, int from_epoch) {
-  double est = per_epoch_usd(s, x) * (job->until_epoch - from_epoch);
+  double est = project(s, x, from_epoch, job->until_epoch);
   job->reserved_usd = est;
   if (isnan(s->p.budget_usd) || s->spent + s->reserved + est <= s->p.budget_usd) {
     s->reserved += est;
@@ -277,6 +298,8 @@ search_step search_next(search *s, search_job *job) {
       x->status = T_RUNNING;
       return SEARCH_JOB;
     }
+    /* under a budget, nothing measured yet: one job at a time until one says what it costs */
+    if (s->next_new < s->n && !isnan(s->p.budget_usd) && !measured(s) && running_jobs(s) > 0) return SEARCH_WAIT;
     if (s->next_new < s->n) {
       size_t i = s->next_new++;
       trial *x = &s->t[i];
@@ -306,6 +329,12 @@ tr_err search_report(search *s, const search_job *job, const search_outcome *o) 
     if (ran > 0) {
       s->usd_epochs += o->usd;
       s->epochs_all += ran;
+      if (isfinite(o->epoch_usd) && o->epoch_usd > 0) {
+        s->epoch_usd_sum += o->epoch_usd;
+        s->epoch_usd_n++;
+        s->startup_sum += fmax(0, o->usd - o->epoch_usd * ran);
+        s->startup_n++;
+      }
     }
   }
   if (o->failed) {

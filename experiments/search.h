@@ -58,10 +58,10 @@ typedef enum { SEARCH_JOB, SEARCH_WAIT, SEARCH_DONE } search_step;
 
 /* The next job (SEARCH_JOB, *job filled; the trial is running until reported), or
  * SEARCH_WAIT (nothing can start before a running job reports), or SEARCH_DONE. A
- * job whose projected cost (its epochs at the trial's, else the search's, measured cost
- * per epoch, plus the search's mean start-up per job) would take spent + reserved over
- * the budget is not started: its trial is left unrun (status "budget") and the next
- * candidate is tried. */
+ * job whose projected cost (the jobs' mean start-up plus its epochs at the trial's, else
+ * the jobs' mean, measured cost of an epoch) would take spent + reserved over the budget
+ * is not started: its trial is left unrun (status "budget") and the next candidate is
+ * tried. Under a budget, before any job has reported a cost, one job runs at a time. */
 search_step search_next(search *s, search_job *job);
 
 /* What a job measured. */

@@ -221,6 +221,27 @@ END_TEST
 
 /* Hyperband over 27 trials, epochs 1..27: four brackets starting at 1, 3, 9 and 27
  * epochs with Hyperband's shares 27:12:6:4 of the trials (15, 7, 3, 2). */
+/* Under a budget, one job until a job has said what it costs; then the projection is the
+ * jobs' start-up plus the epochs at the measured cost of one. */
+START_TEST(budget_projects_startup) {
+  search_params p = params(SEARCH_HALVING, 1, 9);
+  p.budget_usd = 10;
+  search *s = NULL;
+  ck_assert_int_eq(search_new(&p, 6, &s), TR_OK);
+  search_job a, b;
+  ck_assert_int_eq(search_next(s, &a), SEARCH_JOB);
+  ck_assert_double_eq(a.reserved_usd, 0);
+  ck_assert_int_eq(search_next(s, &b), SEARCH_WAIT); /* nothing measured: no second job yet */
+  search_outcome o = {.epochs_run = 1, .stop_reason = "rung", .value = 0.5, .usd = 0.5, .epoch_usd = 0.1};
+  ck_assert_int_eq(search_report(s, &a, &o), TR_OK);
+  ck_assert_int_eq(search_next(s, &b), SEARCH_JOB);
+  ck_assert_double_eq_tol(b.reserved_usd, 0.4 + 0.1, 1e-12); /* start-up 0.5 - 0.1, one epoch */
+  search_job c;
+  ck_assert_int_eq(search_next(s, &c), SEARCH_JOB); /* measured now: jobs run side by side */
+  search_free(&s);
+}
+END_TEST
+
 START_TEST(hyperband_brackets) {
   search_params p = params(SEARCH_HYPERBAND, 1, 27);
   search *s = NULL;
@@ -288,6 +309,7 @@ int main(void) {
   tcase_add_test(tc, waits_for_running);
   tcase_add_test(tc, median_rule);
   tcase_add_test(tc, budget_refuses);
+  tcase_add_test(tc, budget_projects_startup);
   tcase_add_test(tc, hyperband_brackets);
   tcase_add_test(tc, bad_params);
   suite_add_tcase(s, tc);
