@@ -34,7 +34,15 @@ static const char help[] =
     "\n"
     "Sweep file: [sweep] job, kind (train|io-bench), clock (real|virtual), metric;\n"
     "[variant.NAME] SECTION.KEY = VALUE overrides; [grid] SECTION.KEY = v1, v2, ... and\n"
-    "ranks = 1, 2, ...; [project] instances = TYPE, ... (rightsizing, labelled projected).\n";
+    "ranks = 1, 2, ...; [project] instances = TYPE, ... (rightsizing, labelled projected).\n"
+    "\n"
+    "Searches ([sweep] search = grid|random|halving|hyperband; README \"Searches and\n"
+    "budgets\"): trials = N samples of [space] (KEY = a, b | uniform(a, b) |\n"
+    "loguniform(a, b) | int(a, b)), seed; halving (ASHA) and hyperband: eta (3),\n"
+    "min_epochs, max_epochs; prune = median with prune_after, prune_startup; budget_usd;\n"
+    "parallel = K trials at once. Rung decisions use val_<metric> of history.csv; each\n"
+    "record's point.search holds them, DIR/search.json the totals. --emit-slurm writes\n"
+    "one driver job that runs the search in its allocation.\n";
 
 typedef struct {
   const char *sweep_path;
@@ -92,8 +100,9 @@ static tr_err sweep(const args *a) {
     rc = sweep_emit_slurm(s, a->out_dir, exe, a->force, &script);
     char *q_script = rc == TR_OK ? sh_quote(script) : NULL, *q_sweep = sh_quote(s->path), *q_out = sh_quote(a->out_dir);
     if (rc == TR_OK && q_script && q_sweep && q_out)
-      printf("wrote %s (%zu points)\nsubmit:  sbatch %s\nthen:    tradeoff sweep %s --out %s --merge\n", script,
-             sweep_count(s), q_script, q_sweep, q_out);
+      printf(sweep_is_search(s) ? "wrote %s (a driver job for the search's %zu trials)\nsubmit:  sbatch %s\n"
+                                  : "wrote %s (%zu points)\nsubmit:  sbatch %s\nthen:    tradeoff sweep %s --out %s --merge\n",
+             script, sweep_count(s), q_script, q_sweep, q_out);
     free(q_script);
     free(q_sweep);
     free(q_out);

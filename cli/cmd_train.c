@@ -21,7 +21,7 @@
 
 static const char help[] =
     "usage: tradeoff train JOB.ini [--set SECTION.KEY=VALUE]... [--out DIR] [--resume]\n"
-    "                      [--force] [--quiet]\n"
+    "                      [--force] [--quiet] [--until-epoch N] [--prune-below SPEC]\n"
     "\n"
     "Trains the job's model, then writes OUT/result.json, OUT/history.csv and\n"
     "OUT/model.h5. OUT defaults to runs/<job name>, or runs/<job name>-2, -3... when that\n"
@@ -30,6 +30,13 @@ static const char help[] =
     "(default OUT/checkpoint) every checkpoint.every_epochs epochs and on SIGTERM or\n"
     "SIGINT, after which the run exits 0 with stop_reason \"interrupted\"; --resume\n"
     "continues from the checkpoint to the result an uninterrupted run gives.\n"
+    "  --until-epoch N     stop after epoch N (stop_reason \"rung\"): checkpoint and outputs\n"
+    "                      written; --resume --until-epoch M continues it (searches' rungs)\n"
+    "  --prune-below SPEC  COLUMN:E=V,E=V,...: stop (stop_reason \"pruned\") after epoch E when\n"
+    "                      history's COLUMN (val_loss, val_auc...) is worse than V (the\n"
+    "                      median rule of `tradeoff sweep`, prune = median)\n"
+    "cost.budget_usd = X stops the run (stop_reason \"budget\") before an epoch whose\n"
+    "projected cost would exceed X, with alerts at 50/80/100% (result.json cost.budget).\n"
     "Job file keys and their defaults:\n";
 
 static volatile sig_atomic_t stop_requested = 0;
@@ -39,6 +46,9 @@ typedef struct {
   const char *job_path;
   char *out_dir, *name;
   bool quiet, resume, force, help;
+  size_t until_epoch;
+  run_prune prune;
+  bool has_prune;
   char **sets;
   size_t n_sets;
 } args;
@@ -47,7 +57,8 @@ static tr_err parse_args(int argc, char **argv, args *a) {
   static const struct option longopts[] = {
       {"set", required_argument, 0, 's'}, {"out", required_argument, 0, 'o'},
       {"resume", no_argument, 0, 'r'},    {"quiet", no_argument, 0, 'q'},
-      {"force", no_argument, 0, 'f'},
+      {"force", no_argument, 0, 'f'},     {"until-epoch", required_argument, 0, 'u'},
+      {"prune-below", required_argument, 0, 'p'},
       {"help", no_argument, 0, 'h'},      {0, 0, 0, 0}};
   if (!(a->sets = calloc((size_t)argc, sizeof(char *)))) return tr_error_set(TR_ENOMEM, "train", "out of memory");
   int opt;
@@ -60,6 +71,18 @@ static tr_err parse_args(int argc, char **argv, args *a) {
     case 'r': a->resume = true; break;
     case 'f': a->force = true; break;
     case 'q': a->quiet = true; break;
+    case 'u': {
+      tr_err rc = cli_parse_size("train", "--until-epoch", optarg, 1, 1000000, &a->until_epoch);
+      if (rc != TR_OK) return rc;
+      break;
+    }
+    case 'p': {
+      run_prune_free(&a->prune);
+      tr_err rc = run_prune_parse(optarg, &a->prune);
+      if (rc != TR_OK) return rc;
+      a->has_prune = true;
+      break;
+    }
     case 'h': a->help = true; return TR_OK;
     default: return cli_bad_option("train", argv, opt);
     }
@@ -111,7 +134,8 @@ static tr_err train(const args *a, dist_ctx *dist) {
   if (!j) return tr_error_code();
   progress prog = progress_start((int)j->optimizer.epochs, j->early_stopping.monitor, a->quiet || dist->rank != 0);
   run_opts o = {.name = a->name, .out_dir = a->out_dir, .resume = a->resume, .force = a->force, .stop = &stop_requested,
-                .on_start = start_clock, .on_epoch = show_epoch, .on_step = show_step, .user = &prog};
+                .on_start = start_clock, .on_epoch = show_epoch, .on_step = show_step, .user = &prog,
+                .until_epoch = (int)a->until_epoch, .prune = a->has_prune ? &a->prune : NULL};
   prog.batch_rows = (size_t)j->optimizer.batch_size;
   struct sigaction sa = {.sa_handler = on_signal}, old_term, old_int;
   sigemptyset(&sa.sa_mask);
@@ -143,5 +167,6 @@ tr_err cmd_train(int argc, char **argv, dist_ctx *dist) {
   free(a.sets);
   free(a.out_dir);
   free(a.name);
+  run_prune_free(&a.prune);
   return rc;
 }

@@ -379,6 +379,7 @@ static void by_section(const cfg *c, void (*fn)(const cfg *, size_t, bool, void 
 static void dump_one(const cfg *c, size_t i, bool first, void *user) {
   FILE *f = user;
   if (first) fprintf(f, "%s[%s]\n", ftell(f) > 0 ? "\n" : "", c->opt[i]->section);
+  if (c->opt[i]->flags & CFG_RUNTIME) return;
   fprintf(f, "%s = %s\n", c->opt[i]->key, c->values[i]);
 }
 

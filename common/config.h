@@ -46,7 +46,13 @@ typedef struct {
   const char *help;
   size_t at;            /* CFG_AT(T, member), or 0: cfg_fill() does not store it */
   const char *(*choices_of)(void);  /* CFG_ENUM without choices: "a|b|c" from a registry */
+  unsigned flags;       /* CFG_RUNTIME, or 0 */
 } cfg_option;
+
+/* An option about how a run is run, not what it computes (a budget): cfg_dump() leaves
+ * it out, so the job text a checkpoint is stamped with and a sweep point's digest do not
+ * change with it (a run stopped by its budget resumes under a raised one). */
+#define CFG_RUNTIME 1u
 
 /* One module's options. */
 typedef struct {
@@ -100,7 +106,7 @@ tr_err cfg_error(const cfg *c, tr_err code, const char *section, const char *key
 tr_err cfg_error_key(const cfg *c, tr_err code, const char *dotted_key, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* The resolved configuration as INI text (every key, grouped by section in the order
+/* The resolved configuration as INI text (every key but CFG_RUNTIME ones, grouped by section in the order
  * sections first appear; malloc'd, NULL on ENOMEM). */
 char *cfg_dump(const cfg *c);
 

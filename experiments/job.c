@@ -119,6 +119,10 @@ static const cfg_option job_options[] = {
      "spot model: interruptions per hour (Poisson); default -ln(0.95)/720, Spot Advisor's <5%/month", CFG_AT(job, cost.spot_interruptions_per_h), NULL},
     {"cost", "spot_restart_s", CFG_FLOAT, "120", 0, 86400, NULL,
      "spot model: seconds from an interruption to training again (new instance, start-up)", CFG_AT(job, cost.spot_restart_s), NULL},
+    {"cost", "budget_usd", CFG_FLOAT, "", 0, 1e9, NULL,
+     "empty = none; before each epoch, stop (stop_reason budget) if the cost projected after it would exceed this; "
+     "alerts at 50/80/100%; not part of the job's identity (a stopped run resumes under a raised budget)",
+     CFG_AT(job, cost.budget_usd), NULL, CFG_RUNTIME},
 };
 static const size_t job_options_count = sizeof job_options / sizeof job_options[0];
 

@@ -78,6 +78,7 @@ typedef struct {
   long nodes;
   bool spot;
   double spot_interruptions_per_h, spot_restart_s;
+  double budget_usd;           /* NaN = none: stop before an epoch that would exceed it */
 } job_cost;
 
 /* [serve]: what serve-bench measures and the traffic its deployments are priced for. */

@@ -31,6 +31,7 @@ static const struct {
     [REPORT_STORAGE] = {"storage", "Storage backends: epoch time, AU and cost", 1200, 480},
     [REPORT_SERVE_LATENCY] = {"serve-latency-vs-cost", "Serving: latency vs cost", 1000, 560},
     [REPORT_SERVE_OPTIONS] = {"serve-cost-per-1m", "Serving: cost per 1M requests by option", 1100, 520},
+    [REPORT_SEARCH] = {"search-curves", "Search: the trials' validation curves", 1000, 560},
 };
 
 /* Test metrics a record may carry, in the order the default choice prefers them. */

@@ -21,6 +21,7 @@ enum {
   REPORT_STORAGE,         /* epoch time, AU and cost per storage backend */
   REPORT_SERVE_LATENCY,   /* serving: p99 latency vs cost per month, per deployment option */
   REPORT_SERVE_OPTIONS,   /* serving: cost per 1M requests by deployment option */
+  REPORT_SEARCH,          /* a search's trials: validation metric per epoch, pruned ones marked */
   REPORT_FIGURES
 };
 

@@ -58,6 +58,9 @@ unsigned report_color(size_t i);
 /* Plans the speedup and cost-vs-ranks figures from the measured train runs grouped by
  * everything but their rank count (or says why they are left out). TR_ENOMEM on failure. */
 tr_err report_plan_scaling(report *rep);
+/* The search figure and its notes (spent vs budget, left unrun, cost saved by pruning)
+ * for a sweep whose records carry point.search (report_search.c). */
+tr_err report_plan_search(report *rep);
 
 /* ---- report_serve.c ---- */
 

@@ -552,5 +552,6 @@ tr_err report_plan(report *rep) {
   if (rc == TR_OK) rc = report_plan_scaling(rep);
   if (rc == TR_OK) rc = plan_storage(rep);
   if (rc == TR_OK) rc = report_plan_serve(rep);
+  if (rc == TR_OK) rc = report_plan_search(rep);
   return rc;
 }

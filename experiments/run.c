@@ -133,6 +133,33 @@ static tr_err write_outputs(run_state *r, const net *n, const train_params *p, c
   return rc;
 }
 
+/* Stops that leave a checkpoint to resume from: a signal's, and the before-epoch hook's
+ * (a rung a promotion resumes, a pruned trial, a budget that may be raised). */
+static bool stop_checkpoints(const char *reason) {
+  return !strcmp(reason, "interrupted") || !strcmp(reason, "rung") || !strcmp(reason, "pruned") ||
+         !strcmp(reason, "budget");
+}
+
+/* The before-epoch hook (run_stops.h) when the run has a budget, a rung or a prune
+ * curve; the billed clock is the one result.json's cost uses. */
+static tr_err setup_stops(run_state *r, train_params *p) {
+  run_stops *st = &r->stops;
+  memset(st, 0, sizeof *st);
+  st->until_epoch = r->o->until_epoch;
+  st->prune = r->o->prune;
+  st->budget_usd = r->j->cost.budget_usd;
+  st->rate_usd_per_h = pricing_rate(&r->instance, r->j->cost.spot) * (double)r->j->cost.nodes;
+  st->t_start = r->t_start;
+  st->resumed_s = r->resumed_s;
+  st->log = r->dist->rank == 0;
+  tr_err rc = run_stops_init(st, r->head, p->es.monitor);
+  if (rc == TR_OK && (st->until_epoch > 0 || st->prune || !isnan(st->budget_usd))) {
+    p->before_epoch = run_stops_before_epoch;
+    p->epoch_user = st;
+  }
+  return rc;
+}
+
 /* The net, its state (fresh or resumed), the fit, the stop checkpoint and the outputs. */
 static tr_err fit(run_state *r, const net_spec *spec, train_params *p, cJSON **result) {
   net *n = net_new(spec);
@@ -156,16 +183,18 @@ static tr_err fit(run_state *r, const net_spec *spec, train_params *p, cJSON **r
   for (int i = 0; i < s->epoch; i++) r->resumed_s += s->history[i].epoch_s;
   if ((rc = make_dirs(r)) != TR_OK) goto done;
   train_outcome oc;
+  if ((rc = setup_stops(r, p)) != TR_OK) goto done;
   if (r->o->on_start && r->dist->rank == 0) r->o->on_start(r->o->user);
   rc = train_fit(n, r->head, r->train, r->val, p, s, on_epoch, r, &oc);
-  if (!strcmp(oc.stop_reason, "interrupted")) {
+  if (stop_checkpoints(oc.stop_reason)) {
     tr_err crc = checkpoint(r, n, s);
     if (crc != TR_OK) {
       rc = crc;
       goto done;
     }
-    log_info("train: interrupted by signal %d after epoch %d; checkpoint %s (continue with --resume)",
-             r->o->stop ? (int)*r->o->stop : 0, s->epoch, r->ckpt_path);
+    if (!strcmp(oc.stop_reason, "interrupted"))
+      log_info("train: interrupted by signal %d after epoch %d; checkpoint %s (continue with --resume)",
+               r->o->stop ? (int)*r->o->stop : 0, s->epoch, r->ckpt_path);
   }
   if (rc != TR_OK && rc != TR_ENUMERIC) goto done;
   /* the epoch the saved weights are from; after a numerical failure, the last good one */

@@ -13,6 +13,7 @@
 
 #include "dist/dist.h"
 #include "experiments/job.h"
+#include "experiments/run_stops.h"
 #include "trainer/loss.h"
 #include "trainer/net.h"
 #include "trainer/train.h"
@@ -31,6 +32,11 @@ typedef struct {
   /* rank 0, after every minibatch step: epoch (1-based), steps done, the epoch's steps */
   void (*on_step)(void *user, int epoch, size_t step, size_t steps);
   void *user;
+  /* a search's stops (run_stops.h): 0 / NULL = none. until_epoch stops the run after
+     that epoch with stop_reason "rung", prune with "pruned"; both write the checkpoint
+     and the outputs, and --resume (with a later until_epoch) continues the run */
+  int until_epoch;
+  const run_prune *prune;
 } run_opts;
 
 /* Runs j on every rank of dist (collective). *result gets result.json's object on every

@@ -52,6 +52,7 @@ typedef struct {
   iostack *io;
   stream *stream;
   train_source source;
+  run_stops stops;             /* the before-epoch stops: rung, prune, budget */
 } run_state;
 
 /* Loads train (and test), decides the task and encodes the labels, splits, counts

@@ -384,6 +384,7 @@ tr_err run_result_json(run_state *r, const net *n, const train_params *p, const 
   cJSON_AddNumberToObject(c, "epochs_saved_by_early_stop", skipped);
   json_add_number(c, "saved_by_early_stop_usd", rate * per_epoch * skipped / 3600.0);
   if (j->cost.spot) add_spot(c, r, s, oc, total_s, sc.storage_usd + sc.requests_usd);
+  run_stops_json(&r->stops, run_usd.total_usd, s->epoch, !strcmp(oc->stop_reason, "budget"), o, c);
   if (rc != TR_OK) {
     cJSON_Delete(o);
     return rc;

@@ -145,6 +145,66 @@ tr_err runfiles_read_history(const char *path, runfiles_history *h, bool *missin
   return rc;
 }
 
+tr_err runfiles_read_column(const char *path, const char *name, double **v, size_t *n) {
+  *v = NULL;
+  *n = 0;
+  FILE *f = fopen(path, "r");
+  if (!f) return tr_error_set(TR_EIO, path, "cannot open: %s", strerror(errno));
+  char *line = NULL;
+  size_t cap = 0, alloc = 0;
+  long lineno = 0;
+  int col = -1;
+  tr_err rc = TR_OK;
+  while (rc == TR_OK && getline(&line, &cap, f) > 0) {
+    lineno++;
+    line[strcspn(line, "\r\n")] = '\0';
+    const char *p = line;
+    int i = 0;
+    if (lineno == 1) {
+      for (;; i++) {
+        size_t len = strcspn(p, ",");
+        if (strlen(name) == len && !strncmp(p, name, len)) {
+          col = i;
+          break;
+        }
+        if (!p[len]) break;
+        p += len + 1;
+      }
+      if (col < 0) rc = tr_error_at(TR_EINPUT, path, 1, "no column %s in the header", name);
+      continue;
+    }
+    if (!*line) continue;
+    for (; i < col && *p; i++) p += strcspn(p, ",") + (p[strcspn(p, ",")] ? 1 : 0);
+    size_t len = strcspn(p, ",");
+    double x = NAN;
+    char *end = (char *)p;
+    if (i == col && len) x = strtod(p, &end);
+    if (i != col || (len && end != p + len)) {
+      rc = tr_error_at(TR_EINPUT, path, lineno, "%s: expected a number, got '%.40s'", name, p);
+      break;
+    }
+    if (*n == alloc) {
+      double *grown = realloc(*v, (alloc = alloc ? 2 * alloc : 64) * sizeof *grown);
+      if (!grown) {
+        rc = tr_error_set(TR_ENOMEM, path, "out of memory");
+        break;
+      }
+      *v = grown;
+    }
+    (*v)[(*n)++] = x;
+  }
+  if (rc == TR_OK && ferror(f)) rc = tr_error_set(TR_EIO, path, "read error");
+  if (rc == TR_OK && lineno == 0) rc = tr_error_at(TR_EINPUT, path, 1, "empty file");
+  free(line);
+  fclose(f);
+  if (rc != TR_OK) {
+    free(*v);
+    *v = NULL;
+    *n = 0;
+  }
+  return rc;
+}
+
 /* Removes the temporaries NAME.tmp.* of directory dir: files, and the private
  * directories libhdf5 writes in (atomic_file.h); a link is removed, never followed. No
  * glob: the names are compared as text, so a directory name with glob characters
@@ -165,6 +225,8 @@ static void remove_temporaries(const char *dir, const char *name) {
   }
   closedir(d);
 }
+
+void runfiles_remove_temporaries(const char *dir, const char *name) { remove_temporaries(dir, name); }
 
 void runfiles_remove_stale(const char *dir, const char *ckpt_path) {
   static const char *const names[] = {RUNFILES_RESULT, RUNFILES_HISTORY, RUNFILES_MODEL};

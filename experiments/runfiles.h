@@ -43,6 +43,12 @@ typedef struct {
 tr_err runfiles_read_history(const char *path, runfiles_history *h, bool *missing);
 void runfiles_history_free(runfiles_history *h);
 
+/* The column `name` of history.csv at path: *v (malloc'd, epoch order) and *n rows; an
+ * empty field (or "nan") reads as NaN. Errors: TR_EINPUT "path:LINE: ..." for a header
+ * without the column or a field that is not a number, TR_EIO (a missing file too),
+ * TR_ENOMEM. */
+tr_err runfiles_read_column(const char *path, const char *name, double **v, size_t *n);
+
 /* True when dir holds a run's outputs (result.json, model.h5, history.csv or
  * checkpoint/checkpoint.h5): a new run there would replace them. */
 bool runfiles_holds_run(const char *dir);
@@ -60,4 +66,6 @@ char *runfiles_latest_dir(const char *base);
  * files were never replaced. The caller holds dir's lock (common/dirlock.h): a live
  * run's temporaries look the same. */
 void runfiles_remove_stale(const char *dir, const char *ckpt_path);
+/* The same for the temporaries of one file name in dir (a sweep's results.jsonl). */
+void runfiles_remove_temporaries(const char *dir, const char *name);
 #endif

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "experiments/sweep.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "common/checked.h"
 #include "common/digest.h"
 #include "common/inifile.h"
+#include "common/rng.h"
 #include "experiments/job.h"
 #include "experiments/pricing.h"
 #include "experiments/results.h"
@@ -25,6 +27,7 @@ typedef struct {
   const char *path;
   long line;         /* of the current value */
   long project_line; /* of [project] instances */
+  long search_line, trials_line, prune_line, min_line, metric_line, parallel_line, budget_line;
   tr_err rc;
 } parser;
 
@@ -77,15 +80,89 @@ static tr_err resolve_serve(sweep_spec *s, const job *base) {
   return TR_OK;
 }
 
+/* An integer [sweep] value in [lo, hi] into *out; records "path:line: ..." otherwise. */
+static bool sweep_long(parser *ps, const char *key, const char *v, long lo, long hi, long *out) {
+  char *end;
+  long k = strtol(v, &end, 10);
+  if (end != v && !*end && k >= lo && k <= hi) {
+    *out = k;
+    return true;
+  }
+  ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line, "sweep.%s: expected an integer in [%ld, %ld], got '%s'", key, lo,
+                       hi, v);
+  return false;
+}
+
+/* The search's [sweep] keys; 1 when key is one (ps->rc set on a bad value), 0 when not. */
+static int on_search_key(parser *ps, const char *key, const char *value) {
+  sweep_spec *s = ps->s;
+  search_params *sp = &s->sp;
+  long v = 0;
+  long *line = !strcmp(key, "search")       ? &ps->search_line
+               : !strcmp(key, "trials")     ? &ps->trials_line
+               : !strcmp(key, "prune")      ? &ps->prune_line
+               : !strcmp(key, "min_epochs") ? &ps->min_line
+               : !strcmp(key, "parallel")   ? &ps->parallel_line
+               : !strcmp(key, "budget_usd") ? &ps->budget_line
+               : !strcmp(key, "metric")     ? &ps->metric_line
+                                            : NULL;
+  if (line) *line = ps->line;
+  if (!strcmp(key, "search")) {
+    static const char *kinds[] = {"grid", "random", "halving", "hyperband"};
+    for (int i = 0; i < 4; i++)
+      if (!strcmp(value, kinds[i])) {
+        sp->kind = i;
+        return 1;
+      }
+    ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line, "sweep.search: unexpected '%s' (grid, random, halving, hyperband)",
+                         value);
+    return 1;
+  }
+  if (!strcmp(key, "prune")) {
+    if (!strcmp(value, "median") || !strcmp(value, "none")) sp->prune_median = !strcmp(value, "median");
+    else ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line, "sweep.prune: unexpected '%s' (none, median)", value);
+    return 1;
+  }
+  if (!strcmp(key, "budget_usd")) {
+    char *end;
+    double b = strtod(value, &end);
+    if (end != value && !*end && isfinite(b) && b >= 0) sp->budget_usd = b;
+    else ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line, "sweep.budget_usd: expected dollars >= 0, got '%s'", value);
+    return 1;
+  }
+  struct { const char *name; long lo, hi; } ints[] = {
+      {"trials", 1, SWEEP_MAX_POINTS}, {"seed", 0, 2147483647L}, {"eta", 2, 100}, {"min_epochs", 1, 1000000},
+      {"max_epochs", 1, 1000000}, {"prune_after", 1, 1000000}, {"prune_startup", 1, 100000}, {"parallel", 1, 256}};
+  for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) {
+    if (strcmp(key, ints[i].name) != 0) continue;
+    if (!sweep_long(ps, key, value, ints[i].lo, ints[i].hi, &v)) return 1;
+    switch (i) {
+    case 0: s->trials = v; break;
+    case 1: sp->seed = (uint64_t)v; break;
+    case 2: sp->eta = (int)v; break;
+    case 3: sp->min_epochs = (int)v; break;
+    case 4: sp->max_epochs = (int)v; s->sets_epochs = true; break;
+    case 5: sp->prune_after = (int)v; break;
+    case 6: sp->prune_startup = (int)v; break;
+    default: s->parallel = v; break;
+    }
+    return 1;
+  }
+  return 0;
+}
+
 static int on_sweep_key(parser *ps, const char *key, const char *value) {
   sweep_spec *s = ps->s;
+  if (on_search_key(ps, key, value)) return ps->rc == TR_OK;
   char **slot = !strcmp(key, "job")      ? &s->job
                 : !strcmp(key, "kind")   ? &s->kind
                 : !strcmp(key, "clock")  ? &s->clock
                 : !strcmp(key, "metric") ? &s->metric
                                          : NULL;
   if (!slot) {
-    ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line, "unknown key '%s' in [sweep] (job, kind, clock, metric)", key);
+    ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line,
+                         "unknown key '%s' in [sweep] (job, kind, clock, metric, search, trials, seed, eta, min_epochs, "
+                         "max_epochs, prune, prune_after, prune_startup, budget_usd, parallel)", key);
     return 0;
   }
   if ((!strcmp(key, "kind") && strcmp(value, "train") && strcmp(value, "io-bench") && strcmp(value, "train+serve")) ||
@@ -180,9 +257,108 @@ static int on_project(parser *ps, const char *key, const char *value) {
   return ok && ps->rc == TR_OK;
 }
 
+static bool is_number(const char *t, double *v) {
+  char *end;
+  *v = strtod(t, &end);
+  return end != t && !*end && isfinite(*v);
+}
+
+tr_err sweep_dim_parse(const char *value, sweep_dim *d) {
+  static const struct { const char *name; int dist; } fns[] = {
+      {"uniform", SPACE_UNIFORM}, {"loguniform", SPACE_LOGUNIFORM}, {"int", SPACE_INT}};
+  const char *open = strchr(value, '(');
+  size_t len = open ? (size_t)(open - value) : 0;
+  while (len && (value[len - 1] == ' ' || value[len - 1] == '\t')) len--;
+  int dist = -1;
+  for (size_t i = 0; open && i < sizeof fns / sizeof *fns; i++)
+    if (strlen(fns[i].name) == len && !strncmp(value, fns[i].name, len)) dist = fns[i].dist;
+  if (!open) { /* a list: the values are checked against the key by the caller */
+    d->dist = SPACE_CHOICE;
+    return TR_OK;
+  }
+  if (dist < 0)
+    return tr_error_set(TR_ECONFIG, "space", "unknown distribution '%.*s' (a list a, b, c; uniform(a, b); "
+                        "loguniform(a, b); int(a, b))", (int)len, value);
+  const char *close = strrchr(value, ')');
+  if (!close || close < open || close[1 + strspn(close + 1, " \t")] != '\0')
+    return tr_error_set(TR_ECONFIG, "space", "%.*s(a, b): expected a closing ')' at the end", (int)len, value);
+  char args[256];
+  size_t alen = (size_t)(close - open - 1);
+  if (alen >= sizeof args) return tr_error_set(TR_ECONFIG, "space", "%.*s(...): arguments too long", (int)len, value);
+  memcpy(args, open + 1, alen);
+  args[alen] = '\0';
+  char *comma = strchr(args, ',');
+  if (!comma || strchr(comma + 1, ','))
+    return tr_error_set(TR_ECONFIG, "space", "%.*s(a, b): expected two numbers, got '(%s)'", (int)len, value, args);
+  *comma = '\0';
+  double lo, hi;
+  if (!is_number(trim(args), &lo) || !is_number(trim(comma + 1), &hi))
+    return tr_error_set(TR_ECONFIG, "space", "%.*s(a, b): a and b must be finite numbers", (int)len, value);
+  if (!(lo < hi)) return tr_error_set(TR_ECONFIG, "space", "%.*s(a, b): needs a < b", (int)len, value);
+  if (dist == SPACE_LOGUNIFORM && lo <= 0)
+    return tr_error_set(TR_ECONFIG, "space", "loguniform(a, b): needs 0 < a");
+  if (dist == SPACE_INT && (lo != floor(lo) || hi != floor(hi) || fabs(lo) > 1e15 || fabs(hi) > 1e15))
+    return tr_error_set(TR_ECONFIG, "space", "int(a, b): a and b must be integers");
+  d->dist = dist;
+  d->lo = lo;
+  d->hi = hi;
+  return TR_OK;
+}
+
+void sweep_dim_draw(const sweep_dim *d, double u, char *buf, size_t n) {
+  switch (d->dist) {
+  case SPACE_CHOICE: snprintf(buf, n, "%s", d->values[(size_t)(u * (double)d->n_values) % d->n_values]); break;
+  case SPACE_UNIFORM: snprintf(buf, n, "%.6g", d->lo + u * (d->hi - d->lo)); break;
+  case SPACE_LOGUNIFORM: snprintf(buf, n, "%.6g", exp(log(d->lo) + u * (log(d->hi) - log(d->lo)))); break;
+  default: snprintf(buf, n, "%.0f", d->lo + floor(u * (d->hi - d->lo + 1))); break;
+  }
+}
+
+/* A [space] key: its distribution, with every value it can take valid for the key (the
+ * list's values; a range's ends, as drawn values print). */
+static int on_space_key(parser *ps, const char *key, const char *value) {
+  sweep_spec *s = ps->s;
+  sweep_dim *grown = realloc(s->space, (s->n_space + 1) * sizeof *grown);
+  if (!grown) return 0;
+  s->space = grown;
+  sweep_dim *d = &s->space[s->n_space++];
+  memset(d, 0, sizeof *d);
+  d->line = ps->line;
+  if (!(d->key = strdup(key))) return 0;
+  if (!strcmp(key, "ranks")) {
+    ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line, "[space] ranks: ranks go in [grid] or a variant");
+    return 0;
+  }
+  if (sweep_dim_parse(value, d) != TR_OK) {
+    char msg[600];
+    snprintf(msg, sizeof msg, "%s", tr_error_message());
+    tr_error_clear();
+    ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line, "[space] %s: %s", key, msg + (strncmp(msg, "space: ", 7) ? 0 : 7));
+    return 0;
+  }
+  if (d->dist == SPACE_CHOICE) {
+    char *copy = strdup(value), *save = NULL;
+    if (!copy) return 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+      char *v = trim(tok);
+      if (!valid_override(ps, key, v) || !push_str(&d->values, &d->n_values, v)) break;
+    }
+    free(copy);
+    if (ps->rc == TR_OK && d->n_values == 0)
+      ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line, "[space] %s: no values", key);
+    return ps->rc == TR_OK;
+  }
+  char buf[64];
+  sweep_dim_draw(d, 0, buf, sizeof buf);
+  if (!valid_override(ps, key, buf)) return 0;
+  sweep_dim_draw(d, 0.999999999, buf, sizeof buf);
+  return valid_override(ps, key, buf);
+}
+
 static int on_entry(parser *ps, const char *section, const char *key, const char *value) {
   sweep_spec *s = ps->s;
   if (!strcmp(section, "sweep")) return on_sweep_key(ps, key, value);
+  if (!strcmp(section, "space")) return on_space_key(ps, key, value);
   if (!strcmp(section, "grid")) return on_grid_key(ps, key, value);
   if (!strcmp(section, "project")) return on_project(ps, key, value);
   if (!strncmp(section, "variant.", 8) && section[8]) {
@@ -197,7 +373,7 @@ static int on_entry(parser *ps, const char *section, const char *key, const char
     return ok;
   }
   ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line,
-                       "unknown section [%s] (sweep, variant.NAME, grid, project)", section);
+                       "unknown section [%s] (sweep, variant.NAME, grid, space, project)", section);
   return 0;
 }
 
@@ -208,6 +384,66 @@ static tr_err on_value(void *user, const char *section, const char *key, const c
   if (on_entry(ps, section, key, value)) return TR_OK;
   if (ps->rc == TR_OK) ps->rc = tr_error_set(TR_ENOMEM, ps->path, "out of memory");
   return ps->rc;
+}
+
+bool sweep_is_search(const sweep_spec *s) {
+  return s->sp.kind != SEARCH_GRID || s->sp.prune_median || !isnan(s->sp.budget_usd) || s->parallel > 1;
+}
+
+/* The search's keys together, once the base job is known: what each search needs, its
+ * epochs, and the metric it decides on (a column history.csv has). */
+static tr_err check_search(parser *ps, const job *base) {
+  sweep_spec *s = ps->s;
+  search_params *sp = &s->sp;
+  const char *f = ps->path;
+  if (!s->sets_epochs) sp->max_epochs = (int)base->optimizer.epochs;
+  bool random = sp->kind == SEARCH_RANDOM, rungs = sp->kind == SEARCH_HALVING || sp->kind == SEARCH_HYPERBAND;
+  if (s->n_space && s->n_axes)
+    return tr_error_at(TR_ECONFIG, f, s->space[0].line, "[space] and [grid] together: a search samples [space] or "
+                       "runs the grid's points, not both");
+  if (s->n_space && !(random || rungs))
+    return tr_error_at(TR_ECONFIG, f, s->space[0].line, "[space] needs search = random, halving or hyperband");
+  if (random && !s->n_space)
+    return tr_error_at(TR_ECONFIG, f, ps->search_line, "search = random needs a [space] to sample");
+  if (s->n_space && s->trials == 0)
+    return tr_error_at(TR_ECONFIG, f, s->space[0].line, "[space] needs trials = N in [sweep] (how many to sample)");
+  if (!s->n_space && s->trials)
+    return tr_error_at(TR_ECONFIG, f, ps->trials_line, "sweep.trials: only with a [space] to sample");
+  if (sweep_is_search(s) && s->kind && strcmp(s->kind, "train") != 0)
+    return tr_error_at(TR_ECONFIG, f, ps->search_line ? ps->search_line : ps->prune_line ? ps->prune_line
+                       : ps->budget_line ? ps->budget_line : ps->parallel_line,
+                       "a search, prune, budget_usd and parallel need kind = train");
+  if (sp->min_epochs > sp->max_epochs)
+    return tr_error_at(TR_ECONFIG, f, ps->min_line, "sweep.min_epochs = %d is more than max_epochs (%d)", sp->min_epochs,
+                       sp->max_epochs);
+  if (s->sets_epochs) {
+    for (size_t a = 0; a < s->n_axes; a++)
+      if (!strcmp(s->axes[a].key, "optimizer.epochs"))
+        return tr_error_at(TR_ECONFIG, f, s->axes[a].line, "optimizer.epochs: the search's max_epochs sets it");
+    for (size_t d = 0; d < s->n_space; d++)
+      if (!strcmp(s->space[d].key, "optimizer.epochs"))
+        return tr_error_at(TR_ECONFIG, f, s->space[d].line, "optimizer.epochs: the search's max_epochs sets it");
+  }
+  bool needs = rungs || sp->prune_median;
+  if (!needs && (!s->metric || !*s->metric)) return TR_OK;
+  if (!s->metric || !*s->metric)
+    return tr_error_at(TR_ECONFIG, f, rungs ? ps->search_line : ps->prune_line,
+                       "%s decides on a validation metric: set [sweep] metric (auc, accuracy, f1, rmse, r2, log_loss)",
+                       rungs ? "the search" : "prune = median");
+  static const char *per_epoch[] = {"accuracy", "auc", "f1", "rmse", "r2", "log_loss"};
+  bool ok = false;
+  for (size_t i = 0; i < sizeof per_epoch / sizeof *per_epoch; i++) ok = ok || !strcmp(s->metric, per_epoch[i]);
+  char col[64];
+  snprintf(col, sizeof col, "val_%s", !strcmp(s->metric, "log_loss") ? "loss" : s->metric);
+  ok = ok || !strcmp(base->early_stopping.monitor, col);
+  if (!ok && !needs) return TR_OK; /* the curves of a random search or a grid are drawn on val_loss */
+  if (!ok)
+    return tr_error_at(TR_ECONFIG, f, ps->metric_line, "sweep.metric: history.csv has no %s every epoch to decide "
+                       "on (auc, accuracy, f1, rmse, r2, log_loss; or set the job's early_stopping.monitor = %s)",
+                       col, col);
+  sp->minimize = results_lower_is_better(s->metric);
+  if (!(s->rung_column = strdup(col))) return tr_error_set(TR_ENOMEM, f, "out of memory");
+  return TR_OK;
 }
 
 /* Every [project] instance is a type of the base job's catalog (the one rightsizing
@@ -233,6 +469,10 @@ tr_err sweep_load(const char *path, sweep_spec **out) {
   *out = NULL;
   sweep_spec *s = calloc(1, sizeof *s);
   parser ps = {.s = s, .check = job_config_new(), .path = path};
+  if (s)
+    s->sp = (search_params){.kind = SEARCH_GRID, .eta = 3, .min_epochs = 1, .max_epochs = 1, .prune_after = 1,
+                            .prune_startup = 3, .budget_usd = NAN};
+  if (s) s->parallel = 1;
   if (!s || !ps.check || !(s->path = strdup(path))) {
     cfg_free(&ps.check);
     sweep_free(&s);
@@ -249,6 +489,14 @@ tr_err sweep_load(const char *path, sweep_spec **out) {
   if (ps.rc == TR_OK && !base) ps.rc = tr_error_code();
   if (base && !(s->pricing = strdup(base->cost.pricing))) ps.rc = TR_ENOMEM;
   if (ps.rc == TR_OK) ps.rc = resolve_serve(s, base);
+  if (ps.rc == TR_OK) ps.rc = check_search(&ps, base);
+  if (ps.rc == TR_OK && s->serve && sweep_is_search(s))
+    ps.rc = tr_error_at(TR_ECONFIG, path,
+                        ps.search_line ? ps.search_line : ps.prune_line ? ps.prune_line
+                        : ps.budget_line ? ps.budget_line : ps.parallel_line ? ps.parallel_line : 1,
+                        "the search driver (search, prune, budget_usd, parallel > 1) does not "
+                        "serve-bench its trials (kind = train+serve, or a [serve] section in the base "
+                        "job): run serve-bench on the chosen model, or sweep a plain grid");
   job_free(&base);
   if (ps.rc == TR_OK && s->n_project) ps.rc = check_project(&ps);
   if (ps.rc == TR_OK && !s->kind && !(s->kind = strdup("train"))) ps.rc = TR_ENOMEM;
@@ -282,6 +530,12 @@ void sweep_free(sweep_spec **sp) {
   }
   free(s->axes);
   free_strs(s->project, s->n_project);
+  for (size_t i = 0; i < s->n_space; i++) {
+    free(s->space[i].key);
+    free_strs(s->space[i].values, s->space[i].n_values);
+  }
+  free(s->space);
+  free(s->rung_column);
   free(s->path);
   free(s->job);
   free(s->kind);
@@ -293,15 +547,49 @@ void sweep_free(sweep_spec **sp) {
 }
 
 size_t sweep_count(const sweep_spec *s) {
+  if (s->n_space) return (size_t)s->trials;
   size_t n = s->n_variants ? s->n_variants : 1;
   for (size_t i = 0; i < s->n_axes; i++) checked_mul(n, s->axes[i].n_values, &n); /* saturates */
   return n;
+}
+
+/* Trial i of a [space]: a variant (uniformly, when there are variants), then each
+ * key's draw, from the trial's own stream of the seed. */
+static bool space_point(const sweep_spec *s, size_t i, sweep_point *p) {
+  rng_t base, r;
+  rng_seed(&base, s->sp.seed ^ 0x73706163655eedULL);
+  r = rng_split(&base, i);
+  const sweep_variant *v = s->n_variants ? &s->variants[rng_below(&r, s->n_variants)] : NULL;
+  p->variant = v ? v->name : "";
+  bool ok = true;
+  for (size_t k = 0; v && ok && k < v->n_sets; k++) ok = push_str(&p->sets, &p->n_sets, v->sets[k]);
+  for (size_t d = 0; ok && d < s->n_space; d++) {
+    char val[512], *set = NULL;
+    sweep_dim_draw(&s->space[d], rng_uniform(&r), val, sizeof val);
+    ok = asprintf(&set, "%s=%s", s->space[d].key, val) >= 0 && push_str(&p->sets, &p->n_sets, set);
+    free(set);
+  }
+  return ok;
+}
+
+/* A search's max_epochs: the last set of every point. */
+static bool epochs_set(const sweep_spec *s, sweep_point *p) {
+  if (!s->sets_epochs) return true;
+  char *set = NULL;
+  bool ok = asprintf(&set, "optimizer.epochs=%d", s->sp.max_epochs) >= 0 && push_str(&p->sets, &p->n_sets, set);
+  free(set);
+  return ok;
 }
 
 tr_err sweep_point_at(const sweep_spec *s, size_t i, sweep_point *p) {
   memset(p, 0, sizeof *p);
   snprintf(p->id, sizeof p->id, "p%04zu", i + 1);
   p->ranks = 1;
+  if (s->n_space) {
+    if (space_point(s, i, p) && epochs_set(s, p)) return TR_OK;
+    sweep_point_free(p);
+    return tr_error_set(TR_ENOMEM, "sweep", "out of memory");
+  }
   /* mixed radix: the last axis varies fastest, the variant slowest */
   size_t *digit = calloc(s->n_axes + 1, sizeof(size_t)), rest = i;
   if (!digit) return tr_error_set(TR_ENOMEM, "sweep", "out of memory");
@@ -323,6 +611,7 @@ tr_err sweep_point_at(const sweep_spec *s, size_t i, sweep_point *p) {
     ok = asprintf(&set, "%s=%s", s->axes[a].key, val) >= 0 && push_str(&p->sets, &p->n_sets, set);
     free(set);
   }
+  ok = ok && epochs_set(s, p);
   free(digit);
   if (!ok) {
     sweep_point_free(p);

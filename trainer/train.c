@@ -620,6 +620,19 @@ const char *train_check_param(const train_params *p, const char **key) {
   return msg;
 }
 
+/* The before_epoch hook's answer for epoch, the highest over the ranks (so every rank
+ * stops together); TRAIN_GO without a hook. */
+static int hook_before_epoch(const train_params *p, int epoch, const train_state *s, tr_err *rc) {
+  if (!p->before_epoch) return TRAIN_GO;
+  double v = p->before_epoch(p->epoch_user, epoch, s);
+  if ((*rc = dist_max_doubles(p->dist, &v, 1)) != TR_OK) return TRAIN_GO;
+  return (int)v;
+}
+
+static const char *hook_reason(int why) {
+  return why == TRAIN_STOP_RUNG ? "rung" : why == TRAIN_STOP_PRUNED ? "pruned" : "budget";
+}
+
 tr_err train_fit(net *n, loss_head head, const ds_dataset *train, const ds_dataset *val,
                  const train_params *p, train_state *s, train_epoch_fn on_epoch, void *user,
                  train_outcome *out) {
@@ -671,6 +684,12 @@ tr_err train_fit(net *n, loss_head head, const ds_dataset *train, const ds_datas
   if ((rc = dist_bcast_floats(p->dist, n->params, n->n_params, 0)) != TR_OK) goto done;
   bool interrupted = false, converged = false;
   for (int epoch = s->epoch + 1; epoch <= p->epochs; epoch++) {
+    int why = hook_before_epoch(p, epoch, s, &rc);
+    if (rc != TR_OK) break;
+    if (why != TRAIN_GO) {
+      out->stop_reason = hook_reason(why);
+      break;
+    }
     double t0 = tr_now(), comm0 = p->dist ? p->dist->comm_s : 0, train_loss, io_wait = 0;
     if (lbfgs) {
       if (dist_any(p->dist, p->stop && *p->stop)) {

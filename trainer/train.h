@@ -36,6 +36,8 @@ typedef struct {
   void *ctx;
 } train_source;
 
+struct train_state;
+
 typedef struct {
   opt_kind optimizer;
   double lr, l1, l2;
@@ -65,7 +67,16 @@ typedef struct {
      steps are cut into micro-batches of micro_batch rows; not with a source. */
   bool rank_invariant;
   size_t micro_batch;
+  /* called before every epoch (1-based) with the state so far (its history holds the
+     epochs done): TRAIN_GO to run it, or the reason to stop here (a rung of a search, a
+     pruned trial, a budget). Under MPI the ranks' answers are combined (the highest
+     wins), so a rank-local reason (wall time) stops every rank. May be NULL. */
+  int (*before_epoch)(void *user, int epoch, const struct train_state *s);
+  void *epoch_user;
 } train_params;
+
+/* before_epoch's answers; stop_reason "rung", "pruned", "budget". */
+enum { TRAIN_GO = 0, TRAIN_STOP_RUNG, TRAIN_STOP_PRUNED, TRAIN_STOP_BUDGET };
 
 /* NULL when p can train, else a static message (LIBLINEAR's check_parameter); *key (may
  * be NULL) gets the job key it is about ("optimizer.l1"): the fields mirror the job's
@@ -107,7 +118,7 @@ typedef struct {
 } train_epoch;
 
 /* Everything needed to continue training exactly where it stopped. */
-typedef struct {
+typedef struct train_state {
   int epoch;               /* epochs completed */
   opt_state *opt;
   sched_state sched;
@@ -126,7 +137,8 @@ void train_state_free(train_state **s);
 
 typedef struct {
   int epochs_run, best_epoch;
-  const char *stop_reason;  /* patience|max_epochs|converged|non_finite|divergence|threshold|interrupted */
+  const char *stop_reason;  /* patience|max_epochs|converged|non_finite|divergence|threshold|interrupted,
+                               or a before_epoch hook's rung|pruned|budget */
   double train_s, compute_s, io_wait_s;  /* over every epoch run, across resumes */
 } train_outcome;
 

@@ -16,6 +16,10 @@ typedef struct {
   const char *extra; /* more members of the line ("\"provenance\": {...}"), or NULL */
 } rf_train_run;
 
+/* The full sweep is a search: its measured runs with history.csv carry the sweep's
+ * totals ("search") and point.search, a1 pruned. */
+extern const char *const rf_search_totals;
+
 /* The train runs of the full sweep: a1, a2 (baseline, 1 and 2 ranks), m1, m2 (mlp, 1 and
  * 2 ranks), ms3 (mlp on s3, no history.csv) and m2@c5.xlarge (projected). */
 extern const rf_train_run rf_runs[];

@@ -23,7 +23,7 @@ START_TEST(loads_sweep) {
   for (size_t i = 0; i < rep.rs.n; i++) ck_assert_msg(rep.dominated[i] == want[i], "run %zu", i);
   /* 4 histories (ms3 has none: a note) */
   ck_assert_uint_eq(rep.n_curves, 4);
-  ck_assert_uint_eq(rep.n_notes, 1);
+  ck_assert_uint_eq(rep.n_notes, 3); /* and the search's two (report_search.c) */
   ck_assert(rf_has(rep.notes[0], "ms3: "));
   ck_assert(rf_has(rep.notes[0], "points/ms3/history.csv does not exist"));
   report_free(&rep);
@@ -41,7 +41,7 @@ START_TEST(empty_dir_is_the_current_directory) {
   ck_assert_int_eq(report_load("", NULL, &rep), TR_OK);
   ck_assert_uint_eq(rep.rs.n, 8);
   ck_assert_uint_eq(rep.n_curves, 4);
-  ck_assert_uint_eq(rep.n_notes, 1);
+  ck_assert_uint_eq(rep.n_notes, 3);
   ck_assert(rf_has(rep.notes[0], "ms3: points/ms3/history.csv does not exist"));
   report_free(&rep);
 }

@@ -37,6 +37,21 @@ START_TEST(plans_every_figure) {
   ck_assert(!strstr(lc->body, "a1"));
   ck_assert(rf_has(lc->body, "with points pt 7 ps 1.8 lc rgb variable title 'best epoch"));
 
+  /* the search: every trial's val_auc per epoch, a1 pruned (red, a cross where it stopped) */
+  const report_figure *sc = &rep.fig[REPORT_SEARCH];
+  ck_assert(rf_has(sc->data, "$trial1 << EOD\n1 0.9\n2 0.9\n"));
+  ck_assert(rf_has(sc->data, "$end1 << EOD\n6 0.9\nEOD"));
+  ck_assert(rf_has(sc->body, "$end1 using 1:2 with points pt 2"));
+  ck_assert(rf_has(sc->body, "title 'pruned (1)'"));
+  ck_assert(rf_has(sc->body, "set ylabel 'val_auc'"));
+  bool spent = false, saved = false;
+  for (size_t i = 0; i < rep.n_notes; i++) {
+    spent = spent || strstr(rep.notes[i], "Search (halving): spent $2.50 of the budget $3.00 (83%); 4 of 5 trials ran; "
+                                          "left unrun by the budget: 1 (p0005).");
+    saved = saved || strstr(rep.notes[i], "Cost saved by pruning: $0.2500");
+  }
+  ck_assert_msg(spent && saved, "%s", rep.n_notes ? rep.notes[0] : "no notes");
+
   /* metric vs cost: the staircase buys .90 for $0.10, then .95 for $0.50 */
   const report_figure *mc = &rep.fig[REPORT_METRIC_COST];
   ck_assert(rf_has(mc->data, "$frontier << EOD\n0.1 0.9\n0.5 0.95\nEOD\n"));

@@ -287,6 +287,133 @@ START_TEST(long_lines) {
 }
 END_TEST
 
+/* Issue 15: every malformed [space] entry and search key is refused at its line. */
+START_TEST(malformed_searches) {
+  static const char *const cases[][2] = {
+      {"search = random\ntrials = 3\n[space]\noptimizer.lr = gaussian(0, 1)\n", "s.ini:6: [space] optimizer.lr: unknown distribution 'gaussian'"},
+      {"search = random\ntrials = 3\n[space]\noptimizer.lr = uniform(0.1)\n", "s.ini:6: [space] optimizer.lr: uniform(a, b): expected two numbers"},
+      {"search = random\ntrials = 3\n[space]\noptimizer.lr = uniform(0.1, x)\n", "s.ini:6: [space] optimizer.lr: uniform(a, b): a and b must be finite"},
+      {"search = random\ntrials = 3\n[space]\noptimizer.lr = uniform(0.5, 0.1)\n", "s.ini:6: [space] optimizer.lr: uniform(a, b): needs a < b"},
+      {"search = random\ntrials = 3\n[space]\noptimizer.lr = loguniform(0, 1)\n", "s.ini:6: [space] optimizer.lr: loguniform(a, b): needs 0 < a"},
+      {"search = random\ntrials = 3\n[space]\nmodel.hidden = int(1.5, 8)\n", "s.ini:6: [space] model.hidden: int(a, b): a and b must be integers"},
+      {"search = random\ntrials = 3\n[space]\noptimizer.lr = uniform(0.1, 0.2\n", "s.ini:6: [space] optimizer.lr: uniform(a, b): expected a closing ')'"},
+      {"search = random\ntrials = 3\n[space]\noptimizer.lr = uniform(-1, 0.2)\n", "s.ini:6: optimizer.lr: must be in"},
+      {"search = random\ntrials = 3\n[space]\nmodel.type = logistic, forest\n", "s.ini:6: model.type: expected one of"},
+      {"search = random\ntrials = 3\n[space]\nmodel.colour = 1, 2\n", "s.ini:6: model.colour: unknown key"},
+      {"search = random\ntrials = 3\n[space]\nranks = 1, 2\n", "s.ini:6: [space] ranks"},
+      {"search = random\n", "s.ini:3: search = random needs a [space]"},
+      {"search = random\n[space]\noptimizer.lr = 0.1, 0.2\n", "s.ini:5: [space] needs trials = N"},
+      {"[space]\noptimizer.lr = 0.1, 0.2\n", "s.ini:4: [space] needs search = random"},
+      {"search = halving\ntrials = 3\n[grid]\noptimizer.lr = 0.1\n[space]\noptimizer.l2 = 0, 1\n", "s.ini:8: [space] and [grid] together"},
+      {"search = bayes\n", "s.ini:3: sweep.search: unexpected 'bayes'"},
+      {"search = halving\n", "s.ini:3: the search decides on a validation metric"},
+      {"prune = median\n", "s.ini:3: prune = median decides on a validation metric"},
+      {"prune = mean\n", "s.ini:3: sweep.prune: unexpected 'mean'"},
+      {"metric = precision\nsearch = halving\n", "s.ini:3: sweep.metric: history.csv has no val_precision"},
+      {"metric = auc\nsearch = halving\neta = 1\n", "s.ini:5: sweep.eta: expected an integer in [2, 100]"},
+      {"metric = auc\nsearch = halving\nmin_epochs = 9\nmax_epochs = 3\n", "s.ini:5: sweep.min_epochs = 9 is more than"},
+      {"metric = auc\nsearch = halving\nmax_epochs = 9\n[grid]\noptimizer.epochs = 3, 9\n", "s.ini:7: optimizer.epochs: the search's max_epochs sets it"},
+      {"budget_usd = -1\n", "s.ini:3: sweep.budget_usd: expected dollars >= 0"},
+      {"parallel = 0\n", "s.ini:3: sweep.parallel: expected an integer in [1, 256]"},
+      {"kind = io-bench\nparallel = 2\n", "s.ini:4: a search, prune, budget_usd and parallel need kind = train"},
+      {"trials = 4\n", "s.ini:3: sweep.trials: only with a [space]"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *p = sweep_file(cases[i][0]);
+    sweep_spec *s = NULL;
+    tr_error_clear();
+    ck_assert_int_eq(sweep_load(p, &s), TR_ECONFIG);
+    ck_assert_ptr_null(s);
+    ck_assert_msg(strstr(tr_error_message(), cases[i][1]) != NULL, "case %zu: %s", i, tr_error_message());
+    free(p);
+  }
+}
+END_TEST
+
+/* Random trials: each key drawn within its distribution, the same for a seed (and trial
+ * i the same whatever trials is), other draws for another seed; max_epochs set last. */
+START_TEST(random_trials) {
+  const char *body = "metric = auc\nsearch = random\ntrials = %d\nseed = %d\nmax_epochs = 7\n[space]\n"
+                     "optimizer.lr = loguniform(1e-4, 1e-1)\noptimizer.l2 = uniform(0, 0.5)\n"
+                     "model.hidden = int(4, 6)\noptimizer.name = sgd, adam\n";
+  char text[512];
+  snprintf(text, sizeof text, body, 40, 3);
+  char *p = sweep_file(text);
+  sweep_spec *s = NULL, *again = NULL;
+  ck_assert_msg(sweep_load(p, &s) == TR_OK, "%s", tr_error_message());
+  ck_assert_uint_eq(sweep_count(s), 40);
+  ck_assert(sweep_is_search(s));
+  ck_assert_str_eq(s->rung_column, "val_auc");
+  ck_assert_int_eq(s->sp.max_epochs, 7);
+  bool seen[3] = {false}, names[2] = {false};
+  for (size_t i = 0; i < 40; i++) {
+    sweep_point pt;
+    ck_assert_int_eq(sweep_point_at(s, i, &pt), TR_OK);
+    ck_assert_uint_eq(pt.n_sets, 5);
+    double lr = atof(strchr(pt.sets[0], '=') + 1), l2 = atof(strchr(pt.sets[1], '=') + 1);
+    int h = atoi(strchr(pt.sets[2], '=') + 1);
+    ck_assert(lr >= 1e-4 && lr <= 1e-1);
+    ck_assert(l2 >= 0 && l2 <= 0.5);
+    ck_assert(h >= 4 && h <= 6);
+    seen[h - 4] = true;
+    names[!strcmp(pt.sets[3], "optimizer.name=adam")] = true;
+    ck_assert_str_eq(pt.sets[4], "optimizer.epochs=7");
+    sweep_point_free(&pt);
+  }
+  ck_assert(seen[0] && seen[1] && seen[2] && names[0] && names[1]);
+  /* fewer trials, same seed: the same first trials; another seed: others */
+  snprintf(text, sizeof text, body, 5, 3);
+  free(p);
+  p = sweep_file(text);
+  ck_assert_int_eq(sweep_load(p, &again), TR_OK);
+  sweep_point a, b;
+  ck_assert_int_eq(sweep_point_at(s, 4, &a), TR_OK);
+  ck_assert_int_eq(sweep_point_at(again, 4, &b), TR_OK);
+  for (size_t k = 0; k < a.n_sets; k++) ck_assert_str_eq(a.sets[k], b.sets[k]);
+  sweep_point_free(&b);
+  sweep_free(&again);
+  snprintf(text, sizeof text, body, 5, 4);
+  free(p);
+  p = sweep_file(text);
+  ck_assert_int_eq(sweep_load(p, &again), TR_OK);
+  ck_assert_int_eq(sweep_point_at(again, 4, &b), TR_OK);
+  ck_assert_str_ne(a.sets[0], b.sets[0]);
+  sweep_point_free(&a);
+  sweep_point_free(&b);
+  sweep_free(&again);
+  sweep_free(&s);
+  free(p);
+}
+END_TEST
+
+/* A grid run as a search keeps its points and order; defaults; max_epochs from the job. */
+START_TEST(grid_search_defaults) {
+  char *p = sweep_file("metric = log_loss\nsearch = hyperband\n[grid]\noptimizer.lr = 0.1, 0.01\n");
+  sweep_spec *s = NULL;
+  ck_assert_msg(sweep_load(p, &s) == TR_OK, "%s", tr_error_message());
+  ck_assert_uint_eq(sweep_count(s), 2);
+  ck_assert_int_eq(s->sp.kind, SEARCH_HYPERBAND);
+  ck_assert_int_eq(s->sp.eta, 3);
+  ck_assert_int_eq(s->sp.min_epochs, 1);
+  ck_assert_int_eq(s->sp.max_epochs, 100); /* the job's optimizer.epochs default */
+  ck_assert(s->sp.minimize);
+  ck_assert_str_eq(s->rung_column, "val_loss");
+  sweep_point pt;
+  ck_assert_int_eq(sweep_point_at(s, 1, &pt), TR_OK);
+  ck_assert_uint_eq(pt.n_sets, 1); /* no max_epochs given: the job's epochs, not set */
+  ck_assert_str_eq(pt.sets[0], "optimizer.lr=0.01");
+  sweep_point_free(&pt);
+  sweep_free(&s);
+  /* a plain grid is not a search */
+  free(p);
+  p = sweep_file("[grid]\noptimizer.lr = 0.1, 0.01\n");
+  ck_assert_int_eq(sweep_load(p, &s), TR_OK);
+  ck_assert(!sweep_is_search(s));
+  sweep_free(&s);
+  free(p);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("sweep");
   TCase *tc = tcase_create("sweep");
@@ -300,6 +427,9 @@ int main(void) {
   tcase_add_test(tc, duplicate_keys);
   tcase_add_test(tc, long_variant_names);
   tcase_add_test(tc, long_lines);
+  tcase_add_test(tc, malformed_searches);
+  tcase_add_test(tc, random_trials);
+  tcase_add_test(tc, grid_search_defaults);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }
