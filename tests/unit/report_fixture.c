@@ -108,8 +108,11 @@ void rf_full_sweep(const char *dir) {
       rf_train_line(f, &t);
       continue;
     }
-    t.extra = rf_search_totals;
+    char *extra = NULL; /* the run's own extra keys (served runs' "serve") and the search's totals */
+    ck_assert(asprintf(&extra, "%s%s%s", t.extra ? t.extra : "", t.extra ? ", " : "", rf_search_totals) > 0);
+    t.extra = extra;
     search_line(f, &t, i == 0 ? "{\"status\": \"pruned\", \"rungs\": []}" : "{\"status\": \"completed\", \"rungs\": []}");
+    free(extra);
   }
   rf_io_line(f, "io-s3", "s3", 2, 40, 0.3);
   rf_io_line(f, "io-fsx", "fsx", 1, 90, 0.2);
