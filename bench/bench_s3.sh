@@ -20,7 +20,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-build=${1:-$root/build}
+build=$(cd "${1:-$root/build}" && pwd)   # absolute: the script works in OUT
 BIN=$build/tradeoff
 GET=$build/bench/bench_s3get
 OUT=${OUT:-$root/bench/out/s3}
