@@ -15,7 +15,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-build=${1:-$root/build}
+build=$(cd "${1:-$root/build}" && pwd)   # absolute: the script works in its OUT
 bin=$build/tradeoff
 rows=${ROWS:-60000}
 parallel=${PARALLEL:-1}
