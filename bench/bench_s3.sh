@@ -37,7 +37,7 @@ export TRADEOFF_S3_LOCAL_ONLY=1 AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S
 NODE_OPTIONS=--openssl-legacy-provider "$S3RVER" -d "$OUT/srv" -a 127.0.0.1 -p 0 -s \
   --configure-bucket bkt >srv.log 2>&1 &
 srv=$!
-trap 'kill $srv 2>/dev/null; wait $srv 2>/dev/null' EXIT
+trap 'kill $srv 2>/dev/null; wait $srv 2>/dev/null || true' EXIT
 for _ in $(seq 100); do
   PORT=$(grep -o '127.0.0.1:[0-9]*' srv.log 2>/dev/null | head -1 | cut -d: -f2 || true)
   [[ -n ${PORT:-} ]] && break
@@ -88,7 +88,7 @@ curl_round() {
   return 0
 }
 shm=$(mktemp -d /dev/shm/bench-s3-XXXXXX)
-trap 'kill $srv 2>/dev/null; wait $srv 2>/dev/null; rm -rf "$shm"' EXIT
+trap 'kill $srv 2>/dev/null; wait $srv 2>/dev/null || true; rm -rf "$shm"' EXIT
 ours_round() { "$GET" bkt ranges.txt 8 | awk '{print $2}'; }
 
 echo "bench_s3: part 1, reader vs curl, $ROUNDS rounds of $n_ranges ranges of 4 MiB" >&2
