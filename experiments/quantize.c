@@ -2,7 +2,9 @@
  * code `train` uses and check that they are the model's (features, task, classes, the
  * training split's standardization), calibrate on evenly spaced training rows, save the
  * variant, then time and score fp32 and the variant on the same rows. fp32 runs the
- * trainer's forward pass (OpenBLAS sgemm), the variant oneDNN's low-precision kernels. */
+ * trainer's forward pass as `predict` does (oneDNN's f32 matmul for batches, OpenBLAS's
+ * sgemv for one row or one output: trainer/net.c), the variant oneDNN's low-precision
+ * kernels. */
 #include "experiments/quantize.h"
 
 #include <hdf5.h>
@@ -18,6 +20,7 @@
 #include "common/timer.h"
 #include "experiments/job.h"
 #include "experiments/run_splits.h"
+#include "experiments/serve_cost.h"
 #include "io/h5util.h"
 #include "trainer/metrics.h"
 #include "trainer/model_io.h"
@@ -114,11 +117,6 @@ static tr_err predict_rows(predictor *p, const float *X, size_t rows, float *out
   return TR_OK;
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
 /* Batch-1 latency over requests calls after a warm-up (percentiles in ms) and the
  * throughput at batch rows (the best of 5 timed rounds of >= 0.2 s each), into o. */
 static tr_err time_predictor(predictor *p, const float *X, size_t avail, size_t batch, size_t requests,
@@ -146,12 +144,11 @@ static tr_err time_predictor(predictor *p, const float *X, size_t avail, size_t 
     if (round > 0 && rc == TR_OK) best = fmax(best, (double)(calls * batch) / t);
   }
   if (rc == TR_OK) {
-    qsort(lat, requests, sizeof *lat, cmp_double);
     cJSON *l = cJSON_AddObjectToObject(o, "latency_batch1");
     cJSON_AddNumberToObject(l, "requests", (double)requests);
     cJSON_AddNumberToObject(l, "warmup_requests", (double)warm);
-    json_add_number(l, "p50_ms", lat[requests / 2]);
-    json_add_number(l, "p99_ms", lat[(size_t)((double)(requests - 1) * 0.99)]);
+    json_add_number(l, "p50_ms", serve_percentile(lat, requests, 50)); /* serve-bench's definition; sorts lat */
+    json_add_number(l, "p99_ms", serve_percentile(lat, requests, 99));
     json_add_number(l, "min_ms", lat[0]);
     cJSON *t = cJSON_AddObjectToObject(o, "throughput");
     cJSON_AddNumberToObject(t, "batch", (double)batch);
@@ -335,7 +332,8 @@ tr_err quantize_run(const quantize_opts *o, cJSON **report) {
     model_meta meta = {.head = mf.head, .scale = &mf.scale, .target = mf.target, .classes = mf.classes,
                        .n_classes = mf.n_classes, .model_type = mf.model_type, .job_text = text,
                        .feature_names = mf.feature_names, .label_column = mf.label_column,
-                       .x_dataset = mf.x_dataset, .y_dataset = mf.y_dataset, .quant = q};
+                       .x_dataset = mf.x_dataset, .y_dataset = mf.y_dataset, .quant = q,
+                       .prep = mf.prep, .class_names = mf.class_names}; /* all but the weights as in fp32 */
     char *jt = text ? NULL : job_text(j);
     if (!text) meta.job_text = jt;
     rc = model_save(o->out_path, mf.model, &meta);
@@ -368,7 +366,7 @@ tr_err quantize_run(const quantize_opts *o, cJSON **report) {
     cJSON_AddItemToArray(list, e32);
     cJSON_AddItemToArray(list, eq);
     predictor p32 = {.n = mf.model, .ws = ws, .head = mf.head}, pq = {.n = mf.model, .qr = qr, .head = mf.head};
-    rc = measure(&p32, "fp32", "OpenBLAS sgemm (the trainer's forward pass)", quant_fp32_bytes(mf.model),
+    rc = measure(&p32, "fp32", "the trainer's forward pass, as predict runs it (oneDNN f32 matmul for batches, OpenBLAS sgemv for one row)", quant_fp32_bytes(mf.model),
                  file_bytes(o->model_path), &s, o, ref, e32);
     if (rc == TR_OK)
       rc = measure(&pq, quant_precision_name(o->precision),

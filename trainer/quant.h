@@ -33,7 +33,7 @@ const char *quant_isa_name(void);
 
 /* The arithmetic, exposed for tests: the symmetric scale of values v[0..n) strided by
  * stride for qmax levels (max |v| / qmax; 1 when all are 0, so zeros stay zeros), and
- * x quantized with it (round half away from zero, saturated to [-qmax - 1, qmax]; 0 ..
+ * x quantized with it (round half away from zero, saturated to [qmin, qmax]; 0 ..
  * qmax for unsigned). */
 float quant_scale_of(const float *v, size_t n, size_t stride, float qmax);
 int quant_round(float x, float scale, int qmin, int qmax);
@@ -64,8 +64,7 @@ typedef struct {
  * oneDNN's f32 matmul, a reference that separates the kernel from the precision when
  * measuring, and that quant_write refuses) with activation ranges from the first
  * calib_rows rows of X (rows x inputs; standardized as the net was trained; int8 needs
- * at least one). TR_EUSAGE for a precision the host cannot run, TR_EINPUT for a net
- * with an activation other than relu/tanh/sigmoid, TR_ENOMEM. */
+ * at least one). TR_EUSAGE for a precision the host cannot run, TR_ENOMEM. */
 tr_err quant_build(const net *n, quant_precision p, const float *X, size_t calib_rows, quant_model **out);
 void quant_free(quant_model **q);
 
@@ -79,7 +78,7 @@ size_t quant_bytes(const quant_model *q);
 size_t quant_fp32_bytes(const net *n);
 
 /* HDF5: the /quant group (quant/<l>/W int8 or bf16 bits as uint16, quant/<l>/b
- * float32, int8: quant/<l>/w_scale float32 and the attribute input_scales on /quant,
+ * float32, int8: quant/<l>/w_scale float32 and the dataset quant/input_scales,
  * one per layer, and calibration_rows). Write returns < 0 on failure. Read checks every
  * shape, type and value against spec (TR_EINPUT naming path: "damaged") and checks the
  * host (quant_check_host). */

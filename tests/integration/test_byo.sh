@@ -93,6 +93,17 @@ assert (float(rows[1][0]) >= 0.5) == (rows[1][1] == 'yes')
 EOF
 check "predict says what it did" grep -q 'city.*1 cells have categories training never saw' pred.err
 check "predict says the extra column is ignored" grep -q '1 column the model does not use is ignored' pred.err
+# an int8 variant keeps the raw-column encoding and the class names: predict reads the same raw rows
+expect_ok "$BIN" quantize churn/model.h5 --precision int8 --out churn-int8.h5 --requests 20 --calibration-rows 64
+"$BIN" predict --model churn-int8.h5 --data new.csv --out pred8.csv 2> pred8.err
+check "quantized: /prep and class_names kept, raw rows predicted by name" $PY - <<'EOF'
+import csv, h5py
+f = h5py.File('churn-int8.h5', 'r')
+names = [c.decode() if isinstance(c, bytes) else c for c in f.attrs['class_names']]
+assert 'prep' in f and names == ['no', 'yes'], (list(f), names)
+rows = list(csv.reader(open('pred8.csv')))
+assert rows[0] == ['prob_yes', 'pred'] and len(rows) == 5, rows
+EOF
 printf 'plan,monthly,city\npro,70,london\n' > short.csv
 expect_error 2 'short.csv: has no column "tenure" \(a feature of the model\)' "$BIN" predict --model churn/model.h5 --data short.csv
 printf 'plan,monthly,city,tenure\npro,lots,london,3\n' > text.csv
