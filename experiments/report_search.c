@@ -60,8 +60,8 @@ static tr_err search_notes(report *rep, const cJSON *sum) {
                      json_number_at(sum, "trials", NULL), n_unrun, n_unrun ? " (" : "", ids, n_unrun ? ")" : "");
   }
   if (rc == TR_OK)
-    rc = report_note(rep, "Cost saved by pruning: %s (what the trials the search stopped or pruned would have cost "
-                     "to run on to max_epochs = %.0f, at their measured cost per epoch).", saved,
+    rc = report_note(rep, "Cost saved by pruning: %s, projected (what the trials the search stopped at a rung or "
+                     "pruned would have cost to run on to max_epochs = %.0f, at their measured cost per epoch).", saved,
                      json_number_at(sum, "max_epochs", NULL));
   return rc;
 }
@@ -83,9 +83,11 @@ tr_err report_plan_search(report *rep) {
   snprintf(column, sizeof column, "val_%s", !strcmp(metric, "log_loss") ? "loss" : metric);
   report_buf d, b;
   if (report_bufs_open(&d, &b) != TR_OK) return TR_ENOMEM;
-  fputs("set title 'Search: validation ", b.f);
-  fputs(column + 4, b.f); /* a known metric name: no quote in it */
-  fputs(" per epoch of every trial'\nset xlabel 'epoch'\nset ylabel ", b.f);
+  char title[128]; /* the metric comes from the records or --metric: quoted like every string */
+  snprintf(title, sizeof title, "Search: validation %s per epoch of every trial", column + 4);
+  fputs("set title ", b.f);
+  report_gp_quote(b.f, title);
+  fputs("\nset xlabel 'epoch'\nset ylabel ", b.f);
   report_gp_quote(b.f, column);
   fputs("\nset grid\nset key outside right top\nset xtics nomirror\nset format x '%g'\nplot ", b.f);
   size_t drawn = 0, pruned = 0, stopped = 0, colored = 0;

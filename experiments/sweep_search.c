@@ -80,9 +80,16 @@ static cJSON *ledger_read(const driver *d, size_t t) {
   return l;
 }
 
+/* The entry of the job that ran to `until`, NULL when none. A job that a budget or a
+ * signal stopped short did not finish its rung: it is not replayed, so a restart (under a
+ * raised budget, say) runs it on from its checkpoint. */
 static cJSON *ledger_find(cJSON *l, int until) {
   cJSON *e;
-  cJSON_ArrayForEach(e, cJSON_GetObjectItem(l, "jobs")) if (json_number_at(e, "until_epoch", NULL) == until) return e;
+  cJSON_ArrayForEach(e, cJSON_GetObjectItem(l, "jobs")) {
+    const char *why = cJSON_GetStringValue(cJSON_GetObjectItem(e, "stop_reason"));
+    if (why && (!strcmp(why, "budget") || !strcmp(why, "interrupted"))) continue;
+    if (json_number_at(e, "until_epoch", NULL) == until) return e;
+  }
   return NULL;
 }
 
