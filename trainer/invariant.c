@@ -464,8 +464,21 @@ void inv_clear(float *pred_all, size_t n) {
 
 tr_err inv_share(dist_ctx *dist, float *pred_all, size_t n) { return dist_sum_floats(dist, pred_all, n); }
 
+static tr_err predict_all(dist_ctx *dist, const net *n, loss_head head, const ds_dataset *d, float **y_all,
+                          float **pred_all, size_t *rows_all);
+
+/* Metrics' collectives are not training communication: time.comm_s leaves them out, as
+ * train_gather_predictions does (train.c's UNCOUNTED). */
 tr_err inv_predict_all(dist_ctx *dist, const net *n, loss_head head, const ds_dataset *d, float **y_all,
                        float **pred_all, size_t *rows_all) {
+  double comm_before = dist ? dist->comm_s : 0;
+  tr_err rc = predict_all(dist, n, head, d, y_all, pred_all, rows_all);
+  if (dist) dist->comm_s = comm_before;
+  return rc;
+}
+
+static tr_err predict_all(dist_ctx *dist, const net *n, loss_head head, const ds_dataset *d, float **y_all,
+                          float **pred_all, size_t *rows_all) {
   *y_all = *pred_all = NULL;
   *rows_all = 0;
   inv_fit *f = fit_alloc(n, dist, d->cols, INV_CHUNK_ROWS);
