@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <yaml.h>
 
+#include "common/atomic_file.h"
 #include "common/log.h"
 
 bool dlio_is_workload(const char *path) {
@@ -54,7 +55,6 @@ typedef struct {
   cfg *c;
   const char *name;
   bool file_shuffle, sample_shuffle, tfrecord;
-  long shuffle_line;
 } dlio_state;
 
 static const dlio_key *find_key(const char *section, const char *key) {
@@ -127,7 +127,6 @@ static tr_err apply_value(dlio_state *st, const dlio_key *k, const yaml_node_t *
     if (on < 0) return tr_error_at(TR_ECONFIG, st->name, line, "%s: expected off, seed or random, got '%s'", dotted, s);
     if (!strcmp(k->key, "file_shuffle")) st->file_shuffle = on;
     else st->sample_shuffle = on;
-    st->shuffle_line = line;
     return TR_OK;
   }
   case MAP_FORMAT:
@@ -218,28 +217,16 @@ tr_err dlio_apply_text(cfg *c, const char *name, const unsigned char *text, size
 }
 
 tr_err dlio_apply_file(cfg *c, const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return tr_error_set(TR_ECONFIG, path, "cannot read: %s", strerror(errno));
-  size_t cap = 1 << 16, n = 0;
-  unsigned char *buf = malloc(cap);
-  size_t got;
-  while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-    n += got;
-    if (n == cap) {
-      unsigned char *grown = cap < (64u << 20) ? realloc(buf, cap * 2) : NULL;
-      if (!grown) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = grown;
-      cap *= 2;
-    }
+  char *text = NULL;
+  size_t n = 0;
+  switch (tr_read_text(path, &text, &n)) {
+  case TR_READ_OK: break;
+  case TR_READ_OPEN: return tr_error_set(TR_ECONFIG, path, "cannot read: %s", strerror(errno));
+  case TR_READ_IO: return tr_error_set(TR_ECONFIG, path, "read error: %s", strerror(errno));
+  case TR_READ_NUL: return tr_error_set(TR_ECONFIG, path, "not a YAML workload file (it holds a NUL byte)");
+  case TR_READ_NOMEM: return tr_error_set(TR_ENOMEM, path, "out of memory");
   }
-  bool failed = ferror(f);
-  fclose(f);
-  if (!buf) return tr_error_set(TR_ECONFIG, path, "too large for a workload file (or out of memory)");
-  tr_err rc = failed ? tr_error_set(TR_ECONFIG, path, "cannot read: %s", strerror(errno)) : dlio_apply_text(c, path, buf, n);
-  free(buf);
+  tr_err rc = dlio_apply_text(c, path, (const unsigned char *)text, n);
+  free(text);
   return rc;
 }
