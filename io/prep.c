@@ -409,9 +409,11 @@ tr_err prep_h5_load(hid_t f, const char *path, prep **out) {
     rc = tr_error_set(TR_EINPUT, path, "model file's /prep has damaged metadata");
   if (rc == TR_OK) {
     h5u_get_string_attr(g, "impute", imp, sizeof imp);
-    p->p.impute = PREP_MEAN;
+    int known = -1;
     for (int k = 0; k < 4; k++)
-      if (!strcmp(imp, impute_names[k])) p->p.impute = k;
+      if (!strcmp(imp, impute_names[k])) known = k;
+    if (known < 0) rc = tr_error_set(TR_EINPUT, path, "model file's /prep is damaged (impute \"%s\")", imp);
+    p->p.impute = known < 0 ? PREP_MEAN : known;
     p->p.add_indicator = get_long(g, "add_indicator", 0) != 0;
     p->p.max_categories = (size_t)get_long(g, "max_categories", 0);
     p->fit_rows = (size_t)get_long(g, "fit_rows", 0);
@@ -436,6 +438,11 @@ tr_err prep_h5_load(hid_t f, const char *path, prep **out) {
     prep_column *c = &p->col[j];
     c->name = names[j];
     names[j] = NULL;
+    if (strcmp(kinds[j], "categorical") && strcmp(kinds[j], "numeric")) {
+      rc = tr_error_set(TR_EINPUT, path, "model file's /prep is damaged (column \"%s\" of kind \"%s\")", c->name,
+                        kinds[j]);
+      break;
+    }
     c->kind = !strcmp(kinds[j], "categorical") ? TBL_CATEGORICAL : TBL_NUMERIC;
     c->fill = fill[j];
     c->indicator = indicator[j] != 0;

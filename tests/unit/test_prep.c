@@ -206,6 +206,30 @@ END_TEST
 /* A categorical column without a value in the training rows keeps no category: after a
  * round trip through /prep (which then holds no list) every cell encodes as other (a
  * fuzz_table find: bsearch on the absent list). */
+/* A damaged /prep (an unknown imputation, an unknown column kind) is refused, never read
+ * as some default. */
+START_TEST(test_h5_damaged) {
+  tbl *t = table(LEAK);
+  prep *p = NULL, *q = NULL;
+  prep_params pp = {.impute = PREP_MEDIAN};
+  ck_assert_int_eq(prep_fit(t, (size_t[]){0, 1, 2, 3, 5}, 5, &pp, "NA", &p), TR_OK);
+  hid_t f = h5u_create_memory();
+  ck_assert_int_ge(prep_h5_save(f, p), 0);
+  hid_t g = H5Gopen2(f, "prep", H5P_DEFAULT);
+  ck_assert_int_ge(g, 0);
+  H5Adelete(g, "impute");
+  ck_assert_int_ge(h5u_put_string_attr(g, "impute", "bogus"), 0);
+  H5Gclose(g);
+  ck_assert_int_eq(prep_h5_load(f, "mem.h5", &q), TR_EINPUT);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "damaged"));
+  ck_assert_ptr_null(q);
+  tr_error_clear();
+  H5Fclose(f);
+  prep_free(&p);
+  tbl_free(&t);
+}
+END_TEST
+
 START_TEST(test_no_training_category) {
   tbl *t = table("a,c,label\n1,,0\n2,,1\n3,x,0\n");
   prep *p = NULL, *q = NULL;
@@ -242,6 +266,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, test_by_name);
   tcase_add_test(tc, test_h5_round_trip);
   tcase_add_test(tc, test_no_training_category);
+  tcase_add_test(tc, test_h5_damaged);
   suite_add_tcase(s, tc);
   return s;
 }
