@@ -132,8 +132,12 @@ static tr_err per_million(report *rep, const options *o) {
     if (!serve_of(rep, i)) continue;
     report_gp_datastr(d.f, rep->labels[i]);
     for (size_t k = 0; k < o->n; k++) {
-      double v = json_number_at(find(rep, i, o->name[k]), "usd_per_1m_requests", NULL);
-      if (v > 0) {
+      const cJSON *dep = find(rep, i, o->name[k]);
+      double v = json_number_at(dep, "usd_per_1m_requests", NULL);
+      /* an endpoint or serverless option that cannot serve the profile (overloaded,
+         throttled: p99_ms null) has no bar: its price would be too low for the traffic */
+      bool cannot = dep && strncmp(o->name[k], "batch", 5) != 0 && !isfinite(json_number_at(dep, "p99_ms", NULL));
+      if (v > 0 && !cannot) {
         fputc(' ', d.f);
         report_gp_num(d.f, v);
         ymax = v > ymax ? v : ymax;
@@ -155,7 +159,8 @@ static tr_err per_million(report *rep, const options *o) {
       "For each served run, the cost of 1M requests on each deployment option at the [serve] traffic "
       "profile (a real-time endpoint's instance-hours, serverless GB-seconds and requests, an asynchronous "
       "endpoint's busy instance-hours, a nightly batch transform), from the catalog's [serving.*] prices; "
-      "a projection onto another instance type is named by it. Missing bars: not priced for that run.");
+      "a projection onto another instance type is named by it. Missing bars: not priced for that run, or the option cannot serve the profile "
+      "(an endpoint at max_instances still overloaded, serverless throttled).");
   return report_set_figure(rep, REPORT_SERVE_OPTIONS, report_buf_close(&d), report_buf_close(&b), caption);
 }
 

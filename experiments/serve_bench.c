@@ -352,6 +352,9 @@ static tr_err price_realtime(const job *j, const pricing *p, const cJSON *measur
   /* p99_ms is null where the option cannot serve the profile (recommend skips it) */
   cJSON *o = deployment(arr, "realtime", type, sc.basis, r.instance_hours * usd_h, requests_day,
                         cap > 0 && !r.overloaded_minutes ? p99 : NAN, meets, why);
+  cJSON_AddStringToObject(o, "assumes", "a scale-out takes effect in the minute it is decided (no alarm or "
+                                        "instance launch delay): spikes shorter than a launch are served better "
+                                        "than a real endpoint would");
   json_add_number(o, "capacity_rps_per_instance", cap);
   cJSON_AddNumberToObject(o, "instances_min", (double)r.min_seen);
   cJSON_AddNumberToObject(o, "instances_max", (double)r.peak_instances);
@@ -390,7 +393,7 @@ cJSON *serve_price(const job *j, const pricing *p, const cJSON *measured) {
     rc = pricing_serving_value(p, "serverless", "provisioned_duration_usd_per_gb_second", &sv.provisioned_duration_usd_per_gb_second);
   if (rc == TR_OK) {
     serve_serverless_result r = serve_serverless_run(&sv, rate, SERVE_MINUTES);
-    char why[512], basis[256];
+    char why[512], basis[512];
     bool meets = r.memory_gb > 0 && !r.throttled && r.p99_ms <= s->p99_ms;
     if (!r.memory_gb) snprintf(why, sizeof why, "%.0f MB do not fit the 6 GB tier", sv.footprint_mb + sv.runtime_mb);
     else if (r.throttled)
@@ -399,8 +402,11 @@ cJSON *serve_price(const job *j, const pricing *p, const cJSON *measured) {
       snprintf(why, sizeof why, "%d GB tier, %.3g ms billed per request, %.0f cold starts/day (%.2g%% of requests, %.0f ms each: load + assumed container start)%s",
                r.memory_gb, ceil(sv.duration_ms), r.cold_starts_per_day, 100 * r.cold_fraction, sv.cold_start_ms,
                sv.provisioned ? ", provisioned concurrency" : "");
-    snprintf(basis, sizeof basis, "measured on this host (one request per container); cold starts: an idle gap of %g s reclaims a container (assumed)",
-             sv.idle_s);
+    snprintf(basis, sizeof basis,
+             "duration: this host's batch-1 mean (one request per container; a container's CPU share is assumed "
+             "equal to this host's); memory: the model's footprint + %g MB runtime (assumed); cold starts: a "
+             "container idle for %g s is reclaimed (assumed)",
+             sv.runtime_mb, sv.idle_s);
     cJSON *o = deployment(arr, "serverless", NULL, basis, r.usd_per_day, requests_day,
                           r.memory_gb && !r.throttled ? r.p99_ms : NAN, meets, why);
     cJSON_AddNumberToObject(o, "memory_gb", r.memory_gb);

@@ -57,7 +57,9 @@ serve_serverless_result serve_serverless_run(const serve_serverless *s, const do
   double gb = r.memory_gb, dur_s = ceil(s->duration_ms) / 1000.0; /* billed per ms */
   double requests = 0, compute_gb_s = 0, cold = 0;
   long warm = s->provisioned; /* containers warm now */
-  double idle_m = s->idle_s / 60.0, last_busy = -INFINITY;
+  /* last_full: the last minute that needed every warm container; containers above the
+     need for idle_s since then are reclaimed, so the next burst starts them cold again */
+  double idle_m = s->idle_s / 60.0, last_busy = -INFINITY, last_full = -INFINITY;
   for (size_t m = 0; m < minutes; m++) {
     double n = rate[m] * 60.0;
     if (n <= 0) {
@@ -70,12 +72,14 @@ serve_serverless_result serve_serverless_run(const serve_serverless *s, const do
     long need = (long)ceil(rate[m] * s->duration_ms / 1000.0);
     if (need < 1) need = 1;
     if (need > r.peak_concurrency) r.peak_concurrency = need;
+    if (need < warm && (double)m - last_full >= idle_m) warm = need > s->provisioned ? need : s->provisioned;
     if (1.0 / rate[m] > s->idle_s) { /* the gaps outlast a container: every request is cold */
       if (need > s->provisioned) cold += n;
     } else if (need > warm) {
       cold += (double)(need - warm);
       warm = need;
     }
+    if (need >= warm) last_full = (double)m;
     last_busy = (double)m;
   }
   r.throttled = r.peak_concurrency > s->max_concurrency;

@@ -118,6 +118,25 @@ START_TEST(serverless_worked_numbers) {
 }
 END_TEST
 
+/* Bursts above a base load that never stops: after each burst the extra containers sit
+ * idle for idle_s and are reclaimed, so the next burst starts them cold again. 1 s per
+ * request: 1 req/s needs 1 container, 5 req/s 5. Minutes 30-34 and 90-94 burst; idle 10
+ * minutes: 1 (the first) + 4 + 4 = 9 cold starts. */
+START_TEST(serverless_bursts_start_cold_again) {
+  double r[120];
+  for (size_t m = 0; m < 120; m++) r[m] = (m >= 30 && m < 35) || (m >= 90 && m < 95) ? 5 : 1;
+  serve_serverless s = base();
+  s.duration_ms = 1000;
+  serve_serverless_result x = serve_serverless_run(&s, r, 120);
+  ck_assert_double_eq_tol(x.cold_starts_per_day, 9, 1e-12);
+  ck_assert_int_eq(x.peak_concurrency, 5);
+  /* bursts 5 minutes apart, within idle_s: the containers stay warm, 1 + 4 */
+  for (size_t m = 0; m < 120; m++) r[m] = (m >= 30 && m < 35) || (m >= 40 && m < 45) ? 5 : 1;
+  x = serve_serverless_run(&s, r, 120);
+  ck_assert_double_eq_tol(x.cold_starts_per_day, 5, 1e-12);
+}
+END_TEST
+
 START_TEST(serverless_tiers_and_cold_starts) {
   double r[SERVE_MINUTES];
   serve_traffic t = {.kind = SERVE_CONSTANT, .rps = 0.001}; /* a request every 1,000 s > 600 s idle */
@@ -160,6 +179,7 @@ int main(void) {
   tcase_add_test(tc, autoscaling_cooldown_overloads);
   tcase_add_test(tc, serverless_worked_numbers);
   tcase_add_test(tc, serverless_tiers_and_cold_starts);
+  tcase_add_test(tc, serverless_bursts_start_cold_again);
   tcase_add_test(tc, async_and_batch_hours);
   suite_add_tcase(s, tc);
   return tu_run(s);
