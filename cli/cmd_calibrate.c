@@ -61,9 +61,7 @@ tr_err cmd_calibrate(int argc, char **argv) {
   }
   if (rc != TR_OK) return rc;
   if (optind != argc - 1) return tr_error_set(TR_EUSAGE, "calibrate", "expected one TARGET (s3://bucket/prefix/ or a directory)");
-  const char *bad = calib_check_opts(&o);
-  if (bad) return tr_error_set(TR_EUSAGE, "calibrate", "%s", bad);
-  calib_result r;
+  calib_result r; /* calib_run checks the options */
   if ((rc = calib_run(argv[optind], &o, &r)) != TR_OK) return rc;
   if (!out) {
     char *text = calib_ini(&r);

@@ -305,6 +305,8 @@ tr_err calib_run(const char *target, const calib_opts *o, calib_result *r) {
   bool s3 = s3c_is_url(target);
   if (s3 && o->backend && strcmp(o->backend, "s3"))
     return tr_error_set(TR_EUSAGE, "calibrate", "an s3:// target calibrates the s3 model, not %s", o->backend);
+  if (!s3 && o->backend && !strcmp(o->backend, "s3"))
+    return tr_error_set(TR_EUSAGE, "calibrate", "--backend must be efs or fsx for a directory (s3 is for s3:// targets)");
   snprintf(r->backend, sizeof r->backend, "%s", s3 ? "s3" : o->backend ? o->backend : "efs");
   time_t now = time(NULL);
   struct tm tm;
@@ -449,6 +451,7 @@ tr_err calib_run(const char *target, const calib_opts *o, calib_result *r) {
     if (flat_levels >= 2) break;
   }
   r->plateau_mb_s = best;
+  r->flattened = flat_levels >= 2;
   r->elapsed_s = tr_now() - t_start;
   free(v);
   free(buf);
@@ -477,7 +480,11 @@ char *calib_ini(const calib_result *r) {
   char *t = malloc(cap);
   if (!t) return tr_check_alloc(NULL, "calibrate");
   t[0] = '\0';
-  fmt_append(t, cap, &len, "; tradeoff calibrate %s, %s\n", r->target, r->date);
+  char target[sizeof r->target]; /* one comment line, whatever the path holds */
+  snprintf(target, sizeof target, "%s", r->target);
+  for (char *c = target; *c; c++)
+    if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = '?';
+  fmt_append(t, cap, &len, "; tradeoff calibrate %s, %s\n", target, r->date);
   fmt_append(t, cap, &len, "; %zu files, %s read in %.1f s\n", r->files, size_text(r->bytes_read, sb), r->elapsed_s);
   fmt_append(t, cap, &len, "; open/metadata ms: p10 %.3f p50 %.3f p90 %.3f p99 %.3f (%zu files)\n",
              r->open_ms[0], r->open_ms[1], r->open_ms[2], r->open_ms[3], r->n_open);
@@ -500,15 +507,18 @@ char *calib_ini(const calib_result *r) {
     fmt_append(t, cap, &len, "s3.first_byte_ms = %.4g\n", r->first_byte_ms);
     if (r->bandwidth_fitted) fmt_append(t, cap, &len, "s3.mb_per_s_per_connection = %.4g\n", r->mb_per_s);
     else fmt_append(t, cap, &len, "; s3.mb_per_s_per_connection: the objects are too small to show it (the default stands)\n");
-    fmt_append(t, cap, &len, "s3.instance_gbps = %.4g\n", r->plateau_mb_s * 8 / 1000.0);
+    fmt_append(t, cap, &len, "s3.instance_gbps = %.4g%s\n", r->plateau_mb_s * 8 / 1000.0,
+               r->flattened ? "  ; measured: the plateau" : "  ; a lower bound: still rising at the last level measured");
   } else if (!strcmp(r->backend, "efs")) {
-    fmt_append(t, cap, &len, "efs.mode = elastic\n");
+    fmt_append(t, cap, &len, "efs.mode = elastic  ; assumed (the mode is not measurable from a client)\n");
     fmt_append(t, cap, &len, "efs.latency_ms = %.4g\n", r->first_byte_ms);
-    fmt_append(t, cap, &len, "efs.per_client_mib_s = %.4g\n", r->plateau_mb_s * 1e6 / 1048576.0);
+    fmt_append(t, cap, &len, "efs.per_client_mib_s = %.4g%s\n", r->plateau_mb_s * 1e6 / 1048576.0,
+               r->flattened ? "  ; measured: the plateau" : "  ; a lower bound: still rising at the last level measured");
   } else {
     fmt_append(t, cap, &len, "fsx.latency_ms = %.4g\n", r->first_byte_ms);
-    fmt_append(t, cap, &len, "fsx.capacity_tib = 1.2\n");
-    fmt_append(t, cap, &len, "fsx.mb_per_s_per_tib = %.4g\n", r->plateau_mb_s / 1.2);
+    fmt_append(t, cap, &len, "fsx.capacity_tib = 1.2  ; assumed: set your file system's; it only scales the next key\n");
+    fmt_append(t, cap, &len, "fsx.mb_per_s_per_tib = %.4g  ; the measured plateau / capacity_tib: keep their product%s\n",
+               r->plateau_mb_s / 1.2, r->flattened ? "" : " (a lower bound: still rising)");
     fmt_append(t, cap, &len, "fsx.preload = true  ; the files are on the file system already\n");
   }
   if (open_key) fmt_append(t, cap, &len, "%s = %.4g\n", open_key, r->open_ms[1]);

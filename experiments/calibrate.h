@@ -43,6 +43,7 @@ typedef struct {
   bool bandwidth_fitted;           /* requests of 1 MiB or more in two sizes or more */
   double plateau_mb_s;             /* the highest aggregate throughput */
   int plateau_level;
+  bool flattened;          /* the throughput stopped rising before the levels, bytes or time ran out */
 } calib_result;
 
 /* NULL when o is usable, else a static message naming the option. */

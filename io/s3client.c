@@ -279,6 +279,9 @@ static s3c_client *client_new(const s3c_options *o) {
         strchr(ep, ' '))
       rc = tr_error_set(TR_ECONFIG, "storage.s3.endpoint_url",
                         "'%s' is not an http:// or https:// URL", ep);
+    else if (strchr(ep, '@')) /* user info: the host is after it (and the local-only check reads before it) */
+      rc = tr_error_set(TR_ECONFIG, "storage.s3.endpoint_url",
+                        "'%s' holds user info ('@'): credentials come from the environment or a profile", ep);
     else
       snprintf(c->endpoint, sizeof c->endpoint, "%.*s", (int)len, ep);
   } else {
@@ -364,7 +367,7 @@ static CURL *acquire(s3c_client *c, int *slot) {
       return c->easy[i];
     }
     bool none = true;
-    for (int i = 0; i < c->n; i++) none = none && !(c->busy[i] || !c->easy[i]);
+    for (int i = 0; i < c->n; i++) none = none && !c->busy[i]; /* nothing to wait for: out of memory */
     if (none) break;
     pthread_cond_wait(&c->freed, &c->lock);
   }

@@ -81,6 +81,10 @@ START_TEST(refusals) {
   ck_assert_int_eq(calib_run(tu_dir, &o, &r), TR_EINPUT); /* empty */
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "no non-empty file"));
   tr_error_clear();
+  o.backend = "s3"; /* a directory is not calibrated as object storage */
+  ck_assert_int_eq(calib_run(tu_dir, &o, &r), TR_EUSAGE);
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "efs or fsx for a directory"));
+  tr_error_clear();
   o.backend = "nfs";
   ck_assert_ptr_nonnull(calib_check_opts(&o));
   o.backend = NULL;

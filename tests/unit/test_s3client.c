@@ -145,6 +145,12 @@ START_TEST(client_refusals) {
   ck_assert_ptr_null(s3c_shared());
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "not an http:// or https:// URL"));
   tr_error_clear();
+  /* user info would put the real host after the '@' (and past the local-only check) */
+  snprintf(o.endpoint_url, sizeof o.endpoint_url, "http://127.0.0.1:1@host.example/");
+  s3c_configure(&o);
+  ck_assert_ptr_null(s3c_shared());
+  ck_assert_ptr_nonnull(strstr(tr_error_message(), "holds user info"));
+  tr_error_clear();
   snprintf(o.endpoint_url, sizeof o.endpoint_url, "http://127.0.0.1:1/");
   s3c_configure(&o);
   s3c_client *c = s3c_shared();
