@@ -106,7 +106,7 @@ for t in threads:
     best32 = max(x["throughput"]["rows_per_s"] for x in f32)
     lat32 = min(x["latency_batch1"]["p50_ms"] for x in f32)
     acc32 = f32[0]["test"]["accuracy"]
-    print(f"| {t} | fp32 (OpenBLAS) | {f32[0]['param_bytes']:,} | {f32[0]['file_bytes']:,} | {lat32:.4f} | "
+    print(f"| {t} | fp32 (as predict runs it) | {f32[0]['param_bytes']:,} | {f32[0]['file_bytes']:,} | {lat32:.4f} | "
           f"{best32:,.0f} | 1.00x | {acc32:.4f} | | |")
     refs = [e["reference_fp32_onednn"] for p in precs for e in runs[p]]
     bref = max(x["throughput"]["rows_per_s"] for x in refs)
