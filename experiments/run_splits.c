@@ -21,6 +21,11 @@ tr_err run_load_splits(const job *j, run_splits *out) {
   out->scale = r.scale;
   out->target = r.target;
   free(r.train_global);
+  /* the raw-column encoding and class names are the model file's to give (model.h5) */
+  prep_free(&r.prep);
+  free(r.prep_counts);
+  free(r.prep_fit_on);
+  tbl_free_names(r.class_names, r.n_class_names);
   if (rc != TR_OK) run_splits_free(out);
   return rc;
 }
