@@ -381,10 +381,12 @@ for name, label in (("logit_adam", "logistic, adam"), ("mlp", "MLP, adam"),
                    f" x train_s / epochs_run = {est:.6g}")
     if r.get("stop_reason") == "max_epochs" and sv:
         odd.append(f"{name}: stop_reason max_epochs but saved_by_early_stop_usd = {sv}")
-if skm or tm:
-    print(f"\nPeers for reference: sklearn stopped after {get(skm, 'n_iter')} of "
-          f"{get(skm, 'max_iter')} epochs, PyTorch after {get(tm, 'epochs')} of "
-          f"{get(tm, 'max_epochs')} (best {get(tm, 'best_epoch')}).")
+for sfx, data in (("", "issue-3 data"), ("_clusters", "clusters data")):
+    skm, tm = jload(f"sk_mlp{sfx}.json"), jload(f"torch_mlp{sfx}.json")
+    if skm or tm:
+        print(f"\nPeers for reference ({data}): sklearn stopped after {get(skm, 'n_iter')} of "
+              f"{get(skm, 'max_iter')} epochs, PyTorch after {get(tm, 'epochs')} of "
+              f"{get(tm, 'max_epochs')} (best {get(tm, 'best_epoch')}).")
 
 print("\n### Checks on our result.json\n")
 if not any(ours(n)[0] for n in ("logit_lbfgs.1", "logit_adam", "mlp", "mlp_clusters")):
