@@ -600,18 +600,41 @@ static tr_err answer_error(const char *what, const outcome *o, const body *b, bo
                       o->status, code, msg[0] ? ": " : "", msg);
 }
 
+bool s3c_parse_content_range(const char *value, uint64_t *first, uint64_t *last) {
+  /* "bytes A-B/TOTAL", TOTAL digits or a star (RFC 9110 14.4) */
+  if (strncmp(value, "bytes ", 6) != 0) return false;
+  const char *p = value + 6;
+  uint64_t v[2] = {0, 0};
+  for (int k = 0; k < 2; k++) {
+    if (*p < '0' || *p > '9') return false;
+    for (; *p >= '0' && *p <= '9'; p++) {
+      if (v[k] > (UINT64_MAX - (uint64_t)(*p - '0')) / 10) return false;
+      v[k] = v[k] * 10 + (uint64_t)(*p - '0');
+    }
+    if (*p++ != (k == 0 ? '-' : '/')) return false;
+  }
+  if (v[0] > v[1] || !*p) return false;
+  if (strcmp(p, "*") != 0)
+    for (const char *q = p; *q; q++)
+      if (*q < '0' || *q > '9') return false;
+  *first = v[0];
+  *last = v[1];
+  return true;
+}
+
 /* A ranged GET's answer that is not the range asked for (b->fixed): a 200, which carries
  * the whole object (a proxy that drops Range; accepted only when the object is exactly
  * the range: offset 0, b->cap bytes), or a 206 whose Content-Range is missing or names
  * other bytes. TR_EIO naming what, TR_OK otherwise (the body's length is checked after). */
 static tr_err range_error(const char *what, const body *b, long status) {
-  unsigned long long first = b->off, last = b->off + b->cap - 1, a, z;
+  unsigned long long first = b->off, last = b->off + b->cap - 1;
+  uint64_t a, z;
   if (status == 200 && (b->off != 0 || b->overflow || b->len != b->cap))
     return tr_error_set(TR_EIO, what,
                         "the server answered 200 with the whole object to a GET of bytes %llu-%llu (something "
                         "between here and S3 drops the Range header)", first, last);
   if (status != 206) return TR_OK;
-  if (sscanf(b->content_range, "bytes %llu-%llu/", &a, &z) != 2 || a != first || z != last)
+  if (!s3c_parse_content_range(b->content_range, &a, &z) || a != first || z != last)
     return tr_error_set(TR_EIO, what, "the server answered bytes '%s' to a GET of bytes %llu-%llu",
                         b->content_range[0] ? b->content_range : "(no Content-Range)", first, last);
   return TR_OK;

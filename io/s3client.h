@@ -122,6 +122,11 @@ tr_err s3c_parse_list(const char *xml, size_t len, s3c_object **objs, size_t *n,
 /* The Code and Message of an S3 error answer into code/msg (empty when absent). */
 void s3c_parse_error(const char *xml, size_t len, char *code, size_t code_len, char *msg,
                      size_t msg_len);
+/* The range of a Content-Range value "bytes FIRST-LAST/TOTAL" (TOTAL may be a star:
+ * unknown) into first/last; false when it is not one (another unit, an unsatisfied
+ * range's star in place of FIRST-LAST, FIRST > LAST, numbers past 2^64, anything after
+ * TOTAL). */
+bool s3c_parse_content_range(const char *value, uint64_t *first, uint64_t *last);
 /* The key of `want` in section `[section]` of INI text (an AWS credentials or config
  * file: "aws_access_key_id = ..."), malloc'd; NULL when absent. */
 char *s3c_profile_value(const char *text, const char *section, const char *want);
