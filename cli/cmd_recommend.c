@@ -101,7 +101,10 @@ static void print_table(const args *a, const recommendation *rec) {
            *r->variant ? r->variant : "-", r->backend, r->ranks, r->instance, r->spot ? "yes" : "no", r->label,
            c->metric, fmt_duration(r->time_s, t, sizeof t), fmt_usd(r->cost_usd, usd, sizeof usd));
     printf("    why: %s%s\n", c->why, c->pareto ? "; on the Pareto frontier" : "");
-    if (q->p99_ms > 0) print_serving(c);
+    if (q->p99_ms > 0) {
+      print_serving(c);
+      printf("    %s\n", c->serve_basis);
+    }
     printf("    %s\n", c->basis);
   }
 }

@@ -113,12 +113,27 @@ void pricing_free(pricing **pp) {
   *pp = NULL;
 }
 
-/* A numeric key of a section: its largest value, and whether it counts (a whole number). */
+/* A numeric key of a section: its range, and whether it counts (a whole number). */
 typedef struct {
   const char *key;
-  double max;
+  double min, max;
   bool whole;
 } num_key;
+
+/* Whether text is a number of k's range (and whole where k says); *v gets it. */
+static bool num_ok(const num_key *k, const char *text, double *v) {
+  char *end;
+  *v = strtod(text, &end);
+  /* NaN, infinities and counts past INT_MAX are rejected too (found by fuzz_pricing),
+   * and so are fractional counts (4.5 vCPUs read as 4) */
+  return end != text && !*end && isfinite(*v) && *v >= k->min && *v <= k->max && (!k->whole || *v == floor(*v));
+}
+
+/* TR_ECONFIG "PATH:LINE: [SECTION] KEY: expected a (whole) number in [MIN, MAX], got 'V'". */
+static tr_err num_error(const pricing *p, const entry *e, const char *section, const num_key *k) {
+  return tr_error_at(TR_ECONFIG, p->path, e->line, "[%s] %s: expected a %s in [%.10g, %.10g], got '%s'", section,
+                     e->key, k->whole ? "whole number" : "number", k->min, k->max, e->value);
+}
 
 /* Reads section want's numeric keys[0..n) into vals (NAN when absent), each in
  * [0, max] (and whole where said). `what` ("cost.instance" / "storage.backend") and name
@@ -133,15 +148,7 @@ static tr_err read_section(const pricing *p, const char *want, const num_key *ke
     found = true;
     for (size_t i = 0; i < n; i++) {
       if (strcmp(e->key, keys[i].key) != 0) continue;
-      char *end;
-      double v = strtod(e->value, &end);
-      /* NaN, infinities and counts past INT_MAX are rejected too (found by fuzz_pricing),
-       * and so are fractional counts (4.5 vCPUs read as 4) */
-      if (end == e->value || *end || !isfinite(v) || v < 0 || v > keys[i].max ||
-          (keys[i].whole && v != floor(v)))
-        return tr_error_at(TR_ECONFIG, p->path, e->line, "[%s] %s: expected a %s in [0, %.10g], got '%s'",
-                           want, e->key, keys[i].whole ? "whole number" : "number", keys[i].max, e->value);
-      vals[i] = v;
+      if (!num_ok(&keys[i], e->value, &vals[i])) return num_error(p, e, want, &keys[i]);
     }
   }
   if (!found)
@@ -157,6 +164,20 @@ static tr_err read_section(const pricing *p, const char *want, const num_key *ke
 
 static double or_zero(double v) { return isnan(v) ? 0 : v; }
 
+const char *pricing_path(const pricing *p) { return p->path; }
+
+const char *pricing_text(const pricing *p, const char *section, const char *key) {
+  for (size_t k = 0; k < p->n; k++)
+    if (!strcmp(p->e[k].section, section) && !strcmp(p->e[k].key, key)) return p->e[k].value;
+  return NULL;
+}
+
+bool pricing_has_serving(const pricing *p, const char *option) {
+  for (size_t k = 0; k < p->n; k++)
+    if (!strncmp(p->e[k].section, "serving.", 8) && !strcmp(p->e[k].section + 8, option)) return true;
+  return false;
+}
+
 bool pricing_has_instance(const pricing *p, const char *type) {
   for (size_t k = 0; k < p->n; k++)
     if (!strncmp(p->e[k].section, "instance.", 9) && !strcmp(p->e[k].section + 9, type)) return true;
@@ -167,11 +188,12 @@ tr_err pricing_find_instance(const pricing *p, const char *type, pricing_instanc
   memset(out, 0, sizeof *out);
   char want[160];
   snprintf(want, sizeof want, "instance.%s", type);
-  static const num_key keys[] = {{"usd_per_hour", PRICING_MAX_USD, false},
-                                 {"spot_discount", 1, false},
-                                 {"vcpus", INT_MAX, true},
-                                 {"gpus", INT_MAX, true},
-                                 {"memory_gib", 1e9, false}};
+  /* a type has at least one vCPU: rightsizing and serving divide by it */
+  static const num_key keys[] = {{"usd_per_hour", 0, PRICING_MAX_USD, false},
+                                 {"spot_discount", 0, 1, false},
+                                 {"vcpus", 1, INT_MAX, true},
+                                 {"gpus", 0, INT_MAX, true},
+                                 {"memory_gib", 0, 1e9, false}};
   double v[5];
   tr_err rc = read_section(p, want, keys, 5, v, "cost.instance", type);
   if (rc != TR_OK) return rc;
@@ -182,10 +204,10 @@ tr_err pricing_find_instance(const pricing *p, const char *type, pricing_instanc
   return TR_OK;
 }
 
-static const num_key storage_keys[] = {{"usd_per_gb_month", PRICING_MAX_USD, false},
-                                       {"usd_per_1k_get", PRICING_MAX_USD, false},
-                                       {"usd_per_gb_read", PRICING_MAX_USD, false},
-                                       {"usd_per_mib_s_month", PRICING_MAX_USD, false}};
+static const num_key storage_keys[] = {{"usd_per_gb_month", 0, PRICING_MAX_USD, false},
+                                       {"usd_per_1k_get", 0, PRICING_MAX_USD, false},
+                                       {"usd_per_gb_read", 0, PRICING_MAX_USD, false},
+                                       {"usd_per_mib_s_month", 0, PRICING_MAX_USD, false}};
 enum { N_STORAGE_KEYS = sizeof storage_keys / sizeof *storage_keys };
 
 tr_err pricing_storage_price(const pricing *p, const char *name, const char *key, double *usd) {
@@ -223,11 +245,10 @@ tr_err pricing_serving_value(const pricing *p, const char *option, const char *k
     if (strcmp(e->section, want) != 0) continue;
     found = true;
     if (strcmp(e->key, key) != 0) continue;
-    char *end;
-    double x = strtod(e->value, &end);
-    if (end == e->value || *end || !isfinite(x) || x < 0 || x > PRICING_MAX_USD)
-      return tr_error_at(TR_ECONFIG, p->path, e->line, "[%s] %s: expected a number in [0, %.10g], got '%s'",
-                         want, key, PRICING_MAX_USD, e->value);
+    /* vcpus scales the measured capacity onto the instance: a whole number >= 1 */
+    num_key k = strcmp(key, "vcpus") ? (num_key){key, 0, PRICING_MAX_USD, false} : (num_key){key, 1, PRICING_MAX_USD, true};
+    double x;
+    if (!num_ok(&k, e->value, &x)) return num_error(p, e, want, &k);
     *v = x;
     return TR_OK;
   }

@@ -30,12 +30,22 @@ typedef struct {
   double memory_gib;
 } pricing_instance;
 
+/* The catalog's path, as given to pricing_load. */
+const char *pricing_path(const pricing *p);
+
+/* The text of key in [section] ("source", "as_of" of "serving.realtime.ml.c5.xlarge"),
+ * pointing into p; NULL when absent. */
+const char *pricing_text(const pricing *p, const char *section, const char *key);
+
+/* True when the catalog has a [serving.<option>] section (its values unchecked). */
+bool pricing_has_serving(const pricing *p, const char *option);
+
 /* True when the catalog has an [instance.<type>] section (its values unchecked). */
 bool pricing_has_instance(const pricing *p, const char *type);
 
 /* Looks up [instance.<type>]. Errors: TR_ECONFIG "path:line: [instance.T] KEY: expected
- * a number in [0, MAX]" for a malformed value (prices at most 1e6 USD, spot_discount at
- * most 1, vcpus and gpus whole numbers), "path: [instance.T] has no usd_per_hour", and
+ * a number in [MIN, MAX]" for a malformed value (prices at most 1e6 USD, spot_discount at
+ * most 1, vcpus a whole number >= 1, gpus a whole number), "path: [instance.T] has no usd_per_hour", and
  * "cost.instance: unknown instance type" when the section is absent. */
 tr_err pricing_find_instance(const pricing *p, const char *type, pricing_instance *out);
 
@@ -54,9 +64,10 @@ tr_err pricing_require_spot(const pricing *p, const char *type);
 
 /* One figure of [serving.<option>] (issue 14: "serverless", "realtime.ml.c5.xlarge",
  * "async.ml.c5.xlarge", "batch.ml.c5.xlarge") into *v: a price (usd_per_hour,
- * usd_per_gb_second, ...) or an instance figure (vcpus, memory_gib), a number in [0, 1e6].
+ * usd_per_gb_second, ...) or an instance figure (vcpus, memory_gib), a number in [0, 1e6]
+ * (vcpus a whole number in [1, 1e6]).
  * Errors (TR_ECONFIG): "serve.instance: unknown serving option 'O' (no [serving.O] in
- * PATH)", "PATH:LINE: [serving.O] KEY: expected a number in [0, 1000000], got 'V'", "PATH:
+ * PATH)", "PATH:LINE: [serving.O] KEY: expected a (whole) number in [MIN, MAX], got 'V'", "PATH:
  * [serving.O] has no KEY". */
 tr_err pricing_serving_value(const pricing *p, const char *option, const char *key, double *v);
 

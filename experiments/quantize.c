@@ -50,10 +50,6 @@ static char *stored_job(const char *path) {
   return text;
 }
 
-static const char *head_name(loss_head h) {
-  return h == HEAD_BINARY ? "binary" : h == HEAD_MULTICLASS ? "multiclass" : "regression";
-}
-
 /* The job's data must be the model's: its features, task, classes and (within float
  * rounding) the standardization fitted on its training split. */
 static tr_err check_fit(const model_file *mf, const run_splits *s, const char *job_name) {
@@ -63,7 +59,7 @@ static tr_err check_fit(const model_file *mf, const run_splits *s, const char *j
                         s->train->cols, mf->model->spec.inputs);
   if (s->head != mf->head)
     return tr_error_set(TR_EINPUT, mp, "%s's data makes a %s task, the model is %s: not the model's job", job_name,
-                        head_name(s->head), head_name(mf->head));
+                        loss_head_name(s->head), loss_head_name(mf->head));
   if (mf->head != HEAD_REGRESSION) {
     bool same = s->n_classes == mf->n_classes;
     for (size_t k = 0; same && k < s->n_classes; k++) same = s->classes[k] == mf->classes[k];
@@ -352,7 +348,7 @@ tr_err quantize_run(const quantize_opts *o, cJSON **report) {
     cJSON_AddStringToObject(r, "model", o->model_path);
     cJSON_AddStringToObject(r, "out", o->out_path);
     cJSON_AddStringToObject(r, "job", o->job_path ? o->job_path : "(stored in the model)");
-    cJSON_AddStringToObject(r, "task", head_name(mf.head));
+    cJSON_AddStringToObject(r, "task", loss_head_name(mf.head));
     cJSON *ho = cJSON_AddObjectToObject(r, "host");
     cJSON_AddStringToObject(ho, "name", h.name);
     cJSON_AddStringToObject(ho, "cpu", h.cpu);

@@ -10,6 +10,7 @@
 
 #include "common/format.h"
 #include "common/json.h"
+#include "common/path.h"
 #include "experiments/provenance.h"
 
 const char *recommend_check_query(const recommend_query *q) {
@@ -54,6 +55,23 @@ static char *why_tco(const recommend_query *q, const recommend_pick *c, const re
     return NULL;
   }
   return text;
+}
+
+/* Where pick c's serving figures come from (recommend.h's serve_json and serve_basis);
+ * false on ENOMEM. */
+static bool serving_basis(const char *dir, recommend_pick *c) {
+  const serve_tco *s = &c->serve;
+  if (c->r->dir && *c->r->dir && !(c->serve_json = path_join3(dir, c->r->dir, SERVE_JSON))) return false;
+  const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s->traffic, "kind"));
+  size_t len = 0;
+  FILE *f = open_memstream(&c->serve_basis, &len);
+  if (!f) return false;
+  fprintf(f, "serving basis: %s; %s%s%s %s (%s); traffic %s, mean %.4g req/s, peak %.4g req/s",
+          c->serve_json ? c->serve_json : "serve.json (the record names no directory)", s->option,
+          s->instance ? " on " : "", s->instance ? s->instance : "", serve_basis_projected(s->basis) ? "projected" : "measured",
+          s->basis ? s->basis : "no basis recorded", kind ? kind : "unrecorded",
+          json_number_at(s->traffic, "mean_rps", NULL), json_number_at(s->traffic, "peak_rps", NULL));
+  return fclose(f) == 0;
 }
 
 /* The error when runs meet the metric but none serves within the latency target. */
@@ -183,7 +201,8 @@ tr_err recommend_runs(const char *dir, const recommend_query *q, recommendation 
   out->n_picks = k < q->top ? k : q->top;
   for (size_t i = 0; i < out->n_picks; i++) {
     const recommend_pick *next = i + 1 < k ? &c[i + 1] : NULL;
-    if (!(c[i].why = tco ? why_tco(q, &c[i], next, i + 1) : why(q, &c[i], next, i + 1)))
+    if (!(c[i].why = tco ? why_tco(q, &c[i], next, i + 1) : why(q, &c[i], next, i + 1)) ||
+        (tco && !serving_basis(dir, &c[i])))
       return tr_error_set(TR_ENOMEM, "recommend", "out of memory");
     provenance_record_basis(c[i].r, NULL, c[i].basis, sizeof c[i].basis);
   }
@@ -191,7 +210,11 @@ tr_err recommend_runs(const char *dir, const recommend_query *q, recommendation 
 }
 
 void recommend_free(recommendation *rec) {
-  for (size_t i = 0; rec->picks && i < rec->n_qualifying; i++) free(rec->picks[i].why);
+  for (size_t i = 0; rec->picks && i < rec->n_qualifying; i++) {
+    free(rec->picks[i].why);
+    free(rec->picks[i].serve_json);
+    free(rec->picks[i].serve_basis);
+  }
   free(rec->picks);
   results_free(&rec->rs);
   memset(rec, 0, sizeof *rec);
@@ -229,6 +252,12 @@ cJSON *recommend_json(const recommendation *rec, const recommend_query *q) {
       else cJSON_AddNullToObject(o, "serve_instance");
       json_add_number(o, "serve_usd_per_month", c->serve.usd_per_month);
       json_add_number(o, "serve_p99_ms", c->serve.p99_ms);
+      if (c->serve_json) cJSON_AddStringToObject(o, "serve_json", c->serve_json);
+      else cJSON_AddNullToObject(o, "serve_json");
+      cJSON_AddStringToObject(o, "serve_label", serve_basis_projected(c->serve.basis) ? "projected" : "measured");
+      if (c->serve.basis) cJSON_AddStringToObject(o, "serve_deployment_basis", c->serve.basis);
+      else cJSON_AddNullToObject(o, "serve_deployment_basis");
+      cJSON_AddItemToObject(o, "serve_traffic", c->serve.traffic ? cJSON_Duplicate(c->serve.traffic, 1) : cJSON_CreateNull());
     }
     cJSON_AddItemToArray(list, o);
   }

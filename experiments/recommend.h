@@ -31,6 +31,10 @@ typedef struct {
   char basis[600];     /* where its numbers come from: "measured on CPU (...), priced as
                           TYPE", or "projected ... priced as TYPE" */
   serve_tco serve;     /* with p99_ms: the deployment and total cost of ownership */
+  char *serve_json;    /* with p99_ms: DIR/<point.dir>/serve.json, the figures' file
+                          (malloc'd; NULL when the record names no directory) */
+  char *serve_basis;   /* with p99_ms: "serving basis: FILE; OPTION [INSTANCE] LABEL (BASIS);
+                          traffic KIND, mean R req/s, peak P req/s" (malloc'd) */
 } recommend_pick;
 
 typedef struct {
@@ -52,6 +56,9 @@ void recommend_free(recommendation *rec);
 
 /* The picks as a JSON array: rank, id, variant, backend, ranks, instance, spot, label,
  * basis, METRIC, time_s, cost_usd, pareto, why; with p99_ms also tco_usd, months,
- * serve_option, serve_instance, serve_usd_per_month, serve_p99_ms. NULL on ENOMEM. */
+ * serve_option, serve_instance, serve_usd_per_month, serve_p99_ms, and the serving basis:
+ * serve_json (the serve.json its figures come from, or null), serve_label ("measured" or
+ * "projected"), serve_deployment_basis (the deployment's basis), serve_traffic (the
+ * profile: kind, mean_rps, peak_rps, ...). NULL on ENOMEM. */
 cJSON *recommend_json(const recommendation *rec, const recommend_query *q);
 #endif

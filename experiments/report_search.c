@@ -80,7 +80,7 @@ tr_err report_plan_search(report *rep) {
   const char *metric = rep->metric;
   if (!*metric) return report_omit(rep, REPORT_SEARCH, "no metric to draw");
   char column[64];
-  snprintf(column, sizeof column, "val_%s", !strcmp(metric, "log_loss") ? "loss" : metric);
+  runfiles_val_column(metric, column, sizeof column);
   report_buf d, b;
   if (report_bufs_open(&d, &b) != TR_OK) return TR_ENOMEM;
   char title[128]; /* the metric comes from the records or --metric: quoted like every string */

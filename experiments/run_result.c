@@ -17,11 +17,6 @@
 #include "trainer/invariant.h"
 #include "trainer/metrics.h"
 
-/* "binary" | "multiclass" | "regression" */
-static const char *run_task_name(loss_head h) {
-  return h == HEAD_BINARY ? "binary" : h == HEAD_MULTICLASS ? "multiclass" : "regression";
-}
-
 /* sklearn's classification_report from the confusion matrix cm (K x K, rows the true
  * class): per class its value, precision, recall, F1 and support (0 where undefined, as
  * zero_division=0), then the matrix with its labels (rows: true class; columns:
@@ -313,7 +308,7 @@ tr_err run_result_json(run_state *r, const net *n, const train_params *p, const 
   cJSON *o = cJSON_CreateObject();
   if (!o) return tr_error_set(TR_ENOMEM, "result", "out of memory");
   cJSON_AddStringToObject(o, "job", r->o->name);
-  cJSON_AddStringToObject(o, "task", run_task_name(r->head));
+  cJSON_AddStringToObject(o, "task", loss_head_name(r->head));
   cJSON *model = cJSON_AddObjectToObject(o, "model");
   cJSON_AddStringToObject(model, "type", cfg_str(j->src, "model", "type"));
   cJSON_AddNumberToObject(model, "params", (double)n->n_params);

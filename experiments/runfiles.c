@@ -16,6 +16,10 @@
 #include "common/atomic_file.h"
 #include "common/path.h"
 
+void runfiles_val_column(const char *metric, char *out, size_t cap) {
+  snprintf(out, cap, "val_%s", !strcmp(metric, "log_loss") ? "loss" : metric);
+}
+
 tr_err runfiles_write_history(const char *path, const train_epoch *rows, int n, loss_head head,
                               const char *monitor) {
   const char *m[TRAIN_MAX_METRICS];

@@ -29,6 +29,10 @@
 tr_err runfiles_write_history(const char *path, const train_epoch *rows, int n, loss_head head,
                               const char *monitor);
 
+/* The history.csv column of validation metric `metric` into out (cap bytes, cut to fit):
+ * "val_<metric>", and val_loss for log_loss (the validation loss is its log loss). */
+void runfiles_val_column(const char *metric, char *out, size_t cap);
+
 /* The columns of history.csv every reader needs. */
 typedef struct {
   size_t n;

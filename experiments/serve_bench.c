@@ -67,34 +67,50 @@ tr_err serve_check(const job *j, serve_traffic *t) {
   return TR_OK;
 }
 
-/* The instance types of serve.project (comma-separated) into out[0..*n) (max entries;
- * pointers into buf). */
-static void project_list(const char *text, char *buf, size_t len, char **out, size_t max, size_t *n) {
-  snprintf(buf, len, "%s", text);
+/* The instance types of serve.project (comma-separated) into out[0..*n) (pointers into
+ * buf); false when there are more than SERVE_MAX_PROJECT or the list is longer than buf. */
+#define SERVE_MAX_PROJECT 32
+static bool project_list(const char *text, char *buf, size_t len, char **out, size_t *n) {
   *n = 0;
-  for (char *save = NULL, *tok = strtok_r(buf, ", \t", &save); tok && *n < max; tok = strtok_r(NULL, ", \t", &save))
+  if ((size_t)snprintf(buf, len, "%s", text) >= len) return false;
+  for (char *save = NULL, *tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+    if (*n == SERVE_MAX_PROJECT) return false;
     out[(*n)++] = tok;
+  }
+  return true;
 }
 
-static tr_err check_instance(const pricing *p, const char *type) {
-  static const char *const options[] = {"realtime", "async", "batch"};
-  double v;
-  for (size_t i = 0; i < 3; i++) {
-    char name[200];
-    snprintf(name, sizeof name, "%s.%s", options[i], type);
-    tr_err rc = pricing_serving_value(p, name, "usd_per_hour", &v);
-    if (rc == TR_OK) rc = pricing_serving_value(p, name, "vcpus", &v);
-    if (rc != TR_OK) return rc;
-  }
-  return TR_OK;
+/* The usd_per_hour and vcpus of [serving.<option>.<type>]: pricing_serving_value's errors. */
+static tr_err instance_prices(const pricing *p, const char *option, const char *type, double *usd_h, double *vcpus) {
+  char name[200];
+  snprintf(name, sizeof name, "%s.%s", option, type);
+  tr_err rc = pricing_serving_value(p, name, "usd_per_hour", usd_h);
+  return rc == TR_OK ? pricing_serving_value(p, name, "vcpus", vcpus) : rc;
 }
 
 tr_err serve_check_prices(const job *j, const pricing *p) {
-  tr_err rc = check_instance(p, j->serve.instance);
-  char buf[1024], *types[32];
+  /* serve.instance serves every instance option; a serve.project type only the real-time
+     endpoint (async and batch are priced on serve.instance alone), so only its real-time
+     price is asked for, and a type the catalog lacks is named as serve.project's */
+  static const char *const options[] = {"realtime", "async", "batch"};
+  double usd_h, vcpus;
+  tr_err rc = TR_OK;
+  for (size_t i = 0; rc == TR_OK && i < 3; i++) rc = instance_prices(p, options[i], j->serve.instance, &usd_h, &vcpus);
+  char buf[1024], *types[SERVE_MAX_PROJECT];
   size_t n;
-  project_list(j->serve.project, buf, sizeof buf, types, 32, &n);
-  for (size_t i = 0; rc == TR_OK && i < n; i++) rc = check_instance(p, types[i]);
+  if (rc == TR_OK && !project_list(j->serve.project, buf, sizeof buf, types, &n))
+    rc = job_error(j, TR_ECONFIG, "serve", "project", "at most %d instance types in at most %zu characters",
+                   SERVE_MAX_PROJECT, sizeof buf - 1);
+  for (size_t i = 0; rc == TR_OK && i < n; i++) {
+    char name[200];
+    snprintf(name, sizeof name, "realtime.%s", types[i]);
+    if (!pricing_has_serving(p, name))
+      rc = job_error(j, TR_ECONFIG, "serve", "project",
+                     "'%s' has no real-time price ([serving.realtime.%s] in %s) to project the endpoint onto",
+                     types[i], types[i], pricing_path(p));
+    else
+      rc = instance_prices(p, "realtime", types[i], &usd_h, &vcpus);
+  }
   static const char *const keys[] = {"usd_per_gb_second", "usd_per_1m_requests", "provisioned_usd_per_gb_second",
                                      "provisioned_duration_usd_per_gb_second"};
   double v;
@@ -307,11 +323,27 @@ static double best_rows_per_s(const cJSON *measured) {
   return best;
 }
 
-static cJSON *deployment(cJSON *arr, const char *option, const char *instance, const char *basis,
-                         double usd_day, double requests_day, double p99_ms, bool meets, const char *why) {
+/* A string or null. */
+static void add_text(cJSON *o, const char *key, const char *text) {
+  if (text) cJSON_AddStringToObject(o, key, text);
+  else cJSON_AddNullToObject(o, key);
+}
+
+/* One deployment, priced from [serving.<priced>] of p: what its prices are and where
+ * they come from ("priced_from", and the section's "source" and "as_of", null when the
+ * catalog gives none), beside its figures. */
+static cJSON *deployment(cJSON *arr, const pricing *p, const char *priced, const char *option, const char *instance,
+                         const char *basis, double usd_day, double requests_day, double p99_ms, bool meets,
+                         const char *why) {
   cJSON *o = cJSON_CreateObject();
   cJSON_AddItemToArray(arr, o);
   cJSON_AddStringToObject(o, "option", option);
+  char section[220], from[4400];
+  snprintf(section, sizeof section, "serving.%s", priced);
+  snprintf(from, sizeof from, "[%s] of %s", section, pricing_path(p));
+  cJSON_AddStringToObject(o, "priced_from", from);
+  add_text(o, "source", pricing_text(p, section, "source"));
+  add_text(o, "as_of", pricing_text(p, section, "as_of"));
   if (instance) cJSON_AddStringToObject(o, "instance", instance);
   else cJSON_AddNullToObject(o, "instance");
   cJSON_AddStringToObject(o, "basis", basis);
@@ -330,8 +362,7 @@ static tr_err price_realtime(const job *j, const pricing *p, const cJSON *measur
   char name[200], why[512];
   snprintf(name, sizeof name, "realtime.%s", type);
   double usd_h, vcpus;
-  tr_err rc = pricing_serving_value(p, name, "usd_per_hour", &usd_h);
-  if (rc == TR_OK) rc = pricing_serving_value(p, name, "vcpus", &vcpus);
+  tr_err rc = instance_prices(p, "realtime", type, &usd_h, &vcpus);
   if (rc != TR_OK) return rc;
   scaling sc = scale_to(measured, vcpus);
   double cap = json_number_at(measured, "capacity", "rps") * sc.ratio;
@@ -350,7 +381,7 @@ static tr_err price_realtime(const job *j, const pricing *p, const cJSON *measur
              r.min_seen, r.peak_instances, cap * s->target_utilization, 100 * s->target_utilization, cap,
              r.instance_hours, p99);
   /* p99_ms is null where the option cannot serve the profile (recommend skips it) */
-  cJSON *o = deployment(arr, "realtime", type, sc.basis, r.instance_hours * usd_h, requests_day,
+  cJSON *o = deployment(arr, p, name, "realtime", type, sc.basis, r.instance_hours * usd_h, requests_day,
                         cap > 0 && !r.overloaded_minutes ? p99 : NAN, meets, why);
   cJSON_AddStringToObject(o, "assumes", "a scale-out takes effect in the minute it is decided (no alarm or "
                                         "instance launch delay): spikes shorter than a launch are served better "
@@ -362,6 +393,17 @@ static tr_err price_realtime(const job *j, const pricing *p, const cJSON *measur
   return TR_OK;
 }
 
+/* The memory a serverless container holds: the weights and the activations of the batch
+ * it serves. A serverless endpoint hands each container one request at a time (batch 1),
+ * so not serve.max_batch's activations; from "memory"'s weights_bytes and
+ * activations_bytes_batch1, else (an older serve.json) its footprint_mb. */
+static double serverless_footprint_mb(const cJSON *measured) {
+  const cJSON *mem = cJSON_GetObjectItemCaseSensitive(measured, "memory");
+  double w = json_number_at(mem, "weights_bytes", NULL), a1 = json_number_at(mem, "activations_bytes_batch1", NULL);
+  if (isfinite(w) && isfinite(a1)) return (w + a1) / (1024.0 * 1024.0);
+  return json_number_at(mem, "footprint_mb", NULL);
+}
+
 cJSON *serve_price(const job *j, const pricing *p, const cJSON *measured) {
   const job_serve *s = &j->serve;
   serve_traffic t;
@@ -371,15 +413,15 @@ cJSON *serve_price(const job *j, const pricing *p, const cJSON *measured) {
   double requests_day = serve_mean_rps(rate, SERVE_MINUTES) * 86400.0;
   cJSON *arr = cJSON_CreateArray();
   if (!arr) return tr_check_alloc(NULL, "serve-bench");
-  char buf[1024], *types[32];
+  char buf[1024], *types[SERVE_MAX_PROJECT];
   size_t n_types;
-  project_list(s->project, buf, sizeof buf, types, 31, &n_types);
+  project_list(s->project, buf, sizeof buf, types, &n_types); /* checked: it fits */
   tr_err rc = price_realtime(j, p, measured, rate, requests_day, s->instance, arr);
   for (size_t i = 0; rc == TR_OK && i < n_types; i++)
     if (strcmp(types[i], s->instance) != 0) rc = price_realtime(j, p, measured, rate, requests_day, types[i], arr);
 
   /* serverless */
-  serve_serverless sv = {.footprint_mb = json_number_at(measured, "memory", "footprint_mb"),
+  serve_serverless sv = {.footprint_mb = serverless_footprint_mb(measured),
                          .runtime_mb = s->serverless_runtime_mb,
                          .duration_ms = json_number_at(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(measured, "latency"), 0), "mean_ms", NULL),
                          .p99_ms = warm_p99(measured),
@@ -404,34 +446,35 @@ cJSON *serve_price(const job *j, const pricing *p, const cJSON *measured) {
                sv.provisioned ? ", provisioned concurrency" : "");
     snprintf(basis, sizeof basis,
              "duration: this host's batch-1 mean (one request per container; a container's CPU share is assumed "
-             "equal to this host's); memory: the model's footprint + %g MB runtime (assumed); cold starts: a "
+             "equal to this host's); memory: the model's footprint at batch 1 (weights + one request's "
+             "activations) + %g MB runtime (assumed); cold starts: a "
              "container idle for %g s is reclaimed (assumed)",
              sv.runtime_mb, sv.idle_s);
-    cJSON *o = deployment(arr, "serverless", NULL, basis, r.usd_per_day, requests_day,
+    cJSON *o = deployment(arr, p, "serverless", "serverless", NULL, basis, r.usd_per_day, requests_day,
                           r.memory_gb && !r.throttled ? r.p99_ms : NAN, meets, why);
     cJSON_AddNumberToObject(o, "memory_gb", r.memory_gb);
+    json_add_number(o, "footprint_mb", sv.footprint_mb);
     json_add_number(o, "cold_starts_per_day", r.cold_starts_per_day);
     cJSON_AddNumberToObject(o, "provisioned_concurrency", (double)sv.provisioned);
     cJSON_AddNumberToObject(o, "peak_concurrency", (double)r.peak_concurrency);
   }
 
-  /* asynchronous and batch transform on serve.instance */
+  /* asynchronous and batch transform on serve.instance (serve.project types are priced
+     as real-time endpoints only) */
   char name[200];
   double usd_h = NAN, vcpus = NAN;
   snprintf(name, sizeof name, "async.%s", s->instance);
-  if (rc == TR_OK) rc = pricing_serving_value(p, name, "usd_per_hour", &usd_h);
-  if (rc == TR_OK) rc = pricing_serving_value(p, name, "vcpus", &vcpus);
+  if (rc == TR_OK) rc = instance_prices(p, "async", s->instance, &usd_h, &vcpus);
   if (rc == TR_OK) {
     scaling sc = scale_to(measured, vcpus);
     double cap = json_number_at(measured, "capacity", "rps") * sc.ratio;
     double h = cap > 0 ? serve_async_hours(cap, rate, SERVE_MINUTES) : NAN;
     char why[256];
     snprintf(why, sizeof why, "%.1f instance-hours/day, to zero when idle; requests queue (no latency bound)", h);
-    deployment(arr, "async", s->instance, sc.basis, h * usd_h, requests_day, NAN, false, why);
+    deployment(arr, p, name, "async", s->instance, sc.basis, h * usd_h, requests_day, NAN, false, why);
   }
   snprintf(name, sizeof name, "batch.%s", s->instance);
-  if (rc == TR_OK) rc = pricing_serving_value(p, name, "usd_per_hour", &usd_h);
-  if (rc == TR_OK) rc = pricing_serving_value(p, name, "vcpus", &vcpus);
+  if (rc == TR_OK) rc = instance_prices(p, "batch", s->instance, &usd_h, &vcpus);
   if (rc == TR_OK) {
     scaling sc = scale_to(measured, vcpus);
     double rows = s->batch_rows > 0 ? s->batch_rows : requests_day, rps = best_rows_per_s(measured) * sc.ratio;
@@ -439,7 +482,7 @@ cJSON *serve_price(const job *j, const pricing *p, const cJSON *measured) {
     char why[256];
     snprintf(why, sizeof why, "%.3g rows nightly at %.0f rows/s per instance x %ld (+%g s start-up): %.2f instance-hours; answers up to a day late",
              rows, rps, s->batch_instances, s->batch_startup_s, h);
-    cJSON *o = deployment(arr, "batch", s->instance, sc.basis, h * usd_h, rows, NAN, false, why);
+    cJSON *o = deployment(arr, p, name, "batch", s->instance, sc.basis, h * usd_h, rows, NAN, false, why);
     json_add_number(o, "rows_per_night", rows);
   }
   if (rc != TR_OK) {
@@ -553,6 +596,7 @@ tr_err serve_bench_run(const job *j, const char *model_path, const char *out_dir
     cJSON_AddNumberToObject(mem, "max_batch", (double)s->max_batch);
     cJSON_AddNumberToObject(o, "throughput_threads", (double)s->threads);
     json_add_number(mem, "footprint_mb", (double)(w + (ab > a1 * max_clients ? ab : a1 * max_clients)) / (1024.0 * 1024.0));
+    json_add_number(mem, "footprint_mb_batch1", (double)(w + a1) / (1024.0 * 1024.0)); /* a serverless container's */
     rc = measure_latency(&mf, &pool, s, max_clients, cJSON_AddArrayToObject(o, "latency"));
   }
   if (rc == TR_OK) rc = measure_throughput(&mf, &pool, s, cJSON_AddArrayToObject(o, "throughput"));
@@ -611,7 +655,8 @@ cJSON *serve_summary(const cJSON *sj) {
   const cJSON *e;
   cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(sj, "deployments")) {
     cJSON *d = cJSON_CreateObject();
-    static const char *const keep[] = {"option", "instance", "basis", "usd_per_month", "usd_per_1m_requests", "p99_ms", "meets_p99"};
+    static const char *const keep[] = {"option", "instance", "basis", "usd_per_month", "usd_per_1m_requests",
+                                       "p99_ms", "meets_p99", "priced_from", "source", "as_of"};
     for (size_t i = 0; i < sizeof keep / sizeof *keep; i++) {
       const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, keep[i]);
       if (v) cJSON_AddItemToObject(d, keep[i], cJSON_Duplicate(v, 1));
@@ -622,6 +667,8 @@ cJSON *serve_summary(const cJSON *sj) {
   cJSON_AddItemToObject(o, "cheapest", best ? cJSON_Duplicate(best, 1) : cJSON_CreateNull());
   return o;
 }
+
+bool serve_basis_projected(const char *basis) { return basis && !strncmp(basis, "projected", 9); }
 
 bool serve_tco_pick(const cJSON *serve, double p99_ms, double train_usd, serve_tco *out) {
   memset(out, 0, sizeof *out);
@@ -634,7 +681,9 @@ bool serve_tco_pick(const cJSON *serve, double p99_ms, double train_usd, serve_t
     out->p99_ms = p99;
     out->option = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "option"));
     out->instance = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "instance"));
+    out->basis = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "basis"));
   }
+  out->traffic = cJSON_GetObjectItemCaseSensitive(serve, "traffic");
   out->months = json_number_at(cJSON_GetObjectItemCaseSensitive(serve, "traffic"), "months", NULL);
   if (!isfinite(out->months)) out->months = 12;
   if (!out->option) return false;

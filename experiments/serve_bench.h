@@ -29,9 +29,11 @@
 tr_err serve_check(const job *j, serve_traffic *t);
 
 /* TR_OK when the catalog prices every deployment j asks for: [serving.realtime.I],
- * [serving.async.I], [serving.batch.I] (usd_per_hour, vcpus) for serve.instance and each
- * serve.project type, and [serving.serverless]'s prices; else pricing_serving_value's
- * error. */
+ * [serving.async.I], [serving.batch.I] (usd_per_hour, vcpus) for serve.instance,
+ * [serving.realtime.T] for each serve.project type (only the real-time endpoint is
+ * projected; async and batch run on serve.instance), and [serving.serverless]'s prices;
+ * else pricing_serving_value's error, or TR_ECONFIG at serve.project's file:line for a
+ * type without a real-time price or a list of more than 32 types. */
 tr_err serve_check_prices(const job *j, const pricing *p);
 
 /* Measures model_path, prices it for j and writes out_dir/serve.json (created; atomic).
@@ -40,15 +42,18 @@ tr_err serve_check_prices(const job *j, const pricing *p);
  * another format version), TR_ENOMEM, TR_EIO. */
 tr_err serve_bench_run(const job *j, const char *model_path, const char *out_dir, cJSON **result);
 
-/* The deployments of serve.json's "deployments" priced again from a serve.json's measured
+/* Each deployment names the catalog section it is priced from ("priced_from") and that
+ * section's "source" and "as_of". Serverless holds the footprint at batch 1 (a container
+ * serves one request at a time), not serve.max_batch's.
+ * The deployments of serve.json's "deployments" priced again from a serve.json's measured
  * figures (`measured`: the object serve_bench_run wrote) for j's traffic and catalog: a
  * new array (the caller frees it), NULL with the error recorded. For sweeps and tests. */
 cJSON *serve_price(const job *j, const pricing *p, const cJSON *measured);
 
 /* What a sweep's record keeps of a serve.json (its "serve" object): p50_ms, p95_ms,
  * p99_ms, max_rps, load_ms, footprint_mb, precision, traffic (with months), deployments
- * (option, instance, basis, usd_per_month, usd_per_1m_requests, p99_ms, meets_p99) and
- * cheapest. NULL on ENOMEM. */
+ * (option, instance, basis, usd_per_month, usd_per_1m_requests, p99_ms, meets_p99,
+ * priced_from, source, as_of) and cheapest. NULL on ENOMEM. */
 cJSON *serve_summary(const cJSON *serve_json);
 
 /* The total cost of ownership of a run: training plus `months` (the record's
@@ -56,7 +61,13 @@ cJSON *serve_summary(const cJSON *serve_json);
  * serve.json) whose p99_ms is at most p99_ms. False when none is. */
 typedef struct {
   const char *option, *instance;  /* into serve; instance NULL for serverless */
+  const char *basis;              /* into serve: the deployment's basis (NULL when absent) */
+  const cJSON *traffic;           /* into serve: the profile it was priced for (NULL when absent) */
   double usd_per_month, p99_ms, months, tco_usd;
 } serve_tco;
 bool serve_tco_pick(const cJSON *serve, double p99_ms, double train_usd, serve_tco *out);
+
+/* True when a deployment's basis says its capacity was projected onto another instance
+ * ("projected (an Amdahl fit ..."), false when measured on the benchmark's host. */
+bool serve_basis_projected(const char *basis);
 #endif

@@ -19,6 +19,7 @@
 #include "experiments/job.h"
 #include "experiments/pricing.h"
 #include "experiments/results.h"
+#include "experiments/runfiles.h"
 
 /* Parsing state for inih's callback. */
 typedef struct {
@@ -434,7 +435,7 @@ static tr_err check_search(parser *ps, const job *base) {
   bool ok = false;
   for (size_t i = 0; i < sizeof per_epoch / sizeof *per_epoch; i++) ok = ok || !strcmp(s->metric, per_epoch[i]);
   char col[64];
-  snprintf(col, sizeof col, "val_%s", !strcmp(s->metric, "log_loss") ? "loss" : s->metric);
+  runfiles_val_column(s->metric, col, sizeof col);
   ok = ok || !strcmp(base->early_stopping.monitor, col);
   if (!ok && !needs) return TR_OK; /* the curves of a random search or a grid are drawn on val_loss */
   if (!ok)

@@ -260,7 +260,7 @@ tr_err h5data_open_xy(const char *path, const char *xn, const char *yn, hid_t *f
   tr_err rc = h5u_open(path, file);
   if (rc == TR_OK) rc = h5data_open_dataset(path, *file, xn, true, x);
   if (rc == TR_OK) rc = h5data_check_x(path, xn, *x, rows, cols);
-  if (rc == TR_OK) rc = h5data_open_dataset(path, *file, yn, false, y);
+  if (rc == TR_OK && yn) rc = h5data_open_dataset(path, *file, yn, false, y);
   if (rc == TR_OK && *y >= 0) rc = h5data_check_y(path, xn, yn, *y, *rows, yrank);
   return rc;
 }

@@ -21,7 +21,8 @@ tr_err h5data_open_dataset(const char *path, hid_t file, const char *name, bool 
  * so nothing is allocated for rows a file does not have. */
 tr_err h5data_check_x(const char *path, const char *name, hid_t x, hsize_t *rows, hsize_t *cols);
 
-/* Opens path and its X xn (checked as h5data_check_x) and, when present, y yn (numeric,
+/* Opens path and its X xn (checked as h5data_check_x) and, when present (and yn is not
+ * NULL: y not opened, *y left as it is), y yn (numeric,
  * (rows,) or (rows, 1), its size checked as X's; *yrank its rank; *y = -1 when absent). Handles left open on
  * error are the caller's to close (h5u_close). */
 tr_err h5data_open_xy(const char *path, const char *xn, const char *yn, hid_t *file, hid_t *x,

@@ -34,11 +34,13 @@ static H5FD_t *h5s3_open(const char *name, unsigned flags, hid_t fapl, haddr_t m
   (void)fapl;
   (void)maxaddr;
   if (flags & (H5F_ACC_RDWR | H5F_ACC_TRUNC | H5F_ACC_CREAT | H5F_ACC_EXCL)) return NULL;
-  s3c_client *c = s3c_shared();
+  s3c_client *c = s3c_acquire(); /* held while the file is open: new s3.* keys of a later
+                                    job in this process do not pull it from under the file */
   if (!c) return NULL;
   h5s3_file *f = calloc(1, sizeof *f);
   if (!f || !(f->url = strdup(name))) {
     free(f);
+    s3c_release(c);
     return NULL;
   }
   uint64_t size = 0;
@@ -48,6 +50,7 @@ static H5FD_t *h5s3_open(const char *name, unsigned flags, hid_t fapl, haddr_t m
     free(f->key);
     free(f->url);
     free(f);
+    s3c_release(c);
     return NULL; /* the error is recorded in this thread, naming the object */
   }
   f->client = c;
@@ -59,6 +62,7 @@ static H5FD_t *h5s3_open(const char *name, unsigned flags, hid_t fapl, haddr_t m
 static herr_t h5s3_close(H5FD_t *file) {
   h5s3_file *f = (h5s3_file *)file;
   for (int i = 0; i < H5S3_BLOCKS; i++) free(f->block[i].data);
+  s3c_release(f->client);
   free(f->bucket);
   free(f->key);
   free(f->url);

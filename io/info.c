@@ -89,6 +89,8 @@ static const char *dtype_name(hid_t type, char *buf, size_t cap) {
     snprintf(buf, cap, "%sint%zu", H5Tget_sign(type) == H5T_SGN_NONE ? "u" : "", bits);
   else if (cls == H5T_ENUM)
     snprintf(buf, cap, "%s", H5Tget_nmembers(type) == 2 && bits == 8 ? "bool" : "enum");
+  else if (cls == H5T_STRING)
+    snprintf(buf, cap, "string");
   else
     snprintf(buf, cap, "other");
   return buf;
@@ -116,11 +118,16 @@ static tr_err label_info(const char *path, const char *name, hid_t y, int rank, 
   return TR_OK;
 }
 
-/* h5io_info; without label_stats the labels get their dataset and dtype only (y is not
- * read). */
-static tr_err describe_h5(const char *path, const char *x_name, const char *y_name,
-                          bool label_stats, cJSON **out) {
-  const char *xn = x_name ? x_name : "X", *yn = y_name ? y_name : "y";
+/* What describe_h5 says of the labels. */
+typedef enum {
+  LABELS_STATS, /* dataset, dtype and label_stats (reads y) */
+  LABELS_TYPE,  /* dataset and dtype only (y is not read) */
+  LABELS_NONE,  /* y is not opened ("labels" null, for the caller to fill) */
+} labels_mode;
+
+/* h5io_info, the labels as mode says. */
+static tr_err describe_h5(const char *path, const char *x_name, const char *y_name, labels_mode mode, cJSON **out) {
+  const char *xn = x_name ? x_name : "X", *yn = mode == LABELS_NONE ? NULL : y_name ? y_name : "y";
   hid_t file = H5I_INVALID_HID, x = H5I_INVALID_HID, y = H5I_INVALID_HID, type = -1;
   hsize_t rows = 0, cols = 0;
   char **names = NULL;
@@ -173,7 +180,7 @@ static tr_err describe_h5(const char *path, const char *x_name, const char *y_na
   if (y >= 0) {
     cJSON *lab = cJSON_AddObjectToObject(j, "labels");
     cJSON_AddStringToObject(lab, "dataset", yn);
-    if ((rc = label_info(path, yn, y, yrank, rows, label_stats, lab)) != TR_OK) goto done;
+    if ((rc = label_info(path, yn, y, yrank, rows, mode == LABELS_STATS, lab)) != TR_OK) goto done;
   } else {
     cJSON_AddNullToObject(j, "labels");
   }
@@ -196,7 +203,7 @@ done:
 }
 
 tr_err h5io_info(const char *path, const char *x_name, const char *y_name, cJSON **out) {
-  return describe_h5(path, x_name, y_name, true, out);
+  return describe_h5(path, x_name, y_name, LABELS_STATS, out);
 }
 
 /* ---------------------------------------------------------------- CSV, LIBSVM */
@@ -234,8 +241,10 @@ static cJSON *table_columns(const tbl *t) {
   return cols;
 }
 
-/* A CSV file, or an HDF5 file with string labels, as a typed table (io/table.h): the columns' types, missing cells and
- * cardinality; labels summarized as for HDF5 (string labels: counts per value). */
+/* A CSV file, or an HDF5 file with string labels, as a typed table (io/table.h): the
+ * columns' types, missing cells and cardinality; labels summarized as for HDF5 (string
+ * labels: counts per value). X's dtype is the table's (float32), so info_h5_strings
+ * takes only the labels and columns of an HDF5 file from here. */
 static tr_err info_table(const char *path, const char *x_name, const char *y_name, cJSON **out) {
   tbl *t = NULL;
   bool h5 = ds_format_of(path) == DS_FORMAT_HDF5;
@@ -322,7 +331,7 @@ static tr_err info_shards(const char *path, const char *x_name, const char *y_na
   cJSON *j = NULL;
   *out = NULL;
   tr_err rc = ds_list_files(path, &files, &n);
-  if (rc == TR_OK) rc = describe_h5(files[0], xn, yn, false, &j);
+  if (rc == TR_OK) rc = describe_h5(files[0], xn, yn, LABELS_TYPE, &j);
   hsize_t cols0 = 0;
   for (size_t k = 0; rc == TR_OK && k < n; k++) {
     hid_t file = H5I_INVALID_HID, x = H5I_INVALID_HID, y = H5I_INVALID_HID;
@@ -369,10 +378,35 @@ static tr_err info_shards(const char *path, const char *x_name, const char *y_na
   return TR_OK;
 }
 
+/* An HDF5 file whose labels are strings: X described from its metadata as any HDF5 file
+ * (its dtype, layout, chunks, filters: the table reader converts X to float32, which is
+ * not what the file holds), the labels and columns from the table's view (counts per
+ * string value). */
+static tr_err info_h5_strings(const char *path, const char *x_name, const char *y_name, cJSON **out) {
+  cJSON *j = NULL, *t = NULL;
+  *out = NULL;
+  tr_err rc = describe_h5(path, x_name, y_name, LABELS_NONE, &j);
+  if (rc == TR_OK) rc = info_table(path, x_name, y_name, &t);
+  if (rc != TR_OK) {
+    cJSON_Delete(j);
+    cJSON_Delete(t);
+    return rc;
+  }
+  cJSON_AddStringToObject(j, "format", "hdf5");
+  cJSON *lab = cJSON_DetachItemFromObject(t, "labels");
+  cJSON_AddItemToObject(lab, "dataset", cJSON_CreateString(y_name ? y_name : "y"));
+  cJSON_ReplaceItemInObject(j, "labels", lab);
+  static const char *const keep[] = {"label_column", "columns"};
+  for (size_t i = 0; i < 2; i++) cJSON_AddItemToObject(j, keep[i], cJSON_DetachItemFromObject(t, keep[i]));
+  cJSON_Delete(t);
+  *out = j;
+  return TR_OK;
+}
+
 tr_err info_describe(const char *path, const char *x_name, const char *y_name, cJSON **out) {
   if (ds_is_shard_set(path)) return info_shards(path, x_name, y_name, out);
-  /* string labels: the table's view (columns, string label counts) */
-  if (ds_format_of(path) == DS_FORMAT_HDF5 && tbl_hdf5_wants_table(path, y_name, 0)) return info_table(path, x_name, y_name, out);
+  /* string labels: X from its metadata, the labels and columns from the table's view */
+  if (ds_format_of(path) == DS_FORMAT_HDF5 && tbl_hdf5_wants_table(path, y_name, 0)) return info_h5_strings(path, x_name, y_name, out);
   if (ds_format_of(path) == DS_FORMAT_HDF5) return h5io_info(path, x_name, y_name, out);
   return info_text(path, out);
 }

@@ -19,7 +19,9 @@ tr_err h5io_info(const char *path, const char *x_name, const char *y_name, cJSON
  * errors are ds_load()'s. */
 tr_err info_text(const char *path, cJSON **out);
 
-/* `tradeoff info PATH`: h5io_info for one HDF5 file; for a directory or glob of shards
+/* `tradeoff info PATH`: h5io_info for one HDF5 file (whose labels are strings: X as
+ * h5io_info describes it, with "format" "hdf5", labels {dataset, dtype "string", counts,
+ * classes} and the table's label_column and columns); for a directory or glob of shards
  * the same from metadata and labels only (X is never read; "files" and the total
  * "rows" added); info_text for text files. The format is told by io/files.h's one
  * detector (ds_format_of, any case). */

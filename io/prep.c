@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "io/files.h"
 #include "io/h5util.h"
+#include "io/textread.h"
 
 static const char *impute_names[] = {"mean", "median", "most_frequent", "fail"};
 
@@ -208,6 +210,35 @@ tr_err prep_fit(const tbl *t, const size_t *rows, size_t n, const prep_params *p
   return rc;
 }
 
+/* The error for a categorical (text) column s of t where the model has a numeric one:
+ * at the first cell that is not a number (or, when every cell reads as one, the first
+ * that is not missing), with its file line for a CSV file and its row for another. */
+static tr_err text_in_numeric(const tbl *t, size_t s) {
+  const tbl_column *tc = &t->col[s];
+  size_t at = SIZE_MAX;
+  for (size_t i = 0; i < t->rows; i++) {
+    float v = t->v[i * t->cols + s];
+    if (isnan(v)) continue;
+    const char *text = tc->levels[(size_t)v];
+    double x;
+    if (!txt_parse_number(text, text + strlen(text), &x)) {
+      at = i;
+      break;
+    }
+    if (at == SIZE_MAX) at = i;
+  }
+  const char *cell = at == SIZE_MAX ? "" : tc->levels[(size_t)t->v[at * t->cols + s]];
+  int shown = strlen(cell) > 40 ? 40 : (int)strlen(cell);
+  const char *more = strlen(cell) > 40 ? "..." : "";
+  if (at != SIZE_MAX && ds_format_of(t->path) == DS_FORMAT_CSV)
+    return tr_error_at(TR_EINPUT, t->path, t->line[at], "column \"%s\" holds text (\"%.*s%s\"); the model's \"%s\" is numeric",
+                       tc->name, shown, cell, more, tc->name);
+  if (at != SIZE_MAX)
+    return tr_error_set(TR_EINPUT, t->path, "column \"%s\" holds text (\"%.*s%s\" in row %zu); the model's \"%s\" is numeric",
+                        tc->name, shown, cell, more, at + 1, tc->name);
+  return tr_error_set(TR_EINPUT, t->path, "column \"%s\" holds text; the model's \"%s\" is numeric", tc->name, tc->name);
+}
+
 /* One output column's source: the table column, and for a categorical one the output
  * offset (within its block) of each of the table column's levels. */
 typedef struct {
@@ -247,8 +278,7 @@ tr_err prep_apply(const prep *p, const tbl *t, const size_t *rows, size_t n, ds_
     m[j].src = s;
     const tbl_column *tc = &t->col[s];
     if (c->kind == TBL_NUMERIC && tc->kind == TBL_CATEGORICAL) {
-      rc = tr_error_set(TR_EINPUT, t->path, "column \"%s\" holds text (\"%s\"...); the model's \"%s\" is numeric",
-                        c->name, tc->n_levels ? tc->levels[0] : "", c->name);
+      rc = text_in_numeric(t, s);
       break;
     }
     if (c->kind == TBL_CATEGORICAL) {

@@ -68,7 +68,8 @@ tr_err prep_check_missing(const tbl *t);
  * (p->n_cols counters, may be NULL) gets, per column, the cells whose category was not
  * seen in training (mapped to other); *imputed (may be NULL) the missing cells filled.
  * TR_EINPUT naming t's file for a column of p that t lacks, or text in a column the
- * model has as numeric. */
+ * model has as numeric ("path:LINE: column "age" holds text ("abc"); ..." at the first
+ * cell that is not a number of a CSV file; "row R" for another). */
 tr_err prep_apply(const prep *p, const tbl *t, const size_t *rows, size_t n, ds_dataset **out, size_t *unknown,
                   size_t *imputed);
 

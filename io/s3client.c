@@ -68,6 +68,8 @@ struct s3c_client {
   pthread_cond_t freed;
   rng_t rng;
   s3c_stats stats;
+  int refs;             /* holders (s3c_acquire), under shared_lock */
+  bool retired;         /* no longer the process's client: freed at its last release */
 };
 
 /* Sizes the listings saw ("bucket/key"), so opening a listed object needs no HEAD. */
@@ -145,6 +147,15 @@ static void client_free(s3c_client *c) {
   free(c);
 }
 
+/* The process's client is replaced (under shared_lock): freed now when nobody holds it,
+ * else retired, to be freed by its last s3c_release (an HDF5 file opened through it
+ * keeps reading with the options it was opened with). */
+static void shared_drop(void) {
+  if (shared_client && shared_client->refs > 0) shared_client->retired = true;
+  else client_free(shared_client);
+  shared_client = NULL;
+}
+
 void s3c_configure(const s3c_options *o) {
   pthread_mutex_lock(&shared_lock);
   if (!memcmp(&shared_opts, o, sizeof *o)) { /* the same: keep the connections */
@@ -152,16 +163,15 @@ void s3c_configure(const s3c_options *o) {
     return;
   }
   shared_opts = *o;
-  client_free(shared_client);
-  shared_client = NULL;
+  shared_drop();
   pthread_mutex_unlock(&shared_lock);
+  size_forget_all(); /* sizes another endpoint (or profile) listed are not this one's */
 }
 
 void s3c_shutdown(void) {
   size_forget_all();
   pthread_mutex_lock(&shared_lock);
-  client_free(shared_client);
-  shared_client = NULL;
+  shared_drop();
   pthread_mutex_unlock(&shared_lock);
 }
 
@@ -343,6 +353,23 @@ s3c_client *s3c_shared(void) {
   return c;
 }
 
+s3c_client *s3c_acquire(void) {
+  pthread_mutex_lock(&shared_lock);
+  if (!shared_client) shared_client = client_new(&shared_opts);
+  s3c_client *c = shared_client;
+  if (c) c->refs++;
+  pthread_mutex_unlock(&shared_lock);
+  return c;
+}
+
+void s3c_release(s3c_client *c) {
+  if (!c) return;
+  pthread_mutex_lock(&shared_lock);
+  bool gone = --c->refs == 0 && c->retired;
+  pthread_mutex_unlock(&shared_lock);
+  if (gone) client_free(c);
+}
+
 const char *s3c_endpoint(const s3c_client *c) { return c->endpoint; }
 int s3c_connections(const s3c_client *c) { return c->n; }
 
@@ -391,7 +418,25 @@ typedef struct {
   size_t glen, gcap;
   bool overflow;
   CURL *h;
+  uint64_t off;           /* a ranged GET (fixed): the first byte asked for */
+  char content_range[96]; /* its answer's Content-Range value ("" when none) */
 } body;
+
+/* Keeps the Content-Range of a ranged GET's answer (the last answer's: reset per attempt). */
+static size_t header_line(char *data, size_t size, size_t nmemb, void *user) {
+  body *b = user;
+  size_t n = size * nmemb;
+  static const char name[] = "content-range:";
+  if (n > sizeof name - 1 && !strncasecmp(data, name, sizeof name - 1)) {
+    const char *v = data + sizeof name - 1, *end = data + n;
+    while (v < end && (*v == ' ' || *v == '\t')) v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ')) end--;
+    snprintf(b->content_range, sizeof b->content_range, "%.*s", (int)(end - v), v);
+  } else if (n >= 5 && !strncmp(data, "HTTP/", 5)) {
+    b->content_range[0] = '\0'; /* a new answer (after a 100 Continue, or a retry) */
+  }
+  return n;
+}
 
 static size_t body_write(char *data, size_t size, size_t nmemb, void *user) {
   body *b = user;
@@ -492,6 +537,11 @@ static void perform(s3c_client *c, CURL *h, req_kind kind, const char *url, cons
   if (range) curl_easy_setopt(h, CURLOPT_RANGE, range);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_write);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
+  if (range) {
+    b->content_range[0] = '\0';
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_line);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, b);
+  }
   o->cc = curl_easy_perform(h);
   o->status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &o->status);
@@ -550,6 +600,46 @@ static tr_err answer_error(const char *what, const outcome *o, const body *b, bo
                       o->status, code, msg[0] ? ": " : "", msg);
 }
 
+bool s3c_parse_content_range(const char *value, uint64_t *first, uint64_t *last) {
+  /* "bytes A-B/TOTAL", TOTAL digits or a star (RFC 9110 14.4) */
+  if (strncmp(value, "bytes ", 6) != 0) return false;
+  const char *p = value + 6;
+  uint64_t v[2] = {0, 0};
+  for (int k = 0; k < 2; k++) {
+    if (*p < '0' || *p > '9') return false;
+    for (; *p >= '0' && *p <= '9'; p++) {
+      if (v[k] > (UINT64_MAX - (uint64_t)(*p - '0')) / 10) return false;
+      v[k] = v[k] * 10 + (uint64_t)(*p - '0');
+    }
+    if (*p++ != (k == 0 ? '-' : '/')) return false;
+  }
+  if (v[0] > v[1] || !*p) return false;
+  if (strcmp(p, "*") != 0)
+    for (const char *q = p; *q; q++)
+      if (*q < '0' || *q > '9') return false;
+  *first = v[0];
+  *last = v[1];
+  return true;
+}
+
+/* A ranged GET's answer that is not the range asked for (b->fixed): a 200, which carries
+ * the whole object (a proxy that drops Range; accepted only when the object is exactly
+ * the range: offset 0, b->cap bytes), or a 206 whose Content-Range is missing or names
+ * other bytes. TR_EIO naming what, TR_OK otherwise (the body's length is checked after). */
+static tr_err range_error(const char *what, const body *b, long status) {
+  unsigned long long first = b->off, last = b->off + b->cap - 1;
+  uint64_t a, z;
+  if (status == 200 && (b->off != 0 || b->overflow || b->len != b->cap))
+    return tr_error_set(TR_EIO, what,
+                        "the server answered 200 with the whole object to a GET of bytes %llu-%llu (something "
+                        "between here and S3 drops the Range header)", first, last);
+  if (status != 206) return TR_OK;
+  if (!s3c_parse_content_range(b->content_range, &a, &z) || a != first || z != last)
+    return tr_error_set(TR_EIO, what, "the server answered bytes '%s' to a GET of bytes %llu-%llu",
+                        b->content_range[0] ? b->content_range : "(no Content-Range)", first, last);
+  return TR_OK;
+}
+
 /* One request with the retries. b->fixed set: the body must be exactly b->cap bytes. */
 static tr_err request(s3c_client *c, req_kind kind, const char *what, const char *url,
                       const char *range, body *b, outcome *o) {
@@ -573,6 +663,7 @@ static tr_err request(s3c_client *c, req_kind kind, const char *what, const char
     pthread_mutex_unlock(&c->lock);
     bool ok2xx = o->cc == CURLE_OK && o->status >= 200 && o->status < 300;
     bool complete = !b->fixed || b->len == b->cap;
+    if (b->fixed && range && (rc = range_error(what, b, o->status)) != TR_OK) break; /* no retry: not transient */
     if (ok2xx && complete && !b->overflow) break;
     if (b->fixed && b->overflow) {
       rc = tr_error_set(TR_EIO, what, "the server sent more than the %zu bytes asked for", b->cap);
@@ -614,7 +705,7 @@ tr_err s3c_get(s3c_client *c, const char *bucket, const char *key, uint64_t off,
   char *url = object_url(c, bucket, key, NULL);
   if (!url) return tr_error_set(TR_ENOMEM, what, "out of memory");
   /* an error body lands in the growing buffer: a non-2xx answer is written there */
-  body b = {.fixed = buf, .cap = n};
+  body b = {.fixed = buf, .cap = n, .off = off};
   outcome o;
   tr_err rc = request(c, REQ_GET, what, url, range, &b, &o);
   if (res) {

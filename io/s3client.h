@@ -9,7 +9,10 @@
  *
  * One client per process serves every reader (s3c_shared(): the HDF5 metadata driver,
  * the file listing, the `s3real` storage backend, calibrate); the job sets its options
- * once (s3c_configure) before anything opens an s3:// path. Thread-safe. With
+ * once (s3c_configure) before anything opens an s3:// path. A reader that keeps the
+ * client across jobs (an open HDF5 file) holds a reference (s3c_acquire): new options
+ * then build a new client for what opens next, and the held one lives until released.
+ * Thread-safe. With
  * TRADEOFF_S3_LOCAL_ONLY=1 in the environment (every test sets it) an endpoint other
  * than 127.0.0.1/localhost is refused, so no test can reach AWS. */
 #ifndef TR_S3CLIENT_H
@@ -41,16 +44,25 @@ typedef struct {
   double timeout_s;       /* a request that makes no progress for this long fails (0: 30) */
 } s3c_options;
 
-/* Sets the options of the process's client (before its first use; later calls replace
- * them and the client is rebuilt on its next use). */
+/* Sets the options of the process's client (before its first use; later calls with other
+ * options replace them: the client is rebuilt on its next use, the object sizes listings
+ * saw are forgotten, and a client still held by s3c_acquire stays valid for its holders
+ * until their last s3c_release). */
 void s3c_configure(const s3c_options *o);
 
 typedef struct s3c_client s3c_client;
 
 /* The process's client, built on first use from the options, the environment and the
  * profile files; NULL with an error recorded (TR_ECONFIG: no credentials, a bad
- * endpoint, an endpoint beyond 127.0.0.1 under TRADEOFF_S3_LOCAL_ONLY). */
+ * endpoint, an endpoint beyond 127.0.0.1 under TRADEOFF_S3_LOCAL_ONLY). Valid until the
+ * next s3c_configure with other options or s3c_shutdown: use it for one operation, or
+ * hold it with s3c_acquire. */
 s3c_client *s3c_shared(void);
+/* s3c_shared with a reference held: the client stays valid (with its options) until
+ * s3c_release, whatever s3c_configure and s3c_shutdown do meanwhile. NULL as s3c_shared. */
+s3c_client *s3c_acquire(void);
+/* Drops a reference of s3c_acquire (NULL-safe); frees a replaced client at its last. */
+void s3c_release(s3c_client *c);
 /* Frees the process's client (at exit; safe when there is none). */
 void s3c_shutdown(void);
 
@@ -110,6 +122,11 @@ tr_err s3c_parse_list(const char *xml, size_t len, s3c_object **objs, size_t *n,
 /* The Code and Message of an S3 error answer into code/msg (empty when absent). */
 void s3c_parse_error(const char *xml, size_t len, char *code, size_t code_len, char *msg,
                      size_t msg_len);
+/* The range of a Content-Range value "bytes FIRST-LAST/TOTAL" (TOTAL may be a star:
+ * unknown) into first/last; false when it is not one (another unit, an unsatisfied
+ * range's star in place of FIRST-LAST, FIRST > LAST, numbers past 2^64, anything after
+ * TOTAL). */
+bool s3c_parse_content_range(const char *value, uint64_t *first, uint64_t *last);
 /* The key of `want` in section `[section]` of INI text (an AWS credentials or config
  * file: "aws_access_key_id = ..."), malloc'd; NULL when absent. */
 char *s3c_profile_value(const char *text, const char *section, const char *want);

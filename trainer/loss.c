@@ -5,6 +5,11 @@
 #include <math.h>
 #include <stdbool.h>
 
+const char *loss_head_name(loss_head h) {
+  static const char *const names[LOSS_HEADS] = {"binary", "multiclass", "regression"};
+  return (unsigned)h < LOSS_HEADS ? names[h] : "?";
+}
+
 double loss_eval(loss_head h, const float *logits, const float *y, size_t rows, size_t width,
                  float *dlogits, float scale) {
   double sum = 0;

@@ -5,6 +5,11 @@
 #include <stddef.h>
 
 typedef enum { HEAD_BINARY, HEAD_MULTICLASS, HEAD_REGRESSION } loss_head;
+#define LOSS_HEADS 3
+
+/* The task a head solves, as model.h5, result.json and messages name it: "binary",
+ * "multiclass" or "regression" ("?" for a value outside the enum). */
+const char *loss_head_name(loss_head h);
 
 /* Sum over rows of the loss of logits (rows x width; width 1, or K for multiclass) against
  * y (0/1, class index 0..K-1, or target). When dlogits is not NULL, writes the gradient

@@ -14,7 +14,6 @@
 #define FORMAT "tradeoff-model"
 #define FORMAT_VERSION 3 /* 3: regression targets standardized (2 still loads) */
 
-static const char *head_names[] = {"binary", "multiclass", "regression"};
 static const char *act_names[] = {"relu", "tanh", "sigmoid"};
 
 tr_err model_save(const char *path, const net *n, const model_meta *m) {
@@ -32,7 +31,7 @@ tr_err model_save(const char *path, const net *n, const model_meta *m) {
   bad |= h5u_put_string_attr(f, "format", FORMAT);
   bad |= h5u_put_longs_attr(f, "format_version", &version, 1, true);
   bad |= h5u_put_string_attr(f, "model_type", model_type);
-  bad |= h5u_put_string_attr(f, "task", head_names[head]);
+  bad |= h5u_put_string_attr(f, "task", loss_head_name(head));
   bad |= h5u_put_longs_attr(f, "features", &features, 1, true);
   bad |= h5u_put_longs_attr(f, "outputs", &outputs, 1, true);
   bad |= h5u_put_longs_attr(f, "hidden", hidden, n->spec.n_hidden, false);
@@ -153,7 +152,9 @@ static tr_err read_model(hid_t f, const char *path, model_file *out) {
   h5u_get_string_attr(f, "activation", act, sizeof act);
   h5u_get_string_attr(f, "model_type", out->model_type, sizeof out->model_type);
   long n_hidden = h5u_get_longs_attr(f, "hidden", hidden, NET_MAX_LAYERS - 1);
-  int head = index_of(head_names, 3, task), activation = index_of(act_names, 3, act);
+  int head = -1, activation = index_of(act_names, 3, act);
+  for (int h = 0; h < LOSS_HEADS; h++)
+    if (!strcmp(task, loss_head_name((loss_head)h))) head = h;
   if (h5u_get_longs_attr(f, "features", &features, 1) != 1 || h5u_get_longs_attr(f, "outputs", &outputs, 1) != 1 ||
       features <= 0 || outputs <= 0 || outputs > MODEL_MAX_OUTPUTS || n_hidden < 0 || head < 0 ||
       activation < 0)

@@ -1,6 +1,6 @@
 /* libFuzzer harness: the S3 client's parsers of what a server sends (a ListObjectsV2
  * page, an error answer) and of ~/.aws files (a profile's keys); the input is split at
- * its first NUL byte into the XML and the profile text. */
+ * its first NUL byte into the XML and the profile text (also read as a Content-Range). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       text[size - xml_len - 1] = '\0';
       free(s3c_profile_value(text, "default", "aws_access_key_id"));
       free(s3c_profile_value(text, "profile lab", "region"));
+      uint64_t first, last;
+      if (s3c_parse_content_range(text, &first, &last) && first > last) abort();
       free(text);
     }
   }

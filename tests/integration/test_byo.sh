@@ -107,7 +107,7 @@ EOF
 printf 'plan,monthly,city\npro,70,london\n' > short.csv
 expect_error 2 'short.csv: has no column "tenure" \(a feature of the model\)' "$BIN" predict --model churn/model.h5 --data short.csv
 printf 'plan,monthly,city,tenure\npro,lots,london,3\n' > text.csv
-expect_error 2 'text.csv: column "monthly" holds text' "$BIN" predict --model churn/model.h5 --data text.csv
+expect_error 2 'text.csv:2: column "monthly" holds text \("lots"\)' "$BIN" predict --model churn/model.h5 --data text.csv
 
 # impute = fail keeps the old behaviour: exit 2 at the first missing cell
 expect_error 2 'churn.csv:[0-9]+: empty cell in column [13] "(tenure|monthly)" \(data.impute = fail\)' \

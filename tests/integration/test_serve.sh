@@ -36,6 +36,10 @@ opts = [d["option"] for d in o["deployments"]]
 assert opts == ["realtime", "serverless", "async", "batch"], opts
 for d in o["deployments"]:
     assert d["usd_per_month"] > 0 and d["usd_per_1m_requests"] > 0 and d["basis"] and d["why"], d
+    assert d["priced_from"].startswith("[serving." + d["option"]) and d["source"].startswith("https://") and d["as_of"], d
+assert o["memory"]["footprint_mb_batch1"] <= o["memory"]["footprint_mb"]
+sl = [d for d in o["deployments"] if d["option"] == "serverless"][0]
+assert sl["footprint_mb"] == o["memory"]["footprint_mb_batch1"], sl
 assert o["traffic"]["kind"] == "constant" and o["traffic"]["mean_rps"] == 10
 assert "warm" in o["warmup"]
 PY
@@ -58,6 +62,13 @@ PY
 # bad [serve] keys: exit 2 at file:line, before anything is measured or written
 printf '[serve]\nrps = 10\np95_msec = 5\n' > b1.ini
 expect_error 2 "b1.ini:3: unknown key 'p95_msec' in \[serve\]" "$BIN" serve-bench run/model.h5 b1.ini --out bad
+# a catalog whose serving instance has no vCPUs: exit 2 at its line, nothing measured
+awk '/^\[serving.realtime.ml.c5.xlarge\]/ {s = 1} s && /^vcpus/ {print "vcpus = 0"; s = 0; next} {print}' \
+  "$SRC/configs/pricing.ini" > zero.ini
+line=$(grep -n '^vcpus = 0' zero.ini | cut -d: -f1)
+expect_error 2 "zero.ini:$line: \[serving.realtime.ml.c5.xlarge\] vcpus: expected a whole number in \[1, 1000000\], got '0'" \
+  "$BIN" serve-bench run/model.h5 --set cost.pricing=zero.ini --out bad
+check "nothing written for a bad catalog" test ! -e bad/serve.json
 printf '[serve]\ntraffic = diurnal\ndiurnal = 1,2,3\n' > b2.ini
 expect_error 2 "b2.ini:3: serve.diurnal: expected 24 comma-separated requests/s" "$BIN" serve-bench run/model.h5 b2.ini --out bad
 expect_error 2 "serve.requests: .*'ten'" "$BIN" serve-bench run/model.h5 --set serve.requests=ten --out bad
@@ -102,7 +113,11 @@ assert len(picks) == 2 and picks[0]["tco_usd"] <= picks[1]["tco_usd"], picks
 for p in picks:
     assert abs(p["tco_usd"] - (p["cost_usd"] + 6 * p["serve_usd_per_month"])) < 1e-6 * p["tco_usd"], p
     assert p["serve_p99_ms"] <= 1000 and "TCO" in p["why"], p
+    assert p["serve_json"].endswith("/serve.json") and p["serve_label"] in ("measured", "projected"), p
+    assert p["serve_deployment_basis"] and p["serve_traffic"]["kind"], p
 PY
+out=$("$BIN" recommend sw --metric auc --min 0 --p99-ms 1000 2>&1)
+check "recommend --p99-ms prints its serving basis" grep -q '^    serving basis: sw/points/.*/serve.json; .*; traffic ' <<<"$out"
 expect_error 1 "no deployment of theirs has p99 <= 1e-06 ms" "$BIN" recommend sw --metric auc --min 0 --p99-ms 0.000001
 expect_ok "$BIN" report sw --out rep
 check "serving figures drawn" test -s rep/serve-latency-vs-cost.png -a -s rep/serve-cost-per-1m.svg

@@ -273,6 +273,50 @@ START_TEST(test_info_two_shards) {
 }
 END_TEST
 
+/* Review: an HDF5 file with string labels went through the table reader's view, which
+ * called X float32 with no chunks or compression whatever the file held; X is described
+ * from its metadata (float64, chunked, gzip) and the labels as strings. */
+START_TEST(test_info_h5_string_labels) {
+  char *p = tu_path(tu_dir, "strlab.h5");
+  hid_t f = H5Fcreate(p, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hsize_t dims[2] = {6, 2}, chunk[2] = {3, 2};
+  hid_t sp = H5Screate_simple(2, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_chunk(dcpl, 2, chunk);
+  H5Pset_deflate(dcpl, 4);
+  hid_t x = H5Dcreate2(f, "X", H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  double xv[12];
+  for (int i = 0; i < 12; i++) xv[i] = i * 0.5;
+  ck_assert_int_ge(H5Dwrite(x, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, xv), 0);
+  hid_t str = H5Tcopy(H5T_C_S1);
+  H5Tset_size(str, 3);
+  hid_t ysp = H5Screate_simple(1, dims, NULL);
+  hid_t y = H5Dcreate2(f, "y", str, ysp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  const char yv[6][3] = {"no", "yes", "no", "no", "yes", "no"};
+  ck_assert_int_ge(H5Dwrite(y, str, H5S_ALL, H5S_ALL, H5P_DEFAULT, yv), 0);
+  H5Dclose(y), H5Sclose(ysp), H5Tclose(str), H5Dclose(x), H5Pclose(dcpl), H5Sclose(sp), H5Fclose(f);
+  cJSON *j = NULL;
+  ck_assert_msg(info_describe(p, NULL, NULL, &j) == TR_OK, "%s", tr_error_message());
+  ck_assert_str_eq(cJSON_GetObjectItem(j, "format")->valuestring, "hdf5");
+  ck_assert_str_eq(cJSON_GetObjectItem(j, "dataset")->valuestring, "X");
+  ck_assert_str_eq(cJSON_GetObjectItem(j, "dtype")->valuestring, "float64");
+  ck_assert_str_eq(cJSON_GetObjectItem(j, "layout")->valuestring, "chunked");
+  ck_assert_int_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "chunks"), 0)->valueint, 3);
+  ck_assert_str_eq(cJSON_GetObjectItem(j, "compression")->valuestring, "gzip");
+  ck_assert_int_eq(cJSON_GetObjectItem(j, "rows")->valueint, 6);
+  ck_assert_int_eq(cJSON_GetObjectItem(j, "features")->valueint, 2);
+  cJSON *lab = cJSON_GetObjectItem(j, "labels");
+  ck_assert_str_eq(cJSON_GetObjectItem(lab, "dataset")->valuestring, "y");
+  ck_assert_str_eq(cJSON_GetObjectItem(lab, "dtype")->valuestring, "string");
+  ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(lab, "counts"), "no")->valueint, 4);
+  ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(lab, "counts"), "yes")->valueint, 2);
+  ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(lab, "classes")), 2);
+  ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "columns")), 3);
+  ck_assert_ptr_nonnull(cJSON_GetObjectItem(j, "label_column"));
+  cJSON_Delete(j);
+  free(p);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("info");
   TCase *tc = tcase_create("info");
@@ -284,6 +328,7 @@ int main(void) {
   tcase_add_test(tc, test_info_text);
   tcase_add_test(tc, test_info_two_shards);
   tcase_add_test(tc, test_info_describe_one_detector);
+  tcase_add_test(tc, test_info_h5_string_labels);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }

@@ -40,12 +40,22 @@ START_TEST(squared_error) {
 }
 END_TEST
 
+/* The one name of each head (model.h5's task, result.json's, quantize's messages). */
+START_TEST(head_names) {
+  ck_assert_str_eq(loss_head_name(HEAD_BINARY), "binary");
+  ck_assert_str_eq(loss_head_name(HEAD_MULTICLASS), "multiclass");
+  ck_assert_str_eq(loss_head_name(HEAD_REGRESSION), "regression");
+  ck_assert_str_eq(loss_head_name((loss_head)LOSS_HEADS), "?");
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("loss");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, binary_cross_entropy);
   tcase_add_test(tc, softmax_cross_entropy);
   tcase_add_test(tc, squared_error);
+  tcase_add_test(tc, head_names);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }

@@ -164,6 +164,15 @@ START_TEST(test_by_name) {
   ck_assert_int_eq(prep_apply(p, other, NULL, 0, &d, NULL, NULL), TR_EINPUT);
   ck_assert(strstr(tr_error_message(), "column \"a\" holds text"));
   tbl_free(&other);
+  /* review: the file and line of the first cell that is not a number (numbers and an
+   * empty cell before it), not the first distinct value */
+  other = table("a,c\n4,x\n\"\",y\n7,x\nn/a,x\nzzz,y\n");
+  tr_error_clear();
+  ck_assert_int_eq(prep_apply(p, other, NULL, 0, &d, NULL, NULL), TR_EINPUT);
+  char want[600];
+  snprintf(want, sizeof want, "%s/t.csv:5: column \"a\" holds text (\"n/a\"); the model's \"a\" is numeric", tu_dir);
+  ck_assert_str_eq(tr_error_message(), want);
+  tbl_free(&other);
   prep_free(&p);
   tbl_free(&t);
 }

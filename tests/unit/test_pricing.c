@@ -140,7 +140,10 @@ END_TEST
 START_TEST(values_in_range) {
   pricing_instance it;
   static const char *const bad[][2] = {
-      {"vcpus = 4.5", "p.ini:3: [instance.x1] vcpus: expected a whole number in [0, 2147483647], got '4.5'"},
+      {"vcpus = 4.5", "p.ini:3: [instance.x1] vcpus: expected a whole number in [1, 2147483647], got '4.5'"},
+      /* review: a type of no vCPUs divided rightsizing's time by zero */
+      {"vcpus = 0", "p.ini:3: [instance.x1] vcpus: expected a whole number in [1, 2147483647], got '0'"},
+      {"vcpus = -2", "p.ini:3: [instance.x1] vcpus: expected a whole number in [1, 2147483647], got '-2'"},
       {"gpus = 0.5", "p.ini:3: [instance.x1] gpus: expected a whole number"},
       {"memory_gib = 1e300", "p.ini:3: [instance.x1] memory_gib: expected a number in [0, 1000000000]"},
       {"spot_discount = -0", NULL}, /* -0 is 0 */
@@ -172,6 +175,21 @@ START_TEST(values_in_range) {
   ck_assert_ptr_nonnull(strstr(tr_error_message(), "p.ini:2: [storage.s3] usd_per_1k_get"));
   ck_assert(!pricing_has_instance(p, "s3"));
   pricing_free(&p);
+  /* a serving instance's vcpus likewise: whole, at least 1, at its line */
+  static const char *const bad_vcpus[] = {"0", "0.5", "2.5", "-1"};
+  for (size_t i = 0; i < 4; i++) {
+    char text[200];
+    snprintf(text, sizeof text, "[serving.realtime.x]\nusd_per_hour = 1\nvcpus = %s\n", bad_vcpus[i]);
+    tu_write(path, text);
+    ck_assert_int_eq(pricing_load(path, &p), TR_OK);
+    tr_error_clear();
+    ck_assert_int_eq(pricing_serving_value(p, "realtime.x", "vcpus", &usd), TR_ECONFIG);
+    char want[600];
+    snprintf(want, sizeof want, "%s:3: [serving.realtime.x] vcpus: expected a whole number in [1, 1000000], got '%s'",
+             path, bad_vcpus[i]);
+    ck_assert_msg(!strcmp(tr_error_message(), want), "%s", tr_error_message());
+    pricing_free(&p);
+  }
   free(path);
   tr_error_clear();
 }

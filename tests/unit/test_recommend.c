@@ -72,13 +72,16 @@ static void served(FILE *f, const char *id, double auc, double usd, int months, 
                    double sl_usd, const char *sl_p99) {
   fprintf(f,
           "{\"point\": {\"id\": \"%s\", \"variant\": \"v\", \"kind\": \"train\", \"label\": \"measured\", "
-          "\"ranks\": 1}, \"test\": {\"auc\": %g}, \"time\": {\"total_s\": 60, \"train_s\": 60}, "
+          "\"ranks\": 1, \"dir\": \"points/%s\"}, \"test\": {\"auc\": %g}, \"time\": {\"total_s\": 60, \"train_s\": 60}, "
           "\"storage\": {\"backend\": \"local\"}, \"cost\": {\"instance\": \"c5.xlarge\", \"spot\": false, "
-          "\"total_usd\": %g}, \"serve\": {\"traffic\": {\"months\": %d}, \"deployments\": ["
-          "{\"option\": \"realtime\", \"instance\": \"ml.c5.xlarge\", \"usd_per_month\": %g, \"p99_ms\": %g}, "
-          "{\"option\": \"serverless\", \"instance\": null, \"usd_per_month\": %g, \"p99_ms\": %s}, "
+          "\"total_usd\": %g}, \"serve\": {\"traffic\": {\"kind\": \"spiky\", \"mean_rps\": 12.5, \"peak_rps\": 40, "
+          "\"months\": %d}, \"deployments\": ["
+          "{\"option\": \"realtime\", \"instance\": \"ml.c5.xlarge\", \"usd_per_month\": %g, \"p99_ms\": %g, "
+          "\"basis\": \"projected (an Amdahl fit of closed-loop throughput measured on T at 1, 2 clients, scaled to 4 vCPUs)\"}, "
+          "{\"option\": \"serverless\", \"instance\": null, \"usd_per_month\": %g, \"p99_ms\": %s, "
+          "\"basis\": \"duration: this host's batch-1 mean\"}, "
           "{\"option\": \"batch\", \"instance\": \"ml.c5.xlarge\", \"usd_per_month\": 0.01, \"p99_ms\": null}]}}\n",
-          id, auc, usd, months, rt_usd, rt_p99, sl_usd, sl_p99);
+          id, id, auc, usd, months, rt_usd, rt_p99, sl_usd, sl_p99);
 }
 
 /* Total cost of ownership: cheap = $0.10 + 12 x $5.80 (serverless, p99 0.5 ms) = $69.70;
@@ -107,9 +110,24 @@ START_TEST(total_cost_of_ownership) {
   ck_assert_ptr_nonnull(strstr(rec.picks[0].why, "the lowest total cost of ownership under the latency target; TCO $69.70 = "
                                                  "training $0.1000 + 12 months x $5.80/month on serverless (p99 0.5 ms <= 10 ms)"));
   ck_assert_ptr_nonnull(strstr(rec.picks[1].why, "6 months x $100.00/month on realtime ml.c5.xlarge"));
+  /* review: the serving basis, printed and in the JSON: which serve.json, which
+   * deployment, measured or projected, which traffic profile */
+  char want[1200];
+  snprintf(want, sizeof want, "serving basis: %s/points/cheap/serve.json; serverless measured (duration: this host's "
+           "batch-1 mean); traffic spiky, mean 12.5 req/s, peak 40 req/s", tu_dir);
+  ck_assert_str_eq(rec.picks[0].serve_basis, want);
+  ck_assert_ptr_nonnull(strstr(rec.picks[1].serve_basis, "/points/dear/serve.json; realtime on ml.c5.xlarge projected (projected (an Amdahl"));
   cJSON *j = recommend_json(&rec, &q);
   ck_assert_double_eq_tol(cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 1), "tco_usd")), 600.4, 1e-9);
   ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 0), "serve_option")), "serverless");
+  ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 0), "serve_label")), "measured");
+  ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 1), "serve_label")), "projected");
+  snprintf(want, sizeof want, "%s/points/cheap/serve.json", tu_dir);
+  ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 0), "serve_json")), want);
+  ck_assert_ptr_nonnull(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 1), "serve_deployment_basis")),
+                               "scaled to 4 vCPUs"));
+  ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 0), "serve_traffic"),
+                                                            "kind")), "spiky");
   cJSON_Delete(j);
   recommend_free(&rec);
   q.p99_ms = 2.5;

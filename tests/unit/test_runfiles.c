@@ -266,11 +266,24 @@ START_TEST(run_directories) {
 }
 END_TEST
 
+/* The one mapping of a metric to its history.csv column (sweeps and the report use it). */
+START_TEST(val_columns) {
+  char col[16];
+  runfiles_val_column("auc", col, sizeof col);
+  ck_assert_str_eq(col, "val_auc");
+  runfiles_val_column("log_loss", col, sizeof col);
+  ck_assert_str_eq(col, "val_loss");
+  runfiles_val_column("a_very_long_metric_name", col, sizeof col);
+  ck_assert_str_eq(col, "val_a_very_long");
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("runfiles");
   TCase *tc = tcase_create("core");
   tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
   tcase_add_test(tc, history_round_trip);
+  tcase_add_test(tc, val_columns);
   tcase_add_test(tc, history_header_every_task_and_monitor);
   tcase_add_test(tc, history_lr_empty_for_lbfgs);
   tcase_add_test(tc, history_read_by_name);

@@ -118,6 +118,21 @@ START_TEST(profiles) {
 }
 END_TEST
 
+START_TEST(content_ranges) {
+  uint64_t a = 7, b = 7;
+  ck_assert(s3c_parse_content_range("bytes 0-99/1000", &a, &b));
+  ck_assert_uint_eq(a, 0);
+  ck_assert_uint_eq(b, 99);
+  ck_assert(s3c_parse_content_range("bytes 100-100/*", &a, &b));
+  ck_assert_uint_eq(a, 100);
+  ck_assert(s3c_parse_content_range("bytes 0-18446744073709551614/18446744073709551615", &a, &b));
+  ck_assert_uint_eq(b, UINT64_MAX - 1);
+  static const char *const bad[] = {"", "bytes */1000", "items 0-9/10", "bytes 9-0/10", "bytes 0-9", "bytes 0-9/",
+                                    "bytes -1-9/10", "bytes 0-9/10x", "bytes 0-18446744073709551616/1", "bytes  0-9/10"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) ck_assert_msg(!s3c_parse_content_range(bad[i], &a, &b), "%s", bad[i]);
+}
+END_TEST
+
 START_TEST(client_refusals) {
   setenv("HOME", "/nonexistent", 1);
   unsetenv("AWS_ACCESS_KEY_ID");
@@ -175,6 +190,7 @@ int main(void) {
   tcase_add_test(tc, list_refusals);
   tcase_add_test(tc, errors);
   tcase_add_test(tc, profiles);
+  tcase_add_test(tc, content_ranges);
   tcase_add_test(tc, client_refusals);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
