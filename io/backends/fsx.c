@@ -5,15 +5,29 @@
  * The file system's servers do the loading, not the client: the s3 backend's model
  * (stg_s3_import_model: its first-byte latency, per-connection rate, prefix limit and
  * request counting, with its s3.* keys) with fsx.import_connections parallel GETs
- * through the file system's throughput, never the instance's connection pool or NIC.
- * The loaded data is the file system's, shared by every rank of the job: a preload
- * (fsx.preload) is done once for the job by all of the servers, which every rank's
- * model replays the same way (so all agree when each file is there), counting only its
- * stripe of the files (every ranks-th) into its counters. Loaded data is
- * served at fsx.latency_ms per operation and the file system's throughput: the
- * deployment's MB/s per TiB (SCRATCH_2 200, PERSISTENT_125..1000 their number, or
- * fsx.mb_per_s_per_tib) times the capacity (fsx.capacity_tib, or the smallest of 1.2,
- * 2.4, 4.8, ... TiB that holds the data), shared evenly by the job's ranks. fsx.preload
+ * through the file system's throughput, never the instance's connection pool or NIC;
+ * each rank models its share of those connections (whole ones summing to the total, or
+ * one time-shared connection each when there are fewer than ranks).
+ * The loaded data is the file system's, shared by every rank of the job, and every
+ * rank's model knows, without communicating, what any rank loaded and when:
+ *   - a preload (fsx.preload) is done once for the job by all of the servers, which
+ *     every rank's model replays the same way, counting only its stripe of the files
+ *     (every ranks-th) into its counters;
+ *   - lazy loads follow the job's plan, which every rank declares the same way before
+ *     its first read (stg_plan: which rows each rank reads in each epoch, derived from
+ *     the seed, the split and the partition that every rank knows). A chunk is loaded in
+ *     the first epoch any rank reads it, once for the job: its ranged GETs are split over
+ *     the ranks reading it then (each counts its share, so the job's counters sum to
+ *     one load) and all of them see it there when the largest share is loaded through a
+ *     rank's share of the servers. In any later epoch it is a hit for every rank, whoever
+ *     loaded it: the model assumes the ranks of a data-parallel job go through their
+ *     epochs in step (each step's allreduce holds them together), so an epoch's loads are
+ *     done before the next epoch starts. A read outside the plan (or with none declared)
+ *     is loaded and counted by its rank alone, as a one-rank job.
+ * Loaded data is served at fsx.latency_ms per operation and the file system's
+ * throughput: the deployment's MB/s per TiB (SCRATCH_2 200, PERSISTENT_125..1000 their
+ * number, or fsx.mb_per_s_per_tib) times the capacity (fsx.capacity_tib, or the smallest
+ * of 1.2, 2.4, 4.8, ... TiB that holds the data), shared evenly by the job's ranks. fsx.preload
  * loads every file before the first epoch (`lfs hsm_restore`), timed and counted.
  * Billed: the provisioned capacity (used or not) at the deployment's price, plus the
  * linked bucket as the s3 backend bills it (its storage and the GETs of lazy loads). */
