@@ -522,7 +522,7 @@ tr_err run_open_stream(run_state *r) {
                    layout_rows(r->io->L), total);
   /* the job's plan, the same on every rank: each rank's training rows, every epoch (the
      blocks do not move between ranks; only their order changes) */
-  for (int q = 0; rc == TR_OK && q < r->dist->size; q++)
+  for (int q = 0; rc == TR_OK && r->job_train && q < r->dist->size; q++)
     rc = loader_plan(r->io->ld, q, 1, r->job_train + r->job_train_at[q], r->job_train_at[q + 1] - r->job_train_at[q]);
   if (rc == TR_OK &&
       !(r->stream = stream_new(r->io->ld, r->io->L, r->train_global, r->train->rows,
