@@ -27,6 +27,7 @@ rows=(
   "s3-10|s3-streams||train_io_mean_MB_per_second|875|MB/s|10 connections of 8 MiB ranged GETs on large objects (AWS: one request per 85-90 MB/s)|s3-guide"
   "efs-burst|efs-bursting||train_io_mean_MB_per_second|314.57|MB/s|EFS bursting, 100 GiB stored, with credits: 100 MiB/s metered, reads at one third = 300 MiB/s|efs-perf"
   "efs-base|efs-bursting|storage.efs.burst_credits_gib=0|train_io_mean_MB_per_second|15.73|MB/s|the same without credits: baseline 5 MiB/s metered = 15 MiB/s of reads|efs-perf"
+  "efs-prov|efs-bursting|storage.efs.mode=provisioned storage.efs.provisioned_mib_s=1 storage.efs.stored_gib=1024|train_io_mean_MB_per_second|157.29|MB/s|EFS provisioned at 1 MiB/s on 1 TiB stored: the storage's baseline of 50 MiB/s is higher and permitted, reads at one third = 150 MiB/s|efs-metrics"
 )
 run() { # id job set suffix extra...
   local id=$1 job=$2 set=$3 suffix=$4; shift 4
@@ -43,7 +44,8 @@ printf '%s\n' "${rows[@]}" | python3 -c "
 import json, sys
 src = {'sagemaker-bencher': '[SageMaker blog](https://aws.amazon.com/blogs/machine-learning/choose-the-best-data-source-for-your-amazon-sagemaker-training-job/), [figures](https://github.com/aws-samples/sagemaker-bencher/blob/main/result_analysis/analyze-and-plot-benchmarks.ipynb)',
        's3-guide': '[S3 design patterns](https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance-design-patterns.html)',
-       'efs-perf': '[EFS performance](https://docs.aws.amazon.com/efs/latest/ug/performance.html)'}
+       'efs-perf': '[EFS performance](https://docs.aws.amazon.com/efs/latest/ug/performance.html)',
+       'efs-metrics': '[EFS PermittedThroughput](https://docs.aws.amazon.com/efs/latest/ug/efs-metrics.html)'}
 print('| comparison | workload | published | source | before issue 13 (error) | now, virtual clock (error) |')
 print('|---|---|---:|---|---:|---:|')
 for line in sys.stdin:

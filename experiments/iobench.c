@@ -191,6 +191,25 @@ static tr_err run_epochs(const job *j, iostack *io, bool virtual_clock, size_t n
   return rc;
 }
 
+/* The job's plan for a backend whose state is the job's (fsx: the file system's cache):
+ * rank q reads the first n_per_rank (at most) rows of its block, every epoch (the blocks
+ * never move between ranks; only their order changes). */
+static tr_err plan_job(iostack *io, int ranks, size_t total, size_t n_per_rank) {
+  if (!stg_plans(io->store)) return TR_OK;
+  uint64_t *rows = malloc((n_per_rank ? n_per_rank : 1) * sizeof *rows);
+  if (!rows) return tr_error_set(TR_ENOMEM, "io-bench", "out of memory");
+  tr_err rc = TR_OK;
+  for (int q = 0; rc == TR_OK && q < ranks; q++) {
+    size_t start, count;
+    ds_part_range(total, q, ranks, &start, &count);
+    if (count > n_per_rank) count = n_per_rank;
+    for (size_t i = 0; i < count; i++) rows[i] = start + i;
+    rc = loader_plan(io->ld, q, 1, rows, count);
+  }
+  free(rows);
+  return rc;
+}
+
 /* The instances the benchmark is priced for: the nodes the storage model shares among
  * (ceil(workload.ranks / workload.ranks_per_node)) when cost.nodes is left at its
  * default, said when more than one; cost.nodes when set, warned about when it differs. */
@@ -288,6 +307,7 @@ tr_err iobench_run_with(const job *j, bool virtual_clock, const char *out_dir, i
   dirlock *lock = NULL;
   if (rc == TR_OK) rc = tr_mkdir_p(out_dir);
   if (rc == TR_OK) rc = dirlock_take(out_dir, &lock);
+  if (rc == TR_OK) rc = plan_job(io, ranks, total, n);
   if (rc == TR_OK) rc = run_epochs(j, io, virtual_clock, n, start, comp, &b, &tk);
   cJSON *o = NULL;
   if (rc == TR_OK) {

@@ -26,6 +26,8 @@ static void run_state_free(run_state *r) {
   stream_free(&r->stream);
   iostack_free(&r->io);
   free(r->train_global);
+  free(r->job_train);
+  free(r->job_train_at);
   ds_free(&r->train);
   ds_free(&r->val);
   ds_free(&r->test);

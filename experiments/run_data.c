@@ -104,8 +104,9 @@ static tr_err decide_task(run_state *r, ds_dataset *all, ds_dataset *test) {
 
 static tr_err sum_over_ranks(double *buf, size_t n, void *ctx) { return dist_sum_doubles(ctx, buf, n); }
 
-/* The first global row of this rank's block (ranks hold consecutive blocks in order). */
-static tr_err first_global_row(const run_state *r, size_t local_rows, uint64_t *first) {
+/* The first global row of this rank's block (ranks hold consecutive blocks in order);
+ * firsts (may be NULL; size + 1 of them) gets every rank's, and the total last. */
+static tr_err first_global_row(const run_state *r, size_t local_rows, uint64_t *first, uint64_t *firsts) {
   int size = r->dist->size;
   double *counts = calloc((size_t)size, sizeof(double));
   if (!counts) return tr_error_set(TR_ENOMEM, "train", "out of memory");
@@ -113,8 +114,30 @@ static tr_err first_global_row(const run_state *r, size_t local_rows, uint64_t *
   tr_err rc = dist_sum_doubles(r->dist, counts, (size_t)size);
   *first = 0;
   for (int i = 0; i < r->dist->rank; i++) *first += (uint64_t)counts[i];
+  for (int i = 0; firsts && i <= size; i++) firsts[i] = i == 0 ? 0 : firsts[i - 1] + (uint64_t)counts[i - 1];
   free(counts);
   return rc;
+}
+
+/* Streaming: every rank's training rows, from the global split's (sorted) ids and the
+ * ranks' blocks firsts[0..size]: the job's plan that every rank declares to the storage
+ * (r->job_train, r->job_train_at). */
+static tr_err job_train_rows(run_state *r, const size_t *ids, size_t n_ids, const uint64_t *firsts) {
+  int size = r->dist->size;
+  r->job_train = malloc((n_ids ? n_ids : 1) * sizeof *r->job_train);
+  r->job_train_at = malloc(((size_t)size + 1) * sizeof *r->job_train_at);
+  if (!r->job_train || !r->job_train_at) return tr_error_set(TR_ENOMEM, "split", "out of memory");
+  size_t k = 0;
+  for (int q = 0; q < size; q++) {
+    while (k < n_ids && ids[k] < firsts[q]) k++; /* ids outside every block: none */
+    r->job_train_at[q] = k;
+    while (k < n_ids && ids[k] < firsts[q + 1]) {
+      r->job_train[k] = ids[k];
+      k++;
+    }
+  }
+  r->job_train_at[size] = k;
+  return TR_OK;
 }
 
 /* The global row ids [first, first + n) of this rank's block, taken from the sorted global
@@ -162,9 +185,10 @@ static tr_err global_split(run_state *r, const ds_dataset *all, bool has_test, s
                            size_t **train_ids, size_t *n_train_ids) {
   const job *j = r->j;
   size_t total = 0, n_y = 0;
-  uint64_t first = 0;
-  tr_err rc = dist_sum_size(r->dist, all->rows, &total);
-  if (rc == TR_OK) rc = first_global_row(r, all->rows, &first);
+  uint64_t first = 0, *firsts = j->streams ? malloc(((size_t)r->dist->size + 1) * sizeof *firsts) : NULL;
+  tr_err rc = j->streams && !firsts ? tr_error_set(TR_ENOMEM, "split", "out of memory") : TR_OK;
+  if (rc == TR_OK) rc = dist_sum_size(r->dist, all->rows, &total);
+  if (rc == TR_OK) rc = first_global_row(r, all->rows, &first, firsts);
   float *y = rc == TR_OK ? malloc((total ? total : 1) * sizeof(float)) : NULL;
   if (rc == TR_OK && !y) rc = tr_error_set(TR_ENOMEM, "split", "out of memory");
   if (rc == TR_OK) rc = dist_allgather_floats(r->dist, all->y, all->rows, y, &n_y);
@@ -186,6 +210,8 @@ static tr_err global_split(run_state *r, const ds_dataset *all, bool has_test, s
     rc = tr_error_set(TR_ENOMEM, "split", "out of memory");
   for (size_t i = 0; rc == TR_OK && j->streams && i < local->n_train; i++)
     r->train_global[i] = local->train[i] + first;
+  if (rc == TR_OK && j->streams) rc = job_train_rows(r, g.train, g.n_train, firsts);
+  free(firsts);
   if (rc == TR_OK && train_ids) { /* every rank's training rows: what the encoders fit on */
     *train_ids = g.train;
     *n_train_ids = g.n_train;
@@ -494,6 +520,10 @@ tr_err run_open_stream(run_state *r) {
   if (rc == TR_OK && total != layout_rows(r->io->L))
     rc = job_error(j, TR_EINPUT, "data", "train", "has %zu rows in its layout but %zu were loaded",
                    layout_rows(r->io->L), total);
+  /* the job's plan, the same on every rank: each rank's training rows, every epoch (the
+     blocks do not move between ranks; only their order changes) */
+  for (int q = 0; rc == TR_OK && r->job_train && q < r->dist->size; q++)
+    rc = loader_plan(r->io->ld, q, 1, r->job_train + r->job_train_at[q], r->job_train_at[q + 1] - r->job_train_at[q]);
   if (rc == TR_OK &&
       !(r->stream = stream_new(r->io->ld, r->io->L, r->train_global, r->train->rows,
                                r->scale.cols ? &r->scale : NULL, r->io->shuffle, r->io->transfer_bytes)))

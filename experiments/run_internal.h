@@ -49,6 +49,8 @@ typedef struct {
   int checkpoints;             /* written by this process; checkpoint_s is their time */
   /* streaming (the job has a [storage] section): training batches come from storage */
   uint64_t *train_global;      /* global row of each local training row */
+  uint64_t *job_train;         /* every rank's training rows (global, sorted): the job's plan */
+  size_t *job_train_at;        /* rank q's are job_train[job_train_at[q] .. job_train_at[q + 1]) */
   iostack *io;
   stream *stream;
   train_source source;

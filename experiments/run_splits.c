@@ -21,6 +21,8 @@ tr_err run_load_splits(const job *j, run_splits *out) {
   out->scale = r.scale;
   out->target = r.target;
   free(r.train_global);
+  free(r.job_train);
+  free(r.job_train_at);
   /* the raw-column encoding and class names are the model file's to give (model.h5) */
   prep_free(&r.prep);
   free(r.prep_counts);

@@ -51,6 +51,11 @@ struct loader {
 
 static slot *slot_of(loader *l, size_t b) { return &l->slots[b % l->n_slots]; }
 
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return (x > y) - (x < y);
+}
+
 /* Plans batch b into its slot (consumer thread; the slot is free). */
 static tr_err plan_batch(loader *l, size_t b, slot *sl) {
   size_t start = b * l->bs, n = l->n - start < l->bs ? l->n - start : l->bs;
@@ -237,6 +242,29 @@ void loader_free(loader **lp) {
 }
 
 tr_err loader_preload(loader *l, double *t) { return stg_preload(l->s, l->files, l->n_files, t); }
+
+/* Rows planned per layout_plan call: the extents of a piece are short-lived (the union of
+ * the pieces' bytes is the rows', however they are cut). */
+#define PLAN_PIECE 65536
+
+tr_err loader_plan(loader *l, int rank, uint64_t epoch, const uint64_t *rows, size_t n) {
+  if (!stg_plans(l->s) || n == 0) return TR_OK;
+  uint64_t *sorted = malloc(n * sizeof *sorted);
+  if (!sorted) return tr_error_set(TR_ENOMEM, "loader", "out of memory");
+  memcpy(sorted, rows, n * sizeof *sorted);
+  qsort(sorted, n, sizeof *sorted, cmp_u64);
+  tr_err rc = TR_OK;
+  for (size_t at = 0; at < n && rc == TR_OK; at += PLAN_PIECE) {
+    layout_extent *ext = NULL;
+    size_t n_ext = 0;
+    rc = layout_plan(l->L, sorted + at, n - at < PLAN_PIECE ? n - at : PLAN_PIECE, l->o.transfer_bytes, &ext, &n_ext);
+    for (size_t i = 0; rc == TR_OK && i < n_ext; i++)
+      rc = stg_plan(l->files[ext[i].file], rank, epoch, ext[i].offset, ext[i].bytes);
+    free(ext);
+  }
+  free(sorted);
+  return rc;
+}
 
 /* Sets up the epoch's fields (both clocks). */
 static tr_err epoch_init(loader *l, const uint64_t *rows, size_t n, size_t batch_rows) {

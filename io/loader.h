@@ -32,6 +32,14 @@ void loader_free(loader **l);
  * stg_read (the virtual clock's start in, its end out). */
 tr_err loader_preload(loader *l, double *t);
 
+/* Declares to the storage that rank `rank` of the job reads global rows rows[0..n) (any
+ * order) in epoch `epoch` (1 = the first): their extents as the loader plans them, by
+ * stg_plan's contract (every rank declares every rank's rows, rank by rank in increasing
+ * order, before the first epoch; the caller derives them from what every rank knows). A
+ * no-op unless the backend keeps job-wide state (stg_plans: fsx). TR_ENOMEM,
+ * TR_EINTERNAL for a row past the end. */
+tr_err loader_plan(loader *l, int rank, uint64_t epoch, const uint64_t *rows, size_t n);
+
 /* Starts an epoch over global rows rows[0..n) (the caller keeps them until
  * loader_end_epoch), batch_rows per batch; the workers start reading at once. */
 tr_err loader_start_epoch(loader *l, const uint64_t *rows, size_t n, size_t batch_rows);

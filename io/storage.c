@@ -126,6 +126,8 @@ void stg_free(stg **s) {
   *s = NULL;
 }
 
+static tr_err model_out_of_memory(const stg *s);
+
 bool stg_virtual(const stg *s) { return s->virtual_clock; }
 bool stg_zero_filled(const stg *s) { return s->ops->zero_filled; }
 void stg_set_stop(stg *s, const volatile sig_atomic_t *stop) { s->stop = stop; }
@@ -133,7 +135,19 @@ void stg_set_stop(stg *s, const volatile sig_atomic_t *stop) { s->stop = stop; }
 void stg_begin_epoch(stg *s) {
   pthread_mutex_lock(&s->lock);
   s->epoch++;
+  if (s->ops->begin_epoch && s->model) s->ops->begin_epoch(s->model);
   pthread_mutex_unlock(&s->lock);
+}
+
+bool stg_plans(const stg *s) { return s->ops->plan && s->model; }
+
+tr_err stg_plan(stg_file *f, int rank, uint64_t epoch, uint64_t off, uint64_t n) {
+  stg *s = f->owner;
+  if (!stg_plans(s)) return TR_OK;
+  pthread_mutex_lock(&s->lock);
+  int rc = s->ops->plan(s->model, f, rank, epoch ? epoch : 1, off, n);
+  pthread_mutex_unlock(&s->lock);
+  return rc < 0 ? model_out_of_memory(s) : TR_OK;
 }
 
 double stg_now(const stg *s) { return s->virtual_clock ? 0.0 : tr_now() - s->t0; }

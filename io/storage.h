@@ -106,6 +106,19 @@ void stg_set_stop(stg *s, const volatile sig_atomic_t *stop);
  * each file once per epoch). The first epoch needs no call. */
 void stg_begin_epoch(stg *s);
 
+/* True when s's backend keeps state that is the job's rather than this rank's (fsx: the
+ * file system's cache, shared by every rank of the job), so it wants the job's plan. */
+bool stg_plans(const stg *s);
+
+/* The job's plan, for such a backend: rank `rank` of the job reads bytes [off, off + n)
+ * of f in epoch `epoch` (1 = the first epoch, the reads after the first stg_begin_epoch;
+ * a later epoch needs declaring only where it reads data no earlier one did). Every rank
+ * declares the same plan (every rank's reads, epoch by epoch, rank by rank in increasing
+ * order) before its first read, from what all ranks know (the seed, the split, the
+ * partition): the models then agree on which rank loads what and when without any
+ * communication. A no-op when !stg_plans(s). TR_ENOMEM. */
+tr_err stg_plan(stg_file *f, int rank, uint64_t epoch, uint64_t off, uint64_t n);
+
 /* Seconds since stg_new() on the real clock (0 on the virtual clock). */
 double stg_now(const stg *s);
 

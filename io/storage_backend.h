@@ -55,6 +55,12 @@ struct storage_ops {
      storage is read in whole objects or large ranges, never a request per sample
      (optional: per-sample reads are cheap, the `auto` shuffle is `sample`). */
   size_t (*request_bytes)(const void *params);
+  /* Records the job's plan (stg_plan): rank `rank` of the job reads [off, off + n) of f
+     in epoch `epoch` (1 = the first); negative when out of memory (optional: the model's
+     state is this rank's own). */
+  int (*plan)(void *model, const stg_file *f, int rank, uint64_t epoch, uint64_t off, uint64_t n);
+  /* An epoch starts (stg_begin_epoch; optional). */
+  void (*begin_epoch)(void *model);
   /* Completion time of loading files[0..n) before the first epoch (fsx.preload);
      negative when out of memory. */
   double (*preload)(void *model, stg_file *const *files, size_t n, double t, stg_counters *c);
@@ -108,10 +114,14 @@ typedef struct {
 int stg_slots_pick(const stg_slots *s);
 
 /* An S3 model of the linked bucket as a file system's servers reach it (FSx lazy
- * loading): `connections` parallel GETs with the s3.* latency and per-connection rate,
+ * loading): `connections` parallel GETs with the s3.* latency and the per-connection rate
+ * times conn_share (a connection time-shared by 1 / conn_share ranks: 1 for a whole one),
  * through a link of link_bytes_per_s (not the instance's network), the prefix's request
  * rate shared by `sharers` ranks. Served and freed with stg_s3_ops; NULL on ENOMEM. */
-void *stg_s3_import_model(const stg_params *all, int connections, double link_bytes_per_s, int sharers);
+void *stg_s3_import_model(const stg_params *all, int connections, double conn_share, double link_bytes_per_s,
+                          int sharers);
+/* The bytes of one ranged GET of the s3 model in p (s3.range_mib, at least 1). */
+uint64_t stg_s3_range_bytes(const stg_params *p);
 
 /* Time of the k-th retry's backoff: base_s * 2^k, at most 20 s (the SDKs' cap). */
 double stg_backoff(double base_s, int k);

@@ -7,7 +7,8 @@
  *                while burst credits last; credits are a token bucket in bytes that
  *                fills at the baseline rate and drains at (rate - baseline) when bursting;
  *   elastic      efs.elastic_mib_s;
- *   provisioned  efs.provisioned_mib_s.
+ *   provisioned  efs.provisioned_mib_s, or the bursting baseline when the storage drives
+ *                more (AWS's PermittedThroughput: the higher of the two).
  * In bursting and provisioned mode EFS meters a read at efs.read_meter (one third) of its
  * size against the throughput and the credits, so reads move three times the metered
  * rate; elastic mode's figures are read bytes. Each file's first read of an epoch pays
@@ -66,6 +67,13 @@ static double per_client_mib_s(const efs_params *p) {
   return p->mode == EFS_ELASTIC ? 1500 : 500;
 }
 
+/* The bursting baseline of `stored` GiB, bytes/s: efs.baseline_kib_s_per_gib per GiB, at
+ * least 1 MiB/s. */
+static double baseline(const efs_params *p, double stored) {
+  double base = p->baseline_kib_s_per_gib * 1024.0 * stored;
+  return base < STG_MIB ? STG_MIB : base;
+}
+
 static void *efs_model_new(const stg_params *all, const stg_env *env) {
   const efs_params *p = stg_backend_params(all, &stg_efs_ops);
   efs_model *m = p ? calloc(1, sizeof *m) : NULL;
@@ -77,17 +85,17 @@ static void *efs_model_new(const stg_params *all, const stg_env *env) {
   m->meter = p->mode == EFS_ELASTIC ? 1.0 : p->read_meter;
   m->client.rate = per_client_mib_s(p) * STG_MIB / per_node;
   m->bursting = p->mode == EFS_BURSTING;
+  double base = baseline(p, stored);
   if (m->bursting) {
-    double base = p->baseline_kib_s_per_gib * 1024.0 * stored;
-    if (base < STG_MIB) base = STG_MIB;
     double burst = p->burst_mib_s * STG_MIB, per_tib = 100.0 * STG_MIB * stored / 1024.0;
     if (per_tib > burst) burst = per_tib;
     m->baseline = base / ranks;
     m->burst = (burst > base ? burst : base) / ranks;
     m->credits = m->max_credits = p->burst_credits_gib * STG_GIB / ranks;
   } else {
-    double rate = p->mode == EFS_ELASTIC ? p->elastic_mib_s : p->provisioned_mib_s;
-    m->fs.rate = rate * STG_MIB / ranks;
+    double rate = (p->mode == EFS_ELASTIC ? p->elastic_mib_s : p->provisioned_mib_s) * STG_MIB;
+    if (p->mode == EFS_PROVISIONED && base > rate) rate = base; /* the storage drives more than bought */
+    m->fs.rate = rate / ranks;
   }
   return m;
 }

@@ -5,18 +5,33 @@
  * The file system's servers do the loading, not the client: the s3 backend's model
  * (stg_s3_import_model: its first-byte latency, per-connection rate, prefix limit and
  * request counting, with its s3.* keys) with fsx.import_connections parallel GETs
- * through the file system's throughput, never the instance's connection pool or NIC.
- * The loaded data is the file system's, shared by every rank of the job: a preload
- * (fsx.preload) is done once for the job by all of the servers, which every rank's
- * model replays the same way (so all agree when each file is there), counting only its
- * stripe of the files (every ranks-th) into its counters. Loaded data is
- * served at fsx.latency_ms per operation and the file system's throughput: the
- * deployment's MB/s per TiB (SCRATCH_2 200, PERSISTENT_125..1000 their number, or
- * fsx.mb_per_s_per_tib) times the capacity (fsx.capacity_tib, or the smallest of 1.2,
- * 2.4, 4.8, ... TiB that holds the data), shared evenly by the job's ranks. fsx.preload
+ * through the file system's throughput, never the instance's connection pool or NIC;
+ * each rank models its share of those connections (whole ones summing to the total, or
+ * one time-shared connection each when there are fewer than ranks).
+ * The loaded data is the file system's, shared by every rank of the job, and every
+ * rank's model knows, without communicating, what any rank loaded and when:
+ *   - a preload (fsx.preload) is done once for the job by all of the servers, which
+ *     every rank's model replays the same way, counting only its stripe of the files
+ *     (every ranks-th) into its counters;
+ *   - lazy loads follow the job's plan, which every rank declares the same way before
+ *     its first read (stg_plan: which rows each rank reads in each epoch, derived from
+ *     the seed, the split and the partition that every rank knows). A chunk is loaded in
+ *     the first epoch any rank reads it, once for the job: its ranged GETs are split over
+ *     the ranks reading it then (each counts its share, so the job's counters sum to
+ *     one load) and all of them see it there when the largest share is loaded through a
+ *     rank's share of the servers. In any later epoch it is a hit for every rank, whoever
+ *     loaded it: the model assumes the ranks of a data-parallel job go through their
+ *     epochs in step (each step's allreduce holds them together), so an epoch's loads are
+ *     done before the next epoch starts. A read outside the plan (or with none declared)
+ *     is loaded and counted by its rank alone, as a one-rank job.
+ * Loaded data is served at fsx.latency_ms per operation and the file system's
+ * throughput: the deployment's MB/s per TiB (SCRATCH_2 200, PERSISTENT_125..1000 their
+ * number, or fsx.mb_per_s_per_tib) times the capacity (fsx.capacity_tib, or the smallest
+ * of 1.2, 2.4, 4.8, ... TiB that holds the data), shared evenly by the job's ranks. fsx.preload
  * loads every file before the first epoch (`lfs hsm_restore`), timed and counted.
  * Billed: the provisioned capacity (used or not) at the deployment's price, plus the
  * linked bucket as the s3 backend bills it (its storage and the GETs of lazy loads). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,16 +77,27 @@ static const cfg_option options[] = {
 };
 #undef AT
 
+/* One lazy-load unit (a chunk, or the whole file) as this rank's model sees it. */
 typedef struct {
-  double *avail;   /* per chunk: when its data is on FSx; < 0 while not requested */
+  double avail;          /* when its data is on FSx; < 0 while not requested */
+  uint32_t first_epoch;  /* the job's plan: the first epoch any rank reads it (0: unplanned) */
+  uint32_t sharers;      /* the ranks reading it in that epoch */
+  int32_t mine;          /* this rank's index among them (in rank order), -1: not one */
+  int32_t last_rank;     /* the last rank declared (the plan comes rank by rank) */
+} fsx_chunk;
+
+typedef struct {
+  fsx_chunk *chunk;
   size_t chunks;
 } fsx_file;
 
 typedef struct {
-  void *s3;  /* the linked bucket as the servers reach it (stg_s3_import_model) */
+  void *s3;  /* the linked bucket as this rank's share of the servers reach it */
   stg_pipe fs;
   double latency_s, open_s, chunk_bytes;  /* chunk_bytes 0 = whole files */
+  uint64_t range_bytes;        /* one ranged GET of a lazy load (s3.range_mib) */
   int rank, ranks;
+  uint64_t epoch;              /* stg_begin_epoch's count (0 before the first) */
   stg_params all;              /* a copy (its blocks outlive the instance): the preload's model */
   long import_connections;     /* the file system's, all ranks' */
   bool preload;
@@ -93,10 +119,24 @@ static double capacity_tib(const fsx_params *p, uint64_t data_bytes) {
 static void fsx_model_free(void *model) {
   fsx_model *m = model;
   if (!m) return;
-  for (size_t i = 0; i < m->n_files; i++) free(m->files[i].avail);
+  for (size_t i = 0; i < m->n_files; i++) free(m->files[i].chunk);
   free(m->files);
   if (m->s3) stg_s3_ops.model_free(m->s3);
   free(m);
+}
+
+/* Rank `rank`'s share of the servers' `total` import connections: total / ranks whole
+ * ones (the first total % ranks ranks one more), so the shares sum to total; with fewer
+ * connections than ranks, one connection each streaming at total / ranks of the rate (a
+ * connection time-shared), never more connections than the file system has. */
+static void import_share(long total, int rank, int ranks, int *conns, double *rate_share) {
+  if (total >= ranks) {
+    *conns = (int)(total / ranks + (rank < total % ranks ? 1 : 0));
+    *rate_share = 1;
+  } else {
+    *conns = 1;
+    *rate_share = (double)total / ranks;
+  }
 }
 
 static void *fsx_model_new(const stg_params *all, const stg_env *env) {
@@ -104,18 +144,21 @@ static void *fsx_model_new(const stg_params *all, const stg_env *env) {
   fsx_model *m = p ? calloc(1, sizeof *m) : NULL;
   if (!m) return NULL;
   int ranks = env->ranks > 0 ? env->ranks : 1;
+  m->rank = env->rank >= 0 && env->rank < ranks ? env->rank : 0;
+  m->ranks = ranks;
   double cap = capacity_tib(p, env->data_bytes);
   double per_tib = p->mb_per_s_per_tib > 0 ? p->mb_per_s_per_tib : deployment_mb_s_per_tib[p->deployment];
   m->fs.rate = per_tib * 1e6 * cap / ranks;
-  long conns = p->import_connections / ranks; /* this rank's share of the servers' GETs */
-  if (!(m->s3 = stg_s3_import_model(all, conns > 0 ? (int)conns : 1, m->fs.rate, ranks))) {
+  int conns;
+  double share;
+  import_share(p->import_connections, m->rank, ranks, &conns, &share);
+  if (!(m->s3 = stg_s3_import_model(all, conns, share, m->fs.rate, ranks))) {
     free(m);
     return NULL;
   }
   m->all = *all;
   m->import_connections = p->import_connections;
-  m->rank = env->rank >= 0 && env->rank < ranks ? env->rank : 0;
-  m->ranks = ranks;
+  m->range_bytes = stg_s3_range_bytes(all);
   m->open_s = p->open_ms / 1000.0;
   m->latency_s = p->latency_ms / 1000.0;
   m->chunk_bytes = (double)p->chunk_mib * STG_MIB;
@@ -123,7 +166,7 @@ static void *fsx_model_new(const stg_params *all, const stg_env *env) {
   return m;
 }
 
-/* The per-chunk state of f, created at its first read; NULL on ENOMEM. */
+/* The per-chunk state of f, created at its first read or plan; NULL on ENOMEM. */
 static fsx_file *file_state(fsx_model *m, const stg_file *f) {
   if (f->id >= m->n_files) {
     size_t n = f->id + 1 > 2 * m->n_files ? f->id + 1 : 2 * m->n_files;
@@ -134,11 +177,11 @@ static fsx_file *file_state(fsx_model *m, const stg_file *f) {
     m->n_files = n;
   }
   fsx_file *s = &m->files[f->id];
-  if (!s->avail) {
+  if (!s->chunk) {
     size_t chunks = m->chunk_bytes > 0 ? (size_t)((f->size + m->chunk_bytes - 1) / m->chunk_bytes) : 1;
     if (chunks == 0) chunks = 1;
-    if (!(s->avail = malloc(chunks * sizeof(double)))) return NULL;
-    for (size_t i = 0; i < chunks; i++) s->avail[i] = -1;
+    if (!(s->chunk = malloc(chunks * sizeof *s->chunk))) return NULL;
+    for (size_t i = 0; i < chunks; i++) s->chunk[i] = (fsx_chunk){.avail = -1, .mine = -1, .last_rank = -1};
     s->chunks = chunks;
   }
   return s;
@@ -151,28 +194,69 @@ static uint64_t chunk_size(const fsx_model *m, const stg_file *f, const fsx_file
   return f->size - start < cb ? f->size - start : cb;
 }
 
-/* When chunks [first, last] of f are on FSx, loading those never requested through the
- * bucket model s3. */
-static double load_chunks(fsx_model *m, void *s3, const stg_file *f, fsx_file *s, size_t first, size_t last,
-                          double t, stg_counters *c, bool *hit) {
-  double ready = t;
-  *hit = true;
-  for (size_t i = first; i <= last && i < s->chunks; i++) {
-    if (s->avail[i] < 0) {
-      uint64_t bytes = chunk_size(m, f, s, i);
-      s->avail[i] = stg_s3_ops.service(s3, f, i * (uint64_t)m->chunk_bytes, bytes, t, c);
-      c->lazy_bytes += bytes;
-      *hit = false;
-    }
-    if (s->avail[i] > ready) ready = s->avail[i];
-  }
-  return ready;
+/* The chunks [*first, *last] of f holding bytes [off, off + n). */
+static void chunk_span(const fsx_model *m, const fsx_file *s, uint64_t off, uint64_t n, size_t *first, size_t *last) {
+  *first = m->chunk_bytes > 0 ? (size_t)(off / m->chunk_bytes) : 0;
+  *last = m->chunk_bytes > 0 ? (size_t)((off + (n ? n - 1 : 0)) / m->chunk_bytes) : 0;
+  if (*last >= s->chunks) *last = s->chunks - 1;
+  if (*first > *last) *first = *last;
 }
 
-/* load_chunks through this rank's share of the servers (lazy loading). */
+/* When chunk i of f, loaded from t through the bucket model s3, is on FSx. Its load is
+ * ranged GETs of s3.range_mib, split over the chunk's `sharers` readers of its first
+ * epoch: GET j is reader (j + key) % sharers's (key = f's id + i, so the GETs of a file's
+ * chunks spread over its readers), and this rank counts its own share (all of it when
+ * alone). The readers' shares load at once through their shares of the servers, so the
+ * chunk is there when the largest share is: every reader's model times that one (the
+ * share of GET 0, which has the most GETs) through its own share of the servers, and all
+ * readers agree when the chunk is there. */
+static double load_chunk(fsx_model *m, void *s3, const stg_file *f, fsx_file *s, size_t i, double t,
+                         uint32_t sharers, uint32_t mine, stg_counters *c) {
+  uint64_t bytes = chunk_size(m, f, s, i), start = (uint64_t)i * (uint64_t)m->chunk_bytes, rb = m->range_bytes;
+  uint64_t gets = bytes ? (bytes + rb - 1) / rb : 1, key = (uint64_t)f->id + i;
+  if (sharers < 1) sharers = 1;
+  uint32_t timed = (uint32_t)(key % sharers); /* the share holding GET 0 */
+  stg_counters others = {0};
+  double done = t;
+  for (uint64_t j = 0; j < gets; j++) {
+    uint32_t share = (uint32_t)((j + key) % sharers);
+    uint64_t n = bytes - j * rb < rb ? bytes - j * rb : rb;
+    if (share == timed) {
+      double end = stg_s3_ops.service(s3, f, start + j * rb, n, t, share == mine ? c : &others);
+      if (end > done) done = end;
+    } else if (share == mine) { /* counted, and timed by the share above */
+      c->requests++;
+    }
+    if (share == mine) c->lazy_bytes += n;
+  }
+  return done;
+}
+
+/* When chunks [first, last] of f are on FSx for a read issued at t, loading those never
+ * requested: from the job's plan, a chunk some rank read in an earlier epoch is there (the
+ * ranks of a data-parallel job go through their epochs in step, so an epoch's loads are
+ * done by the next one), one first read this epoch is loaded with this rank's share of its
+ * GETs, and one outside the plan is loaded (and counted) by this rank alone. *hit: none
+ * needed loading. */
 static double loaded_at(fsx_model *m, const stg_file *f, fsx_file *s, size_t first, size_t last, double t,
                         stg_counters *c, bool *hit) {
-  return load_chunks(m, m->s3, f, s, first, last, t, c, hit);
+  uint64_t epoch = m->epoch ? m->epoch : 1;
+  double ready = t;
+  *hit = true;
+  for (size_t i = first; i <= last; i++) {
+    fsx_chunk *ch = &s->chunk[i];
+    if (ch->avail < 0) {
+      if (ch->first_epoch && ch->first_epoch < epoch) {
+        ch->avail = 0; /* loaded in an earlier epoch, by whichever rank */
+      } else {
+        bool planned = ch->first_epoch == epoch && ch->mine >= 0;
+        ch->avail = load_chunk(m, m->s3, f, s, i, t, planned ? ch->sharers : 1, planned ? (uint32_t)ch->mine : 0, c);
+        *hit = false;
+      }
+    }
+    if (ch->avail > ready) ready = ch->avail;
+  }
+  return ready;
 }
 
 static double fsx_service(void *model, const stg_file *f, uint64_t off, uint64_t n, double t,
@@ -180,13 +264,39 @@ static double fsx_service(void *model, const stg_file *f, uint64_t off, uint64_t
   fsx_model *m = model;
   fsx_file *s = file_state(m, f);
   if (!s) return -1; /* out of memory: no state to tell a hit from a miss */
-  size_t first = m->chunk_bytes > 0 ? (size_t)(off / m->chunk_bytes) : 0;
-  size_t last = m->chunk_bytes > 0 ? (size_t)((off + (n ? n - 1 : 0)) / m->chunk_bytes) : 0;
+  size_t first, last;
+  chunk_span(m, s, off, n, &first, &last);
   bool hit;
   double ready = loaded_at(m, f, s, first, last, t, c, &hit);
   if (hit && ready <= t) c->cache_hits++;
   return stg_pipe_reserve(&m->fs, ready + m->latency_s, (double)n);
 }
+
+/* The job's plan: rank reads [off, off + n) of f in epoch. A chunk keeps its first epoch
+ * and the ranks reading it then (counted once each: the plan comes rank by rank). */
+static int fsx_plan(void *model, const stg_file *f, int rank, uint64_t epoch, uint64_t off, uint64_t n) {
+  fsx_model *m = model;
+  fsx_file *s = file_state(m, f);
+  if (!s) return -1;
+  uint32_t e = epoch > UINT32_MAX ? UINT32_MAX : (uint32_t)epoch;
+  size_t first, last;
+  chunk_span(m, s, off, n, &first, &last);
+  for (size_t i = first; i <= last; i++) {
+    fsx_chunk *ch = &s->chunk[i];
+    if (!ch->first_epoch || e < ch->first_epoch) {
+      ch->first_epoch = e;
+      ch->sharers = 0;
+      ch->mine = ch->last_rank = -1;
+    }
+    if (e != ch->first_epoch || rank == ch->last_rank) continue;
+    ch->last_rank = rank;
+    if (rank == m->rank) ch->mine = (int32_t)ch->sharers;
+    ch->sharers++;
+  }
+  return 0;
+}
+
+static void fsx_begin_epoch(void *model) { ((fsx_model *)model)->epoch++; }
 
 static double fsx_open_cost(void *model, const stg_file *f, double t, stg_counters *c) {
   (void)f, (void)c;
@@ -201,7 +311,7 @@ static double fsx_preload(void *model, stg_file *const *files, size_t n, double 
   fsx_model *m = model;
   double done = t;
   if (!m->preload) return t;
-  void *job = stg_s3_import_model(&m->all, (int)m->import_connections, m->fs.rate * m->ranks, 1);
+  void *job = stg_s3_import_model(&m->all, (int)m->import_connections, 1, m->fs.rate * m->ranks, 1);
   if (!job) return -1;
   for (size_t k = 0; k < n && done >= 0; k++) {
     fsx_file *s = file_state(m, files[k]);
@@ -210,10 +320,11 @@ static double fsx_preload(void *model, stg_file *const *files, size_t n, double 
       break;
     }
     stg_counters others = {0};
-    bool hit;
-    double ready = load_chunks(m, job, files[k], s, 0, s->chunks - 1, t,
-                               k % (size_t)m->ranks == (size_t)m->rank ? c : &others, &hit);
-    if (ready > done) done = ready;
+    stg_counters *into = k % (size_t)m->ranks == (size_t)m->rank ? c : &others;
+    for (size_t i = 0; i < s->chunks; i++) {
+      if (s->chunk[i].avail < 0) s->chunk[i].avail = load_chunk(m, job, files[k], s, i, t, 1, 0, into);
+      if (s->chunk[i].avail > done) done = s->chunk[i].avail;
+    }
   }
   stg_s3_ops.model_free(job);
   return done;
@@ -250,6 +361,8 @@ const struct storage_ops stg_fsx_ops = {
     .model_free = fsx_model_free,
     .service = fsx_service,
     .open_cost = fsx_open_cost,
+    .plan = fsx_plan,
+    .begin_epoch = fsx_begin_epoch,
     .preload = fsx_preload,
     .bill = fsx_bill,
 };

@@ -91,9 +91,18 @@ static void *s3_model_new(const stg_params *all, const stg_env *env) {
   return s3_model_make(p, (int)p->connections, p->instance_gbps * 1e9 / 8.0 / per_node, env->ranks);
 }
 
-void *stg_s3_import_model(const stg_params *all, int connections, double link_bytes_per_s, int sharers) {
+void *stg_s3_import_model(const stg_params *all, int connections, double conn_share, double link_bytes_per_s,
+                          int sharers) {
   const s3_params *p = stg_backend_params(all, &stg_s3_ops);
-  return p ? s3_model_make(p, connections, link_bytes_per_s, sharers) : NULL;
+  s3_model *m = p ? s3_model_make(p, connections, link_bytes_per_s, sharers) : NULL;
+  if (m && conn_share > 0 && conn_share < 1) m->conn_bytes_per_s *= conn_share;
+  return m;
+}
+
+uint64_t stg_s3_range_bytes(const stg_params *all) {
+  const s3_params *p = stg_backend_params(all, &stg_s3_ops);
+  double r = p ? p->range_mib * STG_MIB : 1;
+  return r < 1 ? 1 : (uint64_t)r;
 }
 
 /* GETs for the n bytes: ranges of s3.range_mib, each on the earliest free connection. */

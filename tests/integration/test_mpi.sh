@@ -138,6 +138,18 @@ ha, hb = [[{k: v for k, v in r.items() if k not in timing} for r in csv.DictRead
 assert ha == hb and 'train_auc' in ha[0], (ha, hb)
 "
 
+# FSx's cache is the job's: the one train.h5 both ranks read parts of is lazily loaded
+# once for the job (its GETs split over the two ranks' counters, which result.json sums),
+# as on one rank; each rank's own model loaded and counted it all before
+expect_ok $MPI "$BIN" train job.ini --out fsx-2 --quiet --set storage.backend=fsx
+expect_ok "$BIN" train job.ini --out fsx-1 --quiet --set storage.backend=fsx
+check "fsx on 2 ranks: the shared file's lazy GETs and bytes counted once for the job" $PY -c "
+import json
+a, b = (json.load(open(d + '/result.json'))['storage'] for d in ('fsx-1', 'fsx-2'))
+assert b['requests'] == a['requests'] > 0 and b['lazy_loaded_bytes'] == a['lazy_loaded_bytes'] > 0, (a, b)
+assert b['cache_hits'] > 0, b
+"
+
 # comm_s is training's communication only: the gathers of labels and predictions for the
 # history's and result.json's metrics are left out. A preloaded clock jumps 1000 s in
 # every MPI_Allgatherv (mpi_fakeclock.c): counted, each would add 1000 s to comm_s (the

@@ -277,6 +277,48 @@ START_TEST(epoch_orders) {
 }
 END_TEST
 
+START_TEST(fsx_job_plan) {
+  /* 3 files of 100 rows of 1 KiB (a whole-file lazy load of one GET each) over 2 ranks:
+     rank 0 reads rows 0..149, rank 1 rows 150..299, so file 1 is both ranks'. Both
+     declare the job's plan (loader_plan), read their rows in epoch 1 and each other's in
+     epoch 2: the job loads every file once (3 GETs, as one rank reading it all), and the
+     swapped epoch loads nothing */
+  layout *L = layout_synthetic(3, 100, 256);
+  ck_assert_ptr_nonnull(L);
+  uint64_t rows[2][150];
+  for (int q = 0; q < 2; q++)
+    for (int i = 0; i < 150; i++) rows[q][i] = (uint64_t)(150 * q + i);
+  loader_opts o = {.read_threads = 2, .prefetch = 1, .transfer_bytes = 1 << 20};
+  uint64_t requests = 0, lazy = 0;
+  for (int rank = 0; rank < 2; rank++) {
+    job *j = tu_job(NULL);
+    stg_env env = {.ranks = 2, .ranks_per_node = 1, .data_bytes = 300 * 1024, .rank = rank};
+    stg *s = stg_new(stg_backend_index("fsx"), &j->storage.model, &env, true);
+    ck_assert_ptr_nonnull(s);
+    loader *ld;
+    ck_assert_int_eq(loader_new(L, s, &o, &ld), TR_OK);
+    for (int q = 0; q < 2; q++) ck_assert_int_eq(loader_plan(ld, q, 1, rows[q], 150), TR_OK);
+    for (int q = 0; q < 2; q++) ck_assert_int_eq(loader_plan(ld, q, 2, rows[1 - q], 150), TR_OK);
+    double t = 0, wait = 0;
+    ck_assert_int_eq(loader_simulate(ld, rows[rank], 150, 50, 0.01, &t, &wait), TR_OK);
+    stg_counters first = stg_stats(s);
+    ck_assert_uint_ge(first.requests, 1);
+    ck_assert_int_eq(loader_simulate(ld, rows[1 - rank], 150, 50, 0.01, &t, &wait), TR_OK);
+    stg_counters second = stg_stats(s);
+    ck_assert_uint_eq(second.requests, first.requests); /* the other rank's rows: loaded */
+    ck_assert_uint_eq(second.cache_hits - first.cache_hits, second.ops - first.ops);
+    requests += second.requests;
+    lazy += second.lazy_bytes;
+    loader_free(&ld);
+    stg_free(&s);
+    job_free(&j);
+  }
+  ck_assert_uint_eq(requests, 3);
+  ck_assert_uint_eq(lazy, 300 * 1024);
+  layout_free(&L);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("loader");
   TCase *tc = tcase_create("loader");
@@ -288,6 +330,7 @@ int main(void) {
   tcase_add_test(tc, read_error_reaches_consumer);
   tcase_add_test(tc, simulated_epochs);
   tcase_add_test(tc, epoch_orders);
+  tcase_add_test(tc, fsx_job_plan);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }

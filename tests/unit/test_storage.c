@@ -268,6 +268,164 @@ START_TEST(fsx_preload_and_chunks) {
 }
 END_TEST
 
+/* Rank `rank` of `ranks` of the fsx model of sets, on the virtual clock (stg_free it and
+ * job_free *j). */
+static stg *fsx_rank(const char *const *sets, int rank, int ranks, uint64_t data_bytes, job **j) {
+  *j = tu_job(sets);
+  stg_env env = {.ranks = ranks, .ranks_per_node = 1, .data_bytes = data_bytes, .rank = rank};
+  stg *s = stg_new(stg_backend_index("fsx"), &(*j)->storage.model, &env, true);
+  ck_assert_ptr_nonnull(s);
+  ck_assert(stg_plans(s));
+  return s;
+}
+
+START_TEST(fsx_cache_is_the_jobs) {
+  /* three ranks read the one 20 MiB file in epoch 1 (a single HDF5 file split into
+     hyperslabs): its lazy load is 3 ranged GETs of 8, 8, 4 MiB, done once for the job,
+     split over the three readers: each rank counts one GET and its bytes, and all three
+     models see the file there at the same time (the 8 MiB share through a rank's share of
+     the servers: 240 / 3 MB/s); without the plan each rank loaded and counted it all */
+  double at[3];
+  uint64_t requests = 0, lazy = 0;
+  for (int rank = 0; rank < 3; rank++) {
+    job *j;
+    stg *s = fsx_rank(NULL, rank, 3, FILE_BYTES, &j);
+    stg_file *f;
+    ck_assert_int_eq(stg_open(s, "x", FILE_BYTES, &f), TR_OK);
+    for (int q = 0; q < 3; q++) ck_assert_int_eq(stg_plan(f, q, 1, 0, FILE_BYTES), TR_OK);
+    stg_begin_epoch(s);
+    at[rank] = 10;
+    ck_assert_int_eq(stg_read(f, NULL, 0, 1 << 20, &at[rank]), TR_OK);
+    stg_counters c = stg_stats(s);
+    ck_assert_uint_eq(c.requests, 1);
+    ck_assert_uint_eq(c.lazy_bytes, rank < 2 ? 8u << 20 : 4u << 20);
+    requests += c.requests;
+    lazy += c.lazy_bytes;
+    /* the next epoch: loaded, a hit */
+    stg_begin_epoch(s);
+    double t = 100;
+    ck_assert_int_eq(stg_read(f, NULL, 5u << 20, 1 << 20, &t), TR_OK);
+    ck_assert_double_eq_tol(t, 100 + 0.001 + 0.0005 + MIB / (80 * MB), 1e-9);
+    ck_assert_uint_eq(stg_stats(s).requests, 1);
+    ck_assert_uint_eq(stg_stats(s).cache_hits, 1);
+    stg_close(&f);
+    stg_free(&s);
+    job_free(&j);
+  }
+  ck_assert_uint_eq(requests, 3); /* the job's truth: the file's GETs once */
+  ck_assert_uint_eq(lazy, FILE_BYTES);
+  double lazy_s = 0.001 + 0.045 + 8 * MIB / (80 * MB);
+  ck_assert_double_eq_tol(at[0], 10 + lazy_s + 0.0005 + MIB / (80 * MB), 1e-9);
+  ck_assert_double_eq_tol(at[1], at[0], 1e-12);
+  ck_assert_double_eq_tol(at[2], at[0], 1e-12);
+}
+END_TEST
+
+START_TEST(fsx_reassigned_files_hit) {
+  /* two ranks, files A and B of 5 chunks of 4 MiB (a GET each): epoch 1 rank 0 reads A and
+     rank 1 B, epoch 2 they swap (a loader that deals files to ranks anew each epoch), and
+     file C is first read in epoch 2, by rank 1. Each rank loads only its epoch-1 file;
+     the other's is a hit in epoch 2 although this rank's model never loaded it */
+  const char *sets[] = {"storage.fsx.chunk_mib=4", NULL};
+  uint64_t requests = 0;
+  for (int rank = 0; rank < 2; rank++) {
+    job *j;
+    stg *s = fsx_rank(sets, rank, 2, 3 * (uint64_t)FILE_BYTES, &j);
+    stg_file *f[3];
+    for (int k = 0; k < 3; k++) ck_assert_int_eq(stg_open(s, "x", FILE_BYTES, &f[k]), TR_OK);
+    /* the plan, the same on both ranks: epoch by epoch, rank by rank */
+    ck_assert_int_eq(stg_plan(f[0], 0, 1, 0, FILE_BYTES), TR_OK);
+    ck_assert_int_eq(stg_plan(f[1], 1, 1, 0, FILE_BYTES), TR_OK);
+    ck_assert_int_eq(stg_plan(f[1], 0, 2, 0, FILE_BYTES), TR_OK);
+    ck_assert_int_eq(stg_plan(f[0], 1, 2, 0, FILE_BYTES), TR_OK);
+    ck_assert_int_eq(stg_plan(f[2], 1, 2, 0, FILE_BYTES), TR_OK);
+    stg_begin_epoch(s);
+    double t = 0;
+    ck_assert_int_eq(stg_read(f[rank], NULL, 0, FILE_BYTES, &t), TR_OK);
+    ck_assert_uint_eq(stg_stats(s).requests, 5);
+    ck_assert_uint_eq(stg_stats(s).lazy_bytes, FILE_BYTES);
+    stg_begin_epoch(s);
+    t = 1000;
+    ck_assert_int_eq(stg_read(f[1 - rank], NULL, 0, FILE_BYTES, &t), TR_OK);
+    /* the file's open, a read of loaded data at the rank's 120 MB/s: nothing loaded */
+    ck_assert_double_eq_tol(t, 1000 + 0.001 + 0.0005 + FILE_BYTES / (120 * MB), 1e-9);
+    stg_counters c = stg_stats(s);
+    ck_assert_uint_eq(c.requests, 5);
+    ck_assert_uint_eq(c.cache_hits, 1);
+    if (rank == 1) { /* C: its first epoch is 2, its one reader rank 1 loads it all */
+      t = 2000;
+      ck_assert_int_eq(stg_read(f[2], NULL, 0, FILE_BYTES, &t), TR_OK);
+      ck_assert_uint_eq(stg_stats(s).requests, 10);
+    }
+    requests += stg_stats(s).requests;
+    for (int k = 0; k < 3; k++) stg_close(&f[k]);
+    stg_free(&s);
+    job_free(&j);
+  }
+  ck_assert_uint_eq(requests, 15); /* each chunk of A, B and C once */
+}
+END_TEST
+
+START_TEST(fsx_import_connection_shares) {
+  /* 2 import connections over 4 ranks: one connection each at half the per-connection
+     rate (a connection time-shared), not one whole connection each (4 in all); 1 MiB
+     file, a file system fast enough not to matter */
+  const char *fast_fs[] = {"storage.fsx.import_connections=2", "storage.fsx.mb_per_s_per_tib=1000000", NULL};
+  job *j;
+  stg *s = fsx_rank(fast_fs, 0, 4, 1 << 20, &j);
+  stg_file *f;
+  ck_assert_int_eq(stg_open(s, "x", 1 << 20, &f), TR_OK);
+  double t = 0, rate = 1e6 * 1e6 * 1.2 / 4;
+  ck_assert_int_eq(stg_read(f, NULL, 0, 1, &t), TR_OK);
+  ck_assert_double_eq_tol(t, 0.001 + 0.045 + MIB / (165 * MB / 2) + 0.0005 + 1 / rate, 1e-9);
+  stg_close(&f);
+  stg_free(&s);
+  job_free(&j);
+  /* 32 over 3 ranks: 11, 11, 10 (32 in all): 11 GETs of 1 MiB take one round on rank 0
+     and two on rank 2 */
+  const char *ranges[] = {"storage.s3.range_mib=1", "storage.fsx.mb_per_s_per_tib=1000000", NULL};
+  rate = 1e6 * 1e6 * 1.2 / 3;
+  for (int rank = 0; rank < 3; rank += 2) {
+    s = fsx_rank(ranges, rank, 3, 11 << 20, &j);
+    ck_assert_int_eq(stg_open(s, "x", 11 << 20, &f), TR_OK);
+    t = 0;
+    ck_assert_int_eq(stg_read(f, NULL, 0, 1, &t), TR_OK);
+    double get = 0.045 + MIB / (165 * MB), rounds = rank == 0 ? 1 : 2;
+    ck_assert_double_eq_tol(t, 0.001 + rounds * get + 0.0005 + 1 / rate, 1e-6);
+    ck_assert_uint_eq(stg_stats(s).requests, 11);
+    stg_close(&f);
+    stg_free(&s);
+    job_free(&j);
+  }
+}
+END_TEST
+
+START_TEST(efs_provisioned_floor) {
+  /* provisioned 1 MiB/s on 1 TiB stored: the storage drives its bursting baseline of
+     50 MiB/s, the higher: 30 MiB of reads metered at a third in 10 MiB / 50 MiB/s */
+  const char *low[] = {"storage.efs.mode=provisioned", "storage.efs.provisioned_mib_s=1", "storage.efs.stored_gib=1024",
+                       "storage.efs.latency_ms=0", "storage.efs.open_ms=0", NULL};
+  stg *s = tu_stg("efs", low, true, 0);
+  stg_file *f;
+  ck_assert_int_eq(stg_open(s, "x", 1 << 30, &f), TR_OK);
+  double t = 0;
+  ck_assert_int_eq(stg_read(f, NULL, 0, 30 << 20, &t), TR_OK);
+  ck_assert_double_eq_tol(t, 30 * MIB * 0.333333 / (50 * MIB), 1e-9);
+  stg_close(&f);
+  tu_stg_free(&s);
+  /* 128 MiB/s provisioned on 100 GiB (a 4.9 MiB/s baseline): the provisioned rate */
+  const char *high[] = {"storage.efs.mode=provisioned", "storage.efs.stored_gib=100", "storage.efs.latency_ms=0",
+                        "storage.efs.open_ms=0", NULL};
+  s = tu_stg("efs", high, true, 0);
+  ck_assert_int_eq(stg_open(s, "x", 1 << 30, &f), TR_OK);
+  t = 0;
+  ck_assert_int_eq(stg_read(f, NULL, 0, 30 << 20, &t), TR_OK);
+  ck_assert_double_eq_tol(t, 30 * MIB * 0.333333 / (128 * MIB), 1e-9);
+  stg_close(&f);
+  tu_stg_free(&s);
+}
+END_TEST
+
 START_TEST(fault_injection) {
   /* local: the 2nd read fails, naming the file */
   const char *at2[] = {"storage.fault.error_at=2", NULL};
@@ -445,6 +603,10 @@ int main(void) {
   tcase_add_test(tc, s3_connection_pool_and_prefix_limit);
   tcase_add_test(tc, efs_bursting_credits);
   tcase_add_test(tc, fsx_preload_and_chunks);
+  tcase_add_test(tc, fsx_cache_is_the_jobs);
+  tcase_add_test(tc, fsx_reassigned_files_hit);
+  tcase_add_test(tc, fsx_import_connection_shares);
+  tcase_add_test(tc, efs_provisioned_floor);
   tcase_add_test(tc, fault_injection);
   tcase_add_test(tc, open_errors);
   tcase_add_test(tc, stop_wakes_waits);
