@@ -43,6 +43,20 @@ expect_ok() {
   if out=$("$@" 2>&1); then ok; else fail "exit $?: $* -> $out"; fi
 }
 
+# await_term_handler PID: wait (up to 60 s) until process PID catches SIGTERM (bit 15 of
+# SigCgt in /proc/PID/status), so a test's SIGTERM tests the handler, not how fast a
+# loaded machine starts the process; returns 1 if it never does or the process ended.
+await_term_handler() {
+  local mask
+  for _ in $(seq 6000); do
+    mask=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null) || return 1
+    [[ -n $mask ]] || return 1
+    (((16#$mask >> 14) & 1)) && return 0
+    sleep 0.01
+  done
+  return 1
+}
+
 # check DESCRIPTION CMD...: a condition that must hold.
 check() {
   local what=$1

@@ -145,6 +145,7 @@ check "a failed run leaves no result.json" test ! -e fault/result.json
 "$BIN" train train.ini --quiet --out stuck --set storage.backend=s3 --set storage.fault.error_rate=1 \
   --set storage.s3.max_attempts=100 --set storage.s3.backoff_ms=5000 2> stuck.err &
 pid=$!
+await_term_handler $pid
 sleep 1.5
 t0=$EPOCHREALTIME
 kill -TERM $pid
@@ -163,6 +164,7 @@ check "and checkpointed" test -f stuck/checkpoint/checkpoint.h5
 "$BIN" train train.ini --out preloading --set storage.backend=fsx --set storage.fsx.preload=true \
   --set storage.s3.first_byte_ms=60000 2> preload.err &
 pid=$!
+await_term_handler $pid
 sleep 1.5
 t0=$EPOCHREALTIME
 kill -TERM $pid

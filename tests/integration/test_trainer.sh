@@ -107,7 +107,9 @@ assert all(np.isfinite(f['layers'][l][p][:]).all() for l in f['layers'] for p in
 # interruption: the same job, killed with SIGTERM mid-run, then resumed
 "$BIN" train mlp.ini --out cut --quiet &
 pid=$!
-sleep 1.0  # the whole run takes about 4 s on 2 cores
+# mid-run: once the first epoch's checkpoint is there (the whole run takes about 4 s)
+await_term_handler $pid
+for _ in $(seq 6000); do [[ -e cut/checkpoint/checkpoint.h5 ]] && break; sleep 0.01; done
 t0=$(date +%s.%N)
 kill -TERM $pid
 wait $pid
