@@ -517,13 +517,14 @@ tr_err calib_run(const char *target, const calib_opts *o, calib_result *r) {
   uint64_t level_size = r->n_sizes ? r->size[r->n_sizes > 4 ? 3 : r->n_sizes - 1] : 4096;
   double levels_end = t_start + 0.80 * budget;
   for (int k = 1; rc == TR_OK && k <= o->max_concurrency && r->n_levels < CALIB_LEVELS; k *= 2) {
-    if (k > 1 && r->bytes_read >= o->max_bytes) break; /* the byte budget is spent */
+    if (k > 1 && r->bytes_read >= o->max_bytes / 10 * 7) break; /* the rest is the shared stage's */
     double left = levels_end - tr_now();
     int levels_left = 0;
     for (int q = k; q <= o->max_concurrency && levels_left < CALIB_LEVELS - (int)r->n_levels; q *= 2) levels_left++;
     double slice = left / (levels_left ? levels_left : 1);
     if (slice < 0.2) slice = 0.2;
-    uint64_t cap = o->max_bytes > r->bytes_read ? (o->max_bytes - r->bytes_read) / (uint64_t)(levels_left + 1) : level_size;
+    uint64_t levels_bytes = o->max_bytes / 10 * 7;
+    uint64_t cap = levels_bytes > r->bytes_read ? (levels_bytes - r->bytes_read) / (uint64_t)levels_left : level_size;
     double mb_s = 0;
     uint64_t got = 0;
     rc = level_best(&s, k, level_size, slice, cap, &mb_s, &got);
@@ -535,17 +536,19 @@ tr_err calib_run(const char *target, const calib_opts *o, calib_result *r) {
     if (levels_flat(r->level_mb_s, r->n_levels, NULL)) break;
   }
 
-  /* 5. the shared stage: twice the plateau's readers (more connections than it needs,
-     not the many more at which an overloaded server or client loses throughput; the
-     plateau's own when it is the last level) at each request size up to the levels'
-     (the rest of the budget) */
+  /* 5. the shared stage: the level after the plateau's (more connections than it
+     needs; the plateau's own when it is the last level, or when that level lost more
+     than 20%: an overloaded server or client, not the stage's rate) at each request
+     size under the levels' (the rest of the budget); the levels' own size is that
+     level's measurement */
   if (rc == TR_OK && r->n_levels > 0) {
-    size_t top = 0;
+    size_t top = 0, at;
     levels_flat(r->level_mb_s, r->n_levels, &top);
-    int k = r->level[top + 1 < r->n_levels ? top + 1 : top];
+    at = top + 1 < r->n_levels && r->level_mb_s[top + 1] >= 0.8 * r->level_mb_s[top] ? top + 1 : top;
+    int k = r->level[at];
     r->shared_level = k;
     size_t n_sh = 0;
-    for (size_t q = 0; q < r->n_sizes && r->size[q] <= level_size; q++) n_sh++;
+    for (size_t q = 0; q < r->n_sizes && r->size[q] < level_size; q++) n_sh++;
     for (size_t q = 0; rc == TR_OK && q < n_sh; q++) {
       if (r->bytes_read >= o->max_bytes) break; /* the byte budget is spent */
       double slice = (t_start + budget - tr_now()) / (double)(n_sh - q);
@@ -559,6 +562,10 @@ tr_err calib_run(const char *target, const calib_opts *o, calib_result *r) {
       r->shared_size[r->n_shared] = r->size[q];
       r->shared_mb_s[r->n_shared++] = mb_s;
       log_info("calibrate: %d reader%s of %s: %.1f MB/s", k, k == 1 ? "" : "s", size_text(r->size[q], sb), mb_s);
+    }
+    if (rc == TR_OK && r->n_shared < CALIB_SIZES) {
+      r->shared_size[r->n_shared] = level_size;
+      r->shared_mb_s[r->n_shared++] = r->level_mb_s[at];
     }
   }
   if (rc == TR_OK && r->n_sizes == 0) rc = tr_error_set(TR_EIO, target, "no request could be timed within the budgets");
