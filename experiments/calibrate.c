@@ -199,6 +199,113 @@ static double median_s(double *v, size_t n) {
   return p[1] / 1000.0;
 }
 
+/* Whether the throughputs mb[0..n) of levels 1, 2, 4, ... have flattened: under 10%
+ * more than the best so far, twice in a row (one noisy level on a shared machine does
+ * not end it). *best: the index of the highest (when not NULL). */
+static bool levels_flat(const double *mb, size_t n, size_t *best) {
+  size_t b = 0;
+  int flat = 0;
+  for (size_t k = 0; k < n; k++) {
+    if (k > 0 && mb[k] < 1.10 * mb[b]) flat++;
+    else if (k > 0) flat = 0;
+    if (mb[k] > mb[b]) b = k;
+    if (flat >= 2) break;
+  }
+  if (best) *best = b;
+  return flat >= 2;
+}
+
+static bool positive(double v) { return v > 0 && isfinite(v); }
+
+tr_err calib_fit_line(const double *x, const double *y, size_t n, double a_floor, calib_line *out) {
+  *out = (calib_line){0, 0, 0};
+  if (n == 0) return tr_error_set(TR_EINPUT, "calibrate", "no measurement to fit");
+  if (!(a_floor >= 0) || !isfinite(a_floor)) return tr_error_set(TR_EINPUT, "calibrate", "the intercept's floor must be >= 0");
+  for (size_t k = 0; k < n; k++)
+    if (!positive(x[k]) || !positive(y[k]))
+      return tr_error_set(TR_EINPUT, "calibrate", "measurement %zu: (%g, %g) is not positive and finite", k, x[k], y[k]);
+  double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (size_t k = 0; k < n; k++) {
+    double w = 1.0 / (y[k] * y[k]);
+    sw += w, sx += w * x[k], sy += w * y[k], sxx += w * x[k] * x[k], sxy += w * x[k] * y[k];
+  }
+  double den = sw * sxx - sx * sx, b = n >= 2 && den > 1e-12 * sw * sxx ? (sw * sxy - sx * sy) / den : 0;
+  double a = (sy - b * sx) / sw;
+  if (n < 2 || !(b > 0)) { /* one point, or noise: through the floor and the last point */
+    a = a_floor;
+    b = y[n - 1] > a ? (y[n - 1] - a) / x[n - 1] : 0;
+  } else if (a < 0) { /* a negative intercept: the slope refitted through the floor */
+    a = a_floor;
+    double num = 0, dd = 0;
+    for (size_t k = 0; k < n; k++) {
+      double w = 1.0 / (y[k] * y[k]);
+      num += w * x[k] * (y[k] - a), dd += w * x[k] * x[k];
+    }
+    b = num > 0 ? num / dd : 0;
+  }
+  double se = 0;
+  for (size_t k = 0; k < n; k++) {
+    double f = a + b * x[k], e = (f - y[k]) / y[k];
+    se += e * e;
+  }
+  *out = (calib_line){a, b, sqrt(se / (double)n)};
+  return TR_OK;
+}
+
+tr_err calib_fit(calib_result *r) {
+  if (r->n_sizes == 0 || r->n_sizes > CALIB_SIZES || r->n_levels > CALIB_LEVELS || r->n_shared > CALIB_SIZES)
+    return tr_error_set(TR_EINPUT, "calibrate", "measurement counts out of range (%zu sizes, %zu levels, %zu shared)",
+                        r->n_sizes, r->n_levels, r->n_shared);
+  double x[CALIB_SIZES], y[CALIB_SIZES];
+  for (size_t k = 0; k < r->n_sizes; k++) x[k] = (double)r->size[k], y[k] = r->size_ms[k] / 1000.0;
+  double ttfb = isfinite(r->ttfb_ms[1]) && r->ttfb_ms[1] > 0 ? r->ttfb_ms[1] / 1000.0 : 0;
+  calib_line one;
+  tr_err rc = calib_fit_line(x, y, r->n_sizes, ttfb, &one);
+  if (rc != TR_OK) return rc;
+  if (!(one.b > 0)) one.b = 1e-12; /* no time per byte measurable: a rate beyond any link */
+  r->first_byte_ms = 1000.0 * one.a;
+  r->mb_per_s = 1.0 / one.b / 1e6;
+  r->residual = one.residual;
+  r->bandwidth_fitted = r->n_sizes >= 2 && r->size[r->n_sizes - 1] >= (1u << 20) && one.b > 1e-12;
+  for (size_t k = 0; k < r->n_levels; k++)
+    if (r->level[k] < 1 || !positive(r->level_mb_s[k]))
+      return tr_error_set(TR_EINPUT, "calibrate", "level %zu: %d readers at %g MB/s", k, r->level[k], r->level_mb_s[k]);
+  size_t best = 0;
+  r->flattened = levels_flat(r->level_mb_s, r->n_levels, &best);
+  r->plateau_mb_s = r->n_levels ? r->level_mb_s[best] : 0;
+  r->plateau_level = r->n_levels ? r->level[best] : 0;
+  /* the shared stage: the points the connections alone would have served faster (under
+     80% of shared_level connections' throughput by the fit above) */
+  r->link_fitted = false;
+  r->link_ms = r->link_mb_s = r->link_residual = 0;
+  r->n_link = 0;
+  if (r->n_shared && r->shared_level < 1)
+    return tr_error_set(TR_EINPUT, "calibrate", "the shared stage's level %d is not positive", r->shared_level);
+  for (size_t k = 0; k < r->n_shared; k++) {
+    if (r->shared_size[k] == 0 || !positive(r->shared_mb_s[k]))
+      return tr_error_set(TR_EINPUT, "calibrate", "shared stage point %zu: %llu bytes at %g MB/s", k,
+                          (unsigned long long)r->shared_size[k], r->shared_mb_s[k]);
+    double b = (double)r->shared_size[k];
+    double conns = (double)r->shared_level * b / (one.a + one.b * b) / 1e6; /* MB/s */
+    r->shared_bound[k] = r->shared_mb_s[k] < 0.8 * conns;
+    if (r->shared_bound[k]) {
+      x[r->n_link] = b;
+      y[r->n_link++] = b / (r->shared_mb_s[k] * 1e6); /* seconds a request holds the stage */
+    }
+  }
+  if (r->n_link >= 2) {
+    calib_line sh;
+    if ((rc = calib_fit_line(x, y, r->n_link, 0, &sh)) != TR_OK) return rc;
+    if (sh.b > 0) {
+      r->link_fitted = true;
+      r->link_ms = 1000.0 * sh.a;
+      r->link_mb_s = 1.0 / sh.b / 1e6;
+      r->link_residual = sh.residual;
+    }
+  }
+  return TR_OK;
+}
+
 /* A random file of at least want bytes (the largest when none is), and an offset in it
  * (4 KiB aligned) for a read of min(want, size) bytes. */
 static size_t pick(const source *s, rng_t *g, uint64_t want, uint64_t *off, size_t *n) {
@@ -284,6 +391,25 @@ static tr_err level_run(source *s, int k, uint64_t size, double seconds, uint64_
   free(w);
   free(t);
   return rc;
+}
+
+/* The best of CALIB_WINDOWS runs of level_run, each a third of the time and bytes: the
+ * target's throughput when nothing else on the machine slows it (a shared machine's
+ * load only ever lowers it); *bytes all read. */
+#define CALIB_WINDOWS 3
+static tr_err level_best(source *s, int k, uint64_t size, double seconds, uint64_t byte_cap,
+                         double *mb_s, uint64_t *bytes) {
+  *mb_s = 0;
+  *bytes = 0;
+  for (int w = 0; w < CALIB_WINDOWS && (w == 0 || *bytes < byte_cap); w++) {
+    double v = 0;
+    uint64_t got = 0, left = byte_cap > *bytes ? byte_cap - *bytes : 0;
+    tr_err rc = level_run(s, k, size, seconds / CALIB_WINDOWS, left / (uint64_t)(CALIB_WINDOWS - w) + 1, &v, &got);
+    if (rc != TR_OK) return rc;
+    *bytes += got;
+    if (v > *mb_s) *mb_s = v;
+  }
+  return TR_OK;
 }
 
 /* ---- the run -------------------------------------------------------------------- */
@@ -386,72 +512,67 @@ tr_err calib_run(const char *target, const calib_opts *o, calib_result *r) {
              size_text(want, sb), r->size_ms[r->n_sizes - 1],
              (double)want / 1e3 / r->size_ms[r->n_sizes - 1], m);
   }
-  /* the fit: t = a + b * bytes over the medians, least squares of the relative errors
-     (weights 1/t^2, so the small requests' first byte counts as much as the large
-     ones' bandwidth) */
-  if (rc == TR_OK && r->n_sizes >= 1) {
-    double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
-    for (size_t k = 0; k < r->n_sizes; k++) {
-      double x = (double)r->size[k], y = r->size_ms[k] / 1000.0, w = 1.0 / (y * y);
-      sw += w, sx += w * x, sy += w * y, sxx += w * x * x, sxy += w * x * y;
-    }
-    double den = sw * sxx - sx * sx, b = den > 0 ? (sw * sxy - sx * sy) / den : 0, a = (sy - b * sx) / sw;
-    r->bandwidth_fitted = r->n_sizes >= 2 && b > 0 && r->size[r->n_sizes - 1] >= (1u << 20);
-    if (r->n_sizes < 2 || b <= 0) { /* one size, or noise: the TTFB as the intercept */
-      a = r->ttfb_ms[1] / 1000.0;
-      double y = r->size_ms[r->n_sizes - 1] / 1000.0;
-      b = y > a ? (y - a) / (double)r->size[r->n_sizes - 1] : 1e-12;
-    }
-    if (a < 0) { /* a negative intercept: refit the slope through the TTFB */
-      a = r->ttfb_ms[1] / 1000.0 > 0 ? r->ttfb_ms[1] / 1000.0 : 0;
-      double num = 0, dd = 0;
-      for (size_t k = 0; k < r->n_sizes; k++) {
-        double x = (double)r->size[k], y = r->size_ms[k] / 1000.0, w = 1.0 / (y * y);
-        num += w * x * (y - a), dd += w * x * x;
-      }
-      b = dd > 0 && num > 0 ? num / dd : 1e-12;
-    }
-    double se = 0, nn = (double)r->n_sizes;
-    for (size_t k = 0; k < r->n_sizes; k++) {
-      double y = r->size_ms[k] / 1000.0, f = a + b * (double)r->size[k];
-      se += ((f - y) / y) * ((f - y) / y);
-    }
-    r->first_byte_ms = 1000.0 * a;
-    r->mb_per_s = 1.0 / b / 1e6;
-    r->residual = sqrt(se / nn);
-  }
-
-  /* 4. aggregate throughput at 1, 2, 4, ... readers until it flattens (the rest) */
+  /* 4. aggregate throughput at 1, 2, 4, ... readers until it flattens (until 80% of
+     the budget) */
   uint64_t level_size = r->n_sizes ? r->size[r->n_sizes > 4 ? 3 : r->n_sizes - 1] : 4096;
-  double best = 0;
-  int flat_levels = 0;
+  double levels_end = t_start + 0.80 * budget;
   for (int k = 1; rc == TR_OK && k <= o->max_concurrency && r->n_levels < CALIB_LEVELS; k *= 2) {
-    double left = t_start + budget - tr_now();
+    if (k > 1 && r->bytes_read >= o->max_bytes / 10 * 7) break; /* the rest is the shared stage's */
+    double left = levels_end - tr_now();
     int levels_left = 0;
     for (int q = k; q <= o->max_concurrency && levels_left < CALIB_LEVELS - (int)r->n_levels; q *= 2) levels_left++;
     double slice = left / (levels_left ? levels_left : 1);
     if (slice < 0.2) slice = 0.2;
-    uint64_t cap = o->max_bytes > r->bytes_read ? (o->max_bytes - r->bytes_read) / (uint64_t)levels_left : level_size;
+    uint64_t levels_bytes = o->max_bytes / 10 * 7;
+    uint64_t cap = levels_bytes > r->bytes_read ? (levels_bytes - r->bytes_read) / (uint64_t)levels_left : level_size;
     double mb_s = 0;
     uint64_t got = 0;
-    rc = level_run(&s, k, level_size, slice, cap, &mb_s, &got);
+    rc = level_best(&s, k, level_size, slice, cap, &mb_s, &got);
     if (rc != TR_OK) break;
     r->bytes_read += got;
     r->level[r->n_levels] = k;
     r->level_mb_s[r->n_levels++] = mb_s;
     log_info("calibrate: %d reader%s of %s: %.1f MB/s", k, k == 1 ? "" : "s", size_text(level_size, sb), mb_s);
-    /* flat: under 10% more than the best so far, twice in a row (one noisy level on a
-       shared machine does not end it) */
-    if (mb_s < 1.10 * best) flat_levels++;
-    else flat_levels = 0;
-    if (mb_s > best) {
-      best = mb_s;
-      r->plateau_level = k;
-    }
-    if (flat_levels >= 2) break;
+    if (levels_flat(r->level_mb_s, r->n_levels, NULL)) break;
   }
-  r->plateau_mb_s = best;
-  r->flattened = flat_levels >= 2;
+
+  /* 5. the shared stage: the level after the plateau's (more connections than it
+     needs; the plateau's own when it is the last level, or when that level lost more
+     than 20%: an overloaded server or client, not the stage's rate) at each request
+     size under the levels' (the rest of the budget); the levels' own size is that
+     level's measurement */
+  if (rc == TR_OK && r->n_levels > 0) {
+    size_t top = 0, at;
+    levels_flat(r->level_mb_s, r->n_levels, &top);
+    at = top + 1 < r->n_levels && r->level_mb_s[top + 1] >= 0.8 * r->level_mb_s[top] ? top + 1 : top;
+    int k = r->level[at];
+    r->shared_level = k;
+    size_t n_sh = 0;
+    for (size_t q = 0; q < r->n_sizes && r->size[q] < level_size; q++) n_sh++;
+    for (size_t q = 0; rc == TR_OK && q < n_sh; q++) {
+      if (r->bytes_read >= o->max_bytes) break; /* the byte budget is spent */
+      double slice = (t_start + budget - tr_now()) / (double)(n_sh - q);
+      if (slice < 0.2) slice = 0.2;
+      uint64_t cap = o->max_bytes > r->bytes_read ? (o->max_bytes - r->bytes_read) / (uint64_t)(n_sh - q) : r->size[q];
+      double mb_s = 0;
+      uint64_t got = 0;
+      rc = level_best(&s, k, r->size[q], slice, cap, &mb_s, &got);
+      if (rc != TR_OK || !(mb_s > 0)) break;
+      r->bytes_read += got;
+      r->shared_size[r->n_shared] = r->size[q];
+      r->shared_mb_s[r->n_shared++] = mb_s;
+      log_info("calibrate: %d reader%s of %s: %.1f MB/s", k, k == 1 ? "" : "s", size_text(r->size[q], sb), mb_s);
+    }
+    if (rc == TR_OK && r->n_shared < CALIB_SIZES) {
+      r->shared_size[r->n_shared] = level_size;
+      r->shared_mb_s[r->n_shared++] = r->level_mb_s[at];
+    }
+  }
+  if (rc == TR_OK && r->n_sizes == 0) rc = tr_error_set(TR_EIO, target, "no request could be timed within the budgets");
+  if (rc == TR_OK) rc = calib_fit(r);
+  if (rc == TR_OK && r->link_fitted)
+    log_info("calibrate: shared stage at %d readers: %.3f ms + bytes / %.1f MB/s per request (residual %.1f%%)",
+             r->shared_level, r->link_ms, r->link_mb_s, 100.0 * r->link_residual);
   r->elapsed_s = tr_now() - t_start;
   free(v);
   free(buf);
@@ -496,32 +617,70 @@ char *calib_ini(const calib_result *r) {
                r->first_byte_ms + (double)r->size[k] / 1e3 / r->mb_per_s);
   for (size_t k = 0; k < r->n_levels; k++)
     fmt_append(t, cap, &len, "; %d concurrent: %.1f MB/s\n", r->level[k], r->level_mb_s[k]);
+  for (size_t k = 0; k < r->n_shared; k++) {
+    double b = (double)r->shared_size[k], conns = r->shared_level * b / (r->first_byte_ms * 1e3 + b / r->mb_per_s);
+    double model = r->link_fitted ? b / (r->link_ms * 1e3 + b / r->link_mb_s) : conns;
+    fmt_append(t, cap, &len, "; %d concurrent, %s: %.1f MB/s, limited by %s; the model %.1f MB/s\n", r->shared_level,
+               size_text(r->shared_size[k], sb), r->shared_mb_s[k],
+               r->shared_bound[k] ? "the shared stage" : "the connections", model < conns ? model : conns);
+  }
   fmt_append(t, cap, &len,
              "; fit: time = %.3f ms + bytes / %.1f MB/s, residual %.1f%% (RMS relative, %zu sizes); "
              "plateau %.1f MB/s at %d readers\n",
              r->first_byte_ms, r->mb_per_s, 100.0 * r->residual, r->n_sizes, r->plateau_mb_s, r->plateau_level);
+  if (r->link_fitted)
+    fmt_append(t, cap, &len,
+               "; shared stage fit: each request holds it %.3f ms + bytes / %.1f MB/s, residual %.1f%% "
+               "(%zu sizes at %d readers)\n",
+               r->link_ms, r->link_mb_s, 100.0 * r->link_residual, r->n_link, r->shared_level);
+  else
+    fmt_append(t, cap, &len,
+               "; shared stage: no per-request cost fitted (%zu of %zu sizes at %d readers limited by it; two "
+               "are needed): the plateau stands for its rate\n",
+               r->n_link, r->n_shared, r->shared_level);
+  /* the shared stage's rate and per-request cost: fitted, else the plateau and 0 */
+  double link_mb_s = r->link_fitted ? r->link_mb_s : r->plateau_mb_s, link_ms = r->link_fitted ? r->link_ms : 0;
+  const char *rate_note = r->link_fitted ? "  ; fitted: the shared stage's rate"
+                          : r->flattened ? "  ; measured: the plateau"
+                                         : "  ; a lower bound: still rising at the last level measured";
+  const char *cost_note = r->link_fitted ? "  ; fitted: the shared stage's per-request cost"
+                                         : "  ; assumed: not measurable here (see the shared stage above)";
   fmt_append(t, cap, &len, "[storage]\nbackend = %s\n", r->backend);
-  const char *open_key = backend_key(r->backend, "open_ms");
-  if (!open_key) open_key = backend_key(r->backend, "metadata_ms");
   if (!strcmp(r->backend, "s3")) {
     fmt_append(t, cap, &len, "s3.first_byte_ms = %.4g\n", r->first_byte_ms);
     if (r->bandwidth_fitted) fmt_append(t, cap, &len, "s3.mb_per_s_per_connection = %.4g\n", r->mb_per_s);
     else fmt_append(t, cap, &len, "; s3.mb_per_s_per_connection: the objects are too small to show it (the default stands)\n");
-    fmt_append(t, cap, &len, "s3.instance_gbps = %.4g%s\n", r->plateau_mb_s * 8 / 1000.0,
-               r->flattened ? "  ; measured: the plateau" : "  ; a lower bound: still rising at the last level measured");
+    fmt_append(t, cap, &len, "s3.instance_gbps = %.4g%s\n", link_mb_s * 8 / 1000.0, rate_note);
+    fmt_append(t, cap, &len, "s3.link_ms_per_request = %.4g%s\n", link_ms, cost_note);
+    /* the real reader GETs keys from its listing: no HEAD per epoch to emulate */
+    fmt_append(t, cap, &len,
+               "s3.open_ms = 0  ; the real reader GETs by key from its listing; a FUSE mount's HEAD: %.4g "
+               "(measured p50)\n",
+               r->open_ms[1]);
   } else if (!strcmp(r->backend, "efs")) {
+    /* the model has no per-reader rate: one reader's time is latency + the client
+       link's (cost + bytes / rate), so the latency is what the fit's intercept leaves */
+    double lat = r->first_byte_ms - link_ms;
     fmt_append(t, cap, &len, "efs.mode = elastic  ; assumed (the mode is not measurable from a client)\n");
-    fmt_append(t, cap, &len, "efs.latency_ms = %.4g\n", r->first_byte_ms);
-    fmt_append(t, cap, &len, "efs.per_client_mib_s = %.4g%s\n", r->plateau_mb_s * 1e6 / 1048576.0,
-               r->flattened ? "  ; measured: the plateau" : "  ; a lower bound: still rising at the last level measured");
+    fmt_append(t, cap, &len, "efs.latency_ms = %.4g%s\n", lat > 0 ? lat : 0,
+               link_ms > 0 ? "  ; the one-reader intercept less the shared per-request cost" : "");
+    fmt_append(t, cap, &len, "efs.per_client_mib_s = %.4g%s\n", link_mb_s * 1e6 / 1048576.0, rate_note);
+    fmt_append(t, cap, &len, "efs.client_ms_per_request = %.4g%s\n", link_ms, cost_note);
+    fmt_append(t, cap, &len, "efs.open_ms = %.4g\n", r->open_ms[1]);
   } else {
     fmt_append(t, cap, &len, "fsx.latency_ms = %.4g\n", r->first_byte_ms);
     fmt_append(t, cap, &len, "fsx.capacity_tib = 1.2  ; assumed: set your file system's; it only scales the next key\n");
     fmt_append(t, cap, &len, "fsx.mb_per_s_per_tib = %.4g  ; the measured plateau / capacity_tib: keep their product%s\n",
                r->plateau_mb_s / 1.2, r->flattened ? "" : " (a lower bound: still rising)");
     fmt_append(t, cap, &len, "fsx.preload = true  ; the files are on the file system already\n");
+    const char *open_key = backend_key(r->backend, "open_ms");
+    if (!open_key) open_key = backend_key(r->backend, "metadata_ms");
+    if (open_key) fmt_append(t, cap, &len, "%s = %.4g\n", open_key, r->open_ms[1]);
   }
-  if (open_key) fmt_append(t, cap, &len, "%s = %.4g\n", open_key, r->open_ms[1]);
+  if (strcmp(r->backend, "s3"))
+    fmt_append(t, cap, &len,
+               "; the emulation reads the bytes from local files and sleeps the rest of the modelled time: it cannot\n"
+               "; be faster than that local copy (a page-cached directory measured here may be)\n");
   return t;
 }
 

@@ -2,8 +2,9 @@
  * (through the real reader, io/s3client.h) or a directory on a mounted file system, it
  * measures the open/metadata latency per file (HEAD; open+fstat+close), the time to first
  * byte of small reads (its distribution), one connection's time per request over a range
- * of request sizes, and the aggregate throughput at 1, 2, 4, ... concurrent readers until
- * it flattens; it fits the matching backend's model (s3 for s3://; efs, an NFS-style
+ * of request sizes, the aggregate throughput at 1, 2, 4, ... concurrent readers until
+ * it flattens, and at twice the plateau's readers the aggregate throughput at several request
+ * sizes (the shared stage's per-request cost and rate); it fits the matching backend's model (s3 for s3://; efs, an NFS-style
  * client, or fsx for a directory) and writes a [storage] section with the fitted values,
  * the measurements, the residual of the fit and the date as comments. Bounded by a time
  * and a byte budget, so it never reads a whole data set. */
@@ -44,7 +45,41 @@ typedef struct {
   double plateau_mb_s;             /* the highest aggregate throughput */
   int plateau_level;
   bool flattened;          /* the throughput stopped rising before the levels, bytes or time ran out */
+  /* the shared stage all connections queue for (a link, or a server or client that
+     serves one request at a time): aggregate throughput of shared_level readers (the
+     level after the plateau's, or the plateau's when it is the last) at several request
+     sizes; each throughput (levels too) the best of three windows */
+  int shared_level;
+  size_t n_shared;
+  uint64_t shared_size[CALIB_SIZES];
+  double shared_mb_s[CALIB_SIZES];
+  bool shared_bound[CALIB_SIZES];  /* under 80% of what the connections alone allow: the
+                                      shared stage limited it (the points fitted) */
+  /* its fit over the bound points: each request holds it link_ms + b / (link_mb_s * 1e3) */
+  double link_ms, link_mb_s, link_residual;
+  size_t n_link;                   /* points fitted */
+  bool link_fitted;                /* two bound points or more and a positive rate */
 } calib_result;
+
+/* A line y = a + b x fitted by least squares of the relative errors (weights 1/y^2, so
+ * small requests' fixed cost counts as much as large ones' bandwidth); residual: the
+ * RMS relative error of the fit. */
+typedef struct {
+  double a, b, residual;
+} calib_line;
+
+/* Fits a line to (x[i], y[i]), i < n: every x and y positive and finite, else TR_EINPUT
+ * naming the point. A negative intercept is replaced by a_floor (>= 0) and the slope
+ * refitted through it. With one point, or a slope that comes out <= 0, the line goes
+ * through a_floor and the last point (b > 0 whenever that point's y exceeds a_floor). */
+tr_err calib_fit_line(const double *x, const double *y, size_t n, double a_floor, calib_line *out);
+
+/* Fits r's models from its measurements (size/size_ms, ttfb_ms, level/level_mb_s,
+ * shared_*): first_byte_ms, mb_per_s, residual, bandwidth_fitted; plateau_mb_s,
+ * plateau_level, flattened; shared_bound, link_ms, link_mb_s, link_residual, n_link,
+ * link_fitted. TR_EINPUT naming the measurement that is out of range (a count beyond
+ * the arrays, a size of 0, a time or throughput that is not positive and finite). */
+tr_err calib_fit(calib_result *r);
 
 /* NULL when o is usable, else a static message naming the option. */
 const char *calib_check_opts(const calib_opts *o);

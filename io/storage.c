@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -212,8 +213,15 @@ static bool stop_requested(const stg *s) { return s->stop && *s->stop; }
 /* Sleeps until t seconds after s's start (the real clock's modelled completion); returns
  * at once when that time has passed (local reads: no system call). With a stop flag the
  * sleep goes in slices of STG_STOP_LATENCY_S and ends early when a stop is requested:
- * false then. */
+ * false then. The deadline is absolute (TIMER_ABSTIME) and the calling thread's timer
+ * slack is set to 1 ns on its first sleep (Linux's default 50 us would be added to every
+ * modelled read). */
 static bool sleep_until(const stg *s, double t) {
+  static _Thread_local bool slack_set;
+  if (!slack_set) {
+    slack_set = true;
+    (void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL); /* best effort: a coarser wake is only later */
+  }
   for (;;) {
     if (stop_requested(s)) return false;
     double now = tr_now(), abs_t = s->t0 + t;
@@ -227,6 +235,28 @@ static bool sleep_until(const stg *s, double t) {
       if (stop_requested(s)) return false;
     }
   }
+}
+
+/* The real clock's debt: how late the calling thread returned from its last modelled
+ * read (the wake-up after the sleep, or a copy slower than the model), credited to its
+ * next read's issue time, so the emulator's own overhead does not add up read after
+ * read: a thread's reads follow the model's timeline, not the model's plus one wake-up
+ * per read. At most STG_DEBT_MAX_S is carried (a target the local copy cannot keep up
+ * with stays slower than its model, rather than borrow without bound). Per thread and
+ * per instance: a thread that moves to another stg starts with none. */
+#define STG_DEBT_MAX_S 0.02
+typedef struct {
+  const stg *owner;
+  double t0, debt;
+} stg_debt;
+static _Thread_local stg_debt thread_debt;
+
+static double debt_of(const stg *s) {
+  return thread_debt.owner == s && thread_debt.t0 == s->t0 ? thread_debt.debt : 0;
+}
+
+static void debt_set(const stg *s, double late) {
+  thread_debt = (stg_debt){s, s->t0, late < 0 ? 0 : late < STG_DEBT_MAX_S ? late : STG_DEBT_MAX_S};
 }
 
 static tr_err stopped(const stg_file *f) {
@@ -295,7 +325,7 @@ static tr_err copy_bytes(stg_file *f, unsigned char *buf, uint64_t off, size_t n
 
 tr_err stg_read(stg_file *f, void *buf, uint64_t off, size_t n, double *t) {
   stg *s = f->owner;
-  double issue = s->virtual_clock ? *t : stg_now(s);
+  double issue = s->virtual_clock ? *t : stg_now(s) - debt_of(s);
   int max_attempts = s->max_attempts;
   double backoff_s = s->backoff_s;
   for (int attempt = 0;; attempt++) {
@@ -316,6 +346,7 @@ tr_err stg_read(stg_file *f, void *buf, uint64_t off, size_t n, double *t) {
         return stopped(f);
       }
       double now = stg_now(s);
+      debt_set(s, now - done);
       done = now > done ? now : done;
     }
     if (rc == TR_OK || fl != FAULT_ERROR || attempt + 1 >= max_attempts) {

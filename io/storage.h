@@ -3,8 +3,11 @@
  * io/storage_backend.h) serves real bytes from local files and models the service's
  * time; callers go through the stg_* wrappers only, which keep the counters, inject
  * faults and apply the clock:
- *   - real clock: a read returns when the model says it completes (a timed sleep), so a
- *     run on a slow backend truly takes longer;
+ *   - real clock: a read returns when the model says it completes (a sleep to that
+ *     absolute deadline), so a run on a slow backend truly takes longer; how late a
+ *     thread returned from its last read (the wake-up, a copy slower than the model; at
+ *     most 20 ms) is credited to its next read's issue time, so the emulator's own
+ *     overhead does not add up read after read;
  *   - virtual clock: no bytes move; the caller passes the time a read is issued and gets
  *     the time it completes (the discrete-event loader drives it).
  * Both clocks call the same model, so the real clock is the virtual clock's ground truth.

@@ -1,6 +1,8 @@
 /* The `efs` backend: Amazon EFS over NFS. Every read pays the per-operation latency,
  * then moves through two links: this client's (efs.per_client_mib_s over the ranks of a
- * node) and the file system's, whose budget all ranks of the job share evenly. The file
+ * node; each read also holds it efs.client_ms_per_request besides its bytes, 0 by
+ * default, what tradeoff calibrate fits for a client that serves reads one at a time)
+ * and the file system's, whose budget all ranks of the job share evenly. The file
  * system's rate depends on efs.mode:
  *   bursting     baseline efs.baseline_kib_s_per_gib per GiB stored (at least 1 MiB/s);
  *                bursts at efs.burst_mib_s (or 100 MiB/s per TiB stored, when larger)
@@ -26,7 +28,7 @@ typedef enum { EFS_BURSTING, EFS_ELASTIC, EFS_PROVISIONED } efs_mode; /* the cho
 typedef struct {
   double latency_ms, baseline_kib_s_per_gib, burst_mib_s, burst_credits_gib;
   double provisioned_mib_s, elastic_mib_s, per_client_mib_s, stored_gib;
-  double read_meter, open_ms;
+  double read_meter, open_ms, client_ms_per_request;
   int mode;
 } efs_params;
 
@@ -40,6 +42,7 @@ static const cfg_option options[] = {
     {"storage", "efs.provisioned_mib_s", CFG_FLOAT, "128", 0.001, 1e9, NULL, "EFS provisioned: MiB/s bought", AT(provisioned_mib_s), NULL},
     {"storage", "efs.elastic_mib_s", CFG_FLOAT, "20480", 0.001, 1e9, NULL, "EFS elastic: file system read MiB/s", AT(elastic_mib_s), NULL},
     {"storage", "efs.per_client_mib_s", CFG_FLOAT, "", 0.001, 1e9, NULL, "EFS: one client's MiB/s; empty = 1500 (elastic) or 500", AT(per_client_mib_s), NULL},
+    {"storage", "efs.client_ms_per_request", CFG_FLOAT, "0", 0, 60000, NULL, "EFS: time each read holds the client's link besides its bytes (tradeoff calibrate fits it); 0 = none", AT(client_ms_per_request), NULL},
     {"storage", "efs.read_meter", CFG_FLOAT, "0.333333", 0.001, 1, NULL, "EFS bursting/provisioned: fraction of a read's size metered against throughput and credits (AWS: one third)", AT(read_meter), NULL},
     {"storage", "efs.open_ms", CFG_FLOAT, "0.5", 0, 60000, NULL, "EFS: cost of opening a file each epoch (NFS OPEN and CLOSE round trips)", AT(open_ms), NULL},
     {"storage", "efs.stored_gib", CFG_FLOAT, "0", 0, 1e12, NULL, "EFS: GiB stored (sets the baseline), 0 = the data set's size", AT(stored_gib), NULL},
@@ -48,6 +51,7 @@ static const cfg_option options[] = {
 
 typedef struct {
   double latency_s, open_s, meter;  /* meter: metered bytes per byte read */
+  double client_bytes_per_request;  /* efs.client_ms_per_request as bytes of the client link's time */
   stg_pipe client, fs;       /* fs.rate is the fixed rate of elastic/provisioned */
   bool bursting;
   double baseline, burst;    /* bytes/s, this rank's share */
@@ -84,6 +88,7 @@ static void *efs_model_new(const stg_params *all, const stg_env *env) {
   m->open_s = p->open_ms / 1000.0;
   m->meter = p->mode == EFS_ELASTIC ? 1.0 : p->read_meter;
   m->client.rate = per_client_mib_s(p) * STG_MIB / per_node;
+  m->client_bytes_per_request = p->client_ms_per_request / 1000.0 * m->client.rate;
   m->bursting = p->mode == EFS_BURSTING;
   double base = baseline(p, stored);
   if (m->bursting) {
@@ -130,7 +135,7 @@ static double efs_service(void *model, const stg_file *f, uint64_t off, uint64_t
   efs_model *m = model;
   double s = t + m->latency_s;
   double metered = (double)n * m->meter;
-  double a = stg_pipe_reserve(&m->client, s, (double)n);
+  double a = stg_pipe_reserve(&m->client, s, (double)n + m->client_bytes_per_request);
   double b = m->bursting ? efs_burst_reserve(m, s, metered) : stg_pipe_reserve(&m->fs, s, metered);
   return a > b ? a : b;
 }

@@ -1,7 +1,11 @@
 /* The `s3` backend: S3 streaming. Every read is one or more ranged GETs (s3.range_mib);
  * each GET waits for the earliest free connection of the pool (s3.connections), pays the
  * first-byte latency, then streams at the per-connection bandwidth, bounded by the
- * instance's network share (s3.instance_gbps over the ranks of a node). GETs beyond the
+ * instance's network share (s3.instance_gbps over the ranks of a node), which each GET
+ * also holds for s3.link_ms_per_request besides its bytes (0 by default: AWS's link
+ * carries bytes; a server or client that serves one request at a time, as tradeoff
+ * calibrate measures on s3rver, has a per-request cost all connections queue for: then
+ * the link is held from the GET's start, its first byte being that work). GETs beyond the
  * per-prefix rate (5,500 GET/s, shared by the job's ranks) get a 503 SlowDown and retry
  * after an exponential backoff, as the AWS SDKs do; failed reads retry the same way (at
  * most s3.max_attempts attempts). Nothing is cached: every epoch pays again. Opening an
@@ -16,7 +20,7 @@
 
 typedef struct {
   double first_byte_ms, mb_per_s_per_connection, range_mib, instance_gbps;
-  double get_per_s_per_prefix, backoff_ms, open_ms;
+  double get_per_s_per_prefix, backoff_ms, open_ms, link_ms_per_request;
   long connections, max_attempts;
   /* the real S3 data path (io/backends/s3real.c reads these by name) */
   const char *endpoint_url, *region, *profile;
@@ -33,6 +37,7 @@ static const cfg_option options[] = {
     {"storage", "s3.connections", CFG_INT, "10", 1, 4096, NULL, "S3: parallel connections (boto3's max_pool_connections)", AT(connections), NULL},
     {"storage", "s3.range_mib", CFG_FLOAT, "8", 0.001, 5120, NULL, "S3: size of a ranged GET", AT(range_mib), NULL},
     {"storage", "s3.instance_gbps", CFG_FLOAT, "10", 0.001, 3200, NULL, "S3: the instance's network bandwidth, Gbit/s", AT(instance_gbps), NULL},
+    {"storage", "s3.link_ms_per_request", CFG_FLOAT, "0", 0, 60000, NULL, "S3: time each GET holds the shared link besides its bytes (a server or client that serves requests one at a time; tradeoff calibrate fits it); 0 = none, AWS's figures", AT(link_ms_per_request), NULL},
     {"storage", "s3.get_per_s_per_prefix", CFG_FLOAT, "5500", 1, 1e9, NULL, "S3: GET requests per second per prefix before SlowDown", AT(get_per_s_per_prefix), NULL},
     {"storage", "s3.backoff_ms", CFG_FLOAT, "100", 0, 60000, NULL, "S3: first retry backoff, doubled per attempt (at most 20 s)", AT(backoff_ms), NULL},
     {"storage", "s3.max_attempts", CFG_INT, "3", 1, 100, NULL, "S3: attempts of a failed GET (SDK standard retry mode)", AT(max_attempts), NULL},
@@ -51,6 +56,7 @@ typedef struct {
   stg_pipe nic;
   stg_bucket prefix;
   double conn_bytes_per_s, first_byte_s, range_bytes, open_s;
+  double link_bytes_per_request; /* s3.link_ms_per_request as bytes of the link's time */
 } s3_model;
 
 extern const struct storage_ops stg_s3_ops;
@@ -80,6 +86,7 @@ static s3_model *s3_model_make(const s3_params *p, int conns, double link_rate, 
   m->first_byte_s = p->first_byte_ms / 1000.0;
   m->open_s = p->open_ms / 1000.0;
   m->range_bytes = p->range_mib * STG_MIB;
+  m->link_bytes_per_request = p->link_ms_per_request / 1000.0 * link_rate;
   if (m->range_bytes < 1) m->range_bytes = 1;
   return m;
 }
@@ -123,7 +130,12 @@ static double s3_service(void *model, const stg_file *f, uint64_t off, uint64_t 
     c->requests++;
     double first = start + m->first_byte_s;
     double end = first + (double)r / m->conn_bytes_per_s;
-    double wire = stg_pipe_reserve(&m->nic, first, (double)r);
+    /* a per-request cost on the link is the server's (or client's) work on the whole
+       request, its first byte included: held from the GET's start; bytes alone flow
+       from the first byte */
+    double wire = m->link_bytes_per_request > 0
+                      ? stg_pipe_reserve(&m->nic, start, (double)r + m->link_bytes_per_request)
+                      : stg_pipe_reserve(&m->nic, first, (double)r);
     if (wire > end) end = wire;
     m->conns.free_at[k] = end;
     if (end > done) done = end;

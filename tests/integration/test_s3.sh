@@ -240,6 +240,11 @@ assert 's3.mb_per_s_per_connection' not in s or 0 < float(s['s3.mb_per_s_per_con
 text = open('cal.ini').read()
 assert '; fit: time = ' in text and 'residual' in text and '2' in text.split(',')[1], text
 assert float(s['s3.instance_gbps']) > 0
+# the shared stage: measured at several sizes, its per-request cost a key (fitted or
+# labelled assumed), and no HEAD per epoch for the real reader to emulate
+assert float(s['s3.link_ms_per_request']) >= 0, dict(s)
+assert 'shared stage' in text and ' concurrent, ' in text, text
+assert float(s['s3.open_ms']) == 0 and "a FUSE mount's HEAD" in text, text
 EOF
 # includable in a job: appended to one whose [storage] sets none of its keys
 printf '[data]\ntrain = data\n[workload]\ncomputation_time = 0\nbatch_size = 64\nepochs = 1\n[storage]\nread_threads = 4\nshuffle = block\n' >cal-job.ini
@@ -252,6 +257,13 @@ assert r['backend'] == 's3' and r['epoch_s'][0] > 0, r
 EOF
 expect_ok "$BIN" calibrate data --out cal-dir.ini --seconds 1 --backend fsx
 check "a directory calibrates the fsx model" grep -q '^fsx.latency_ms = ' cal-dir.ini
+expect_ok "$BIN" calibrate data --out cal-efs.ini --seconds 1
+check "a directory calibrates efs with its client's per-request cost" grep -q '^efs.client_ms_per_request = ' cal-efs.ini
+# the calibrated efs section emulates on both clocks
+{ printf '[data]\ntrain = data\n[workload]\ncomputation_time = 0\nbatch_size = 64\nepochs = 1\n[storage]\nread_threads = 2\nshuffle = block\n'; cat cal-efs.ini; } >cal-efs-job.ini
+expect_ok "$BIN" io-bench cal-efs-job.ini --clock virtual --out runs/io-cal-efs-v
+expect_ok "$BIN" io-bench cal-efs-job.ini --out runs/io-cal-efs-r
+expect_error 2 "calibrate: --max-concurrency" "$BIN" calibrate data --max-concurrency 0
 expect_error 2 "calibrate: --seconds" "$BIN" calibrate data --seconds 0
 expect_error 2 "nothere.*cannot open directory" "$BIN" calibrate nothere
 stop_server

@@ -193,6 +193,47 @@ START_TEST(s3_connection_pool_and_prefix_limit) {
 }
 END_TEST
 
+START_TEST(shared_link_per_request_cost) {
+  /* s3.link_ms_per_request = 2 on a 1 GB/s link, 4 connections, 1 ms first byte: four
+     1 MiB GETs at t = 0 hold the link one after another from their start, 2 ms + 1.048576
+     ms each; without it the link carries bytes only, from the first byte */
+  const char *sets[] = {"storage.s3.link_ms_per_request=2", "storage.s3.connections=4", "storage.s3.instance_gbps=8",
+                        "storage.s3.mb_per_s_per_connection=1000", "storage.s3.first_byte_ms=1", NULL};
+  const double each = MIB / 1e9;
+  for (int with = 1; with >= 0; with--) {
+    if (!with) sets[0] = "storage.s3.link_ms_per_request=0";
+    stg *s = tu_stg("s3", sets, true, 0);
+    stg_file *f;
+    ck_assert_int_eq(stg_open(s, "x", 1 << 20, &f), TR_OK);
+    double last = 0;
+    for (int i = 0; i < 4; i++) {
+      double t = 0;
+      ck_assert_int_eq(stg_read(f, NULL, 0, 1 << 20, &t), TR_OK);
+      if (t > last) last = t;
+    }
+    ck_assert_double_eq_tol(last, with ? 4 * (0.002 + each) : 0.001 + 4 * each, 1e-9);
+    stg_close(&f);
+    tu_stg_free(&s);
+  }
+  /* efs.client_ms_per_request = 1 on a 1000 MiB/s client link: three 1 MiB reads at
+     t = 0 take 2 ms each on it, in turn */
+  const char *efs[] = {"storage.efs.client_ms_per_request=1", "storage.efs.per_client_mib_s=1000",
+                       "storage.efs.latency_ms=0", "storage.efs.open_ms=0", NULL};
+  stg *s = tu_stg("efs", efs, true, 0);
+  stg_file *f;
+  ck_assert_int_eq(stg_open(s, "x", 1 << 20, &f), TR_OK);
+  double last = 0;
+  for (int i = 0; i < 3; i++) {
+    double t = 0;
+    ck_assert_int_eq(stg_read(f, NULL, 0, 1 << 20, &t), TR_OK);
+    if (t > last) last = t;
+  }
+  ck_assert_double_eq_tol(last, 3 * (0.001 + 0.001), 1e-9);
+  stg_close(&f);
+  tu_stg_free(&s);
+}
+END_TEST
+
 START_TEST(efs_bursting_credits) {
   /* 100 GiB stored: baseline 5000 KiB/s, burst 100 MiB/s; 50 MiB of credits */
   const char *sets[] = {"storage.efs.mode=bursting", "storage.efs.stored_gib=100", "storage.efs.read_meter=1",
@@ -602,6 +643,7 @@ int main(void) {
   tcase_add_test(tc, real_clock_waits_for_the_model);
   tcase_add_test(tc, s3_connection_pool_and_prefix_limit);
   tcase_add_test(tc, efs_bursting_credits);
+  tcase_add_test(tc, shared_link_per_request_cost);
   tcase_add_test(tc, fsx_preload_and_chunks);
   tcase_add_test(tc, fsx_cache_is_the_jobs);
   tcase_add_test(tc, fsx_reassigned_files_hit);
