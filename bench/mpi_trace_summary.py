@@ -18,7 +18,7 @@ import os
 import statistics
 import sys
 
-BLOCKING = {"allreduce", "reduce_scatter_block", "allgather", "allgatherv", "bcast", "gather",
+BLOCKING = {"allreduce", "reduce_scatter", "reduce_scatter_block", "allgather", "allgatherv", "bcast", "gather",
             "alltoallv", "barrier"}
 NONBLOCKING = {"iallreduce"}
 
@@ -72,7 +72,10 @@ def main():
                 a[r][0] += 1
                 a[r][1] += t1 - t0
     span = [evs[-1][3] - evs[0][2] if evs else 0.0 for evs in ranks]
-    grad = max((k for k in kinds if k[0] == "allreduce"), key=lambda k: (k[1], kinds[k][0][0]), default=None)
+    # the step's gradient collective: the most frequent kind of more than 1,000 elements
+    # (allreduce, or the sharded update's reduce-scatter), ties to the larger
+    grad = max((k for k in kinds if k[1] > 1000 and k[0] in ("allreduce", "reduce_scatter")),
+               key=lambda k: (kinds[k][0][0], k[1]), default=None)
     out = {"ranks": p, "span_s": span, "kinds": [], "nonblocking": [], "steps": []}
     print(f"ranks: {p}; traced span (first to last MPI call) per rank: "
           + ", ".join(f"{s:.3f} s" for s in span))
@@ -90,7 +93,7 @@ def main():
             out["nonblocking"].append({"call": key[0], "count": key[1], "rank": r, "calls": c, "time_s": tot})
     if grad:
         print()
-        print(f"Between consecutive gradient allreduces ({grad[1]:,} elements): the step's work outside MPI, per rank")
+        print(f"Between consecutive gradient {grad[0]}s ({grad[1]:,} elements): the step's work outside MPI, per rank")
         print()
         print("| rank | steps | median us | p10 us | p90 us | mean us |")
         print("|---:|---:|---:|---:|---:|---:|")

@@ -3,7 +3,8 @@
  * rank (`mpirun -x LD_PRELOAD=build/bench/libmpi_trace.so -x MPI_TRACE_DIR=DIR ...`), it
  * records each collective's entry and exit time (CLOCK_MONOTONIC, which the ranks of one
  * host share, so entries can be compared across ranks), the call and its element count,
- * and at MPI_Finalize writes DIR/rank.N.csv: seq,call,count,t_enter,t_exit. Nonblocking
+ * and at MPI_Finalize writes DIR/rank.N.csv: seq,call,count,t_enter,t_exit (count: the
+ * elements sent, or for the v-variants and reduce-scatter all ranks' total). Nonblocking
  * collectives record their start; the MPI_Wait/Waitall/Test calls that complete them are
  * recorded too. bench/mpi_trace_summary.py matches the k-th collective of every rank and
  * splits each rank's time in it into waiting for the last rank to arrive and the
@@ -65,12 +66,22 @@ int MPI_Iallreduce(const void *s, void *r, int n, MPI_Datatype t, MPI_Op op, MPI
 int MPI_Reduce_scatter_block(const void *s, void *r, int n, MPI_Datatype t, MPI_Op op, MPI_Comm c) {
   TRACE("reduce_scatter_block", n, PMPI_Reduce_scatter_block(s, r, n, t, op, c));
 }
+static long total(const int *counts, MPI_Comm c) {
+  int k = 0;
+  long t = 0;
+  PMPI_Comm_size(c, &k);
+  for (int i = 0; i < k; i++) t += counts[i];
+  return t;
+}
+int MPI_Reduce_scatter(const void *s, void *r, const int *n, MPI_Datatype t, MPI_Op op, MPI_Comm c) {
+  TRACE("reduce_scatter", total(n, c), PMPI_Reduce_scatter(s, r, n, t, op, c));
+}
 int MPI_Allgather(const void *s, int sn, MPI_Datatype st, void *r, int rn, MPI_Datatype rt, MPI_Comm c) {
   TRACE("allgather", sn, PMPI_Allgather(s, sn, st, r, rn, rt, c));
 }
 int MPI_Allgatherv(const void *s, int sn, MPI_Datatype st, void *r, const int *rn, const int *d,
                    MPI_Datatype rt, MPI_Comm c) {
-  TRACE("allgatherv", sn, PMPI_Allgatherv(s, sn, st, r, rn, d, rt, c));
+  TRACE("allgatherv", total(rn, c), PMPI_Allgatherv(s, sn, st, r, rn, d, rt, c));
 }
 int MPI_Bcast(void *b, int n, MPI_Datatype t, int root, MPI_Comm c) {
   TRACE("bcast", n, PMPI_Bcast(b, n, t, root, c));
