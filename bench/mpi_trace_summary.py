@@ -8,7 +8,9 @@ own work). The k-th blocking collective of every rank is the same call (MPI requ
 it). Nonblocking starts and the Wait/Test calls that complete them are listed as they
 are (their time is the exposed part of the overlapped collective). Then, per rank, the
 time between consecutive gradient allreduces (the largest count, the one a step sums):
-the step's compute, whose spread over ranks is what the other rank waits for.
+the step's compute, whose spread over ranks is what the other rank waits for; and the step
+period (entry to entry of the gradient collective, all of the step: its median is the
+critical path of a typical step, robust to the preemptions of a shared machine).
 
 Usage: bench/mpi_trace_summary.py DIR [--json OUT]     (standard library only)"""
 import csv
@@ -95,23 +97,27 @@ def main():
         print()
         print(f"Between consecutive gradient {grad[0]}s ({grad[1]:,} elements): the step's work outside MPI, per rank")
         print()
-        print("| rank | steps | median us | p10 us | p90 us | mean us |")
-        print("|---:|---:|---:|---:|---:|---:|")
+        print("| rank | steps | median us | p10 us | p90 us | mean us | step period, median us |")
+        print("|---:|---:|---:|---:|---:|---:|---:|")
         for r, evs in enumerate(ranks):
-            gaps, last, inner = [], None, 0.0
+            gaps, periods, last, last_in, inner = [], [], None, None, 0.0
             for e in evs:  # in call order
                 if e[0] == grad[0] and e[1] == grad[1]:
                     if last is not None:  # MPI time in between (other calls, waits) is not compute
                         gaps.append(e[2] - last - inner)
-                    last, inner = e[3], 0.0
+                        periods.append(e[2] - last_in)
+                    last, last_in, inner = e[3], e[2], 0.0
                 else:
                     inner += e[3] - e[2]
             # the epoch's boundaries (validation, metrics) are outliers, not steps
-            gaps_s = [x for x in gaps if x < 10 * statistics.median(gaps)] if gaps else []
+            cut = 10 * statistics.median(gaps) if gaps else 0.0
+            gaps_s = [x for x in gaps if x < cut]
             if gaps_s:
+                period = statistics.median(periods)
                 print(f"| {r} | {len(gaps_s)} | {1e6 * statistics.median(gaps_s):.1f} | {1e6 * pct(gaps_s, 0.1):.1f} | "
-                      f"{1e6 * pct(gaps_s, 0.9):.1f} | {1e6 * statistics.mean(gaps_s):.1f} |")
+                      f"{1e6 * pct(gaps_s, 0.9):.1f} | {1e6 * statistics.mean(gaps_s):.1f} | {1e6 * period:.1f} |")
                 out["steps"].append({"rank": r, "steps": len(gaps_s), "median_s": statistics.median(gaps_s),
+                                     "period_median_s": period,
                                      "p10_s": pct(gaps_s, 0.1), "p90_s": pct(gaps_s, 0.9),
                                      "mean_s": statistics.mean(gaps_s)})
     if len(sys.argv) > 3 and sys.argv[2] == "--json":

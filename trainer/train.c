@@ -336,7 +336,9 @@ static tr_err gather_moments(const train_params *p, train_state *s, const batch_
 /* One minibatch epoch; returns the mean training loss, or NaN when interrupted. Every
  * rank runs b->steps steps; at step k it takes rows [k * local_bs, (k+1) * local_bs) of
  * its shuffled rows (possibly none near the end), and one allreduce of the fused buffer
- * gives every rank the same gradient, loss and stop decision. The predictions of each
+ * gives every rank the same gradient, loss and stop decision (with b->shard_counts, the
+ * sharded update instead: sharded_update() and the three-float sum in flight during the
+ * backward pass; the same update, see train.h). The predictions of each
  * step's (training-mode) forward pass are kept in b->ep_pred, by row, for the epoch's
  * training metrics. */
 static double minibatch_epoch(net *n, loss_head head, const ds_dataset *d, const train_params *p,

@@ -97,6 +97,8 @@ check "3 ranks, sharded update: identical weights on every rank, accurate" $PY -
 import json; r = json.load(open('r3a/result.json'))
 assert r['parallel']['ranks'] == 3 and r['parallel']['weights_identical'] is True, r['parallel']
 assert r['test']['accuracy'] > 0.75, r['test']
+a, b = (json.load(open(d + '/result.json'))['parallel'] for d in ('adam-true', 'adam-false'))
+assert r['parallel']['sharded_update'] is True and a['sharded_update'] is True and b['sharded_update'] is False
 "
 check "3 ranks, sharded update: the same weights run after run" same_2 r3a r3b
 
