@@ -16,6 +16,10 @@
  * rank 0, the median and minimum over REPS iterations of each mode (microseconds) and
  * the communication each exposes (mode - compute).
  *
+ * Then the optimizer's share: Adam (trainer/optim.c, one thread) over all 99,978
+ * parameters, as every rank runs it after an allreduce, and over this rank's shard, as
+ * the sharded update runs it (both ranks at once, as in training); best of REPS.
+ *
  * Usage: mpirun -n 2 bench_overlap_probe [REPS] [SLICES]     (default 2000, 4) */
 #include <cblas.h>
 #include <mpi.h>
@@ -23,6 +27,7 @@
 #include <stdlib.h>
 
 #include "common/timer.h"
+#include "trainer/optim.h"
 
 enum { ROWS = 128, IN0 = 256, H1 = 256, H2 = 128, OUT = 10 };
 enum { N_L0 = IN0 * H1 + H1, N_L12 = H1 * H2 + H2 + H2 * OUT + OUT, N_ALL = N_L0 + N_L12 + 3 };
@@ -102,6 +107,34 @@ int main(int argc, char **argv) {
     printf("overlap: MPI_Iallreduce(%d) during the compute, MPI_Test per slice, MPI_Allreduce(%d) after: %.1f [%.1f], "
            "exposed communication %.1f\n", N_L12 + 3, N_L0, med[2], mn[2], med[2] - med[0]);
   }
+  /* the optimizer: whole, then this rank's shard (trainer/train.c's partition) */
+  size_t np = N_L0 + N_L12, lo = np / (size_t)size * (size_t)rank + ((size_t)rank < np % (size_t)size ? (size_t)rank : np % (size_t)size);
+  size_t hi = lo + np / (size_t)size + ((size_t)rank < np % (size_t)size);
+  opt_state *o = opt_new(OPT_ADAM, np, 0, 1e-4);
+  float *p = calloc(np, sizeof(float));
+  unsigned char *decay = malloc(np);
+  if (!o || !p || !decay) MPI_Abort(MPI_COMM_WORLD, 1);
+  for (size_t i = 0; i < np; i++) /* no zero gradients: their moments would decay to denormals */
+    p[i] = 0.01f * (float)(1 + i % 7), g[i] = 0.001f * (float)(1 + i % 5), decay[i] = 1;
+  double best_all = 1e9, best_shard = 1e9;
+  for (int it = 0; it < reps; it++) {
+    MPI_Barrier(MPI_COMM_WORLD);
+    double t0 = tr_now();
+    opt_step(o, p, g, decay, 1e-3);
+    double t1 = tr_now();
+    opt_step_range(o, p, g + lo, decay, 1e-3, lo, hi);
+    double t2 = tr_now();
+    best_all = t1 - t0 < best_all ? t1 - t0 : best_all;
+    best_shard = t2 - t1 < best_shard ? t2 - t1 : best_shard;
+  }
+  double worst[2] = {best_all, best_shard}, got[2];
+  MPI_Reduce(worst, got, 2, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
+  if (rank == 0)
+    printf("update (adam, 1 thread, best of %d, slower rank): all %zu parameters %.1f us, one rank's shard of %zu %.1f us\n",
+           reps, np, 1e6 * got[0], hi - lo, 1e6 * got[1]);
+  opt_free(&o);
+  free(p);
+  free(decay);
   MPI_Finalize();
   return 0;
 }
