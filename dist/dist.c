@@ -7,6 +7,7 @@
 #include <mpi.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "common/timer.h"
@@ -183,4 +184,84 @@ bool dist_any(dist_ctx *ctx, bool flag) {
   MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPI_INT, MPI_LOR, MPI_COMM_WORLD);
   ctx->comm_s += tr_now() - t0;
   return v != 0;
+}
+
+void dist_shard_counts(const dist_ctx *ctx, size_t n, size_t *counts) {
+  size_t k = solo(ctx) ? 1 : (size_t)ctx->size;
+  for (size_t r = 0; r < k; r++) counts[r] = n / k + (r < n % k);
+}
+
+size_t dist_shard_offset(const size_t *counts, int r) {
+  size_t off = 0;
+  for (int i = 0; i < r; i++) off += counts[i];
+  return off;
+}
+
+/* counts as MPI ints (and, when displs, the displacements), or TR_EMPI when a total does
+ * not fit (every rank computes the same counts, so every rank refuses alike). */
+static tr_err int_counts(const dist_ctx *ctx, const size_t *counts, int *v, int *displs, const char *what) {
+  size_t total = 0;
+  for (int r = 0; r < ctx->size; r++) {
+    if (displs) displs[r] = (int)total;
+    total += counts[r];
+    if (total > (size_t)INT_MAX) return too_many(what, total);
+    v[r] = (int)counts[r];
+  }
+  return TR_OK;
+}
+
+tr_err dist_sum_scatter_floats(dist_ctx *ctx, const float *buf, const size_t *counts, float *mine) {
+  if (solo(ctx)) {
+    memcpy(mine, buf, counts[0] * sizeof(float));
+    return TR_OK;
+  }
+  int *v = malloc((size_t)ctx->size * sizeof(int));
+  if (!v) return tr_error_set(TR_ENOMEM, "MPI_Reduce_scatter", "out of memory");
+  tr_err rc = int_counts(ctx, counts, v, NULL, "MPI_Reduce_scatter");
+  if (rc == TR_OK) {
+    double t0 = tr_now();
+    rc = check(ctx, MPI_Reduce_scatter(buf, mine, v, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD), "MPI_Reduce_scatter", t0);
+  }
+  free(v);
+  return rc;
+}
+
+tr_err dist_gather_shards_floats(dist_ctx *ctx, float *buf, const size_t *counts) {
+  if (solo(ctx)) return TR_OK;
+  int *v = malloc(2 * (size_t)ctx->size * sizeof(int));
+  if (!v) return tr_error_set(TR_ENOMEM, "MPI_Allgatherv", "out of memory");
+  tr_err rc = int_counts(ctx, counts, v, v + ctx->size, "MPI_Allgatherv");
+  if (rc == TR_OK) {
+    double t0 = tr_now();
+    rc = check(ctx, MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, v, v + ctx->size, MPI_FLOAT,
+                                   MPI_COMM_WORLD), "MPI_Allgatherv", t0);
+  }
+  free(v);
+  return rc;
+}
+
+_Static_assert(sizeof(MPI_Request) <= sizeof(((dist_req *)0)->opaque), "dist_req holds an MPI_Request");
+
+tr_err dist_isum_floats(dist_ctx *ctx, float *buf, size_t n, dist_req *req) {
+  req->active = false;
+  if (solo(ctx) || n == 0) return TR_OK;
+  if (n > INT_MAX) return too_many("MPI_Iallreduce", n);
+  MPI_Request r = MPI_REQUEST_NULL;
+  double t0 = tr_now();
+  tr_err rc = check(ctx, MPI_Iallreduce(MPI_IN_PLACE, buf, (int)n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, &r),
+                    "MPI_Iallreduce", t0);
+  if (rc == TR_OK) {
+    memcpy(req->opaque, &r, sizeof r);
+    req->active = true;
+  }
+  return rc;
+}
+
+tr_err dist_wait(dist_ctx *ctx, dist_req *req) {
+  if (!req->active) return TR_OK;
+  MPI_Request r;
+  memcpy(&r, req->opaque, sizeof r);
+  req->active = false;
+  double t0 = tr_now();
+  return check(ctx, MPI_Wait(&r, MPI_STATUS_IGNORE), "MPI_Wait", t0);
 }

@@ -56,4 +56,32 @@ tr_err dist_alltoallv_floats(dist_ctx *ctx, const float *send, const size_t *sco
                              const size_t *rdispl);
 /* True on every rank when flag is true on any rank. */
 bool dist_any(dist_ctx *ctx, bool flag);
+
+/* The shards of n values over ctx's ranks (1 rank with ctx NULL): counts[r] values for
+ * rank r, in rank order, contiguous, sizes differing by at most one (the first n % size
+ * ranks hold one more). counts holds one entry per rank. */
+void dist_shard_counts(const dist_ctx *ctx, size_t n, size_t *counts);
+/* The offset of rank r's shard: the sum of counts[0 .. r). */
+size_t dist_shard_offset(const size_t *counts, int r);
+/* Sum over ranks of buf (the sum of every counts[r] of values, counts as above), of which
+ * this rank receives only its shard, in mine (counts[rank] floats): MPI_Reduce_scatter.
+ * buf is not changed. With one rank mine is a copy of buf. */
+tr_err dist_sum_scatter_floats(dist_ctx *ctx, const float *buf, const size_t *counts, float *mine);
+/* Every rank's shard of buf (rank r's at dist_shard_offset(counts, r)) copied to every
+ * rank, in place: MPI_Allgatherv. */
+tr_err dist_gather_shards_floats(dist_ctx *ctx, float *buf, const size_t *counts);
+
+/* A nonblocking sum in flight (dist_isum_floats .. dist_wait). The bytes hold an
+ * MPI_Request: callers never look inside. */
+typedef struct {
+  unsigned char opaque[16];
+  bool active;
+} dist_req;
+/* Starts the sum over ranks of buf (n floats, in place: MPI_Iallreduce); buf must not be
+ * touched until dist_wait(req). With one rank it completes at once. The sum is the one
+ * MPI_Allreduce gives (at 2 ranks bit for bit: a + b = b + a). */
+tr_err dist_isum_floats(dist_ctx *ctx, float *buf, size_t n, dist_req *req);
+/* Waits until req's operation is done (no-op on an inactive req); the time spent waiting
+ * (with the start's) is what ctx->comm_s counts of an overlapped collective. */
+tr_err dist_wait(dist_ctx *ctx, dist_req *req);
 #endif

@@ -65,6 +65,8 @@ static const cfg_option job_options[] = {
      "the same weights, bit for bit, at any rank count (fixed micro-batches summed exactly)", CFG_AT(job, optimizer.rank_invariant), NULL},
     {"optimizer", "micro_batch", CFG_INT, "32", 1, 1 << 24, NULL,
      "rank_invariant: rows per micro-batch (a step uses at most batch_size/micro_batch ranks)", CFG_AT(job, optimizer.micro_batch), NULL},
+    {"optimizer", "sharded_update", CFG_BOOL, "true", 0, 0, NULL,
+     "under MPI: gradients reduce-scattered, each rank updates its 1/ranks of the parameters, an allgather shares them (ZeRO stage 1); false = allreduce, every rank updates all", CFG_AT(job, optimizer.sharded_update), NULL},
     {"optimizer", "tol", CFG_FLOAT, "0.0001", 0, 1, NULL, "lbfgs: stop when the largest gradient component is below this", CFG_AT(job, optimizer.tol), NULL},
     {"optimizer", "lr_min", CFG_FLOAT, "0.0", 0, 100, NULL, "lower bound of the learning rate (cosine floor, plateau floor)", CFG_AT(job, optimizer.lr_min), NULL},
     {"optimizer", "lr_gamma", CFG_FLOAT, "0.1", 1e-6, 1, NULL, "step and plateau: factor applied to the learning rate", CFG_AT(job, optimizer.lr_gamma), NULL},

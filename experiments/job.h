@@ -46,6 +46,7 @@ typedef struct {
   int schedule;      /* sched_kind */
   bool rank_invariant;
   long micro_batch;  /* rank_invariant: rows per micro-batch */
+  bool sharded_update; /* each rank updates a shard of the parameters (trainer/train.h) */
 } job_optimizer;
 
 typedef struct {

@@ -69,6 +69,7 @@ tr_err run_train_params(const job *j, loss_head head, size_t val_rows, const tra
       .source = source,
       .rank_invariant = o->rank_invariant,
       .micro_batch = (size_t)o->micro_batch,
+      .sharded_update = o->sharded_update,
   };
   const char *key, *bad = train_check_param(p, &key);
   return bad ? cfg_error_key(j->src, TR_ECONFIG, key, "%s", bad) : TR_OK;

@@ -361,6 +361,9 @@ tr_err run_result_json(run_state *r, const net *n, const train_params *p, const 
   if (rc == TR_OK) rc = add_over_ranks(r->dist, per_rank, "io_wait_s", oc->io_wait_s);
   cJSON_AddBoolToObject(par, "weights_identical", true); /* checked after every epoch */
   cJSON_AddBoolToObject(par, "rank_invariant", j->optimizer.rank_invariant); /* same weights at any rank count */
+  /* whether steps used the sharded update (trainer/train.h: minibatch, more than one rank) */
+  cJSON_AddBoolToObject(par, "sharded_update", j->optimizer.sharded_update && r->dist->size > 1 &&
+                                                   !j->optimizer.rank_invariant && j->optimizer.name != OPT_LBFGS);
   /* rank 0 writes result.json: only it stats the data files and reads the host */
   if (r->dist->rank == 0)
     cJSON_AddItemToObject(o, "provenance", provenance_json(j, r->started, r->dist->size, train_threads()));

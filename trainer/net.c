@@ -143,7 +143,9 @@ void net_ws_free(net_ws **ws) {
 }
 
 /* Elementwise work is parallel only when large enough to pay for the threads, and
- * never nested inside a caller's parallel region (full-batch chunks). */
+ * never nested inside a caller's parallel region (full-batch chunks). An if clause on a
+ * `parallel for simd` names parallel: unmodified it also turns simd off below the
+ * threshold (OpenMP 5.0; GCC then emits a scalar loop for small batches). */
 #define PAR_MIN 16384
 
 static void bias_activate(float *Y, const float *b, size_t rows, size_t out, bool hidden,
@@ -219,10 +221,10 @@ static void activation_grad(const net *n, const net_ws *ws, size_t l, float *del
   const float *restrict y = ws->act[l], *restrict mask = ws->mask[l];
   net_act act = n->spec.act;
   if (act == ACT_RELU && !mask) {
-#pragma omp parallel for simd schedule(static) if (total > PAR_MIN)
+#pragma omp parallel for simd schedule(static) if (parallel : total > PAR_MIN)
     for (size_t k = 0; k < total; k++) delta[k] = y[k] > 0.0f ? delta[k] : 0.0f;
   } else if (act == ACT_RELU) {
-#pragma omp parallel for simd schedule(static) if (total > PAR_MIN)
+#pragma omp parallel for simd schedule(static) if (parallel : total > PAR_MIN)
     for (size_t k = 0; k < total; k++) delta[k] = y[k] > 0.0f ? delta[k] * mask[k] : 0.0f;
   } else {
 #pragma omp parallel for schedule(static) if (total > PAR_MIN)

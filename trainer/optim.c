@@ -45,26 +45,38 @@ static inline float soft_threshold(float w, float shrink) {
 
 void opt_step(opt_state *o, float *restrict p, const float *restrict g,
               const unsigned char *restrict decay, double lr) {
+  opt_step_range(o, p, g, decay, lr, 0, o->n);
+}
+
+void opt_step_range(opt_state *o, float *params, const float *restrict g,
+                    const unsigned char *decay_all, double lr, size_t lo, size_t hi) {
   o->step++;
+  if (hi > o->n) hi = o->n;
+  if (lo >= hi) return;
+  /* the shard's views: index i is parameter lo + i */
+  float *restrict p = params + lo;
+  const unsigned char *restrict decay = decay_all + lo;
   const float flr = (float)lr, l2 = (float)o->l2, mu = (float)o->momentum;
   const float b1 = (float)o->beta1, b2 = (float)o->beta2, eps = (float)o->eps;
   const float c1 = (float)(1.0 - pow(o->beta1, (double)o->step));
   const float c2 = (float)(1.0 - pow(o->beta2, (double)o->step));
   const float shrink = (float)(lr * o->l1);
-  float *restrict m = o->m, *restrict v = o->v;
-  const long n = (long)o->n;
+  float *restrict m = o->m ? o->m + lo : NULL, *restrict v = o->v ? o->v + lo : NULL;
+  const long n = (long)(hi - lo);
   /* one loop per optimizer, so each vectorizes; the penalty is folded in with a multiply
-     by decay[i] rather than a branch */
+     by decay[i] rather than a branch. The if clauses name parallel: an unmodified if
+     applies to simd too (OpenMP 5.0), and GCC then runs loops below the threshold as
+     scalar code (twice the time per parameter, a sharded update's shard included) */
   switch (o->kind) {
   case OPT_SGD:
   case OPT_LBFGS:
-#pragma omp parallel for simd schedule(static) if (n > 65536)
+#pragma omp parallel for simd schedule(static) if (parallel : n > 65536)
     for (long i = 0; i < n; i++) p[i] -= flr * (g[i] + l2 * decay[i] * p[i]);
     break;
   case OPT_MOMENTUM:
   case OPT_NESTEROV: {
     const float nest = o->kind == OPT_NESTEROV ? 1.0f : 0.0f;
-#pragma omp parallel for simd schedule(static) if (n > 65536)
+#pragma omp parallel for simd schedule(static) if (parallel : n > 65536)
     for (long i = 0; i < n; i++) {
       float gi = g[i] + l2 * decay[i] * p[i];
       m[i] = mu * m[i] + gi;
@@ -76,7 +88,7 @@ void opt_step(opt_state *o, float *restrict p, const float *restrict g,
   case OPT_ADAMW: {
     const float coupled = o->kind == OPT_ADAM ? l2 : 0.0f, decoupled = o->kind == OPT_ADAMW ? l2 : 0.0f;
     const float step = flr / c1, inv_c2 = 1.0f / c2;
-#pragma omp parallel for simd schedule(static) if (n > 65536)
+#pragma omp parallel for simd schedule(static) if (parallel : n > 65536)
     for (long i = 0; i < n; i++) {
       float w = p[i], gi = g[i] + coupled * decay[i] * w;
       w -= flr * decoupled * decay[i] * w;

@@ -31,6 +31,13 @@ void opt_free(opt_state **o);
 /* One update of params with gradient g (the loss gradient without penalties) at
  * learning rate lr; decay[i] != 0 marks penalized parameters. */
 void opt_step(opt_state *o, float *params, const float *g, const unsigned char *decay, double lr);
+/* The same update (one step counted) applied to parameters [lo, hi) only, with g holding
+ * their hi - lo gradients (g[0] is parameter lo's); params, decay and the moments are
+ * indexed as in opt_step. Every parameter's new value is bit for bit the one opt_step
+ * gives it (the update is elementwise), so ranks that each update a shard of the
+ * parameters and exchange them train the model opt_step would. */
+void opt_step_range(opt_state *o, float *params, const float *g, const unsigned char *decay, double lr,
+                    size_t lo, size_t hi);
 
 /* Learning-rate schedules. */
 typedef enum { SCHED_CONSTANT, SCHED_STEP, SCHED_COSINE, SCHED_PLATEAU } sched_kind;

@@ -67,6 +67,13 @@ typedef struct {
      steps are cut into micro-batches of micro_batch rows; not with a source. */
   bool rank_invariant;
   size_t micro_batch;
+  /* optimizer.sharded_update: under MPI each minibatch step sums the gradients with a
+     reduce-scatter, each rank updates its 1/ranks shard of the parameters (and of the
+     optimizer's moments) and an allgather gives every rank the new parameters (ZeRO
+     stage 1), instead of an allreduce after which every rank updates them all; the
+     moments are gathered after each epoch. The same update elementwise: at 2 ranks the
+     same weights bit for bit. false, or one rank, or rank_invariant: the allreduce. */
+  bool sharded_update;
   /* called before every epoch (1-based) with the state so far (its history holds the
      epochs done): TRAIN_GO to run it, or the reason to stop here (a rung of a search, a
      pruned trial, a budget). Under MPI the ranks' answers are combined (the highest

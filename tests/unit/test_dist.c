@@ -25,6 +25,30 @@ START_TEST(shards_cover_rows) {
 }
 END_TEST
 
+/* The optimizer's shards: contiguous, in rank order, covering every parameter, sizes
+ * within one of each other (also with fewer parameters than ranks). */
+START_TEST(shard_counts_cover_parameters) {
+  size_t sizes[] = {0, 2, 7, 99978, 100001};
+  for (size_t k = 0; k < 5; k++)
+    for (int ranks = 1; ranks <= 8; ranks++) {
+      dist_ctx ctx = {.rank = 0, .size = ranks, .local_size = ranks};
+      size_t counts[8], total = 0, lo = (size_t)-1, hi = 0;
+      dist_shard_counts(&ctx, sizes[k], counts);
+      for (int r = 0; r < ranks; r++) {
+        ck_assert_uint_eq(dist_shard_offset(counts, r), total);
+        total += counts[r];
+        lo = counts[r] < lo ? counts[r] : lo;
+        hi = counts[r] > hi ? counts[r] : hi;
+      }
+      ck_assert_uint_eq(total, sizes[k]);
+      ck_assert_uint_le(hi - lo, 1);
+    }
+  size_t one[1];
+  dist_shard_counts(NULL, 9, one);
+  ck_assert_uint_eq(one[0], 9);
+}
+END_TEST
+
 START_TEST(singleton_init) {
   dist_ctx ctx;
   int argc = 0;
@@ -49,6 +73,20 @@ START_TEST(singleton_init) {
   size_t cnt[1] = {3}, at[1] = {0};
   ck_assert_int_eq(dist_alltoallv_floats(&ctx, send, cnt, at, recv, cnt, at), TR_OK);
   ck_assert_float_eq(recv[2], 3.0f);
+  /* the sharded update's calls: one rank holds the one shard */
+  size_t counts[1];
+  dist_shard_counts(&ctx, 5, counts);
+  ck_assert_uint_eq(counts[0], 5);
+  float grads[5] = {1, 2, 3, 4, 5}, mine[5] = {0};
+  ck_assert_int_eq(dist_sum_scatter_floats(&ctx, grads, counts, mine), TR_OK);
+  ck_assert_float_eq(mine[4], 5.0f);
+  ck_assert_int_eq(dist_gather_shards_floats(&ctx, grads, counts), TR_OK);
+  ck_assert_float_eq(grads[0], 1.0f);
+  dist_req req;
+  ck_assert_int_eq(dist_isum_floats(&ctx, f, 2, &req), TR_OK);
+  ck_assert(!req.active);
+  ck_assert_int_eq(dist_wait(&ctx, &req), TR_OK);
+  ck_assert_float_eq(f[0], 1.5f);
   ck_assert(dist_any(&ctx, true));
   ck_assert(!dist_any(&ctx, false));
   ck_assert(!dist_any(NULL, false));
@@ -60,6 +98,7 @@ int main(void) {
   Suite *s = suite_create("dist");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, shards_cover_rows);
+  tcase_add_test(tc, shard_counts_cover_parameters);
   tcase_add_test(tc, singleton_init);
   suite_add_tcase(s, tc);
   return tu_run(s);

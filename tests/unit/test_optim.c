@@ -84,6 +84,48 @@ START_TEST(l1_gives_exact_zeros) {
 }
 END_TEST
 
+/* The sharded update: every optimizer, applied shard by shard (3 uneven shards, with L1
+ * and L2 and a decay mask), gives every parameter and moment the bits opt_step gives it,
+ * step after step; an empty or reversed range changes nothing but the step count. */
+START_TEST(range_steps_match_whole_steps) {
+  enum { N = 1037 };
+  const size_t cuts[] = {0, 350, 700, N};
+  for (int kind = OPT_SGD; kind <= OPT_ADAMW; kind++) {
+    opt_state *whole = opt_new((opt_kind)kind, N, 1e-3, 1e-2), *parts = opt_new((opt_kind)kind, N, 1e-3, 1e-2);
+    float *pw = malloc(N * sizeof(float)), *pp = malloc(N * sizeof(float)), *g = malloc(N * sizeof(float));
+    unsigned char *decay = malloc(N);
+    for (size_t i = 0; i < N; i++) {
+      pw[i] = pp[i] = sinf((float)i) * 0.5f;
+      decay[i] = i % 5 != 0;
+    }
+    for (int it = 0; it < 20; it++) {
+      for (size_t i = 0; i < N; i++) g[i] = cosf((float)(i * 7 + (size_t)it)) * 0.1f + 0.01f * pw[i];
+      opt_step(whole, pw, g, decay, 0.01);
+      long before = parts->step;
+      for (int k = 0; k < 3; k++) {
+        parts->step = before; /* each rank counts the step once */
+        opt_step_range(parts, pp, g + cuts[k], decay, 0.01, cuts[k], cuts[k + 1]);
+      }
+      ck_assert_int_eq(parts->step, whole->step);
+    }
+    ck_assert_msg(!memcmp(pw, pp, N * sizeof(float)), "kind %d: parameters differ", kind);
+    if (whole->m) ck_assert_msg(!memcmp(whole->m, parts->m, N * sizeof(float)), "kind %d: m differs", kind);
+    if (whole->v) ck_assert_msg(!memcmp(whole->v, parts->v, N * sizeof(float)), "kind %d: v differs", kind);
+    memcpy(pw, pp, N * sizeof(float));
+    opt_step_range(parts, pp, g, decay, 0.01, 5, 5);
+    opt_step_range(parts, pp, g, decay, 0.01, 9, 3);
+    ck_assert(!memcmp(pw, pp, N * sizeof(float)));
+    ck_assert_int_eq(parts->step, whole->step + 2);
+    opt_free(&whole);
+    opt_free(&parts);
+    free(pw);
+    free(pp);
+    free(g);
+    free(decay);
+  }
+}
+END_TEST
+
 START_TEST(schedules) {
   sched_state s = sched_init(SCHED_STEP, 1.0, 0, 0.5, 2, 10, 0, false);
   ck_assert_double_eq(sched_after_epoch(&s, 1, 0), 1.0);
@@ -113,6 +155,7 @@ int main(void) {
   tcase_add_test(tc, l2_shrinks_only_weights);
   tcase_add_test(tc, adamw_decay_is_decoupled);
   tcase_add_test(tc, l1_gives_exact_zeros);
+  tcase_add_test(tc, range_steps_match_whole_steps);
   tcase_add_test(tc, schedules);
   suite_add_tcase(s, tc);
   return tu_run(s);
