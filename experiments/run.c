@@ -26,14 +26,16 @@ static void run_state_free(run_state *r) {
   stream_free(&r->stream);
   iostack_free(&r->io);
   free(r->train_global);
-  ds_free(&r->train);
-  ds_free(&r->val);
-  ds_free(&r->test);
-  scaler_free(&r->scale);
-  prep_free(&r->prep);
-  free(r->prep_counts);
-  free(r->prep_fit_on);
-  tbl_free_names(r->class_names, r->n_class_names);
+  if (!r->borrowed) { /* else the cache's (run_cache.c) */
+    ds_free(&r->train);
+    ds_free(&r->val);
+    ds_free(&r->test);
+    scaler_free(&r->scale);
+    prep_free(&r->prep);
+    free(r->prep_counts);
+    free(r->prep_fit_on);
+    tbl_free_names(r->class_names, r->n_class_names);
+  }
   pricing_free(&r->prices);
   free(r->ckpt_path);
   free(r->job_text);
@@ -225,9 +227,10 @@ tr_err run_train(const job *j, const run_opts *o, dist_ctx *dist, cJSON **result
     return tr_error_set(TR_EUSAGE, o->out_dir,
                         "holds an earlier run's outputs: --force replaces them, --resume continues that run, "
                         "--out chooses another directory");
-  run_state r = {.j = j, .o = o, .dist = dist, .t_start = tr_now(), .started = time(NULL)};
+  double billed_before = o->billed_before_s > 0 ? o->billed_before_s : 0;
+  run_state r = {.j = j, .o = o, .dist = dist, .t_start = tr_now() - billed_before, .started = time(NULL)};
   tr_err rc = setup(&r);
-  if (rc == TR_OK) rc = run_prepare_data(&r);
+  if (rc == TR_OK) rc = run_cache_prepare(o->cache, &r);
   net_spec spec;
   train_params p;
   size_t val_rows = 0;
