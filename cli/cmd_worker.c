@@ -10,7 +10,6 @@
  * loaded it. A signal during a request checkpoints that run (stop_reason
  * "interrupted"), answers, and ends the worker; end of input ends it. */
 #define _GNU_SOURCE
-#include <cjson/cJSON.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +21,7 @@
 #include "common/error.h"
 #include "common/timer.h"
 #include "experiments/run.h"
+#include "experiments/sweep_run.h"
 
 #define WORKER_CACHE_KEYS 4 /* data keys kept at once (a sweep's variants: logistic, mlp...) */
 
@@ -32,27 +32,6 @@ static const char help[] =
     "one a line, each a JSON array of `tradeoff train`'s arguments, runs them in this\n"
     "process (data sets loaded once per data key) and answers each with {\"exit\": N}\n"
     "a line on stdout. Ends at the end of its input, or after a signal stopped a request.\n";
-
-/* Request line's argv: "train" then its strings (malloc'd, NULL-terminated; *argc).
- * NULL when the line is not an array of strings. */
-static char **request_argv(const char *line, int *argc) {
-  cJSON *a = cJSON_Parse(line);
-  int n = cJSON_IsArray(a) ? cJSON_GetArraySize(a) : -1;
-  char **v = n >= 0 ? calloc((size_t)n + 2, sizeof *v) : NULL;
-  bool ok = v && (v[0] = strdup("train"));
-  for (int i = 0; ok && i < n; i++) {
-    const char *s = cJSON_GetStringValue(cJSON_GetArrayItem(a, i));
-    ok = s && (v[i + 1] = strdup(s));
-  }
-  cJSON_Delete(a);
-  if (!ok) {
-    for (int i = 0; v && v[i]; i++) free(v[i]);
-    free(v);
-    return NULL;
-  }
-  *argc = n + 1;
-  return v;
-}
 
 tr_err cmd_worker(int argc, char **argv, dist_ctx *dist) {
   if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -77,10 +56,10 @@ tr_err cmd_worker(int argc, char **argv, dist_ctx *dist) {
   tr_err rc = TR_OK;
   while (getline(&line, &cap, stdin) > 0) {
     int n = 0, sig = 0;
-    char **v = request_argv(line, &n);
+    char **v = sweep_worker_request_argv(line, &n);
     tr_err jrc;
     if (!v) {
-      jrc = tr_error_set(TR_EUSAGE, "worker", "a request is a JSON array of train's arguments, one a line");
+      jrc = tr_error_code();
     } else {
       double before = first ? tr_process_age_s() : 0; /* the start-up, billed to the first request */
       first = false;
@@ -92,8 +71,7 @@ tr_err cmd_worker(int argc, char **argv, dist_ctx *dist) {
       fflush(stderr);
       tr_error_clear();
     }
-    for (int i = 0; v && v[i]; i++) free(v[i]);
-    free(v);
+    sweep_argv_free(v);
     bool answered = fprintf(answers, "{\"exit\": %d}\n", tr_exit_code(jrc)) > 0 && fflush(answers) == 0;
     if (!answered || sig) break; /* the sweep is gone, or a signal asked the worker to stop */
   }

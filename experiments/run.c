@@ -88,6 +88,7 @@ static tr_err make_dirs(run_state *r) {
 
 /* Writes a checkpoint of (n, s), timing it. Collective. */
 static tr_err checkpoint(run_state *r, const net *n, const train_state *s) {
+  r->checkpoint_epoch = s->epoch;
   double t0 = tr_now();
   tr_err rc = ckpt_save(r->ckpt_path, n, s, r->job_text, r->dist);
   r->checkpoint_s += tr_now() - t0;
@@ -188,7 +189,11 @@ static tr_err fit(run_state *r, const net_spec *spec, train_params *p, cJSON **r
   if ((rc = setup_stops(r, p)) != TR_OK) goto done;
   if (r->o->on_start && r->dist->rank == 0) r->o->on_start(r->o->user);
   rc = train_fit(n, r->head, r->train, r->val, p, s, on_epoch, r, &oc);
-  if (stop_checkpoints(oc.stop_reason)) {
+  /* a stop before an epoch (rung, pruned, budget) right after the checkpoint of the last
+     epoch: the state is that checkpoint's, not written twice (an interrupted epoch may
+     have moved the weights: always written) */
+  bool written = r->checkpoints && r->checkpoint_epoch == s->epoch && strcmp(oc.stop_reason, "interrupted") != 0;
+  if (stop_checkpoints(oc.stop_reason) && !written) {
     tr_err crc = checkpoint(r, n, s);
     if (crc != TR_OK) {
       rc = crc;

@@ -47,6 +47,7 @@ typedef struct {
   time_t started;              /* wall-clock start (provenance) */
   double resumed_s;            /* epoch time of the epochs a resumed run inherited */
   int checkpoints;             /* written by this process; checkpoint_s is their time */
+  int checkpoint_epoch;        /* the epoch of the last one it wrote */
   /* streaming (the job has a [storage] section): training batches come from storage */
   uint64_t *train_global;      /* global row of each local training row */
   iostack *io;

@@ -30,6 +30,30 @@ struct sweep_worker {
   size_t jobs;
 };
 
+char **sweep_worker_request_argv(const char *line, int *argc) {
+  *argc = 0;
+  cJSON *a = cJSON_Parse(line);
+  int n = cJSON_IsArray(a) ? cJSON_GetArraySize(a) : -1;
+  bool strings = n >= 0;
+  for (int i = 0; strings && i < n; i++) strings = cJSON_IsString(cJSON_GetArrayItem(a, i));
+  if (!strings) {
+    cJSON_Delete(a);
+    tr_error_set(TR_EUSAGE, "worker", "a request is a JSON array of train's arguments (strings), one a line");
+    return NULL;
+  }
+  char **v = calloc((size_t)n + 2, sizeof *v);
+  bool ok = v && (v[0] = strdup("train"));
+  for (int i = 0; ok && i < n; i++) ok = (v[i + 1] = strdup(cJSON_GetArrayItem(a, i)->valuestring)) != NULL;
+  cJSON_Delete(a);
+  if (!ok) {
+    sweep_argv_free(v);
+    tr_error_set(TR_ENOMEM, "worker", "out of memory");
+    return NULL;
+  }
+  *argc = n + 1;
+  return v;
+}
+
 bool sweep_worker_fits(const sweep_spec *s, const sweep_point *p) {
   return !s->process_runner && !strcmp(s->kind, "train") && p->ranks == 1;
 }

@@ -283,6 +283,29 @@ START_TEST(equal_configurations_share_a_directory) {
 }
 END_TEST
 
+START_TEST(worker_request_lines) {
+  int n = -1;
+  char **v = sweep_worker_request_argv("[\"job.ini\", \"--set\", \"data.train=a\\nb \\\"q\\\".h5\", \"--resume\"]\n", &n);
+  ck_assert_ptr_nonnull(v);
+  ck_assert_int_eq(n, 5);
+  ck_assert_str_eq(v[0], "train");
+  ck_assert_str_eq(v[3], "data.train=a\nb \"q\".h5");
+  ck_assert_ptr_null(v[5]);
+  sweep_argv_free(v);
+  v = sweep_worker_request_argv("[]", &n);
+  ck_assert(v && n == 1 && !v[1]);
+  sweep_argv_free(v);
+  const char *bad[] = {"", "{\"a\": 1}", "[\"x\", 3]", "[\"x\"", "\"x\"", "[null]", "[[\"x\"]]"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    tr_error_clear();
+    ck_assert_ptr_null(sweep_worker_request_argv(bad[i], &n));
+    ck_assert_int_eq(tr_error_code(), TR_EUSAGE);
+    ck_assert_int_eq(n, 0);
+  }
+  tr_error_clear();
+}
+END_TEST
+
 START_TEST(worker_runs_the_points_in_one_process) {
   /* the default runner: one `EXE worker` for the sweep's train points, each job a JSON
      array of train's arguments a line on its stdin, answered {"exit": N} a line */
@@ -335,6 +358,7 @@ int main(void) {
   tcase_add_test(tc, bad_value_before_anything_runs);
   tcase_add_test(tc, equal_configurations_share_a_directory);
   tcase_add_test(tc, worker_runs_the_points_in_one_process);
+  tcase_add_test(tc, worker_request_lines);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }
