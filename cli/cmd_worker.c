@@ -5,8 +5,9 @@
  * process as `train` would, and answers each with a line {"exit": N} (train's exit
  * status) on stdout; train's messages go to stderr. Data sets are loaded, split and
  * standardized once and borrowed by later requests of the same data key (run.h
- * run_cache). Billing: the worker's own start-up (fork, exec, MPI init) is billed to its
- * first request (run_opts.billed_before_s), a data set's load to the request that
+ * run_cache). It runs one-rank jobs only, without MPI (main.c: no dist_init; the
+ * collectives of one rank are no-ops). Billing: the worker's own start-up (fork, exec,
+ * the libraries' loading) is billed to its first request (run_opts.billed_before_s), a data set's load to the request that
  * loaded it. A signal during a request checkpoints that run (stop_reason
  * "interrupted"), answers, and ends the worker; end of input ends it. */
 #define _GNU_SOURCE

@@ -62,10 +62,13 @@ int main(int argc, char **argv) {
     printf("tradeoff %s\n", TRADEOFF_VERSION);
     return 0;
   }
-  if (!strcmp(sub, "train") || !strcmp(sub, "worker")) { /* a worker: train requests in one process */
+  if (!strcmp(sub, "train") || !strcmp(sub, "worker")) {
     dist_ctx dist = {.rank = 0, .size = 1, .local_size = 1};
-    tr_err rc = dist_init(&argc, &argv, &dist);
-    if (rc == TR_OK) rc = (!strcmp(sub, "train") ? cmd_train : cmd_worker)(argc - 1, argv + 1, &dist);
+    /* a worker runs the one-rank jobs of a sweep (cmd_worker.c): one process, no MPI (a
+       singleton's start-up, its orted among it, is not paid at all) */
+    bool worker = !strcmp(sub, "worker");
+    tr_err rc = worker ? TR_OK : dist_init(&argc, &argv, &dist);
+    if (rc == TR_OK) rc = (worker ? cmd_worker : cmd_train)(argc - 1, argv + 1, &dist);
     if (rc != TR_OK) {
       const char *msg = tr_error_message();
       if (dist.size > 1)
