@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,7 @@
 
 struct sweep_worker {
   pid_t pid;
-  FILE *in;      /* its requests */
+  int in;        /* its requests (a pipe) */
   FILE *out;     /* its answers */
   bool dead;
   size_t jobs;
@@ -61,6 +62,7 @@ bool sweep_worker_fits(const sweep_spec *s, const sweep_point *p) {
 sweep_worker *sweep_worker_start(const char *exe) {
   int req[2] = {-1, -1}, ans[2] = {-1, -1};
   sweep_worker *w = calloc(1, sizeof *w);
+  if (w) w->in = -1;
   if (!w || pipe2(req, O_CLOEXEC) != 0 || pipe2(ans, O_CLOEXEC) != 0) {
     log_warn("cannot start a worker: %s", w ? strerror(errno) : "out of memory");
     goto fail;
@@ -81,11 +83,10 @@ sweep_worker *sweep_worker_start(const char *exe) {
   close(req[0]);
   close(ans[1]);
   w->pid = pid;
-  w->in = fdopen(req[1], "w");
+  w->in = req[1];
   w->out = fdopen(ans[0], "r");
-  if (!w->in || !w->out) {
-    if (!w->in) close(req[1]);
-    if (!w->out) close(ans[0]);
+  if (!w->out) {
+    close(ans[0]);
     sweep_worker_stop(&w);
     return NULL;
   }
@@ -101,13 +102,45 @@ fail:
 
 bool sweep_worker_alive(const sweep_worker *w) { return w && !w->dead; }
 
+/* Writes all n bytes of p to fd; false on an error (EPIPE: the reader is gone). SIGPIPE
+ * is blocked around the write and a pending one consumed, so a worker that died never
+ * kills the sweep (whatever the process's SIGPIPE disposition). */
+static bool write_all(int fd, const char *p, size_t n) {
+  sigset_t pipe_set, old;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+  bool ok = true, broke = false;
+  while (n > 0) {
+    ssize_t k = write(fd, p, n);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) {
+      broke = errno == EPIPE;
+      ok = false;
+      break;
+    }
+    p += k;
+    n -= (size_t)k;
+  }
+  if (broke) {
+    sigset_t pending;
+    sigpending(&pending);
+    if (sigismember(&pending, SIGPIPE)) {
+      struct timespec zero = {0, 0};
+      sigtimedwait(&pipe_set, NULL, &zero);
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  return ok;
+}
+
 bool sweep_worker_send(sweep_worker *w, char *const *argv) {
   if (!sweep_worker_alive(w)) return false;
   cJSON *a = cJSON_CreateArray();
   for (size_t i = 2; a && argv[0] && argv[1] && argv[i]; i++) cJSON_AddItemToArray(a, cJSON_CreateString(argv[i]));
   char *text = a ? cJSON_PrintUnformatted(a) : NULL; /* one line: strings are escaped */
   cJSON_Delete(a);
-  bool ok = text && fprintf(w->in, "%s\n", text) > 0 && fflush(w->in) == 0;
+  bool ok = text && write_all(w->in, text, strlen(text)) && write_all(w->in, "\n", 1);
   free(text);
   if (!ok) w->dead = true;
   return ok;
@@ -150,7 +183,7 @@ int sweep_worker_wait(sweep_worker *w) {
 
 void sweep_worker_stop(sweep_worker **w) {
   if (!*w) return;
-  if ((*w)->in) fclose((*w)->in); /* end of input: the worker ends */
+  if ((*w)->in >= 0) close((*w)->in); /* end of input: the worker ends */
   if ((*w)->out) fclose((*w)->out);
   if ((*w)->pid > 0) reap(*w);
   free(*w);
