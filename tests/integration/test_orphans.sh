@@ -36,6 +36,8 @@ start_sweep() {
 }
 start_sweep sweep.err
 check "the sweep started its train child" test -n "$child"
+# training has begun once the run made its checkpoint directory (slow under ASan and load)
+for _ in $(seq 300); do compgen -G 'long/points/p0001-*/checkpoint' >/dev/null && break; sleep 0.1; done
 sleep 1
 kill -KILL $spid
 wait $spid 2>/dev/null
@@ -67,7 +69,7 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 check "the sweep started its worker" test -n "$worker"
-for _ in $(seq 100); do grep -q "resuming\|^tradeoff: sweep: \[1/1\]" wsweep.err && break; sleep 0.1; done
+for _ in $(seq 300); do compgen -G 'wlong/points/p0001-*/checkpoint' >/dev/null && break; sleep 0.1; done
 sleep 1
 kill -KILL $spid
 wait $spid 2>/dev/null
