@@ -11,6 +11,13 @@
 
 /* Runs on every rank of an MPI job (dist from dist_init; size 1 without mpirun). */
 tr_err cmd_train(int argc, char **argv, dist_ctx *dist);
+/* cmd_train for a worker (cmd_worker.c): the run borrows prepared data from cache and
+ * bills billed_before_s seconds before it (run_opts); *signal (may be NULL) gets the
+ * signal that stopped it, 0 when none. */
+struct run_cache;
+tr_err cmd_train_in(int argc, char **argv, dist_ctx *dist, struct run_cache *cache, double billed_before_s, int *signal);
+/* `tradeoff worker`: train requests from a sweep, in one process (cmd_worker.c). */
+tr_err cmd_worker(int argc, char **argv, dist_ctx *dist);
 tr_err cmd_gen(int argc, char **argv);
 tr_err cmd_import(int argc, char **argv);
 tr_err cmd_info(int argc, char **argv);

@@ -42,7 +42,10 @@ static const char help[] =
     "min_epochs, max_epochs; prune = median with prune_after, prune_startup; budget_usd;\n"
     "parallel = K trials at once. Rung decisions use val_<metric> of history.csv; each\n"
     "record's point.search holds them, DIR/search.json the totals. --emit-slurm writes\n"
-    "one driver job that runs the search in its allocation.\n";
+    "one driver job that runs the search in its allocation.\n"
+    "[sweep] runner = worker (default) runs the train jobs of one rank, grid points and\n"
+    "search jobs, in `tradeoff worker` processes that load each data set once (its\n"
+    "start-up billed to its first job); runner = process: each its own `tradeoff train`.\n";
 
 typedef struct {
   const char *sweep_path;

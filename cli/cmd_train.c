@@ -129,13 +129,14 @@ static void print_summary(const cJSON *result, const char *out_dir) {
   free(path);
 }
 
-static tr_err train(const args *a, dist_ctx *dist) {
+static tr_err train(const args *a, dist_ctx *dist, run_cache *cache, double billed_before_s) {
   job *j = job_load(a->job_path, a->sets, a->n_sets);
   if (!j) return tr_error_code();
   progress prog = progress_start((int)j->optimizer.epochs, j->early_stopping.monitor, a->quiet || dist->rank != 0);
   run_opts o = {.name = a->name, .out_dir = a->out_dir, .resume = a->resume, .force = a->force, .stop = &stop_requested,
                 .on_start = start_clock, .on_epoch = show_epoch, .on_step = show_step, .user = &prog,
-                .until_epoch = (int)a->until_epoch, .prune = a->has_prune ? &a->prune : NULL};
+                .until_epoch = (int)a->until_epoch, .prune = a->has_prune ? &a->prune : NULL,
+                .cache = cache, .billed_before_s = billed_before_s};
   prog.batch_rows = (size_t)j->optimizer.batch_size;
   struct sigaction sa = {.sa_handler = on_signal}, old_term, old_int;
   sigemptyset(&sa.sa_mask);
@@ -152,8 +153,11 @@ static tr_err train(const args *a, dist_ctx *dist) {
   return rc;
 }
 
-tr_err cmd_train(int argc, char **argv, dist_ctx *dist) {
+tr_err cmd_train(int argc, char **argv, dist_ctx *dist) { return cmd_train_in(argc, argv, dist, NULL, 0, NULL); }
+
+tr_err cmd_train_in(int argc, char **argv, dist_ctx *dist, run_cache *cache, double billed_before_s, int *signal) {
   args a = {0};
+  stop_requested = 0;
   tr_err rc = parse_args(argc, argv, &a);
   if (rc == TR_OK && a.help) {
     fputs(help, stdout);
@@ -162,8 +166,9 @@ tr_err cmd_train(int argc, char **argv, dist_ctx *dist) {
     log_set_quiet(a.quiet || dist->rank != 0); /* rank 0 speaks for the job */
     log_set_rank(dist->size > 1 ? dist->rank : -1);
     if (!a.out_dir) rc = default_out(&a);
-    if (rc == TR_OK) rc = train(&a, dist);
+    if (rc == TR_OK) rc = train(&a, dist, cache, billed_before_s);
   }
+  if (signal) *signal = (int)stop_requested;
   free(a.sets);
   free(a.out_dir);
   free(a.name);

@@ -41,6 +41,8 @@ static const char usage[] =
     "  calibrate s3://BUCKET/PREFIX/|DIR [--out FILE.ini] [--seconds S] [--bytes B]\n"
     "                             measure real storage, fit its model: a [storage] section\n"
     "\n"
+    "  worker                     internal: a sweep's training worker (train requests on stdin)\n"
+    "\n"
     "  tradeoff SUBCOMMAND --help   options of one subcommand\n"
     "  tradeoff --version\n"
     "\n"
@@ -60,10 +62,13 @@ int main(int argc, char **argv) {
     printf("tradeoff %s\n", TRADEOFF_VERSION);
     return 0;
   }
-  if (!strcmp(sub, "train")) {
+  if (!strcmp(sub, "train") || !strcmp(sub, "worker")) {
     dist_ctx dist = {.rank = 0, .size = 1, .local_size = 1};
-    tr_err rc = dist_init(&argc, &argv, &dist);
-    if (rc == TR_OK) rc = cmd_train(argc - 1, argv + 1, &dist);
+    /* a worker runs the one-rank jobs of a sweep (cmd_worker.c): one process, no MPI (a
+       singleton's start-up, its orted among it, is not paid at all) */
+    bool worker = !strcmp(sub, "worker");
+    tr_err rc = worker ? TR_OK : dist_init(&argc, &argv, &dist);
+    if (rc == TR_OK) rc = (worker ? cmd_worker : cmd_train)(argc - 1, argv + 1, &dist);
     if (rc != TR_OK) {
       const char *msg = tr_error_message();
       if (dist.size > 1)

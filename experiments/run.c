@@ -28,14 +28,16 @@ static void run_state_free(run_state *r) {
   free(r->train_global);
   free(r->job_train);
   free(r->job_train_at);
-  ds_free(&r->train);
-  ds_free(&r->val);
-  ds_free(&r->test);
-  scaler_free(&r->scale);
-  prep_free(&r->prep);
-  free(r->prep_counts);
-  free(r->prep_fit_on);
-  tbl_free_names(r->class_names, r->n_class_names);
+  if (!r->borrowed) { /* else the cache's (run_cache.c) */
+    ds_free(&r->train);
+    ds_free(&r->val);
+    ds_free(&r->test);
+    scaler_free(&r->scale);
+    prep_free(&r->prep);
+    free(r->prep_counts);
+    free(r->prep_fit_on);
+    tbl_free_names(r->class_names, r->n_class_names);
+  }
   pricing_free(&r->prices);
   free(r->ckpt_path);
   free(r->job_text);
@@ -88,6 +90,7 @@ static tr_err make_dirs(run_state *r) {
 
 /* Writes a checkpoint of (n, s), timing it. Collective. */
 static tr_err checkpoint(run_state *r, const net *n, const train_state *s) {
+  r->checkpoint_epoch = s->epoch;
   double t0 = tr_now();
   tr_err rc = ckpt_save(r->ckpt_path, n, s, r->job_text, r->dist);
   r->checkpoint_s += tr_now() - t0;
@@ -188,7 +191,11 @@ static tr_err fit(run_state *r, const net_spec *spec, train_params *p, cJSON **r
   if ((rc = setup_stops(r, p)) != TR_OK) goto done;
   if (r->o->on_start && r->dist->rank == 0) r->o->on_start(r->o->user);
   rc = train_fit(n, r->head, r->train, r->val, p, s, on_epoch, r, &oc);
-  if (stop_checkpoints(oc.stop_reason)) {
+  /* a stop before an epoch (rung, pruned, budget) right after the checkpoint of the last
+     epoch: the state is that checkpoint's, not written twice (an interrupted epoch may
+     have moved the weights: always written) */
+  bool written = r->checkpoints && r->checkpoint_epoch == s->epoch && strcmp(oc.stop_reason, "interrupted") != 0;
+  if (stop_checkpoints(oc.stop_reason) && !written) {
     tr_err crc = checkpoint(r, n, s);
     if (crc != TR_OK) {
       rc = crc;
@@ -227,9 +234,10 @@ tr_err run_train(const job *j, const run_opts *o, dist_ctx *dist, cJSON **result
     return tr_error_set(TR_EUSAGE, o->out_dir,
                         "holds an earlier run's outputs: --force replaces them, --resume continues that run, "
                         "--out chooses another directory");
-  run_state r = {.j = j, .o = o, .dist = dist, .t_start = tr_now(), .started = time(NULL)};
+  double billed_before = o->billed_before_s > 0 ? o->billed_before_s : 0;
+  run_state r = {.j = j, .o = o, .dist = dist, .t_start = tr_now() - billed_before, .started = time(NULL)};
   tr_err rc = setup(&r);
-  if (rc == TR_OK) rc = run_prepare_data(&r);
+  if (rc == TR_OK) rc = run_cache_prepare(o->cache, &r);
   net_spec spec;
   train_params p;
   size_t val_rows = 0;

@@ -18,6 +18,22 @@
 #include "trainer/net.h"
 #include "trainer/train.h"
 
+/* Prepared data kept between runs in one process (run_cache.c): a sweep's worker
+ * (`tradeoff worker`) loads, splits and standardizes a data set once and its later jobs
+ * of the same data key borrow it. */
+typedef struct run_cache run_cache;
+
+/* A cache of at most max_entries data keys (least recently used dropped). NULL on ENOMEM. */
+run_cache *run_cache_new(size_t max_entries);
+void run_cache_free(run_cache **c);
+/* The data sets prepared (loads) and borrowed (reuses) so far. */
+size_t run_cache_loads(const run_cache *c);
+size_t run_cache_reuses(const run_cache *c);
+/* The data key of j's prepared data (16 hex digits: the [data] keys, model.type and
+ * model.task, the rank count, the data files' identity); false when j is not cached
+ * (a streaming job, more than one rank). */
+bool run_cache_key(const job *j, const dist_ctx *dist, char key[17]);
+
 typedef struct {
   const char *name;              /* result.json's "job": the job file's stem */
   const char *out_dir;           /* OUT (created when the job and data are good) */
@@ -37,6 +53,12 @@ typedef struct {
      and the outputs, and --resume (with a later until_epoch) continues the run */
   int until_epoch;
   const run_prune *prune;
+  /* a worker's (run_cache.h): prepared data borrowed from and kept in cache (NULL:
+     loaded by this run and freed with it); billed_before_s seconds before this call
+     billed to the run as if it had started then (a worker's own start-up, billed to
+     its first job; result.json time.billed_before_s) */
+  run_cache *cache;
+  double billed_before_s;
 } run_opts;
 
 /* Runs j on every rank of dist (collective). *result gets result.json's object on every

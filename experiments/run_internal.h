@@ -47,6 +47,7 @@ typedef struct {
   time_t started;              /* wall-clock start (provenance) */
   double resumed_s;            /* epoch time of the epochs a resumed run inherited */
   int checkpoints;             /* written by this process; checkpoint_s is their time */
+  int checkpoint_epoch;        /* the epoch of the last one it wrote */
   /* streaming (the job has a [storage] section): training batches come from storage */
   uint64_t *train_global;      /* global row of each local training row */
   uint64_t *job_train;         /* every rank's training rows (global, sorted): the job's plan */
@@ -55,11 +56,21 @@ typedef struct {
   stream *stream;
   train_source source;
   run_stops stops;             /* the before-epoch stops: rung, prune, budget */
+  /* with a run_cache (run.h): the prepared-data fields above (train, val, test, the
+     labels, prep, scalers...) belong to the cache, not to this run */
+  bool borrowed;
+  bool data_reused;            /* borrowed from an earlier run's load (else loaded by this one) */
+  char data_key[17];           /* the cache key ("" without a cache) */
 } run_state;
 
 /* Loads train (and test), decides the task and encodes the labels, splits, counts
  * test rows duplicated in train, standardizes (run_data.c). Collective. */
 tr_err run_prepare_data(run_state *r);
+
+/* run_prepare_data through cache c: a key c holds is borrowed (no load), else the data
+ * is prepared and kept in c under its key (r->borrowed either way); without a key
+ * (run_cache_key false) or c NULL, plain run_prepare_data (run_cache.c). */
+tr_err run_cache_prepare(run_cache *c, run_state *r);
 
 /* Training batches through the job's storage: the layout of data.train, the backend and
  * the loader, into r->source; the training rows' features are then dropped from memory

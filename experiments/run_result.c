@@ -347,6 +347,12 @@ tr_err run_result_json(run_state *r, const net *n, const train_params *p, const 
   json_add_number(t, "io_wait_s", oc->io_wait_s);
   json_add_number(t, "comm_s", r->dist->comm_s);
   json_add_number(t, "checkpoint_s", r->checkpoint_s);
+  if (r->o->cache || r->o->billed_before_s > 0) { /* run in a worker (run_cache.c): where the data came from */
+    json_add_number(t, "billed_before_s", r->o->billed_before_s > 0 ? r->o->billed_before_s : 0);
+    cJSON *w = cJSON_AddObjectToObject(o, "worker");
+    cJSON_AddStringToObject(w, "data", !*r->data_key ? "loaded (not cached)" : r->data_reused ? "reused" : "loaded");
+    cJSON_AddStringToObject(w, "data_key", r->data_key);
+  }
   double rate_samples = oc->train_s > 0 ? oc->epochs_run * (double)train_rows / oc->train_s : 0;
   cJSON *tp = cJSON_AddObjectToObject(o, "throughput");
   json_add_number(tp, "samples_per_s", rate_samples);

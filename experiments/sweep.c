@@ -124,6 +124,11 @@ static int on_search_key(parser *ps, const char *key, const char *value) {
     else ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line, "sweep.prune: unexpected '%s' (none, median)", value);
     return 1;
   }
+  if (!strcmp(key, "runner")) {
+    if (!strcmp(value, "worker") || !strcmp(value, "process")) s->process_runner = !strcmp(value, "process");
+    else ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line, "sweep.runner: unexpected '%s' (worker, process)", value);
+    return 1;
+  }
   if (!strcmp(key, "budget_usd")) {
     char *end;
     double b = strtod(value, &end);
@@ -163,7 +168,7 @@ static int on_sweep_key(parser *ps, const char *key, const char *value) {
   if (!slot) {
     ps->rc = tr_error_at(TR_ECONFIG, ps->path, ps->line,
                          "unknown key '%s' in [sweep] (job, kind, clock, metric, search, trials, seed, eta, min_epochs, "
-                         "max_epochs, prune, prune_after, prune_startup, budget_usd, parallel)", key);
+                         "max_epochs, prune, prune_after, prune_startup, budget_usd, parallel, runner)", key);
     return 0;
   }
   if ((!strcmp(key, "kind") && strcmp(value, "train") && strcmp(value, "io-bench") && strcmp(value, "train+serve")) ||

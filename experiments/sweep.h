@@ -29,6 +29,9 @@
  *   prune_after = 3
  *   budget_usd = 0.05             ; no trial or promotion starts that would exceed it
  *   parallel = 2                  ; trials run at once
+ *   runner = worker               ; worker (default): jobs of one rank run in `tradeoff
+ *                                 ; worker` processes that load each data set once;
+ *                                 ; process: every job its own `tradeoff train`
  *   [space]                       ; random trials: KEY = a, b, c | uniform(a, b) |
  *   optimizer.lr = loguniform(1e-4, 1e-1)  ; loguniform(a, b) | int(a, b)
  * Trials are points too: p0001... (the grid's points, or the samples of [space]). */
@@ -82,6 +85,8 @@ typedef struct {
   search_params sp;
   bool sets_epochs;     /* max_epochs given: points set optimizer.epochs */
   long trials, parallel;
+  bool process_runner;  /* runner = process: every job its own `tradeoff train` (default
+                           worker: points of one rank run in `tradeoff worker`s) */
   sweep_dim *space;
   size_t n_space;
   char *rung_column;    /* the history.csv column the search decides on ("val_auc") */

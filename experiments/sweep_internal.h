@@ -36,6 +36,24 @@ void plan_free(plan *pl);
 pid_t sweep_child_start(char **argv);
 int sweep_child_wait(pid_t pid);
 
+/* A `tradeoff worker` child that runs train jobs one after another in one process
+ * (sweep_worker.c): the points of one rank of kind train unless runner = process. */
+typedef struct sweep_worker sweep_worker;
+bool sweep_worker_fits(const sweep_spec *s, const sweep_point *p);
+/* Starts exe's worker (it gets SIGTERM when the sweep's process ends); NULL when it
+ * cannot (said on stderr). */
+sweep_worker *sweep_worker_start(const char *exe);
+/* False once the worker has ended (a job it could not answer): start another. */
+bool sweep_worker_alive(const sweep_worker *w);
+/* Sends the job argv (as sweep_point_argv builds it for one rank: exe train JOB ...);
+ * false when the worker is gone. */
+bool sweep_worker_send(sweep_worker *w, char *const *argv);
+/* Waits for the sent job's answer: train's exit status; when the worker ended instead,
+ * its exit status or 128 + signal (never 0; 127 when there is no worker). */
+int sweep_worker_wait(sweep_worker *w);
+/* Ends the worker (its input closed) and waits for it; *w NULL. */
+void sweep_worker_stop(sweep_worker **w);
+
 /* sweep_run() of a search (sweep_is_search): sweep_search.c. */
 tr_err sweep_search_run(const sweep_spec *s, const sweep_run_opts *o);
 #endif

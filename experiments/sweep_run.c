@@ -293,7 +293,8 @@ static tr_err serve_point(const sweep_spec *s, const sweep_run_opts *o, const sw
 /* Runs planned point x (point i of total) unless it has a record; writes its
  * record.json. Returns TR_OK, or TR_EIO when the run failed (the sweep goes on with the
  * others). */
-static tr_err run_point(const sweep_spec *s, const sweep_run_opts *o, const planned *x, size_t i, size_t total) {
+static tr_err run_point(const sweep_spec *s, const sweep_run_opts *o, const planned *x, size_t i, size_t total,
+                        sweep_worker **w) {
   const sweep_point *p = &x->p;
   tr_err rc = TR_OK;
   char *dir = path_join(o->out_dir, x->rel);
@@ -327,7 +328,15 @@ static tr_err run_point(const sweep_spec *s, const sweep_run_opts *o, const plan
     goto done;
   }
   double t0 = tr_now();
-  int status = run_child(argv);
+  int status;
+  if (sweep_worker_fits(s, p)) { /* in the sweep's worker (started again if it ended) */
+    if (*w && !sweep_worker_alive(*w)) sweep_worker_stop(w);
+    if (!*w) *w = sweep_worker_start(o->exe);
+    sweep_worker_send(*w, argv);
+    status = sweep_worker_wait(*w);
+  } else {
+    status = run_child(argv);
+  }
   sweep_argv_free(argv);
   cJSON *obj = NULL;
   if (status == 0 && json_read_file(result, &obj) != TR_OK) tr_error_clear();
@@ -491,16 +500,22 @@ static tr_err run_points(const sweep_spec *s, const sweep_run_opts *o, const pla
   size_t failed = 0, n_records = 0;
   tr_err rc = TR_OK;
   double t0 = tr_now();
+  sweep_worker *w = NULL; /* the train points of one rank run in it */
   for (size_t k = 0; !o->merge_only && k < pl->n; k++) {
-    tr_err prc = run_point(s, o, &pl->pt[k], pl->first + k, total);
+    tr_err prc = run_point(s, o, &pl->pt[k], pl->first + k, total, &w);
     if (prc == TR_EIO) {
       tr_error_clear();
       failed++;
     } else if (prc != TR_OK) {
+      sweep_worker_stop(&w);
       return prc;
     }
-    if (o->point == 0 && (rc = merge_plan(s, o->out_dir, pl, &n_records)) != TR_OK) return rc;
+    if (o->point == 0 && (rc = merge_plan(s, o->out_dir, pl, &n_records)) != TR_OK) {
+      sweep_worker_stop(&w);
+      return rc;
+    }
   }
+  sweep_worker_stop(&w);
   if ((o->point == 0 || o->merge_only) && (rc = merge_plan(s, o->out_dir, pl, &n_records)) != TR_OK) return rc;
   if (o->point == 0)
     log_info("sweep: %zu of %zu points in %s/results.jsonl (%.1fs)%s", n_records, total, o->out_dir,

@@ -50,6 +50,12 @@ char **sweep_point_argv(const sweep_spec *s, const sweep_point *p, const char *e
                         bool resume);
 void sweep_argv_free(char **argv);
 
+/* A worker's request (`tradeoff worker`, sweep_worker.c): one line, a JSON array of
+ * `tradeoff train`'s arguments. Its argv: "train" then the strings (malloc'd,
+ * NULL-terminated, *argc of them; free with sweep_argv_free). NULL with TR_EUSAGE
+ * recorded when the line is not such an array (TR_ENOMEM on ENOMEM). */
+char **sweep_worker_request_argv(const char *line, int *argc);
+
 /* The point object of a record: id, variant, kind, label (measured | projected), clock,
  * ranks, metric, set (the overrides, a grid value over the variant's) and dir. */
 cJSON *sweep_point_json(const sweep_spec *s, const sweep_point *p, const char *rel_dir);

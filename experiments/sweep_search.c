@@ -39,6 +39,7 @@
 typedef struct {
   search_job job;
   pid_t pid;
+  int worker;          /* the worker running it (index into driver.workers), -1: a child process */
   double t0;
   bool replayed;
   cJSON *entry;        /* the replayed ledger entry */
@@ -51,6 +52,7 @@ typedef struct {
   plan pl;
   search *sr;
   running *q;          /* in start order */
+  sweep_worker **workers;  /* parallel of them, started as jobs need them */
   size_t nq, cap, jobs_run, jobs_replayed, failed;
 } driver;
 
@@ -237,7 +239,22 @@ static tr_err start_job(driver *d, const search_job *job) {
   log_info("sweep: %s rung %d: epochs %d..%d%s%s%s", x->p.id, job->rung, from + 1, job->until_epoch, what,
            resume ? " (resuming)" : "", prune ? " (median rule on)" : "");
   r->t0 = tr_now();
-  r->pid = ok ? sweep_child_start(argv) : -1;
+  r->pid = -1;
+  r->worker = -1;
+  if (ok && sweep_worker_fits(d->s, &x->p)) { /* in an idle worker, started when there is none */
+    int slot = 0;
+    for (bool busy = true; busy; slot += busy) {
+      busy = false;
+      for (size_t i = 0; i < d->nq; i++) busy |= !d->q[i].replayed && d->q[i].worker == slot;
+    }
+    sweep_worker **w = &d->workers[slot];
+    if (*w && !sweep_worker_alive(*w)) sweep_worker_stop(w);
+    if (!*w) *w = sweep_worker_start(d->o->exe);
+    r->worker = slot;
+    if (!sweep_worker_send(*w, argv)) log_warn("sweep: %s: its worker is gone", x->p.id); /* the wait reports it */
+  } else if (ok) {
+    r->pid = sweep_child_start(argv);
+  }
   free(prune);
   sweep_argv_free(argv);
   free(dir);
@@ -282,6 +299,12 @@ static cJSON *measured_entry(driver *d, running *r, int status) {
     json_add_number(e, "billed_usd", rate * train_s / 3600.0 + (isnan(storage) ? 0 : storage));
     json_add_number(e, "epoch_usd", epochs > 0 ? rate * train_s / epochs / 3600.0 : NAN);
     json_add_number(e, "wall_s", tr_now() - r->t0);
+    const cJSON *w = cJSON_GetObjectItem(res, "worker"); /* run in a worker: loaded or reused its data */
+    if (w) {
+      cJSON_AddStringToObject(e, "data", cJSON_GetStringValue(cJSON_GetObjectItem(w, "data")) ? cJSON_GetStringValue(cJSON_GetObjectItem(w, "data")) : "");
+      cJSON_AddStringToObject(e, "data_key", cJSON_GetStringValue(cJSON_GetObjectItem(w, "data_key")) ? cJSON_GetStringValue(cJSON_GetObjectItem(w, "data_key")) : "");
+      json_add_number(e, "billed_before_s", json_number_at(res, "time", "billed_before_s"));
+    }
     if (cJSON_GetObjectItem(res, "pruned")) json_add_number(e, "median", json_number_at(res, "pruned", "median"));
     cJSON *c = cJSON_AddArrayToObject(e, "curve");
     for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(c, isnan(curve[i]) ? cJSON_CreateNull() : cJSON_CreateNumber(curve[i]));
@@ -310,7 +333,7 @@ static tr_err finish_oldest(driver *d) {
   tr_err rc = TR_OK;
   cJSON *e = r->entry;
   if (!r->replayed) {
-    int status = sweep_child_wait(r->pid);
+    int status = r->worker >= 0 ? sweep_worker_wait(d->workers[r->worker]) : sweep_child_wait(r->pid);
     e = measured_entry(d, r, status);
     if (!cJSON_IsTrue(cJSON_GetObjectItem(e, "failed"))) {
       rc = ledger_append(d, r->job.trial, e);
@@ -418,6 +441,7 @@ static tr_err drive(driver *d) {
   }
   while (d->nq > 0) { /* after an error: the started children end before the sweep */
     if (d->q[0].pid > 0) sweep_child_wait(d->q[0].pid);
+    if (!d->q[0].replayed && d->q[0].worker >= 0) sweep_worker_wait(d->workers[d->q[0].worker]);
     cJSON_Delete(d->q[0].entry);
     memmove(d->q, d->q + 1, (d->nq - 1) * sizeof *d->q);
     d->nq--;
@@ -451,6 +475,8 @@ tr_err sweep_search_run(const sweep_spec *s, const sweep_run_opts *o) {
     }
   }
   if (rc == TR_OK) rc = search_new(&s->sp, total, &d.sr);
+  if (rc == TR_OK && !(d.workers = calloc((size_t)s->parallel, sizeof *d.workers)))
+    rc = tr_error_set(TR_ENOMEM, "sweep", "out of memory");
   double t0 = tr_now();
   if (rc == TR_OK) rc = drive(&d);
   if (rc == TR_OK) {
@@ -467,6 +493,8 @@ tr_err sweep_search_run(const sweep_spec *s, const sweep_run_opts *o) {
   }
   if (rc == TR_OK && d.failed)
     rc = tr_error_set(TR_EIO, "sweep", "%zu jobs of the search failed (run the sweep again to retry them)", d.failed);
+  for (long i = 0; d.workers && i < s->parallel; i++) sweep_worker_stop(&d.workers[i]);
+  free(d.workers);
   search_free(&d.sr);
   free(d.q);
   dirlock_free(&lock);

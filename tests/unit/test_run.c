@@ -246,6 +246,95 @@ START_TEST(task_and_label_errors) {
 }
 END_TEST
 
+/* run() in a worker's way: through cache, stopping after until (0: none). */
+static tr_err run_cached(const char *data, const char *const *sets, bool resume, int until, run_cache *cache,
+                         const char *out, cJSON **result) {
+  const char *all[32];
+  char train[600];
+  snprintf(train, sizeof train, "data.train=%s", data);
+  size_t n = 0;
+  all[n++] = train;
+  all[n++] = CATALOG;
+  for (size_t i = 0; sets[i]; i++) all[n++] = sets[i];
+  all[n] = NULL;
+  job *j = tu_job(all);
+  char *out_dir = tu_path(tu_dir, out);
+  run_opts o = {.name = "unit", .out_dir = out_dir, .resume = resume, .force = !resume, .until_epoch = until,
+                .cache = cache};
+  dist_ctx dist = {.rank = 0, .size = 1, .local_size = 1};
+  tr_err rc = run_train(j, &o, &dist, result);
+  job_free(&j);
+  free(out_dir);
+  return rc;
+}
+
+static const char *worker_data(const cJSON *r) {
+  return cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "worker"), "data"));
+}
+
+START_TEST(cached_data_gives_the_uncached_result) {
+  /* a worker's runs (sweep_worker.c): the second job of a data key borrows the first's
+     prepared data, and a trial stopped at a rung and resumed through the cache ends where
+     the same trial run without one (loading at every job) ends; another model type, another
+     val_fraction and a rewritten file are other keys, each its own load */
+  char *data = write_data("bin.h5", 800, 2);
+  const char *mlp[] = {"model.type=mlp", "model.hidden=8", "optimizer.epochs=4", "early_stopping.enabled=false", NULL};
+  run_cache *c = run_cache_new(2);
+  cJSON *a = NULL, *b = NULL;
+  ck_assert_int_eq(run_cached(data, mlp, false, 2, c, "ca", &a), TR_OK);
+  ck_assert_str_eq(worker_data(a), "loaded");
+  ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(a, "stop_reason")), "rung");
+  cJSON_Delete(a);
+  ck_assert_int_eq(run_cached(data, mlp, true, 4, c, "ca", &a), TR_OK);
+  ck_assert_str_eq(worker_data(a), "reused");
+  ck_assert_uint_eq(run_cache_loads(c), 1);
+  ck_assert_uint_eq(run_cache_reuses(c), 1);
+  ck_assert_int_eq(run_cached(data, mlp, false, 2, NULL, "cb", &b), TR_OK);
+  ck_assert_ptr_null(cJSON_GetObjectItem(b, "worker"));
+  cJSON_Delete(b);
+  ck_assert_int_eq(run_cached(data, mlp, true, 4, NULL, "cb", &b), TR_OK);
+  ck_assert(num(a, "epochs_run", NULL) == 4 && num(b, "epochs_run", NULL) == 4);
+  ck_assert(num(a, "test", "log_loss") == num(b, "test", "log_loss"));
+  ck_assert(num(a, "val", "auc") == num(b, "val", "auc"));
+  ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(a, "data"), "test_rows_digest")),
+                   cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(b, "data"), "test_rows_digest")));
+  cJSON_Delete(a);
+  cJSON_Delete(b);
+  const char *lin[] = {"model.type=logistic", "optimizer.epochs=2", NULL};
+  ck_assert_int_eq(run_cached(data, lin, false, 0, c, "cl", &a), TR_OK);
+  ck_assert_str_eq(worker_data(a), "loaded");
+  cJSON_Delete(a);
+  const char *val[] = {"model.type=mlp", "model.hidden=8", "optimizer.epochs=2", "data.val_fraction=0.3", NULL};
+  ck_assert_int_eq(run_cached(data, val, false, 0, c, "cv", &a), TR_OK);
+  ck_assert_str_eq(worker_data(a), "loaded");
+  ck_assert(num(cJSON_GetObjectItem(a, "data"), "val_rows", NULL) > 150); /* 0.3, not the cached 0.1 */
+  cJSON_Delete(a);
+  ck_assert_uint_eq(run_cache_loads(c), 3);
+  /* the file rewritten in place: another key, the new rows loaded */
+  char key1[17], key2[17];
+  char train[600];
+  snprintf(train, sizeof train, "data.train=%s", data);
+  const char *keyed[] = {train, CATALOG, "model.type=logistic", NULL};
+  job *j = tu_job(keyed);
+  dist_ctx dist = {.rank = 0, .size = 1, .local_size = 1}, two = {.rank = 0, .size = 2, .local_size = 2};
+  ck_assert(run_cache_key(j, &dist, key1));
+  ck_assert(!run_cache_key(j, &two, key2)); /* several ranks: never cached */
+  free(write_data("bin.h5", 500, 2));
+  ck_assert(run_cache_key(j, &dist, key2));
+  ck_assert_str_ne(key1, key2);
+  job_free(&j);
+  ck_assert_int_eq(run_cached(data, lin, false, 0, c, "cl", &a), TR_OK);
+  ck_assert_str_eq(worker_data(a), "loaded");
+  ck_assert(num(cJSON_GetObjectItem(a, "data"), "train_rows", NULL) + num(cJSON_GetObjectItem(a, "data"), "val_rows", NULL) +
+                num(cJSON_GetObjectItem(a, "data"), "test_rows", NULL) == 500);
+  cJSON_Delete(a);
+  ck_assert_uint_eq(run_cache_loads(c), 4);
+  run_cache_free(&c);
+  ck_assert_ptr_null(c);
+  free(data);
+}
+END_TEST
+
 START_TEST(interrupted_then_resumed) {
   char *data = write_data("bin.h5", 800, 2);
   const char *sets[] = {"model.type=mlp", "model.hidden=8", "optimizer.epochs=3", "early_stopping.enabled=false", NULL};
@@ -393,6 +482,7 @@ int main(void) {
   tcase_add_test(tc, whole_run_outputs);
   tcase_add_test(tc, task_and_label_errors);
   tcase_add_test(tc, interrupted_then_resumed);
+  tcase_add_test(tc, cached_data_gives_the_uncached_result);
   tcase_add_test(tc, streamed_through_storage);
   tcase_add_test(tc, missing_prices_refused_before_training);
   tcase_add_test(tc, test_rows_digest_covers_labels);

@@ -317,6 +317,7 @@ START_TEST(malformed_searches) {
       {"parallel = 0\n", "s.ini:3: sweep.parallel: expected an integer in [1, 256]"},
       {"kind = io-bench\nparallel = 2\n", "s.ini:4: a search, prune, budget_usd and parallel need kind = train"},
       {"trials = 4\n", "s.ini:3: sweep.trials: only with a [space]"},
+      {"runner = threads\n", "s.ini:3: sweep.runner: unexpected 'threads' (worker, process)"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char *p = sweep_file(cases[i][0]);

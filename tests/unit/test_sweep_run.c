@@ -245,8 +245,9 @@ START_TEST(bad_value_before_anything_runs) {
 END_TEST
 
 START_TEST(equal_configurations_share_a_directory) {
-  /* points 1 and 3 are one configuration: one run, in p0001's directory, two records */
-  sweep_spec *s = load("e", "[grid]\noptimizer.lr = 0.1, 0.2, 0.1\n");
+  /* points 1 and 3 are one configuration: one run, in p0001's directory, two records
+     (every job its own child: runner = process) */
+  sweep_spec *s = load("e", "runner = process\n[grid]\noptimizer.lr = 0.1, 0.2, 0.1\n");
   char *exe = tu_path(tu_dir, "fake"), *calls = tu_path(tu_dir, "calls"), *text = NULL;
   ck_assert_int_ge(asprintf(&text,
                             "#!/bin/bash\necho run >> '%s'\nwhile [[ $1 != --out ]]; do shift; done\nmkdir -p \"$2\"\n"
@@ -282,6 +283,73 @@ START_TEST(equal_configurations_share_a_directory) {
 }
 END_TEST
 
+START_TEST(worker_request_lines) {
+  int n = -1;
+  char **v = sweep_worker_request_argv("[\"job.ini\", \"--set\", \"data.train=a\\nb \\\"q\\\".h5\", \"--resume\"]\n", &n);
+  ck_assert_ptr_nonnull(v);
+  ck_assert_int_eq(n, 5);
+  ck_assert_str_eq(v[0], "train");
+  ck_assert_str_eq(v[3], "data.train=a\nb \"q\".h5");
+  ck_assert_ptr_null(v[5]);
+  sweep_argv_free(v);
+  v = sweep_worker_request_argv("[]", &n);
+  ck_assert(v && n == 1 && !v[1]);
+  sweep_argv_free(v);
+  const char *bad[] = {"", "{\"a\": 1}", "[\"x\", 3]", "[\"x\"", "\"x\"", "[null]", "[[\"x\"]]"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    tr_error_clear();
+    ck_assert_ptr_null(sweep_worker_request_argv(bad[i], &n));
+    ck_assert_int_eq(tr_error_code(), TR_EUSAGE);
+    ck_assert_int_eq(n, 0);
+  }
+  tr_error_clear();
+}
+END_TEST
+
+START_TEST(worker_runs_the_points_in_one_process) {
+  /* the default runner: one `EXE worker` for the sweep's train points, each job a JSON
+     array of train's arguments a line on its stdin, answered {"exit": N} a line */
+  sweep_spec *s = load("w", "[grid]\noptimizer.lr = 0.1, 0.2, 0.3, 0.4, 0.5\n");
+  char *exe = tu_path(tu_dir, "fakew"), *calls = tu_path(tu_dir, "wcalls"), *text = NULL;
+  ck_assert_int_ge(asprintf(&text,
+                            "#!/bin/bash\n[[ $1 == worker && $# == 1 ]] || exit 3\necho start >> '%s'\n"
+                            "while IFS= read -r line; do\n"
+                            "  out=$(sed -n 's/.*\"--out\",\"\\([^\"]*\\)\".*/\\1/p' <<< \"$line\")\n"
+                            "  lr=$(sed -n 's/.*\"optimizer.lr=\\([^\"]*\\)\".*/\\1/p' <<< \"$line\")\n"
+                            "  echo \"run $lr\" >> '%s'\n"
+                            "  if [[ $lr == 0.2 ]]; then echo '{\"exit\": 1}'; continue; fi\n"
+                            "  if [[ $lr == 0.4 ]]; then exit 9; fi\n"
+                            "  if [[ $lr == 0.3 ]]; then mkdir -p \"$out\"; echo '{\"cost\": {\"total_usd\": 1}}' > \"$out/result.json\";\n"
+                            "    echo '{\"exit\": 0}'; exec 0<&-; sleep 0.3; exit 9; fi\n"
+                            "  mkdir -p \"$out\"; echo '{\"cost\": {\"total_usd\": 1}}' > \"$out/result.json\"\n"
+                            "  echo '{\"exit\": 0}'\n"
+                            "done\n",
+                            calls, calls), 0);
+  tu_write(exe, text);
+  chmod(exe, 0755);
+  char *out = tu_path(tu_dir, "wout");
+  sweep_run_opts o = {.out_dir = out, .exe = exe};
+  /* p0002 failed (its worker answered exit 1), p0004 too: its worker closed its input
+     after p0003 (the request meets a broken pipe, which must not kill the sweep) and
+     ended without answering */
+  ck_assert_int_eq(sweep_run(s, &o), TR_EIO);
+  ck_assert_str_eq(tr_error_message(), "sweep: 2 of 5 points failed");
+  tr_error_clear();
+  char *got = tu_read(calls);
+  /* one worker for the jobs in order; the one after a worker died gets a new worker */
+  ck_assert_str_eq(got, "start\nrun 0.1\nrun 0.2\nrun 0.3\nstart\nrun 0.5\n");
+  free(got);
+  size_t n = 0;
+  ck_assert_int_eq(sweep_merge(s, out, &n), TR_OK);
+  ck_assert_uint_eq(n, 3);
+  free(out);
+  free(text);
+  free(calls);
+  free(exe);
+  sweep_free(&s);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("sweep_run");
   TCase *tc = tcase_create("core");
@@ -293,6 +361,8 @@ int main(void) {
   tcase_add_test(tc, point_past_the_end);
   tcase_add_test(tc, bad_value_before_anything_runs);
   tcase_add_test(tc, equal_configurations_share_a_directory);
+  tcase_add_test(tc, worker_runs_the_points_in_one_process);
+  tcase_add_test(tc, worker_request_lines);
   suite_add_tcase(s, tc);
   return tu_run(s);
 }
