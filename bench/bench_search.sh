@@ -5,7 +5,7 @@
 # (`tradeoff gen` 60,000 x 30, 3% positives, seed 11), run four ways:
 #   grid       every configuration to 27 epochs (the plain sweep)
 #   halving    ASHA, eta 3, rungs at 1, 3, 9, 27 epochs, decided on the validation AUC
-#   hyperband  ASHA in Hyperband's 4 brackets (starting at 1, 3, 9, 27 epochs)
+#   hyperband  Hyperband's 4 brackets (starting at 1, 3, 9, 27 epochs), synchronous halving in each
 #   random     36 trials drawn from the same values, each to 27 epochs, under
 #              budget_usd = what halving spent
 # Dollars are each search's spent_usd (search.json: its jobs' costs from their measured

@@ -217,12 +217,31 @@ static const char *ordinal(size_t r, char *buf, size_t n) {
   return buf;
 }
 
-/* The best promotable trial: waiting at rung k, in the top floor(n / eta) there, from the
- * highest rung down and the first bracket on; -1 when none. */
+/* Whether every trial of bracket b that can still reach rung k has: none is unstarted,
+ * running towards rung k or below, or waiting below k with a promotion still to come
+ * (rung j not complete, or in its top floor(n / eta)). Hyperband's rungs decide once
+ * complete (Li et al.'s synchronous successive halving); halving's as trials arrive. */
+static bool rung_complete(const search *s, int b, int k) {
+  for (size_t i = 0; i < s->n; i++) {
+    const trial *x = &s->t[i];
+    if (x->bracket != b) continue;
+    if (x->status == T_NEW || (x->status == T_RUNNING && x->last_rung < k)) return false;
+    if (x->status == T_WAITING && x->last_rung < k) {
+      size_t n, r = rank_at(s, i, x->last_rung, &n);
+      if (!rung_complete(s, b, x->last_rung) || r < n / (size_t)s->p.eta) return false;
+    }
+  }
+  return true;
+}
+
+/* The best promotable trial: waiting at rung k, in the top floor(n / eta) there (for
+ * hyperband, once the rung is complete), from the highest rung down and the first
+ * bracket on; -1 when none. */
 static long promotable(const search *s, int *rung) {
   if (!halving(s)) return -1;
   for (int b = 0; b < s->n_brackets; b++) {
     for (int k = n_rungs(s, b) - 2; k >= 0; k--) {
+      if (s->p.kind == SEARCH_HYPERBAND && !rung_complete(s, b, k)) continue;
       long best = -1;
       for (size_t i = 0; i < s->n; i++) {
         const trial *x = &s->t[i];

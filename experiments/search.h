@@ -1,8 +1,9 @@
 /* The decisions of a sweep's search, apart from running anything: which trial runs next
  * and to which epoch (grid and random: every trial to max_epochs; halving: ASHA, Li et
- * al. 2020; hyperband: ASHA in Hyperband's brackets, Li et al. 2018), the median rule's
- * thresholds (SageMaker AMT's: a trial worse than the median of completed trials at the
- * same epoch is stopped), and the sweep's dollar budget. The driver (sweep_search.c)
+ * al. 2020; hyperband: Hyperband's brackets of synchronous successive halving, Li et
+ * al. 2018), the median rule's thresholds (SageMaker AMT's: a trial worse than the
+ * median of completed trials at the same epoch is stopped), and the sweep's dollar
+ * budget. The driver (sweep_search.c)
  * asks for a job, runs it, and reports what it measured; everything here is a function
  * of those reports in the order given, so a search replays exactly for a seed. Values
  * are validation metrics only: the driver reads them from history.csv.

@@ -24,7 +24,9 @@ every_epochs = 1
 [cost]
 pricing = $SRC/configs/pricing.ini
 EOF2
+t0=$EPOCHREALTIME
 expect_ok "$BIN" train job.ini --out whole --quiet
+whole_s=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }')
 
 RANDOM=7  # the kill points are random but repeatable
 kills=0 finished=0 torn=0
@@ -34,9 +36,10 @@ while [[ $finished -eq 0 ]]; do
   "$BIN" train job.ini --out cut --quiet "${resume[@]}" 2> run.err &
   pid=$!
   if [[ $kills -lt 10 ]]; then
-    # 0.2 .. 2.0 s: start-up, data loading, mid-epoch and checkpoint writes all get hit
-    sleep "$(printf '0.%02d' $((RANDOM % 90 + 10)))"
-    sleep "$((RANDOM % 2))"
+    # 1% .. 8% of the uninterrupted run's time: start-up, data loading, mid-epoch and
+    # checkpoint writes all get hit, and ten kills never outlast the run, however fast
+    # the machine
+    sleep "$(awk -v w="$whole_s" -v r=$RANDOM 'BEGIN { printf "%.3f", w * (0.01 + 0.07 * (r % 1000) / 1000) }')"
     if kill -0 $pid 2>/dev/null; then
       kill -KILL $pid
       wait $pid 2>/dev/null

@@ -3,6 +3,7 @@
  * refusing what would exceed it, Hyperband's brackets, and the records of decisions. */
 #define _GNU_SOURCE
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,6 +278,40 @@ START_TEST(hyperband_brackets) {
 }
 END_TEST
 
+/* Hyperband decides a rung once every trial of its bracket has reached it (synchronous
+ * successive halving): with later trials better, no trial of a bracket goes on before the
+ * last of its bracket arrived, and then exactly the top floor(n / eta) do, the last ones. */
+START_TEST(hyperband_rungs_complete) {
+  search_params p = params(SEARCH_HYPERBAND, 1, 27);
+  search *s = NULL;
+  ck_assert_int_eq(search_new(&p, 27, &s), TR_OK);
+  char seq[2048];
+  drive(s, rising, seq, sizeof seq);
+  for (int b = 0; b < 3; b++) {
+    size_t n = 0, last_start = 0, first_next = SIZE_MAX, promoted = 0, pos = 0;
+    size_t members[27], n_members = 0;
+    for (size_t t = 0; t < 27; t++)
+      if (search_bracket(s, t) == b) members[n_members++] = t;
+    for (char *tok = seq; *tok; pos++) {
+      size_t t = strtoul(tok, &tok, 10);
+      int rung = (int)strtol(tok + 1, &tok, 10);
+      while (*tok == ' ') tok++;
+      if (search_bracket(s, t) != b) continue;
+      if (rung == 0) n++, last_start = pos;
+      if (rung == 1) {
+        promoted++;
+        if (pos < first_next) first_next = pos;
+        ck_assert_msg(t >= members[n_members - n_members / 3], "bracket %d: trial %zu promoted, not in the top", b, t);
+      }
+    }
+    ck_assert_uint_eq(n, n_members);
+    ck_assert_uint_eq(promoted, n_members / 3);
+    if (promoted) ck_assert_msg(first_next > last_start, "bracket %d promoted before its rung was complete: %s", b, seq);
+  }
+  search_free(&s);
+}
+END_TEST
+
 START_TEST(bad_params) {
   search_params p = params(SEARCH_HALVING, 5, 3);
   search *s = NULL;
@@ -311,6 +346,7 @@ int main(void) {
   tcase_add_test(tc, budget_refuses);
   tcase_add_test(tc, budget_projects_startup);
   tcase_add_test(tc, hyperband_brackets);
+  tcase_add_test(tc, hyperband_rungs_complete);
   tcase_add_test(tc, bad_params);
   suite_add_tcase(s, tc);
   return tu_run(s);
