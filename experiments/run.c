@@ -28,16 +28,7 @@ static void run_state_free(run_state *r) {
   free(r->train_global);
   free(r->job_train);
   free(r->job_train_at);
-  if (!r->borrowed) { /* else the cache's (run_cache.c) */
-    ds_free(&r->train);
-    ds_free(&r->val);
-    ds_free(&r->test);
-    scaler_free(&r->scale);
-    prep_free(&r->prep);
-    free(r->prep_counts);
-    free(r->prep_fit_on);
-    tbl_free_names(r->class_names, r->n_class_names);
-  }
+  if (!r->borrowed) run_data_free(r); /* else the cache's (run_cache.c) */
   pricing_free(&r->prices);
   free(r->ckpt_path);
   free(r->job_text);

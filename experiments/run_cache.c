@@ -42,24 +42,9 @@ run_cache *run_cache_new(size_t max_entries) {
   return c;
 }
 
-/* Frees the prepared-data fields of r (the ones run_prepare_data sets). */
-static void free_data(run_state *r) {
-  ds_free(&r->train);
-  ds_free(&r->val);
-  ds_free(&r->test);
-  scaler_free(&r->scale);
-  prep_free(&r->prep);
-  free(r->prep_counts);
-  free(r->prep_fit_on);
-  tbl_free_names(r->class_names, r->n_class_names);
-  r->prep_counts = NULL;
-  r->prep_fit_on = NULL;
-  r->class_names = NULL;
-}
-
 void run_cache_free(run_cache **c) {
   if (!*c) return;
-  for (size_t i = 0; i < (*c)->n; i++) free_data(&(*c)->e[i].data);
+  for (size_t i = 0; i < (*c)->n; i++) run_data_free(&(*c)->e[i].data);
   free((*c)->e);
   free(*c);
   *c = NULL;
@@ -140,7 +125,7 @@ tr_err run_cache_prepare(run_cache *c, run_state *r) {
     slot = 0;
     for (size_t i = 1; i < c->n; i++)
       if (c->e[i].used < c->e[slot].used) slot = i;
-    free_data(&c->e[slot].data);
+    run_data_free(&c->e[slot].data);
   } else {
     c->n++;
   }

@@ -453,6 +453,20 @@ static bool uses_table(const job *j) {
   return tbl_hdf5_wants_table(j->data.train, j->data.y_dataset, named);
 }
 
+void run_data_free(run_state *r) {
+  ds_free(&r->train);
+  ds_free(&r->val);
+  ds_free(&r->test);
+  scaler_free(&r->scale);
+  prep_free(&r->prep);
+  free(r->prep_counts);
+  free(r->prep_fit_on);
+  tbl_free_names(r->class_names, r->n_class_names);
+  r->prep_counts = NULL;
+  r->prep_fit_on = NULL;
+  r->class_names = NULL;
+}
+
 tr_err run_prepare_data(run_state *r) {
   const job *j = r->j;
   ds_dataset *all = NULL, *test = NULL;

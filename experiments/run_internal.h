@@ -67,6 +67,10 @@ typedef struct {
  * test rows duplicated in train, standardizes (run_data.c). Collective. */
 tr_err run_prepare_data(run_state *r);
 
+/* Frees what run_prepare_data set in r (the splits, scaler, prep, class names) and
+ * clears those fields (run_data.c). */
+void run_data_free(run_state *r);
+
 /* run_prepare_data through cache c: a key c holds is borrowed (no load), else the data
  * is prepared and kept in c under its key (r->borrowed either way); without a key
  * (run_cache_key false) or c NULL, plain run_prepare_data (run_cache.c). */
