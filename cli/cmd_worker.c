@@ -9,7 +9,8 @@
  * collectives of one rank are no-ops). Billing: the worker's own start-up (fork, exec,
  * the libraries' loading) is billed to its first request (run_opts.billed_before_s), a data set's load to the request that
  * loaded it. A signal during a request checkpoints that run (stop_reason
- * "interrupted"), answers, and ends the worker; end of input ends it. */
+ * "interrupted"), answers with "last": true added, and ends the worker; end of input
+ * ends it. */
 #define _GNU_SOURCE
 #include <math.h>
 #include <signal.h>
@@ -54,7 +55,6 @@ tr_err cmd_worker(int argc, char **argv, dist_ctx *dist) {
   char *line = NULL;
   size_t cap = 0;
   bool first = true;
-  tr_err rc = TR_OK;
   while (getline(&line, &cap, stdin) > 0) {
     int n = 0, sig = 0;
     char **v = sweep_worker_request_argv(line, &n);
@@ -64,7 +64,7 @@ tr_err cmd_worker(int argc, char **argv, dist_ctx *dist) {
     } else {
       double before = first ? tr_process_age_s() : 0; /* the start-up, billed to the first request */
       first = false;
-      jrc = cmd_train_in(n, v, dist, cache, isnan(before) ? 0 : before, &sig);
+      jrc = cmd_train_in(n, v, dist, cache, before, &sig); /* run_train clamps a NaN or < 0 to 0 */
     }
     if (jrc != TR_OK) {
       const char *msg = tr_error_message();
@@ -73,11 +73,12 @@ tr_err cmd_worker(int argc, char **argv, dist_ctx *dist) {
       tr_error_clear();
     }
     sweep_argv_free(v);
-    bool answered = fprintf(answers, "{\"exit\": %d}\n", tr_exit_code(jrc)) > 0 && fflush(answers) == 0;
+    bool answered = fprintf(answers, "{\"exit\": %d%s}\n", tr_exit_code(jrc), sig ? ", \"last\": true" : "") > 0 &&
+                    fflush(answers) == 0;
     if (!answered || sig) break; /* the sweep is gone, or a signal asked the worker to stop */
   }
   free(line);
   run_cache_free(&cache);
   fclose(answers);
-  return rc;
+  return TR_OK;
 }

@@ -30,8 +30,8 @@ void run_cache_free(run_cache **c);
 size_t run_cache_loads(const run_cache *c);
 size_t run_cache_reuses(const run_cache *c);
 /* The data key of j's prepared data (16 hex digits: the [data] keys, model.type and
- * model.task, the rank count, the data files' identity); false when j is not cached
- * (a streaming job, more than one rank). */
+ * model.task, the data files' identity); false when j is not cached (a streaming job,
+ * more than one rank, data in a directory or glob of shards). */
 bool run_cache_key(const job *j, const dist_ctx *dist, char key[17]);
 
 typedef struct {

@@ -4,11 +4,11 @@
  * and scalers, all already applied) stored under a digest of everything it depends on,
  * so a later run whose data key is the same borrows it instead of loading, splitting and
  * standardizing again. The key: every [data] key as resolved, model.type and model.task
- * (the task decision and label encoding follow them), the rank and rank count, and the
- * identity of the data files (device, inode, size, modification time: a file rewritten
- * in place is another key). A streaming job (a [storage] section: its training rows are
- * read from storage every epoch and dropped from memory) and a multi-rank run are never
- * cached. Runs only read what they borrow (train_fit, the metrics and model_save take it
+ * (the task decision and label encoding follow them), and the identity of the data
+ * files (device, inode, size, modification time: a file rewritten in place is another
+ * key). A streaming job (a [storage] section: its training rows are read from storage
+ * every epoch and dropped from memory), a multi-rank run and data in a directory or glob
+ * of shards are never cached. Runs only read what they borrow (train_fit, the metrics and model_save take it
  * const). At most max_entries keys are kept; the least recently used goes first. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,15 +55,18 @@ size_t run_cache_reuses(const run_cache *c) { return c ? c->reuses : 0; }
 
 static uint64_t add_text(uint64_t h, const char *s) { return digest_update(h, s, strlen(s) + 1); }
 
-/* h updated with the identity of the file at path ("-" when it cannot be stat'ed: an
- * s3:// object, say, is keyed by its name only). */
-static uint64_t add_file(uint64_t h, const char *path) {
+/* h updated with the identity of the file at path (none: an empty path; an s3:// object
+ * is keyed by its name only); false for a path whose contents no one stat identifies
+ * (a directory or glob of shards: a shard rewritten in place would keep the key). */
+static bool add_file(uint64_t *h, const char *path) {
   struct stat st;
-  h = add_text(h, path);
-  if (!*path || stat(path, &st) != 0) return add_text(h, "-");
+  *h = add_text(*h, path);
+  if (!*path || !strncmp(path, "s3://", 5)) return true;
+  if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return false;
   long long v[5] = {(long long)st.st_dev, (long long)st.st_ino, (long long)st.st_size, (long long)st.st_mtim.tv_sec,
                     (long long)st.st_mtim.tv_nsec};
-  return digest_update(h, v, sizeof v);
+  *h = digest_update(*h, v, sizeof v);
+  return true;
 }
 
 bool run_cache_key(const job *j, const dist_ctx *dist, char key[17]) {
@@ -77,10 +80,7 @@ bool run_cache_key(const job *j, const dist_ctx *dist, char key[17]) {
   }
   h = add_text(h, cfg_str(j->src, "model", "type"));
   h = add_text(h, cfg_str(j->src, "model", "task"));
-  int rs[2] = {dist->rank, dist->size};
-  h = digest_update(h, rs, sizeof rs);
-  h = add_file(h, j->data.train);
-  h = add_file(h, j->data.test);
+  if (!add_file(&h, j->data.train) || !add_file(&h, j->data.test)) return false;
   digest_hex(h, key);
   return true;
 }
@@ -118,17 +118,17 @@ tr_err run_cache_prepare(run_cache *c, run_state *r) {
     c->reuses++;
     return TR_OK;
   }
-  tr_err rc = run_prepare_data(r);
-  if (rc != TR_OK) return rc; /* r frees what it got, as without a cache */
   size_t slot = c->n;
-  if (slot == c->max) { /* the least recently used key goes */
+  if (slot == c->max) { /* the least recently used key goes, before the load: at most max held */
     slot = 0;
     for (size_t i = 1; i < c->n; i++)
       if (c->e[i].used < c->e[slot].used) slot = i;
     run_data_free(&c->e[slot].data);
-  } else {
-    c->n++;
+    memset(&c->e[slot], 0, sizeof c->e[slot]); /* an empty key matches none */
   }
+  tr_err rc = run_prepare_data(r);
+  if (rc != TR_OK) return rc; /* r frees what it got, as without a cache */
+  if (slot == c->n) c->n++;
   memset(&c->e[slot], 0, sizeof c->e[slot]);
   snprintf(c->e[slot].key, sizeof c->e[slot].key, "%s", key);
   c->e[slot].used = c->clock;

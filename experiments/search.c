@@ -218,9 +218,10 @@ static const char *ordinal(size_t r, char *buf, size_t n) {
 }
 
 /* Whether every trial of bracket b that can still reach rung k has: none is unstarted,
- * running towards rung k or below, or waiting below k with a promotion still to come
- * (rung j not complete, or in its top floor(n / eta)). Hyperband's rungs decide once
- * complete (Li et al.'s synchronous successive halving); halving's as trials arrive. */
+ * running towards rung k or below, or waiting below k in the top floor(n / eta) of its
+ * rung (a promotion still to come). A lower rung that is not complete has one of these
+ * too, so no recursion is needed. Hyperband's rungs decide once complete (Li et al.'s
+ * synchronous successive halving); halving's as trials arrive. */
 static bool rung_complete(const search *s, int b, int k) {
   for (size_t i = 0; i < s->n; i++) {
     const trial *x = &s->t[i];
@@ -228,7 +229,7 @@ static bool rung_complete(const search *s, int b, int k) {
     if (x->status == T_NEW || (x->status == T_RUNNING && x->last_rung < k)) return false;
     if (x->status == T_WAITING && x->last_rung < k) {
       size_t n, r = rank_at(s, i, x->last_rung, &n);
-      if (!rung_complete(s, b, x->last_rung) || r < n / (size_t)s->p.eta) return false;
+      if (r < n / (size_t)s->p.eta) return false;
     }
   }
   return true;

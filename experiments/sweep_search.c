@@ -301,8 +301,10 @@ static cJSON *measured_entry(driver *d, running *r, int status) {
     json_add_number(e, "wall_s", tr_now() - r->t0);
     const cJSON *w = cJSON_GetObjectItem(res, "worker"); /* run in a worker: loaded or reused its data */
     if (w) {
-      cJSON_AddStringToObject(e, "data", cJSON_GetStringValue(cJSON_GetObjectItem(w, "data")) ? cJSON_GetStringValue(cJSON_GetObjectItem(w, "data")) : "");
-      cJSON_AddStringToObject(e, "data_key", cJSON_GetStringValue(cJSON_GetObjectItem(w, "data_key")) ? cJSON_GetStringValue(cJSON_GetObjectItem(w, "data_key")) : "");
+      const char *data = cJSON_GetStringValue(cJSON_GetObjectItem(w, "data"));
+      const char *key = cJSON_GetStringValue(cJSON_GetObjectItem(w, "data_key"));
+      cJSON_AddStringToObject(e, "data", data ? data : "");
+      cJSON_AddStringToObject(e, "data_key", key ? key : "");
       json_add_number(e, "billed_before_s", json_number_at(res, "time", "billed_before_s"));
     }
     if (cJSON_GetObjectItem(res, "pruned")) json_add_number(e, "median", json_number_at(res, "pruned", "median"));

@@ -28,7 +28,6 @@ struct sweep_worker {
   int in;        /* its requests (a pipe) */
   FILE *out;     /* its answers */
   bool dead;
-  size_t jobs;
 };
 
 char **sweep_worker_request_argv(const char *line, int *argc) {
@@ -165,9 +164,15 @@ int sweep_worker_wait(sweep_worker *w) {
       cJSON *o = cJSON_Parse(line);
       const cJSON *e = cJSON_GetObjectItem(o, "exit");
       int status = cJSON_IsNumber(e) ? (int)e->valuedouble : -1;
+      bool last = cJSON_IsTrue(cJSON_GetObjectItem(o, "last"));
       cJSON_Delete(o);
       if (status < 0) continue; /* not an answer */
-      w->jobs++;
+      if (last) { /* it stops after this answer (a signal): the next job starts another */
+        w->dead = true;
+        close(w->in);
+        w->in = -1;
+        reap(w);
+      }
       return status;
     }
     if (errno == EINTR) {
@@ -175,6 +180,10 @@ int sweep_worker_wait(sweep_worker *w) {
       continue;
     }
     w->dead = true; /* the worker ended without answering */
+  }
+  if (w->in >= 0) { /* its end of input, so that a worker still reading ends too */
+    close(w->in);
+    w->in = -1;
   }
   int status = reap(w);
   log_warn("sweep: a worker ended (exit %d) during its job; the next job starts another", status);

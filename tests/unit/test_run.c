@@ -323,6 +323,15 @@ START_TEST(cached_data_gives_the_uncached_result) {
   ck_assert(run_cache_key(j, &dist, key2));
   ck_assert_str_ne(key1, key2);
   job_free(&j);
+  /* a directory of shards: no stat names its contents, so never cached */
+  char *shards = tu_path(tu_dir, "shards");
+  ck_assert_int_eq(mkdir(shards, 0755), 0);
+  free(write_data("shards/part-00000.h5", 300, 2));
+  snprintf(train, sizeof train, "data.train=%s", shards);
+  j = tu_job(keyed);
+  ck_assert(!run_cache_key(j, &dist, key2));
+  job_free(&j);
+  free(shards);
   ck_assert_int_eq(run_cached(data, lin, false, 0, c, "cl", &a), TR_OK);
   ck_assert_str_eq(worker_data(a), "loaded");
   ck_assert(num(cJSON_GetObjectItem(a, "data"), "train_rows", NULL) + num(cJSON_GetObjectItem(a, "data"), "val_rows", NULL) +

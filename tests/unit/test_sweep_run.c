@@ -309,7 +309,7 @@ END_TEST
 START_TEST(worker_runs_the_points_in_one_process) {
   /* the default runner: one `EXE worker` for the sweep's train points, each job a JSON
      array of train's arguments a line on its stdin, answered {"exit": N} a line */
-  sweep_spec *s = load("w", "[grid]\noptimizer.lr = 0.1, 0.2, 0.3, 0.4, 0.5\n");
+  sweep_spec *s = load("w", "[grid]\noptimizer.lr = 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7\n");
   char *exe = tu_path(tu_dir, "fakew"), *calls = tu_path(tu_dir, "wcalls"), *text = NULL;
   ck_assert_int_ge(asprintf(&text,
                             "#!/bin/bash\n[[ $1 == worker && $# == 1 ]] || exit 3\necho start >> '%s'\n"
@@ -322,6 +322,7 @@ START_TEST(worker_runs_the_points_in_one_process) {
                             "  if [[ $lr == 0.3 ]]; then mkdir -p \"$out\"; echo '{\"cost\": {\"total_usd\": 1}}' > \"$out/result.json\";\n"
                             "    echo '{\"exit\": 0}'; exec 0<&-; sleep 0.3; exit 9; fi\n"
                             "  mkdir -p \"$out\"; echo '{\"cost\": {\"total_usd\": 1}}' > \"$out/result.json\"\n"
+                            "  if [[ $lr == 0.6 ]]; then echo '{\"exit\": 0, \"last\": true}'; exit 0; fi\n"
                             "  echo '{\"exit\": 0}'\n"
                             "done\n",
                             calls, calls), 0);
@@ -333,15 +334,17 @@ START_TEST(worker_runs_the_points_in_one_process) {
      after p0003 (the request meets a broken pipe, which must not kill the sweep) and
      ended without answering */
   ck_assert_int_eq(sweep_run(s, &o), TR_EIO);
-  ck_assert_str_eq(tr_error_message(), "sweep: 2 of 5 points failed");
+  ck_assert_str_eq(tr_error_message(), "sweep: 2 of 7 points failed");
   tr_error_clear();
   char *got = tu_read(calls);
-  /* one worker for the jobs in order; the one after a worker died gets a new worker */
-  ck_assert_str_eq(got, "start\nrun 0.1\nrun 0.2\nrun 0.3\nstart\nrun 0.5\n");
+  /* one worker for the jobs in order; the one after a worker died gets a new worker, and
+     so does the one after a worker said its answer was its last (p0006: a signal stopped
+     it), without failing */
+  ck_assert_str_eq(got, "start\nrun 0.1\nrun 0.2\nrun 0.3\nstart\nrun 0.5\nrun 0.6\nstart\nrun 0.7\n");
   free(got);
   size_t n = 0;
   ck_assert_int_eq(sweep_merge(s, out, &n), TR_OK);
-  ck_assert_uint_eq(n, 3);
+  ck_assert_uint_eq(n, 5);
   free(out);
   free(text);
   free(calls);
