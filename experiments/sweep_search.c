@@ -24,6 +24,7 @@
 #include "common/atomic_file.h"
 #include "common/dirlock.h"
 #include "common/format.h"
+#include "common/host.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/path.h"
@@ -54,7 +55,21 @@ typedef struct {
   running *q;          /* in start order */
   sweep_worker **workers;  /* parallel of them, started as jobs need them */
   size_t nq, cap, jobs_run, jobs_replayed, failed;
+  int cores;               /* this host's, shared by the parallel jobs */
 } driver;
+
+/* With parallel = K, the threads of one job of point p when the point does not set
+ * optimizer.threads itself: the cores shared by the K jobs and p's ranks (at least one),
+ * so that K x ranks x threads <= cores instead of every job taking every core; false
+ * (no override) with one job at a time or when p sets them. */
+static bool thread_share(const driver *d, const sweep_point *p, char *out, size_t n) {
+  if (d->s->parallel <= 1 || d->cores <= 0) return false;
+  for (size_t i = 0; i < p->n_sets; i++)
+    if (!strncmp(p->sets[i], "optimizer.threads=", 18)) return false;
+  long share = d->cores / (d->s->parallel * (p->ranks > 0 ? p->ranks : 1));
+  snprintf(out, n, "optimizer.threads=%ld", share > 0 ? share : 1);
+  return true;
+}
 
 static bool exists(const char *path) {
   struct stat st;
@@ -229,6 +244,8 @@ static tr_err start_job(driver *d, const search_job *job) {
   char until[32], budget[64], *prune = prune_arg(d, job, from);
   snprintf(until, sizeof until, "%d", job->until_epoch);
   bool ok = argv && argv_push(&argv, "--until-epoch", until) && (!prune || argv_push(&argv, "--prune-below", prune));
+  char threads[48];
+  if (ok && thread_share(d, &x->p, threads, sizeof threads)) ok = argv_push(&argv, "--set", threads);
   double left = search_budget_left(d->sr, job);
   if (ok && !isnan(left)) { /* the child stops itself before it takes the sweep over */
     snprintf(budget, sizeof budget, "cost.budget_usd=%.9f", fmax(0, left) + r->prior_usd);
@@ -475,6 +492,13 @@ tr_err sweep_search_run(const sweep_spec *s, const sweep_run_opts *o) {
       if (dir) runfiles_remove_temporaries(dir, LEDGER), runfiles_remove_temporaries(dir, "record.json");
       free(dir);
     }
+  }
+  if (rc == TR_OK && s->parallel > 1) {
+    host_info h;
+    host_describe(&h);
+    d.cores = h.cores;
+    log_info("sweep: parallel = %ld on %d cores: each job gets %ld thread(s) per rank unless its point sets "
+             "optimizer.threads", s->parallel, h.cores, h.cores / s->parallel > 0 ? h.cores / s->parallel : 1);
   }
   if (rc == TR_OK) rc = search_new(&s->sp, total, &d.sr);
   if (rc == TR_OK && !(d.workers = calloc((size_t)s->parallel, sizeof *d.workers)))

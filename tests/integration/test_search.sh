@@ -186,6 +186,11 @@ import glob
 job = max(j['usd'] for f in glob.glob('hb/points/*/search.json') for j in json.load(open(f))['jobs'])
 assert s['spent_usd'] <= s['budget_usd'] + job, (s, job)
 assert {r['point']['search']['bracket'] for r in rows} <= {0, 1, 2}"
+check "hyperband, parallel = 2: each job ran with the cores shared (K x threads <= cores)" $PY -c "
+import glob, json, os
+want = max(1, os.cpu_count() // 2)
+got = {json.load(open(f))['parallel']['threads_per_rank'] for f in glob.glob('hb/points/*/result.json')}
+assert got == {want}, (got, want)"
 
 # a two-rank point under mpirun
 cat > mpi.ini <<EOF
