@@ -142,6 +142,30 @@ START_TEST(real_clock_waits_for_the_model) {
 }
 END_TEST
 
+START_TEST(idle_thread_carries_no_debt) {
+  /* A read after an idle wait is issued when it is called, not up to STG_DEBT_MAX_S
+     earlier: the previous read's late wake-up is not credited to it (30 ms first byte,
+     the bytes at 1 TB/s are free). */
+  const char *sets[] = {"storage.s3.first_byte_ms=30", "storage.s3.mb_per_s_per_connection=1000000", NULL};
+  stg *s = tu_stg("s3", sets, false, FILE_BYTES);
+  stg_file *f;
+  ck_assert_int_eq(stg_open(s, data_path, FILE_BYTES, &f), TR_OK);
+  unsigned char buf[4096];
+  for (int round = 0; round < 3; round++) {
+    double t = 0;
+    ck_assert_int_eq(stg_read(f, buf, 0, sizeof buf, &t), TR_OK); /* returns late: a debt */
+    struct timespec idle = {0, 5000000};
+    nanosleep(&idle, NULL);
+    stg_thread_idle();
+    double before = stg_now(s);
+    ck_assert_int_eq(stg_read(f, buf, 0, sizeof buf, &t), TR_OK);
+    ck_assert_msg(t >= before + 0.030, "read issued %.6f s before it was called", before + 0.030 - t);
+  }
+  stg_close(&f);
+  tu_stg_free(&s);
+}
+END_TEST
+
 START_TEST(s3_connection_pool_and_prefix_limit) {
   /* 2 connections: 10 one-byte GETs issued at once finish in 5 rounds of 45 ms */
   const char *sets[] = {"storage.s3.connections=2", NULL};
@@ -641,6 +665,7 @@ int main(void) {
   tcase_add_loop_test(tc, conformance_virtual_times, 0, (int)stg_backend_count());
   tcase_add_loop_test(tc, conformance_real_bytes, 0, (int)stg_backend_count());
   tcase_add_test(tc, real_clock_waits_for_the_model);
+  tcase_add_test(tc, idle_thread_carries_no_debt);
   tcase_add_test(tc, s3_connection_pool_and_prefix_limit);
   tcase_add_test(tc, efs_bursting_credits);
   tcase_add_test(tc, shared_link_per_request_cost);
