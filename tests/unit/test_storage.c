@@ -258,6 +258,45 @@ START_TEST(shared_link_per_request_cost) {
 }
 END_TEST
 
+/* Rank 0 of `per_node` ranks on one node, the backend `name` of sets, virtual clock. */
+static double per_node_last(const char *name, const char *const *sets, int per_node, int reads) {
+  job *j = tu_job(sets);
+  stg_env env = {.ranks = per_node, .ranks_per_node = per_node, .rank = 0};
+  stg *s = stg_new(stg_backend_index(name), &j->storage.model, &env, true);
+  ck_assert_ptr_nonnull(s);
+  stg_file *f;
+  ck_assert_int_eq(stg_open(s, "x", 1 << 20, &f), TR_OK);
+  double last = 0;
+  for (int i = 0; i < reads; i++) {
+    double t = 0;
+    ck_assert_int_eq(stg_read(f, NULL, 0, 1 << 20, &t), TR_OK);
+    if (t > last) last = t;
+  }
+  stg_close(&f);
+  stg_free(&s);
+  job_free(&j);
+  return last;
+}
+
+START_TEST(shared_link_per_request_cost_two_per_node) {
+  /* Two ranks on a node share its link (each half its rate) and its one-at-a-time
+     stage: a request costs the stage's time for the node, so on a rank's half of the
+     link it holds it twice as long. The node's 8 GETs (4 a rank) take as long as 8 on
+     one rank's whole link: 8 * (2 ms + 1.048576 ms), each rank's 4 in turn at half rate. */
+  const char *sets[] = {"storage.s3.link_ms_per_request=2", "storage.s3.connections=4", "storage.s3.instance_gbps=8",
+                        "storage.s3.mb_per_s_per_connection=1000", "storage.s3.first_byte_ms=1", NULL};
+  const double each = MIB / 1e9;
+  ck_assert_double_eq_tol(per_node_last("s3", sets, 1, 4), 4 * (0.002 + each), 1e-9);
+  ck_assert_double_eq_tol(per_node_last("s3", sets, 2, 4), 4 * 2 * (0.002 + each), 1e-9);
+  /* efs: 1 ms a read at the node's 1000 MiB/s client, two ranks at 500 MiB/s each:
+     a rank's 1 MiB read holds its half for 2 ms (its bytes) + 2 ms (the request) */
+  const char *efs[] = {"storage.efs.client_ms_per_request=1", "storage.efs.per_client_mib_s=1000",
+                       "storage.efs.latency_ms=0", "storage.efs.open_ms=0", NULL};
+  ck_assert_double_eq_tol(per_node_last("efs", efs, 1, 3), 3 * (0.001 + 0.001), 1e-9);
+  ck_assert_double_eq_tol(per_node_last("efs", efs, 2, 3), 3 * (0.002 + 0.002), 1e-9);
+}
+END_TEST
+
 START_TEST(efs_bursting_credits) {
   /* 100 GiB stored: baseline 5000 KiB/s, burst 100 MiB/s; 50 MiB of credits */
   const char *sets[] = {"storage.efs.mode=bursting", "storage.efs.stored_gib=100", "storage.efs.read_meter=1",
@@ -669,6 +708,7 @@ int main(void) {
   tcase_add_test(tc, s3_connection_pool_and_prefix_limit);
   tcase_add_test(tc, efs_bursting_credits);
   tcase_add_test(tc, shared_link_per_request_cost);
+  tcase_add_test(tc, shared_link_per_request_cost_two_per_node);
   tcase_add_test(tc, fsx_preload_and_chunks);
   tcase_add_test(tc, fsx_cache_is_the_jobs);
   tcase_add_test(tc, fsx_reassigned_files_hit);
