@@ -645,10 +645,12 @@ char *calib_ini(const calib_result *r) {
                                          : "  ; a lower bound: still rising at the last level measured";
   const char *cost_note = r->link_fitted ? "  ; fitted: the shared stage's per-request cost"
                                          : "  ; assumed: not measurable here (see the shared stage above)";
+  const char *intercept_note = "  ; fitted: one-connection intercept", *open_note = "  ; measured: open p50";
   fmt_append(t, cap, &len, "[storage]\nbackend = %s\n", r->backend);
   if (!strcmp(r->backend, "s3")) {
-    fmt_append(t, cap, &len, "s3.first_byte_ms = %.4g\n", r->first_byte_ms);
-    if (r->bandwidth_fitted) fmt_append(t, cap, &len, "s3.mb_per_s_per_connection = %.4g\n", r->mb_per_s);
+    fmt_append(t, cap, &len, "s3.first_byte_ms = %.4g%s\n", r->first_byte_ms, intercept_note);
+    if (r->bandwidth_fitted)
+      fmt_append(t, cap, &len, "s3.mb_per_s_per_connection = %.4g  ; fitted: one-connection rate\n", r->mb_per_s);
     else fmt_append(t, cap, &len, "; s3.mb_per_s_per_connection: the objects are too small to show it (the default stands)\n");
     fmt_append(t, cap, &len, "s3.instance_gbps = %.4g%s\n", link_mb_s * 8 / 1000.0, rate_note);
     fmt_append(t, cap, &len, "s3.link_ms_per_request = %.4g%s\n", link_ms, cost_note);
@@ -663,19 +665,19 @@ char *calib_ini(const calib_result *r) {
     double lat = r->first_byte_ms - link_ms;
     fmt_append(t, cap, &len, "efs.mode = elastic  ; assumed (the mode is not measurable from a client)\n");
     fmt_append(t, cap, &len, "efs.latency_ms = %.4g%s\n", lat > 0 ? lat : 0,
-               link_ms > 0 ? "  ; the one-reader intercept less the shared per-request cost" : "");
+               link_ms > 0 ? "  ; the one-reader intercept less the shared per-request cost" : intercept_note);
     fmt_append(t, cap, &len, "efs.per_client_mib_s = %.4g%s\n", link_mb_s * 1e6 / 1048576.0, rate_note);
     fmt_append(t, cap, &len, "efs.client_ms_per_request = %.4g%s\n", link_ms, cost_note);
-    fmt_append(t, cap, &len, "efs.open_ms = %.4g\n", r->open_ms[1]);
+    fmt_append(t, cap, &len, "efs.open_ms = %.4g%s\n", r->open_ms[1], open_note);
   } else {
-    fmt_append(t, cap, &len, "fsx.latency_ms = %.4g\n", r->first_byte_ms);
+    fmt_append(t, cap, &len, "fsx.latency_ms = %.4g%s\n", r->first_byte_ms, intercept_note);
     fmt_append(t, cap, &len, "fsx.capacity_tib = 1.2  ; assumed: set your file system's; it only scales the next key\n");
     fmt_append(t, cap, &len, "fsx.mb_per_s_per_tib = %.4g  ; the measured plateau / capacity_tib: keep their product%s\n",
                r->plateau_mb_s / 1.2, r->flattened ? "" : " (a lower bound: still rising)");
     fmt_append(t, cap, &len, "fsx.preload = true  ; the files are on the file system already\n");
     const char *open_key = backend_key(r->backend, "open_ms");
     if (!open_key) open_key = backend_key(r->backend, "metadata_ms");
-    if (open_key) fmt_append(t, cap, &len, "%s = %.4g\n", open_key, r->open_ms[1]);
+    if (open_key) fmt_append(t, cap, &len, "%s = %.4g%s\n", open_key, r->open_ms[1], open_note);
   }
   if (strcmp(r->backend, "s3"))
     fmt_append(t, cap, &len,

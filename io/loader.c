@@ -136,8 +136,13 @@ static void *worker_main(void *arg) {
   pthread_mutex_lock(&l->mu);
   for (;;) {
     size_t b, i;
-    while (!l->quit && !take_extent(l, &b, &i)) pthread_cond_wait(&l->work_cv, &l->mu);
+    bool waited = false;
+    while (!l->quit && !take_extent(l, &b, &i)) {
+      pthread_cond_wait(&l->work_cv, &l->mu);
+      waited = true;
+    }
     if (l->quit) break;
+    if (waited) stg_thread_idle(); /* the last read's lateness does not move this one up */
     slot *sl = slot_of(l, b);
     layout_extent e = sl->ext[i];
     l->active++;

@@ -243,7 +243,9 @@ static bool sleep_until(const stg *s, double t) {
  * read: a thread's reads follow the model's timeline, not the model's plus one wake-up
  * per read. At most STG_DEBT_MAX_S is carried (a target the local copy cannot keep up
  * with stays slower than its model, rather than borrow without bound). Per thread and
- * per instance: a thread that moves to another stg starts with none. */
+ * per instance: a thread that moves to another stg starts with none, and one that was
+ * idle in between (stg_thread_idle) carries none: a read issued after a wait for work
+ * is never moved up to before its extent existed. */
 #define STG_DEBT_MAX_S 0.02
 typedef struct {
   const stg *owner;
@@ -257,6 +259,10 @@ static double debt_of(const stg *s) {
 
 static void debt_set(const stg *s, double late) {
   thread_debt = (stg_debt){s, s->t0, late < 0 ? 0 : late < STG_DEBT_MAX_S ? late : STG_DEBT_MAX_S};
+}
+
+void stg_thread_idle(void) {
+  thread_debt = (stg_debt){0};
 }
 
 static tr_err stopped(const stg_file *f) {

@@ -137,6 +137,12 @@ void stg_close(stg_file **f);
  * TR_ESTOPPED when a stop was requested during the read's wait (stg_set_stop). */
 tr_err stg_read(stg_file *f, void *buf, uint64_t off, size_t n, double *t);
 
+/* Tells the storage layer the calling thread was idle (waited for work) since its last
+ * read: on the real clock, the lateness of that read is no longer credited to the next
+ * one (which is issued no earlier than the call to stg_read). Call it after a wait that
+ * actually happened; cheap, thread-local, any stg. A no-op on the virtual clock. */
+void stg_thread_idle(void);
+
 /* Loads files before the first epoch when the backend does (fsx.preload); *t as in
  * stg_read. A no-op for other backends. TR_ENOMEM when the model cannot keep its state
  * (as stg_read: a model out of memory fails the read rather than guess its time). */

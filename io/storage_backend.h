@@ -116,8 +116,10 @@ int stg_slots_pick(const stg_slots *s);
 /* An S3 model of the linked bucket as a file system's servers reach it (FSx lazy
  * loading): `connections` parallel GETs with the s3.* latency and the per-connection rate
  * times conn_share (a connection time-shared by 1 / conn_share ranks: 1 for a whole one),
- * through a link of link_bytes_per_s (not the instance's network), the prefix's request
- * rate shared by `sharers` ranks. Served and freed with stg_s3_ops; NULL on ENOMEM. */
+ * through a link of link_bytes_per_s (not the instance's network: the share, 1 / sharers,
+ * of the link, so s3.link_ms_per_request is bytes at sharers times that rate), the
+ * prefix's request rate shared by `sharers` ranks. Served and freed with stg_s3_ops;
+ * NULL on ENOMEM. */
 void *stg_s3_import_model(const stg_params *all, int connections, double conn_share, double link_bytes_per_s,
                           int sharers);
 /* The bytes of one ranged GET of the s3 model in p (s3.range_mib, at least 1). */

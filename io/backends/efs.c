@@ -51,7 +51,7 @@ static const cfg_option options[] = {
 
 typedef struct {
   double latency_s, open_s, meter;  /* meter: metered bytes per byte read */
-  double client_bytes_per_request;  /* efs.client_ms_per_request as bytes of the client link's time */
+  double client_bytes_per_request;  /* efs.client_ms_per_request as bytes at the whole client link's rate */
   stg_pipe client, fs;       /* fs.rate is the fixed rate of elastic/provisioned */
   bool bursting;
   double baseline, burst;    /* bytes/s, this rank's share */
@@ -88,7 +88,9 @@ static void *efs_model_new(const stg_params *all, const stg_env *env) {
   m->open_s = p->open_ms / 1000.0;
   m->meter = p->mode == EFS_ELASTIC ? 1.0 : p->read_meter;
   m->client.rate = per_client_mib_s(p) * STG_MIB / per_node;
-  m->client_bytes_per_request = p->client_ms_per_request / 1000.0 * m->client.rate;
+  /* the node's client serves one request at a time: its cost is bytes of the whole
+     link, so the node's ranks together pay one request per cost, not one each */
+  m->client_bytes_per_request = p->client_ms_per_request / 1000.0 * per_client_mib_s(p) * STG_MIB;
   m->bursting = p->mode == EFS_BURSTING;
   double base = baseline(p, stored);
   if (m->bursting) {

@@ -68,9 +68,11 @@ static void s3_model_free(void *model) {
   free(m);
 }
 
-/* A model of p with `conns` connections through a link of link_rate bytes/s, the
- * prefix's request rate split over `sharers`. */
-static s3_model *s3_model_make(const s3_params *p, int conns, double link_rate, int sharers) {
+/* A model of p with `conns` connections through a link of link_rate bytes/s (this
+ * model's share, 1 / link_sharers, of the link: the per-request cost is bytes at the
+ * whole link's rate, the stage serving one request at a time for all of its sharers),
+ * the prefix's request rate split over `sharers`. */
+static s3_model *s3_model_make(const s3_params *p, int conns, double link_rate, int link_sharers, int sharers) {
   s3_model *m = calloc(1, sizeof *m);
   if (!m) return NULL;
   m->p = *p;
@@ -86,7 +88,7 @@ static s3_model *s3_model_make(const s3_params *p, int conns, double link_rate, 
   m->first_byte_s = p->first_byte_ms / 1000.0;
   m->open_s = p->open_ms / 1000.0;
   m->range_bytes = p->range_mib * STG_MIB;
-  m->link_bytes_per_request = p->link_ms_per_request / 1000.0 * link_rate;
+  m->link_bytes_per_request = p->link_ms_per_request / 1000.0 * link_rate * (link_sharers > 0 ? link_sharers : 1);
   if (m->range_bytes < 1) m->range_bytes = 1;
   return m;
 }
@@ -95,13 +97,13 @@ static void *s3_model_new(const stg_params *all, const stg_env *env) {
   const s3_params *p = stg_backend_params(all, &stg_s3_ops);
   if (!p) return NULL;
   int per_node = env->ranks_per_node > 0 ? env->ranks_per_node : 1;
-  return s3_model_make(p, (int)p->connections, p->instance_gbps * 1e9 / 8.0 / per_node, env->ranks);
+  return s3_model_make(p, (int)p->connections, p->instance_gbps * 1e9 / 8.0 / per_node, per_node, env->ranks);
 }
 
 void *stg_s3_import_model(const stg_params *all, int connections, double conn_share, double link_bytes_per_s,
                           int sharers) {
   const s3_params *p = stg_backend_params(all, &stg_s3_ops);
-  s3_model *m = p ? s3_model_make(p, connections, link_bytes_per_s, sharers) : NULL;
+  s3_model *m = p ? s3_model_make(p, connections, link_bytes_per_s, sharers, sharers) : NULL;
   if (m && conn_share > 0 && conn_share < 1) m->conn_bytes_per_s *= conn_share;
   return m;
 }

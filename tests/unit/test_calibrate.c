@@ -180,6 +180,18 @@ static void synthetic(calib_result *r, double a_s, double r_bps, double c_s, dou
   }
 }
 
+/* The line of `key` in ini ends with the label `note`. */
+static void check_label(const char *ini, const char *key, const char *note) {
+  char head[96];
+  snprintf(head, sizeof head, "\n%s = ", key);
+  const char *at = strstr(ini, head);
+  ck_assert_msg(at != NULL, "no %s in:\n%s", key, ini);
+  const char *eol = strchr(at + 1, '\n');
+  size_t n = strlen(note);
+  ck_assert_msg(eol && (size_t)(eol - at) > n && !strncmp(eol - n, note, n), "%s is not labelled \"%s\":\n%s", key,
+                note, ini);
+}
+
 START_TEST(fit_recovers_the_shared_stage) {
   /* a server that serves one request at a time: 0.5 ms + bytes / 1 GB/s per connection,
      0.45 ms + bytes / 1.1 GB/s shared by all (s3rver's shape) */
@@ -201,6 +213,8 @@ START_TEST(fit_recovers_the_shared_stage) {
   ck_assert_ptr_nonnull(strstr(ini, "s3.instance_gbps = 8.8  ; fitted"));
   ck_assert_ptr_nonnull(strstr(ini, "s3.open_ms = 0  ;"));
   check_section(ini, "s3", "s3.link_ms_per_request");
+  check_label(ini, "s3.first_byte_ms", "  ; fitted: one-connection intercept");
+  check_label(ini, "s3.mb_per_s_per_connection", "  ; fitted: one-connection rate");
   free(ini);
   /* efs: the latency is the one-reader intercept less the shared cost */
   snprintf(r.backend, sizeof r.backend, "efs");
@@ -208,6 +222,14 @@ START_TEST(fit_recovers_the_shared_stage) {
   ck_assert_ptr_nonnull(strstr(ini, "efs.latency_ms = 0.05  ;"));
   ck_assert_ptr_nonnull(strstr(ini, "efs.client_ms_per_request = 0.45  ; fitted"));
   check_section(ini, "efs", "efs.client_ms_per_request");
+  check_label(ini, "efs.open_ms", "  ; measured: open p50");
+  free(ini);
+  /* fsx: the intercept is its latency, the open p50 its open cost */
+  snprintf(r.backend, sizeof r.backend, "fsx");
+  ini = calib_ini(&r);
+  check_label(ini, "fsx.latency_ms", "  ; fitted: one-connection intercept");
+  check_label(ini, "fsx.open_ms", "  ; measured: open p50");
+  check_section(ini, "fsx", "fsx.latency_ms");
   free(ini);
 }
 END_TEST
@@ -235,6 +257,11 @@ START_TEST(fit_without_a_shared_cost) {
   ini = calib_ini(&r);
   ck_assert_ptr_nonnull(strstr(ini, "a lower bound"));
   ck_assert_ptr_nonnull(strstr(ini, "s3.link_ms_per_request = 0  ; assumed"));
+  free(ini);
+  /* efs without a shared cost: its latency is the one-connection intercept */
+  snprintf(r.backend, sizeof r.backend, "efs");
+  ini = calib_ini(&r);
+  check_label(ini, "efs.latency_ms", "  ; fitted: one-connection intercept");
   free(ini);
 }
 END_TEST

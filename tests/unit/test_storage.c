@@ -142,6 +142,30 @@ START_TEST(real_clock_waits_for_the_model) {
 }
 END_TEST
 
+START_TEST(idle_thread_carries_no_debt) {
+  /* A read after an idle wait is issued when it is called, not up to STG_DEBT_MAX_S
+     earlier: the previous read's late wake-up is not credited to it (30 ms first byte,
+     the bytes at 1 TB/s are free). */
+  const char *sets[] = {"storage.s3.first_byte_ms=30", "storage.s3.mb_per_s_per_connection=1000000", NULL};
+  stg *s = tu_stg("s3", sets, false, FILE_BYTES);
+  stg_file *f;
+  ck_assert_int_eq(stg_open(s, data_path, FILE_BYTES, &f), TR_OK);
+  unsigned char buf[4096];
+  for (int round = 0; round < 3; round++) {
+    double t = 0;
+    ck_assert_int_eq(stg_read(f, buf, 0, sizeof buf, &t), TR_OK); /* returns late: a debt */
+    struct timespec idle = {0, 5000000};
+    nanosleep(&idle, NULL);
+    stg_thread_idle();
+    double before = stg_now(s);
+    ck_assert_int_eq(stg_read(f, buf, 0, sizeof buf, &t), TR_OK);
+    ck_assert_msg(t >= before + 0.030, "read issued %.6f s before it was called", before + 0.030 - t);
+  }
+  stg_close(&f);
+  tu_stg_free(&s);
+}
+END_TEST
+
 START_TEST(s3_connection_pool_and_prefix_limit) {
   /* 2 connections: 10 one-byte GETs issued at once finish in 5 rounds of 45 ms */
   const char *sets[] = {"storage.s3.connections=2", NULL};
@@ -231,6 +255,45 @@ START_TEST(shared_link_per_request_cost) {
   ck_assert_double_eq_tol(last, 3 * (0.001 + 0.001), 1e-9);
   stg_close(&f);
   tu_stg_free(&s);
+}
+END_TEST
+
+/* Rank 0 of `per_node` ranks on one node, the backend `name` of sets, virtual clock. */
+static double per_node_last(const char *name, const char *const *sets, int per_node, int reads) {
+  job *j = tu_job(sets);
+  stg_env env = {.ranks = per_node, .ranks_per_node = per_node, .rank = 0};
+  stg *s = stg_new(stg_backend_index(name), &j->storage.model, &env, true);
+  ck_assert_ptr_nonnull(s);
+  stg_file *f;
+  ck_assert_int_eq(stg_open(s, "x", 1 << 20, &f), TR_OK);
+  double last = 0;
+  for (int i = 0; i < reads; i++) {
+    double t = 0;
+    ck_assert_int_eq(stg_read(f, NULL, 0, 1 << 20, &t), TR_OK);
+    if (t > last) last = t;
+  }
+  stg_close(&f);
+  stg_free(&s);
+  job_free(&j);
+  return last;
+}
+
+START_TEST(shared_link_per_request_cost_two_per_node) {
+  /* Two ranks on a node share its link (each half its rate) and its one-at-a-time
+     stage: a request costs the stage's time for the node, so on a rank's half of the
+     link it holds it twice as long. The node's 8 GETs (4 a rank) take as long as 8 on
+     one rank's whole link: 8 * (2 ms + 1.048576 ms), each rank's 4 in turn at half rate. */
+  const char *sets[] = {"storage.s3.link_ms_per_request=2", "storage.s3.connections=4", "storage.s3.instance_gbps=8",
+                        "storage.s3.mb_per_s_per_connection=1000", "storage.s3.first_byte_ms=1", NULL};
+  const double each = MIB / 1e9;
+  ck_assert_double_eq_tol(per_node_last("s3", sets, 1, 4), 4 * (0.002 + each), 1e-9);
+  ck_assert_double_eq_tol(per_node_last("s3", sets, 2, 4), 4 * 2 * (0.002 + each), 1e-9);
+  /* efs: 1 ms a read at the node's 1000 MiB/s client, two ranks at 500 MiB/s each:
+     a rank's 1 MiB read holds its half for 2 ms (its bytes) + 2 ms (the request) */
+  const char *efs[] = {"storage.efs.client_ms_per_request=1", "storage.efs.per_client_mib_s=1000",
+                       "storage.efs.latency_ms=0", "storage.efs.open_ms=0", NULL};
+  ck_assert_double_eq_tol(per_node_last("efs", efs, 1, 3), 3 * (0.001 + 0.001), 1e-9);
+  ck_assert_double_eq_tol(per_node_last("efs", efs, 2, 3), 3 * (0.002 + 0.002), 1e-9);
 }
 END_TEST
 
@@ -641,9 +704,11 @@ int main(void) {
   tcase_add_loop_test(tc, conformance_virtual_times, 0, (int)stg_backend_count());
   tcase_add_loop_test(tc, conformance_real_bytes, 0, (int)stg_backend_count());
   tcase_add_test(tc, real_clock_waits_for_the_model);
+  tcase_add_test(tc, idle_thread_carries_no_debt);
   tcase_add_test(tc, s3_connection_pool_and_prefix_limit);
   tcase_add_test(tc, efs_bursting_credits);
   tcase_add_test(tc, shared_link_per_request_cost);
+  tcase_add_test(tc, shared_link_per_request_cost_two_per_node);
   tcase_add_test(tc, fsx_preload_and_chunks);
   tcase_add_test(tc, fsx_cache_is_the_jobs);
   tcase_add_test(tc, fsx_reassigned_files_hit);
