@@ -313,7 +313,8 @@ static tr_err batch_init(batch_bufs *b, const net *n, size_t rows, size_t bs) {
  * gradient sums, are reduce-scattered; the extras started before the backward pass are
  * waited for; unless a rank asked to stop or no rank had rows, this rank's shard of the
  * parameters (and moments) is updated with the mean gradient and the shards are
- * allgathered. b->req is the extras' sum in flight. */
+ * allgathered. b->req is the extras' sum in flight: it is waited for on every path,
+ * failures included, so no step leaves it in flight. */
 static tr_err sharded_update(net *n, const train_params *p, train_state *s, batch_bufs *b, const float *fused) {
   tr_err rc = dist_sum_scatter_floats(p->dist, fused, &b->shards, b->shard_grads);
   tr_err rc2 = dist_wait(p->dist, &b->req);
@@ -426,7 +427,6 @@ static double minibatch_epoch(net *n, loss_head head, const ds_dataset *d, const
     opt_step(s->opt, n->params, fused, n->decay, s->sched.lr);
     if (p->on_step) p->on_step(p->step_user, s->epoch + 1, step + 1, b->steps);
   }
-  if (b->req.active) dist_wait(p->dist, &b->req); /* after a failed step: not left in flight */
   if (src) src->end(src->ctx);
   if (*rc == TR_OK && !*interrupted && b->shards.counts) *rc = gather_moments(p, s, b);
   if (*interrupted || *rc != TR_OK) return NAN;
