@@ -197,47 +197,48 @@ size_t dist_shard_offset(const size_t *counts, int r) {
   return off;
 }
 
-/* counts as MPI ints (and, when displs, the displacements), or TR_EMPI when a total does
- * not fit (every rank computes the same counts, so every rank refuses alike). */
-static tr_err int_counts(const dist_ctx *ctx, const size_t *counts, int *v, int *displs, const char *what) {
+tr_err dist_shards_new(const dist_ctx *ctx, size_t n, dist_shards *out) {
+  memset(out, 0, sizeof *out);
+  size_t k = solo(ctx) ? 1 : (size_t)ctx->size;
+  if (!solo(ctx) && n > (size_t)INT_MAX) return too_many("MPI_Reduce_scatter", n);
+  out->counts = malloc(k * sizeof *out->counts);
+  out->mpi_counts = malloc(2 * k * sizeof(int));
+  if (!out->counts || !out->mpi_counts) {
+    dist_shards_free(out);
+    return tr_error_set(TR_ENOMEM, "dist", "out of memory");
+  }
+  out->mpi_displs = out->mpi_counts + k;
+  dist_shard_counts(ctx, n, out->counts);
   size_t total = 0;
-  for (int r = 0; r < ctx->size; r++) {
-    if (displs) displs[r] = (int)total;
-    total += counts[r];
-    if (total > (size_t)INT_MAX) return too_many(what, total);
-    v[r] = (int)counts[r];
+  for (size_t r = 0; r < k; r++) { /* n fits an int: so does every count and offset */
+    out->mpi_displs[r] = (int)total;
+    out->mpi_counts[r] = (int)out->counts[r];
+    total += out->counts[r];
   }
   return TR_OK;
 }
 
-tr_err dist_sum_scatter_floats(dist_ctx *ctx, const float *buf, const size_t *counts, float *mine) {
-  if (solo(ctx)) {
-    memcpy(mine, buf, counts[0] * sizeof(float));
-    return TR_OK;
-  }
-  int *v = malloc((size_t)ctx->size * sizeof(int));
-  if (!v) return tr_error_set(TR_ENOMEM, "MPI_Reduce_scatter", "out of memory");
-  tr_err rc = int_counts(ctx, counts, v, NULL, "MPI_Reduce_scatter");
-  if (rc == TR_OK) {
-    double t0 = tr_now();
-    rc = check(ctx, MPI_Reduce_scatter(buf, mine, v, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD), "MPI_Reduce_scatter", t0);
-  }
-  free(v);
-  return rc;
+void dist_shards_free(dist_shards *s) {
+  free(s->counts);
+  free(s->mpi_counts);
+  memset(s, 0, sizeof *s);
 }
 
-tr_err dist_gather_shards_floats(dist_ctx *ctx, float *buf, const size_t *counts) {
-  if (solo(ctx)) return TR_OK;
-  int *v = malloc(2 * (size_t)ctx->size * sizeof(int));
-  if (!v) return tr_error_set(TR_ENOMEM, "MPI_Allgatherv", "out of memory");
-  tr_err rc = int_counts(ctx, counts, v, v + ctx->size, "MPI_Allgatherv");
-  if (rc == TR_OK) {
-    double t0 = tr_now();
-    rc = check(ctx, MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, v, v + ctx->size, MPI_FLOAT,
-                                   MPI_COMM_WORLD), "MPI_Allgatherv", t0);
+tr_err dist_sum_scatter_floats(dist_ctx *ctx, const float *buf, const dist_shards *sh, float *mine) {
+  if (solo(ctx)) {
+    memcpy(mine, buf, sh->counts[0] * sizeof(float));
+    return TR_OK;
   }
-  free(v);
-  return rc;
+  double t0 = tr_now();
+  return check(ctx, MPI_Reduce_scatter(buf, mine, sh->mpi_counts, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD),
+               "MPI_Reduce_scatter", t0);
+}
+
+tr_err dist_gather_shards_floats(dist_ctx *ctx, float *buf, const dist_shards *sh) {
+  if (solo(ctx)) return TR_OK;
+  double t0 = tr_now();
+  return check(ctx, MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, sh->mpi_counts, sh->mpi_displs,
+                                   MPI_FLOAT, MPI_COMM_WORLD), "MPI_Allgatherv", t0);
 }
 
 _Static_assert(sizeof(MPI_Request) <= sizeof(((dist_req *)0)->opaque), "dist_req holds an MPI_Request");

@@ -63,13 +63,24 @@ bool dist_any(dist_ctx *ctx, bool flag);
 void dist_shard_counts(const dist_ctx *ctx, size_t n, size_t *counts);
 /* The offset of rank r's shard: the sum of counts[0 .. r). */
 size_t dist_shard_offset(const size_t *counts, int r);
-/* Sum over ranks of buf (the sum of every counts[r] of values, counts as above), of which
- * this rank receives only its shard, in mine (counts[rank] floats): MPI_Reduce_scatter.
- * buf is not changed. With one rank mine is a copy of buf. */
-tr_err dist_sum_scatter_floats(dist_ctx *ctx, const float *buf, const size_t *counts, float *mine);
-/* Every rank's shard of buf (rank r's at dist_shard_offset(counts, r)) copied to every
- * rank, in place: MPI_Allgatherv. */
-tr_err dist_gather_shards_floats(dist_ctx *ctx, float *buf, const size_t *counts);
+/* The shards of n values (dist_shard_counts) with the MPI int counts and displacements
+ * the two calls below take, built once (a fit's setup) rather than per step. */
+typedef struct {
+  size_t *counts;                /* counts[r]: rank r's values, one entry per rank */
+  int *mpi_counts, *mpi_displs;  /* the same as MPI ints, and their offsets */
+} dist_shards;
+/* Builds *out for n values over ctx's ranks (1 rank with ctx NULL). TR_ENOMEM; TR_EMPI
+ * when n does not fit an MPI int (every rank computes the same, so every rank refuses
+ * alike). *out is zeroed on failure; dist_shards_free it either way. */
+tr_err dist_shards_new(const dist_ctx *ctx, size_t n, dist_shards *out);
+void dist_shards_free(dist_shards *s);
+/* Sum over ranks of buf (the sum of every sh->counts[r] of values), of which this rank
+ * receives only its shard, in mine (sh->counts[rank] floats): MPI_Reduce_scatter. buf is
+ * not changed. With one rank mine is a copy of buf. No allocation. */
+tr_err dist_sum_scatter_floats(dist_ctx *ctx, const float *buf, const dist_shards *sh, float *mine);
+/* Every rank's shard of buf (rank r's at dist_shard_offset(sh->counts, r)) copied to
+ * every rank, in place: MPI_Allgatherv. No allocation. */
+tr_err dist_gather_shards_floats(dist_ctx *ctx, float *buf, const dist_shards *sh);
 
 /* A nonblocking sum in flight (dist_isum_floats .. dist_wait). The bytes hold an
  * MPI_Request: callers never look inside. */

@@ -254,15 +254,20 @@ tr_err loader_preload(loader *l, double *t) { return stg_preload(l->s, l->files,
 
 tr_err loader_plan(loader *l, int rank, uint64_t epoch, const uint64_t *rows, size_t n) {
   if (!stg_plans(l->s) || n == 0) return TR_OK;
-  uint64_t *sorted = malloc(n * sizeof *sorted);
-  if (!sorted) return tr_error_set(TR_ENOMEM, "loader", "out of memory");
-  memcpy(sorted, rows, n * sizeof *sorted);
-  qsort(sorted, n, sizeof *sorted, cmp_u64);
+  /* one piece: layout_plan sorts it itself; several: sorted first, so that each piece is
+     a run of rows (extents that do not overlap another piece's) */
+  uint64_t *sorted = NULL;
+  if (n > PLAN_PIECE) {
+    if (!(sorted = malloc(n * sizeof *sorted))) return tr_error_set(TR_ENOMEM, "loader", "out of memory");
+    memcpy(sorted, rows, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, cmp_u64);
+    rows = sorted;
+  }
   tr_err rc = TR_OK;
   for (size_t at = 0; at < n && rc == TR_OK; at += PLAN_PIECE) {
     layout_extent *ext = NULL;
     size_t n_ext = 0;
-    rc = layout_plan(l->L, sorted + at, n - at < PLAN_PIECE ? n - at : PLAN_PIECE, l->o.transfer_bytes, &ext, &n_ext);
+    rc = layout_plan(l->L, rows + at, n - at < PLAN_PIECE ? n - at : PLAN_PIECE, l->o.transfer_bytes, &ext, &n_ext);
     for (size_t i = 0; rc == TR_OK && i < n_ext; i++)
       rc = stg_plan(l->files[ext[i].file], rank, epoch, ext[i].offset, ext[i].bytes);
     free(ext);

@@ -260,10 +260,12 @@ typedef struct {
   snapshot snap;
   size_t local_bs;  /* this rank's share of the global batch */
   size_t steps;     /* steps per epoch, the same on every rank */
-  /* sharded_update (NULL counts: the allreduce): the parameters' shards per rank, this
+  /* sharded_update (NULL shards.counts: the allreduce): the parameters' shards per rank
+     (with their MPI counts, built once per fit), this
      rank's [shard_lo, shard_hi), its summed gradients, and the loss, row count and stop
      flag that a step sums beside them (in flight during the backward pass) */
-  size_t *shard_counts, shard_lo, shard_hi;
+  dist_shards shards;
+  size_t shard_lo, shard_hi;
   float *shard_grads;
   float extras[FUSED_EXTRA];
   dist_req req;
@@ -277,7 +279,7 @@ static void batch_free(batch_bufs *b) {
   free(b->ep_pred);
   free(b->dlogits);
   free(b->grads);
-  free(b->shard_counts);
+  dist_shards_free(&b->shards);
   free(b->shard_grads);
   net_ws_free(&b->ws);
   free(b->snap.params);
@@ -311,9 +313,10 @@ static tr_err batch_init(batch_bufs *b, const net *n, size_t rows, size_t bs) {
  * gradient sums, are reduce-scattered; the extras started before the backward pass are
  * waited for; unless a rank asked to stop or no rank had rows, this rank's shard of the
  * parameters (and moments) is updated with the mean gradient and the shards are
- * allgathered. b->req is the extras' sum in flight. */
+ * allgathered. b->req is the extras' sum in flight: it is waited for on every path,
+ * failures included, so no step leaves it in flight. */
 static tr_err sharded_update(net *n, const train_params *p, train_state *s, batch_bufs *b, const float *fused) {
-  tr_err rc = dist_sum_scatter_floats(p->dist, fused, b->shard_counts, b->shard_grads);
+  tr_err rc = dist_sum_scatter_floats(p->dist, fused, &b->shards, b->shard_grads);
   tr_err rc2 = dist_wait(p->dist, &b->req);
   if (rc == TR_OK) rc = rc2;
   if (rc != TR_OK || b->extras[2] > 0 || !(b->extras[1] > 0)) return rc;
@@ -321,22 +324,22 @@ static tr_err sharded_update(net *n, const train_params *p, train_state *s, batc
   size_t k = b->shard_hi - b->shard_lo;
   for (size_t i = 0; i < k; i++) b->shard_grads[i] *= inv;
   opt_step_range(s->opt, n->params, b->shard_grads, n->decay, s->sched.lr, b->shard_lo, b->shard_hi);
-  return dist_gather_shards_floats(p->dist, n->params, b->shard_counts);
+  return dist_gather_shards_floats(p->dist, n->params, &b->shards);
 }
 
 /* After a sharded epoch every rank holds current moments only in its shard: the shards
  * are allgathered, so that checkpoints, snapshots and the next epoch see them whole. */
 static tr_err gather_moments(const train_params *p, train_state *s, const batch_bufs *b) {
   tr_err rc = TR_OK;
-  if (s->opt->m) rc = dist_gather_shards_floats(p->dist, s->opt->m, b->shard_counts);
-  if (rc == TR_OK && s->opt->v) rc = dist_gather_shards_floats(p->dist, s->opt->v, b->shard_counts);
+  if (s->opt->m) rc = dist_gather_shards_floats(p->dist, s->opt->m, &b->shards);
+  if (rc == TR_OK && s->opt->v) rc = dist_gather_shards_floats(p->dist, s->opt->v, &b->shards);
   return rc;
 }
 
 /* One minibatch epoch; returns the mean training loss, or NaN when interrupted. Every
  * rank runs b->steps steps; at step k it takes rows [k * local_bs, (k+1) * local_bs) of
  * its shuffled rows (possibly none near the end), and one allreduce of the fused buffer
- * gives every rank the same gradient, loss and stop decision (with b->shard_counts, the
+ * gives every rank the same gradient, loss and stop decision (with b->shards.counts, the
  * sharded update instead: sharded_update() and the three-float sum in flight during the
  * backward pass; the same update, see train.h). The predictions of each
  * step's (training-mode) forward pass are kept in b->ep_pred, by row, for the epoch's
@@ -388,12 +391,12 @@ static double minibatch_epoch(net *n, loss_head head, const ds_dataset *d, const
       for (size_t i = 0; i < nb; i++)
         memcpy(b->ep_pred + rows_b[i] * width, b->pred_b + i * width, width * sizeof(float));
     }
-    if (b->shard_counts) { /* the loss, rows and stop flag travel while the backward runs */
+    if (b->shards.counts) { /* the loss, rows and stop flag travel while the backward runs */
       b->extras[0] = fused[np], b->extras[1] = (float)nb, b->extras[2] = p->stop && *p->stop ? 1.0f : 0.0f;
       if ((*rc = dist_isum_floats(p->dist, b->extras, FUSED_EXTRA, &b->req)) != TR_OK) break;
     }
     if (nb) net_backward(n, b->ws, Xb, nb, b->dlogits, fused);
-    if (b->shard_counts) {
+    if (b->shards.counts) {
       if ((*rc = sharded_update(n, p, s, b, fused)) != TR_OK) break;
       if (b->extras[2] > 0) {
         snapshot_restore(&b->snap, n, s);
@@ -424,9 +427,8 @@ static double minibatch_epoch(net *n, loss_head head, const ds_dataset *d, const
     opt_step(s->opt, n->params, fused, n->decay, s->sched.lr);
     if (p->on_step) p->on_step(p->step_user, s->epoch + 1, step + 1, b->steps);
   }
-  if (b->req.active) dist_wait(p->dist, &b->req); /* after a failed step: not left in flight */
   if (src) src->end(src->ctx);
-  if (*rc == TR_OK && !*interrupted && b->shard_counts) *rc = gather_moments(p, s, b);
+  if (*rc == TR_OK && !*interrupted && b->shards.counts) *rc = gather_moments(p, s, b);
   if (*interrupted || *rc != TR_OK) return NAN;
   return rows_seen > 0 ? loss_sum / rows_seen : NAN;
 }
@@ -727,16 +729,16 @@ tr_err train_fit(net *n, loss_head head, const ds_dataset *train, const ds_datas
     b.steps = inv_steps(inv);
   }
   if (!lbfgs && !inv && p->sharded_update && ranks > 1) {
-    b.shard_counts = malloc((size_t)ranks * sizeof(size_t));
-    if (!b.shard_counts) {
-      rc = tr_error_set(TR_ENOMEM, "training", "out of memory");
-      goto done;
+    /* every rank fails here if one does: none is left waiting in a step's collective */
+    rc = dist_shards_new(p->dist, n->n_params, &b.shards);
+    if (rc == TR_OK) {
+      b.shard_lo = dist_shard_offset(b.shards.counts, rank);
+      b.shard_hi = b.shard_lo + b.shards.counts[rank];
+      if (!(b.shard_grads = ds_alloc_floats(b.shards.counts[rank] + 1)))
+        rc = tr_error_set(TR_ENOMEM, "training", "out of memory");
     }
-    dist_shard_counts(p->dist, n->n_params, b.shard_counts);
-    b.shard_lo = dist_shard_offset(b.shard_counts, rank);
-    b.shard_hi = b.shard_lo + b.shard_counts[rank];
-    if (!(b.shard_grads = ds_alloc_floats(b.shard_counts[rank] + 1))) {
-      rc = tr_error_set(TR_ENOMEM, "training", "out of memory");
+    if (dist_any(p->dist, rc != TR_OK)) {
+      if (rc == TR_OK) rc = tr_error_set(TR_ENOMEM, "training", "the sharded update's setup failed on another rank");
       goto done;
     }
   }

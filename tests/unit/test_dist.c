@@ -74,14 +74,18 @@ START_TEST(singleton_init) {
   ck_assert_int_eq(dist_alltoallv_floats(&ctx, send, cnt, at, recv, cnt, at), TR_OK);
   ck_assert_float_eq(recv[2], 3.0f);
   /* the sharded update's calls: one rank holds the one shard */
-  size_t counts[1];
-  dist_shard_counts(&ctx, 5, counts);
-  ck_assert_uint_eq(counts[0], 5);
+  dist_shards sh;
+  ck_assert_int_eq(dist_shards_new(&ctx, 5, &sh), TR_OK);
+  ck_assert_uint_eq(sh.counts[0], 5);
+  ck_assert_int_eq(sh.mpi_counts[0], 5);
+  ck_assert_int_eq(sh.mpi_displs[0], 0);
   float grads[5] = {1, 2, 3, 4, 5}, mine[5] = {0};
-  ck_assert_int_eq(dist_sum_scatter_floats(&ctx, grads, counts, mine), TR_OK);
+  ck_assert_int_eq(dist_sum_scatter_floats(&ctx, grads, &sh, mine), TR_OK);
   ck_assert_float_eq(mine[4], 5.0f);
-  ck_assert_int_eq(dist_gather_shards_floats(&ctx, grads, counts), TR_OK);
+  ck_assert_int_eq(dist_gather_shards_floats(&ctx, grads, &sh), TR_OK);
   ck_assert_float_eq(grads[0], 1.0f);
+  dist_shards_free(&sh);
+  ck_assert_ptr_null(sh.counts);
   dist_req req;
   ck_assert_int_eq(dist_isum_floats(&ctx, f, 2, &req), TR_OK);
   ck_assert(!req.active);
