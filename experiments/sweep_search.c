@@ -29,6 +29,7 @@
 #include "common/log.h"
 #include "common/path.h"
 #include "common/timer.h"
+#include "experiments/job.h"
 #include "experiments/rightsize.h"
 #include "experiments/runfiles.h"
 #include "experiments/search.h"
@@ -58,14 +59,18 @@ typedef struct {
   int cores;               /* this host's, shared by the parallel jobs */
 } driver;
 
-/* With parallel = K, the threads of one job of point p when the point does not set
- * optimizer.threads itself: the cores shared by the K jobs and p's ranks (at least one),
- * so that K x ranks x threads <= cores instead of every job taking every core; false
- * (no override) with one job at a time or when p sets them. */
+/* With parallel = K, the threads of one job of point p when its job leaves
+ * optimizer.threads at 0 (all cores): the cores shared by the K jobs and p's ranks (at
+ * least one), so that K x ranks x threads <= cores instead of every job taking every
+ * core; false (no override) with one job at a time or when the job file or the point
+ * sets them. */
 static bool thread_share(const driver *d, const sweep_point *p, char *out, size_t n) {
   if (d->s->parallel <= 1 || d->cores <= 0) return false;
-  for (size_t i = 0; i < p->n_sets; i++)
-    if (!strncmp(p->sets[i], "optimizer.threads=", 18)) return false;
+  job *j = job_load(d->s->job, p->sets, p->n_sets); /* valid: the plan loaded it */
+  long set = j ? j->optimizer.threads : 1;
+  job_free(&j);
+  tr_error_clear();
+  if (set != 0) return false;
   long share = d->cores / (d->s->parallel * (p->ranks > 0 ? p->ranks : 1));
   snprintf(out, n, "optimizer.threads=%ld", share > 0 ? share : 1);
   return true;
@@ -497,7 +502,7 @@ tr_err sweep_search_run(const sweep_spec *s, const sweep_run_opts *o) {
     host_info h;
     host_describe(&h);
     d.cores = h.cores;
-    log_info("sweep: parallel = %ld on %d cores: each job gets %ld thread(s) per rank unless its point sets "
+    log_info("sweep: parallel = %ld on %d cores: each job gets %ld thread(s) per rank unless its job sets "
              "optimizer.threads", s->parallel, h.cores, h.cores / s->parallel > 0 ? h.cores / s->parallel : 1);
   }
   if (rc == TR_OK) rc = search_new(&s->sp, total, &d.sr);

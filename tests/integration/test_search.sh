@@ -159,9 +159,10 @@ assert a == b"
 # figure would bind on a slow machine and not on a fast one)
 HB_BUDGET=$($PY -c "import json; print('%.10f' % (0.5 * json.load(open('h1/search.json'))['spent_usd']))")
 export HB_BUDGET
+sed 's/^threads = 1$/threads = 0/' job.ini > hbjob.ini  # all cores: the sweep shares them out
 cat > hb.ini <<EOF
 [sweep]
-job = job.ini
+job = hbjob.ini
 metric = auc
 search = hyperband
 eta = 3
