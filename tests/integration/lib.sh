@@ -57,6 +57,28 @@ await_term_handler() {
   return 1
 }
 
+# term_latency PID FILE [PATTERN]: send SIGTERM to PID, wait until FILE exists (and holds
+# the grep pattern PATTERN, if given) or PID has ended, then reap PID. Sets term_s to the
+# seconds from the signal to FILE, and term_rc to PID's exit code. Timing what the run
+# wrote (its result.json, its stderr line) rather than its exit keeps the sanitizer
+# build's leak scan at exit, a second or more on a loaded machine, out of the figure.
+term_latency() {
+  local pid=$1 file=$2 pattern=${3:-} t0=$EPOCHREALTIME t1=
+  kill -TERM "$pid"
+  for _ in $(seq 6000); do
+    if [[ -e $file ]] && { [[ -z $pattern ]] || grep -q -- "$pattern" "$file"; }; then
+      t1=$EPOCHREALTIME
+      break
+    fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.01
+  done
+  wait "$pid"
+  term_rc=$?
+  [[ -n $t1 ]] || t1=$EPOCHREALTIME
+  term_s=$($PY -c "print(round($t1 - $t0, 3))")
+}
+
 # check DESCRIPTION CMD...: a condition that must hold.
 check() {
   local what=$1
