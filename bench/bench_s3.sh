@@ -11,7 +11,8 @@
 #     workload (64 HDF5 shards of 4 MiB, read_threads 4, transfer_kib 1024, shuffle
 #     block, no compute) run for real against the server (s3real) and emulated on the
 #     real clock (the s3 model with the calibrated [storage] section over a local copy of
-#     the same shards): mean epoch time of EPOCHS epochs, best of ROUNDS each; and the
+#     the same shards): mean epoch time of EPOCHS epochs, the median of ROUNDS each (the
+#     server's own swings are part of what a job sees; calibrate takes medians too); and the
 #     same for a directory (calibrate a local directory as efs; the workload read by the
 #     `local` backend vs the fitted efs model). Target: within 10%. Each emulated job
 #     is also run on the virtual clock (the model's own prediction, no sleeps), so the
@@ -167,14 +168,17 @@ if "1" in parts:
   print(f"\nratio (ours / curl throughput): **{curl / ours:.2f}x** against /dev/null, **{curl_shm / ours:.2f}x** against /dev/shm\n")
 def best(name):
     return min(float(x) for x in open(name + '.txt'))
+def median(name):
+    v = sorted(float(x) for x in open(name + '.txt'))
+    return (v[(len(v) - 1) // 2] + v[len(v) // 2]) / 2
 if "2" in parts:
-  print(f"### Calibrated emulation vs the real thing (mean epoch of a different workload, best of {rounds})\n")
+  print(f"### Calibrated emulation vs the real thing (mean epoch of a different workload, median of {rounds} rounds)\n")
   print("| target | real epoch s | emulated epoch s (calibrated model, real clock) | error | the model alone (virtual clock) s | its error |")
   print("|---|---|---|---|---|---|")
   lines = []
   for tgt, real, emul in (("s3rver on 127.0.0.1 (s3 model)", "real-s3", "emul-s3"),
                           ("a local directory (efs model)", "real-dir", "emul-dir")):
-    r, e, v = best(real), best(emul), best(emul + "-virtual")
+    r, e, v = median(real), median(emul), median(emul + "-virtual")
     err, verr = 100 * (e - r) / r, 100 * (v - r) / r
     print(f"| {tgt} | {r:.3f} | {e:.3f} | {err:+.1f}% | {v:.3f} | {verr:+.1f}% |")
     lines.append(f"calibration check, {tgt}: real {r:.3f} s, emulated {e:.3f} s: error {err:+.1f}% "

@@ -393,22 +393,25 @@ static tr_err level_run(source *s, int k, uint64_t size, double seconds, uint64_
   return rc;
 }
 
-/* The best of CALIB_WINDOWS runs of level_run, each a third of the time and bytes: the
- * target's throughput when nothing else on the machine slows it (a shared machine's
- * load only ever lowers it); *bytes all read. */
-#define CALIB_WINDOWS 3
-static tr_err level_best(source *s, int k, uint64_t size, double seconds, uint64_t byte_cap,
-                         double *mb_s, uint64_t *bytes) {
+/* The median of CALIB_WINDOWS runs of level_run, each a fifth of the time and bytes: the
+ * target's typical throughput (a server's own swings, its garbage collection or a cache
+ * warming, are what a job sees too; the best window would promise its luckiest moment);
+ * *bytes all read. */
+#define CALIB_WINDOWS 5
+static tr_err level_median(source *s, int k, uint64_t size, double seconds, uint64_t byte_cap,
+                           double *mb_s, uint64_t *bytes) {
+  double v[CALIB_WINDOWS];
+  size_t n = 0;
   *mb_s = 0;
   *bytes = 0;
   for (int w = 0; w < CALIB_WINDOWS && (w == 0 || *bytes < byte_cap); w++) {
-    double v = 0;
     uint64_t got = 0, left = byte_cap > *bytes ? byte_cap - *bytes : 0;
-    tr_err rc = level_run(s, k, size, seconds / CALIB_WINDOWS, left / (uint64_t)(CALIB_WINDOWS - w) + 1, &v, &got);
+    tr_err rc = level_run(s, k, size, seconds / CALIB_WINDOWS, left / (uint64_t)(CALIB_WINDOWS - w) + 1, &v[n], &got);
     if (rc != TR_OK) return rc;
     *bytes += got;
-    if (v > *mb_s) *mb_s = v;
+    n++;
   }
+  *mb_s = median_s(v, n); /* in v's units */
   return TR_OK;
 }
 
@@ -527,7 +530,7 @@ tr_err calib_run(const char *target, const calib_opts *o, calib_result *r) {
     uint64_t cap = levels_bytes > r->bytes_read ? (levels_bytes - r->bytes_read) / (uint64_t)levels_left : level_size;
     double mb_s = 0;
     uint64_t got = 0;
-    rc = level_best(&s, k, level_size, slice, cap, &mb_s, &got);
+    rc = level_median(&s, k, level_size, slice, cap, &mb_s, &got);
     if (rc != TR_OK) break;
     r->bytes_read += got;
     r->level[r->n_levels] = k;
@@ -556,7 +559,7 @@ tr_err calib_run(const char *target, const calib_opts *o, calib_result *r) {
       uint64_t cap = o->max_bytes > r->bytes_read ? (o->max_bytes - r->bytes_read) / (uint64_t)(n_sh - q) : r->size[q];
       double mb_s = 0;
       uint64_t got = 0;
-      rc = level_best(&s, k, r->size[q], slice, cap, &mb_s, &got);
+      rc = level_median(&s, k, r->size[q], slice, cap, &mb_s, &got);
       if (rc != TR_OK || !(mb_s > 0)) break;
       r->bytes_read += got;
       r->shared_size[r->n_shared] = r->size[q];

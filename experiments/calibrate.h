@@ -48,7 +48,7 @@ typedef struct {
   /* the shared stage all connections queue for (a link, or a server or client that
      serves one request at a time): aggregate throughput of shared_level readers (the
      level after the plateau's, or the plateau's when it is the last) at several request
-     sizes; each throughput (levels too) the best of three windows */
+     sizes; each throughput (levels too) the median of five windows */
   int shared_level;
   size_t n_shared;
   uint64_t shared_size[CALIB_SIZES];
