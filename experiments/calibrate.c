@@ -30,6 +30,8 @@ typedef struct {
   char *name; /* key (s3) or path (directory) */
   uint64_t size;
   int fd;     /* directory: opened on first read */
+  uint8_t *seen; /* pick_fresh's map of the blocks handed out (allocated on first pick) */
+  unsigned block_shift; /* its block: 4 KiB, or larger so that a file has at most 2^16 */
 } calib_file;
 
 typedef struct {
@@ -47,6 +49,7 @@ static int cmp_file(const void *a, const void *b) {
 
 static void source_free(source *s) {
   for (size_t i = 0; i < s->n; i++) {
+    free(s->f[i].seen);
     if (s->f[i].fd >= 0) close(s->f[i].fd);
     free(s->f[i].name);
   }
@@ -323,6 +326,42 @@ static size_t pick(const source *s, rng_t *g, uint64_t want, uint64_t *off, size
   return i;
 }
 
+/* Whether any block of [off, off + len) of f was handed out; marks them (mark). */
+static bool seen_range(calib_file *f, uint64_t off, uint64_t len, bool mark) {
+  for (uint64_t b = off >> f->block_shift; b <= (off + len - 1) >> f->block_shift; b++) {
+    uint8_t bit = (uint8_t)(1u << (b & 7));
+    if (!mark && (f->seen[b >> 3] & bit)) return true;
+    if (mark) f->seen[b >> 3] |= bit;
+  }
+  return false;
+}
+
+/* As pick, but a range none of whose blocks an earlier pick_fresh handed out (up to 64
+ * tries, then any): while the target holds more than the calibration reads, each byte
+ * is read once, at a random place, so neither a client's cache (the page cache, an NFS
+ * client's) nor its readahead of a sequential stream stands in for the storage.
+ * Thread-safe (the source's lock); NULL map on out of memory: plain pick. */
+static size_t pick_fresh(source *s, rng_t *g, uint64_t want, uint64_t *off, size_t *n) {
+  pthread_mutex_lock(&s->lock);
+  size_t i = 0;
+  for (int tries = 0; tries < 64; tries++) {
+    i = pick(s, g, want, off, n);
+    calib_file *f = &s->f[i];
+    if (!f->seen) {
+      f->block_shift = 12;
+      while ((f->size >> f->block_shift) >= (1u << 16)) f->block_shift++;
+      f->seen = calloc(((f->size >> f->block_shift) >> 3) + 1, 1);
+      if (!f->seen) break;
+    }
+    if (!seen_range(f, *off, *n, false)) {
+      seen_range(f, *off, *n, true);
+      break;
+    }
+  }
+  pthread_mutex_unlock(&s->lock);
+  return i;
+}
+
 /* ---- concurrency ---------------------------------------------------------------- */
 
 typedef struct {
@@ -348,7 +387,7 @@ static void *worker_main(void *arg) {
   while (tr_now() < w->until && w->bytes < w->byte_cap) {
     uint64_t off;
     size_t n;
-    size_t i = pick(w->s, &g, w->size, &off, &n);
+    size_t i = pick_fresh(w->s, &g, w->size, &off, &n);
     if (source_read(w->s, i, off, n, buf, NULL) < 0) {
       w->failed = true;
       tr_error_save(&w->err);
@@ -501,7 +540,7 @@ tr_err calib_run(const char *target, const calib_opts *o, calib_result *r) {
            used + want <= phase_bytes / CALIB_SIZES + want) {
       uint64_t off;
       size_t n;
-      size_t i = pick(&s, &g, want, &off, &n);
+      size_t i = pick_fresh(&s, &g, want, &off, &n);
       double dt = source_read(&s, i, off, n, buf, NULL);
       if (dt < 0) rc = tr_error_code();
       else v[m++] = dt;
