@@ -25,6 +25,7 @@
 #
 # Usage: bench/bench_s3.sh [BUILD_DIR]    (default: build)
 # Environment: OUT=bench/out/s3  ROUNDS=3  EPOCHS=3  CAL_SECONDS=20
+#              COLD_DIR=bench/out/s3-cold (the directory's 2 GiB, kept between runs)
 #              PARTS="1 2" (PARTS=2: the calibration check alone, for a re-run)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -36,6 +37,7 @@ OUT=${OUT:-$root/bench/out/s3}
 ROUNDS=${ROUNDS:-3}
 EPOCHS=${EPOCHS:-3}
 CAL_SECONDS=${CAL_SECONDS:-20}
+COLD_DIR=$(realpath -m "${COLD_DIR:-$root/bench/out/s3-cold}")
 PARTS=${PARTS:-1 2}
 part() { [[ " $PARTS " == *" $1 "* ]]; }
 S3RVER=$root/.deps/s3rver/node_modules/.bin/s3rver
@@ -125,8 +127,13 @@ if part 2; then
 # this shell may drop the page cache (root), else page-cached
 drop_caches() { sync && echo 3 >/proc/sys/vm/drop_caches; } 2>/dev/null
 cold=0
-mkdir -p cold
-for i in 0 1 2 3 4 5 6 7; do head -c $((256 << 20)) /dev/urandom >cold/obj-$i.bin; done
+# COLD_DIR is kept between runs (outside OUT): a VM's disk may serve blocks written a
+# minute before from the host's cache, which no drop in the guest reaches
+mkdir -p "$COLD_DIR"
+for i in 0 1 2 3 4 5 6 7; do
+  [[ $(stat -c %s "$COLD_DIR/obj-$i.bin" 2>/dev/null) == $((256 << 20)) ]] ||
+    head -c $((256 << 20)) /dev/urandom >"$COLD_DIR/obj-$i.bin"
+done
 echo "bench_s3: part 2, calibrate s3://bkt/blob/ for ${CAL_SECONDS}s" >&2
 "$BIN" calibrate s3://bkt/blob/ --seconds "$CAL_SECONDS" --out cal-s3.ini 2>calibrate-s3.log
 "$BIN" gen --task classification --rows 65536 --features 1024 --shards 64 --compress 0 --out wl \
@@ -155,7 +162,7 @@ for r in $(seq "$ROUNDS"); do
 done
 # after the s3 rounds: dropping the cache would also make the s3 server's files cold
 drop_caches && cold=1
-"$BIN" calibrate cold --seconds "$CAL_SECONDS" --bytes $((1 << 30)) --out cal-dir.ini 2>calibrate-dir.log
+"$BIN" calibrate "$COLD_DIR" --seconds "$CAL_SECONDS" --bytes $((1 << 30)) --out cal-dir.ini 2>calibrate-dir.log
 dir_base=${base/epochs = $EPOCHS/epochs = $((cold ? 1 : EPOCHS))}  # cold: the first epoch only
 printf '[data]\ntrain = wl\n%s\nbackend = local\n' "$dir_base" >real-dir.ini
 { printf '[data]\ntrain = wl\n%s\n' "$dir_base"; cat cal-dir.ini; } >emul-dir.ini
