@@ -41,6 +41,7 @@ typedef struct {
   calib_file *f;
   size_t n;
   pthread_mutex_t lock;
+  bool all_seen; /* pick_fresh found no fresh range in 64 tries: the target is read */
 } source;
 
 static int cmp_file(const void *a, const void *b) {
@@ -339,12 +340,19 @@ static bool seen_range(calib_file *f, uint64_t off, uint64_t len, bool mark) {
 /* As pick, but a range none of whose blocks an earlier pick_fresh handed out (up to 64
  * tries, then any): while the target holds more than the calibration reads, each byte
  * is read once, at a random place, so neither a client's cache (the page cache, an NFS
- * client's) nor its readahead of a sequential stream stands in for the storage.
- * Thread-safe (the source's lock); NULL map on out of memory: plain pick. */
+ * client's) nor its readahead of a sequential stream stands in for the storage. Once
+ * 64 tries find none, the target is read and every later pick is plain (no lock, so a
+ * fast cached target's readers do not queue for the map). Thread-safe (the source's
+ * lock); NULL map on out of memory: plain pick. */
 static size_t pick_fresh(source *s, rng_t *g, uint64_t want, uint64_t *off, size_t *n) {
   pthread_mutex_lock(&s->lock);
+  bool all_seen = s->all_seen;
+  pthread_mutex_unlock(&s->lock);
+  if (all_seen) return pick(s, g, want, off, n);
+  pthread_mutex_lock(&s->lock);
   size_t i = 0;
-  for (int tries = 0; tries < 64; tries++) {
+  int tries = 0;
+  for (; tries < 64; tries++) {
     i = pick(s, g, want, off, n);
     calib_file *f = &s->f[i];
     if (!f->seen) {
@@ -358,6 +366,7 @@ static size_t pick_fresh(source *s, rng_t *g, uint64_t want, uint64_t *off, size
       break;
     }
   }
+  if (tries == 64) s->all_seen = true;
   pthread_mutex_unlock(&s->lock);
   return i;
 }

@@ -502,8 +502,8 @@ tr_err sweep_search_run(const sweep_spec *s, const sweep_run_opts *o) {
     host_info h;
     host_describe(&h);
     d.cores = h.cores;
-    log_info("sweep: parallel = %ld on %d cores: each job gets %ld thread(s) per rank unless its job sets "
-             "optimizer.threads", s->parallel, h.cores, h.cores / s->parallel > 0 ? h.cores / s->parallel : 1);
+    log_info("sweep: parallel = %ld on %d cores: each job gets cores / (%ld x its ranks) threads per rank "
+             "(at least 1) unless its job sets optimizer.threads", s->parallel, h.cores, s->parallel);
   }
   if (rc == TR_OK) rc = search_new(&s->sp, total, &d.sr);
   if (rc == TR_OK && !(d.workers = calloc((size_t)s->parallel, sizeof *d.workers)))
